@@ -1,0 +1,374 @@
+"""Erlang B, C and A: blocking, delay and abandonment models, and staffing searches.
+
+Traffic is in Erlangs (arrival rate x average handle time); times are in seconds (any one
+unit works as long as ``aht``, ``target``, ``asa`` and ``patience`` share it).
+
+Every function takes scalars or numpy arrays and broadcasts like numpy. Scalar calls return
+Python numbers; any array argument gives a numpy array of the broadcast shape. Array work runs
+in Rust with the GIL released. Keyword options (``max_occupancy``, ``fractional``,
+``sl_definition``...) are scalars.
+
+Unstable load (agents <= traffic) is explicit: Erlang C gives 1, service level 0 and ASA,
+queue length and wait quantiles infinity.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal, TypeAlias, overload
+
+import numpy as np
+import numpy.typing as npt
+
+from . import _core
+from .errors import ParameterError
+
+__all__ = [
+    "ErlangAResult",
+    "RetrialResult",
+    "ServiceLevelDefinition",
+    "agents_for_asa",
+    "agents_for_erlang_a",
+    "agents_for_service_level",
+    "asa",
+    "erlang_a",
+    "erlang_b",
+    "erlang_b_retrial",
+    "erlang_c",
+    "occupancy",
+    "queue_length",
+    "servers_for_blocking",
+    "service_level",
+    "wait_quantile",
+]
+
+Number: TypeAlias = float | int
+ArrayLike: TypeAlias = "npt.ArrayLike"
+FloatArray: TypeAlias = "npt.NDArray[np.float64]"
+IntArray: TypeAlias = "npt.NDArray[np.int64]"
+ServiceLevelDefinition: TypeAlias = Literal["offered", "answered", "offered_minus_early_abandons"]
+
+_SCALARS = (float, int)
+
+
+def _is_scalar(*values: object) -> bool:
+    return all(isinstance(v, _SCALARS) and not isinstance(v, bool) for v in values)
+
+
+def _arrays(names: tuple[str, ...], values: tuple[Any, ...]) -> tuple[list[FloatArray], tuple[int, ...]]:
+    """Broadcast the inputs and flatten them into contiguous float64 arrays."""
+    converted = []
+    for name, value in zip(names, values, strict=True):
+        try:
+            converted.append(np.asarray(value, dtype=np.float64))
+        except (TypeError, ValueError) as exc:
+            raise ParameterError(f"{name} must be a number or an array of numbers: {exc}") from None
+    try:
+        broadcast = np.broadcast_arrays(*converted)
+    except ValueError as exc:
+        shapes = ", ".join(f"{n}{a.shape}" for n, a in zip(names, converted, strict=True))
+        raise ParameterError(f"arguments do not broadcast together: {shapes}") from exc
+    shape = broadcast[0].shape
+    return [np.ascontiguousarray(a).reshape(-1) for a in broadcast], shape
+
+
+def _vectorized(
+    kernel: Callable[..., FloatArray], names: tuple[str, ...], values: tuple[Any, ...], **options: Any
+) -> FloatArray:
+    flat, shape = _arrays(names, values)
+    out = kernel(*flat, list(shape), **options)
+    return out.reshape(shape)
+
+
+def _check_fractional(fractional: object) -> bool:
+    if not isinstance(fractional, bool):
+        raise ParameterError(f"fractional must be True or False, got {fractional!r}")
+    return fractional
+
+
+def _as_agents(value: FloatArray, fractional: bool) -> FloatArray | IntArray:
+    return value if fractional else value.astype(np.int64)
+
+
+# --- Erlang B -------------------------------------------------------------------------
+
+
+@overload
+def erlang_b(traffic: Number, servers: Number) -> float: ...
+@overload
+def erlang_b(traffic: ArrayLike, servers: ArrayLike) -> float | FloatArray: ...
+def erlang_b(traffic: ArrayLike, servers: ArrayLike) -> float | FloatArray:
+    """Erlang B blocking probability of ``traffic`` Erlangs on ``servers`` servers.
+
+    ``servers`` may be real: the continuous extension (incomplete gamma function) joins the
+    integer values smoothly.
+    """
+    if _is_scalar(traffic, servers):
+        return _core.erlang_b(traffic, servers)
+    return _vectorized(_core.erlang_b_array, ("traffic", "servers"), (traffic, servers))
+
+
+@overload
+def servers_for_blocking(traffic: Number, blocking: Number) -> int: ...
+@overload
+def servers_for_blocking(traffic: ArrayLike, blocking: ArrayLike) -> int | IntArray: ...
+def servers_for_blocking(traffic: ArrayLike, blocking: ArrayLike) -> int | IntArray:
+    """Fewest servers (trunks) whose Erlang B blocking is at most ``blocking``."""
+    if _is_scalar(traffic, blocking):
+        return int(_core.servers_for_blocking(traffic, blocking))
+    out = _vectorized(_core.servers_for_blocking_array, ("traffic", "blocking"), (traffic, blocking))
+    return out.astype(np.int64)
+
+
+@dataclass(frozen=True, slots=True)
+class RetrialResult:
+    """Extended Erlang B: blocking seen by every attempt, and the offered load with retries."""
+
+    blocking: float | FloatArray
+    offered_load: float | FloatArray
+
+
+def erlang_b_retrial(
+    traffic: ArrayLike, servers: ArrayLike, retry_fraction: ArrayLike
+) -> RetrialResult:
+    """Extended Erlang B: a fraction ``retry_fraction`` of blocked callers redial.
+
+    Solves ``y = traffic + retry_fraction * y * B(y, servers)`` for the offered load ``y``
+    (first attempts plus retries); ``blocking = B(y, servers)``.
+    """
+    if _is_scalar(traffic, servers, retry_fraction):
+        b, y = _core.erlang_b_retrial(traffic, servers, retry_fraction)
+        return RetrialResult(b, y)
+    flat, shape = _arrays(
+        ("traffic", "servers", "retry_fraction"), (traffic, servers, retry_fraction)
+    )
+    b_arr, y_arr = _core.erlang_b_retrial_array(*flat, list(shape))
+    return RetrialResult(b_arr.reshape(shape), y_arr.reshape(shape))
+
+
+# --- Erlang C -------------------------------------------------------------------------
+
+
+@overload
+def erlang_c(traffic: Number, agents: Number) -> float: ...
+@overload
+def erlang_c(traffic: ArrayLike, agents: ArrayLike) -> float | FloatArray: ...
+def erlang_c(traffic: ArrayLike, agents: ArrayLike) -> float | FloatArray:
+    """Erlang C: probability that a call waits (1.0 when ``agents <= traffic``)."""
+    if _is_scalar(traffic, agents):
+        return _core.erlang_c(traffic, agents)
+    return _vectorized(_core.erlang_c_array, ("traffic", "agents"), (traffic, agents))
+
+
+@overload
+def service_level(traffic: Number, agents: Number, aht: Number, target: Number) -> float: ...
+@overload
+def service_level(
+    traffic: ArrayLike, agents: ArrayLike, aht: ArrayLike, target: ArrayLike
+) -> float | FloatArray: ...
+def service_level(
+    traffic: ArrayLike, agents: ArrayLike, aht: ArrayLike, target: ArrayLike
+) -> float | FloatArray:
+    """Fraction of calls answered within ``target`` seconds (0.0 when unstable)."""
+    if _is_scalar(traffic, agents, aht, target):
+        return _core.service_level(traffic, agents, aht, target)
+    return _vectorized(
+        _core.service_level_array,
+        ("traffic", "agents", "aht", "target"),
+        (traffic, agents, aht, target),
+    )
+
+
+@overload
+def asa(traffic: Number, agents: Number, aht: Number) -> float: ...
+@overload
+def asa(traffic: ArrayLike, agents: ArrayLike, aht: ArrayLike) -> float | FloatArray: ...
+def asa(traffic: ArrayLike, agents: ArrayLike, aht: ArrayLike) -> float | FloatArray:
+    """Average speed of answer over all calls, in seconds (inf when unstable)."""
+    if _is_scalar(traffic, agents, aht):
+        return _core.asa(traffic, agents, aht)
+    return _vectorized(_core.asa_array, ("traffic", "agents", "aht"), (traffic, agents, aht))
+
+
+@overload
+def occupancy(traffic: Number, agents: Number) -> float: ...
+@overload
+def occupancy(traffic: ArrayLike, agents: ArrayLike) -> float | FloatArray: ...
+def occupancy(traffic: ArrayLike, agents: ArrayLike) -> float | FloatArray:
+    """Fraction of agent time spent on calls, ``traffic / agents`` capped at 1."""
+    if _is_scalar(traffic, agents):
+        return _core.occupancy(traffic, agents)
+    return _vectorized(_core.occupancy_array, ("traffic", "agents"), (traffic, agents))
+
+
+@overload
+def queue_length(traffic: Number, agents: Number) -> float: ...
+@overload
+def queue_length(traffic: ArrayLike, agents: ArrayLike) -> float | FloatArray: ...
+def queue_length(traffic: ArrayLike, agents: ArrayLike) -> float | FloatArray:
+    """Mean number of calls waiting (inf when unstable)."""
+    if _is_scalar(traffic, agents):
+        return _core.queue_length(traffic, agents)
+    return _vectorized(_core.queue_length_array, ("traffic", "agents"), (traffic, agents))
+
+
+@overload
+def wait_quantile(traffic: Number, agents: Number, aht: Number, q: Number) -> float: ...
+@overload
+def wait_quantile(
+    traffic: ArrayLike, agents: ArrayLike, aht: ArrayLike, q: ArrayLike
+) -> float | FloatArray: ...
+def wait_quantile(
+    traffic: ArrayLike, agents: ArrayLike, aht: ArrayLike, q: ArrayLike
+) -> float | FloatArray:
+    """The ``q``-quantile of the wait over all calls, in seconds (0 if enough never wait)."""
+    if _is_scalar(traffic, agents, aht, q):
+        return _core.wait_quantile(traffic, agents, aht, q)
+    return _vectorized(
+        _core.wait_quantile_array, ("traffic", "agents", "aht", "q"), (traffic, agents, aht, q)
+    )
+
+
+def agents_for_service_level(
+    traffic: ArrayLike,
+    aht: ArrayLike,
+    target: ArrayLike,
+    level: ArrayLike,
+    *,
+    max_occupancy: float | None = None,
+    fractional: bool = False,
+) -> Any:
+    """Fewest agents answering ``level`` of calls within ``target`` seconds (Erlang C).
+
+    With ``max_occupancy``, also ``traffic / agents <= max_occupancy``. Returns an ``int``
+    (``int64`` array), or with ``fractional=True`` the real agent count (continuous
+    extension of Erlang C) at which the binding constraint is met exactly.
+    """
+    fractional = _check_fractional(fractional)
+    if _is_scalar(traffic, aht, target, level):
+        n = _core.agents_for_service_level(traffic, aht, target, level, max_occupancy, fractional)
+        return n if fractional else int(n)
+    out = _vectorized(
+        _core.agents_for_service_level_array,
+        ("traffic", "aht", "target", "level"),
+        (traffic, aht, target, level),
+        max_occupancy=max_occupancy,
+        fractional=fractional,
+    )
+    return _as_agents(out, fractional)
+
+
+def agents_for_asa(
+    traffic: ArrayLike,
+    aht: ArrayLike,
+    asa: ArrayLike,
+    *,
+    max_occupancy: float | None = None,
+    fractional: bool = False,
+) -> Any:
+    """Fewest agents whose average speed of answer is at most ``asa`` seconds (Erlang C)."""
+    fractional = _check_fractional(fractional)
+    if _is_scalar(traffic, aht, asa):
+        n = _core.agents_for_asa(traffic, aht, asa, max_occupancy, fractional)
+        return n if fractional else int(n)
+    out = _vectorized(
+        _core.agents_for_asa_array,
+        ("traffic", "aht", "asa"),
+        (traffic, aht, asa),
+        max_occupancy=max_occupancy,
+        fractional=fractional,
+    )
+    return _as_agents(out, fractional)
+
+
+# --- Erlang A -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ErlangAResult:
+    """Steady state of the M/M/n+M queue (Erlang A). Fields are floats or arrays.
+
+    ``asa`` is the mean wait of answered calls (NaN with zero agents: nobody is answered);
+    ``mean_wait`` averages over all calls, abandoned ones included; ``service_level`` is
+    ``None`` unless a target was given.
+    """
+
+    p_wait: float | FloatArray
+    p_abandon: float | FloatArray
+    asa: float | FloatArray
+    mean_wait: float | FloatArray
+    occupancy: float | FloatArray
+    queue_length: float | FloatArray
+    service_level: float | FloatArray | None
+
+
+_DEFINITIONS = ("offered", "answered", "offered_minus_early_abandons")
+
+
+def _check_definition(sl_definition: object) -> str:
+    if sl_definition not in _DEFINITIONS:
+        raise ParameterError(
+            f"sl_definition must be one of {', '.join(map(repr, _DEFINITIONS))}, "
+            f"got {sl_definition!r}"
+        )
+    return str(sl_definition)
+
+
+def erlang_a(
+    traffic: ArrayLike,
+    agents: ArrayLike,
+    aht: ArrayLike,
+    patience: ArrayLike,
+    *,
+    target: ArrayLike | None = None,
+    sl_definition: ServiceLevelDefinition = "offered",
+) -> ErlangAResult:
+    """Erlang A (M/M/n+M): calls abandon after an exponential patience of mean ``patience``.
+
+    Exact: the state space is summed without truncation and in scaled arithmetic, so long
+    queues and large ``agents * target / aht`` are handled. ``sl_definition`` says what the
+    service level divides by: ``"offered"`` (all calls), ``"answered"``, or
+    ``"offered_minus_early_abandons"`` (calls not abandoned before ``target``).
+    """
+    definition = _check_definition(sl_definition)
+    if _is_scalar(traffic, agents, aht, patience) and (target is None or _is_scalar(target)):
+        row = _core.erlang_a(traffic, agents, aht, patience, target, definition)
+        return ErlangAResult(*row[:6], service_level=None if target is None else row[6])
+    names: tuple[str, ...] = ("traffic", "agents", "aht", "patience")
+    values: tuple[Any, ...] = (traffic, agents, aht, patience)
+    if target is not None:
+        names, values = (*names, "target"), (*values, target)
+    flat, shape = _arrays(names, values)
+    tgt = flat[4] if target is not None else None
+    cols = _core.erlang_a_array(*flat[:4], tgt, list(shape), definition)
+    out = [c.reshape(shape) for c in cols]
+    return ErlangAResult(*out[:6], service_level=None if target is None else out[6])
+
+
+def agents_for_erlang_a(
+    traffic: ArrayLike,
+    aht: ArrayLike,
+    patience: ArrayLike,
+    *,
+    target: float | None = None,
+    level: float | None = None,
+    max_abandon: float | None = None,
+    max_occupancy: float | None = None,
+    sl_definition: ServiceLevelDefinition = "offered",
+    fractional: bool = False,
+) -> Any:
+    """Fewest agents meeting every given Erlang A constraint.
+
+    Constraints: service level ``level`` within ``target`` seconds (both or neither),
+    abandonment at most ``max_abandon``, occupancy at most ``max_occupancy``.
+    """
+    definition = _check_definition(sl_definition)
+    fractional = _check_fractional(fractional)
+    options = (target, level, max_abandon, max_occupancy, definition, fractional)
+    if _is_scalar(traffic, aht, patience):
+        n = _core.agents_for_erlang_a(traffic, aht, patience, *options)
+        return n if fractional else int(n)
+    flat, shape = _arrays(("traffic", "aht", "patience"), (traffic, aht, patience))
+    out = _core.agents_for_erlang_a_array(*flat, list(shape), *options).reshape(shape)
+    return _as_agents(out, fractional)

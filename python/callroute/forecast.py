@@ -1,0 +1,91 @@
+"""Reading interval forecasts (CSV) and the bundled example."""
+
+from __future__ import annotations
+
+import csv
+import math
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from .errors import ParameterError
+
+__all__ = ["Forecast", "example_forecast_path", "read_forecast"]
+
+_TIME_COLUMNS = ("interval_start", "interval", "time", "start", "period")
+
+
+@dataclass(frozen=True)
+class Forecast:
+    """Calls offered per interval, with the interval labels and length (seconds, if known)."""
+
+    labels: list[str]
+    calls: npt.NDArray[np.float64]
+    interval: float | None
+
+    @property
+    def columns(self) -> dict[str, object]:
+        return {"interval_start": self.labels, "calls": self.calls}
+
+
+def example_forecast_path() -> Path:
+    """The bundled example: an average weekday of a real bank's call center (Anonymous
+    Bank, February 1999), calls per half hour from 07:00 to 24:00."""
+    return Path(str(resources.files("callroute") / "data" / "bank_weekday.csv"))
+
+
+def _minutes(label: str) -> int | None:
+    parts = label.strip().split(":")
+    if len(parts) < 2 or not all(p.isdigit() for p in parts):
+        return None
+    return int(parts[0]) * 60 + int(parts[1])
+
+
+def read_forecast(path: str | Path, *, calls_column: str = "calls") -> Forecast:
+    """Read a CSV with a time column (``interval_start``/``time``, ``HH:MM``) and a calls
+    column. The interval length is taken from the spacing of ``HH:MM`` labels when they
+    are evenly spaced; errors name the file, line and column."""
+    path = Path(path)
+    try:
+        handle = path.open(newline="", encoding="utf-8")
+    except OSError as exc:
+        raise ParameterError(f"{path}: cannot read forecast: {exc.strerror}") from None
+    with handle:
+        reader = csv.DictReader(handle)
+        fields = [f.strip() for f in (reader.fieldnames or [])]
+        if calls_column not in fields:
+            raise ParameterError(f"{path}: no {calls_column!r} column (columns: {fields})")
+        time_col = next((c for c in _TIME_COLUMNS if c in fields), None)
+        labels: list[str] = []
+        calls: list[float] = []
+        for row in reader:
+            row = {k.strip(): (v or "").strip() for k, v in row.items() if k is not None}
+            line = reader.line_num
+            raw = row.get(calls_column, "")
+            try:
+                value = float(raw)
+            except ValueError:
+                raise ParameterError(
+                    f"{path}:{line}: {calls_column} must be a number, got {raw!r}"
+                ) from None
+            if not math.isfinite(value) or value < 0:
+                raise ParameterError(f"{path}:{line}: {calls_column} must be >= 0, got {raw!r}")
+            calls.append(value)
+            labels.append(row[time_col] if time_col else str(len(labels)))
+    if not calls:
+        raise ParameterError(f"{path}: the forecast has no rows")
+    return Forecast(labels=labels, calls=np.asarray(calls), interval=_spacing(labels))
+
+
+def _spacing(labels: list[str]) -> float | None:
+    minutes = [_minutes(x) for x in labels]
+    if len(minutes) < 2 or any(m is None for m in minutes):
+        return None
+    steps = {b - a for a, b in zip(minutes, minutes[1:], strict=False)}  # type: ignore[operator]
+    if len(steps) != 1:
+        return None
+    step = steps.pop()
+    return float(step * 60) if step > 0 else None
