@@ -40,13 +40,17 @@ def _fraction(text: str) -> float:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="callroute", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="callroute", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
-    e = sub.add_parser("erlang", help="one Erlang question",
-                       description="Erlang C (or A with --patience) for one staffing level, or "
-                       "the agents needed for --level within --target.")
+    e = sub.add_parser(
+        "erlang",
+        help="one Erlang question",
+        description="Erlang C (or A with --patience) for one staffing level, or "
+        "the agents needed for --level within --target.",
+    )
     load = e.add_mutually_exclusive_group(required=True)
     load.add_argument("--traffic", type=float, help="offered load in Erlangs")
     load.add_argument("--calls", type=float, help="calls per interval (with --interval)")
@@ -58,12 +62,17 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--max-occupancy", type=float)
     e.add_argument("--patience", type=_positive, help="mean patience, s: use Erlang A")
 
-    s = sub.add_parser("staff", help="staffing plan for a forecast",
-                       description="Staff each interval of a forecast CSV (columns "
-                       "interval_start,calls).")
+    s = sub.add_parser(
+        "staff",
+        help="staffing plan for a forecast",
+        description="Staff each interval of a forecast CSV (columns interval_start,calls).",
+    )
     s.add_argument("forecast", nargs="?", help="CSV file; omit with --example")
-    s.add_argument("--example", action="store_true",
-                   help="use the bundled forecast (a real bank's average weekday)")
+    s.add_argument(
+        "--example",
+        action="store_true",
+        help="use the bundled forecast (a real bank's average weekday)",
+    )
     s.add_argument("--aht", type=_positive, required=True, help="average handle time, s")
     s.add_argument("--target", type=float, required=True, help="service-level time, s")
     s.add_argument("--level", type=float, required=True, help="service level, e.g. 0.8")
@@ -86,28 +95,44 @@ def _erlang(args: argparse.Namespace) -> int:
         if args.level is None:
             raise CallrouteError("give --agents to evaluate, or --level to size")
         if args.patience:
-            n = erlang.agents_for_erlang_a(traffic, args.aht, args.patience, target=args.target,
-                                           level=args.level, max_occupancy=args.max_occupancy)
+            n = erlang.agents_for_erlang_a(
+                traffic,
+                args.aht,
+                args.patience,
+                target=args.target,
+                level=args.level,
+                max_occupancy=args.max_occupancy,
+            )
         else:
-            n = erlang.agents_for_service_level(traffic, args.aht, args.target, args.level,
-                                                max_occupancy=args.max_occupancy)
+            n = erlang.agents_for_service_level(
+                traffic, args.aht, args.target, args.level, max_occupancy=args.max_occupancy
+            )
         print(f"agents needed for {args.level:.0%} within {args.target:g} s: {n}")
         agents = float(n)
     else:
         agents = args.agents
     if args.patience:
         r = erlang.erlang_a(traffic, agents, args.aht, args.patience, target=args.target)
-        rows = [("P(wait)", f"{r.p_wait:.6f}"), ("P(abandon)", f"{r.p_abandon:.6f}"),
-                (f"service level ({args.target:g} s)", f"{r.service_level:.6f}"),
-                ("ASA answered (s)", f"{r.asa:.3f}"), ("mean wait all (s)", f"{r.mean_wait:.3f}"),
-                ("occupancy", f"{r.occupancy:.4f}"), ("queue length", f"{r.queue_length:.4f}")]
+        rows = [
+            ("P(wait)", f"{r.p_wait:.6f}"),
+            ("P(abandon)", f"{r.p_abandon:.6f}"),
+            (f"service level ({args.target:g} s)", f"{r.service_level:.6f}"),
+            ("ASA answered (s)", f"{r.asa:.3f}"),
+            ("mean wait all (s)", f"{r.mean_wait:.3f}"),
+            ("occupancy", f"{r.occupancy:.4f}"),
+            ("queue length", f"{r.queue_length:.4f}"),
+        ]
     else:
-        rows = [("P(wait)", f"{erlang.erlang_c(traffic, agents):.6f}"),
-                (f"service level ({args.target:g} s)",
-                 f"{erlang.service_level(traffic, agents, args.aht, args.target):.6f}"),
-                ("ASA (s)", f"{erlang.asa(traffic, agents, args.aht):.3f}"),
-                ("occupancy", f"{erlang.occupancy(traffic, agents):.4f}"),
-                ("queue length", f"{erlang.queue_length(traffic, agents):.4f}")]
+        rows = [
+            ("P(wait)", f"{erlang.erlang_c(traffic, agents):.6f}"),
+            (
+                f"service level ({args.target:g} s)",
+                f"{erlang.service_level(traffic, agents, args.aht, args.target):.6f}",
+            ),
+            ("ASA (s)", f"{erlang.asa(traffic, agents, args.aht):.3f}"),
+            ("occupancy", f"{erlang.occupancy(traffic, agents):.4f}"),
+            ("queue length", f"{erlang.queue_length(traffic, agents):.4f}"),
+        ]
     print(f"with {agents:g} agents:")
     width = max(len(k) for k, _ in rows)
     for k, v in rows:
@@ -124,13 +149,22 @@ def _staff(args: argparse.Namespace) -> int:
     if interval is None:
         raise CallrouteError(f"{path}: cannot infer the interval length; pass --interval SECONDS")
     plan = staffing_plan(
-        forecast.columns, interval=interval, aht=args.aht, target=args.target, level=args.level,
-        shrinkage=args.shrinkage, max_occupancy=args.max_occupancy, model=args.model,
-        patience=args.patience, max_abandon=args.max_abandon,
+        forecast.columns,
+        interval=interval,
+        aht=args.aht,
+        target=args.target,
+        level=args.level,
+        shrinkage=args.shrinkage,
+        max_occupancy=args.max_occupancy,
+        model=args.model,
+        patience=args.patience,
+        max_abandon=args.max_abandon,
     )
-    print(f"# {path}: {len(plan)} intervals of {interval / 60:g} min, AHT {args.aht:g} s, "
-          f"{args.level:.0%} within {args.target:g} s, shrinkage {args.shrinkage:.0%}, "
-          f"{args.model}")
+    print(
+        f"# {path}: {len(plan)} intervals of {interval / 60:g} min, AHT {args.aht:g} s, "
+        f"{args.level:.0%} within {args.target:g} s, shrinkage {args.shrinkage:.0%}, "
+        f"{args.model}"
+    )
     print(plan.format())
     print(f"# scheduled agent-hours: {plan.agent_hours:.1f}")
     if args.csv:

@@ -14,9 +14,9 @@ queue length and wait quantiles infinity.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, TypeAlias, overload
+from typing import Any, Literal, TypeAlias, cast, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -52,11 +52,17 @@ ServiceLevelDefinition: TypeAlias = Literal["offered", "answered", "offered_minu
 _SCALARS = (float, int)
 
 
-def _is_scalar(*values: object) -> bool:
-    return all(isinstance(v, _SCALARS) and not isinstance(v, bool) for v in values)
+def _scalars(*values: object) -> list[float] | None:
+    """The inputs as floats when every one is a plain number (the fast path), else None."""
+    for v in values:
+        if not isinstance(v, _SCALARS) or isinstance(v, bool):
+            return None
+    return cast("list[float]", values)
 
 
-def _arrays(names: tuple[str, ...], values: tuple[Any, ...]) -> tuple[list[FloatArray], tuple[int, ...]]:
+def _arrays(
+    names: tuple[str, ...], values: tuple[Any, ...]
+) -> tuple[list[FloatArray], tuple[int, ...]]:
     """Broadcast the inputs and flatten them into contiguous float64 arrays."""
     converted = []
     for name, value in zip(names, values, strict=True):
@@ -74,7 +80,10 @@ def _arrays(names: tuple[str, ...], values: tuple[Any, ...]) -> tuple[list[Float
 
 
 def _vectorized(
-    kernel: Callable[..., FloatArray], names: tuple[str, ...], values: tuple[Any, ...], **options: Any
+    kernel: Callable[..., FloatArray],
+    names: tuple[str, ...],
+    values: tuple[Any, ...],
+    **options: Any,
 ) -> FloatArray:
     flat, shape = _arrays(names, values)
     out = kernel(*flat, list(shape), **options)
@@ -104,8 +113,8 @@ def erlang_b(traffic: ArrayLike, servers: ArrayLike) -> float | FloatArray:
     ``servers`` may be real: the continuous extension (incomplete gamma function) joins the
     integer values smoothly.
     """
-    if _is_scalar(traffic, servers):
-        return _core.erlang_b(traffic, servers)
+    if (s := _scalars(traffic, servers)) is not None:
+        return _core.erlang_b(*s)
     return _vectorized(_core.erlang_b_array, ("traffic", "servers"), (traffic, servers))
 
 
@@ -115,9 +124,11 @@ def servers_for_blocking(traffic: Number, blocking: Number) -> int: ...
 def servers_for_blocking(traffic: ArrayLike, blocking: ArrayLike) -> int | IntArray: ...
 def servers_for_blocking(traffic: ArrayLike, blocking: ArrayLike) -> int | IntArray:
     """Fewest servers (trunks) whose Erlang B blocking is at most ``blocking``."""
-    if _is_scalar(traffic, blocking):
-        return int(_core.servers_for_blocking(traffic, blocking))
-    out = _vectorized(_core.servers_for_blocking_array, ("traffic", "blocking"), (traffic, blocking))
+    if (s := _scalars(traffic, blocking)) is not None:
+        return int(_core.servers_for_blocking(*s))
+    out = _vectorized(
+        _core.servers_for_blocking_array, ("traffic", "blocking"), (traffic, blocking)
+    )
     return out.astype(np.int64)
 
 
@@ -137,13 +148,13 @@ def erlang_b_retrial(
     Solves ``y = traffic + retry_fraction * y * B(y, servers)`` for the offered load ``y``
     (first attempts plus retries); ``blocking = B(y, servers)``.
     """
-    if _is_scalar(traffic, servers, retry_fraction):
-        b, y = _core.erlang_b_retrial(traffic, servers, retry_fraction)
+    if (s := _scalars(traffic, servers, retry_fraction)) is not None:
+        b, y = _core.erlang_b_retrial(*s)
         return RetrialResult(b, y)
     flat, shape = _arrays(
         ("traffic", "servers", "retry_fraction"), (traffic, servers, retry_fraction)
     )
-    b_arr, y_arr = _core.erlang_b_retrial_array(*flat, list(shape))
+    b_arr, y_arr = _core.erlang_b_retrial_array(flat[0], flat[1], flat[2], list(shape))
     return RetrialResult(b_arr.reshape(shape), y_arr.reshape(shape))
 
 
@@ -156,8 +167,8 @@ def erlang_c(traffic: Number, agents: Number) -> float: ...
 def erlang_c(traffic: ArrayLike, agents: ArrayLike) -> float | FloatArray: ...
 def erlang_c(traffic: ArrayLike, agents: ArrayLike) -> float | FloatArray:
     """Erlang C: probability that a call waits (1.0 when ``agents <= traffic``)."""
-    if _is_scalar(traffic, agents):
-        return _core.erlang_c(traffic, agents)
+    if (s := _scalars(traffic, agents)) is not None:
+        return _core.erlang_c(*s)
     return _vectorized(_core.erlang_c_array, ("traffic", "agents"), (traffic, agents))
 
 
@@ -171,8 +182,8 @@ def service_level(
     traffic: ArrayLike, agents: ArrayLike, aht: ArrayLike, target: ArrayLike
 ) -> float | FloatArray:
     """Fraction of calls answered within ``target`` seconds (0.0 when unstable)."""
-    if _is_scalar(traffic, agents, aht, target):
-        return _core.service_level(traffic, agents, aht, target)
+    if (s := _scalars(traffic, agents, aht, target)) is not None:
+        return _core.service_level(*s)
     return _vectorized(
         _core.service_level_array,
         ("traffic", "agents", "aht", "target"),
@@ -186,8 +197,8 @@ def asa(traffic: Number, agents: Number, aht: Number) -> float: ...
 def asa(traffic: ArrayLike, agents: ArrayLike, aht: ArrayLike) -> float | FloatArray: ...
 def asa(traffic: ArrayLike, agents: ArrayLike, aht: ArrayLike) -> float | FloatArray:
     """Average speed of answer over all calls, in seconds (inf when unstable)."""
-    if _is_scalar(traffic, agents, aht):
-        return _core.asa(traffic, agents, aht)
+    if (s := _scalars(traffic, agents, aht)) is not None:
+        return _core.asa(*s)
     return _vectorized(_core.asa_array, ("traffic", "agents", "aht"), (traffic, agents, aht))
 
 
@@ -197,8 +208,8 @@ def occupancy(traffic: Number, agents: Number) -> float: ...
 def occupancy(traffic: ArrayLike, agents: ArrayLike) -> float | FloatArray: ...
 def occupancy(traffic: ArrayLike, agents: ArrayLike) -> float | FloatArray:
     """Fraction of agent time spent on calls, ``traffic / agents`` capped at 1."""
-    if _is_scalar(traffic, agents):
-        return _core.occupancy(traffic, agents)
+    if (s := _scalars(traffic, agents)) is not None:
+        return _core.occupancy(*s)
     return _vectorized(_core.occupancy_array, ("traffic", "agents"), (traffic, agents))
 
 
@@ -208,8 +219,8 @@ def queue_length(traffic: Number, agents: Number) -> float: ...
 def queue_length(traffic: ArrayLike, agents: ArrayLike) -> float | FloatArray: ...
 def queue_length(traffic: ArrayLike, agents: ArrayLike) -> float | FloatArray:
     """Mean number of calls waiting (inf when unstable)."""
-    if _is_scalar(traffic, agents):
-        return _core.queue_length(traffic, agents)
+    if (s := _scalars(traffic, agents)) is not None:
+        return _core.queue_length(*s)
     return _vectorized(_core.queue_length_array, ("traffic", "agents"), (traffic, agents))
 
 
@@ -223,8 +234,8 @@ def wait_quantile(
     traffic: ArrayLike, agents: ArrayLike, aht: ArrayLike, q: ArrayLike
 ) -> float | FloatArray:
     """The ``q``-quantile of the wait over all calls, in seconds (0 if enough never wait)."""
-    if _is_scalar(traffic, agents, aht, q):
-        return _core.wait_quantile(traffic, agents, aht, q)
+    if (s := _scalars(traffic, agents, aht, q)) is not None:
+        return _core.wait_quantile(*s)
     return _vectorized(
         _core.wait_quantile_array, ("traffic", "agents", "aht", "q"), (traffic, agents, aht, q)
     )
@@ -246,8 +257,8 @@ def agents_for_service_level(
     extension of Erlang C) at which the binding constraint is met exactly.
     """
     fractional = _check_fractional(fractional)
-    if _is_scalar(traffic, aht, target, level):
-        n = _core.agents_for_service_level(traffic, aht, target, level, max_occupancy, fractional)
+    if (s := _scalars(traffic, aht, target, level)) is not None:
+        n = _core.agents_for_service_level(s[0], s[1], s[2], s[3], max_occupancy, fractional)
         return n if fractional else int(n)
     out = _vectorized(
         _core.agents_for_service_level_array,
@@ -269,8 +280,8 @@ def agents_for_asa(
 ) -> Any:
     """Fewest agents whose average speed of answer is at most ``asa`` seconds (Erlang C)."""
     fractional = _check_fractional(fractional)
-    if _is_scalar(traffic, aht, asa):
-        n = _core.agents_for_asa(traffic, aht, asa, max_occupancy, fractional)
+    if (s := _scalars(traffic, aht, asa)) is not None:
+        n = _core.agents_for_asa(s[0], s[1], s[2], max_occupancy, fractional)
         return n if fractional else int(n)
     out = _vectorized(
         _core.agents_for_asa_array,
@@ -303,6 +314,18 @@ class ErlangAResult:
     service_level: float | FloatArray | None
 
 
+def _a_result(cols: Sequence[Any], has_target: bool) -> ErlangAResult:
+    return ErlangAResult(
+        p_wait=cols[0],
+        p_abandon=cols[1],
+        asa=cols[2],
+        mean_wait=cols[3],
+        occupancy=cols[4],
+        queue_length=cols[5],
+        service_level=cols[6] if has_target else None,
+    )
+
+
 _DEFINITIONS = ("offered", "answered", "offered_minus_early_abandons")
 
 
@@ -332,18 +355,20 @@ def erlang_a(
     ``"offered_minus_early_abandons"`` (calls not abandoned before ``target``).
     """
     definition = _check_definition(sl_definition)
-    if _is_scalar(traffic, agents, aht, patience) and (target is None or _is_scalar(target)):
-        row = _core.erlang_a(traffic, agents, aht, patience, target, definition)
-        return ErlangAResult(*row[:6], service_level=None if target is None else row[6])
+    scalar = _scalars(traffic, agents, aht, patience)
+    if scalar is not None and (target is None or _scalars(target) is not None):
+        t = None if target is None else float(cast(float, target))
+        row = _core.erlang_a(scalar[0], scalar[1], scalar[2], scalar[3], t, definition)
+        return _a_result(row, target is not None)
     names: tuple[str, ...] = ("traffic", "agents", "aht", "patience")
     values: tuple[Any, ...] = (traffic, agents, aht, patience)
     if target is not None:
         names, values = (*names, "target"), (*values, target)
     flat, shape = _arrays(names, values)
     tgt = flat[4] if target is not None else None
-    cols = _core.erlang_a_array(*flat[:4], tgt, list(shape), definition)
+    cols = _core.erlang_a_array(flat[0], flat[1], flat[2], flat[3], tgt, list(shape), definition)
     out = [c.reshape(shape) for c in cols]
-    return ErlangAResult(*out[:6], service_level=None if target is None else out[6])
+    return _a_result(out, target is not None)
 
 
 def agents_for_erlang_a(
@@ -365,10 +390,22 @@ def agents_for_erlang_a(
     """
     definition = _check_definition(sl_definition)
     fractional = _check_fractional(fractional)
-    options = (target, level, max_abandon, max_occupancy, definition, fractional)
-    if _is_scalar(traffic, aht, patience):
-        n = _core.agents_for_erlang_a(traffic, aht, patience, *options)
+    if (s := _scalars(traffic, aht, patience)) is not None:
+        n = _core.agents_for_erlang_a(
+            s[0], s[1], s[2], target, level, max_abandon, max_occupancy, definition, fractional
+        )
         return n if fractional else int(n)
     flat, shape = _arrays(("traffic", "aht", "patience"), (traffic, aht, patience))
-    out = _core.agents_for_erlang_a_array(*flat, list(shape), *options).reshape(shape)
+    out = _core.agents_for_erlang_a_array(
+        flat[0],
+        flat[1],
+        flat[2],
+        list(shape),
+        target,
+        level,
+        max_abandon,
+        max_occupancy,
+        definition,
+        fractional,
+    ).reshape(shape)
     return _as_agents(out, fractional)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import itertools
 import math
 from dataclasses import dataclass
 from importlib import resources
@@ -84,7 +85,7 @@ def _spacing(labels: list[str]) -> float | None:
     minutes = [_minutes(x) for x in labels]
     if len(minutes) < 2 or any(m is None for m in minutes):
         return None
-    steps = {b - a for a, b in zip(minutes, minutes[1:], strict=False)}  # type: ignore[operator]
+    steps = {b - a for a, b in itertools.pairwise(minutes)}  # type: ignore[operator]
     if len(steps) != 1:
         return None
     step = steps.pop()

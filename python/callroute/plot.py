@@ -32,8 +32,10 @@ def plot_staffing(plan: StaffingPlan, out: str | Path) -> Path:
     twin.plot(x, plan.calls, color="#e6550d", marker=".", linewidth=1, label="calls offered")
     twin.set_ylabel("calls per interval")
     p = plan.parameters
-    ax.set_title(f"Staffing plan: {p.get('level', 0):.0%} within {p.get('target', 0):g} s, "
-                 f"AHT {p.get('aht', 0):g} s, shrinkage {p.get('shrinkage', 0):.0%}")
+    ax.set_title(
+        f"Staffing plan: {p.get('level', 0):.0%} within {p.get('target', 0):g} s, "
+        f"AHT {p.get('aht', 0):g} s, shrinkage {p.get('shrinkage', 0):.0%}"
+    )
     handles = ax.get_legend_handles_labels()[0] + twin.get_legend_handles_labels()[0]
     ax.legend(handles, [str(h.get_label()) for h in handles], loc="upper right")
     fig.tight_layout()

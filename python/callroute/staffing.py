@@ -121,15 +121,24 @@ class StaffingPlan:
             if self.p_abandon is not None:
                 row.append(f"{self.p_abandon[i]:.1%}")
             lines.append(row)
-        total = ["total", f"{self.calls.sum():.1f}", "", str(self.agents.sum()),
-                 str(self.scheduled.sum()), "", "", ""]
+        total = [
+            "total",
+            f"{self.calls.sum():.1f}",
+            "",
+            str(self.agents.sum()),
+            str(self.scheduled.sum()),
+            "",
+            "",
+            "",
+        ]
         if self.p_abandon is not None:
             total.append("")
         widths = [max(len(r[c]) for r in [headers, total, *lines]) for c in range(len(headers))]
 
         def fmt(r: Sequence[str]) -> str:
             return "  ".join(
-                v.ljust(w) if c == 0 else v.rjust(w) for c, (v, w) in enumerate(zip(r, widths, strict=True))
+                v.ljust(w) if c == 0 else v.rjust(w)
+                for c, (v, w) in enumerate(zip(r, widths, strict=True))
             )
 
         rule = "  ".join("-" * w for w in widths)
@@ -167,7 +176,9 @@ def _split_table(
     if cols is None:
         return None, calls
     if calls_column not in cols:
-        raise ParameterError(f"calls table has no {calls_column!r} column (columns: {sorted(cols)})")
+        raise ParameterError(
+            f"calls table has no {calls_column!r} column (columns: {sorted(cols)})"
+        )
     name = time_column
     if name is None:
         name = next((c for c in _TIME_COLUMNS if c in cols), None)
@@ -235,8 +246,14 @@ def staffing_plan(
         if patience is None:
             raise ParameterError("model='erlang_a' needs patience (mean patience in seconds)")
         agents = erlang.agents_for_erlang_a(
-            traffic, aht, patience, target=target, level=level, max_abandon=max_abandon,
-            max_occupancy=max_occupancy, sl_definition=sl_definition,
+            traffic,
+            aht,
+            patience,
+            target=target,
+            level=level,
+            max_abandon=max_abandon,
+            max_occupancy=max_occupancy,
+            sl_definition=sl_definition,
         )
         result = erlang.erlang_a(
             traffic, agents, aht, patience, target=target, sl_definition=sl_definition
@@ -260,9 +277,15 @@ def staffing_plan(
         occupancy=np.asarray(occ, dtype=np.float64).reshape(-1),
         p_abandon=p_abandon,
         parameters={
-            "interval": float(interval), "aht": float(aht), "target": float(target),
-            "level": float(level), "shrinkage": float(shrinkage),
-            "max_occupancy": max_occupancy, "model": model, "patience": patience,
-            "max_abandon": max_abandon, "sl_definition": sl_definition,
+            "interval": float(interval),
+            "aht": float(aht),
+            "target": float(target),
+            "level": float(level),
+            "shrinkage": float(shrinkage),
+            "max_occupancy": max_occupancy,
+            "model": model,
+            "patience": patience,
+            "max_abandon": max_abandon,
+            "sl_definition": sl_definition,
         },
     )

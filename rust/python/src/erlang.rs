@@ -26,10 +26,13 @@ fn kernel<'py, const N: usize, const M: usize>(
         .map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))?;
     let len = slices.first().map_or(0, |s| s.len());
     if slices.iter().any(|s| s.len() != len) {
-        return Err(pyo3::exceptions::PyValueError::new_err("inputs must have equal lengths"));
+        return Err(pyo3::exceptions::PyValueError::new_err(
+            "inputs must have equal lengths",
+        ));
     }
     let result = py.detach(|| {
         let mut outs: [Vec<f64>; M] = std::array::from_fn(|_| Vec::with_capacity(len));
+        #[allow(clippy::needless_range_loop)] // `i` indexes every input column at once
         for i in 0..len {
             let args: [f64; N] = std::array::from_fn(|k| slices[k][i]);
             match f(args) {
@@ -81,14 +84,47 @@ macro_rules! elementwise {
 elementwise!(erlang_b, erlang_b_array, core::erlang_b, traffic, servers);
 elementwise!(erlang_c, erlang_c_array, core::erlang_c, traffic, agents);
 elementwise!(occupancy, occupancy_array, core::occupancy, traffic, agents);
-elementwise!(queue_length, queue_length_array, core::queue_length, traffic, agents);
+elementwise!(
+    queue_length,
+    queue_length_array,
+    core::queue_length,
+    traffic,
+    agents
+);
 elementwise!(asa, asa_array, core::asa, traffic, agents, aht);
-elementwise!(service_level, service_level_array, core::service_level, traffic, agents, aht, target);
-elementwise!(wait_quantile, wait_quantile_array, core::wait_quantile, traffic, agents, aht, q);
-elementwise!(servers_for_blocking, servers_for_blocking_array, core::servers_for_blocking, traffic, blocking);
+elementwise!(
+    service_level,
+    service_level_array,
+    core::service_level,
+    traffic,
+    agents,
+    aht,
+    target
+);
+elementwise!(
+    wait_quantile,
+    wait_quantile_array,
+    core::wait_quantile,
+    traffic,
+    agents,
+    aht,
+    q
+);
+elementwise!(
+    servers_for_blocking,
+    servers_for_blocking_array,
+    core::servers_for_blocking,
+    traffic,
+    blocking
+);
 
 #[pyfunction]
-pub fn erlang_b_retrial(py: Python<'_>, traffic: f64, servers: f64, retry_fraction: f64) -> PyResult<(f64, f64)> {
+pub fn erlang_b_retrial(
+    py: Python<'_>,
+    traffic: f64,
+    servers: f64,
+    retry_fraction: f64,
+) -> PyResult<(f64, f64)> {
     let r = scalar(py, core::erlang_b_retrial(traffic, servers, retry_fraction))?;
     Ok((r.blocking, r.offered_load))
 }
@@ -101,9 +137,12 @@ pub fn erlang_b_retrial_array<'py>(
     retry_fraction: Arr<'py>,
     shape: Vec<usize>,
 ) -> PyResult<(Out<'py>, Out<'py>)> {
-    let [b, y] = kernel(py, [&traffic, &servers, &retry_fraction], &shape, |[a, n, r]| {
-        core::erlang_b_retrial(a, n, r).map(|v| [v.blocking, v.offered_load])
-    })?;
+    let [b, y] = kernel(
+        py,
+        [&traffic, &servers, &retry_fraction],
+        &shape,
+        |[a, n, r]| core::erlang_b_retrial(a, n, r).map(|v| [v.blocking, v.offered_load]),
+    )?;
     Ok((b, y))
 }
 
@@ -118,7 +157,10 @@ pub fn agents_for_service_level(
     max_occupancy: Option<f64>,
     fractional: bool,
 ) -> PyResult<f64> {
-    scalar(py, core::agents_for_service_level(traffic, aht, target, level, max_occupancy, fractional))
+    scalar(
+        py,
+        core::agents_for_service_level(traffic, aht, target, level, max_occupancy, fractional),
+    )
 }
 
 #[pyfunction]
@@ -134,9 +176,12 @@ pub fn agents_for_service_level_array<'py>(
     max_occupancy: Option<f64>,
     fractional: bool,
 ) -> PyResult<Out<'py>> {
-    one(py, [&traffic, &aht, &target, &level], &shape, |[a, h, t, l]| {
-        core::agents_for_service_level(a, h, t, l, max_occupancy, fractional)
-    })
+    one(
+        py,
+        [&traffic, &aht, &target, &level],
+        &shape,
+        |[a, h, t, l]| core::agents_for_service_level(a, h, t, l, max_occupancy, fractional),
+    )
 }
 
 #[pyfunction]
@@ -149,7 +194,10 @@ pub fn agents_for_asa(
     max_occupancy: Option<f64>,
     fractional: bool,
 ) -> PyResult<f64> {
-    scalar(py, core::agents_for_asa(traffic, aht, asa, max_occupancy, fractional))
+    scalar(
+        py,
+        core::agents_for_asa(traffic, aht, asa, max_occupancy, fractional),
+    )
 }
 
 #[pyfunction]
@@ -212,7 +260,11 @@ pub fn erlang_a(
     target: Option<f64>,
     sl_definition: &str,
 ) -> PyResult<[f64; 7]> {
-    scalar(py, definition(sl_definition).and_then(|d| erlang_a_row(traffic, agents, aht, patience, target, d)))
+    scalar(
+        py,
+        definition(sl_definition)
+            .and_then(|d| erlang_a_row(traffic, agents, aht, patience, target, d)),
+    )
 }
 
 #[pyfunction]
@@ -230,12 +282,18 @@ pub fn erlang_a_array<'py>(
 ) -> PyResult<[Out<'py>; 7]> {
     let def = scalar(py, definition(sl_definition))?;
     match target {
-        Some(t) => kernel(py, [&traffic, &agents, &aht, &patience, &t], &shape, |[a, n, h, p, t]| {
-            erlang_a_row(a, n, h, p, Some(t), def)
-        }),
-        None => kernel(py, [&traffic, &agents, &aht, &patience], &shape, |[a, n, h, p]| {
-            erlang_a_row(a, n, h, p, None, def)
-        }),
+        Some(t) => kernel(
+            py,
+            [&traffic, &agents, &aht, &patience, &t],
+            &shape,
+            |[a, n, h, p, t]| erlang_a_row(a, n, h, p, Some(t), def),
+        ),
+        None => kernel(
+            py,
+            [&traffic, &agents, &aht, &patience],
+            &shape,
+            |[a, n, h, p]| erlang_a_row(a, n, h, p, None, def),
+        ),
     }
 }
 
@@ -255,7 +313,13 @@ pub fn agents_for_erlang_a(
     fractional: bool,
 ) -> PyResult<f64> {
     let r = definition(sl_definition).and_then(|definition| {
-        let targets = ErlangATargets { target, level, max_abandon, max_occupancy, definition };
+        let targets = ErlangATargets {
+            target,
+            level,
+            max_abandon,
+            max_occupancy,
+            definition,
+        };
         core::agents_for_erlang_a(traffic, aht, patience, targets, fractional)
     });
     scalar(py, r)
@@ -278,7 +342,13 @@ pub fn agents_for_erlang_a_array<'py>(
     fractional: bool,
 ) -> PyResult<Out<'py>> {
     let definition = scalar(py, definition(sl_definition))?;
-    let targets = ErlangATargets { target, level, max_abandon, max_occupancy, definition };
+    let targets = ErlangATargets {
+        target,
+        level,
+        max_abandon,
+        max_occupancy,
+        definition,
+    };
     one(py, [&traffic, &aht, &patience], &shape, |[a, h, p]| {
         core::agents_for_erlang_a(a, h, p, targets, fractional)
     })

@@ -48,12 +48,18 @@ impl At<'_> {
 pub fn to_py(py: Python<'_>, err: ErlangError, at: Option<At<'_>>) -> PyErr {
     let place = at.map(|a| a.describe()).unwrap_or_default();
     match err {
-        ErlangError::InvalidParameter { .. } | ErlangError::Usage(_) => {
-            raise(py, &PARAMETER_ERROR, "ParameterError", format!("{err}{place}"))
-        }
-        ErlangError::Unreachable(_) => {
-            raise(py, &INFEASIBLE_ERROR, "InfeasibleError", format!("{err}{place}"))
-        }
+        ErlangError::InvalidParameter { .. } | ErlangError::Usage(_) => raise(
+            py,
+            &PARAMETER_ERROR,
+            "ParameterError",
+            format!("{err}{place}"),
+        ),
+        ErlangError::Unreachable(_) => raise(
+            py,
+            &INFEASIBLE_ERROR,
+            "InfeasibleError",
+            format!("{err}{place}"),
+        ),
     }
 }
 

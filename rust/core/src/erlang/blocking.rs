@@ -26,10 +26,16 @@ pub struct Blocking {
 /// Erlang B for `traffic >= 0` and real `servers >= 0` (inputs already validated).
 pub fn erlang_b_parts(traffic: f64, servers: f64) -> Blocking {
     if servers == 0.0 {
-        return Blocking { b: 1.0, one_minus_b: 0.0 };
+        return Blocking {
+            b: 1.0,
+            one_minus_b: 0.0,
+        };
     }
     if traffic == 0.0 {
-        return Blocking { b: 0.0, one_minus_b: 1.0 };
+        return Blocking {
+            b: 0.0,
+            one_minus_b: 1.0,
+        };
     }
     if servers < traffic {
         backward_sum(traffic, servers)
@@ -53,7 +59,10 @@ fn backward_sum(a: f64, x: f64) -> Blocking {
         if term < NEGLIGIBLE * (1.0 + rest) {
             rest += term;
             let inv = 1.0 + rest;
-            return Blocking { b: 1.0 / inv, one_minus_b: rest / inv };
+            return Blocking {
+                b: 1.0 / inv,
+                one_minus_b: rest / inv,
+            };
         }
         rest += term;
     }
@@ -62,7 +71,10 @@ fn backward_sum(a: f64, x: f64) -> Blocking {
         rest += term * (inv_erlang_b_fractional(frac, a) - 1.0);
     }
     let inv = 1.0 + rest;
-    Blocking { b: 1.0 / inv, one_minus_b: rest / inv }
+    Blocking {
+        b: 1.0 / inv,
+        one_minus_b: rest / inv,
+    }
 }
 
 /// `n >= A`: B = p / (1 - P(X > n)), P(X > n) = p Σ_{j>=1} A^j / ((n+1)…(n+j)).
@@ -82,7 +94,10 @@ fn forward_tail(a: f64, x: f64) -> Blocking {
     let upper = p * sum; // P(X > x), <= ~1/2 here
     let cdf = 1.0 - upper;
     let b = p / cdf;
-    Blocking { b, one_minus_b: (cdf - p) / cdf }
+    Blocking {
+        b,
+        one_minus_b: (cdf - p) / cdf,
+    }
 }
 
 /// Step Erlang B from n to n+1 servers: B(n+1) = A B / (n+1 + A B). Stable.
@@ -90,7 +105,10 @@ fn forward_tail(a: f64, x: f64) -> Blocking {
 pub fn step_up(traffic: f64, servers: f64, cur: Blocking) -> Blocking {
     let ab = traffic * cur.b;
     let den = servers + 1.0 + ab;
-    Blocking { b: ab / den, one_minus_b: (servers + 1.0) / den }
+    Blocking {
+        b: ab / den,
+        one_minus_b: (servers + 1.0) / den,
+    }
 }
 
 /// Step Erlang B from n to n-1 servers: `B(n-1) = n B / (A (1 - B))`.
@@ -107,7 +125,10 @@ pub fn step_down(traffic: f64, servers: f64, cur: Blocking) -> Blocking {
         // Close to 1 the complement needs a fresh evaluation to stay exact.
         return erlang_b_parts(traffic, servers - 1.0);
     }
-    Blocking { b, one_minus_b: 1.0 - b }
+    Blocking {
+        b,
+        one_minus_b: 1.0 - b,
+    }
 }
 
 #[cfg(test)]
@@ -136,7 +157,11 @@ mod tests {
                     continue;
                 }
                 let got = erlang_b_parts(a, n as f64);
-                assert!(rel(got.b, want) < 1e-12, "A={a} n={n} got {} want {want}", got.b);
+                assert!(
+                    rel(got.b, want) < 1e-12,
+                    "A={a} n={n} got {} want {want}",
+                    got.b
+                );
                 assert!((got.b + got.one_minus_b - 1.0).abs() < 1e-15);
             }
         }

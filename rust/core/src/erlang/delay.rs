@@ -31,19 +31,32 @@ pub(crate) fn delay_from_blocking(traffic: f64, agents: f64, blocking: Blocking)
 pub(crate) fn delay(traffic: f64, agents: f64) -> Option<Delay> {
     if traffic == 0.0 {
         // No calls: nobody waits, whatever the staffing (even none).
-        return Some(Delay { c: 0.0, one_minus_c: 1.0 });
+        return Some(Delay {
+            c: 0.0,
+            one_minus_c: 1.0,
+        });
     }
     if agents <= traffic {
         None
     } else {
-        Some(delay_from_blocking(traffic, agents, erlang_b_parts(traffic, agents)))
+        Some(delay_from_blocking(
+            traffic,
+            agents,
+            erlang_b_parts(traffic, agents),
+        ))
     }
 }
 
 /// Fraction of calls answered within `target`: `1 - C e^{-(n-A) target/aht}`, written as
 /// `(1 - C) - C·expm1(-x)` so that neither a small `1 - C` nor a small `x` loses digits.
 #[inline]
-pub(crate) fn service_level_from(d: Delay, traffic: f64, agents: f64, aht: f64, target: f64) -> f64 {
+pub(crate) fn service_level_from(
+    d: Delay,
+    traffic: f64,
+    agents: f64,
+    aht: f64,
+    target: f64,
+) -> f64 {
     let x = (agents - traffic) * target / aht;
     d.one_minus_c - d.c * (-x).exp_m1()
 }
@@ -81,7 +94,9 @@ pub fn service_level(traffic: f64, agents: f64, aht: f64, target: f64) -> Result
 pub fn asa(traffic: f64, agents: f64, aht: f64) -> Result<f64, ErlangError> {
     check_pair(traffic, agents)?;
     check::positive("aht", aht)?;
-    Ok(delay(traffic, agents).map_or(f64::INFINITY, |d| mean_over_excess(d.c, aht, agents - traffic)))
+    Ok(delay(traffic, agents).map_or(f64::INFINITY, |d| {
+        mean_over_excess(d.c, aht, agents - traffic)
+    }))
 }
 
 /// Agent occupancy `A / n`, capped at 1 (every agent busy when unstable).
@@ -89,7 +104,11 @@ pub fn occupancy(traffic: f64, agents: f64) -> Result<f64, ErlangError> {
     check_pair(traffic, agents)?;
     if agents <= traffic {
         // n == 0 with A == 0 is an idle system of no agents: nobody is busy.
-        return Ok(if agents == 0.0 && traffic == 0.0 { 0.0 } else { 1.0 });
+        return Ok(if agents == 0.0 && traffic == 0.0 {
+            0.0
+        } else {
+            1.0
+        });
     }
     Ok(traffic / agents)
 }
@@ -97,7 +116,9 @@ pub fn occupancy(traffic: f64, agents: f64) -> Result<f64, ErlangError> {
 /// Mean number of calls waiting: `C · A / (n - A)` (infinite when unstable).
 pub fn queue_length(traffic: f64, agents: f64) -> Result<f64, ErlangError> {
     check_pair(traffic, agents)?;
-    Ok(delay(traffic, agents).map_or(f64::INFINITY, |d| mean_over_excess(d.c, traffic, agents - traffic)))
+    Ok(delay(traffic, agents).map_or(f64::INFINITY, |d| {
+        mean_over_excess(d.c, traffic, agents - traffic)
+    }))
 }
 
 /// The `q`-quantile of the wait over all calls (0 when at least a fraction `q` never waits).

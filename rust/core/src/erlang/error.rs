@@ -23,7 +23,11 @@ pub enum ErlangError {
 impl fmt::Display for ErlangError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::InvalidParameter { name, value, requirement } => {
+            Self::InvalidParameter {
+                name,
+                value,
+                requirement,
+            } => {
                 write!(f, "{name} must be {requirement}, got {value}")
             }
             Self::Usage(msg) | Self::Unreachable(msg) => f.write_str(msg),
@@ -49,7 +53,11 @@ pub(crate) mod check {
 
     #[cold]
     fn bad(name: &'static str, value: f64, requirement: &'static str) -> ErlangError {
-        ErlangError::InvalidParameter { name, value, requirement }
+        ErlangError::InvalidParameter {
+            name,
+            value,
+            requirement,
+        }
     }
 
     #[inline]

@@ -62,7 +62,10 @@ pub fn erlang_b_retrial(
     let excess = |y: f64| y * (1.0 - retry_fraction * erlang_b_parts(y, servers).b) - traffic;
     if traffic == 0.0 || retry_fraction == 0.0 {
         let b = erlang_b_parts(traffic, servers).b;
-        return Ok(Retrial { blocking: b, offered_load: traffic });
+        return Ok(Retrial {
+            blocking: b,
+            offered_load: traffic,
+        });
     }
     let mut lo = traffic;
     let mut hi = traffic / (1.0 - retry_fraction);
@@ -79,7 +82,11 @@ pub fn erlang_b_retrial(
             break;
         }
         let mid = (lo * f_hi - hi * f_lo) / (f_hi - f_lo);
-        let mid = if mid > lo && mid < hi { mid } else { 0.5 * (lo + hi) };
+        let mid = if mid > lo && mid < hi {
+            mid
+        } else {
+            0.5 * (lo + hi)
+        };
         let f_mid = excess(mid);
         if f_mid == 0.0 {
             lo = mid;
@@ -106,5 +113,8 @@ pub fn erlang_b_retrial(
         }
     }
     let y = 0.5 * (lo + hi);
-    Ok(Retrial { blocking: erlang_b_parts(y, servers).b, offered_load: y })
+    Ok(Retrial {
+        blocking: erlang_b_parts(y, servers).b,
+        offered_load: y,
+    })
 }

@@ -191,7 +191,9 @@ pub fn agents_for_asa(
     check::positive("asa", asa)?;
     let cap = check_cap(max_occupancy)?;
     let root_a = traffic.sqrt().max(f64::MIN_POSITIVE);
-    let beta = solve_beta(1e-9, 50.0, asa, |b| halfin_whitt_wait(b) * aht / (b * root_a));
+    let beta = solve_beta(1e-9, 50.0, asa, |b| {
+        halfin_whitt_wait(b) * aht / (b * root_a)
+    });
     erlang_c_search(traffic, cap, beta, fractional, |n, b| {
         let d = delay_from_blocking(traffic, n, b);
         d.c * aht / (n - traffic) <= asa
@@ -207,7 +209,9 @@ pub fn servers_for_blocking(traffic: f64, blocking: f64) -> Result<f64, ErlangEr
     }
     // B(A + β√A) ≈ φ(β) / (√A Φ(β)) near the square-root regime.
     let root_a = traffic.sqrt();
-    let beta = solve_beta(-5.0, 12.0, blocking, |b| normal_pdf(b) / (root_a * normal_cdf(b)));
+    let beta = solve_beta(-5.0, 12.0, blocking, |b| {
+        normal_pdf(b) / (root_a * normal_cdf(b))
+    });
     // Far below the square-root regime, B(n) ≈ 1 - n/A.
     let guess = if beta > -4.9 {
         traffic + beta * root_a
@@ -251,10 +255,14 @@ pub fn agents_for_erlang_a(
         }
         (None, None) => None,
         (Some(_), None) => {
-            return Err(ErlangError::Usage("target needs a level (e.g. level=0.8)".into()))
+            return Err(ErlangError::Usage(
+                "target needs a level (e.g. level=0.8)".into(),
+            ))
         }
         (None, Some(_)) => {
-            return Err(ErlangError::Usage("level needs a target time (e.g. target=20)".into()))
+            return Err(ErlangError::Usage(
+                "level needs a target time (e.g. target=20)".into(),
+            ))
         }
     };
     if let Some(m) = targets.max_abandon {
@@ -275,10 +283,19 @@ pub fn agents_for_erlang_a(
         if n <= 0.0 {
             return Ok(false);
         }
-        let r = erlang_a(traffic, n, aht, patience, sl.map(|s| s.0), targets.definition)?;
-        Ok(sl.is_none_or(|(_, level)| r.service_level.is_some_and(|v| v >= level))
-            && targets.max_abandon.is_none_or(|m| r.p_abandon <= m)
-            && targets.max_occupancy.is_none_or(|c| r.occupancy <= c))
+        let r = erlang_a(
+            traffic,
+            n,
+            aht,
+            patience,
+            sl.map(|s| s.0),
+            targets.definition,
+        )?;
+        Ok(
+            sl.is_none_or(|(_, level)| r.service_level.is_some_and(|v| v >= level))
+                && targets.max_abandon.is_none_or(|m| r.p_abandon <= m)
+                && targets.max_occupancy.is_none_or(|c| r.occupancy <= c),
+        )
     };
     // Bracket: `lo` fails, `hi` meets; start `hi` at the stable Erlang C-like region.
     let mut lo = 0.0;
@@ -325,7 +342,10 @@ mod tests {
             let n = agents_for_service_level(a, 180.0, 20.0, 0.8, None, false).unwrap();
             assert!(service_level(a, n, 180.0, 20.0).unwrap() >= 0.8, "A={a}");
             if n - 1.0 > a {
-                assert!(service_level(a, n - 1.0, 180.0, 20.0).unwrap() < 0.8, "A={a}");
+                assert!(
+                    service_level(a, n - 1.0, 180.0, 20.0).unwrap() < 0.8,
+                    "A={a}"
+                );
             }
         }
     }

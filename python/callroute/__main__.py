@@ -1,0 +1,7 @@
+"""``python -m callroute``: the same as the ``callroute`` command."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())
