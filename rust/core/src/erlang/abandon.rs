@@ -107,14 +107,15 @@ pub fn erlang_a(
     let p_abandon = tail.abandoned / total;
     let service_level = target.map(|_| {
         let within = low + tail.served_within;
-        match definition {
+        let level = match definition {
             ServiceLevelDefinition::Offered => within / total,
             ServiceLevelDefinition::Answered => within / served,
             ServiceLevelDefinition::OfferedMinusEarlyAbandons => {
                 let early_abandons = (tail.ended_within - tail.served_within).max(0.0);
                 within / (total - early_abandons)
             }
-        }
+        };
+        level.min(1.0)
     });
     Ok(ErlangA {
         p_wait: tail.mass / total,

@@ -58,7 +58,8 @@ pub(crate) fn service_level_from(
     target: f64,
 ) -> f64 {
     let x = (agents - traffic) * target / aht;
-    d.one_minus_c - d.c * (-x).exp_m1()
+    // The two terms are each exact to an ulp; their sum may round a hair above 1.
+    (d.one_minus_c - d.c * (-x).exp_m1()).min(1.0)
 }
 
 /// `C · scale / (n - A)`, which is 0 (not 0/0) when nobody waits.
