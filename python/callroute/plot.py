@@ -34,10 +34,18 @@ def plot_staffing(plan: StaffingPlan, out: str | Path) -> Path:
     p = plan.parameters
     ax.set_title(
         f"Staffing plan: {p.get('level', 0):.0%} within {p.get('target', 0):g} s, "
-        f"AHT {p.get('aht', 0):g} s, shrinkage {p.get('shrinkage', 0):.0%}"
+        f"AHT {p.get('aht', 0):g} s, shrinkage {p.get('shrinkage', 0):.0%}",
+        pad=26,
     )
     handles = ax.get_legend_handles_labels()[0] + twin.get_legend_handles_labels()[0]
-    ax.legend(handles, [str(h.get_label()) for h in handles], loc="upper right")
+    ax.legend(
+        handles,
+        [str(h.get_label()) for h in handles],
+        loc="lower center",
+        bbox_to_anchor=(0.5, 1.0),
+        ncol=3,
+        frameon=False,
+    )
     fig.tight_layout()
     out = Path(out)
     fig.savefig(out, dpi=110)
