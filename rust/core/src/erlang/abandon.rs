@@ -54,7 +54,7 @@ pub struct ErlangA {
 }
 
 /// Above this many tail states the exact sum would take seconds: refuse rather than hang.
-const MAX_TAIL_STATES: u64 = 200_000_000;
+const MAX_TAIL_STATES: u64 = 20_000_000;
 const RESCALE_AT: f64 = 1e250;
 const RESCALE_BY: f64 = 1e-250;
 const LN_RESCALE: f64 = 575.646_273_248_511_4; // 250 ln 10
@@ -90,6 +90,12 @@ pub fn erlang_a(
     // Rates in units of θ: state n+j leaves the queue at rate θ(β + j).
     let beta = agents * patience / aht; // nμ/θ
     let load = traffic * patience / aht; // λ/θ
+    if !(beta.is_finite() && load.is_finite()) {
+        return Err(ErlangError::Usage(format!(
+            "patience / aht = {:e} is out of range for {agents} agents and {traffic} Erlangs",
+            patience / aht
+        )));
+    }
     let mut tail = Tail::sum(beta, load, target.map(|t| t / patience))?;
 
     // Weight of the states below n relative to state n: 1/B - 1 = (1-B)/B, in tail scale.
@@ -161,6 +167,8 @@ struct BetaCdf {
     ln_factor: f64,
     factor: f64,
     cdf: f64,
+    /// the last term added, `P(K = j)` for the negative binomial `K` behind `I_x(a, ·)`
+    term: f64,
 }
 
 impl BetaCdf {
@@ -175,6 +183,7 @@ impl BetaCdf {
             ln_factor,
             factor,
             cdf: factor.min(1.0),
+            term: factor,
         }
     }
 
@@ -187,8 +196,53 @@ impl BetaCdf {
             self.ln_factor += LN_RESCALE;
             self.factor = self.ln_factor.exp();
         }
-        self.cdf = (self.cdf + self.scaled * self.factor).min(1.0);
+        self.term = self.scaled * self.factor;
+        self.cdf = (self.cdf + self.term).min(1.0);
     }
+
+    /// `1 - I_x(a, j+1)` beyond the last term: the negative-binomial tail `Σ_{k>j} P(K = k)`,
+    /// summed onward (only used past the median, where the terms soon fall).
+    fn upper_tail(mut self, j: f64) -> f64 {
+        let mut sum = 0.0;
+        let mut k = j + 1.0;
+        loop {
+            self.advance(k);
+            sum += self.term;
+            let ratio = (self.a + k) / (k + 1.0) * self.one_minus_x;
+            if ratio < 1.0 && self.term * ratio / (1.0 - ratio) <= 1e-18 * sum {
+                return sum;
+            }
+            if self.term == 0.0 && ratio < 1.0 {
+                return sum;
+            }
+            k += 1.0;
+        }
+    }
+}
+
+/// One tail state's share of the "served within target" sum, kept until the upper tails
+/// `1 - I_x(β+1, j+1)` can be summed backward (exact even where they are tiny).
+struct WithinRow {
+    weight: f64,
+    ln_scale: f64,
+    cdf: f64,
+    term: f64,
+}
+
+/// `Σ_j t_j P(served | j) (1 - I_x(β+1, j+1))` in the final scale. Where `I` is below ½ the
+/// complement is exact as it stands; above, it is the upper tail, summed from the far end.
+fn served_within(rows: &[WithinRow], c1: BetaCdf, last_j: f64, ln_scale: f64) -> f64 {
+    let mut upper = match rows.last() {
+        Some(r) if r.cdf > 0.5 => c1.upper_tail(last_j),
+        _ => 0.0,
+    };
+    let mut sum = 0.0;
+    for r in rows.iter().rev() {
+        let complement = if r.cdf > 0.5 { upper } else { 1.0 - r.cdf };
+        sum += r.weight * (r.ln_scale - ln_scale).exp() * complement;
+        upper += r.term;
+    }
+    sum
 }
 
 impl Tail {
@@ -196,7 +250,9 @@ impl Tail {
         let mut s = Tail::default();
         // Beta CDFs for the within-target measures: I_x(β, j+1) and I_x(β+1, j+1).
         let mut cdfs = theta_t.map(|tt| (BetaCdf::new(beta, tt), BetaCdf::new(beta + 1.0, tt)));
+        let mut rows: Vec<WithinRow> = Vec::new();
         let x = theta_t.map_or(1.0, |tt| (-tt).exp());
+        let one_minus_x = theta_t.map_or(0.0, |tt| -(-tt).exp_m1());
         let mut t = 1.0; // t_j in scale
         let mut harmonic = 0.0; // Σ_{i=1..j+1} 1/(β+i)
         let mut j: u64 = 0;
@@ -215,8 +271,13 @@ impl Tail {
                     c0.advance(jf);
                     c1.advance(jf);
                 }
-                s.served_within += t * p_served * (1.0 - c1.cdf);
-                s.ended_within += t * (1.0 - x * c0.cdf);
+                rows.push(WithinRow {
+                    weight: t * p_served,
+                    ln_scale: s.ln_scale,
+                    cdf: c1.cdf,
+                    term: c1.term,
+                });
+                s.ended_within += t * (one_minus_x + x * (1.0 - c0.cdf));
             }
             // Next term, and a stop once the rest cannot matter: past the mode the ratios
             // fall, so the remainder is below a geometric series with the current ratio.
@@ -240,6 +301,9 @@ impl Tail {
                      (arrival rate x patience = {load:.3e}); shorten patience or add agents"
                 )));
             }
+        }
+        if let Some((_, c1)) = cdfs {
+            s.served_within = served_within(&rows, c1, j as f64, s.ln_scale);
         }
         Ok(s)
     }

@@ -28,7 +28,13 @@ impl fmt::Display for ErlangError {
                 value,
                 requirement,
             } => {
-                write!(f, "{name} must be {requirement}, got {value}")
+                write!(f, "{name} must be {requirement}, got ")?;
+                let magnitude = value.abs();
+                if magnitude != 0.0 && (magnitude >= 1e16 || magnitude < 1e-4) {
+                    write!(f, "{value:e}")
+                } else {
+                    write!(f, "{value}")
+                }
             }
             Self::Usage(msg) | Self::Unreachable(msg) => f.write_str(msg),
         }
@@ -78,9 +84,18 @@ pub(crate) mod check {
         }
     }
 
+    /// Loads above this are no call center's (a billion Erlangs): refusing them keeps every
+    /// series short (O(√A) terms) and every loop counter exact.
+    pub const MAX_TRAFFIC: f64 = 1e9;
+
     #[inline]
     pub fn traffic(v: f64) -> Result<(), ErlangError> {
-        non_negative("traffic", v)
+        non_negative("traffic", v)?;
+        if v <= MAX_TRAFFIC {
+            Ok(())
+        } else {
+            Err(bad("traffic", v, "at most 1e9 Erlangs"))
+        }
     }
 
     #[inline]

@@ -114,7 +114,8 @@ pub fn inv_erlang_b_fractional(f: f64, m: f64) -> f64 {
             k += 1.0;
         }
         // e^m m^{-f} Γ(a) - m Σ m^k / (a (a+1) ... (a+k))
-        (m - f * m.ln() + ln_gamma(a)).exp() - m * sum
+        // 1/B(f) >= 1; for f near 0 the difference may round a hair below.
+        ((m - f * m.ln() + ln_gamma(a)).exp() - m * sum).max(1.0)
     } else {
         // Legendre continued fraction, modified Lentz:
         // Γ(a, m) = e^{-m} m^a / (m+1-a- 1(1-a)/(m+3-a- 2(2-a)/(m+5-a- ...)))
@@ -143,7 +144,7 @@ pub fn inv_erlang_b_fractional(f: f64, m: f64) -> f64 {
             }
             i += 1.0;
         }
-        m * h
+        (m * h).max(1.0)
     }
 }
 

@@ -112,12 +112,20 @@ fn bisect_fractional(lo: f64, hi: f64, mut meets: impl FnMut(f64) -> bool) -> f6
 }
 
 /// Fewest agents for occupancy `A/n <= cap`, exact in floating point (8/0.8 is 10, not 11).
-fn agents_for_occupancy(traffic: f64, cap: f64) -> f64 {
+fn agents_for_occupancy(traffic: f64, cap: f64) -> Result<f64, ErlangError> {
     let mut n = (traffic / cap).ceil();
-    while n > 1.0 && traffic / (n - 1.0) <= cap {
-        n -= 1.0;
+    if n > MAX_AGENTS {
+        return Err(ErlangError::Unreachable(format!(
+            "max_occupancy {cap:e} needs more than {MAX_AGENTS:e} agents for {traffic} Erlangs"
+        )));
     }
-    n
+    // The quotient is off by at most an ulp, so at most one step either way is ever due.
+    if n > 1.0 && traffic / (n - 1.0) <= cap {
+        n -= 1.0;
+    } else if traffic / n > cap {
+        n += 1.0;
+    }
+    Ok(n)
 }
 
 fn check_cap(max_occupancy: Option<f64>) -> Result<f64, ErlangError> {
@@ -141,7 +149,7 @@ fn erlang_c_search(
     let stable = traffic.floor() + 1.0;
     let guess = traffic + guess_beta * traffic.sqrt();
     let by_service = walk(traffic, stable, guess, &meets)?;
-    let by_occupancy = agents_for_occupancy(traffic, cap);
+    let by_occupancy = agents_for_occupancy(traffic, cap)?;
     let n = by_service.max(by_occupancy);
     if !fractional {
         return Ok(n);
@@ -352,7 +360,8 @@ mod tests {
 
     #[test]
     fn occupancy_cap_is_exact() {
-        assert_eq!(agents_for_occupancy(8.0, 0.8), 10.0);
+        assert_eq!(agents_for_occupancy(8.0, 0.8).unwrap(), 10.0);
+        assert!(agents_for_occupancy(10.0, 1e-200).is_err());
         let n = agents_for_service_level(8.0, 180.0, 20.0, 0.01, Some(0.8), false).unwrap();
         assert_eq!(n, 10.0);
     }
