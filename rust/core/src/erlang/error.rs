@@ -30,7 +30,7 @@ impl fmt::Display for ErlangError {
             } => {
                 write!(f, "{name} must be {requirement}, got ")?;
                 let magnitude = value.abs();
-                if magnitude != 0.0 && (magnitude >= 1e16 || magnitude < 1e-4) {
+                if magnitude != 0.0 && !(1e-4..1e16).contains(&magnitude) {
                     write!(f, "{value:e}")
                 } else {
                     write!(f, "{value}")
