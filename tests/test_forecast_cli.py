@@ -7,18 +7,20 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 import callroute as cr
+import pytest
 from callroute.cli import main
 
 
 def test_bundled_example_looks_like_a_bank_weekday() -> None:
     f = cr.read_forecast(cr.example_forecast_path())
-    assert f.interval == 1800 and f.labels[0] == "07:00" and f.labels[-1] == "23:30"
+    assert f.interval == 1800
+    assert f.labels[0] == "07:00"
+    assert f.labels[-1] == "23:30"
     peak = f.labels[int(f.calls.argmax())]
     assert peak == "10:00"  # morning ramp to a 10:00 peak
-    assert f.calls[0] < f.calls.max() / 2 and f.calls[-1] < f.calls.max() / 2
+    assert f.calls[0] < f.calls.max() / 2
+    assert f.calls[-1] < f.calls.max() / 2
 
 
 def test_bundled_example_matches_the_bank_records(bank_month: Path) -> None:
@@ -62,13 +64,31 @@ def test_forecast_errors_name_file_and_line(tmp_path: Path) -> None:
 def test_staff_cli_writes_csv_and_plot(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     pytest.importorskip("matplotlib")
     out_csv, out_png = tmp_path / "plan.csv", tmp_path / "plan.png"
-    code = main(["staff", "--example", "--aht", "180", "--target", "20", "--level", "0.8",
-                 "--shrinkage", "0.3", "--csv", str(out_csv), "--plot", str(out_png)])
+    code = main(
+        [
+            "staff",
+            "--example",
+            "--aht",
+            "180",
+            "--target",
+            "20",
+            "--level",
+            "0.8",
+            "--shrinkage",
+            "0.3",
+            "--csv",
+            str(out_csv),
+            "--plot",
+            str(out_png),
+        ]
+    )
     assert code == 0
     rows = list(csv.DictReader(out_csv.open()))
-    assert len(rows) == 34 and rows[6]["interval"] == "10:00"
+    assert len(rows) == 34
+    assert rows[6]["interval"] == "10:00"
     assert int(rows[6]["scheduled"]) >= int(rows[6]["agents"]) > 0
-    assert out_png.stat().st_size > 10_000 and out_png.read_bytes()[:4] == b"\x89PNG"
+    assert out_png.stat().st_size > 10_000
+    assert out_png.read_bytes()[:4] == b"\x89PNG"
     assert "scheduled agent-hours" in capsys.readouterr().out
 
 
@@ -77,25 +97,58 @@ def test_staff_cli_on_a_user_file(tmp_path: Path, capsys: pytest.CaptureFixture[
     f.write_text("interval_start,calls\n08:00,100\n08:15,120\n")
     assert main(["staff", str(f), "--aht", "180", "--target", "20", "--level", "0.8"]) == 0
     out = capsys.readouterr().out
-    assert "15 min" in out and "08:15" in out
+    assert "15 min" in out
+    assert "08:15" in out
 
 
 def test_erlang_cli_answers(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["erlang", "--calls", "100", "--interval", "1800", "--aht", "180",
-                 "--agents", "14"]) == 0
+    assert (
+        main(["erlang", "--calls", "100", "--interval", "1800", "--aht", "180", "--agents", "14"])
+        == 0
+    )
     out = capsys.readouterr().out
-    assert "0.174132" in out and "0.888350" in out
+    assert "0.174132" in out
+    assert "0.888350" in out
     assert main(["erlang", "--traffic", "10", "--aht", "180", "--level", "0.8"]) == 0
     assert "agents needed for 80% within 20 s: 14" in capsys.readouterr().out
 
 
 def test_cli_errors_are_clean(tmp_path: Path) -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "callroute", "staff", str(tmp_path / "nope.csv"), "--aht", "180",
-         "--target", "20", "--level", "0.8"], capture_output=True, text=True)
+        [
+            sys.executable,
+            "-m",
+            "callroute",
+            "staff",
+            str(tmp_path / "nope.csv"),
+            "--aht",
+            "180",
+            "--target",
+            "20",
+            "--level",
+            "0.8",
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 2
-    assert "callroute: error:" in done.stderr and "Traceback" not in done.stderr
+    assert "callroute: error:" in done.stderr
+    assert "Traceback" not in done.stderr
     done = subprocess.run(
-        [sys.executable, "-m", "callroute", "erlang", "--traffic", "-1", "--aht", "180",
-         "--agents", "3"], capture_output=True, text=True)
-    assert done.returncode == 2 and "traffic must be finite and >= 0" in done.stderr
+        [
+            sys.executable,
+            "-m",
+            "callroute",
+            "erlang",
+            "--traffic",
+            "-1",
+            "--aht",
+            "180",
+            "--agents",
+            "3",
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 2
+    assert "traffic must be finite and >= 0" in done.stderr

@@ -8,7 +8,6 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -40,7 +39,9 @@ def test_quick_start_has_exactly_two_commands() -> None:
     lines = _quick_start()
     assert len(lines) == 2
     assert lines[0].startswith("pip install . && callroute staff --example")
-    assert "cargo test" in lines[1] and "pytest" in lines[1] and '".[test]"' in lines[1]
+    assert "cargo test" in lines[1]
+    assert "pytest" in lines[1]
+    assert '".[test]"' in lines[1]
 
 
 def test_ci_runs_the_quick_start_test_command_verbatim() -> None:
@@ -54,9 +55,13 @@ def test_quick_start_main_job_runs() -> None:
     assert command[0] == "callroute"
     out = subprocess.run(
         [sys.executable, "-m", "callroute", *command[1:]],
-        check=True, capture_output=True, text=True,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout
-    assert "10:00" in out and "scheduled" in out and "total" in out
+    assert "10:00" in out
+    assert "scheduled" in out
+    assert "total" in out
     # 34 half-hour rows (07:00-23:30) between the rules
     rows = [ln for ln in out.splitlines() if re.match(r"^\d\d:\d\d\s", ln)]
     assert len(rows) == 34
@@ -82,6 +87,7 @@ CLI_LINES = [
 @pytest.mark.parametrize("line", CLI_LINES)
 def test_readme_cli_examples_run(line: str) -> None:
     args = shlex.split(line)[1:]
-    done = subprocess.run([sys.executable, "-m", "callroute", *args],
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "callroute", *args], capture_output=True, text=True
+    )
     assert done.returncode == 0, done.stderr

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+import callroute as cr
 import numpy as np
 import pytest
-
-import callroute as cr
 
 CALLS = [0.0, 12.0, 55.5, 130.0, 400.0]
 
@@ -20,7 +19,9 @@ def test_rows_are_minimal_erlang_c_staffing() -> None:
         if a > 0 and n - 1 > a:
             assert cr.service_level(a, int(n) - 1, 180, 20) < 0.8
     # zero calls need nobody and keep a perfect service level
-    assert plan.agents[0] == 0 and plan.service_level[0] == 1.0 and plan.asa[0] == 0.0
+    assert plan.agents[0] == 0
+    assert plan.service_level[0] == 1.0
+    assert plan.asa[0] == 0.0
 
 
 def test_shrinkage_rounding_is_exact() -> None:
@@ -28,25 +29,31 @@ def test_shrinkage_rounding_is_exact() -> None:
     plan = cr.staffing_plan([39.0], interval=1800, aht=180, target=20, level=0.8, shrinkage=0.3)
     needed = int(plan.agents[0])
     m = int(plan.scheduled[0])
-    assert m * 0.7 >= needed - 1e-9 and (m - 1) * 0.7 < needed - 1e-9
-    plan = cr.staffing_plan([1.0], interval=1, aht=7, target=20, level=0.01, shrinkage=0.3,
-                            max_occupancy=1.0)
-    assert int(plan.agents[0]) == 8 and int(plan.scheduled[0]) == 12  # ceil(8 / 0.7) = 12
+    assert m * 0.7 >= needed - 1e-9
+    assert (m - 1) * 0.7 < needed - 1e-9
+    plan = cr.staffing_plan(
+        [1.0], interval=1, aht=7, target=20, level=0.01, shrinkage=0.3, max_occupancy=1.0
+    )
+    assert int(plan.agents[0]) == 8
+    assert int(plan.scheduled[0]) == 12
 
 
 def test_max_occupancy_caps_the_plan() -> None:
-    plan = cr.staffing_plan([800.0], interval=1800, aht=180, target=20, level=0.5,
-                            max_occupancy=0.8)
+    plan = cr.staffing_plan(
+        [800.0], interval=1800, aht=180, target=20, level=0.5, max_occupancy=0.8
+    )
     assert plan.agents[0] == 100  # 80 Erlangs at 80 % occupancy
     assert plan.occupancy[0] <= 0.8
 
 
 def test_erlang_a_plan_reports_abandonment() -> None:
-    plan = cr.staffing_plan(CALLS, interval=1800, aht=180, target=20, level=0.8,
-                            model="erlang_a", patience=120)
+    plan = cr.staffing_plan(
+        CALLS, interval=1800, aht=180, target=20, level=0.8, model="erlang_a", patience=120
+    )
     assert plan.p_abandon is not None
-    for a, n, sl, ab in zip(plan.traffic, plan.agents, plan.service_level, plan.p_abandon,
-                            strict=True):
+    for a, n, sl, ab in zip(
+        plan.traffic, plan.agents, plan.service_level, plan.p_abandon, strict=True
+    ):
         r = cr.erlang_a(a, int(n), 180, 120, target=20)
         assert sl == pytest.approx(r.service_level, rel=1e-15)
         assert ab == pytest.approx(r.p_abandon, rel=1e-15, abs=1e-300)
@@ -64,10 +71,12 @@ def test_tables_and_frames() -> None:
     assert list(plan2.agents) == list(plan.agents)
     pl = pytest.importorskip("polars")
     assert plan.to_polars().shape == (2, len(plan.columns))
-    assert list(cr.staffing_plan(pl.DataFrame(table), interval=1800, aht=200, target=30,
-                                 level=0.9).agents) == list(plan.agents)
+    assert list(
+        cr.staffing_plan(pl.DataFrame(table), interval=1800, aht=200, target=30, level=0.9).agents
+    ) == list(plan.agents)
     text = str(plan)
-    assert "09:30" in text and "total" in text
+    assert "09:30" in text
+    assert "total" in text
 
 
 @pytest.mark.parametrize(

@@ -300,7 +300,7 @@ def agents_for_asa(
 class ErlangAResult:
     """Steady state of the M/M/n+M queue (Erlang A). Fields are floats or arrays.
 
-    ``asa`` is the mean wait of answered calls (NaN with zero agents: nobody is answered);
+    ``asa`` is the mean wait of answered calls (with zero agents, its limit as agents fall to 0);
     ``mean_wait`` averages over all calls, abandoned ones included; ``service_level`` is
     ``None`` unless a target was given.
     """

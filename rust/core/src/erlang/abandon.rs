@@ -21,6 +21,7 @@
 
 use super::blocking::erlang_b_parts;
 use super::error::{check, ErlangError};
+use super::special::scaled_exp_integral_e1;
 
 /// How "answered within target" is turned into a service level.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -41,7 +42,7 @@ pub struct ErlangA {
     pub p_wait: f64,
     /// probability that a call abandons
     pub p_abandon: f64,
-    /// mean wait of answered calls (NaN when no call is ever answered: zero agents)
+    /// mean wait of answered calls; with zero agents, its limit as agents fall to zero
     pub asa: f64,
     /// mean wait over all calls (answered or abandoned)
     pub mean_wait: f64,
@@ -109,15 +110,30 @@ pub fn erlang_a(
         ln_low.exp()
     };
     let total = low + tail.mass;
-    let served = low + tail.served;
+    let served = low + beta * tail.served_rel;
+    let within = low + beta * tail.served_within_rel;
     let p_abandon = tail.abandoned / total;
+    // Ratios over answered calls. At zero agents nobody is answered and they are 0/0: report
+    // their limit as agents fall to 0 along the continuous extension, where the states below
+    // n weigh (1/B - 1) ≈ n e^A E_1(A), i.e. β · e^A E_1(A) · aht / patience.
+    let (answered_mass, served_wait, served_within) = if agents == 0.0 {
+        let low_per_beta =
+            scaled_exp_integral_e1(traffic) * aht / patience * (-tail.ln_scale).exp();
+        (
+            low_per_beta + tail.served_rel,
+            tail.served_wait_rel,
+            low_per_beta + tail.served_within_rel,
+        )
+    } else {
+        (served, beta * tail.served_wait_rel, within)
+    };
     let service_level = target.map(|_| {
-        let within = low + tail.served_within;
         let level = match definition {
             ServiceLevelDefinition::Offered => within / total,
-            ServiceLevelDefinition::Answered => within / served,
+            ServiceLevelDefinition::Answered => served_within / answered_mass,
             ServiceLevelDefinition::OfferedMinusEarlyAbandons => {
-                let early_abandons = (tail.ended_within - tail.served_within).max(0.0);
+                let served_within = beta * tail.served_within_rel;
+                let early_abandons = (tail.ended_within - served_within).max(0.0);
                 within / (total - early_abandons)
             }
         };
@@ -126,14 +142,15 @@ pub fn erlang_a(
     Ok(ErlangA {
         p_wait: tail.mass / total,
         p_abandon,
-        asa: tail.served_wait * patience / served,
+        asa: served_wait / answered_mass * patience,
         // P(abandon) = θ E[W] for exponential patience.
         mean_wait: p_abandon * patience,
         occupancy: if agents > 0.0 {
             traffic * (served / total) / agents
         } else {
-            0.0
-        },
+            traffic * patience / aht * answered_mass / total
+        }
+        .min(1.0),
         queue_length: tail.queued / total,
         service_level,
     })
@@ -147,14 +164,14 @@ struct Tail {
     mass: f64,
     /// Σ j t_j
     queued: f64,
-    /// Σ t_j P(served | j)
-    served: f64,
+    /// Σ t_j P(served | j) / β
+    served_rel: f64,
     /// Σ t_j P(abandon | j)
     abandoned: f64,
-    /// Σ t_j E[V 1{served} | j] θ
-    served_wait: f64,
-    /// Σ t_j P(served within t | j)
-    served_within: f64,
+    /// Σ t_j E[V 1{served} | j] θ / β
+    served_wait_rel: f64,
+    /// Σ t_j P(served within t | j) / β
+    served_within_rel: f64,
     /// Σ t_j P(served or abandoned within t | j)
     ended_within: f64,
 }
@@ -229,7 +246,7 @@ struct WithinRow {
     term: f64,
 }
 
-/// `Σ_j t_j P(served | j) (1 - I_x(β+1, j+1))` in the final scale. Where `I` is below ½ the
+/// `Σ_j t_j P(served | j) / β · (1 - I_x(β+1, j+1))` in the final scale. Where `I` is below ½ the
 /// complement is exact as it stands; above, it is the upper tail, summed from the far end.
 fn served_within(rows: &[WithinRow], c1: BetaCdf, last_j: f64, ln_scale: f64) -> f64 {
     let mut upper = match rows.last() {
@@ -259,20 +276,20 @@ impl Tail {
         loop {
             let jf = j as f64;
             let next_rate = beta + jf + 1.0;
-            let p_served = beta / next_rate;
+            let served_rel = 1.0 / next_rate; // P(served | j) / β
             harmonic += 1.0 / next_rate;
             s.mass += t;
             s.queued += jf * t;
-            s.served += t * p_served;
+            s.served_rel += t * served_rel;
             s.abandoned += t * ((jf + 1.0) / next_rate);
-            s.served_wait += t * p_served * harmonic;
+            s.served_wait_rel += t * served_rel * harmonic;
             if let Some((c0, c1)) = cdfs.as_mut() {
                 if j > 0 {
                     c0.advance(jf);
                     c1.advance(jf);
                 }
                 rows.push(WithinRow {
-                    weight: t * p_served,
+                    weight: t * served_rel,
                     ln_scale: s.ln_scale,
                     cdf: c1.cdf,
                     term: c1.term,
@@ -285,7 +302,7 @@ impl Tail {
             if ratio < 1.0 {
                 let geometric = ratio / (1.0 - ratio);
                 let bound = t * geometric * (jf + 2.0 + 1.0 / (1.0 - ratio)) * (1.0 + harmonic);
-                if bound <= 1e-18 * (s.mass + s.queued + s.served_wait) {
+                if bound <= 1e-18 * (s.mass + s.queued + beta * s.served_wait_rel) {
                     break;
                 }
             }
@@ -303,7 +320,7 @@ impl Tail {
             }
         }
         if let Some((_, c1)) = cdfs {
-            s.served_within = served_within(&rows, c1, j as f64, s.ln_scale);
+            s.served_within_rel = served_within(&rows, c1, j as f64, s.ln_scale);
         }
         Ok(s)
     }
@@ -317,10 +334,10 @@ impl Tail {
         for v in [
             &mut self.mass,
             &mut self.queued,
-            &mut self.served,
+            &mut self.served_rel,
             &mut self.abandoned,
-            &mut self.served_wait,
-            &mut self.served_within,
+            &mut self.served_wait_rel,
+            &mut self.served_within_rel,
             &mut self.ended_within,
         ] {
             *v *= k;
