@@ -2,7 +2,11 @@
 //!
 //! No Python, no I/O, no clock, no global RNG. Modules:
 //! - [`erlang`]: Erlang B, C and A, and the staffing searches built on them.
+//! - [`acd`]: the routing engine (skills, queues, offers, statistics, snapshots).
+//! - [`sim`]: the discrete-event simulator that drives [`acd`] in virtual time.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod acd;
 pub mod erlang;
+pub mod sim;

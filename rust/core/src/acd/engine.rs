@@ -1,0 +1,2492 @@
+//! The engine: one single-writer state machine. Events in, decisions out, explicit time.
+//!
+//! Indices (all ordered, so every choice is deterministic):
+//! - per queue step, the free eligible agents ordered by the queue's strategy key;
+//! - per queue step, the waiting calls at that step, by aged priority, arrival, sequence;
+//! - per queue, every waiting call in that order (an order-statistic set, for positions);
+//! - one timer map keyed by (deadline, sequence).
+//!
+//! An agent belongs to the steps whose requirements it meets ("memberships", computed when
+//! agents or queues are added). When an agent frees up it looks at the head of the waiting
+//! set of each step it belongs to; when a call arrives or relaxes it looks at the head of its
+//! step's availability set. Work per event is O(memberships · log n).
+//!
+//! Every public input validates first and mutates after, so an error leaves the engine as it
+//! was. Timers fire only in [`Engine::advance`]; inputs never fire them implicitly.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use super::config::{AgentConfig, CallSpec, QueueConfig, Strategy};
+use super::decision::{AgentState, Decision, ExitReason, Outcome, RevokeReason};
+use super::error::{invalid, unknown, wrong_state, EngineError};
+use super::keys::{ord_f64, secs, to_us, AvailKey, CallKey, Rng, Us};
+use super::stats::{AgentStats, QueueCounters, QueueStats};
+
+/// A user-supplied scorer for queues with [`Strategy::Custom`].
+pub trait Scorer: Send {
+    /// One score per candidate agent (higher wins; ties go to the earlier candidate).
+    /// Candidates are the free eligible agents, least loaded, in the order agents were added.
+    /// A wrong-length answer or a NaN makes the engine fall back to the first candidate.
+    fn score(&mut self, call: &CallView<'_>, agents: &[Arc<str>]) -> Vec<f64>;
+}
+
+/// What a scorer sees of a call.
+#[derive(Debug)]
+pub struct CallView<'a> {
+    /// call id
+    pub id: &'a str,
+    /// queue id
+    pub queue: &'a str,
+    /// current priority (with step boosts)
+    pub priority: i32,
+    /// seconds since the call first arrived
+    pub waited: f64,
+    /// attached data
+    pub data: &'a [(Arc<str>, Arc<str>)],
+}
+
+/// Engine-wide settings.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EngineOptions {
+    /// seed of the random strategies
+    pub seed: u64,
+    /// length of the statistics intervals, seconds
+    pub interval: f64,
+    /// settings of the implicit queues made for calls routed by skills
+    pub skill_queue: QueueConfig,
+}
+
+impl Default for EngineOptions {
+    fn default() -> Self {
+        Self {
+            seed: 0,
+            interval: 1800.0,
+            skill_queue: QueueConfig::new("", ""),
+        }
+    }
+}
+
+/// Conservation totals over the engine's life.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Totals {
+    /// calls that arrived
+    pub arrived: u64,
+    /// answered and ended
+    pub completed: u64,
+    /// hung up before an answer
+    pub abandoned: u64,
+    /// left unanswered after waiting
+    pub exited: u64,
+    /// refused at arrival
+    pub rejected: u64,
+}
+
+impl Totals {
+    /// Calls still in the engine (waiting, offered or connected).
+    pub fn active(&self) -> u64 {
+        self.arrived - self.completed - self.abandoned - self.exited - self.rejected
+    }
+}
+
+/// A waiting or active call, as reported by [`Engine::call_info`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct CallInfo {
+    /// queue id
+    pub queue: Arc<str>,
+    /// "waiting", "offered" or "connected"
+    pub state: &'static str,
+    /// the agent offered or connected
+    pub agent: Option<Arc<str>>,
+    /// 1-based position while waiting
+    pub position: Option<u32>,
+    /// expected wait from now while waiting (seconds)
+    pub expected_wait: Option<f64>,
+    /// original arrival time (seconds)
+    pub arrival: f64,
+    /// current priority
+    pub priority: i32,
+    /// relaxation step reached (0 = none)
+    pub step: u32,
+    /// a callback was requested
+    pub callback: bool,
+    /// attached data
+    pub data: Vec<(Arc<str>, Arc<str>)>,
+}
+
+/// A string table: ids to small integers and back. The map is rebuilt after a restore.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+struct Names {
+    names: Vec<Arc<str>>,
+    #[serde(skip)]
+    index: HashMap<Arc<str>, u32>,
+}
+
+impl Names {
+    fn get(&self, name: &str) -> Option<u32> {
+        self.index.get(name).copied()
+    }
+
+    fn intern(&mut self, name: &str) -> u32 {
+        if let Some(i) = self.get(name) {
+            return i;
+        }
+        let arc: Arc<str> = Arc::from(name);
+        let i = self.names.len() as u32;
+        self.names.push(arc.clone());
+        self.index.insert(arc, i);
+        i
+    }
+
+    fn name(&self, i: u32) -> &Arc<str> {
+        &self.names[i as usize]
+    }
+
+    fn rebuild(&mut self) {
+        self.index = self
+            .names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.clone(), i as u32))
+            .collect();
+    }
+}
+
+type TimerKey = (Us, u64);
+
+/// An implicit queue for skills-routed calls: (tenant, media, requirements, queue).
+type SkillQueue = (u32, u32, Vec<(u32, u8)>, u32);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+enum Timer {
+    Step(u32),
+    MaxWait(u32),
+    Offer(u32),
+    Retry(u32),
+    WrapUp(u32, u64),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+enum Presence {
+    LoggedOut,
+    Ready,
+    NotReady(u32),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+enum TaskKind {
+    Offered,
+    Busy,
+    WrapUp,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct Task {
+    uid: u64,
+    call: u32,
+    media: u32,
+    kind: TaskKind,
+    queue: u32,
+    since: Us,
+    timer: Option<TimerKey>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct Agent {
+    id: Arc<str>,
+    tenant: u32,
+    skills: Vec<(u32, u8)>,
+    capacity: Vec<u32>,
+    exclusive: Vec<u32>,
+    weight: f64,
+    order: u32,
+    presence: Presence,
+    tasks: Vec<Task>,
+    load: Vec<u32>,
+    exclusive_load: u32,
+    free_since: Us,
+    member_qs: Vec<u32>,
+    member_keys: Vec<Option<AvailKey>>,
+    queues: Vec<u32>,
+    no_answer_streak: u32,
+    state: AgentState,
+    state_since: Us,
+    // statistics
+    handled: u64,
+    offered: u64,
+    declined: u64,
+    missed: u64,
+    talk_us: i64,
+    wrapup_us: i64,
+    idle_us: i64,
+    busy_us: i64,
+    offered_us: i64,
+    wrap_state_us: i64,
+    not_ready_us: Vec<(u32, i64)>,
+}
+
+impl Agent {
+    fn level(&self, skill: u32) -> Option<u8> {
+        self.skills
+            .binary_search_by_key(&skill, |&(s, _)| s)
+            .ok()
+            .map(|i| self.skills[i].1)
+    }
+
+    fn meets(&self, reqs: &[(u32, u8)]) -> bool {
+        reqs.iter()
+            .all(|&(s, min)| self.level(s).is_some_and(|l| l >= min))
+    }
+
+    fn cap(&self, media: u32) -> u32 {
+        self.capacity.get(media as usize).copied().unwrap_or(0)
+    }
+
+    fn load_of(&self, media: u32) -> u32 {
+        self.load.get(media as usize).copied().unwrap_or(0)
+    }
+
+    fn free_for(&self, media: u32) -> bool {
+        self.presence == Presence::Ready
+            && self.exclusive_load == 0
+            && self.load_of(media) < self.cap(media)
+            && (!self.exclusive.contains(&media) || self.tasks.is_empty())
+    }
+
+    fn add_load(&mut self, media: u32, delta: i32) {
+        let m = media as usize;
+        if self.load.len() <= m {
+            self.load.resize(m + 1, 0);
+        }
+        self.load[m] = self.load[m].wrapping_add_signed(delta);
+        if self.exclusive.contains(&media) {
+            self.exclusive_load = self.exclusive_load.wrapping_add_signed(delta);
+        }
+    }
+
+    fn task_index(&self, uid: u64) -> usize {
+        self.tasks
+            .iter()
+            .position(|t| t.uid == uid)
+            .expect("task of a live call")
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct Step {
+    after: Us,
+    /// alternatives: an agent meeting any one set is eligible
+    reqs: Vec<Vec<(u32, u8)>>,
+    /// cumulative priority boost
+    boost: i32,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct Queue {
+    id: Arc<str>,
+    config: QueueConfig,
+    tenants: Vec<u32>,
+    media: u32,
+    strategy: Strategy,
+    sl: Us,
+    short_abandon: Us,
+    wrapup: Us,
+    offer_timeout: Us,
+    retry: Us,
+    max_wait: Option<Us>,
+    overflow: Option<u32>,
+    steps: Vec<Step>,
+    qs0: u32,
+    open: bool,
+    rr_last: Option<u32>,
+    staffed: u32,
+    offering: u32,
+    counters: QueueCounters,
+    intervals: BTreeMap<i64, QueueCounters>,
+    /// all waiting calls in queue order (rebuilt after a restore)
+    #[serde(skip)]
+    order: indexset::BTreeSet<CallKey>,
+    /// waiting calls by time of entry, for the longest wait (rebuilt after a restore)
+    #[serde(skip)]
+    by_entry: BTreeSet<(Us, u64)>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+struct QueueStep {
+    queue: u32,
+    avail: BTreeSet<AvailKey>,
+    waiting: BTreeSet<CallKey>,
+    /// random strategies: the winning key of the last race (keys are drawn above it)
+    race: f64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+enum CallState {
+    Waiting,
+    Offered { agent: u32, task: u64, expires: Us },
+    Connected { agent: u32, task: u64, answered: Us },
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct Call {
+    id: Arc<str>,
+    media: u32,
+    queue: u32,
+    priority: i32,
+    arrival: Us,
+    entered: Us,
+    interval: i64,
+    seq: u64,
+    step: u32,
+    state: CallState,
+    callback: bool,
+    answered_once: bool,
+    max_wait_due: bool,
+    excluded: Vec<(u32, Us)>,
+    data: Vec<(Arc<str>, Arc<str>)>,
+    key: CallKey,
+    step_timer: Option<TimerKey>,
+    max_wait_timer: Option<TimerKey>,
+    offer_timer: Option<TimerKey>,
+    retry_timer: Option<TimerKey>,
+}
+
+/// The routing engine. See the module documentation for its indices.
+#[derive(Serialize, Deserialize)]
+pub struct Engine {
+    clock: Us,
+    interval: Us,
+    options_seed: u64,
+    skill_queue: QueueConfig,
+    skills: Names,
+    tenants: Names,
+    media: Names,
+    reasons: Names,
+    agents: Vec<Agent>,
+    queues: Vec<Queue>,
+    virtual_queues: Vec<SkillQueue>,
+    qs: Vec<QueueStep>,
+    calls: Vec<Option<Call>>,
+    free_calls: Vec<u32>,
+    timers: BTreeMap<TimerKey, Timer>,
+    timer_seq: u64,
+    call_seq: u64,
+    task_seq: u64,
+    rng: Rng,
+    totals: Totals,
+    scorer_failures: u64,
+    #[serde(skip)]
+    agent_ids: HashMap<Arc<str>, u32>,
+    #[serde(skip)]
+    queue_ids: HashMap<Arc<str>, u32>,
+    #[serde(skip)]
+    call_ids: HashMap<Arc<str>, u32>,
+    #[serde(skip)]
+    scorer: Option<Box<dyn Scorer>>,
+    #[serde(skip)]
+    out: Vec<Decision>,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("now", &secs(self.clock))
+            .field("agents", &self.agents.len())
+            .field("queues", &self.queues.len())
+            .field("totals", &self.totals)
+            .finish()
+    }
+}
+
+const SNAPSHOT_MAGIC: &[u8; 8] = b"CRENG\x00\x00\x01";
+
+/// Skill names must be non-empty and distinct.
+fn check_skills(skills: &[(String, u8)], place: &str) -> Result<(), EngineError> {
+    for (i, (name, _)) in skills.iter().enumerate() {
+        if name.is_empty() {
+            return Err(invalid(format!("{place}: skill names must not be empty")));
+        }
+        if skills[..i].iter().any(|(x, _)| x == name) {
+            return Err(invalid(format!("{place}: skill {name:?} given twice")));
+        }
+    }
+    Ok(())
+}
+
+impl Engine {
+    /// An empty engine.
+    pub fn new(options: EngineOptions) -> Result<Self, EngineError> {
+        let interval = to_us("interval", options.interval)?;
+        if interval <= 0 {
+            return Err(invalid(format!(
+                "interval must be > 0 seconds, got {}",
+                options.interval
+            )));
+        }
+        let mut template = options.skill_queue.clone();
+        template.name = "skills".into();
+        template.validate()?;
+        Ok(Self {
+            clock: i64::MIN,
+            interval,
+            options_seed: options.seed,
+            skill_queue: options.skill_queue,
+            skills: Names::default(),
+            tenants: Names::default(),
+            media: Names::default(),
+            reasons: Names::default(),
+            agents: Vec::new(),
+            queues: Vec::new(),
+            virtual_queues: Vec::new(),
+            qs: Vec::new(),
+            calls: Vec::new(),
+            free_calls: Vec::new(),
+            timers: BTreeMap::new(),
+            timer_seq: 0,
+            call_seq: 0,
+            task_seq: 0,
+            rng: Rng(options.seed),
+            totals: Totals::default(),
+            scorer_failures: 0,
+            agent_ids: HashMap::new(),
+            queue_ids: HashMap::new(),
+            call_ids: HashMap::new(),
+            scorer: None,
+            out: Vec::new(),
+        })
+    }
+
+    /// Install the scorer used by queues with [`Strategy::Custom`].
+    pub fn set_scorer(&mut self, scorer: Option<Box<dyn Scorer>>) {
+        self.scorer = scorer;
+    }
+
+    /// Times the scorer gave an unusable answer and the engine fell back.
+    pub fn scorer_failures(&self) -> u64 {
+        self.scorer_failures
+    }
+
+    // ------------------------------------------------------------------ configuration
+
+    /// Add a queue. Queues named in `overflow`, `steps[].also_queues` must exist already.
+    pub fn add_queue(&mut self, config: QueueConfig) -> Result<(), EngineError> {
+        config.validate()?;
+        if self.queue_ids.contains_key(config.name.as_str()) {
+            return Err(EngineError::Duplicate {
+                kind: "queue",
+                id: config.name,
+            });
+        }
+        let q = &config.name;
+        let overflow = match &config.overflow {
+            Some(o) => Some(self.queue_index(o).map_err(|_| {
+                invalid(format!("queue {q:?}: overflow names unknown queue {o:?}"))
+            })?),
+            None => None,
+        };
+        if let Some(o) = overflow {
+            // a call keeps its media: it may only overflow to a queue of the same media
+            let theirs = &self.queues[o as usize].config.media;
+            if *theirs != config.media {
+                return Err(invalid(format!(
+                    "queue {q:?}: overflow queue {:?} takes {theirs} calls, not {}",
+                    self.queues[o as usize].id, config.media
+                )));
+            }
+        }
+        // everything that can fail is checked before anything is interned
+        check_skills(&config.skills, &format!("queue {q:?}: skills"))?;
+        for (i, sc) in config.steps.iter().enumerate() {
+            let place = format!("queue {q:?}: steps[{i}].skills");
+            check_skills(sc.skills.as_deref().unwrap_or_default(), &place)?;
+            if let Some(other) = sc.also_queues.iter().find(|o| self.queue_index(o).is_err()) {
+                return Err(invalid(format!(
+                    "queue {q:?}: steps[{i}].also_queues names unknown queue {other:?}"
+                )));
+            }
+        }
+        let base = self.requirements(&config.skills, &format!("queue {q:?}: skills"))?;
+        let mut steps = vec![Step {
+            after: 0,
+            reqs: vec![base],
+            boost: 0,
+        }];
+        for (i, sc) in config.steps.iter().enumerate() {
+            let prev = steps.last().expect("base step").clone();
+            let mut reqs = match &sc.skills {
+                Some(s) => vec![self.requirements(s, &format!("queue {q:?}: steps[{i}].skills"))?],
+                None => prev.reqs.clone(),
+            };
+            if sc.skills.is_some() {
+                // keep alternatives that earlier steps widened to
+                reqs.extend(prev.reqs.iter().skip(1).cloned());
+            }
+            for other in &sc.also_queues {
+                let o = self.queue_index(other).map_err(|_| {
+                    invalid(format!(
+                        "queue {q:?}: steps[{i}].also_queues names unknown queue {other:?}"
+                    ))
+                })?;
+                let theirs = self.queues[o as usize].steps[0].reqs[0].clone();
+                if !reqs.contains(&theirs) {
+                    reqs.push(theirs);
+                }
+            }
+            steps.push(Step {
+                after: to_us("after", sc.after)?,
+                reqs,
+                boost: prev.boost.saturating_add(sc.priority_boost),
+            });
+        }
+        let qi = self.queues.len() as u32;
+        self.push_queue(config, overflow, steps, qi);
+        Ok(())
+    }
+
+    fn push_queue(
+        &mut self,
+        config: QueueConfig,
+        overflow: Option<u32>,
+        steps: Vec<Step>,
+        qi: u32,
+    ) {
+        let id: Arc<str> = Arc::from(config.name.as_str());
+        let mut tenants = vec![self.tenants.intern(&config.tenant)];
+        for t in &config.shared_with {
+            let t = self.tenants.intern(t);
+            if !tenants.contains(&t) {
+                tenants.push(t);
+            }
+        }
+        let us = |v: f64| (v * 1e6).round() as Us;
+        let queue = Queue {
+            id: id.clone(),
+            tenants,
+            media: self.media.intern(&config.media),
+            strategy: config.strategy,
+            sl: us(config.sl_threshold),
+            short_abandon: us(config.short_abandon),
+            wrapup: us(config.wrapup),
+            offer_timeout: us(config.offer_timeout),
+            retry: us(config.retry),
+            max_wait: config.max_wait.map(us),
+            overflow,
+            qs0: self.qs.len() as u32,
+            open: true,
+            rr_last: None,
+            staffed: 0,
+            offering: 0,
+            counters: QueueCounters::default(),
+            intervals: BTreeMap::new(),
+            order: indexset::BTreeSet::new(),
+            by_entry: BTreeSet::new(),
+            steps,
+            config,
+        };
+        for _ in 0..queue.steps.len() {
+            self.qs.push(QueueStep {
+                queue: qi,
+                ..QueueStep::default()
+            });
+        }
+        self.queues.push(queue);
+        self.queue_ids.insert(id, qi);
+        for a in 0..self.agents.len() as u32 {
+            self.add_memberships(a, qi);
+        }
+    }
+
+    fn requirements(
+        &mut self,
+        skills: &[(String, u8)],
+        place: &str,
+    ) -> Result<Vec<(u32, u8)>, EngineError> {
+        check_skills(skills, place)?;
+        // validated first: an error must not leave new names interned
+        let mut out: Vec<(u32, u8)> = skills
+            .iter()
+            .map(|(name, level)| (self.skills.intern(name), *level))
+            .collect();
+        out.sort_unstable();
+        Ok(out)
+    }
+
+    /// Add an agent (logged out).
+    pub fn add_agent(&mut self, config: AgentConfig) -> Result<(), EngineError> {
+        config.validate()?;
+        if self.agent_ids.contains_key(config.name.as_str()) {
+            return Err(EngineError::Duplicate {
+                kind: "agent",
+                id: config.name,
+            });
+        }
+        let skills = self.requirements(&config.skills, &format!("agent {:?}", config.name))?;
+        let mut capacity = Vec::new();
+        for (m, c) in &config.capacity {
+            let m = self.media.intern(m) as usize;
+            if capacity.len() <= m {
+                capacity.resize(m + 1, 0);
+            }
+            capacity[m] = *c;
+        }
+        let exclusive = config
+            .exclusive
+            .iter()
+            .map(|m| self.media.intern(m))
+            .collect();
+        let id: Arc<str> = Arc::from(config.name.as_str());
+        let a = self.agents.len() as u32;
+        self.agents.push(Agent {
+            id: id.clone(),
+            tenant: self.tenants.intern(&config.tenant),
+            skills,
+            capacity,
+            exclusive,
+            weight: config.weight,
+            order: a,
+            presence: Presence::LoggedOut,
+            tasks: Vec::new(),
+            load: Vec::new(),
+            exclusive_load: 0,
+            free_since: 0,
+            member_qs: Vec::new(),
+            member_keys: Vec::new(),
+            queues: Vec::new(),
+            no_answer_streak: 0,
+            state: AgentState::LoggedOut,
+            state_since: self.clock.max(0),
+            handled: 0,
+            offered: 0,
+            declined: 0,
+            missed: 0,
+            talk_us: 0,
+            wrapup_us: 0,
+            idle_us: 0,
+            busy_us: 0,
+            offered_us: 0,
+            wrap_state_us: 0,
+            not_ready_us: Vec::new(),
+        });
+        self.agent_ids.insert(id, a);
+        for q in 0..self.queues.len() as u32 {
+            self.add_memberships(a, q);
+        }
+        Ok(())
+    }
+
+    /// Compute agent `a`'s memberships in queue `q`'s steps (agent logged out or in).
+    fn add_memberships(&mut self, a: u32, q: u32) {
+        let queue = &self.queues[q as usize];
+        let agent = &self.agents[a as usize];
+        if !queue.tenants.contains(&agent.tenant) || agent.cap(queue.media) == 0 {
+            return;
+        }
+        let eligible: Vec<u32> = (0..queue.steps.len())
+            .filter(|&s| queue.steps[s].reqs.iter().any(|r| agent.meets(r)))
+            .map(|s| queue.qs0 + s as u32)
+            .collect();
+        for &qs in &eligible {
+            let agent = &mut self.agents[a as usize];
+            let at = agent.member_qs.partition_point(|&x| x < qs);
+            agent.member_qs.insert(at, qs);
+            agent.member_keys.insert(at, None);
+        }
+        if !eligible.is_empty() {
+            let agent = &mut self.agents[a as usize];
+            agent.queues.push(q);
+            if agent.presence != Presence::LoggedOut {
+                self.queues[q as usize].staffed += 1;
+            }
+            self.refresh_agent(a);
+            self.dispatch_agent(a);
+        }
+    }
+
+    /// Replace an agent's skills; its memberships and availability follow at once.
+    /// Offers outstanding and calls in progress stand.
+    pub fn set_agent_skills(
+        &mut self,
+        agent: &str,
+        skills: &[(String, u8)],
+        now: f64,
+    ) -> Result<Vec<Decision>, EngineError> {
+        let a = self.agent_index(agent)?;
+        let now = self.check_time(now)?;
+        let skills = self.requirements(skills, &format!("agent {agent:?}"))?;
+        self.clock = now;
+        // leave every index, recompute, re-enter
+        let logged_in = self.agents[a as usize].presence != Presence::LoggedOut;
+        let old_queues = std::mem::take(&mut self.agents[a as usize].queues);
+        if logged_in {
+            for &q in &old_queues {
+                self.queues[q as usize].staffed -= 1;
+            }
+        }
+        let ag = &mut self.agents[a as usize];
+        let keys: Vec<(u32, AvailKey)> = ag
+            .member_qs
+            .iter()
+            .zip(&ag.member_keys)
+            .filter_map(|(&qs, k)| k.map(|k| (qs, k)))
+            .collect();
+        ag.member_qs.clear();
+        ag.member_keys.clear();
+        ag.skills = skills;
+        for (qs, k) in keys {
+            self.qs[qs as usize].avail.remove(&k);
+        }
+        for q in 0..self.queues.len() as u32 {
+            self.add_memberships(a, q);
+        }
+        self.refresh_agent(a);
+        self.dispatch_agent(a);
+        if logged_in {
+            for &q in &old_queues {
+                self.check_empty(q);
+            }
+        }
+        Ok(self.take_out())
+    }
+
+    /// Open or close a queue: a closed queue refuses new calls (waiting ones stay).
+    pub fn set_queue_open(&mut self, queue: &str, open: bool) -> Result<(), EngineError> {
+        let q = self.queue_index(queue)?;
+        self.queues[q as usize].open = open;
+        Ok(())
+    }
+
+    // ------------------------------------------------------------------ lookups
+
+    fn queue_index(&self, id: &str) -> Result<u32, EngineError> {
+        self.queue_ids
+            .get(id)
+            .copied()
+            .ok_or_else(|| unknown("queue", id))
+    }
+
+    fn agent_index(&self, id: &str) -> Result<u32, EngineError> {
+        self.agent_ids
+            .get(id)
+            .copied()
+            .ok_or_else(|| unknown("agent", id))
+    }
+
+    fn call_index(&self, id: &str) -> Result<u32, EngineError> {
+        self.call_ids
+            .get(id)
+            .copied()
+            .ok_or_else(|| unknown("call", id))
+    }
+
+    fn call(&self, c: u32) -> &Call {
+        self.calls[c as usize].as_ref().expect("live call")
+    }
+
+    fn call_mut(&mut self, c: u32) -> &mut Call {
+        self.calls[c as usize].as_mut().expect("live call")
+    }
+
+    fn check_time(&self, now: f64) -> Result<Us, EngineError> {
+        let t = to_us("now", now)?;
+        if t < self.clock {
+            return Err(EngineError::BadTime(format!(
+                "time went backwards: now = {now} is before the last time seen, {}",
+                secs(self.clock)
+            )));
+        }
+        Ok(t)
+    }
+
+    fn take_out(&mut self) -> Vec<Decision> {
+        std::mem::take(&mut self.out)
+    }
+
+    // ------------------------------------------------------------------ timers
+
+    fn arm(&mut self, at: Us, timer: Timer) -> TimerKey {
+        self.timer_seq += 1;
+        let key = (at, self.timer_seq);
+        self.timers.insert(key, timer);
+        key
+    }
+
+    fn disarm(&mut self, key: Option<TimerKey>) {
+        if let Some(k) = key {
+            self.timers.remove(&k);
+        }
+    }
+
+    /// The earliest pending deadline (seconds), if any: call [`Engine::advance`] then.
+    pub fn next_deadline(&self) -> Option<f64> {
+        self.timers.keys().next().map(|&(t, _)| secs(t))
+    }
+
+    /// Fire every timer due at or before `now`, in deadline order.
+    pub fn advance(&mut self, now: f64) -> Result<Vec<Decision>, EngineError> {
+        let now = self.check_time(now)?;
+        let floor = self.clock;
+        while let Some((&key, &timer)) = self.timers.first_key_value() {
+            if key.0 > now {
+                break;
+            }
+            self.timers.remove(&key);
+            self.clock = key.0.max(floor);
+            self.fire(timer);
+        }
+        self.clock = now;
+        Ok(self.take_out())
+    }
+
+    fn fire(&mut self, timer: Timer) {
+        match timer {
+            Timer::Step(c) => {
+                self.call_mut(c).step_timer = None;
+                self.next_step(c);
+            }
+            Timer::MaxWait(c) => {
+                self.call_mut(c).max_wait_timer = None;
+                if self.call(c).state == CallState::Waiting {
+                    self.max_wait_reached(c);
+                } else {
+                    self.call_mut(c).max_wait_due = true;
+                }
+            }
+            Timer::Offer(c) => {
+                self.call_mut(c).offer_timer = None;
+                self.offer_lapsed(c);
+            }
+            Timer::Retry(c) => {
+                self.call_mut(c).retry_timer = None;
+                let now = self.clock;
+                let call = self.call_mut(c);
+                call.excluded.retain(|&(_, until)| until > now);
+                self.arm_retry(c);
+                if self.call(c).state == CallState::Waiting {
+                    self.try_offer_call(c);
+                }
+            }
+            Timer::WrapUp(a, uid) => {
+                let i = self.agents[a as usize].task_index(uid);
+                self.agents[a as usize].tasks[i].timer = None;
+                self.end_wrapup(a, i);
+                self.agent_changed(a);
+            }
+        }
+    }
+
+    fn arm_retry(&mut self, c: u32) {
+        let call = self.call(c);
+        let next = call.excluded.iter().map(|&(_, u)| u).min();
+        let old = call.retry_timer;
+        self.disarm(old);
+        let key = next.map(|t| self.arm(t, Timer::Retry(c)));
+        self.call_mut(c).retry_timer = key;
+    }
+
+    // ------------------------------------------------------------------ agents
+
+    fn agent_state_of(&self, a: u32) -> AgentState {
+        let agent = &self.agents[a as usize];
+        let mut kinds = [false; 3];
+        for t in &agent.tasks {
+            kinds[t.kind as usize] = true;
+        }
+        if kinds[TaskKind::Offered as usize] {
+            AgentState::Offered
+        } else if kinds[TaskKind::Busy as usize] {
+            AgentState::Busy
+        } else if kinds[TaskKind::WrapUp as usize] {
+            AgentState::WrapUp
+        } else {
+            match agent.presence {
+                Presence::LoggedOut => AgentState::LoggedOut,
+                Presence::Ready => AgentState::Ready,
+                Presence::NotReady(r) => AgentState::NotReady(self.reasons.name(r).clone()),
+            }
+        }
+    }
+
+    /// Close the time bucket of the agent's old state and report the change, if any.
+    fn update_agent_state(&mut self, a: u32) {
+        let new = self.agent_state_of(a);
+        let now = self.clock;
+        let agent = &mut self.agents[a as usize];
+        if new == agent.state {
+            return;
+        }
+        let spent = now - agent.state_since;
+        match &agent.state {
+            AgentState::Ready => agent.idle_us += spent,
+            AgentState::Busy => agent.busy_us += spent,
+            AgentState::Offered => agent.offered_us += spent,
+            AgentState::WrapUp => agent.wrap_state_us += spent,
+            AgentState::NotReady(r) => {
+                let r = self.reasons.get(r).expect("interned reason");
+                match agent.not_ready_us.iter_mut().find(|(x, _)| *x == r) {
+                    Some(slot) => slot.1 += spent,
+                    None => agent.not_ready_us.push((r, spent)),
+                }
+            }
+            AgentState::LoggedOut => {}
+        }
+        agent.state = new.clone();
+        agent.state_since = now;
+        self.out.push(Decision::AgentState {
+            agent: agent.id.clone(),
+            state: new,
+        });
+    }
+
+    /// The key agent `a` would have in queue step `qs` (None: not free for it).
+    fn desired_key(&mut self, a: u32, slot: usize) -> Option<AvailKey> {
+        let agent = &self.agents[a as usize];
+        let qs = agent.member_qs[slot];
+        let queue = &self.queues[self.qs[qs as usize].queue as usize];
+        if !agent.free_for(queue.media) {
+            return None;
+        }
+        let load = agent.load_of(queue.media);
+        let current = agent.member_keys[slot];
+        let (ka, kb) = match queue.strategy {
+            Strategy::LongestIdle => (agent.free_since, 0),
+            Strategy::RoundRobin | Strategy::Linear | Strategy::Custom => (0, 0),
+            Strategy::FewestCalls => (agent.handled as i64, agent.free_since),
+            Strategy::LeastTalkTime => (agent.talk_us, agent.free_since),
+            Strategy::HighestProficiency => {
+                let prof: i64 = queue.steps[0].reqs[0]
+                    .iter()
+                    .map(|&(s, _)| i64::from(agent.level(s).unwrap_or(0)))
+                    .sum();
+                (-prof, agent.free_since)
+            }
+            Strategy::Random | Strategy::WeightedRandom => match current {
+                // keep the draw while the agent stays free at the same load
+                Some(k) if k.load == load => (k.a, k.b),
+                _ => {
+                    let weight = if queue.strategy == Strategy::Random {
+                        1.0
+                    } else {
+                        agent.weight
+                    };
+                    // exponential race: the least of race + Exp(w_i) falls on i w.p.
+                    // w_i / Σw. Losers keep their keys; since the race clock moves to each
+                    // winning key, their leads over it are fresh exponentials again
+                    // (memorylessness), so every decision is a fair draw.
+                    let race = self.qs[qs as usize].race;
+                    (ord_f64(race - self.rng.unit().ln() / weight), 0)
+                }
+            },
+        };
+        let agent = &self.agents[a as usize];
+        Some(AvailKey {
+            load,
+            a: ka,
+            b: kb,
+            order: agent.order,
+            agent: a,
+        })
+    }
+
+    /// Bring agent `a`'s entries in the availability indices up to date.
+    fn refresh_agent(&mut self, a: u32) {
+        for slot in 0..self.agents[a as usize].member_qs.len() {
+            let want = self.desired_key(a, slot);
+            let agent = &mut self.agents[a as usize];
+            let have = agent.member_keys[slot];
+            if want == have {
+                continue;
+            }
+            let qs = agent.member_qs[slot] as usize;
+            agent.member_keys[slot] = want;
+            if let Some(k) = have {
+                self.qs[qs].avail.remove(&k);
+            }
+            if let Some(k) = want {
+                self.qs[qs].avail.insert(k);
+            }
+        }
+    }
+
+    /// After any change to an agent: indices, then new work, then its reported state.
+    fn agent_changed(&mut self, a: u32) {
+        self.refresh_agent(a);
+        self.dispatch_agent(a);
+        self.update_agent_state(a);
+    }
+
+    /// Offer waiting calls to agent `a` while it has room and there are calls it may take.
+    fn dispatch_agent(&mut self, a: u32) {
+        loop {
+            let mut best: Option<(u32, (i64, i32, Us, u64))> = None;
+            let now_s = secs(self.clock);
+            let agent = &self.agents[a as usize];
+            for (slot, &qs) in agent.member_qs.iter().enumerate() {
+                if agent.member_keys[slot].is_none() {
+                    continue;
+                }
+                let queue = &self.queues[self.qs[qs as usize].queue as usize];
+                let head = self.qs[qs as usize]
+                    .waiting
+                    .iter()
+                    .find(|k| !self.call(k.call).excluded.iter().any(|&(x, _)| x == a));
+                if let Some(k) = head {
+                    let call = self.call(k.call);
+                    // the same aged, step-boosted priority as the call's key
+                    let boosted = call
+                        .priority
+                        .saturating_add(queue.steps[call.step as usize].boost);
+                    let eff = f64::from(boosted) - queue.config.aging * secs(call.arrival)
+                        + queue.config.aging * now_s;
+                    // least wins: higher priority, higher weight, older, earlier
+                    let rank = (-ord_f64(eff), -queue.config.weight, call.arrival, call.seq);
+                    if best.as_ref().is_none_or(|(_, r)| rank < *r) {
+                        best = Some((k.call, rank));
+                    }
+                }
+            }
+            match best {
+                Some((c, _)) => self.make_offer(c, a),
+                None => return,
+            }
+        }
+    }
+
+    fn login(&mut self, a: u32) {
+        for i in 0..self.agents[a as usize].queues.len() {
+            let q = self.agents[a as usize].queues[i];
+            self.queues[q as usize].staffed += 1;
+        }
+    }
+
+    /// Agent is ready for calls (logging in if needed).
+    pub fn agent_ready(&mut self, agent: &str, now: f64) -> Result<Vec<Decision>, EngineError> {
+        let a = self.agent_index(agent)?;
+        let now = self.check_time(now)?;
+        let ag = &self.agents[a as usize];
+        if ag.presence == Presence::Ready {
+            return Err(wrong_state(format!("agent {agent:?} is already ready")));
+        }
+        self.clock = now;
+        if ag.presence == Presence::LoggedOut {
+            self.login(a);
+        }
+        let ag = &mut self.agents[a as usize];
+        ag.presence = Presence::Ready;
+        ag.no_answer_streak = 0;
+        if ag.tasks.is_empty() {
+            ag.free_since = now;
+        }
+        self.agent_changed(a);
+        Ok(self.take_out())
+    }
+
+    /// Agent stops taking new calls, with a reason (logging in if needed). Calls it holds
+    /// continue; outstanding offers stand until answered or lapsed.
+    pub fn agent_not_ready(
+        &mut self,
+        agent: &str,
+        now: f64,
+        reason: &str,
+    ) -> Result<Vec<Decision>, EngineError> {
+        let a = self.agent_index(agent)?;
+        let now = self.check_time(now)?;
+        if reason.is_empty() {
+            return Err(invalid("reason must not be empty".into()));
+        }
+        let ag = &self.agents[a as usize];
+        if let Presence::NotReady(r) = ag.presence {
+            if &**self.reasons.name(r) == reason {
+                return Err(wrong_state(format!(
+                    "agent {agent:?} is already not ready ({reason})"
+                )));
+            }
+        }
+        self.clock = now;
+        if ag.presence == Presence::LoggedOut {
+            self.login(a);
+        }
+        let r = self.reasons.intern(reason);
+        self.agents[a as usize].presence = Presence::NotReady(r);
+        self.agent_changed(a);
+        Ok(self.take_out())
+    }
+
+    /// Agent logs out. Outstanding offers are revoked (their calls go back to their place);
+    /// calls in progress continue until ended.
+    pub fn agent_logout(&mut self, agent: &str, now: f64) -> Result<Vec<Decision>, EngineError> {
+        let a = self.agent_index(agent)?;
+        let now = self.check_time(now)?;
+        if self.agents[a as usize].presence == Presence::LoggedOut {
+            return Err(wrong_state(format!("agent {agent:?} is not logged in")));
+        }
+        self.clock = now;
+        self.agents[a as usize].presence = Presence::LoggedOut;
+        self.refresh_agent(a);
+        let offered: Vec<u32> = self.agents[a as usize]
+            .tasks
+            .iter()
+            .filter(|t| t.kind == TaskKind::Offered)
+            .map(|t| t.call)
+            .collect();
+        for c in offered {
+            self.revoke_offer(c, RevokeReason::LoggedOut);
+            self.return_to_queue(c);
+        }
+        for i in 0..self.agents[a as usize].queues.len() {
+            let q = self.agents[a as usize].queues[i];
+            self.queues[q as usize].staffed -= 1;
+            self.check_empty(q);
+        }
+        self.update_agent_state(a);
+        Ok(self.take_out())
+    }
+
+    /// End all of an agent's after-call work now.
+    pub fn wrapup_done(&mut self, agent: &str, now: f64) -> Result<Vec<Decision>, EngineError> {
+        let a = self.agent_index(agent)?;
+        let now = self.check_time(now)?;
+        if !self.agents[a as usize]
+            .tasks
+            .iter()
+            .any(|t| t.kind == TaskKind::WrapUp)
+        {
+            return Err(wrong_state(format!("agent {agent:?} is not in wrap-up")));
+        }
+        self.clock = now;
+        while let Some(i) = self.agents[a as usize]
+            .tasks
+            .iter()
+            .position(|t| t.kind == TaskKind::WrapUp)
+        {
+            let timer = self.agents[a as usize].tasks[i].timer.take();
+            self.disarm(timer);
+            self.end_wrapup(a, i);
+        }
+        self.agent_changed(a);
+        Ok(self.take_out())
+    }
+
+    fn end_wrapup(&mut self, a: u32, i: usize) {
+        let now = self.clock;
+        let agent = &mut self.agents[a as usize];
+        let task = agent.tasks.swap_remove(i);
+        let spent = now - task.since;
+        agent.wrapup_us += spent;
+        agent.add_load(task.media, -1);
+        if agent.tasks.is_empty() {
+            agent.free_since = now;
+        }
+        let queue = &mut self.queues[task.queue as usize];
+        queue.counters.wrapup_us += spent;
+    }
+
+    /// With no eligible agent logged in, a queue that leaves when empty empties.
+    fn check_empty(&mut self, q: u32) {
+        let queue = &self.queues[q as usize];
+        if queue.staffed > 0 || !queue.config.leave_when_empty || queue.order.is_empty() {
+            return;
+        }
+        let waiting: Vec<u32> = queue.order.iter().map(|k| k.call).collect();
+        for c in waiting {
+            self.leave_waiting(c);
+            self.exit_call(c, ExitReason::NoAgents, Outcome::Exited);
+        }
+    }
+
+    // ------------------------------------------------------------------ calls
+
+    /// A call arrives: it is offered, queued, or refused.
+    pub fn call_arrived(
+        &mut self,
+        spec: &CallSpec,
+        now: f64,
+    ) -> Result<Vec<Decision>, EngineError> {
+        let now = self.check_time(now)?;
+        if spec.id.is_empty() {
+            return Err(invalid("call id must not be empty".into()));
+        }
+        if self.call_ids.contains_key(spec.id.as_str()) {
+            return Err(EngineError::Duplicate {
+                kind: "call",
+                id: spec.id.clone(),
+            });
+        }
+        let q = match (&spec.queue, &spec.skills) {
+            (Some(_), Some(_)) => {
+                return Err(invalid(format!(
+                    "call {:?}: give a queue or skills, not both",
+                    spec.id
+                )))
+            }
+            (None, None) => {
+                return Err(invalid(format!(
+                    "call {:?}: needs a queue or skills",
+                    spec.id
+                )))
+            }
+            (Some(q), None) => {
+                let qi = self.queue_index(q)?;
+                if let Some(t) = &spec.tenant {
+                    let own = self.tenants.name(self.queues[qi as usize].tenants[0]);
+                    if **own != **t {
+                        return Err(invalid(format!(
+                            "call {:?}: queue {q:?} belongs to tenant {own:?}, not {t:?}",
+                            spec.id
+                        )));
+                    }
+                }
+                qi
+            }
+            (None, Some(skills)) => self.skill_queue_for(spec, skills)?,
+        };
+        if let (Some(m), Some(queue)) = (&spec.media, self.queues.get(q as usize)) {
+            let qm = self.media.name(queue.media);
+            if **qm != **m {
+                return Err(invalid(format!(
+                    "call {:?}: queue {:?} takes {qm} calls, not {m}",
+                    spec.id, queue.id
+                )));
+            }
+        }
+        // validated: from here on nothing fails
+        self.clock = now;
+        let q = match q {
+            u32::MAX => self.make_skill_queue(spec),
+            q => q,
+        };
+        let id: Arc<str> = Arc::from(spec.id.as_str());
+        self.call_seq += 1;
+        let call = Call {
+            id: id.clone(),
+            media: self.queues[q as usize].media,
+            queue: q,
+            priority: spec.priority,
+            arrival: now,
+            entered: now,
+            interval: 0,
+            seq: self.call_seq,
+            step: 0,
+            state: CallState::Waiting,
+            callback: false,
+            answered_once: false,
+            max_wait_due: false,
+            excluded: Vec::new(),
+            data: spec
+                .data
+                .iter()
+                .map(|(k, v)| (Arc::from(k.as_str()), Arc::from(v.as_str())))
+                .collect(),
+            key: CallKey {
+                rank: 0,
+                arrival: now,
+                seq: self.call_seq,
+                call: 0,
+            },
+            step_timer: None,
+            max_wait_timer: None,
+            offer_timer: None,
+            retry_timer: None,
+        };
+        let c = match self.free_calls.pop() {
+            Some(c) => {
+                self.calls[c as usize] = Some(call);
+                c
+            }
+            None => {
+                self.calls.push(Some(call));
+                (self.calls.len() - 1) as u32
+            }
+        };
+        self.call_ids.insert(id, c);
+        self.totals.arrived += 1;
+        self.enter_queue(c, q, true);
+        Ok(self.take_out())
+    }
+
+    /// The implicit queue for a skills-routed call: an existing one, or `u32::MAX` to make.
+    fn skill_queue_for(
+        &self,
+        spec: &CallSpec,
+        skills: &[(String, u8)],
+    ) -> Result<u32, EngineError> {
+        let tenant = spec.tenant.as_deref().unwrap_or("");
+        let t = self
+            .tenants
+            .get(tenant)
+            .ok_or_else(|| unknown("tenant", tenant))?;
+        let media = spec.media.as_deref().unwrap_or("voice");
+        let m = self
+            .media
+            .get(media)
+            .ok_or_else(|| unknown("media", media))?;
+        let mut reqs = Vec::with_capacity(skills.len());
+        for (name, level) in skills {
+            let s = self
+                .skills
+                .get(name)
+                .ok_or_else(|| unknown("skill", name))?;
+            reqs.push((s, *level));
+        }
+        reqs.sort_unstable();
+        if reqs.windows(2).any(|w| w[0].0 == w[1].0) {
+            return Err(invalid(format!(
+                "call {:?}: a skill is given twice",
+                spec.id
+            )));
+        }
+        Ok(self
+            .virtual_queues
+            .iter()
+            .find(|(vt, vm, vr, _)| *vt == t && *vm == m && *vr == reqs)
+            .map_or(u32::MAX, |v| v.3))
+    }
+
+    fn make_skill_queue(&mut self, spec: &CallSpec) -> u32 {
+        let skills = spec.skills.clone().unwrap_or_default();
+        let mut sorted = skills.clone();
+        sorted.sort();
+        let tenant = spec.tenant.clone().unwrap_or_default();
+        let media = spec.media.clone().unwrap_or_else(|| "voice".into());
+        let label: Vec<String> = sorted.iter().map(|(s, l)| format!("{s}>={l}")).collect();
+        let mut config = self.skill_queue.clone();
+        config.name = format!("skills[{}]@{tenant}/{media}", label.join(","));
+        config.tenant = tenant;
+        config.media = media;
+        config.skills = skills;
+        config.steps.clear();
+        config.overflow = None;
+        let qi = self.queues.len() as u32;
+        let reqs = self
+            .requirements(&config.skills, "skills")
+            .expect("checked skills");
+        let t = self.tenants.intern(&config.tenant);
+        let m = self.media.intern(&config.media);
+        self.virtual_queues.push((t, m, reqs.clone(), qi));
+        let steps = vec![Step {
+            after: 0,
+            reqs: vec![reqs],
+            boost: 0,
+        }];
+        self.push_queue(config, None, steps, qi);
+        qi
+    }
+
+    fn interval_of(&self, t: Us) -> i64 {
+        t.div_euclid(self.interval)
+    }
+
+    /// Put call `c` into queue `q` at step 0 (arrival, overflow or transfer), then route it.
+    fn enter_queue(&mut self, c: u32, q: u32, arrival: bool) {
+        let now = self.clock;
+        let interval = self.interval_of(now);
+        let queue = &mut self.queues[q as usize];
+        queue.counters.offered += 1;
+        queue.intervals.entry(interval).or_default().offered += 1;
+        let refuse = if !queue.open {
+            Some(ExitReason::Closed)
+        } else if queue.staffed == 0 && !queue.config.join_empty {
+            Some(ExitReason::NoAgents)
+        } else {
+            None
+        };
+        let max_wait = queue.max_wait;
+        let first_step = queue.steps.get(1).map(|s| s.after);
+        {
+            let call = self.call_mut(c);
+            call.queue = q;
+            call.entered = now;
+            call.interval = interval;
+            call.step = 0;
+            call.state = CallState::Waiting;
+            call.excluded.clear();
+            call.max_wait_due = false;
+        }
+        let old = self.call(c).retry_timer;
+        self.disarm(old);
+        self.call_mut(c).retry_timer = None;
+        if let Some(reason) = refuse {
+            let outcome = if arrival {
+                Outcome::Rejected
+            } else {
+                Outcome::Exited
+            };
+            self.exit_call(c, reason, outcome);
+            return;
+        }
+        let step_timer = first_step.map(|after| self.arm(now + after, Timer::Step(c)));
+        let max_timer = max_wait.map(|w| self.arm(now + w, Timer::MaxWait(c)));
+        let call = self.call_mut(c);
+        call.step_timer = step_timer;
+        call.max_wait_timer = max_timer;
+        self.join_waiting(c);
+        if !self.try_offer_call(c) {
+            self.announce(c);
+        }
+    }
+
+    fn announce(&mut self, c: u32) {
+        let (position, expected_wait) = self.position_of(c);
+        let call = self.call(c);
+        self.out.push(Decision::Queued {
+            call: call.id.clone(),
+            queue: self.queues[call.queue as usize].id.clone(),
+            position,
+            expected_wait,
+        });
+    }
+
+    /// Position (1-based) and expected wait of a waiting call: it is answered after the
+    /// `position` calls up to and including it are, at the rate the queue's logged-in agents
+    /// finish calls (`staffed / AHT`, AHT measured so far or the configured guess).
+    fn position_of(&self, c: u32) -> (u32, f64) {
+        let call = self.call(c);
+        let queue = &self.queues[call.queue as usize];
+        let position = queue.order.rank(&call.key) as u32 + 1;
+        let aht = if queue.counters.completed > 0 {
+            queue.counters.aht()
+        } else {
+            queue.config.expected_aht
+        };
+        let wait = if queue.staffed == 0 {
+            f64::INFINITY
+        } else {
+            f64::from(position) * aht / f64::from(queue.staffed)
+        };
+        (position, wait)
+    }
+
+    fn call_key(&self, c: u32) -> CallKey {
+        let call = self.call(c);
+        let queue = &self.queues[call.queue as usize];
+        let boosted = call
+            .priority
+            .saturating_add(queue.steps[call.step as usize].boost);
+        let k = f64::from(boosted) - queue.config.aging * secs(call.arrival);
+        CallKey {
+            rank: ord_f64(-k),
+            arrival: call.arrival,
+            seq: call.seq,
+            call: c,
+        }
+    }
+
+    fn join_waiting(&mut self, c: u32) {
+        let key = self.call_key(c);
+        let call = self.call_mut(c);
+        call.key = key;
+        let (q, step, entered, seq) = (call.queue, call.step, call.entered, call.seq);
+        let queue = &mut self.queues[q as usize];
+        queue.order.insert(key);
+        queue.by_entry.insert((entered, seq));
+        let qs = (queue.qs0 + step) as usize;
+        self.qs[qs].waiting.insert(key);
+    }
+
+    fn leave_waiting(&mut self, c: u32) {
+        let call = self.call(c);
+        let (key, q, step, entered, seq) =
+            (call.key, call.queue, call.step, call.entered, call.seq);
+        let queue = &mut self.queues[q as usize];
+        queue.order.remove(&key);
+        queue.by_entry.remove(&(entered, seq));
+        let qs = (queue.qs0 + step) as usize;
+        self.qs[qs].waiting.remove(&key);
+    }
+
+    /// Offer waiting call `c` to the best free eligible agent, if any.
+    fn try_offer_call(&mut self, c: u32) -> bool {
+        let call = self.call(c);
+        let queue = &self.queues[call.queue as usize];
+        let qs = (queue.qs0 + call.step) as usize;
+        let set = &self.qs[qs].avail;
+        let Some(first) = set.first() else {
+            return false;
+        };
+        let mut candidates: Vec<u32> = Vec::new();
+        let load = first.load;
+        let allowed = |k: &&AvailKey| !call.excluded.iter().any(|&(x, _)| x == k.agent);
+        let class = set.range(
+            AvailKey {
+                load,
+                a: i64::MIN,
+                b: i64::MIN,
+                order: 0,
+                agent: 0,
+            }..AvailKey {
+                load: load + 1,
+                a: i64::MIN,
+                b: i64::MIN,
+                order: 0,
+                agent: 0,
+            },
+        );
+        let chosen = match queue.strategy {
+            Strategy::RoundRobin => {
+                let after = queue.rr_last.map_or(0, |o| o + 1);
+                let start = AvailKey {
+                    load,
+                    a: 0,
+                    b: 0,
+                    order: after,
+                    agent: 0,
+                };
+                let end = AvailKey {
+                    load: load + 1,
+                    a: i64::MIN,
+                    b: i64::MIN,
+                    order: 0,
+                    agent: 0,
+                };
+                set.range(start..end)
+                    .find(allowed)
+                    .or_else(|| class.clone().find(allowed))
+                    .map(|k| k.agent)
+            }
+            Strategy::Custom if self.scorer.is_some() => {
+                candidates = class.clone().filter(allowed).map(|k| k.agent).collect();
+                None
+            }
+            _ => class.clone().find(allowed).map(|k| k.agent),
+        };
+        // A random race won by the least key moves the race clock to it (see desired_key).
+        let race = (matches!(queue.strategy, Strategy::Random | Strategy::WeightedRandom)
+            && chosen == Some(first.agent))
+        .then(|| f64::from_bits(first.a as u64));
+        // Loads above the least one are only tried when the least-loaded class is excluded.
+        let fallback = set
+            .range(
+                AvailKey {
+                    load: load + 1,
+                    a: i64::MIN,
+                    b: i64::MIN,
+                    order: 0,
+                    agent: 0,
+                }..,
+            )
+            .find(allowed)
+            .map(|k| k.agent);
+        let chosen = if candidates.is_empty() {
+            chosen
+        } else {
+            self.score_candidates(c, &candidates)
+        };
+        if let Some(race) = race {
+            self.qs[qs].race = race;
+        }
+        match chosen.or(fallback) {
+            Some(a) => {
+                self.make_offer(c, a);
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn score_candidates(&mut self, c: u32, candidates: &[u32]) -> Option<u32> {
+        if candidates.len() <= 1 {
+            return candidates.first().copied();
+        }
+        let ids: Vec<Arc<str>> = candidates
+            .iter()
+            .map(|&a| self.agents[a as usize].id.clone())
+            .collect();
+        let mut scorer = self.scorer.take().expect("scorer present");
+        let call = self.call(c);
+        let queue = &self.queues[call.queue as usize];
+        let view = CallView {
+            id: &call.id,
+            queue: &queue.id,
+            priority: call
+                .priority
+                .saturating_add(queue.steps[call.step as usize].boost),
+            waited: secs(self.clock - call.arrival),
+            data: &call.data,
+        };
+        let scores = scorer.score(&view, &ids);
+        self.scorer = Some(scorer);
+        if scores.len() != candidates.len() || scores.iter().any(|s| s.is_nan()) {
+            self.scorer_failures += 1;
+            return candidates.first().copied();
+        }
+        let mut best = 0;
+        for (i, s) in scores.iter().enumerate() {
+            if *s > scores[best] {
+                best = i;
+            }
+        }
+        Some(candidates[best])
+    }
+
+    fn make_offer(&mut self, c: u32, a: u32) {
+        self.leave_waiting(c);
+        let now = self.clock;
+        self.task_seq += 1;
+        let uid = self.task_seq;
+        let call = self.call(c);
+        let (q, media, callback) = (call.queue, call.media, call.callback);
+        let queue = &mut self.queues[q as usize];
+        let expires = now + queue.offer_timeout;
+        queue.offering += 1;
+        if queue.strategy == Strategy::RoundRobin {
+            queue.rr_last = Some(self.agents[a as usize].order);
+        }
+        let queue_id = queue.id.clone();
+        let timer = self.arm(expires, Timer::Offer(c));
+        let call = self.call_mut(c);
+        call.state = CallState::Offered {
+            agent: a,
+            task: uid,
+            expires,
+        };
+        call.offer_timer = Some(timer);
+        let call_id = call.id.clone();
+        let agent = &mut self.agents[a as usize];
+        agent.tasks.push(Task {
+            uid,
+            call: c,
+            media,
+            kind: TaskKind::Offered,
+            queue: q,
+            since: now,
+            timer: None,
+        });
+        agent.add_load(media, 1);
+        agent.offered += 1;
+        self.out.push(Decision::Offer {
+            call: call_id,
+            agent: agent.id.clone(),
+            queue: queue_id,
+            expires: secs(expires),
+            callback,
+        });
+        self.refresh_agent(a);
+        self.update_agent_state(a);
+    }
+
+    /// Take an outstanding offer back from its agent (the call is left in limbo: the caller
+    /// puts it back in its queue, moves it, or ends it).
+    fn revoke_offer(&mut self, c: u32, reason: RevokeReason) -> u32 {
+        let CallState::Offered { agent: a, task, .. } = self.call(c).state else {
+            unreachable!("revoke of a call not offered");
+        };
+        let timer = self.call_mut(c).offer_timer.take();
+        self.disarm(timer);
+        let (q, call_id) = (self.call(c).queue, self.call(c).id.clone());
+        self.queues[q as usize].offering -= 1;
+        let agent = &mut self.agents[a as usize];
+        let i = agent.task_index(task);
+        let t = agent.tasks.swap_remove(i);
+        // an agent back to idle keeps its place in line (its free_since is unchanged)
+        agent.add_load(t.media, -1);
+        let agent_id = agent.id.clone();
+        self.out.push(Decision::Revoked {
+            call: call_id,
+            agent: agent_id,
+            reason,
+        });
+        self.refresh_agent(a);
+        a
+    }
+
+    /// A call whose offer ended unanswered goes back to its place and is routed again.
+    fn return_to_queue(&mut self, c: u32) {
+        let call = self.call_mut(c);
+        call.state = CallState::Waiting;
+        if call.max_wait_due {
+            call.max_wait_due = false;
+            self.join_waiting(c);
+            self.max_wait_reached(c);
+            return;
+        }
+        self.join_waiting(c);
+        if !self.try_offer_call(c) {
+            self.announce(c);
+        }
+    }
+
+    fn exclude(&mut self, c: u32, a: u32) {
+        let q = self.call(c).queue;
+        let until = self.clock + self.queues[q as usize].retry;
+        if until <= self.clock {
+            return;
+        }
+        let call = self.call_mut(c);
+        call.excluded.retain(|&(x, _)| x != a);
+        call.excluded.push((a, until));
+        self.arm_retry(c);
+    }
+
+    fn offer_lapsed(&mut self, c: u32) {
+        let a = self.revoke_offer(c, RevokeReason::NoAnswer);
+        let q = self.call(c).queue;
+        let max = self.queues[q as usize].config.max_no_answer;
+        let agent = &mut self.agents[a as usize];
+        agent.missed += 1;
+        agent.no_answer_streak += 1;
+        if max > 0 && agent.no_answer_streak >= max && agent.presence == Presence::Ready {
+            agent.no_answer_streak = 0;
+            let r = self.reasons.intern("no answer");
+            self.agents[a as usize].presence = Presence::NotReady(r);
+            self.refresh_agent(a);
+        }
+        self.exclude(c, a);
+        self.return_to_queue(c);
+        self.agent_changed(a);
+    }
+
+    fn next_step(&mut self, c: u32) {
+        let call = self.call(c);
+        let (q, step, entered) = (call.queue, call.step + 1, call.entered);
+        let waiting = call.state == CallState::Waiting;
+        if waiting {
+            self.leave_waiting(c);
+        }
+        self.call_mut(c).step = step;
+        let next = self.queues[q as usize]
+            .steps
+            .get(step as usize + 1)
+            .map(|s| s.after);
+        let timer = next.map(|after| self.arm(entered + after, Timer::Step(c)));
+        self.call_mut(c).step_timer = timer;
+        self.out.push(Decision::Step {
+            call: self.call(c).id.clone(),
+            queue: self.queues[q as usize].id.clone(),
+            step,
+        });
+        if waiting {
+            self.join_waiting(c);
+            self.try_offer_call(c);
+        }
+    }
+
+    fn max_wait_reached(&mut self, c: u32) {
+        let q = self.call(c).queue;
+        self.leave_waiting(c);
+        match self.queues[q as usize].overflow {
+            Some(to) => {
+                self.move_out(c);
+                self.out.push(Decision::Overflow {
+                    call: self.call(c).id.clone(),
+                    from_queue: self.queues[q as usize].id.clone(),
+                    to_queue: self.queues[to as usize].id.clone(),
+                });
+                self.enter_queue(c, to, false);
+            }
+            None => self.exit_call(c, ExitReason::MaxWait, Outcome::Exited),
+        }
+    }
+
+    /// Count a call leaving its queue for another, and stop its queue timers.
+    fn move_out(&mut self, c: u32) {
+        let call = self.call(c);
+        let q = call.queue;
+        let interval = call.interval;
+        let queue = &mut self.queues[q as usize];
+        queue.counters.moved_out += 1;
+        queue.intervals.entry(interval).or_default().moved_out += 1;
+        self.stop_queue_timers(c);
+    }
+
+    fn stop_queue_timers(&mut self, c: u32) {
+        let call = self.call_mut(c);
+        let timers = [
+            call.step_timer.take(),
+            call.max_wait_timer.take(),
+            call.retry_timer.take(),
+        ];
+        for t in timers {
+            self.disarm(t);
+        }
+    }
+
+    /// The call leaves unanswered (not in any waiting set any more).
+    fn exit_call(&mut self, c: u32, reason: ExitReason, outcome: Outcome) {
+        let call = self.call(c);
+        let (q, interval, call_id) = (call.queue, call.interval, call.id.clone());
+        let queue = &mut self.queues[q as usize];
+        queue.counters.exited += 1;
+        queue.intervals.entry(interval).or_default().exited += 1;
+        self.out.push(Decision::Exit {
+            call: call_id,
+            queue: queue.id.clone(),
+            reason,
+        });
+        self.finish(c, outcome);
+    }
+
+    fn finish(&mut self, c: u32, outcome: Outcome) {
+        self.stop_queue_timers(c);
+        let call = self.calls[c as usize].take().expect("live call");
+        self.disarm(call.offer_timer);
+        self.call_ids.remove(&call.id);
+        self.free_calls.push(c);
+        match outcome {
+            Outcome::Completed => self.totals.completed += 1,
+            Outcome::Abandoned => self.totals.abandoned += 1,
+            Outcome::Exited => self.totals.exited += 1,
+            Outcome::Rejected => self.totals.rejected += 1,
+        }
+    }
+
+    /// The agent offered `call` takes it.
+    pub fn offer_accepted(&mut self, call: &str, now: f64) -> Result<Vec<Decision>, EngineError> {
+        let c = self.call_index(call)?;
+        let now = self.check_time(now)?;
+        let CallState::Offered { agent: a, task, .. } = self.call(c).state else {
+            return Err(wrong_state(format!(
+                "call {call:?} has no outstanding offer (it is {})",
+                self.state_name(c)
+            )));
+        };
+        self.clock = now;
+        let timer = self.call_mut(c).offer_timer.take();
+        self.disarm(timer);
+        self.stop_queue_timers(c);
+        let call_ref = self.call_mut(c);
+        call_ref.state = CallState::Connected {
+            agent: a,
+            task,
+            answered: now,
+        };
+        call_ref.answered_once = true;
+        let (q, entered, interval) = (call_ref.queue, call_ref.entered, call_ref.interval);
+        let wait = now - entered;
+        let queue = &mut self.queues[q as usize];
+        queue.offering -= 1;
+        let within = wait <= queue.sl;
+        for counters in [
+            &mut queue.counters,
+            queue.intervals.entry(interval).or_default(),
+        ] {
+            counters.answered += 1;
+            counters.answered_within_sl += u64::from(within);
+            counters.wait_answered_us += wait;
+        }
+        let agent = &mut self.agents[a as usize];
+        let i = agent.task_index(task);
+        agent.tasks[i].kind = TaskKind::Busy;
+        agent.tasks[i].since = now;
+        agent.handled += 1;
+        agent.no_answer_streak = 0;
+        // an agent with room left keeps its index entries: `handled` moved its key
+        self.refresh_agent(a);
+        self.update_agent_state(a);
+        Ok(self.take_out())
+    }
+
+    /// The agent offered `call` refuses it: the call goes back to its place, and is not
+    /// offered to that agent again for the queue's `retry` seconds.
+    pub fn offer_declined(&mut self, call: &str, now: f64) -> Result<Vec<Decision>, EngineError> {
+        let c = self.call_index(call)?;
+        let now = self.check_time(now)?;
+        if !matches!(self.call(c).state, CallState::Offered { .. }) {
+            return Err(wrong_state(format!(
+                "call {call:?} has no outstanding offer (it is {})",
+                self.state_name(c)
+            )));
+        }
+        self.clock = now;
+        let mark = self.out.len();
+        let a = self.revoke_offer(c, RevokeReason::NoAnswer);
+        self.out.truncate(mark); // the agent knows it declined
+        self.agents[a as usize].declined += 1;
+        self.exclude(c, a);
+        self.return_to_queue(c);
+        self.agent_changed(a);
+        Ok(self.take_out())
+    }
+
+    /// A connected call ends: the agent goes to wrap-up (if the queue has any).
+    pub fn call_ended(&mut self, call: &str, now: f64) -> Result<Vec<Decision>, EngineError> {
+        let c = self.call_index(call)?;
+        let now = self.check_time(now)?;
+        if !matches!(self.call(c).state, CallState::Connected { .. }) {
+            return Err(wrong_state(format!(
+                "call {call:?} is {}, not connected; an unanswered caller who hangs up is \
+                 call_abandoned",
+                self.state_name(c)
+            )));
+        }
+        self.clock = now;
+        let a = self.release_agent(c);
+        self.finish(c, Outcome::Completed);
+        self.agent_changed(a);
+        Ok(self.take_out())
+    }
+
+    /// Close the connected call's task at its agent: talk counted, wrap-up started.
+    fn release_agent(&mut self, c: u32) -> u32 {
+        let CallState::Connected {
+            agent: a,
+            task,
+            answered,
+        } = self.call(c).state
+        else {
+            unreachable!("release of a call not connected");
+        };
+        let now = self.clock;
+        let call = self.call(c);
+        let (q, interval) = (call.queue, call.interval);
+        let talk = now - answered;
+        let queue = &mut self.queues[q as usize];
+        let wrapup = queue.wrapup;
+        for counters in [
+            &mut queue.counters,
+            queue.intervals.entry(interval).or_default(),
+        ] {
+            counters.completed += 1;
+            counters.talk_us += talk;
+        }
+        let agent = &mut self.agents[a as usize];
+        agent.talk_us += talk;
+        let i = agent.task_index(task);
+        if wrapup > 0 {
+            let timer = self.arm(now + wrapup, Timer::WrapUp(a, task));
+            let t = &mut self.agents[a as usize].tasks[i];
+            t.kind = TaskKind::WrapUp;
+            t.since = now;
+            t.call = u32::MAX;
+            t.timer = Some(timer);
+        } else {
+            let t = agent.tasks.swap_remove(i);
+            agent.add_load(t.media, -1);
+            if agent.tasks.is_empty() {
+                agent.free_since = now;
+            }
+        }
+        self.refresh_agent(a);
+        a
+    }
+
+    /// The caller hangs up before being answered (or cancels a callback).
+    pub fn call_abandoned(&mut self, call: &str, now: f64) -> Result<Vec<Decision>, EngineError> {
+        let c = self.call_index(call)?;
+        let now = self.check_time(now)?;
+        if matches!(self.call(c).state, CallState::Connected { .. }) {
+            return Err(wrong_state(format!(
+                "call {call:?} is connected: a connected call ends with call_ended"
+            )));
+        }
+        self.clock = now;
+        let agent = match self.call(c).state {
+            CallState::Offered { .. } => Some(self.revoke_offer(c, RevokeReason::Abandoned)),
+            _ => {
+                self.leave_waiting(c);
+                None
+            }
+        };
+        let call = self.call(c);
+        let (q, interval, wait) = (call.queue, call.interval, now - call.entered);
+        let queue = &mut self.queues[q as usize];
+        let short = wait <= queue.short_abandon;
+        for counters in [
+            &mut queue.counters,
+            queue.intervals.entry(interval).or_default(),
+        ] {
+            counters.abandoned += 1;
+            counters.short_abandoned += u64::from(short);
+            counters.wait_abandoned_us += wait;
+        }
+        self.finish(c, Outcome::Abandoned);
+        if let Some(a) = agent {
+            self.agent_changed(a);
+        }
+        Ok(self.take_out())
+    }
+
+    /// Move a call to `queue` (from waiting, offered or connected). It keeps its original
+    /// arrival time; a connected call's agent goes to wrap-up.
+    pub fn transfer(
+        &mut self,
+        call: &str,
+        now: f64,
+        queue: &str,
+    ) -> Result<Vec<Decision>, EngineError> {
+        let c = self.call_index(call)?;
+        let to = self.queue_index(queue)?;
+        let now = self.check_time(now)?;
+        let from = self.call(c).queue;
+        if self.queues[to as usize].media != self.queues[from as usize].media {
+            return Err(invalid(format!(
+                "call {call:?}: queue {queue:?} takes {} calls, not {}",
+                self.media.name(self.queues[to as usize].media),
+                self.media.name(self.queues[from as usize].media)
+            )));
+        }
+        self.clock = now;
+        let state = self.call(c).state;
+        let agent = match state {
+            CallState::Waiting => {
+                self.leave_waiting(c);
+                None
+            }
+            CallState::Offered { .. } => Some(self.revoke_offer(c, RevokeReason::Transferred)),
+            CallState::Connected { .. } => Some(self.release_agent(c)),
+        };
+        if matches!(state, CallState::Connected { .. }) {
+            // answered here: counted as answered and completed, not as moved out
+            self.stop_queue_timers(c);
+        } else {
+            self.move_out(c);
+        }
+        self.enter_queue(c, to, false);
+        if let Some(a) = agent {
+            self.agent_changed(a);
+        }
+        Ok(self.take_out())
+    }
+
+    /// The waiting caller asks to be called back: it hangs up but keeps its place; when its
+    /// turn comes the offer says `callback`.
+    pub fn callback_requested(
+        &mut self,
+        call: &str,
+        now: f64,
+    ) -> Result<Vec<Decision>, EngineError> {
+        let c = self.call_index(call)?;
+        let now = self.check_time(now)?;
+        let state = self.call(c).state;
+        if state != CallState::Waiting {
+            return Err(wrong_state(format!(
+                "call {call:?} is {}: only a waiting call can ask for a callback",
+                self.state_name(c)
+            )));
+        }
+        if self.call(c).callback {
+            return Err(wrong_state(format!(
+                "call {call:?} already has a callback request"
+            )));
+        }
+        self.clock = now;
+        self.call_mut(c).callback = true;
+        Ok(self.take_out())
+    }
+
+    fn state_name(&self, c: u32) -> &'static str {
+        match self.call(c).state {
+            CallState::Waiting => "waiting",
+            CallState::Offered { .. } => "offered",
+            CallState::Connected { .. } => "connected",
+        }
+    }
+
+    // ------------------------------------------------------------------ queries
+
+    /// The last time seen (seconds); `None` before the first timed input.
+    pub fn now(&self) -> Option<f64> {
+        (self.clock != i64::MIN).then(|| secs(self.clock))
+    }
+
+    /// Conservation totals.
+    pub fn totals(&self) -> Totals {
+        self.totals
+    }
+
+    /// Ids of the queues, in the order they were added (implicit skill queues included).
+    pub fn queue_ids(&self) -> Vec<Arc<str>> {
+        self.queues.iter().map(|q| q.id.clone()).collect()
+    }
+
+    /// Ids of the agents, in the order they were added.
+    pub fn agent_ids(&self) -> Vec<Arc<str>> {
+        self.agents.iter().map(|a| a.id.clone()).collect()
+    }
+
+    /// Ids of the calls in the engine, in arrival order.
+    pub fn call_ids(&self) -> Vec<Arc<str>> {
+        let mut live: Vec<&Call> = self.calls.iter().flatten().collect();
+        live.sort_by_key(|c| c.seq);
+        live.iter().map(|c| c.id.clone()).collect()
+    }
+
+    /// An agent's current state.
+    pub fn agent_state(&self, agent: &str) -> Result<AgentState, EngineError> {
+        Ok(self.agents[self.agent_index(agent)? as usize].state.clone())
+    }
+
+    /// Where a call is.
+    pub fn call_info(&self, call: &str) -> Result<CallInfo, EngineError> {
+        let c = self.call_index(call)?;
+        let info = self.call(c);
+        let queue = &self.queues[info.queue as usize];
+        let (agent, waiting) = match info.state {
+            CallState::Waiting => (None, true),
+            CallState::Offered { agent, .. } | CallState::Connected { agent, .. } => {
+                (Some(self.agents[agent as usize].id.clone()), false)
+            }
+        };
+        let (position, expected_wait) = if waiting {
+            let (p, w) = self.position_of(c);
+            (Some(p), Some(w))
+        } else {
+            (None, None)
+        };
+        Ok(CallInfo {
+            queue: queue.id.clone(),
+            state: self.state_name(c),
+            agent,
+            position,
+            expected_wait,
+            arrival: secs(info.arrival),
+            priority: info
+                .priority
+                .saturating_add(queue.steps[info.step as usize].boost),
+            step: info.step,
+            callback: info.callback,
+            data: info.data.clone(),
+        })
+    }
+
+    /// A queue's live statistics.
+    pub fn queue_stats(&self, queue: &str) -> Result<QueueStats, EngineError> {
+        let q = self.queue_index(queue)?;
+        let queue = &self.queues[q as usize];
+        let longest = queue
+            .by_entry
+            .first()
+            .map_or(0.0, |&(t, _)| secs(self.clock - t));
+        let available: BTreeSet<u32> = (0..queue.steps.len() as u32)
+            .flat_map(|s| {
+                self.qs[(queue.qs0 + s) as usize]
+                    .avail
+                    .iter()
+                    .map(|k| k.agent)
+            })
+            .collect();
+        let aht = if queue.counters.completed > 0 {
+            queue.counters.aht()
+        } else {
+            queue.config.expected_aht
+        };
+        let expected_wait = if !queue.order.is_empty() || available.is_empty() {
+            if queue.staffed == 0 {
+                f64::INFINITY
+            } else {
+                (queue.order.len() as f64 + 1.0) * aht / f64::from(queue.staffed)
+            }
+        } else {
+            0.0
+        };
+        Ok(QueueStats {
+            counters: queue.counters.clone(),
+            waiting: queue.order.len() as u64,
+            offering: u64::from(queue.offering),
+            longest_wait: longest,
+            agents_logged_in: u64::from(queue.staffed),
+            agents_available: available.len() as u64,
+            expected_wait,
+        })
+    }
+
+    /// A queue's counters per interval (interval start in seconds, counters), oldest first.
+    /// Calls count in the interval in which they entered the queue.
+    pub fn interval_stats(&self, queue: &str) -> Result<Vec<(f64, QueueCounters)>, EngineError> {
+        let q = self.queue_index(queue)?;
+        Ok(self.queues[q as usize]
+            .intervals
+            .iter()
+            .map(|(&i, c)| (secs(i * self.interval), c.clone()))
+            .collect())
+    }
+
+    /// An agent's statistics up to the last time seen.
+    pub fn agent_stats(&self, agent: &str) -> Result<AgentStats, EngineError> {
+        let ag = &self.agents[self.agent_index(agent)? as usize];
+        let ongoing = if self.clock == i64::MIN {
+            0
+        } else {
+            self.clock - ag.state_since
+        };
+        let mut idle = ag.idle_us;
+        let mut busy = ag.busy_us;
+        let mut offered = ag.offered_us;
+        let mut wrap = ag.wrap_state_us;
+        let mut not_ready: Vec<(String, f64)> = ag
+            .not_ready_us
+            .iter()
+            .map(|&(r, us)| (self.reasons.name(r).to_string(), secs(us)))
+            .collect();
+        match &ag.state {
+            AgentState::Ready => idle += ongoing,
+            AgentState::Busy => busy += ongoing,
+            AgentState::Offered => offered += ongoing,
+            AgentState::WrapUp => wrap += ongoing,
+            AgentState::NotReady(r) => match not_ready.iter_mut().find(|(x, _)| **x == **r) {
+                Some(slot) => slot.1 += secs(ongoing),
+                None => not_ready.push((r.to_string(), secs(ongoing))),
+            },
+            AgentState::LoggedOut => {}
+        }
+        let working = busy + offered + wrap;
+        Ok(AgentStats {
+            handled: ag.handled,
+            offered: ag.offered,
+            declined: ag.declined,
+            missed: ag.missed,
+            talk: secs(ag.talk_us),
+            wrapup: secs(ag.wrapup_us),
+            idle: secs(idle),
+            offered_time: secs(offered),
+            not_ready,
+            occupancy: if working + idle > 0 {
+                working as f64 / (working + idle) as f64
+            } else {
+                f64::NAN
+            },
+        })
+    }
+
+    // ------------------------------------------------------------------ snapshots
+
+    /// The whole state as bytes; [`Engine::restore`] continues from it identically.
+    /// The scorer is not included: install it again after a restore.
+    pub fn snapshot(&self) -> Vec<u8> {
+        let mut out = SNAPSHOT_MAGIC.to_vec();
+        out.extend(postcard::to_allocvec(self).expect("engine state serializes"));
+        out
+    }
+
+    /// An engine from [`Engine::snapshot`] bytes.
+    pub fn restore(bytes: &[u8]) -> Result<Self, EngineError> {
+        let body = bytes
+            .strip_prefix(SNAPSHOT_MAGIC.as_slice())
+            .ok_or_else(|| EngineError::Snapshot("not a callroute engine snapshot".into()))?;
+        let mut engine: Engine = postcard::from_bytes(body)
+            .map_err(|e| EngineError::Snapshot(format!("corrupt engine snapshot: {e}")))?;
+        for names in [
+            &mut engine.skills,
+            &mut engine.tenants,
+            &mut engine.media,
+            &mut engine.reasons,
+        ] {
+            names.rebuild();
+        }
+        engine.agent_ids = engine
+            .agents
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (a.id.clone(), i as u32))
+            .collect();
+        engine.queue_ids = engine
+            .queues
+            .iter()
+            .enumerate()
+            .map(|(i, q)| (q.id.clone(), i as u32))
+            .collect();
+        engine.call_ids = engine
+            .calls
+            .iter()
+            .enumerate()
+            .filter_map(|(i, c)| c.as_ref().map(|c| (c.id.clone(), i as u32)))
+            .collect();
+        for qs in &engine.qs {
+            for key in &qs.waiting {
+                let call = engine.calls[key.call as usize].as_ref().ok_or_else(|| {
+                    EngineError::Snapshot("corrupt engine snapshot: dangling call".into())
+                })?;
+                let queue = &mut engine.queues[qs.queue as usize];
+                queue.order.insert(*key);
+                queue.by_entry.insert((call.entered, call.seq));
+            }
+        }
+        engine
+            .audit()
+            .map_err(|e| EngineError::Snapshot(format!("inconsistent engine snapshot: {e}")))?;
+        Ok(engine)
+    }
+
+    // ------------------------------------------------------------------ audit
+
+    /// Check every invariant (O(size)); `Err` names the first one broken.
+    pub fn audit(&self) -> Result<(), String> {
+        let t = &self.totals;
+        let live = self.calls.iter().flatten().count() as u64;
+        if t.completed + t.abandoned + t.exited + t.rejected + live != t.arrived {
+            return Err(format!("conservation: {t:?} with {live} live calls"));
+        }
+        if live as usize != self.call_ids.len() {
+            return Err("call id map out of step".into());
+        }
+        let mut offering = vec![0u32; self.queues.len()];
+        let mut waiting = vec![0usize; self.queues.len()];
+        for (c, call) in self.calls.iter().enumerate() {
+            let Some(call) = call else { continue };
+            let c = c as u32;
+            if self.call_ids.get(&call.id) != Some(&c) {
+                return Err(format!("call {} not in the id map", call.id));
+            }
+            let queue = &self.queues[call.queue as usize];
+            let qs = &self.qs[(queue.qs0 + call.step) as usize];
+            let in_sets = qs.waiting.contains(&call.key);
+            match call.state {
+                CallState::Waiting => {
+                    waiting[call.queue as usize] += 1;
+                    if !in_sets || !queue.order.contains(&call.key) {
+                        return Err(format!("waiting call {} missing from its indices", call.id));
+                    }
+                    if call.key != self.call_key(c) {
+                        return Err(format!("call {} has a stale key", call.id));
+                    }
+                    // work conservation: no free eligible agent may be left unused
+                    if let Some(k) = qs
+                        .avail
+                        .iter()
+                        .find(|k| !call.excluded.iter().any(|&(x, _)| x == k.agent))
+                    {
+                        return Err(format!(
+                            "call {} waits while agent {} is free for it",
+                            call.id, self.agents[k.agent as usize].id
+                        ));
+                    }
+                }
+                CallState::Offered { agent, task, .. }
+                | CallState::Connected { agent, task, .. } => {
+                    if in_sets {
+                        return Err(format!(
+                            "call {} is both waiting and with an agent",
+                            call.id
+                        ));
+                    }
+                    let ag = &self.agents[agent as usize];
+                    let Some(t) = ag.tasks.iter().find(|t| t.uid == task) else {
+                        return Err(format!("call {} has no task at {}", call.id, ag.id));
+                    };
+                    let want = if matches!(call.state, CallState::Offered { .. }) {
+                        offering[call.queue as usize] += 1;
+                        TaskKind::Offered
+                    } else {
+                        TaskKind::Busy
+                    };
+                    if t.kind != want || t.call != c {
+                        return Err(format!("call {} and its task disagree", call.id));
+                    }
+                    // skills are checked when the offer is made: an offer outstanding when
+                    // set_agent_skills takes a skill away stands (as calls in progress do)
+                    if want == TaskKind::Offered
+                        && (!queue.tenants.contains(&ag.tenant) || ag.cap(queue.media) == 0)
+                    {
+                        return Err(format!("call {} offered to ineligible {}", call.id, ag.id));
+                    }
+                }
+            }
+        }
+        for (q, queue) in self.queues.iter().enumerate() {
+            if queue.offering != offering[q] {
+                return Err(format!(
+                    "queue {}: offering count {} != {}",
+                    queue.id, queue.offering, offering[q]
+                ));
+            }
+            if queue.order.len() != waiting[q] || queue.by_entry.len() != waiting[q] {
+                return Err(format!("queue {}: order index out of step", queue.id));
+            }
+            let staffed = self
+                .agents
+                .iter()
+                .filter(|a| a.presence != Presence::LoggedOut && a.queues.contains(&(q as u32)))
+                .count() as u32;
+            if staffed != queue.staffed {
+                return Err(format!(
+                    "queue {}: staffed {} != {staffed}",
+                    queue.id, queue.staffed
+                ));
+            }
+        }
+        for (a, ag) in self.agents.iter().enumerate() {
+            let mut load = vec![0u32; self.media.names.len()];
+            let mut exclusive = 0;
+            for t in &ag.tasks {
+                load[t.media as usize] += 1;
+                if ag.exclusive.contains(&t.media) {
+                    exclusive += 1;
+                }
+                if t.kind != TaskKind::WrapUp {
+                    let call = self.calls.get(t.call as usize).and_then(Option::as_ref);
+                    if call.is_none() {
+                        return Err(format!("agent {} holds a task of a gone call", ag.id));
+                    }
+                }
+            }
+            for (m, &l) in load.iter().enumerate() {
+                if l != ag.load_of(m as u32) {
+                    return Err(format!("agent {}: load out of step", ag.id));
+                }
+                if l > ag.cap(m as u32) {
+                    return Err(format!("agent {}: {l} tasks over capacity", ag.id));
+                }
+            }
+            if exclusive != ag.exclusive_load || (exclusive > 0 && ag.tasks.len() > 1) {
+                return Err(format!("agent {}: exclusive media shared", ag.id));
+            }
+            for (slot, &qs) in ag.member_qs.iter().enumerate() {
+                let key = ag.member_keys[slot];
+                let media = self.queues[self.qs[qs as usize].queue as usize].media;
+                if key.is_some() != ag.free_for(media) {
+                    return Err(format!("agent {}: availability out of step", ag.id));
+                }
+                if let Some(k) = key {
+                    if k.agent != a as u32 || !self.qs[qs as usize].avail.contains(&k) {
+                        return Err(format!("agent {}: missing from an index", ag.id));
+                    }
+                }
+            }
+            if ag.state != self.agent_state_of(a as u32) {
+                return Err(format!("agent {}: reported state out of step", ag.id));
+            }
+        }
+        let indexed: usize = self.qs.iter().map(|s| s.avail.len()).sum();
+        let members: usize = self
+            .agents
+            .iter()
+            .map(|a| a.member_keys.iter().flatten().count())
+            .sum();
+        if indexed != members {
+            return Err("availability index holds strangers".into());
+        }
+        // every timer is the one its owner records, and every recorded timer is armed
+        // (a snapshot that breaks this would fire timers into the wrong state)
+        for (&key, timer) in &self.timers {
+            let owned = match *timer {
+                Timer::Step(c) | Timer::MaxWait(c) | Timer::Offer(c) | Timer::Retry(c) => self
+                    .calls
+                    .get(c as usize)
+                    .and_then(Option::as_ref)
+                    .is_some_and(|call| match timer {
+                        Timer::Step(_) => call.step_timer == Some(key),
+                        Timer::MaxWait(_) => call.max_wait_timer == Some(key),
+                        Timer::Retry(_) => call.retry_timer == Some(key),
+                        _ => {
+                            call.offer_timer == Some(key)
+                                && matches!(call.state, CallState::Offered { .. })
+                        }
+                    }),
+                Timer::WrapUp(a, uid) => self.agents.get(a as usize).is_some_and(|ag| {
+                    ag.tasks
+                        .iter()
+                        .any(|x| x.uid == uid && x.kind == TaskKind::WrapUp && x.timer == Some(key))
+                }),
+            };
+            if !owned {
+                return Err(format!("timer at {} for a gone entity", secs(key.0)));
+            }
+        }
+        for call in self.calls.iter().flatten() {
+            let recorded = [
+                call.step_timer,
+                call.max_wait_timer,
+                call.offer_timer,
+                call.retry_timer,
+            ];
+            if recorded
+                .into_iter()
+                .flatten()
+                .any(|k| !self.timers.contains_key(&k))
+            {
+                return Err(format!("call {}: a timer it records is not armed", call.id));
+            }
+        }
+        Ok(())
+    }
+}

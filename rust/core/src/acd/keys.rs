@@ -1,0 +1,104 @@
+//! Ordered keys of the availability and waiting indices, time conversion, and the seeded RNG.
+
+use serde::{Deserialize, Serialize};
+
+use super::config::MAX_SECONDS;
+use super::error::EngineError;
+
+/// Engine time: integer microseconds.
+pub type Us = i64;
+
+/// Seconds (float, any monotonic clock) to microseconds, refusing NaN and absurd values.
+pub fn to_us(name: &str, seconds: f64) -> Result<Us, EngineError> {
+    if !seconds.is_finite() || seconds.abs() > MAX_SECONDS {
+        return Err(EngineError::BadTime(format!(
+            "{name} must be a finite time within ±{MAX_SECONDS:e} seconds, got {seconds}"
+        )));
+    }
+    Ok((seconds * 1e6).round() as Us)
+}
+
+/// Microseconds to seconds.
+pub fn secs(us: Us) -> f64 {
+    us as f64 * 1e-6
+}
+
+/// A total order on f64 as i64 (larger float, larger integer).
+pub fn ord_f64(x: f64) -> i64 {
+    let bits = x.to_bits() as i64;
+    if bits < 0 {
+        bits ^ i64::MAX
+    } else {
+        bits
+    }
+}
+
+/// Position of a free agent in a queue step's availability index: least first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct AvailKey {
+    /// tasks of the queue's media the agent already holds (fill the least loaded first)
+    pub load: u32,
+    /// the strategy's primary key
+    pub a: i64,
+    /// the strategy's secondary key
+    pub b: i64,
+    /// the agent's order of addition: the final tie-break
+    pub order: u32,
+    /// agent index
+    pub agent: u32,
+}
+
+/// Position of a waiting call in its queue: least first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct CallKey {
+    /// `ord_f64(-(priority - aging · arrival))`: higher aged priority first
+    pub rank: i64,
+    /// original arrival time: older first
+    pub arrival: Us,
+    /// arrival sequence number: the final tie-break
+    pub seq: u64,
+    /// call slot
+    pub call: u32,
+}
+
+/// SplitMix64: small, fast, and its whole state is one integer (snapshots carry it).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Rng(pub u64);
+
+impl Rng {
+    /// Next 64 random bits.
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform on (0, 1].
+    pub fn unit(&mut self) -> f64 {
+        ((self.next_u64() >> 11) + 1) as f64 / (1u64 << 53) as f64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ord_f64_is_monotone() {
+        let xs = [
+            -1e300, -2.5, -1.0, -1e-300, -0.0, 0.0, 1e-300, 1.0, 2.5, 1e300,
+        ];
+        for w in xs.windows(2) {
+            assert!(ord_f64(w[0]) <= ord_f64(w[1]), "{} {}", w[0], w[1]);
+        }
+    }
+
+    #[test]
+    fn times_round_to_microseconds() {
+        assert_eq!(to_us("now", 1.5).unwrap(), 1_500_000);
+        assert!(to_us("now", f64::NAN).is_err());
+        assert!(to_us("now", 1e13).is_err());
+    }
+}

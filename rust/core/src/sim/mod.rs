@@ -1,0 +1,28 @@
+//! The simulator: the production routing engine ([`crate::acd::Engine`]) in virtual time.
+//!
+//! A [`Model`] describes queues (the engine's own configuration), agent groups with staffing,
+//! call types (handle time, patience, retrials, callbacks) and arrivals; [`run`] simulates one
+//! replication and [`run_replications`] many, in parallel, with independent random streams
+//! derived from one seed.
+
+mod dist;
+mod model;
+mod run;
+
+pub use dist::{Dist, Stream};
+pub use model::{
+    AgentGroup, Arrivals, CallType, CallbackOffer, Model, Retrial, Shift, Staffing,
+};
+pub use run::{run, run_replications, CallRecords, Counters, Replication};
+
+/// A simulation model that cannot run, with the field at fault named.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SimError(pub String);
+
+impl std::fmt::Display for SimError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for SimError {}

@@ -1,0 +1,997 @@
+//! The event loop: the production engine in virtual time.
+//!
+//! The simulator owns the callers and agents' behaviour (arrivals, answering, talking,
+//! hanging up) and nothing of the routing: every routing choice is the engine's. At each step
+//! it takes the earlier of its own next event and the engine's next deadline.
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
+use std::sync::Arc;
+
+use super::dist::Stream;
+use super::model::{Arrivals, Model, Staffing};
+use super::SimError;
+use crate::acd::{
+    AgentConfig, AgentState, CallSpec, Decision, Engine, EngineError, EngineOptions, RevokeReason,
+};
+
+type Us = i64;
+
+fn us(s: f64) -> Us {
+    (s * 1e6).round() as Us
+}
+
+fn secs(t: Us) -> f64 {
+    t as f64 * 1e-6
+}
+
+/// Random-stream purposes: each has its own stream so that they stay in step across runs
+/// that differ elsewhere (common random numbers).
+const ARRIVALS: u64 = 0;
+const CALLERS: u64 = 1;
+const AGENTS: u64 = 2;
+const DAYS: u64 = 3;
+const RETRIALS: u64 = 4;
+const ENGINE: u64 = 5;
+
+/// Counters of one statistics line (a queue, or a skills-routed call type) in one interval.
+/// Calls count in the interval of their arrival.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Counters {
+    /// calls that arrived
+    pub offered: u64,
+    /// answered by an agent
+    pub answered: u64,
+    /// answered within the line's SL threshold
+    pub answered_within: u64,
+    /// hung up before an answer
+    pub abandoned: u64,
+    /// hung up before the SL threshold
+    pub abandoned_within: u64,
+    /// sent away unanswered (max wait, closed, no agents)
+    pub exited: u64,
+    /// took a callback
+    pub callbacks: u64,
+    /// total wait of answered calls, seconds
+    pub wait_answered: f64,
+    /// total wait of all finished calls (answered, abandoned, exited), seconds
+    pub wait_all: f64,
+    /// total talk time of answered calls, seconds
+    pub talk: f64,
+}
+
+impl Counters {
+    fn add(&mut self, o: &Counters) {
+        self.offered += o.offered;
+        self.answered += o.answered;
+        self.answered_within += o.answered_within;
+        self.abandoned += o.abandoned;
+        self.abandoned_within += o.abandoned_within;
+        self.exited += o.exited;
+        self.callbacks += o.callbacks;
+        self.wait_answered += o.wait_answered;
+        self.wait_all += o.wait_all;
+        self.talk += o.talk;
+    }
+}
+
+/// Per-call records, as flat columns.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CallRecords {
+    /// arrival time, seconds
+    pub arrival: Vec<f64>,
+    /// call type index
+    pub call_type: Vec<u32>,
+    /// statistics line index
+    pub line: Vec<u32>,
+    /// wait until answer or leaving, seconds
+    pub wait: Vec<f64>,
+    /// 0 answered, 1 abandoned, 2 exited, 3 unfinished at the end
+    pub outcome: Vec<u8>,
+    /// agent index (into [`Replication::agents`]) or -1
+    pub agent: Vec<i64>,
+    /// talk time, seconds (0 when not answered)
+    pub handle: Vec<f64>,
+    /// 1 for a retrial
+    pub retrial: Vec<u8>,
+}
+
+/// What one replication measured.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Replication {
+    /// statistics lines: the model's queues, then one per skills-routed call type
+    pub lines: Vec<String>,
+    /// SL threshold per line, seconds
+    pub thresholds: Vec<f64>,
+    /// first interval start, seconds
+    pub start: f64,
+    /// interval length, seconds
+    pub interval: f64,
+    /// `[line][interval]`
+    pub counters: Vec<Vec<Counters>>,
+    /// group names
+    pub groups: Vec<String>,
+    /// agent-seconds busy (offered, talking, wrap-up) per `[group][interval]`
+    pub busy: Vec<Vec<f64>>,
+    /// agent-seconds logged in and not on break per `[group][interval]`
+    pub staffed: Vec<Vec<f64>>,
+    /// agent ids, in engine order
+    pub agents: Vec<String>,
+    /// per-call records when asked for
+    pub calls: Option<CallRecords>,
+    /// calls that arrived (retrials included)
+    pub arrivals: u64,
+    /// calls still in the system when nothing more could happen
+    pub unfinished: u64,
+    /// inputs fed to the engine
+    pub engine_inputs: u64,
+}
+
+impl Replication {
+    /// Totals of one line over all intervals.
+    pub fn line_total(&self, line: usize) -> Counters {
+        let mut total = Counters::default();
+        for c in &self.counters[line] {
+            total.add(c);
+        }
+        total
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Ev {
+    Arrival,
+    Retrial { call_type: u16 },
+    Accept { slot: u32, gen: u32, token: u32 },
+    End { slot: u32, gen: u32 },
+    Abandon { slot: u32, gen: u32 },
+    Callback { slot: u32, gen: u32 },
+    WrapDone { agent: u32 },
+    Staff { group: u16, index: u32 },
+    Shift { agent: u32, what: u8 },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Phase {
+    Free,
+    Waiting,
+    Offered,
+    Connected,
+}
+
+#[derive(Clone, Debug)]
+struct SimCall {
+    gen: u32,
+    token: u32,
+    phase: Phase,
+    call_type: u16,
+    line: u32,
+    arrival: Us,
+    handle: f64,
+    record: bool,
+    retrial: bool,
+    callback: bool,
+    agent: u32,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Presence {
+    Out,
+    Ready,
+    Break,
+}
+
+struct SimAgent {
+    group: u16,
+    presence: Presence,
+    /// 0 idle, 1 busy, 2 not counted (logged out or not ready)
+    class: u8,
+    since: Us,
+}
+
+struct Sim<'m> {
+    model: &'m Model,
+    engine: Engine,
+    now: Us,
+    seq: u64,
+    events: BinaryHeap<Reverse<(Us, u64, Ev)>>,
+    arrivals_rng: Stream,
+    callers_rng: Stream,
+    agents_rng: Stream,
+    days_rng: Stream,
+    retrial_rng: Stream,
+    day_multiplier: Vec<f64>,
+    next_trace: usize,
+    arrived: u64,
+    calls: Vec<SimCall>,
+    free: Vec<u32>,
+    agents: Vec<SimAgent>,
+    agent_by_ptr: HashMap<usize, u32>,
+    type_line: Vec<u32>,
+    type_queue: Vec<Option<String>>,
+    cum_share: Vec<f64>,
+    thresholds: Vec<f64>,
+    wrapup_by_sim: Vec<bool>,
+    counters: Vec<Vec<Counters>>,
+    busy: Vec<Vec<f64>>,
+    staffed: Vec<Vec<f64>>,
+    records: Option<CallRecords>,
+    record_index: Vec<usize>,
+    start: Us,
+    interval: Us,
+    warmup_end: Us,
+    horizon_end: Us,
+    unfinished: u64,
+    inputs: u64,
+    scratch: String,
+    line_names: Vec<String>,
+    group_first: Vec<u32>,
+    drain_end: Us,
+}
+
+fn engine_err(e: EngineError) -> SimError {
+    SimError(format!("the engine refused a simulated event: {e}"))
+}
+
+/// Run one replication of `model` (replication `index` of the streams from `seed`).
+pub fn run(model: &Model, seed: u64, index: u64) -> Result<Replication, SimError> {
+    model.validate()?;
+    let mut sim = Sim::new(model, seed, index)?;
+    sim.run()?;
+    Ok(sim.finish())
+}
+
+/// Run `replications` replications on up to `threads` threads (results in index order).
+pub fn run_replications(
+    model: &Model,
+    seed: u64,
+    replications: u64,
+    threads: usize,
+) -> Result<Vec<Replication>, SimError> {
+    model.validate()?;
+    let threads = threads.clamp(1, replications.max(1) as usize);
+    let mut results: Vec<Option<Result<Replication, SimError>>> =
+        (0..replications).map(|_| None).collect();
+    std::thread::scope(|scope| {
+        let chunks: Vec<_> = results
+            .chunks_mut(replications.div_ceil(threads as u64).max(1) as usize)
+            .enumerate()
+            .collect();
+        let per = replications.div_ceil(threads as u64).max(1);
+        for (k, chunk) in chunks {
+            scope.spawn(move || {
+                for (j, slot) in chunk.iter_mut().enumerate() {
+                    let index = k as u64 * per + j as u64;
+                    *slot = Some(run(model, seed, index));
+                }
+            });
+        }
+    });
+    results
+        .into_iter()
+        .map(|r| r.expect("every replication ran"))
+        .collect()
+}
+
+impl<'m> Sim<'m> {
+    fn new(model: &'m Model, seed: u64, index: u64) -> Result<Self, SimError> {
+        let mut engine = Engine::new(EngineOptions {
+            seed: Stream::new(seed, index, ENGINE).next_u64(),
+            interval: model.interval,
+            ..EngineOptions::default()
+        })
+        .map_err(engine_err)?;
+        // Queues: wrap-up driven by the simulator where a call type brings its own.
+        let mut wrapup_by_sim = Vec::new();
+        let mut lines = Vec::new();
+        let mut thresholds = Vec::new();
+        for q in &model.queues {
+            let mut q = q.clone();
+            let sim_wrap = model
+                .calls
+                .iter()
+                .any(|c| c.queue.as_deref() == Some(q.name.as_str()) && c.wrapup.is_some());
+            if sim_wrap {
+                q.wrapup = 1e9;
+            }
+            wrapup_by_sim.push(sim_wrap);
+            lines.push(q.name.clone());
+            thresholds.push(q.sl_threshold);
+            engine.add_queue(q).map_err(engine_err)?;
+        }
+        let mut type_line = Vec::new();
+        let mut type_queue = Vec::new();
+        for c in &model.calls {
+            match &c.queue {
+                Some(q) => {
+                    let i = model.queues.iter().position(|x| &x.name == q).expect("validated");
+                    type_line.push(i as u32);
+                    type_queue.push(Some(q.clone()));
+                }
+                None => {
+                    type_line.push(lines.len() as u32);
+                    lines.push(format!("type:{}", c.name));
+                    thresholds.push(c.sl_threshold.unwrap_or(20.0));
+                    type_queue.push(None);
+                }
+            }
+        }
+        let mut agents = Vec::new();
+        let mut group_first = Vec::new();
+        for (g, group) in model.groups.iter().enumerate() {
+            group_first.push(agents.len() as u32);
+            let n = match &group.staffing {
+                Staffing::Fixed { count } => *count as usize,
+                Staffing::Intervals { counts, .. } => counts.iter().copied().max().unwrap_or(0) as usize,
+                Staffing::Shifts { shifts } => shifts.len(),
+            };
+            for i in 0..n {
+                let mut a = AgentConfig::new(&format!("{}/{i}", group.name), &group.tenant);
+                a.skills = group.skills.clone();
+                if let Some(c) = &group.capacity {
+                    a.capacity = c.clone();
+                }
+                if let Some(x) = &group.exclusive {
+                    a.exclusive = x.clone();
+                }
+                a.weight = group.weight;
+                engine.add_agent(a).map_err(engine_err)?;
+                agents.push(SimAgent {
+                    group: g as u16,
+                    presence: Presence::Out,
+                    class: 2,
+                    since: 0,
+                });
+            }
+        }
+        let agent_by_ptr = engine
+            .agent_ids()
+            .iter()
+            .enumerate()
+            .map(|(i, id)| (Arc::as_ptr(id) as *const u8 as usize, i as u32))
+            .collect();
+        let mut total = 0.0;
+        let cum_share = model
+            .calls
+            .iter()
+            .map(|c| {
+                total += c.share;
+                total
+            })
+            .collect();
+        let start = us(model.start);
+        let nlines = lines.len();
+        let ngroups = model.groups.len();
+        let mut sim = Sim {
+            model,
+            engine,
+            now: start,
+            seq: 0,
+            events: BinaryHeap::new(),
+            arrivals_rng: Stream::new(seed, index, ARRIVALS),
+            callers_rng: Stream::new(seed, index, CALLERS),
+            agents_rng: Stream::new(seed, index, AGENTS),
+            days_rng: Stream::new(seed, index, DAYS),
+            retrial_rng: Stream::new(seed, index, RETRIALS),
+            day_multiplier: Vec::new(),
+            next_trace: 0,
+            arrived: 0,
+            calls: Vec::new(),
+            free: Vec::new(),
+            agents,
+            agent_by_ptr,
+            type_line,
+            type_queue,
+            cum_share,
+            thresholds,
+            wrapup_by_sim,
+            counters: vec![Vec::new(); nlines],
+            busy: vec![Vec::new(); ngroups],
+            staffed: vec![Vec::new(); ngroups],
+            records: model.record_calls.then(CallRecords::default),
+            record_index: Vec::new(),
+            start,
+            interval: us(model.interval),
+            warmup_end: start + us(model.warmup),
+            horizon_end: start + us(model.horizon),
+            unfinished: 0,
+            inputs: 0,
+            scratch: String::new(),
+            line_names: lines,
+            group_first,
+            drain_end: start + us(model.horizon) + us(model.drain),
+        };
+        sim.schedule_staffing();
+        sim.schedule_next_arrival(start);
+        Ok(sim)
+    }
+}
+
+impl Sim<'_> {
+    fn schedule(&mut self, at: Us, ev: Ev) {
+        self.seq += 1;
+        self.events.push(Reverse((at, self.seq, ev)));
+    }
+
+    fn schedule_staffing(&mut self) {
+        for (g, group) in self.model.groups.iter().enumerate() {
+            match &group.staffing {
+                Staffing::Fixed { .. } => self.schedule(self.start, Ev::Staff { group: g as u16, index: 0 }),
+                Staffing::Intervals { start, .. } => {
+                    self.schedule(us(*start).max(self.start), Ev::Staff { group: g as u16, index: 0 })
+                }
+                Staffing::Shifts { shifts } => {
+                    let first = self.group_first[g];
+                    for (i, shift) in shifts.iter().enumerate() {
+                        let agent = first + i as u32;
+                        self.schedule(us(shift.start), Ev::Shift { agent, what: 0 });
+                        for (k, &(b0, b1)) in shift.breaks.iter().take(126).enumerate() {
+                            let k = k as u8;
+                            self.schedule(us(b0), Ev::Shift { agent, what: 2 * k + 1 });
+                            self.schedule(us(b1), Ev::Shift { agent, what: 2 * k + 2 });
+                        }
+                        self.schedule(us(shift.end), Ev::Shift { agent, what: 255 });
+                    }
+                }
+            }
+        }
+    }
+
+    fn multiplier(&mut self, t: Us) -> f64 {
+        let Some(dist) = &self.model.daily_multiplier else {
+            return 1.0;
+        };
+        let day = ((t - self.start).max(0) / 86_400_000_000) as usize;
+        while self.day_multiplier.len() <= day {
+            let m = dist.sample(&mut self.days_rng);
+            self.day_multiplier.push(if m.is_finite() { m } else { 1.0 });
+        }
+        self.day_multiplier[day]
+    }
+
+    /// The next arrival after `from` (exact: memoryless restarts at rate changes).
+    fn next_arrival_time(&mut self, from: Us) -> Option<Us> {
+        let day_us: Us = 86_400_000_000;
+        let mut t = from;
+        loop {
+            if t >= self.horizon_end {
+                return None;
+            }
+            let (rate, boundary) = match &self.model.arrivals {
+                Arrivals::Poisson { rate } => (*rate, Us::MAX),
+                Arrivals::Piecewise {
+                    start,
+                    interval,
+                    rates,
+                } => {
+                    let s0 = us(*start);
+                    let len = us(*interval);
+                    if t < s0 {
+                        t = s0;
+                        continue;
+                    }
+                    let k = ((t - s0) / len) as usize;
+                    match rates.get(k) {
+                        Some(&r) => (r, s0 + (k as Us + 1) * len),
+                        None => return None,
+                    }
+                }
+                Arrivals::Trace { times, .. } => {
+                    return times.get(self.next_trace).map(|&x| us(x));
+                }
+            };
+            let boundary = if self.model.daily_multiplier.is_some() {
+                let day_end = self.start + ((t - self.start).max(0) / day_us + 1) * day_us;
+                boundary.min(day_end)
+            } else {
+                boundary
+            };
+            let rate = rate * self.multiplier(t);
+            if rate <= 0.0 {
+                if boundary == Us::MAX {
+                    return None;
+                }
+                t = boundary;
+                continue;
+            }
+            let gap = self.arrivals_rng.exp1() / rate;
+            let next = t.saturating_add(us(gap).max(0));
+            if next < boundary {
+                return Some(next);
+            }
+            t = boundary;
+        }
+    }
+
+    fn schedule_next_arrival(&mut self, from: Us) {
+        if self.model.max_calls.is_some_and(|m| self.arrived >= m) {
+            return;
+        }
+        if let Some(t) = self.next_arrival_time(from) {
+            if t < self.horizon_end {
+                self.schedule(t, Ev::Arrival);
+            }
+        }
+    }
+
+    fn run(&mut self) -> Result<(), SimError> {
+        loop {
+            let next_sim = self.events.peek().map(|Reverse((t, _, _))| *t);
+            let next_engine = self.engine.next_deadline().map(us);
+            let engine_first = match (next_sim, next_engine) {
+                (None, None) => return Ok(()),
+                (Some(_), None) => false,
+                (None, Some(_)) => true,
+                (Some(s), Some(e)) => e <= s,
+            };
+            let at = if engine_first { next_engine } else { next_sim }.expect("one is due");
+            if at > self.drain_end {
+                return Ok(());
+            }
+            self.now = at.max(self.now);
+            if engine_first {
+                self.inputs += 1;
+                let ds = self.engine.advance(secs(self.now)).map_err(engine_err)?;
+                self.decisions(ds);
+            } else {
+                let Reverse((_, _, ev)) = self.events.pop().expect("peeked");
+                self.fire(ev)?;
+            }
+        }
+    }
+
+    fn call_id(&mut self, slot: u32) -> &str {
+        use std::fmt::Write;
+        self.scratch.clear();
+        write!(self.scratch, "{slot}").expect("write to a String");
+        &self.scratch
+    }
+
+    fn agent_id(&self, a: u32) -> Arc<str> {
+        self.engine.agent_ids()[a as usize].clone()
+    }
+
+    fn bucket(&self, t: Us) -> usize {
+        ((t - self.start).max(0) / self.interval) as usize
+    }
+
+    fn counters(&mut self, slot: u32) -> Option<&mut Counters> {
+        let call = &self.calls[slot as usize];
+        if call.arrival < self.warmup_end {
+            return None;
+        }
+        let b = self.bucket(call.arrival);
+        let line = &mut self.counters[call.line as usize];
+        if line.len() <= b {
+            line.resize(b + 1, Counters::default());
+        }
+        Some(&mut line[b])
+    }
+
+    fn fire(&mut self, ev: Ev) -> Result<(), SimError> {
+        match ev {
+            Ev::Arrival => {
+                let call_type = match &self.model.arrivals {
+                    Arrivals::Trace { types: Some(types), .. } => types[self.next_trace] as usize,
+                    _ => {
+                        let total = *self.cum_share.last().expect("validated");
+                        let u = self.arrivals_rng.unit() * total;
+                        self.cum_share.partition_point(|&c| c < u).min(self.cum_share.len() - 1)
+                    }
+                };
+                if matches!(self.model.arrivals, Arrivals::Trace { .. }) {
+                    self.next_trace += 1;
+                }
+                self.new_call(call_type, false)?;
+                let now = self.now;
+                self.schedule_next_arrival(now);
+            }
+            Ev::Retrial { call_type } => self.new_call(call_type as usize, true)?,
+            Ev::Accept { slot, gen, token } => {
+                let c = &self.calls[slot as usize];
+                if c.gen == gen && c.token == token && c.phase == Phase::Offered {
+                    self.inputs += 1;
+                    let id = self.call_id(slot).to_owned();
+                    let ds = self.engine.offer_accepted(&id, secs(self.now)).map_err(engine_err)?;
+                    let now = self.now;
+                    let call = &mut self.calls[slot as usize];
+                    call.phase = Phase::Connected;
+                    let wait = secs(now - call.arrival);
+                    let handle = call.handle;
+                    let threshold = self.thresholds[call.line as usize];
+                    if let Some(k) = self.counters(slot) {
+                        k.answered += 1;
+                        k.answered_within += u64::from(wait <= threshold + 1e-9);
+                        k.wait_answered += wait;
+                        k.wait_all += wait;
+                    }
+                    self.record(slot, 0, wait);
+                    self.schedule(now + us(handle), Ev::End { slot, gen });
+                    self.decisions(ds);
+                }
+            }
+            Ev::End { slot, gen } => {
+                if self.calls[slot as usize].gen == gen && self.calls[slot as usize].phase == Phase::Connected {
+                    self.inputs += 1;
+                    let id = self.call_id(slot).to_owned();
+                    let ds = self.engine.call_ended(&id, secs(self.now)).map_err(engine_err)?;
+                    let call = self.calls[slot as usize].clone();
+                    if let Some(k) = self.counters(slot) {
+                        k.talk += call.handle;
+                    }
+                    if let Some(ri) = self.record_slot(slot) {
+                        if let Some(r) = self.records.as_mut() {
+                            r.handle[ri] = call.handle;
+                        }
+                    }
+                    let line = call.line as usize;
+                    if line < self.wrapup_by_sim.len() && self.wrapup_by_sim[line] {
+                        let spec = &self.model.calls[call.call_type as usize];
+                        let w = match &spec.wrapup {
+                            Some(d) => d.sample(&mut self.callers_rng),
+                            None => self.model.queues[line].wrapup,
+                        };
+                        let at = self.now + us(w);
+                        self.schedule(at, Ev::WrapDone { agent: call.agent });
+                    }
+                    self.release(slot);
+                    self.decisions(ds);
+                }
+            }
+            Ev::Abandon { slot, gen } => {
+                let c = &self.calls[slot as usize];
+                if c.gen == gen && !c.callback && matches!(c.phase, Phase::Waiting | Phase::Offered) {
+                    self.inputs += 1;
+                    let id = self.call_id(slot).to_owned();
+                    let ds = self.engine.call_abandoned(&id, secs(self.now)).map_err(engine_err)?;
+                    let now = self.now;
+                    let call = self.calls[slot as usize].clone();
+                    let wait = secs(now - call.arrival);
+                    let threshold = self.thresholds[call.line as usize];
+                    if let Some(k) = self.counters(slot) {
+                        k.abandoned += 1;
+                        k.abandoned_within += u64::from(wait <= threshold + 1e-9);
+                        k.wait_all += wait;
+                    }
+                    self.record(slot, 1, wait);
+                    if let Some(r) = &self.model.calls[call.call_type as usize].retrial {
+                        if self.retrial_rng.unit() <= r.probability {
+                            let delay = r.delay.sample(&mut self.retrial_rng);
+                            if delay.is_finite() {
+                                let at = now + us(delay);
+                                self.schedule(at, Ev::Retrial { call_type: call.call_type });
+                            }
+                        }
+                    }
+                    self.release(slot);
+                    self.decisions(ds);
+                }
+            }
+            Ev::Callback { slot, gen } => {
+                let c = &self.calls[slot as usize];
+                if c.gen == gen && c.phase == Phase::Waiting && !c.callback {
+                    let accept = self.model.calls[c.call_type as usize]
+                        .callback
+                        .as_ref()
+                        .map_or(0.0, |cb| cb.accept);
+                    if self.callers_rng.unit() <= accept {
+                        self.inputs += 1;
+                        let id = self.call_id(slot).to_owned();
+                        let ds = self.engine.callback_requested(&id, secs(self.now)).map_err(engine_err)?;
+                        self.calls[slot as usize].callback = true;
+                        if let Some(k) = self.counters(slot) {
+                            k.callbacks += 1;
+                        }
+                        self.decisions(ds);
+                    }
+                }
+            }
+            Ev::WrapDone { agent } => {
+                self.inputs += 1;
+                let id = self.agent_id(agent);
+                match self.engine.wrapup_done(&id, secs(self.now)) {
+                    Ok(ds) => self.decisions(ds),
+                    // another call's wrap-up of the same agent already ended it
+                    Err(EngineError::WrongState(_)) => {}
+                    Err(e) => return Err(engine_err(e)),
+                }
+            }
+            Ev::Staff { group, index } => {
+                let g = group as usize;
+                let first = self.group_first[g];
+                let (target, next) = match &self.model.groups[g].staffing {
+                    Staffing::Fixed { count } => (*count, None),
+                    Staffing::Intervals { start, interval, counts } => {
+                        let k = (index as usize).min(counts.len().saturating_sub(1));
+                        let target = counts.get(k).copied().unwrap_or(0);
+                        let next = ((index as usize) + 1 < counts.len())
+                            .then(|| us(*start) + (index as Us + 1) * us(*interval));
+                        (target, next)
+                    }
+                    Staffing::Shifts { .. } => unreachable!("shifts use Shift events"),
+                };
+                let size = self.model.groups[g].staffing_size();
+                for i in 0..size {
+                    let a = first + i;
+                    let want = i < target;
+                    let presence = self.agents[a as usize].presence;
+                    if want && presence == Presence::Out {
+                        self.set_presence(a, Presence::Ready)?;
+                    } else if !want && presence != Presence::Out {
+                        self.set_presence(a, Presence::Out)?;
+                    }
+                }
+                if let Some(at) = next {
+                    self.schedule(at, Ev::Staff { group, index: index + 1 });
+                }
+            }
+            Ev::Shift { agent, what } => {
+                let p = match what {
+                    0 => Presence::Ready,
+                    255 => Presence::Out,
+                    w if w % 2 == 1 => Presence::Break,
+                    _ => Presence::Ready,
+                };
+                if self.agents[agent as usize].presence != p {
+                    self.set_presence(agent, p)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn set_presence(&mut self, a: u32, p: Presence) -> Result<(), SimError> {
+        let id = self.agent_id(a);
+        let now = secs(self.now);
+        self.inputs += 1;
+        let ds = match p {
+            Presence::Ready => self.engine.agent_ready(&id, now),
+            Presence::Break => self.engine.agent_not_ready(&id, now, "break"),
+            Presence::Out => self.engine.agent_logout(&id, now),
+        }
+        .map_err(engine_err)?;
+        self.agents[a as usize].presence = p;
+        self.decisions(ds);
+        Ok(())
+    }
+
+    fn new_call(&mut self, call_type: usize, retrial: bool) -> Result<(), SimError> {
+        let now = self.now;
+        let spec = &self.model.calls[call_type];
+        let rng = if retrial { &mut self.retrial_rng } else { &mut self.callers_rng };
+        let handle = spec.handle.sample(rng);
+        let patience = spec.patience.sample(rng);
+        let slot = match self.free.pop() {
+            Some(s) => s,
+            None => {
+                self.calls.push(SimCall {
+                    gen: 0,
+                    token: 0,
+                    phase: Phase::Free,
+                    call_type: 0,
+                    line: 0,
+                    arrival: 0,
+                    handle: 0.0,
+                    record: false,
+                    retrial: false,
+                    callback: false,
+                    agent: u32::MAX,
+                });
+                (self.calls.len() - 1) as u32
+            }
+        };
+        self.arrived += 1;
+        let record = self.records.is_some();
+        let call = &mut self.calls[slot as usize];
+        call.gen = call.gen.wrapping_add(1);
+        call.token = 0;
+        call.phase = Phase::Waiting;
+        call.call_type = call_type as u16;
+        call.line = self.type_line[call_type];
+        call.arrival = now;
+        call.handle = handle;
+        call.record = record;
+        call.retrial = retrial;
+        call.callback = false;
+        call.agent = u32::MAX;
+        let gen = call.gen;
+        if let Some(r) = self.records.as_mut() {
+            let i = r.arrival.len();
+            r.arrival.push(secs(now));
+            r.call_type.push(call_type as u32);
+            r.line.push(self.type_line[call_type]);
+            r.wait.push(0.0);
+            r.outcome.push(3);
+            r.agent.push(-1);
+            r.handle.push(0.0);
+            r.retrial.push(u8::from(retrial));
+            if self.record_index.len() <= slot as usize {
+                self.record_index.resize(slot as usize + 1, usize::MAX);
+            }
+            self.record_index[slot as usize] = i;
+        }
+        if let Some(k) = self.counters(slot) {
+            k.offered += 1;
+        }
+        if patience.is_finite() {
+            self.schedule(now + us(patience), Ev::Abandon { slot, gen });
+        }
+        if let Some(cb) = &spec.callback {
+            self.schedule(now + us(cb.after), Ev::Callback { slot, gen });
+        }
+        let spec_engine = CallSpec {
+            id: self.call_id(slot).to_owned(),
+            queue: self.type_queue[call_type].clone(),
+            skills: spec.skills.clone(),
+            priority: spec.priority,
+            media: spec.media.clone(),
+            tenant: if spec.skills.is_some() {
+                Some(spec.tenant.clone().unwrap_or_else(|| "default".into()))
+            } else {
+                spec.tenant.clone()
+            },
+            data: Vec::new(),
+        };
+        self.inputs += 1;
+        let ds = self.engine.call_arrived(&spec_engine, secs(now)).map_err(engine_err)?;
+        self.decisions(ds);
+        Ok(())
+    }
+
+    fn record_slot(&self, slot: u32) -> Option<usize> {
+        if !self.calls[slot as usize].record {
+            return None;
+        }
+        self.record_index.get(slot as usize).copied()
+    }
+
+    fn record(&mut self, slot: u32, outcome: u8, wait: f64) {
+        let agent = self.calls[slot as usize].agent;
+        if let Some(ri) = self.record_slot(slot) {
+            if let Some(r) = self.records.as_mut() {
+                r.outcome[ri] = outcome;
+                r.wait[ri] = wait;
+                if outcome == 0 {
+                    r.agent[ri] = i64::from(agent);
+                }
+            }
+        }
+    }
+
+    fn release(&mut self, slot: u32) {
+        self.calls[slot as usize].phase = Phase::Free;
+        self.free.push(slot);
+    }
+
+    fn slot_of(id: &str) -> u32 {
+        id.parse().expect("simulated call ids are slot numbers")
+    }
+
+    fn decisions(&mut self, ds: Vec<Decision>) {
+        for d in ds {
+            match d {
+                Decision::Offer { call, agent, expires, .. } => {
+                    let slot = Self::slot_of(&call);
+                    let a = self.agent_by_ptr[&(Arc::as_ptr(&agent) as *const u8 as usize)];
+                    let g = self.agents[a as usize].group as usize;
+                    let c = &mut self.calls[slot as usize];
+                    c.phase = Phase::Offered;
+                    c.agent = a;
+                    c.token = c.token.wrapping_add(1);
+                    let (gen, token) = (c.gen, c.token);
+                    let group = &self.model.groups[g];
+                    if group.no_answer > 0.0 && self.agents_rng.unit() <= group.no_answer {
+                        continue; // the offer will lapse
+                    }
+                    let ring = group.ring.sample(&mut self.agents_rng);
+                    let at = self.now + us(ring);
+                    if at < us(expires) {
+                        self.schedule(at, Ev::Accept { slot, gen, token });
+                    }
+                }
+                Decision::Revoked { call, reason, .. } => {
+                    if reason != RevokeReason::Abandoned {
+                        let c = &mut self.calls[Self::slot_of(&call) as usize];
+                        c.phase = Phase::Waiting;
+                        c.token = c.token.wrapping_add(1);
+                    }
+                }
+                Decision::Exit { call, .. } => {
+                    let slot = Self::slot_of(&call);
+                    let wait = secs(self.now - self.calls[slot as usize].arrival);
+                    if let Some(k) = self.counters(slot) {
+                        k.exited += 1;
+                        k.wait_all += wait;
+                    }
+                    self.record(slot, 2, wait);
+                    self.release(slot);
+                }
+                Decision::AgentState { agent, state } => {
+                    let a = self.agent_by_ptr[&(Arc::as_ptr(&agent) as *const u8 as usize)];
+                    let class = match state {
+                        AgentState::Ready => 0,
+                        AgentState::Offered | AgentState::Busy | AgentState::WrapUp => 1,
+                        AgentState::NotReady(_) | AgentState::LoggedOut => 2,
+                    };
+                    self.account(a);
+                    self.agents[a as usize].class = class;
+                }
+                Decision::Queued { .. } | Decision::Step { .. } | Decision::Overflow { .. } => {}
+            }
+        }
+    }
+
+    /// Add agent `a`'s time since its last change to the interval arrays.
+    fn account(&mut self, a: u32) {
+        let now = self.now;
+        let agent = &mut self.agents[a as usize];
+        let (class, since, g) = (agent.class, agent.since, agent.group as usize);
+        agent.since = now;
+        if class == 2 || now <= since {
+            return;
+        }
+        let mut t = since;
+        while t < now {
+            let b = ((t - self.start).max(0) / self.interval) as usize;
+            let end = (self.start + (b as Us + 1) * self.interval).min(now);
+            let span = secs(end - t);
+            for v in [&mut self.busy[g], &mut self.staffed[g]] {
+                if v.len() <= b {
+                    v.resize(b + 1, 0.0);
+                }
+            }
+            self.staffed[g][b] += span;
+            if class == 1 {
+                self.busy[g][b] += span;
+            }
+            t = end;
+        }
+    }
+
+    fn finish(mut self) -> Replication {
+        for a in 0..self.agents.len() as u32 {
+            self.account(a);
+        }
+        let unfinished = self.calls.iter().filter(|c| c.phase != Phase::Free).count() as u64;
+        self.unfinished = unfinished;
+        let nb = self
+            .counters
+            .iter()
+            .map(Vec::len)
+            .chain(self.busy.iter().map(Vec::len))
+            .max()
+            .unwrap_or(0);
+        for v in &mut self.counters {
+            v.resize(nb, Counters::default());
+        }
+        for v in self.busy.iter_mut().chain(self.staffed.iter_mut()) {
+            v.resize(nb, 0.0);
+        }
+        Replication {
+            lines: self.line_names,
+            thresholds: self.thresholds,
+            start: secs(self.start),
+            interval: secs(self.interval),
+            counters: self.counters,
+            groups: self.model.groups.iter().map(|g| g.name.clone()).collect(),
+            busy: self.busy,
+            staffed: self.staffed,
+            agents: self.engine.agent_ids().iter().map(|a| a.to_string()).collect(),
+            calls: self.records,
+            arrivals: self.arrived,
+            unfinished: self.unfinished,
+            engine_inputs: self.inputs,
+        }
+    }
+}
+
+impl super::model::AgentGroup {
+    /// How many agents the group has at most.
+    pub fn staffing_size(&self) -> u32 {
+        match &self.staffing {
+            Staffing::Fixed { count } => *count,
+            Staffing::Intervals { counts, .. } => counts.iter().copied().max().unwrap_or(0),
+            Staffing::Shifts { shifts } => shifts.len() as u32,
+        }
+    }
+}

@@ -1,0 +1,201 @@
+//! The simulator against queueing theory: M/M/n against Erlang C and M/M/n+M against
+//! Erlang A, each within a 99 % confidence interval over independent replications; a pooled
+//! multi-skill center against the single queue it must equal; conservation everywhere.
+
+use callroute_core::acd::QueueConfig;
+use callroute_core::erlang::{self, ServiceLevelDefinition};
+use callroute_core::sim::{
+    run, run_replications, AgentGroup, Arrivals, CallType, Dist, Model, Replication, Staffing,
+};
+
+/// Student t quantiles at 0.995 for 1..=30 degrees of freedom.
+const T995: [f64; 30] = [
+    63.657, 9.925, 5.841, 4.604, 4.032, 3.707, 3.499, 3.355, 3.250, 3.169, 3.106, 3.055, 3.012,
+    2.977, 2.947, 2.921, 2.898, 2.878, 2.861, 2.845, 2.831, 2.819, 2.807, 2.797, 2.787, 2.779,
+    2.771, 2.763, 2.756, 2.750,
+];
+
+fn ci(xs: &[f64]) -> (f64, f64) {
+    let n = xs.len() as f64;
+    let m = xs.iter().sum::<f64>() / n;
+    let v = xs.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / (n - 1.0);
+    (m, T995[xs.len() - 2] * (v / n).sqrt())
+}
+
+fn group(name: &str, count: u32) -> AgentGroup {
+    AgentGroup {
+        name: name.into(),
+        tenant: "default".into(),
+        skills: vec![],
+        capacity: None,
+        exclusive: None,
+        weight: 1.0,
+        staffing: Staffing::Fixed { count },
+        no_answer: 0.0,
+        ring: Dist::Deterministic { value: 0.0 },
+    }
+}
+
+fn call(name: &str, queue: &str, aht: f64, patience: Dist) -> CallType {
+    CallType {
+        name: name.into(),
+        queue: Some(queue.into()),
+        skills: None,
+        priority: 0,
+        tenant: None,
+        media: None,
+        share: 1.0,
+        handle: Dist::Exponential { mean: aht },
+        patience,
+        wrapup: None,
+        retrial: None,
+        callback: None,
+        sl_threshold: None,
+    }
+}
+
+fn mmn(rate: f64, aht: f64, agents: u32, patience: Dist, horizon: f64, threshold: f64) -> Model {
+    let mut q = QueueConfig::new("q", "default");
+    q.sl_threshold = threshold;
+    q.offer_timeout = 60.0;
+    q.max_no_answer = 0;
+    Model {
+        queues: vec![q],
+        groups: vec![group("g", agents)],
+        calls: vec![call("c", "q", aht, patience)],
+        arrivals: Arrivals::Poisson { rate },
+        daily_multiplier: None,
+        start: 0.0,
+        horizon,
+        warmup: horizon * 0.05,
+        max_calls: None,
+        interval: horizon,
+        record_calls: true,
+        drain: 86_400.0,
+    }
+}
+
+fn conserved(r: &Replication) {
+    let records = r.calls.as_ref().expect("records");
+    assert_eq!(records.arrival.len() as u64, r.arrivals);
+    assert_eq!(r.unfinished, 0, "every call finishes");
+    for line in 0..r.lines.len() {
+        let t = r.line_total(line);
+        assert_eq!(t.offered, t.answered + t.abandoned + t.exited, "line {line}");
+    }
+}
+
+/// Per-replication P(wait), ASA, SL and P(abandon) from the call records.
+fn measures(r: &Replication, warmup: f64, threshold: f64) -> [f64; 4] {
+    let c = r.calls.as_ref().expect("records");
+    let (mut n, mut waited, mut wait_answered, mut answered, mut within, mut abandoned) =
+        (0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
+    for i in 0..c.arrival.len() {
+        if c.arrival[i] < warmup {
+            continue;
+        }
+        n += 1.0;
+        if c.wait[i] > 0.0 {
+            waited += 1.0;
+        }
+        match c.outcome[i] {
+            0 => {
+                answered += 1.0;
+                wait_answered += c.wait[i];
+                if c.wait[i] <= threshold {
+                    within += 1.0;
+                }
+            }
+            1 => abandoned += 1.0,
+            o => panic!("unexpected outcome {o}"),
+        }
+    }
+    [waited / n, wait_answered / answered, within / n, abandoned / n]
+}
+
+fn check(name: &str, values: &[f64], truth: f64) {
+    let (m, half) = ci(values);
+    assert!(
+        (m - truth).abs() <= half,
+        "{name}: simulated {m:.5} ± {half:.5} (99 %) misses the exact {truth:.5}"
+    );
+}
+
+#[test]
+fn mm_n_matches_erlang_c() {
+    // (calls per second, aht, agents): light, moderate, near saturation, large
+    for &(rate, aht, n) in &[(4.0 / 60.0, 60.0, 6), (44.0 / 180.0, 180.0, 50), (0.95, 1.0, 1)] {
+        let a = rate * aht;
+        let horizon = 4000.0 * aht * 50.0 / f64::from(n).max(10.0);
+        let model = mmn(rate, aht, n, Dist::Never, horizon, aht / 9.0);
+        let reps = run_replications(&model, 11, 10, 2).unwrap();
+        let rows: Vec<[f64; 4]> = reps
+            .iter()
+            .map(|r| {
+                conserved(r);
+                measures(r, model.warmup, aht / 9.0)
+            })
+            .collect();
+        let col = |k: usize| rows.iter().map(|r| r[k]).collect::<Vec<_>>();
+        let nf = f64::from(n);
+        let what = format!("M/M/{n} at {a:.2} Erlangs");
+        check(&format!("{what} P(wait)"), &col(0), erlang::erlang_c(a, nf).unwrap());
+        check(&format!("{what} ASA"), &col(1), erlang::asa(a, nf, aht).unwrap());
+        check(
+            &format!("{what} SL"),
+            &col(2),
+            erlang::service_level(a, nf, aht, aht / 9.0).unwrap(),
+        );
+    }
+}
+
+#[test]
+fn mm_n_m_matches_erlang_a() {
+    // M/M/50+M with lambda = 48, mu = 1, mean patience 2 (overloaded would be fine too)
+    for &(rate, n, patience) in &[(48.0, 50u32, 2.0), (9.0, 8, 0.5), (120.0, 100, 5.0)] {
+        let model = mmn(
+            rate,
+            1.0,
+            n,
+            Dist::Exponential { mean: patience },
+            4000.0,
+            0.1,
+        );
+        let reps = run_replications(&model, 5, 10, 2).unwrap();
+        let rows: Vec<[f64; 4]> = reps
+            .iter()
+            .map(|r| {
+                conserved(r);
+                measures(r, model.warmup, 0.1)
+            })
+            .collect();
+        let col = |k: usize| rows.iter().map(|r| r[k]).collect::<Vec<_>>();
+        let exact = erlang::erlang_a(
+            rate,
+            f64::from(n),
+            1.0,
+            patience,
+            Some(0.1),
+            ServiceLevelDefinition::Offered,
+        )
+        .unwrap();
+        let what = format!("M/M/{n}+M at {rate} Erlangs, patience {patience}");
+        check(&format!("{what} P(wait)"), &col(0), exact.p_wait);
+        check(&format!("{what} P(abandon)"), &col(3), exact.p_abandon);
+        check(&format!("{what} ASA"), &col(1), exact.asa);
+        check(&format!("{what} SL"), &col(2), exact.service_level.unwrap());
+    }
+}
+
+#[test]
+fn same_seed_same_result_and_replications_differ() {
+    let model = mmn(0.2, 180.0, 40, Dist::Exponential { mean: 300.0 }, 20_000.0, 20.0);
+    let a = run(&model, 3, 0).unwrap();
+    let b = run(&model, 3, 0).unwrap();
+    assert_eq!(a, b);
+    let c = run(&model, 3, 1).unwrap();
+    assert_ne!(a.calls, c.calls);
+    let par = run_replications(&model, 3, 3, 2).unwrap();
+    assert_eq!(par[0], a);
+    assert_eq!(par[1], c);
+}
