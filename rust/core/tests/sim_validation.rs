@@ -81,7 +81,11 @@ fn conserved(r: &Replication) {
     assert_eq!(r.unfinished, 0, "every call finishes");
     for line in 0..r.lines.len() {
         let t = r.line_total(line);
-        assert_eq!(t.offered, t.answered + t.abandoned + t.exited, "line {line}");
+        assert_eq!(
+            t.offered,
+            t.answered + t.abandoned + t.exited,
+            "line {line}"
+        );
     }
 }
 
@@ -110,7 +114,12 @@ fn measures(r: &Replication, warmup: f64, threshold: f64) -> [f64; 4] {
             o => panic!("unexpected outcome {o}"),
         }
     }
-    [waited / n, wait_answered / answered, within / n, abandoned / n]
+    [
+        waited / n,
+        wait_answered / answered,
+        within / n,
+        abandoned / n,
+    ]
 }
 
 fn check(name: &str, values: &[f64], truth: f64) {
@@ -124,7 +133,11 @@ fn check(name: &str, values: &[f64], truth: f64) {
 #[test]
 fn mm_n_matches_erlang_c() {
     // (calls per second, aht, agents): light, moderate, near saturation, large
-    for &(rate, aht, n) in &[(4.0 / 60.0, 60.0, 6), (44.0 / 180.0, 180.0, 50), (0.95, 1.0, 1)] {
+    for &(rate, aht, n) in &[
+        (4.0 / 60.0, 60.0, 6),
+        (44.0 / 180.0, 180.0, 50),
+        (0.95, 1.0, 1),
+    ] {
         let a = rate * aht;
         let horizon = 4000.0 * aht * 50.0 / f64::from(n).max(10.0);
         let model = mmn(rate, aht, n, Dist::Never, horizon, aht / 9.0);
@@ -139,8 +152,16 @@ fn mm_n_matches_erlang_c() {
         let col = |k: usize| rows.iter().map(|r| r[k]).collect::<Vec<_>>();
         let nf = f64::from(n);
         let what = format!("M/M/{n} at {a:.2} Erlangs");
-        check(&format!("{what} P(wait)"), &col(0), erlang::erlang_c(a, nf).unwrap());
-        check(&format!("{what} ASA"), &col(1), erlang::asa(a, nf, aht).unwrap());
+        check(
+            &format!("{what} P(wait)"),
+            &col(0),
+            erlang::erlang_c(a, nf).unwrap(),
+        );
+        check(
+            &format!("{what} ASA"),
+            &col(1),
+            erlang::asa(a, nf, aht).unwrap(),
+        );
         check(
             &format!("{what} SL"),
             &col(2),
@@ -189,7 +210,14 @@ fn mm_n_m_matches_erlang_a() {
 
 #[test]
 fn same_seed_same_result_and_replications_differ() {
-    let model = mmn(0.2, 180.0, 40, Dist::Exponential { mean: 300.0 }, 20_000.0, 20.0);
+    let model = mmn(
+        0.2,
+        180.0,
+        40,
+        Dist::Exponential { mean: 300.0 },
+        20_000.0,
+        20.0,
+    );
     let a = run(&model, 3, 0).unwrap();
     let b = run(&model, 3, 0).unwrap();
     assert_eq!(a, b);

@@ -14,9 +14,11 @@
 //! Every public input validates first and mutates after, so an error leaves the engine as it
 //! was. Timers fire only in [`Engine::advance`]; inputs never fire them implicitly.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
+// lookups only: nothing iterates these maps, so their order never reaches a decision
+use rustc_hash::FxHashMap as HashMap;
 use serde::{Deserialize, Serialize};
 
 use super::config::{AgentConfig, CallSpec, QueueConfig, Strategy};
@@ -353,6 +355,50 @@ struct Call {
     retry_timer: Option<TimerKey>,
 }
 
+/// A [`Decision`] as collected during an input: agents and queues by index (never removed),
+/// so their ids are cloned only when the decisions are handed out. The simulator reads
+/// these directly (see [`Engine::keep_raw_decisions`]).
+#[derive(Clone, Debug)]
+pub(crate) enum Out {
+    Offer {
+        call: Arc<str>,
+        agent: u32,
+        queue: u32,
+        expires: f64,
+        callback: bool,
+    },
+    Queued {
+        call: Arc<str>,
+        queue: u32,
+        position: u32,
+        expected_wait: f64,
+    },
+    Revoked {
+        call: Arc<str>,
+        agent: u32,
+        reason: RevokeReason,
+    },
+    Overflow {
+        call: Arc<str>,
+        from_queue: u32,
+        to_queue: u32,
+    },
+    Exit {
+        call: Arc<str>,
+        queue: u32,
+        reason: ExitReason,
+    },
+    Step {
+        call: Arc<str>,
+        queue: u32,
+        step: u32,
+    },
+    AgentState {
+        agent: u32,
+        state: AgentState,
+    },
+}
+
 /// The routing engine. See the module documentation for its indices.
 #[derive(Serialize, Deserialize)]
 pub struct Engine {
@@ -386,7 +432,10 @@ pub struct Engine {
     #[serde(skip)]
     scorer: Option<Box<dyn Scorer>>,
     #[serde(skip)]
-    out: Vec<Decision>,
+    out: Vec<Out>,
+    /// inputs leave their decisions in `out` for the simulator (crate-internal)
+    #[serde(skip)]
+    raw_out: bool,
 }
 
 impl std::fmt::Debug for Engine {
@@ -401,6 +450,15 @@ impl std::fmt::Debug for Engine {
 }
 
 const SNAPSHOT_MAGIC: &[u8; 8] = b"CRENG\x00\x00\x01";
+
+/// The counters of interval `i`, made if new. Calls enter intervals in time order, so the
+/// latest interval is the usual one: it is tried first.
+fn interval_counters(intervals: &mut BTreeMap<i64, QueueCounters>, i: i64) -> &mut QueueCounters {
+    if intervals.last_key_value().is_some_and(|(&k, _)| k == i) {
+        return intervals.last_entry().expect("not empty").into_mut();
+    }
+    intervals.entry(i).or_default()
+}
 
 /// Skill names must be non-empty and distinct.
 fn check_skills(skills: &[(String, u8)], place: &str) -> Result<(), EngineError> {
@@ -450,11 +508,12 @@ impl Engine {
             rng: Rng(options.seed),
             totals: Totals::default(),
             scorer_failures: 0,
-            agent_ids: HashMap::new(),
-            queue_ids: HashMap::new(),
-            call_ids: HashMap::new(),
+            agent_ids: HashMap::default(),
+            queue_ids: HashMap::default(),
+            call_ids: HashMap::default(),
             scorer: None,
             out: Vec::new(),
+            raw_out: false,
         })
     }
 
@@ -800,7 +859,97 @@ impl Engine {
     }
 
     fn take_out(&mut self) -> Vec<Decision> {
-        std::mem::take(&mut self.out)
+        if self.raw_out {
+            return Vec::new();
+        }
+        let mut out = std::mem::take(&mut self.out);
+        let decisions = out.drain(..).map(|o| self.decision(o)).collect();
+        if out.capacity() <= 64 {
+            self.out = out; // keeps its room for the next input
+        }
+        decisions
+    }
+
+    fn decision(&self, o: Out) -> Decision {
+        let agent = |a: u32| self.agents[a as usize].id.clone();
+        let queue = |q: u32| self.queues[q as usize].id.clone();
+        match o {
+            Out::Offer {
+                call,
+                agent: a,
+                queue: q,
+                expires,
+                callback,
+            } => Decision::Offer {
+                call,
+                agent: agent(a),
+                queue: queue(q),
+                expires,
+                callback,
+            },
+            Out::Queued {
+                call,
+                queue: q,
+                position,
+                expected_wait,
+            } => Decision::Queued {
+                call,
+                queue: queue(q),
+                position,
+                expected_wait,
+            },
+            Out::Revoked {
+                call,
+                agent: a,
+                reason,
+            } => Decision::Revoked {
+                call,
+                agent: agent(a),
+                reason,
+            },
+            Out::Overflow {
+                call,
+                from_queue,
+                to_queue,
+            } => Decision::Overflow {
+                call,
+                from_queue: queue(from_queue),
+                to_queue: queue(to_queue),
+            },
+            Out::Exit {
+                call,
+                queue: q,
+                reason,
+            } => Decision::Exit {
+                call,
+                queue: queue(q),
+                reason,
+            },
+            Out::Step {
+                call,
+                queue: q,
+                step,
+            } => Decision::Step {
+                call,
+                queue: queue(q),
+                step,
+            },
+            Out::AgentState { agent: a, state } => Decision::AgentState {
+                agent: agent(a),
+                state,
+            },
+        }
+    }
+
+    /// Crate-internal fast path (the simulator): with `on`, inputs return no decisions and
+    /// leave them, compact, for [`Engine::raw_decisions`] to take.
+    pub(crate) fn keep_raw_decisions(&mut self, on: bool) {
+        self.raw_out = on;
+    }
+
+    /// The decisions left by the inputs since the last call (see `keep_raw_decisions`).
+    pub(crate) fn raw_decisions(&mut self) -> &mut Vec<Out> {
+        &mut self.out
     }
 
     // ------------------------------------------------------------------ timers
@@ -933,8 +1082,8 @@ impl Engine {
         }
         agent.state = new.clone();
         agent.state_since = now;
-        self.out.push(Decision::AgentState {
-            agent: agent.id.clone(),
+        self.out.push(Out::AgentState {
+            agent: a,
             state: new,
         });
     }
@@ -1383,7 +1532,7 @@ impl Engine {
         let interval = self.interval_of(now);
         let queue = &mut self.queues[q as usize];
         queue.counters.offered += 1;
-        queue.intervals.entry(interval).or_default().offered += 1;
+        interval_counters(&mut queue.intervals, interval).offered += 1;
         let refuse = if !queue.open {
             Some(ExitReason::Closed)
         } else if queue.staffed == 0 && !queue.config.join_empty {
@@ -1417,21 +1566,28 @@ impl Engine {
         }
         let step_timer = first_step.map(|after| self.arm(now + after, Timer::Step(c)));
         let max_timer = max_wait.map(|w| self.arm(now + w, Timer::MaxWait(c)));
+        let key = self.call_key(c);
         let call = self.call_mut(c);
         call.step_timer = step_timer;
         call.max_wait_timer = max_timer;
-        self.join_waiting(c);
-        if !self.try_offer_call(c) {
-            self.announce(c);
+        call.key = key;
+        // a call an agent is free for goes to it at once, without joining the waiting
+        // indices only to leave them (the same decisions either way)
+        match self.choose_agent(c) {
+            Some(a) => self.offer(c, a),
+            None => {
+                self.join_waiting(c);
+                self.announce(c);
+            }
         }
     }
 
     fn announce(&mut self, c: u32) {
         let (position, expected_wait) = self.position_of(c);
         let call = self.call(c);
-        self.out.push(Decision::Queued {
+        self.out.push(Out::Queued {
             call: call.id.clone(),
-            queue: self.queues[call.queue as usize].id.clone(),
+            queue: call.queue,
             position,
             expected_wait,
         });
@@ -1497,16 +1653,39 @@ impl Engine {
 
     /// Offer waiting call `c` to the best free eligible agent, if any.
     fn try_offer_call(&mut self, c: u32) -> bool {
+        match self.choose_agent(c) {
+            Some(a) => {
+                self.make_offer(c, a);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The best free eligible agent for call `c` (its key up to date), if any.
+    fn choose_agent(&mut self, c: u32) -> Option<u32> {
         let call = self.call(c);
         let queue = &self.queues[call.queue as usize];
         let qs = (queue.qs0 + call.step) as usize;
         let set = &self.qs[qs].avail;
-        let Some(first) = set.first() else {
-            return false;
-        };
+        let first = set.first()?;
         let mut candidates: Vec<u32> = Vec::new();
         let load = first.load;
         let allowed = |k: &&AvailKey| !call.excluded.iter().any(|&(x, _)| x == k.agent);
+        if queue.strategy != Strategy::RoundRobin
+            && (queue.strategy != Strategy::Custom || self.scorer.is_none())
+        {
+            // the least key allowed: in the least-loaded class if any, else above it
+            let k = set.iter().find(allowed)?;
+            let (agent, race) = (k.agent, f64::from_bits(first.a as u64));
+            // A random race won by the least key moves the race clock to it (desired_key).
+            if matches!(queue.strategy, Strategy::Random | Strategy::WeightedRandom)
+                && agent == first.agent
+            {
+                self.qs[qs].race = race;
+            }
+            return Some(agent);
+        }
         let class = set.range(
             AvailKey {
                 load,
@@ -1575,13 +1754,7 @@ impl Engine {
         if let Some(race) = race {
             self.qs[qs].race = race;
         }
-        match chosen.or(fallback) {
-            Some(a) => {
-                self.make_offer(c, a);
-                true
-            }
-            None => false,
-        }
+        chosen.or(fallback)
     }
 
     fn score_candidates(&mut self, c: u32, candidates: &[u32]) -> Option<u32> {
@@ -1621,6 +1794,11 @@ impl Engine {
 
     fn make_offer(&mut self, c: u32, a: u32) {
         self.leave_waiting(c);
+        self.offer(c, a);
+    }
+
+    /// Offer call `c` (out of the waiting indices) to agent `a`.
+    fn offer(&mut self, c: u32, a: u32) {
         let now = self.clock;
         self.task_seq += 1;
         let uid = self.task_seq;
@@ -1632,7 +1810,6 @@ impl Engine {
         if queue.strategy == Strategy::RoundRobin {
             queue.rr_last = Some(self.agents[a as usize].order);
         }
-        let queue_id = queue.id.clone();
         let timer = self.arm(expires, Timer::Offer(c));
         let call = self.call_mut(c);
         call.state = CallState::Offered {
@@ -1654,10 +1831,10 @@ impl Engine {
         });
         agent.add_load(media, 1);
         agent.offered += 1;
-        self.out.push(Decision::Offer {
+        self.out.push(Out::Offer {
             call: call_id,
-            agent: agent.id.clone(),
-            queue: queue_id,
+            agent: a,
+            queue: q,
             expires: secs(expires),
             callback,
         });
@@ -1680,10 +1857,9 @@ impl Engine {
         let t = agent.tasks.swap_remove(i);
         // an agent back to idle keeps its place in line (its free_since is unchanged)
         agent.add_load(t.media, -1);
-        let agent_id = agent.id.clone();
-        self.out.push(Decision::Revoked {
+        self.out.push(Out::Revoked {
             call: call_id,
-            agent: agent_id,
+            agent: a,
             reason,
         });
         self.refresh_agent(a);
@@ -1750,9 +1926,9 @@ impl Engine {
             .map(|s| s.after);
         let timer = next.map(|after| self.arm(entered + after, Timer::Step(c)));
         self.call_mut(c).step_timer = timer;
-        self.out.push(Decision::Step {
+        self.out.push(Out::Step {
             call: self.call(c).id.clone(),
-            queue: self.queues[q as usize].id.clone(),
+            queue: q,
             step,
         });
         if waiting {
@@ -1767,10 +1943,10 @@ impl Engine {
         match self.queues[q as usize].overflow {
             Some(to) => {
                 self.move_out(c);
-                self.out.push(Decision::Overflow {
+                self.out.push(Out::Overflow {
                     call: self.call(c).id.clone(),
-                    from_queue: self.queues[q as usize].id.clone(),
-                    to_queue: self.queues[to as usize].id.clone(),
+                    from_queue: q,
+                    to_queue: to,
                 });
                 self.enter_queue(c, to, false);
             }
@@ -1785,7 +1961,7 @@ impl Engine {
         let interval = call.interval;
         let queue = &mut self.queues[q as usize];
         queue.counters.moved_out += 1;
-        queue.intervals.entry(interval).or_default().moved_out += 1;
+        interval_counters(&mut queue.intervals, interval).moved_out += 1;
         self.stop_queue_timers(c);
     }
 
@@ -1807,10 +1983,10 @@ impl Engine {
         let (q, interval, call_id) = (call.queue, call.interval, call.id.clone());
         let queue = &mut self.queues[q as usize];
         queue.counters.exited += 1;
-        queue.intervals.entry(interval).or_default().exited += 1;
-        self.out.push(Decision::Exit {
+        interval_counters(&mut queue.intervals, interval).exited += 1;
+        self.out.push(Out::Exit {
             call: call_id,
-            queue: queue.id.clone(),
+            queue: q,
             reason,
         });
         self.finish(c, outcome);
@@ -1858,7 +2034,7 @@ impl Engine {
         let within = wait <= queue.sl;
         for counters in [
             &mut queue.counters,
-            queue.intervals.entry(interval).or_default(),
+            interval_counters(&mut queue.intervals, interval),
         ] {
             counters.answered += 1;
             counters.answered_within_sl += u64::from(within);
@@ -1934,7 +2110,7 @@ impl Engine {
         let wrapup = queue.wrapup;
         for counters in [
             &mut queue.counters,
-            queue.intervals.entry(interval).or_default(),
+            interval_counters(&mut queue.intervals, interval),
         ] {
             counters.completed += 1;
             counters.talk_us += talk;
@@ -1983,7 +2159,7 @@ impl Engine {
         let short = wait <= queue.short_abandon;
         for counters in [
             &mut queue.counters,
-            queue.intervals.entry(interval).or_default(),
+            interval_counters(&mut queue.intervals, interval),
         ] {
             counters.abandoned += 1;
             counters.short_abandoned += u64::from(short);

@@ -15,7 +15,21 @@ pub fn to_us(name: &str, seconds: f64) -> Result<Us, EngineError> {
             "{name} must be a finite time within ±{MAX_SECONDS:e} seconds, got {seconds}"
         )));
     }
-    Ok((seconds * 1e6).round() as Us)
+    Ok(round(seconds * 1e6))
+}
+
+/// `x.round() as i64` (half away from zero, saturating) without the libm call.
+#[inline]
+pub(crate) fn round(x: f64) -> i64 {
+    let t = x as i64; // toward zero, saturating
+    let frac = x - t as f64; // exact
+    if frac >= 0.5 {
+        t.saturating_add(1)
+    } else if frac <= -0.5 {
+        t.saturating_sub(1)
+    } else {
+        t
+    }
 }
 
 /// Microseconds to seconds.
@@ -100,5 +114,35 @@ mod tests {
         assert_eq!(to_us("now", 1.5).unwrap(), 1_500_000);
         assert!(to_us("now", f64::NAN).is_err());
         assert!(to_us("now", 1e13).is_err());
+    }
+
+    #[test]
+    fn round_matches_std() {
+        let xs = [
+            0.0,
+            -0.0,
+            0.5,
+            -0.5,
+            1.5,
+            -1.5,
+            2.5,
+            0.49999999999999994,
+            -0.49999999999999994,
+            4503599627370495.5,
+            -4503599627370495.5,
+            9.3e18,
+            -9.3e18,
+            1e300,
+            -1e300,
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+        ];
+        let mut rng = Rng(7);
+        let random = (0..100_000).map(|_| f64::from_bits(rng.next_u64()));
+        let halves = (0..100_000).map(|i| f64::from(i - 50_000) * 0.5 + 1e-3 * f64::from(i % 3));
+        for x in xs.into_iter().chain(random).chain(halves) {
+            assert_eq!(round(x), x.round() as i64, "{x:e}");
+        }
     }
 }

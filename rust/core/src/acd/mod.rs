@@ -14,6 +14,7 @@ mod stats;
 
 pub use config::{AgentConfig, CallSpec, QueueConfig, StepConfig, Strategy, MAX_SECONDS};
 pub use decision::{AgentState, Decision, ExitReason, Outcome, RevokeReason};
+pub(crate) use engine::Out;
 pub use engine::{CallInfo, CallView, Engine, EngineOptions, Scorer, Totals};
 pub use error::EngineError;
 pub use stats::{AgentStats, QueueCounters, QueueStats};

@@ -201,9 +201,9 @@ impl Dist {
     /// The mean (infinite for `Never`).
     pub fn mean(&self) -> f64 {
         match self {
-            Dist::Exponential { mean } | Dist::Lognormal { mean, .. } | Dist::Gamma { mean, .. } => {
-                *mean
-            }
+            Dist::Exponential { mean }
+            | Dist::Lognormal { mean, .. }
+            | Dist::Gamma { mean, .. } => *mean,
             Dist::Deterministic { value } => *value,
             Dist::Empirical { values } => values.iter().sum::<f64>() / values.len() as f64,
             Dist::Never => f64::INFINITY,
@@ -228,9 +228,27 @@ mod tests {
         let n = 400_000;
         for (d, cv) in [
             (Dist::Exponential { mean: 180.0 }, 1.0),
-            (Dist::Lognormal { mean: 180.0, cv: 1.23 }, 1.23),
-            (Dist::Gamma { mean: 180.0, cv: 0.5 }, 0.5),
-            (Dist::Gamma { mean: 180.0, cv: 2.0 }, 2.0),
+            (
+                Dist::Lognormal {
+                    mean: 180.0,
+                    cv: 1.23,
+                },
+                1.23,
+            ),
+            (
+                Dist::Gamma {
+                    mean: 180.0,
+                    cv: 0.5,
+                },
+                0.5,
+            ),
+            (
+                Dist::Gamma {
+                    mean: 180.0,
+                    cv: 2.0,
+                },
+                2.0,
+            ),
         ] {
             let (m, c) = moments(&d, n);
             assert!((m / 180.0 - 1.0).abs() < 0.02, "{d:?}: mean {m}");

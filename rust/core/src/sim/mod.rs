@@ -7,12 +7,12 @@
 
 mod dist;
 mod model;
+mod parallel;
 mod run;
 
 pub use dist::{Dist, Stream};
-pub use model::{
-    AgentGroup, Arrivals, CallType, CallbackOffer, Model, Retrial, Shift, Staffing,
-};
+pub use model::{AgentGroup, Arrivals, CallType, CallbackOffer, Model, Retrial, Shift, Staffing};
+pub use parallel::run_indices;
 pub use run::{run, run_replications, CallRecords, Counters, Replication};
 
 /// A simulation model that cannot run, with the field at fault named.

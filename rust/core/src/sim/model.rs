@@ -234,7 +234,9 @@ fn finite(what: &str, v: f64, min: f64) -> Result<(), SimError> {
     if v.is_finite() && v >= min && v.abs() <= 1e11 {
         Ok(())
     } else {
-        Err(SimError(format!("{what} must be finite and >= {min}, got {v}")))
+        Err(SimError(format!(
+            "{what} must be finite and >= {min}, got {v}"
+        )))
     }
 }
 
@@ -272,7 +274,9 @@ impl Model {
         for (i, c) in self.calls.iter().enumerate() {
             let w = format!("calls[{i}]");
             if c.queue.is_some() == c.skills.is_some() {
-                return Err(SimError(format!("{w}: give exactly one of queue and skills")));
+                return Err(SimError(format!(
+                    "{w}: give exactly one of queue and skills"
+                )));
             }
             if let Some(q) = &c.queue {
                 if !self.queues.iter().any(|x| &x.name == q) {
@@ -298,7 +302,7 @@ impl Model {
                 finite(&format!("{w}.sl_threshold"), t, 0.0)?;
             }
         }
-        if !(total_share > 0.0) {
+        if total_share.partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater) {
             return Err(SimError("calls: the shares must not all be 0".into()));
         }
         for (i, g) in self.groups.iter().enumerate() {
@@ -308,7 +312,9 @@ impl Model {
             match &g.staffing {
                 Staffing::Fixed { count } => {
                     if *count > 1_000_000 {
-                        return Err(SimError(format!("{w}.staffing.count is too large: {count}")));
+                        return Err(SimError(format!(
+                            "{w}.staffing.count is too large: {count}"
+                        )));
                     }
                 }
                 Staffing::Intervals {
@@ -366,7 +372,10 @@ impl Model {
             }
             Arrivals::Trace { times, types } => {
                 for (i, w) in times.windows(2).enumerate() {
-                    if !(w[1] >= w[0]) {
+                    if w[1]
+                        .partial_cmp(&w[0])
+                        .is_none_or(|o| o == std::cmp::Ordering::Less)
+                    {
                         return Err(SimError(format!(
                             "arrivals.times[{}] must not be before the time before it",
                             i + 1

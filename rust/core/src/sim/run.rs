@@ -4,21 +4,35 @@
 //! hanging up) and nothing of the routing: every routing choice is the engine's. At each step
 //! it takes the earlier of its own next event and the engine's next deadline.
 
-use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap};
+use std::cmp::Ordering;
+use std::collections::{BinaryHeap, VecDeque};
 use std::sync::Arc;
 
 use super::dist::Stream;
 use super::model::{Arrivals, Model, Staffing};
 use super::SimError;
 use crate::acd::{
-    AgentConfig, AgentState, CallSpec, Decision, Engine, EngineError, EngineOptions, RevokeReason,
+    AgentConfig, AgentState, CallSpec, Engine, EngineError, EngineOptions, Out, RevokeReason,
 };
 
 type Us = i64;
 
 fn us(s: f64) -> Us {
-    (s * 1e6).round() as Us
+    round(s * 1e6)
+}
+
+/// `x.round() as i64` (half away from zero, saturating), without the libm call.
+#[inline]
+fn round(x: f64) -> i64 {
+    let t = x as i64; // truncates toward zero, saturates
+    let frac = x - t as f64; // exact
+    if frac >= 0.5 {
+        t.saturating_add(1)
+    } else if frac <= -0.5 {
+        t.saturating_sub(1)
+    } else {
+        t
+    }
 }
 
 fn secs(t: Us) -> f64 {
@@ -151,6 +165,35 @@ enum Ev {
     Shift { agent: u32, what: u8 },
 }
 
+/// A scheduled event: a min-heap entry ordered by (time, sequence); sequences are unique.
+#[derive(Clone, Copy, Debug)]
+struct Scheduled {
+    at: Us,
+    seq: u64,
+    ev: Ev,
+}
+
+impl PartialEq for Scheduled {
+    fn eq(&self, other: &Self) -> bool {
+        (self.at, self.seq) == (other.at, other.seq)
+    }
+}
+
+impl Eq for Scheduled {}
+
+impl PartialOrd for Scheduled {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Scheduled {
+    /// Reversed, so that `BinaryHeap` pops the earliest first.
+    fn cmp(&self, other: &Self) -> Ordering {
+        (other.at, other.seq).cmp(&(self.at, self.seq))
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Phase {
     Free,
@@ -194,7 +237,10 @@ struct Sim<'m> {
     engine: Engine,
     now: Us,
     seq: u64,
-    events: BinaryHeap<Reverse<(Us, u64, Ev)>>,
+    events: BinaryHeap<Scheduled>,
+    /// events scheduled for the very time they were scheduled at (an answer with no ring):
+    /// in (time, sequence) order already, so they skip the heap
+    now_events: VecDeque<Scheduled>,
     arrivals_rng: Stream,
     callers_rng: Stream,
     agents_rng: Stream,
@@ -206,9 +252,15 @@ struct Sim<'m> {
     calls: Vec<SimCall>,
     free: Vec<u32>,
     agents: Vec<SimAgent>,
-    agent_by_ptr: HashMap<usize, u32>,
+    /// the engine's decisions being handled (kept for its room)
+    out: Vec<Out>,
+    /// engine agent ids, in engine order
+    agent_ids: Vec<Arc<str>>,
+    /// call id per call slot (the slot number in decimal)
+    call_ids: Vec<String>,
     type_line: Vec<u32>,
-    type_queue: Vec<Option<String>>,
+    /// the engine's call spec per call type (its id is rewritten per call)
+    type_spec: Vec<CallSpec>,
     cum_share: Vec<f64>,
     thresholds: Vec<f64>,
     wrapup_by_sim: Vec<bool>,
@@ -223,7 +275,6 @@ struct Sim<'m> {
     horizon_end: Us,
     unfinished: u64,
     inputs: u64,
-    scratch: String,
     line_names: Vec<String>,
     group_first: Vec<u32>,
     drain_end: Us,
@@ -304,7 +355,11 @@ impl<'m> Sim<'m> {
         for c in &model.calls {
             match &c.queue {
                 Some(q) => {
-                    let i = model.queues.iter().position(|x| &x.name == q).expect("validated");
+                    let i = model
+                        .queues
+                        .iter()
+                        .position(|x| &x.name == q)
+                        .expect("validated");
                     type_line.push(i as u32);
                     type_queue.push(Some(q.clone()));
                 }
@@ -322,7 +377,9 @@ impl<'m> Sim<'m> {
             group_first.push(agents.len() as u32);
             let n = match &group.staffing {
                 Staffing::Fixed { count } => *count as usize,
-                Staffing::Intervals { counts, .. } => counts.iter().copied().max().unwrap_or(0) as usize,
+                Staffing::Intervals { counts, .. } => {
+                    counts.iter().copied().max().unwrap_or(0) as usize
+                }
                 Staffing::Shifts { shifts } => shifts.len(),
             };
             for i in 0..n {
@@ -344,11 +401,26 @@ impl<'m> Sim<'m> {
                 });
             }
         }
-        let agent_by_ptr = engine
-            .agent_ids()
+        // decisions name agents by engine index, which is the simulator's agent index
+        engine.keep_raw_decisions(true);
+        let agent_ids = engine.agent_ids();
+        let type_spec = model
+            .calls
             .iter()
-            .enumerate()
-            .map(|(i, id)| (Arc::as_ptr(id) as *const u8 as usize, i as u32))
+            .zip(&type_queue)
+            .map(|(spec, queue)| CallSpec {
+                id: String::new(),
+                queue: queue.clone(),
+                skills: spec.skills.clone(),
+                priority: spec.priority,
+                media: spec.media.clone(),
+                tenant: if spec.skills.is_some() {
+                    Some(spec.tenant.clone().unwrap_or_else(|| "default".into()))
+                } else {
+                    spec.tenant.clone()
+                },
+                data: Vec::new(),
+            })
             .collect();
         let mut total = 0.0;
         let cum_share = model
@@ -368,6 +440,7 @@ impl<'m> Sim<'m> {
             now: start,
             seq: 0,
             events: BinaryHeap::new(),
+            now_events: VecDeque::new(),
             arrivals_rng: Stream::new(seed, index, ARRIVALS),
             callers_rng: Stream::new(seed, index, CALLERS),
             agents_rng: Stream::new(seed, index, AGENTS),
@@ -379,9 +452,11 @@ impl<'m> Sim<'m> {
             calls: Vec::new(),
             free: Vec::new(),
             agents,
-            agent_by_ptr,
+            out: Vec::new(),
+            agent_ids,
+            call_ids: Vec::new(),
             type_line,
-            type_queue,
+            type_spec,
             cum_share,
             thresholds,
             wrapup_by_sim,
@@ -396,7 +471,6 @@ impl<'m> Sim<'m> {
             horizon_end: start + us(model.horizon),
             unfinished: 0,
             inputs: 0,
-            scratch: String::new(),
             line_names: lines,
             group_first,
             drain_end: start + us(model.horizon) + us(model.drain),
@@ -410,16 +484,58 @@ impl<'m> Sim<'m> {
 impl Sim<'_> {
     fn schedule(&mut self, at: Us, ev: Ev) {
         self.seq += 1;
-        self.events.push(Reverse((at, self.seq, ev)));
+        let item = Scheduled {
+            at,
+            seq: self.seq,
+            ev,
+        };
+        if at == self.now {
+            self.now_events.push_back(item);
+        } else {
+            self.events.push(item);
+        }
+    }
+
+    /// (time, in the heap) of the earliest scheduled event, if any.
+    fn next_event(&self) -> Option<(Us, bool)> {
+        match (self.now_events.front(), self.events.peek()) {
+            (Some(a), Some(b)) => Some(if (b.at, b.seq) < (a.at, a.seq) {
+                (b.at, true)
+            } else {
+                (a.at, false)
+            }),
+            (Some(a), None) => Some((a.at, false)),
+            (None, Some(b)) => Some((b.at, true)),
+            (None, None) => None,
+        }
+    }
+
+    fn pop_event(&mut self) -> Ev {
+        let (_, in_heap) = self.next_event().expect("an event is due");
+        if in_heap {
+            self.events.pop().expect("peeked").ev
+        } else {
+            self.now_events.pop_front().expect("peeked").ev
+        }
     }
 
     fn schedule_staffing(&mut self) {
         for (g, group) in self.model.groups.iter().enumerate() {
             match &group.staffing {
-                Staffing::Fixed { .. } => self.schedule(self.start, Ev::Staff { group: g as u16, index: 0 }),
-                Staffing::Intervals { start, .. } => {
-                    self.schedule(us(*start).max(self.start), Ev::Staff { group: g as u16, index: 0 })
-                }
+                Staffing::Fixed { .. } => self.schedule(
+                    self.start,
+                    Ev::Staff {
+                        group: g as u16,
+                        index: 0,
+                    },
+                ),
+                Staffing::Intervals { start, .. } => self.schedule(
+                    us(*start).max(self.start),
+                    Ev::Staff {
+                        group: g as u16,
+                        index: 0,
+                    },
+                ),
                 Staffing::Shifts { shifts } => {
                     let first = self.group_first[g];
                     for (i, shift) in shifts.iter().enumerate() {
@@ -427,8 +543,20 @@ impl Sim<'_> {
                         self.schedule(us(shift.start), Ev::Shift { agent, what: 0 });
                         for (k, &(b0, b1)) in shift.breaks.iter().take(126).enumerate() {
                             let k = k as u8;
-                            self.schedule(us(b0), Ev::Shift { agent, what: 2 * k + 1 });
-                            self.schedule(us(b1), Ev::Shift { agent, what: 2 * k + 2 });
+                            self.schedule(
+                                us(b0),
+                                Ev::Shift {
+                                    agent,
+                                    what: 2 * k + 1,
+                                },
+                            );
+                            self.schedule(
+                                us(b1),
+                                Ev::Shift {
+                                    agent,
+                                    what: 2 * k + 2,
+                                },
+                            );
                         }
                         self.schedule(us(shift.end), Ev::Shift { agent, what: 255 });
                     }
@@ -444,7 +572,8 @@ impl Sim<'_> {
         let day = ((t - self.start).max(0) / 86_400_000_000) as usize;
         while self.day_multiplier.len() <= day {
             let m = dist.sample(&mut self.days_rng);
-            self.day_multiplier.push(if m.is_finite() { m } else { 1.0 });
+            self.day_multiplier
+                .push(if m.is_finite() { m } else { 1.0 });
         }
         self.day_multiplier[day]
     }
@@ -516,7 +645,7 @@ impl Sim<'_> {
 
     fn run(&mut self) -> Result<(), SimError> {
         loop {
-            let next_sim = self.events.peek().map(|Reverse((t, _, _))| *t);
+            let next_sim = self.next_event().map(|(at, _)| at);
             let next_engine = self.engine.next_deadline().map(us);
             let engine_first = match (next_sim, next_engine) {
                 (None, None) => return Ok(()),
@@ -531,24 +660,13 @@ impl Sim<'_> {
             self.now = at.max(self.now);
             if engine_first {
                 self.inputs += 1;
-                let ds = self.engine.advance(secs(self.now)).map_err(engine_err)?;
-                self.decisions(ds);
+                self.engine.advance(secs(self.now)).map_err(engine_err)?;
+                self.decisions();
             } else {
-                let Reverse((_, _, ev)) = self.events.pop().expect("peeked");
+                let ev = self.pop_event();
                 self.fire(ev)?;
             }
         }
-    }
-
-    fn call_id(&mut self, slot: u32) -> &str {
-        use std::fmt::Write;
-        self.scratch.clear();
-        write!(self.scratch, "{slot}").expect("write to a String");
-        &self.scratch
-    }
-
-    fn agent_id(&self, a: u32) -> Arc<str> {
-        self.engine.agent_ids()[a as usize].clone()
     }
 
     fn bucket(&self, t: Us) -> usize {
@@ -572,11 +690,15 @@ impl Sim<'_> {
         match ev {
             Ev::Arrival => {
                 let call_type = match &self.model.arrivals {
-                    Arrivals::Trace { types: Some(types), .. } => types[self.next_trace] as usize,
+                    Arrivals::Trace {
+                        types: Some(types), ..
+                    } => types[self.next_trace] as usize,
                     _ => {
                         let total = *self.cum_share.last().expect("validated");
                         let u = self.arrivals_rng.unit() * total;
-                        self.cum_share.partition_point(|&c| c < u).min(self.cum_share.len() - 1)
+                        self.cum_share
+                            .partition_point(|&c| c < u)
+                            .min(self.cum_share.len() - 1)
                     }
                 };
                 if matches!(self.model.arrivals, Arrivals::Trace { .. }) {
@@ -591,8 +713,9 @@ impl Sim<'_> {
                 let c = &self.calls[slot as usize];
                 if c.gen == gen && c.token == token && c.phase == Phase::Offered {
                     self.inputs += 1;
-                    let id = self.call_id(slot).to_owned();
-                    let ds = self.engine.offer_accepted(&id, secs(self.now)).map_err(engine_err)?;
+                    self.engine
+                        .offer_accepted(&self.call_ids[slot as usize], secs(self.now))
+                        .map_err(engine_err)?;
                     let now = self.now;
                     let call = &mut self.calls[slot as usize];
                     call.phase = Phase::Connected;
@@ -607,14 +730,17 @@ impl Sim<'_> {
                     }
                     self.record(slot, 0, wait);
                     self.schedule(now + us(handle), Ev::End { slot, gen });
-                    self.decisions(ds);
+                    self.decisions();
                 }
             }
             Ev::End { slot, gen } => {
-                if self.calls[slot as usize].gen == gen && self.calls[slot as usize].phase == Phase::Connected {
+                if self.calls[slot as usize].gen == gen
+                    && self.calls[slot as usize].phase == Phase::Connected
+                {
                     self.inputs += 1;
-                    let id = self.call_id(slot).to_owned();
-                    let ds = self.engine.call_ended(&id, secs(self.now)).map_err(engine_err)?;
+                    self.engine
+                        .call_ended(&self.call_ids[slot as usize], secs(self.now))
+                        .map_err(engine_err)?;
                     let call = self.calls[slot as usize].clone();
                     if let Some(k) = self.counters(slot) {
                         k.talk += call.handle;
@@ -635,15 +761,17 @@ impl Sim<'_> {
                         self.schedule(at, Ev::WrapDone { agent: call.agent });
                     }
                     self.release(slot);
-                    self.decisions(ds);
+                    self.decisions();
                 }
             }
             Ev::Abandon { slot, gen } => {
                 let c = &self.calls[slot as usize];
-                if c.gen == gen && !c.callback && matches!(c.phase, Phase::Waiting | Phase::Offered) {
+                if c.gen == gen && !c.callback && matches!(c.phase, Phase::Waiting | Phase::Offered)
+                {
                     self.inputs += 1;
-                    let id = self.call_id(slot).to_owned();
-                    let ds = self.engine.call_abandoned(&id, secs(self.now)).map_err(engine_err)?;
+                    self.engine
+                        .call_abandoned(&self.call_ids[slot as usize], secs(self.now))
+                        .map_err(engine_err)?;
                     let now = self.now;
                     let call = self.calls[slot as usize].clone();
                     let wait = secs(now - call.arrival);
@@ -659,12 +787,17 @@ impl Sim<'_> {
                             let delay = r.delay.sample(&mut self.retrial_rng);
                             if delay.is_finite() {
                                 let at = now + us(delay);
-                                self.schedule(at, Ev::Retrial { call_type: call.call_type });
+                                self.schedule(
+                                    at,
+                                    Ev::Retrial {
+                                        call_type: call.call_type,
+                                    },
+                                );
                             }
                         }
                     }
                     self.release(slot);
-                    self.decisions(ds);
+                    self.decisions();
                 }
             }
             Ev::Callback { slot, gen } => {
@@ -676,21 +809,24 @@ impl Sim<'_> {
                         .map_or(0.0, |cb| cb.accept);
                     if self.callers_rng.unit() <= accept {
                         self.inputs += 1;
-                        let id = self.call_id(slot).to_owned();
-                        let ds = self.engine.callback_requested(&id, secs(self.now)).map_err(engine_err)?;
+                        self.engine
+                            .callback_requested(&self.call_ids[slot as usize], secs(self.now))
+                            .map_err(engine_err)?;
                         self.calls[slot as usize].callback = true;
                         if let Some(k) = self.counters(slot) {
                             k.callbacks += 1;
                         }
-                        self.decisions(ds);
+                        self.decisions();
                     }
                 }
             }
             Ev::WrapDone { agent } => {
                 self.inputs += 1;
-                let id = self.agent_id(agent);
-                match self.engine.wrapup_done(&id, secs(self.now)) {
-                    Ok(ds) => self.decisions(ds),
+                match self
+                    .engine
+                    .wrapup_done(&self.agent_ids[agent as usize], secs(self.now))
+                {
+                    Ok(_) => self.decisions(),
                     // another call's wrap-up of the same agent already ended it
                     Err(EngineError::WrongState(_)) => {}
                     Err(e) => return Err(engine_err(e)),
@@ -701,7 +837,11 @@ impl Sim<'_> {
                 let first = self.group_first[g];
                 let (target, next) = match &self.model.groups[g].staffing {
                     Staffing::Fixed { count } => (*count, None),
-                    Staffing::Intervals { start, interval, counts } => {
+                    Staffing::Intervals {
+                        start,
+                        interval,
+                        counts,
+                    } => {
                         let k = (index as usize).min(counts.len().saturating_sub(1));
                         let target = counts.get(k).copied().unwrap_or(0);
                         let next = ((index as usize) + 1 < counts.len())
@@ -722,7 +862,13 @@ impl Sim<'_> {
                     }
                 }
                 if let Some(at) = next {
-                    self.schedule(at, Ev::Staff { group, index: index + 1 });
+                    self.schedule(
+                        at,
+                        Ev::Staff {
+                            group,
+                            index: index + 1,
+                        },
+                    );
                 }
             }
             Ev::Shift { agent, what } => {
@@ -741,24 +887,28 @@ impl Sim<'_> {
     }
 
     fn set_presence(&mut self, a: u32, p: Presence) -> Result<(), SimError> {
-        let id = self.agent_id(a);
+        let id = &self.agent_ids[a as usize];
         let now = secs(self.now);
         self.inputs += 1;
-        let ds = match p {
-            Presence::Ready => self.engine.agent_ready(&id, now),
-            Presence::Break => self.engine.agent_not_ready(&id, now, "break"),
-            Presence::Out => self.engine.agent_logout(&id, now),
+        match p {
+            Presence::Ready => self.engine.agent_ready(id, now),
+            Presence::Break => self.engine.agent_not_ready(id, now, "break"),
+            Presence::Out => self.engine.agent_logout(id, now),
         }
         .map_err(engine_err)?;
         self.agents[a as usize].presence = p;
-        self.decisions(ds);
+        self.decisions();
         Ok(())
     }
 
     fn new_call(&mut self, call_type: usize, retrial: bool) -> Result<(), SimError> {
         let now = self.now;
         let spec = &self.model.calls[call_type];
-        let rng = if retrial { &mut self.retrial_rng } else { &mut self.callers_rng };
+        let rng = if retrial {
+            &mut self.retrial_rng
+        } else {
+            &mut self.callers_rng
+        };
         let handle = spec.handle.sample(rng);
         let patience = spec.patience.sample(rng);
         let slot = match self.free.pop() {
@@ -777,6 +927,7 @@ impl Sim<'_> {
                     callback: false,
                     agent: u32::MAX,
                 });
+                self.call_ids.push((self.calls.len() - 1).to_string());
                 (self.calls.len() - 1) as u32
             }
         };
@@ -819,22 +970,14 @@ impl Sim<'_> {
         if let Some(cb) = &spec.callback {
             self.schedule(now + us(cb.after), Ev::Callback { slot, gen });
         }
-        let spec_engine = CallSpec {
-            id: self.call_id(slot).to_owned(),
-            queue: self.type_queue[call_type].clone(),
-            skills: spec.skills.clone(),
-            priority: spec.priority,
-            media: spec.media.clone(),
-            tenant: if spec.skills.is_some() {
-                Some(spec.tenant.clone().unwrap_or_else(|| "default".into()))
-            } else {
-                spec.tenant.clone()
-            },
-            data: Vec::new(),
-        };
+        let spec_engine = &mut self.type_spec[call_type];
+        spec_engine.id.clear();
+        spec_engine.id.push_str(&self.call_ids[slot as usize]);
         self.inputs += 1;
-        let ds = self.engine.call_arrived(&spec_engine, secs(now)).map_err(engine_err)?;
-        self.decisions(ds);
+        self.engine
+            .call_arrived(spec_engine, secs(now))
+            .map_err(engine_err)?;
+        self.decisions();
         Ok(())
     }
 
@@ -867,12 +1010,18 @@ impl Sim<'_> {
         id.parse().expect("simulated call ids are slot numbers")
     }
 
-    fn decisions(&mut self, ds: Vec<Decision>) {
-        for d in ds {
+    fn decisions(&mut self) {
+        let mut ds = std::mem::take(&mut self.out);
+        std::mem::swap(&mut ds, self.engine.raw_decisions());
+        for d in ds.drain(..) {
             match d {
-                Decision::Offer { call, agent, expires, .. } => {
+                Out::Offer {
+                    call,
+                    agent: a,
+                    expires,
+                    ..
+                } => {
                     let slot = Self::slot_of(&call);
-                    let a = self.agent_by_ptr[&(Arc::as_ptr(&agent) as *const u8 as usize)];
                     let g = self.agents[a as usize].group as usize;
                     let c = &mut self.calls[slot as usize];
                     c.phase = Phase::Offered;
@@ -889,14 +1038,14 @@ impl Sim<'_> {
                         self.schedule(at, Ev::Accept { slot, gen, token });
                     }
                 }
-                Decision::Revoked { call, reason, .. } => {
+                Out::Revoked { call, reason, .. } => {
                     if reason != RevokeReason::Abandoned {
                         let c = &mut self.calls[Self::slot_of(&call) as usize];
                         c.phase = Phase::Waiting;
                         c.token = c.token.wrapping_add(1);
                     }
                 }
-                Decision::Exit { call, .. } => {
+                Out::Exit { call, .. } => {
                     let slot = Self::slot_of(&call);
                     let wait = secs(self.now - self.calls[slot as usize].arrival);
                     if let Some(k) = self.counters(slot) {
@@ -906,8 +1055,7 @@ impl Sim<'_> {
                     self.record(slot, 2, wait);
                     self.release(slot);
                 }
-                Decision::AgentState { agent, state } => {
-                    let a = self.agent_by_ptr[&(Arc::as_ptr(&agent) as *const u8 as usize)];
+                Out::AgentState { agent: a, state } => {
                     let class = match state {
                         AgentState::Ready => 0,
                         AgentState::Offered | AgentState::Busy | AgentState::WrapUp => 1,
@@ -916,9 +1064,10 @@ impl Sim<'_> {
                     self.account(a);
                     self.agents[a as usize].class = class;
                 }
-                Decision::Queued { .. } | Decision::Step { .. } | Decision::Overflow { .. } => {}
+                Out::Queued { .. } | Out::Step { .. } | Out::Overflow { .. } => {}
             }
         }
+        self.out = ds;
     }
 
     /// Add agent `a`'s time since its last change to the interval arrays.
@@ -976,7 +1125,12 @@ impl Sim<'_> {
             groups: self.model.groups.iter().map(|g| g.name.clone()).collect(),
             busy: self.busy,
             staffed: self.staffed,
-            agents: self.engine.agent_ids().iter().map(|a| a.to_string()).collect(),
+            agents: self
+                .engine
+                .agent_ids()
+                .iter()
+                .map(|a| a.to_string())
+                .collect(),
             calls: self.records,
             arrivals: self.arrived,
             unfinished: self.unfinished,
