@@ -1,12 +1,30 @@
 """callroute: an embeddable contact-center routing engine.
 
-This release brings the foundation: exact, fast Erlang B/C/A mathematics and interval
-staffing plans, computed in Rust. See ``callroute.erlang`` and ``callroute.staffing``.
+Exact, fast Erlang B/C/A mathematics and interval staffing plans, and the skill-based
+routing engine :class:`Engine`, computed in Rust. See ``callroute.erlang``,
+``callroute.staffing``, ``callroute.engine`` and ``callroute.simulation``.
 """
 
 from __future__ import annotations
 
 from ._core import __version__
+from .engine import (
+    AgentStateChanged,
+    AgentStats,
+    CallInfo,
+    CallView,
+    Decision,
+    Engine,
+    Exit,
+    IntervalStats,
+    Offer,
+    Overflow,
+    Queued,
+    QueueStats,
+    Revoked,
+    StepReached,
+    Totals,
+)
 from .erlang import (
     ErlangAResult,
     RetrialResult,
@@ -25,34 +43,103 @@ from .erlang import (
     service_level,
     wait_quantile,
 )
-from .errors import CallrouteError, InfeasibleError, ParameterError
+from .errors import (
+    CallrouteError,
+    ConfigError,
+    DuplicateIdError,
+    EngineError,
+    EngineInvariantError,
+    InfeasibleError,
+    InvalidEventError,
+    ModelError,
+    ParameterError,
+    SnapshotError,
+    TimeError,
+    UnknownIdError,
+)
 from .forecast import Forecast, example_forecast_path, read_forecast
+from .simulation import (
+    Comparison,
+    SimulationResult,
+    compare,
+    deterministic,
+    empirical,
+    example_model_path,
+    exponential,
+    gamma,
+    load_model,
+    lognormal,
+    never,
+    piecewise,
+    poisson,
+    simulate,
+    trace,
+)
 from .staffing import StaffingPlan, staffing_plan
 
 __all__ = [
+    "AgentStateChanged",
+    "AgentStats",
+    "CallInfo",
+    "CallView",
     "CallrouteError",
+    "Comparison",
+    "ConfigError",
+    "Decision",
+    "DuplicateIdError",
+    "Engine",
+    "EngineError",
+    "EngineInvariantError",
     "ErlangAResult",
+    "Exit",
     "Forecast",
     "InfeasibleError",
+    "IntervalStats",
+    "InvalidEventError",
+    "ModelError",
+    "Offer",
+    "Overflow",
     "ParameterError",
+    "QueueStats",
+    "Queued",
     "RetrialResult",
+    "Revoked",
     "ServiceLevelDefinition",
+    "SimulationResult",
+    "SnapshotError",
     "StaffingPlan",
+    "StepReached",
+    "TimeError",
+    "Totals",
+    "UnknownIdError",
     "__version__",
     "agents_for_asa",
     "agents_for_erlang_a",
     "agents_for_service_level",
     "asa",
+    "compare",
+    "deterministic",
+    "empirical",
     "erlang_a",
     "erlang_b",
     "erlang_b_retrial",
     "erlang_c",
     "example_forecast_path",
+    "example_model_path",
+    "exponential",
+    "gamma",
+    "load_model",
+    "lognormal",
+    "never",
     "occupancy",
+    "piecewise",
+    "poisson",
     "queue_length",
     "read_forecast",
     "servers_for_blocking",
     "service_level",
+    "simulate",
     "staffing_plan",
+    "trace",
     "wait_quantile",
 ]

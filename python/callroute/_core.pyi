@@ -1,11 +1,29 @@
 """Stubs of the native module ``callroute._core`` (private: import ``callroute``)."""
 
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, Literal, TypedDict, final
+
 import numpy as np
 import numpy.typing as npt
+from typing_extensions import Required
 
 _F = npt.NDArray[np.float64]
 
 __all__ = [
+    "AgentStateChanged",
+    "AgentStats",
+    "CallInfo",
+    "CallView",
+    "Engine",
+    "Exit",
+    "IntervalStats",
+    "Offer",
+    "Overflow",
+    "QueueStats",
+    "Queued",
+    "Revoked",
+    "StepReached",
+    "Totals",
     "__version__",
     "agents_for_asa",
     "agents_for_asa_array",
@@ -31,6 +49,8 @@ __all__ = [
     "servers_for_blocking_array",
     "service_level",
     "service_level_array",
+    "sim_run",
+    "sim_validate",
     "wait_quantile",
     "wait_quantile_array",
 ]
@@ -127,3 +147,575 @@ def agents_for_erlang_a_array(
     sl_definition: str,
     fractional: bool,
 ) -> _F: ...
+
+# ------------------------------------------------------------------ routing engine
+
+@final
+class Offer:
+    """Offer ``call`` to ``agent`` until ``expires``; ``callback``: the agent calls back."""
+
+    __match_args__ = ("call", "agent", "queue", "expires", "callback")
+    def __new__(
+        cls,
+        call: str,
+        agent: str,
+        queue: str,
+        expires: float,
+        callback: bool,
+    ) -> Offer: ...
+    @property
+    def call(self) -> str: ...
+    @property
+    def agent(self) -> str: ...
+    @property
+    def queue(self) -> str: ...
+    @property
+    def expires(self) -> float: ...
+    @property
+    def callback(self) -> bool: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
+
+@final
+class Queued:
+    """The call waits at ``position`` (1 = next), ``expected_wait`` seconds from now."""
+
+    __match_args__ = ("call", "queue", "position", "expected_wait")
+    def __new__(cls, call: str, queue: str, position: int, expected_wait: float) -> Queued: ...
+    @property
+    def call(self) -> str: ...
+    @property
+    def queue(self) -> str: ...
+    @property
+    def position(self) -> int: ...
+    @property
+    def expected_wait(self) -> float: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
+
+@final
+class Revoked:
+    """An offer was taken back (no_answer, abandoned, transferred, logged_out)."""
+
+    __match_args__ = ("call", "agent", "reason")
+    def __new__(cls, call: str, agent: str, reason: str) -> Revoked: ...
+    @property
+    def call(self) -> str: ...
+    @property
+    def agent(self) -> str: ...
+    @property
+    def reason(self) -> str: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
+
+@final
+class Overflow:
+    """The call moved to another queue at its max wait."""
+
+    __match_args__ = ("call", "from_queue", "to_queue")
+    def __new__(cls, call: str, from_queue: str, to_queue: str) -> Overflow: ...
+    @property
+    def call(self) -> str: ...
+    @property
+    def from_queue(self) -> str: ...
+    @property
+    def to_queue(self) -> str: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
+
+@final
+class Exit:
+    """The call leaves unanswered (max_wait, closed, no_agents)."""
+
+    __match_args__ = ("call", "queue", "reason")
+    def __new__(cls, call: str, queue: str, reason: str) -> Exit: ...
+    @property
+    def call(self) -> str: ...
+    @property
+    def queue(self) -> str: ...
+    @property
+    def reason(self) -> str: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
+
+@final
+class StepReached:
+    """A relaxation step (1-based) applied to a waiting call."""
+
+    __match_args__ = ("call", "queue", "step")
+    def __new__(cls, call: str, queue: str, step: int) -> StepReached: ...
+    @property
+    def call(self) -> str: ...
+    @property
+    def queue(self) -> str: ...
+    @property
+    def step(self) -> int: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
+
+@final
+class AgentStateChanged:
+    """An agent's new state; ``reason`` is set for ``not_ready``."""
+
+    __match_args__ = ("agent", "state", "reason")
+    def __new__(cls, agent: str, state: str, reason: str | None) -> AgentStateChanged: ...
+    @property
+    def agent(self) -> str: ...
+    @property
+    def state(self) -> str: ...
+    @property
+    def reason(self) -> str | None: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
+
+@final
+class QueueStats:
+    """Live statistics of a queue; times in seconds."""
+
+    __match_args__ = (
+        "offered",
+        "answered",
+        "answered_within_sl",
+        "abandoned",
+        "short_abandoned",
+        "exited",
+        "moved_out",
+        "completed",
+        "wait_answered",
+        "wait_abandoned",
+        "talk",
+        "wrapup",
+        "asa",
+        "aht",
+        "service_level",
+        "waiting",
+        "offering",
+        "longest_wait",
+        "agents_logged_in",
+        "agents_available",
+        "expected_wait",
+    )
+    def __new__(
+        cls,
+        offered: int,
+        answered: int,
+        answered_within_sl: int,
+        abandoned: int,
+        short_abandoned: int,
+        exited: int,
+        moved_out: int,
+        completed: int,
+        wait_answered: float,
+        wait_abandoned: float,
+        talk: float,
+        wrapup: float,
+        asa: float,
+        aht: float,
+        service_level: float,
+        waiting: int,
+        offering: int,
+        longest_wait: float,
+        agents_logged_in: int,
+        agents_available: int,
+        expected_wait: float,
+    ) -> QueueStats: ...
+    @property
+    def offered(self) -> int: ...
+    @property
+    def answered(self) -> int: ...
+    @property
+    def answered_within_sl(self) -> int: ...
+    @property
+    def abandoned(self) -> int: ...
+    @property
+    def short_abandoned(self) -> int: ...
+    @property
+    def exited(self) -> int: ...
+    @property
+    def moved_out(self) -> int: ...
+    @property
+    def completed(self) -> int: ...
+    @property
+    def wait_answered(self) -> float: ...
+    @property
+    def wait_abandoned(self) -> float: ...
+    @property
+    def talk(self) -> float: ...
+    @property
+    def wrapup(self) -> float: ...
+    @property
+    def asa(self) -> float: ...
+    @property
+    def aht(self) -> float: ...
+    @property
+    def service_level(self) -> float: ...
+    @property
+    def waiting(self) -> int: ...
+    @property
+    def offering(self) -> int: ...
+    @property
+    def longest_wait(self) -> float: ...
+    @property
+    def agents_logged_in(self) -> int: ...
+    @property
+    def agents_available(self) -> int: ...
+    @property
+    def expected_wait(self) -> float: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
+
+@final
+class IntervalStats:
+    """A queue's counters over the interval starting at ``start`` (seconds)."""
+
+    __match_args__ = (
+        "start",
+        "offered",
+        "answered",
+        "answered_within_sl",
+        "abandoned",
+        "short_abandoned",
+        "exited",
+        "moved_out",
+        "completed",
+        "wait_answered",
+        "wait_abandoned",
+        "talk",
+        "wrapup",
+        "asa",
+        "aht",
+        "service_level",
+    )
+    def __new__(
+        cls,
+        start: float,
+        offered: int,
+        answered: int,
+        answered_within_sl: int,
+        abandoned: int,
+        short_abandoned: int,
+        exited: int,
+        moved_out: int,
+        completed: int,
+        wait_answered: float,
+        wait_abandoned: float,
+        talk: float,
+        wrapup: float,
+        asa: float,
+        aht: float,
+        service_level: float,
+    ) -> IntervalStats: ...
+    @property
+    def start(self) -> float: ...
+    @property
+    def offered(self) -> int: ...
+    @property
+    def answered(self) -> int: ...
+    @property
+    def answered_within_sl(self) -> int: ...
+    @property
+    def abandoned(self) -> int: ...
+    @property
+    def short_abandoned(self) -> int: ...
+    @property
+    def exited(self) -> int: ...
+    @property
+    def moved_out(self) -> int: ...
+    @property
+    def completed(self) -> int: ...
+    @property
+    def wait_answered(self) -> float: ...
+    @property
+    def wait_abandoned(self) -> float: ...
+    @property
+    def talk(self) -> float: ...
+    @property
+    def wrapup(self) -> float: ...
+    @property
+    def asa(self) -> float: ...
+    @property
+    def aht(self) -> float: ...
+    @property
+    def service_level(self) -> float: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
+
+@final
+class AgentStats:
+    """An agent's statistics; times in seconds, ``not_ready`` per reason."""
+
+    __match_args__ = (
+        "handled",
+        "offered",
+        "declined",
+        "missed",
+        "talk",
+        "wrapup",
+        "idle",
+        "offered_time",
+        "not_ready",
+        "occupancy",
+    )
+    def __new__(
+        cls,
+        handled: int,
+        offered: int,
+        declined: int,
+        missed: int,
+        talk: float,
+        wrapup: float,
+        idle: float,
+        offered_time: float,
+        not_ready: dict[str, float],
+        occupancy: float,
+    ) -> AgentStats: ...
+    @property
+    def handled(self) -> int: ...
+    @property
+    def offered(self) -> int: ...
+    @property
+    def declined(self) -> int: ...
+    @property
+    def missed(self) -> int: ...
+    @property
+    def talk(self) -> float: ...
+    @property
+    def wrapup(self) -> float: ...
+    @property
+    def idle(self) -> float: ...
+    @property
+    def offered_time(self) -> float: ...
+    @property
+    def not_ready(self) -> dict[str, float]: ...
+    @property
+    def occupancy(self) -> float: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
+
+@final
+class Totals:
+    """Conservation totals over the engine's life."""
+
+    __match_args__ = ("arrived", "completed", "abandoned", "exited", "rejected", "active")
+    def __new__(
+        cls,
+        arrived: int,
+        completed: int,
+        abandoned: int,
+        exited: int,
+        rejected: int,
+        active: int,
+    ) -> Totals: ...
+    @property
+    def arrived(self) -> int: ...
+    @property
+    def completed(self) -> int: ...
+    @property
+    def abandoned(self) -> int: ...
+    @property
+    def exited(self) -> int: ...
+    @property
+    def rejected(self) -> int: ...
+    @property
+    def active(self) -> int: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
+
+@final
+class CallInfo:
+    """Where a call is: ``state`` is waiting, offered or connected."""
+
+    __match_args__ = (
+        "call",
+        "queue",
+        "state",
+        "agent",
+        "position",
+        "expected_wait",
+        "arrival",
+        "priority",
+        "step",
+        "callback",
+        "data",
+    )
+    def __new__(
+        cls,
+        call: str,
+        queue: str,
+        state: str,
+        agent: str | None,
+        position: int | None,
+        expected_wait: float | None,
+        arrival: float,
+        priority: int,
+        step: int,
+        callback: bool,
+        data: dict[str, str],
+    ) -> CallInfo: ...
+    @property
+    def call(self) -> str: ...
+    @property
+    def queue(self) -> str: ...
+    @property
+    def state(self) -> str: ...
+    @property
+    def agent(self) -> str | None: ...
+    @property
+    def position(self) -> int | None: ...
+    @property
+    def expected_wait(self) -> float | None: ...
+    @property
+    def arrival(self) -> float: ...
+    @property
+    def priority(self) -> int: ...
+    @property
+    def step(self) -> int: ...
+    @property
+    def callback(self) -> bool: ...
+    @property
+    def data(self) -> dict[str, str]: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
+
+@final
+class CallView:
+    """What a custom scorer sees of a call."""
+
+    __match_args__ = ("id", "queue", "priority", "waited", "data")
+    def __new__(
+        cls,
+        id: str,
+        queue: str,
+        priority: int,
+        waited: float,
+        data: dict[str, str],
+    ) -> CallView: ...
+    @property
+    def id(self) -> str: ...
+    @property
+    def queue(self) -> str: ...
+    @property
+    def priority(self) -> int: ...
+    @property
+    def waited(self) -> float: ...
+    @property
+    def data(self) -> dict[str, str]: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
+
+_Strategy = Literal[
+    "longest_idle",
+    "round_robin",
+    "fewest_calls",
+    "least_talk_time",
+    "highest_proficiency",
+    "linear",
+    "random",
+    "weighted_random",
+    "custom",
+]
+
+class _Step(TypedDict, total=False):
+    after: Required[float]
+    skills: Mapping[str, int] | None
+    also_queues: Sequence[str]
+    priority: int
+
+_Decision = Offer | Queued | Revoked | Overflow | Exit | StepReached | AgentStateChanged
+_Scorer = Callable[[CallView, list[str]], Sequence[float]]
+
+@final
+class Engine:
+    """The routing engine: events in, decisions out, explicit time (seconds)."""
+
+    def __new__(cls, *, seed: int = 0, interval: float = 1800.0) -> Engine: ...
+    def add_queue(
+        self,
+        name: str,
+        *,
+        tenant: str = "default",
+        media: str = "voice",
+        skills: Mapping[str, int] | None = None,
+        strategy: _Strategy = "longest_idle",
+        sl_threshold: float = 20.0,
+        short_abandon: float = 5.0,
+        wrapup: float = 0.0,
+        offer_timeout: float = 15.0,
+        retry: float = 5.0,
+        max_wait: float | None = None,
+        overflow: str | None = None,
+        steps: Sequence[_Step] = (),
+        weight: int = 0,
+        aging: float = 0.0,
+        max_no_answer: int = 3,
+        join_empty: bool = True,
+        leave_when_empty: bool = False,
+        shared_with: Sequence[str] = (),
+        expected_aht: float = 180.0,
+    ) -> None: ...
+    def add_agent(
+        self,
+        name: str,
+        *,
+        tenant: str = "default",
+        skills: Mapping[str, int] | None = None,
+        capacity: Mapping[str, int] | None = None,
+        exclusive: Sequence[str] | None = None,
+        weight: float = 1.0,
+    ) -> None: ...
+    def set_agent_skills(
+        self, agent: str, skills: Mapping[str, int], now: float
+    ) -> list[_Decision]: ...
+    def set_queue_open(self, queue: str, open: bool) -> None: ...
+    def agent_ready(self, agent: str, now: float) -> list[_Decision]: ...
+    def agent_not_ready(self, agent: str, now: float, reason: str = "break") -> list[_Decision]: ...
+    def agent_logout(self, agent: str, now: float) -> list[_Decision]: ...
+    def wrapup_done(self, agent: str, now: float) -> list[_Decision]: ...
+    def call_arrived(
+        self,
+        call: str,
+        now: float,
+        *,
+        queue: str | None = None,
+        skills: Mapping[str, int] | None = None,
+        priority: int = 0,
+        media: str | None = None,
+        tenant: str | None = None,
+        data: Mapping[str, str] | None = None,
+    ) -> list[_Decision]: ...
+    def offer_accepted(self, call: str, now: float) -> list[_Decision]: ...
+    def offer_declined(self, call: str, now: float) -> list[_Decision]: ...
+    def call_ended(self, call: str, now: float) -> list[_Decision]: ...
+    def call_abandoned(self, call: str, now: float) -> list[_Decision]: ...
+    def transfer(self, call: str, now: float, queue: str) -> list[_Decision]: ...
+    def callback_requested(self, call: str, now: float) -> list[_Decision]: ...
+    def advance(self, now: float) -> list[_Decision]: ...
+    def next_deadline(self) -> float | None: ...
+    @property
+    def now(self) -> float | None: ...
+    def feed(self, events: Iterable[Sequence[Any]]) -> list[_Decision]: ...
+    def queue_stats(self, queue: str) -> QueueStats: ...
+    def interval_stats(self, queue: str) -> list[IntervalStats]: ...
+    def agent_stats(self, agent: str) -> AgentStats: ...
+    def agent_state(self, agent: str) -> str: ...
+    def agent_reason(self, agent: str) -> str | None: ...
+    def call_info(self, call: str) -> CallInfo: ...
+    def position(self, call: str) -> int | None: ...
+    def totals(self) -> Totals: ...
+    def queues(self) -> list[str]: ...
+    def agents(self) -> list[str]: ...
+    def calls(self) -> list[str]: ...
+    def snapshot(self) -> bytes: ...
+    @staticmethod
+    def restore(blob: bytes | bytearray | memoryview) -> Engine: ...
+    def audit(self) -> None: ...
+    def set_scorer(self, scorer: _Scorer | None) -> None: ...
+    @property
+    def scorer_failures(self) -> int: ...
+
+# --- simulator ---------------------------------------------------------------------
+
+def sim_validate(model_json: str) -> None: ...
+def sim_run(
+    model_json: str, seed: int, indices: list[int], threads: int
+) -> list[dict[str, Any]]: ...

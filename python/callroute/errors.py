@@ -1,12 +1,30 @@
 """The exception hierarchy of callroute.
 
 Every error callroute raises on purpose derives from :class:`CallrouteError`; errors about
-bad input also derive from :class:`ValueError`, so ``except ValueError`` keeps working.
+bad input also derive from :class:`ValueError` (or :class:`LookupError` for unknown ids), so
+``except ValueError`` keeps working.
+
+The routing engine (:class:`callroute.Engine`) raises subclasses of :class:`EngineError`.
+Every engine input is validated before anything changes, so after any of these errors the
+engine is exactly as it was before the call.
 """
 
 from __future__ import annotations
 
-__all__ = ["CallrouteError", "InfeasibleError", "ParameterError"]
+__all__ = [
+    "CallrouteError",
+    "ConfigError",
+    "DuplicateIdError",
+    "EngineError",
+    "EngineInvariantError",
+    "InfeasibleError",
+    "InvalidEventError",
+    "ModelError",
+    "ParameterError",
+    "SnapshotError",
+    "TimeError",
+    "UnknownIdError",
+]
 
 
 class CallrouteError(Exception):
@@ -19,3 +37,39 @@ class ParameterError(CallrouteError, ValueError):
 
 class InfeasibleError(CallrouteError, ValueError):
     """A well-formed question has no answer in reach (e.g. no staffing meets a target)."""
+
+
+class EngineError(CallrouteError):
+    """Root of the errors of the routing engine; the engine is left unchanged."""
+
+
+class TimeError(EngineError, ValueError):
+    """A time that is not a real number, is NaN or infinite, or goes backwards."""
+
+
+class UnknownIdError(EngineError, LookupError):
+    """An agent, queue, call, tenant, media or skill the engine does not know."""
+
+
+class DuplicateIdError(EngineError, ValueError):
+    """An agent, queue or (active) call id that already exists."""
+
+
+class InvalidEventError(EngineError, ValueError):
+    """An event that does not fit the current state (accepting an offer never made, ...)."""
+
+
+class ConfigError(EngineError, ValueError):
+    """A configuration value or argument of the wrong type or outside its domain."""
+
+
+class SnapshotError(EngineError, ValueError):
+    """Bytes that are not a readable, consistent engine snapshot."""
+
+
+class EngineInvariantError(EngineError, AssertionError):
+    """The engine's state breaks one of its invariants (a bug: please report it)."""
+
+
+class ModelError(CallrouteError, ValueError):
+    """A simulation model that cannot run; the message names the field (``calls[1].handle``)."""

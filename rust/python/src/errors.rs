@@ -2,7 +2,9 @@
 //!
 //! The exception classes live in `callroute/errors.py` (they need multiple inheritance:
 //! `ParameterError(CallrouteError, ValueError)`); they are looked up once and cached.
+//! Erlang errors map through [`to_py`], routing-engine errors through [`engine_error`].
 
+use callroute_core::acd::EngineError;
 use callroute_core::erlang::ErlangError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
@@ -66,4 +68,53 @@ pub fn to_py(py: Python<'_>, err: ErlangError, at: Option<At<'_>>) -> PyErr {
 /// `PyResult` for scalar calls.
 pub fn scalar<T>(py: Python<'_>, r: Result<T, ErlangError>) -> PyResult<T> {
     r.map_err(|e| to_py(py, e, None))
+}
+
+// ---------------------------------------------------------------- the routing engine
+
+static CONFIG_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static TIME_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static UNKNOWN_ID_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static DUPLICATE_ID_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static INVALID_EVENT_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static SNAPSHOT_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static INVARIANT_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+
+/// Map an engine error onto the Python hierarchy (`callroute.errors`), message prefixed.
+#[cold]
+pub fn engine_error(py: Python<'_>, err: EngineError, prefix: &str) -> PyErr {
+    let msg = format!("{prefix}{err}");
+    let (cell, name) = match err {
+        EngineError::BadTime(_) => (&TIME_ERROR, "TimeError"),
+        EngineError::Unknown { .. } => (&UNKNOWN_ID_ERROR, "UnknownIdError"),
+        EngineError::Duplicate { .. } => (&DUPLICATE_ID_ERROR, "DuplicateIdError"),
+        EngineError::WrongState(_) => (&INVALID_EVENT_ERROR, "InvalidEventError"),
+        EngineError::InvalidConfig(_) => (&CONFIG_ERROR, "ConfigError"),
+        EngineError::Snapshot(_) => (&SNAPSHOT_ERROR, "SnapshotError"),
+    };
+    raise(py, cell, name, msg)
+}
+
+/// A Python-side argument of the wrong type or out of range (`ConfigError`).
+#[cold]
+pub fn config_error(py: Python<'_>, msg: String) -> PyErr {
+    raise(py, &CONFIG_ERROR, "ConfigError", msg)
+}
+
+/// A time argument that is not a real number (`TimeError`).
+#[cold]
+pub fn time_error(py: Python<'_>, msg: String) -> PyErr {
+    raise(py, &TIME_ERROR, "TimeError", msg)
+}
+
+/// A broken engine invariant, or an engine left unusable by an earlier panic.
+#[cold]
+pub fn invariant_error(py: Python<'_>, msg: String) -> PyErr {
+    raise(py, &INVARIANT_ERROR, "EngineInvariantError", msg)
+}
+
+/// A call that does not fit the engine's current use (`InvalidEventError`).
+#[cold]
+pub fn invalid_event_error(py: Python<'_>, msg: String) -> PyErr {
+    raise(py, &INVALID_EVENT_ERROR, "InvalidEventError", msg)
 }

@@ -3,8 +3,10 @@
 //! Translation only: extract Python inputs into Rust values, release the interpreter for
 //! real work, convert results, map errors once (`errors.rs`). Users import `callroute`.
 
+mod acd;
 mod erlang;
 mod errors;
+mod sim;
 
 use pyo3::prelude::*;
 
@@ -21,6 +23,18 @@ mod _core {
         servers_for_blocking, servers_for_blocking_array, service_level, service_level_array,
         wait_quantile, wait_quantile_array,
     };
+
+    #[pymodule_export]
+    use super::acd::values::{
+        AgentStateChanged, AgentStats, CallInfo, CallView, Exit, IntervalStats, Offer, Overflow,
+        QueueStats, Queued, Revoked, StepReached, Totals,
+    };
+
+    #[pymodule_export]
+    use super::acd::PyEngine;
+
+    #[pymodule_export]
+    use super::sim::{sim_run, sim_validate};
 
     #[pymodule_init]
     fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {

@@ -1,0 +1,98 @@
+"""The routing engine: skill-based automatic call distribution, in Rust.
+
+:class:`Engine` is a deterministic state machine. Every input carries the current time
+``now`` (float seconds from any monotonic clock; never earlier than a time already seen) and
+returns the decisions it causes, in order::
+
+    eng = callroute.Engine(seed=1)
+    eng.add_queue("sales", skills={"sales": 5})
+    eng.add_agent("alice", skills={"sales": 7})
+    eng.agent_ready("alice", 0.0)        # [AgentStateChanged("alice", "ready", None)]
+    eng.call_arrived("c1", 1.0, queue="sales")
+    # [Offer("c1", "alice", "sales", expires=16.0, callback=False),
+    #  AgentStateChanged("alice", "offered", None)]
+
+Timers (offer timeouts, relaxation steps, max wait, wrap-up, retries) fire only in
+:meth:`Engine.advance`; :meth:`Engine.next_deadline` says when to call it.
+
+Decisions are frozen value objects that compare equal by value and support ``match``::
+
+    for d in decisions:
+        match d:
+            case callroute.Offer(call, agent):
+                ring(agent, call)
+            case callroute.Queued(call, queue, position, expected_wait):
+                announce(call, position)
+
+Contract details:
+
+* Errors: every input is validated before anything changes, so after an
+  :class:`~callroute.errors.EngineError` the engine is exactly as it was.
+* ``agent_state(agent)`` is the state's name (``logged_out``, ``ready``, ``offered``,
+  ``busy``, ``wrapup``, ``not_ready``); ``agent_reason(agent)`` is the not-ready reason
+  (``"break"``, ``"no answer"``, ...) or ``None``, as in :class:`AgentStateChanged`.
+* ``feed(events)`` applies a batch under one lock: each event is a tuple
+  ``(method, *args)`` or ``(method, *args, kwargs)`` naming one of the event methods
+  (``add_queue``, ``add_agent``, ``set_agent_skills``, ``set_queue_open``, ``agent_ready``,
+  ``agent_not_ready``, ``agent_logout``, ``wrapup_done``, ``call_arrived``,
+  ``offer_accepted``, ``offer_declined``, ``call_ended``, ``call_abandoned``, ``transfer``,
+  ``callback_requested``, ``advance``); it returns all decisions concatenated. The first
+  bad event (index ``N``, counted from 0) raises its error with the message prefixed
+  ``"event N: "``; the events before it stay applied, and the exception carries them:
+  ``err.applied`` (how many) and ``err.decisions`` (their decisions).
+* Custom scorer (``strategy="custom"``): ``set_scorer(fn)`` with ``fn(call: CallView,
+  agents: list[str]) -> sequence of float``, one score per candidate (highest wins, ties to
+  the earlier candidate). If ``fn`` raises or returns junk the engine offers to the first
+  candidate, counts the failure in ``scorer_failures``, and the call that triggered it
+  issues a :class:`RuntimeWarning` whose ``__cause__`` is the scorer's exception (under
+  ``-W error`` the warning is raised, after the event was applied). A scorer must not call
+  its own engine (that raises :class:`~callroute.errors.InvalidEventError` inside it).
+  The scorer is not part of snapshots: install it again after :meth:`Engine.restore`.
+* Threads: an engine may be shared by threads; calls are serialized by a lock that is
+  waited for without holding the GIL. ``feed`` releases the GIL for the batch when no
+  Python scorer is installed.
+* Snapshots: ``snapshot()`` returns bytes from which ``Engine.restore`` continues
+  identically (engines also pickle through it).
+"""
+
+from __future__ import annotations
+
+from typing import TypeAlias
+
+from ._core import (
+    AgentStateChanged,
+    AgentStats,
+    CallInfo,
+    CallView,
+    Engine,
+    Exit,
+    IntervalStats,
+    Offer,
+    Overflow,
+    Queued,
+    QueueStats,
+    Revoked,
+    StepReached,
+    Totals,
+)
+
+__all__ = [
+    "AgentStateChanged",
+    "AgentStats",
+    "CallInfo",
+    "CallView",
+    "Decision",
+    "Engine",
+    "Exit",
+    "IntervalStats",
+    "Offer",
+    "Overflow",
+    "QueueStats",
+    "Queued",
+    "Revoked",
+    "StepReached",
+    "Totals",
+]
+
+Decision: TypeAlias = Offer | Queued | Revoked | Overflow | Exit | StepReached | AgentStateChanged
+"""Any decision of the engine."""

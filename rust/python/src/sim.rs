@@ -1,0 +1,129 @@
+//! The simulator: a model as JSON in, replications as dicts of numpy arrays out.
+//!
+//! The model crosses as JSON so that every field error comes back with its path
+//! (`calls[0].handle: unknown variant ...`); the replications run with the GIL released.
+
+use callroute_core::sim::{self, Model, Replication};
+use numpy::{IntoPyArray, PyArray2, PyArrayMethods};
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyDict, PyType};
+
+static MODEL_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+
+#[cold]
+fn model_error(py: Python<'_>, msg: String) -> PyErr {
+    match MODEL_ERROR.import(py, "callroute.errors", "ModelError") {
+        Ok(ty) => PyErr::from_type(ty.clone(), msg),
+        Err(e) => e,
+    }
+}
+
+fn parse(py: Python<'_>, json: &str) -> PyResult<Model> {
+    let de = &mut serde_json::Deserializer::from_str(json);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        let msg = if path.is_empty() || path == "." {
+            format!("model: {inner}")
+        } else {
+            format!("{path}: {inner}")
+        };
+        model_error(py, msg)
+    })
+}
+
+/// Check a model without running it.
+#[pyfunction]
+pub fn sim_validate(py: Python<'_>, model_json: &str) -> PyResult<()> {
+    let model = parse(py, model_json)?;
+    model.validate().map_err(|e| model_error(py, e.0))
+}
+
+/// Run the replications `indices` of the model on up to `threads` threads.
+#[pyfunction]
+pub fn sim_run<'py>(
+    py: Python<'py>,
+    model_json: &str,
+    seed: u64,
+    indices: Vec<u64>,
+    threads: usize,
+) -> PyResult<Vec<Bound<'py, PyDict>>> {
+    let model = parse(py, model_json)?;
+    let results = py
+        .detach(|| sim::run_indices(&model, seed, &indices, threads))
+        .map_err(|e| model_error(py, e.0))?;
+    results.into_iter().map(|r| to_dict(py, r)).collect()
+}
+
+fn matrix<'py, T: numpy::Element + Copy>(
+    py: Python<'py>,
+    rows: usize,
+    cols: usize,
+    get: impl Fn(usize, usize) -> T,
+) -> PyResult<Bound<'py, PyArray2<T>>> {
+    let mut flat = Vec::with_capacity(rows * cols);
+    for r in 0..rows {
+        for c in 0..cols {
+            flat.push(get(r, c));
+        }
+    }
+    flat.into_pyarray(py)
+        .reshape([rows, cols])
+        .map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))
+}
+
+fn to_dict(py: Python<'_>, r: Replication) -> PyResult<Bound<'_, PyDict>> {
+    let d = PyDict::new(py);
+    let lines = r.counters.len();
+    let intervals = r.counters.first().map_or(0, Vec::len);
+    macro_rules! counter {
+        ($field:ident) => {
+            d.set_item(
+                stringify!($field),
+                matrix(py, lines, intervals, |l, i| r.counters[l][i].$field)?,
+            )?;
+        };
+    }
+    counter!(offered);
+    counter!(answered);
+    counter!(answered_within);
+    counter!(abandoned);
+    counter!(abandoned_within);
+    counter!(exited);
+    counter!(callbacks);
+    counter!(wait_answered);
+    counter!(wait_all);
+    counter!(talk);
+    let groups = r.busy.len();
+    d.set_item("busy", matrix(py, groups, intervals, |g, i| r.busy[g][i])?)?;
+    d.set_item(
+        "staffed",
+        matrix(py, groups, intervals, |g, i| r.staffed[g][i])?,
+    )?;
+    d.set_item("lines", &r.lines)?;
+    d.set_item("thresholds", &r.thresholds)?;
+    d.set_item("groups", &r.groups)?;
+    d.set_item("agents", &r.agents)?;
+    d.set_item("start", r.start)?;
+    d.set_item("interval", r.interval)?;
+    d.set_item("arrivals", r.arrivals)?;
+    d.set_item("unfinished", r.unfinished)?;
+    d.set_item("engine_inputs", r.engine_inputs)?;
+    match r.calls {
+        Some(c) => {
+            let calls = PyDict::new(py);
+            calls.set_item("arrival", c.arrival.into_pyarray(py))?;
+            calls.set_item("call_type", c.call_type.into_pyarray(py))?;
+            calls.set_item("line", c.line.into_pyarray(py))?;
+            calls.set_item("wait", c.wait.into_pyarray(py))?;
+            calls.set_item("outcome", c.outcome.into_pyarray(py))?;
+            calls.set_item("agent", c.agent.into_pyarray(py))?;
+            calls.set_item("handle", c.handle.into_pyarray(py))?;
+            calls.set_item("retrial", c.retrial.into_pyarray(py))?;
+            d.set_item("calls", calls)?;
+        }
+        None => d.set_item("calls", py.None())?,
+    }
+    Ok(d)
+}
