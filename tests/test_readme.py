@@ -6,6 +6,7 @@ import re
 import shlex
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from conftest import ROOT
@@ -85,9 +86,9 @@ CLI_LINES = [
 
 
 @pytest.mark.parametrize("line", CLI_LINES)
-def test_readme_cli_examples_run(line: str) -> None:
+def test_readme_cli_examples_run(line: str, tmp_path: Path) -> None:
     args = shlex.split(line)[1:]
     done = subprocess.run(
-        [sys.executable, "-m", "callroute", *args], capture_output=True, text=True
+        [sys.executable, "-m", "callroute", *args], capture_output=True, text=True, cwd=tmp_path
     )
     assert done.returncode == 0, done.stderr

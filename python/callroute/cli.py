@@ -1,7 +1,9 @@
 """The ``callroute`` command line.
 
 ``callroute erlang``  single questions (P(wait), service level, ASA... or agents needed);
-``callroute staff``   an interval staffing plan from a forecast CSV (or ``--example``).
+``callroute staff``   an interval staffing plan from a forecast CSV (or ``--example``);
+``callroute simulate`` a model (YAML, JSON or TOML; or ``--example``) with the routing engine;
+``callroute compare``  the same workload under several routing strategies, paired.
 """
 
 from __future__ import annotations
@@ -84,6 +86,27 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--max-abandon", type=float, help="highest abandonment rate (Erlang A)")
     s.add_argument("--csv", metavar="OUT.csv", help="also write the plan as CSV")
     s.add_argument("--plot", metavar="OUT.png", help="draw agents per interval (matplotlib)")
+
+    for name, text in (
+        ("simulate", "simulate a model with the production routing engine"),
+        ("compare", "compare routing strategies on the same workload (common random numbers)"),
+    ):
+        m = sub.add_parser(name, help=text, description=text)
+        m.add_argument("model", nargs="?", help="model file (.yaml, .json, .toml); or --example")
+        m.add_argument("--example", action="store_true", help="the bundled bank weekday model")
+        m.add_argument("--replications", type=int, default=10, help="independent runs (10)")
+        m.add_argument("--seed", type=int, default=0, help="random seed (0)")
+        m.add_argument("--horizon", type=_positive, help="seconds of arrivals (default: model's)")
+        m.add_argument("--warmup", type=float, help="seconds not counted (default: model's)")
+        m.add_argument("--threads", type=int, help="worker threads (default: all cores)")
+        m.add_argument("--plot", metavar="OUT.png", help="draw the result (matplotlib)")
+        m.add_argument("--quiet", action="store_true", help="no progress bar")
+        if name == "compare":
+            m.add_argument(
+                "--strategies",
+                required=True,
+                help="comma-separated, e.g. longest_idle,round_robin,highest_proficiency",
+            )
     return parser
 
 
@@ -177,6 +200,54 @@ def _staff(args: argparse.Namespace) -> int:
     return 0
 
 
+def _model_args(args: argparse.Namespace) -> tuple[dict[str, object], dict[str, object]]:
+    from .simulation import example_model_path, load_model
+
+    if args.example == bool(args.model):
+        raise CallrouteError("give a model file or --example (not both)")
+    model = load_model(example_model_path() if args.example else args.model)
+    options: dict[str, object] = {
+        "replications": args.replications,
+        "seed": args.seed,
+        "threads": args.threads,
+        "progress": not args.quiet and sys.stderr.isatty(),
+    }
+    if args.horizon is not None:
+        options["horizon"] = args.horizon
+    if args.warmup is not None:
+        options["warmup"] = args.warmup
+    return model, options
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    from .simulation import simulate
+
+    model, options = _model_args(args)
+    result = simulate(model, **options)  # type: ignore[arg-type]
+    print(result.format())
+    if args.plot:
+        from .plot import plot_simulation
+
+        plot_simulation(result, args.plot)
+        print(f"# plot written to {args.plot}")
+    return 0
+
+
+def _compare(args: argparse.Namespace) -> int:
+    from .simulation import compare
+
+    model, options = _model_args(args)
+    strategies = [s.strip() for s in args.strategies.split(",") if s.strip()]
+    comparison = compare(model, strategies, **options)
+    print(comparison.format())
+    if args.plot:
+        from .plot import plot_comparison
+
+        plot_comparison(comparison, args.plot)
+        print(f"# plot written to {args.plot}")
+    return 0
+
+
 def _write_csv(plan: object, out: str) -> None:
     import csv
 
@@ -195,9 +266,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``callroute`` command."""
     args = _parser().parse_args(argv)
     try:
-        if args.command == "erlang":
-            return _erlang(args)
-        return _staff(args)
+        commands = {
+            "erlang": _erlang,
+            "staff": _staff,
+            "simulate": _simulate,
+            "compare": _compare,
+        }
+        return commands[args.command](args)
     except (CallrouteError, ImportError) as exc:
         print(f"callroute: error: {exc}", file=sys.stderr)
         return 2
