@@ -29,7 +29,9 @@ def within_ci(result: cr.SimulationResult, kpi: str, truth: float, line: str | N
     assert abs(mean - truth) <= half, f"{kpi}: simulated {mean:.5f} ± {half:.5f}, exact {truth:.5f}"
 
 
-@pytest.mark.parametrize(("rate", "aht", "agents"), [(44 / 180, 180.0, 50), (0.9, 1.0, 1)])
+@pytest.mark.parametrize(
+    ("rate", "aht", "agents"), [(44 / 180, 180.0, 50), (0.9, 1.0, 1), (285 / 180, 180.0, 300)]
+)
 def test_mm_n_matches_erlang_c(rate: float, aht: float, agents: int) -> None:
     traffic = rate * aht
     # threshold 0: answered within it = answered without waiting = 1 - P(wait)
