@@ -11,6 +11,9 @@ engine is exactly as it was before the call.
 
 from __future__ import annotations
 
+from functools import partial
+from typing import Any
+
 __all__ = [
     "CallrouteError",
     "ConfigError",
@@ -21,6 +24,7 @@ __all__ = [
     "InvalidEventError",
     "ModelError",
     "ParameterError",
+    "PermissionDenied",
     "SnapshotError",
     "TimeError",
     "UnknownIdError",
@@ -60,7 +64,30 @@ class InvalidEventError(EngineError, ValueError):
 
 
 class ConfigError(EngineError, ValueError):
-    """A configuration value or argument of the wrong type or outside its domain."""
+    """A configuration value or argument of the wrong type or outside its domain.
+
+    ``problems`` lists every problem found, one string each (``"path: what is expected"``);
+    ``source`` is the file (or ``"<mapping>"``) when the error comes from loading a center.
+    ``str(err)`` is the problems one per line, each prefixed with ``source`` when known.
+    """
+
+    problems: list[str]
+    source: str | None
+
+    def __init__(
+        self, message: str = "", *, problems: list[str] | None = None, source: str | None = None
+    ) -> None:
+        if problems is None:
+            problems = str(message).splitlines() or [str(message)]
+        elif not message:
+            prefix = f"{source}: " if source else ""
+            message = "\n".join(prefix + p for p in problems)
+        super().__init__(message)
+        self.problems = list(problems)
+        self.source = source
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        return partial(type(self), problems=self.problems, source=self.source), self.args
 
 
 class SnapshotError(EngineError, ValueError):
@@ -69,6 +96,10 @@ class SnapshotError(EngineError, ValueError):
 
 class EngineInvariantError(EngineError, AssertionError):
     """The engine's state breaks one of its invariants (a bug: please report it)."""
+
+
+class PermissionDenied(CallrouteError):  # noqa: N818 (the name reads as the event)
+    """An operator tried something its roles do not allow, or outside its own tenant."""
 
 
 class ModelError(CallrouteError, ValueError):
