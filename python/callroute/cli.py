@@ -3,7 +3,9 @@
 ``callroute erlang``  single questions (P(wait), service level, ASA... or agents needed);
 ``callroute staff``   an interval staffing plan from a forecast CSV (or ``--example``);
 ``callroute simulate`` a model (YAML, JSON or TOML; or ``--example``) with the routing engine;
-``callroute compare``  the same workload under several routing strategies, paired.
+``callroute compare``  the same workload under several routing strategies, paired;
+``callroute check``   validate and lint a center file (exit 0 clean, 1 warnings, 2 errors);
+``callroute schema``  print the JSON Schema of center files (for editor completion).
 """
 
 from __future__ import annotations
@@ -93,7 +95,14 @@ def _parser() -> argparse.ArgumentParser:
     ):
         m = sub.add_parser(name, help=text, description=text)
         m.add_argument("model", nargs="?", help="model file (.yaml, .json, .toml); or --example")
-        m.add_argument("--example", action="store_true", help="the bundled bank weekday model")
+        m.add_argument(
+            "--example",
+            nargs="?",
+            const="outsourcer",
+            choices=["outsourcer", "bank"],
+            help="a bundled model: outsourcer (default: a weekday of the two-tenant example "
+            "center) or bank (a real bank's weekday, two queues)",
+        )
         m.add_argument("--replications", type=int, default=10, help="independent runs (10)")
         m.add_argument("--seed", type=int, default=0, help="random seed (0)")
         m.add_argument("--horizon", type=_positive, help="seconds of arrivals (default: model's)")
@@ -107,6 +116,20 @@ def _parser() -> argparse.ArgumentParser:
                 required=True,
                 help="comma-separated, e.g. longest_idle,round_robin,highest_proficiency",
             )
+
+    c = sub.add_parser(
+        "check",
+        help="validate and lint a center configuration",
+        description="Validate a center file (YAML, JSON or TOML) and lint what validates but "
+        "cannot work. Exit status: 0 clean, 1 warnings only, 2 errors.",
+    )
+    c.add_argument("config", nargs="?", help="center file; or --example")
+    c.add_argument("--example", action="store_true", help="the bundled outsourcer example")
+    sub.add_parser(
+        "schema",
+        help="print the JSON Schema of center files",
+        description="Print the JSON Schema of center configuration files (for editors).",
+    )
     return parser
 
 
@@ -203,9 +226,12 @@ def _staff(args: argparse.Namespace) -> int:
 def _model_args(args: argparse.Namespace) -> tuple[dict[str, object], dict[str, object]]:
     from .simulation import example_model_path, load_model
 
-    if args.example == bool(args.model):
+    if args.example and args.model in ("outsourcer", "bank"):
+        # argparse hands "--example bank" to the positional argument
+        args.example, args.model = args.model, None
+    if bool(args.example) == bool(args.model):
         raise CallrouteError("give a model file or --example (not both)")
-    model = load_model(example_model_path() if args.example else args.model)
+    model = load_model(example_model_path(args.example) if args.example else args.model)
     options: dict[str, object] = {
         "replications": args.replications,
         "seed": args.seed,
@@ -248,6 +274,44 @@ def _compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check(args: argparse.Namespace) -> int:
+    from .config import example_config_path, load
+    from .errors import ConfigError
+
+    if args.example == bool(args.config):
+        raise CallrouteError("give a center file or --example (not both)")
+    path = str(example_config_path() if args.example else args.config)
+    try:
+        center = load(path)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            print(f"{path}: error: {problem}")
+        count = len(exc.problems)
+        print(f"{path}: {count} error{'s' * (count != 1)}", file=sys.stderr)
+        return 2
+    warnings = center.lint()
+    for warning in warnings:
+        print(f"{path}: warning: {warning}")
+    if warnings:
+        count = len(warnings)
+        print(f"{path}: valid, {count} warning{'s' * (count != 1)}", file=sys.stderr)
+        return 1
+    print(
+        f"{path}: ok ({len(center.tenants)} tenants, {len(center.queues)} queues, "
+        f"{len(center.agents)} agents, {len(center.flows)} IVR flows)"
+    )
+    return 0
+
+
+def _schema(args: argparse.Namespace) -> int:
+    import json
+
+    from .config import schema
+
+    print(json.dumps(schema(), indent=2, ensure_ascii=False))
+    return 0
+
+
 def _write_csv(plan: object, out: str) -> None:
     import csv
 
@@ -271,6 +335,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             "staff": _staff,
             "simulate": _simulate,
             "compare": _compare,
+            "check": _check,
+            "schema": _schema,
         }
         return commands[args.command](args)
     except (CallrouteError, ImportError) as exc:
