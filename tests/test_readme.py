@@ -39,7 +39,7 @@ def _quick_start() -> list[str]:
 def test_quick_start_has_exactly_two_commands() -> None:
     lines = _quick_start()
     assert len(lines) == 2
-    assert lines[0].startswith("pip install . && callroute staff --example")
+    assert lines[0].startswith("pip install . && callroute simulate --example")
     assert "cargo test" in lines[1]
     assert "pytest" in lines[1]
     assert '".[test]"' in lines[1]
@@ -60,12 +60,11 @@ def test_quick_start_main_job_runs() -> None:
         capture_output=True,
         text=True,
     ).stdout
-    assert "10:00" in out
-    assert "scheduled" in out
-    assert "total" in out
-    # 34 half-hour rows (07:00-23:30) between the rules
-    rows = [ln for ln in out.splitlines() if re.match(r"^\d\d:\d\d\s", ln)]
-    assert len(rows) == 34
+    # one KPI row per queue of both tenants, and the total
+    for queue in ("bank_billing", "bank_card_loss", "bank_chat", "mobile_sales"):
+        assert re.search(rf"^{queue}\s+\d", out, re.MULTILINE), out
+    assert re.search(r"^all\s+\d{3}", out, re.MULTILINE), out
+    assert "10 replication(s)" in out
 
 
 PY_BLOCKS = [body for lang, body in _fenced_blocks(README) if lang == "python"]

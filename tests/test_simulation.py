@@ -237,6 +237,7 @@ def test_cli_simulate_and_compare(tmp_path: Any) -> None:
             "callroute",
             "simulate",
             "--example",
+            "bank",
             "--replications",
             "3",
             "--plot",
@@ -273,3 +274,28 @@ def test_cli_simulate_and_compare(tmp_path: Any) -> None:
     )
     assert bad.returncode == 2
     assert "missing.yaml" in bad.stderr
+
+
+def test_model_from_a_center_file(tmp_path: Any) -> None:
+    model = cr.load_model(cr.example_model_path("outsourcer"))
+    res = cr.simulate(model, replications=2, seed=1)
+    assert set(res.lines) == {
+        "bank_billing",
+        "bank_card_loss",
+        "bank_chat",
+        "mobile_sales",
+        "mobile_support",
+        "mobile_support_en",
+    }
+    # every agent is its own group, named after the agent
+    assert "anna" in res.groups
+    assert len(res.groups) == 10
+    assert res.kpi("answered", "bank_chat").min() > 0
+    # an agent can get its own staffing; a name that is no agent is refused
+    model["groups"] = [{"name": "anna", "shifts": [{"start": 28800, "end": 36000}]}]
+    cr.simulate(model, replications=1)
+    model["groups"] = [{"name": "zoe", "count": 1}]
+    with pytest.raises(cr.ModelError, match="not agents of the center: zoe"):
+        cr.simulate(model)
+    with pytest.raises(cr.ModelError, match="no example"):
+        cr.example_model_path("nope")

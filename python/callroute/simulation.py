@@ -237,9 +237,19 @@ def _plain(value: Any) -> Any:
 def _model_json(model: Mapping[str, Any], run: Mapping[str, Any]) -> str:
     if not isinstance(model, Mapping):
         raise ModelError(f"a model is a mapping, got {type(model).__name__}")
-    unknown = set(model) - {"queues", "groups", "calls", "arrivals", "record_calls", *_RUN_KEYS}
+    unknown = set(model) - {
+        "queues",
+        "groups",
+        "calls",
+        "arrivals",
+        "record_calls",
+        "center",
+        *_RUN_KEYS,
+    }
     if unknown:
         raise ModelError(f"model: unknown key(s) {', '.join(sorted(map(str, unknown)))}")
+    if "center" in model:
+        model = _with_center(model)
     for key in ("groups", "calls", "arrivals"):
         if key not in model:
             raise ModelError(f"model: missing {key}")
@@ -262,8 +272,62 @@ def _model_json(model: Mapping[str, Any], run: Mapping[str, Any]) -> str:
         raise ModelError(f"model: {exc}") from None
 
 
+def _with_center(model: Mapping[str, Any]) -> dict[str, Any]:
+    """Take queues and agents from a center configuration (``center: path/to/center.yaml``).
+
+    Every queue of the center becomes a queue of the model as the engine has it; every agent
+    a group of one, on duty all along unless ``groups`` names it (by agent name) with its own
+    staffing (``counts``/``interval`` or ``shifts``).
+    """
+    from .config import load
+
+    if "queues" in model:
+        raise ModelError("model: give queues or center, not both")
+    center = load(model["center"])
+    specs = {
+        name: {"name": name, **q.model_dump(exclude={"hours", "announcements", "description"})}
+        for name, q in center.queues.items()
+    }
+    queues: list[dict[str, Any]] = []
+
+    def add(name: str) -> None:  # queues a queue names (overflow, also_queues) come first
+        if any(q["name"] == name for q in queues):
+            return
+        spec = specs[name]
+        for other in [spec.get("overflow")] + [
+            o for step in spec.get("steps") or () for o in step.get("also_queues") or ()
+        ]:
+            if other in specs and other != name:
+                add(other)
+        queues.append(spec)
+
+    for name in specs:
+        add(name)
+    staffing = {g.get("name"): g for g in model.get("groups") or () if isinstance(g, Mapping)}
+    unknown = set(staffing) - set(center.agents)
+    if unknown:
+        raise ModelError(
+            f"groups: not agents of the center: {', '.join(sorted(map(str, unknown)))}"
+        )
+    groups = []
+    for name, a in center.agents.items():
+        group: dict[str, Any] = {"name": name, "tenant": a.tenant, "skills": dict(a.skills)}
+        if a.capacity is not None:
+            group["capacity"] = dict(a.capacity)
+        if a.exclusive is not None:
+            group["exclusive"] = list(a.exclusive)
+        group["weight"] = a.weight
+        own = staffing.get(name, {"count": 1})
+        group.update({k: v for k, v in own.items() if k != "name"})
+        groups.append(group)
+    out = {k: v for k, v in model.items() if k != "center"}
+    out["queues"], out["groups"] = queues, groups
+    return out
+
+
 def load_model(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """Read a model from a YAML, JSON or TOML file."""
+    """Read a model from a YAML, JSON or TOML file (a ``center`` path in it is taken relative
+    to the file)."""
     p = Path(path)
     try:
         text = p.read_text(encoding="utf-8")
@@ -289,12 +353,24 @@ def load_model(path: str | os.PathLike[str]) -> dict[str, Any]:
         raise ModelError(f"{p}: cannot parse: {exc}") from None
     if not isinstance(data, dict):
         raise ModelError(f"{p}: expected a mapping at the top level")
+    if isinstance(data.get("center"), str):
+        data["center"] = str(p.parent / data["center"])
     return data
 
 
-def example_model_path() -> Path:
-    """The bundled example: a bank's weekday, two queues, generalists and specialists."""
-    return Path(__file__).with_name("data") / "example_center.yaml"
+EXAMPLES = {
+    "outsourcer": "example_outsourcer_day.yaml",
+    "bank": "example_center.yaml",
+}
+
+
+def example_model_path(name: str = "bank") -> Path:
+    """A bundled model: ``"bank"``, a bank's weekday with two queues, generalists and
+    specialists; ``"outsourcer"``, a weekday of the two-tenant center of
+    :func:`callroute.example_config_path`."""
+    if name not in EXAMPLES:
+        raise ModelError(f"no example {name!r}; examples: {', '.join(EXAMPLES)}")
+    return Path(__file__).with_name("data") / EXAMPLES[name]
 
 
 # ------------------------------------------------------------------------- statistics
@@ -660,6 +736,8 @@ def compare(
         models = dict(variants)
     else:
         models = {}
+        if "center" in model:
+            model = _with_center(model)
         for strategy in variants:
             m = dict(model)
             m["queues"] = [dict(q, strategy=strategy) for q in model.get("queues") or ()]
