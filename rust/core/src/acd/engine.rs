@@ -26,6 +26,7 @@ use super::decision::{AgentState, Decision, ExitReason, Outcome, RevokeReason};
 use super::error::{invalid, unknown, wrong_state, EngineError};
 use super::keys::{ord_f64, secs, to_us, AvailKey, CallKey, Rng, Us};
 use super::stats::{AgentStats, QueueCounters, QueueStats};
+use super::timers::{TimerKey, Timers};
 
 /// A user-supplied scorer for queues with [`Strategy::Custom`].
 pub trait Scorer: Send {
@@ -156,7 +157,67 @@ impl Names {
     }
 }
 
-type TimerKey = (Us, u64);
+/// A call's id: given (public inputs) or its slot number (crate-internal inputs of the
+/// simulator), which reads as that number in decimal and is made into a string only when
+/// shown. Either way it serializes as the string, so a restored engine knows every call by
+/// a given id.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum CallId {
+    Str(Arc<str>),
+    Num(u32),
+}
+
+impl CallId {
+    fn to_arc(&self) -> Arc<str> {
+        match self {
+            Self::Str(s) => s.clone(),
+            Self::Num(n) => Arc::from(n.to_string()),
+        }
+    }
+
+    fn into_arc(self) -> Arc<str> {
+        match self {
+            Self::Str(s) => s,
+            Self::Num(n) => Arc::from(n.to_string()),
+        }
+    }
+}
+
+impl std::fmt::Display for CallId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Str(s) => f.write_str(s),
+            Self::Num(n) => write!(f, "{n}"),
+        }
+    }
+}
+
+impl Serialize for CallId {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Str(s) => serializer.serialize_str(s),
+            Self::Num(n) => serializer.serialize_str(&n.to_string()),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for CallId {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Arc::<str>::deserialize(deserializer).map(Self::Str)
+    }
+}
+
+/// The slot a canonical decimal id names (no sign, no leading zeros), if any.
+fn decimal_slot(id: &str) -> Option<u32> {
+    let b = id.as_bytes();
+    if b.is_empty() || b.len() > 10 || (b.len() > 1 && b[0] == b'0') {
+        return None;
+    }
+    if !b.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    id.parse().ok()
+}
 
 /// An implicit queue for skills-routed calls: (tenant, media, requirements, queue).
 type SkillQueue = (u32, u32, Vec<(u32, u8)>, u32);
@@ -333,7 +394,7 @@ enum CallState {
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 struct Call {
-    id: Arc<str>,
+    id: CallId,
     media: u32,
     queue: u32,
     priority: i32,
@@ -361,35 +422,35 @@ struct Call {
 #[derive(Clone, Debug)]
 pub(crate) enum Out {
     Offer {
-        call: Arc<str>,
+        call: CallId,
         agent: u32,
         queue: u32,
         expires: f64,
         callback: bool,
     },
     Queued {
-        call: Arc<str>,
+        call: CallId,
         queue: u32,
         position: u32,
         expected_wait: f64,
     },
     Revoked {
-        call: Arc<str>,
+        call: CallId,
         agent: u32,
         reason: RevokeReason,
     },
     Overflow {
-        call: Arc<str>,
+        call: CallId,
         from_queue: u32,
         to_queue: u32,
     },
     Exit {
-        call: Arc<str>,
+        call: CallId,
         queue: u32,
         reason: ExitReason,
     },
     Step {
-        call: Arc<str>,
+        call: CallId,
         queue: u32,
         step: u32,
     },
@@ -416,7 +477,7 @@ pub struct Engine {
     qs: Vec<QueueStep>,
     calls: Vec<Option<Call>>,
     free_calls: Vec<u32>,
-    timers: BTreeMap<TimerKey, Timer>,
+    timers: Timers<Timer>,
     timer_seq: u64,
     call_seq: u64,
     task_seq: u64,
@@ -501,7 +562,7 @@ impl Engine {
             qs: Vec::new(),
             calls: Vec::new(),
             free_calls: Vec::new(),
-            timers: BTreeMap::new(),
+            timers: Timers::default(),
             timer_seq: 0,
             call_seq: 0,
             task_seq: 0,
@@ -833,10 +894,25 @@ impl Engine {
     }
 
     fn call_index(&self, id: &str) -> Result<u32, EngineError> {
-        self.call_ids
-            .get(id)
-            .copied()
-            .ok_or_else(|| unknown("call", id))
+        self.call_lookup(id).ok_or_else(|| unknown("call", id))
+    }
+
+    /// The slot of the live call with this id: a given id, or a slot number (a call of the
+    /// crate-internal inputs).
+    fn call_lookup(&self, id: &str) -> Option<u32> {
+        if let Some(&c) = self.call_ids.get(id) {
+            return Some(c);
+        }
+        let c = decimal_slot(id)?;
+        match self.calls.get(c as usize) {
+            Some(Some(call)) if call.id == CallId::Num(c) => Some(c),
+            _ => None,
+        }
+    }
+
+    /// A call id as the error messages quote it.
+    fn quoted(&self, c: u32) -> String {
+        format!("{:?}", self.call(c).id.to_string())
     }
 
     fn call(&self, c: u32) -> &Call {
@@ -881,7 +957,7 @@ impl Engine {
                 expires,
                 callback,
             } => Decision::Offer {
-                call,
+                call: call.into_arc(),
                 agent: agent(a),
                 queue: queue(q),
                 expires,
@@ -893,7 +969,7 @@ impl Engine {
                 position,
                 expected_wait,
             } => Decision::Queued {
-                call,
+                call: call.into_arc(),
                 queue: queue(q),
                 position,
                 expected_wait,
@@ -903,7 +979,7 @@ impl Engine {
                 agent: a,
                 reason,
             } => Decision::Revoked {
-                call,
+                call: call.into_arc(),
                 agent: agent(a),
                 reason,
             },
@@ -912,7 +988,7 @@ impl Engine {
                 from_queue,
                 to_queue,
             } => Decision::Overflow {
-                call,
+                call: call.into_arc(),
                 from_queue: queue(from_queue),
                 to_queue: queue(to_queue),
             },
@@ -921,7 +997,7 @@ impl Engine {
                 queue: q,
                 reason,
             } => Decision::Exit {
-                call,
+                call: call.into_arc(),
                 queue: queue(q),
                 reason,
             },
@@ -930,7 +1006,7 @@ impl Engine {
                 queue: q,
                 step,
             } => Decision::Step {
-                call,
+                call: call.into_arc(),
                 queue: queue(q),
                 step,
             },
@@ -961,26 +1037,30 @@ impl Engine {
         key
     }
 
+    /// Arm a timer due `span` after the clock (its lane keeps such timers in order).
+    fn arm_after(&mut self, span: Us, timer: Timer) -> TimerKey {
+        self.timer_seq += 1;
+        let key = (self.clock + span, self.timer_seq);
+        self.timers.insert_lane(key, timer, span);
+        key
+    }
+
     fn disarm(&mut self, key: Option<TimerKey>) {
         if let Some(k) = key {
-            self.timers.remove(&k);
+            self.timers.remove(k);
         }
     }
 
     /// The earliest pending deadline (seconds), if any: call [`Engine::advance`] then.
     pub fn next_deadline(&self) -> Option<f64> {
-        self.timers.keys().next().map(|&(t, _)| secs(t))
+        self.timers.first().map(|((t, _), _)| secs(t))
     }
 
     /// Fire every timer due at or before `now`, in deadline order.
     pub fn advance(&mut self, now: f64) -> Result<Vec<Decision>, EngineError> {
         let now = self.check_time(now)?;
         let floor = self.clock;
-        while let Some((&key, &timer)) = self.timers.first_key_value() {
-            if key.0 > now {
-                break;
-            }
-            self.timers.remove(&key);
+        while let Some((key, timer)) = self.timers.pop_due(now) {
             self.clock = key.0.max(floor);
             self.fire(timer);
         }
@@ -1356,12 +1436,74 @@ impl Engine {
         if spec.id.is_empty() {
             return Err(invalid("call id must not be empty".into()));
         }
-        if self.call_ids.contains_key(spec.id.as_str()) {
+        if self.call_lookup(&spec.id).is_some() {
             return Err(EngineError::Duplicate {
                 kind: "call",
                 id: spec.id.clone(),
             });
         }
+        let q = self.route_of(spec)?;
+        // validated: from here on nothing fails
+        self.clock = now;
+        let q = self.make_route(spec, q);
+        let id: Arc<str> = Arc::from(spec.id.as_str());
+        let c = match self.free_calls.pop() {
+            Some(c) => c,
+            None => {
+                self.calls.push(None);
+                (self.calls.len() - 1) as u32
+            }
+        };
+        self.call_ids.insert(id.clone(), c);
+        self.admit(c, CallId::Str(id), q, spec);
+        Ok(self.take_out())
+    }
+
+    /// Crate-internal arrival (the simulator): as [`Engine::call_arrived`], but the call is
+    /// known by its slot number (returned with its queue) and `spec.id` is not read. `queue`,
+    /// when given, is the queue an earlier call of the same `spec` went to: the route is not
+    /// resolved again.
+    pub(crate) fn arrive_raw(
+        &mut self,
+        spec: &CallSpec,
+        queue: Option<u32>,
+        now: f64,
+    ) -> Result<(u32, u32), EngineError> {
+        let now = self.check_time(now)?;
+        let q = match queue {
+            Some(q) => {
+                debug_assert!((q as usize) < self.queues.len());
+                q
+            }
+            None => self.route_of(spec)?,
+        };
+        self.clock = now;
+        let q = self.make_route(spec, q);
+        let c = self.raw_slot();
+        self.admit(c, CallId::Num(c), q, spec);
+        Ok((c, q))
+    }
+
+    /// A free slot whose number no given id spells (with no given ids live, the next free).
+    fn raw_slot(&mut self) -> u32 {
+        let mut c = match self.free_calls.pop() {
+            Some(c) => c,
+            None => {
+                self.calls.push(None);
+                (self.calls.len() - 1) as u32
+            }
+        };
+        while !self.call_ids.is_empty() && self.call_ids.contains_key(c.to_string().as_str()) {
+            // a given id spells this number: take a new slot, leave this one free
+            self.calls.push(None);
+            self.free_calls.push(c);
+            c = (self.calls.len() - 1) as u32;
+        }
+        c
+    }
+
+    /// The queue a call of `spec` goes to (`u32::MAX`: an implicit queue still to make).
+    fn route_of(&self, spec: &CallSpec) -> Result<u32, EngineError> {
         let q = match (&spec.queue, &spec.skills) {
             (Some(_), Some(_)) => {
                 return Err(invalid(format!(
@@ -1399,16 +1541,23 @@ impl Engine {
                 )));
             }
         }
-        // validated: from here on nothing fails
-        self.clock = now;
-        let q = match q {
+        Ok(q)
+    }
+
+    /// The queue from [`Engine::route_of`], made if it is a new implicit one.
+    fn make_route(&mut self, spec: &CallSpec, q: u32) -> u32 {
+        match q {
             u32::MAX => self.make_skill_queue(spec),
             q => q,
-        };
-        let id: Arc<str> = Arc::from(spec.id.as_str());
+        }
+    }
+
+    /// Put a new call in (empty) slot `c` and route it (validated; the clock is `now`).
+    fn admit(&mut self, c: u32, id: CallId, q: u32, spec: &CallSpec) {
+        let now = self.clock;
         self.call_seq += 1;
         let call = Call {
-            id: id.clone(),
+            id,
             media: self.queues[q as usize].media,
             queue: q,
             priority: spec.priority,
@@ -1438,20 +1587,10 @@ impl Engine {
             offer_timer: None,
             retry_timer: None,
         };
-        let c = match self.free_calls.pop() {
-            Some(c) => {
-                self.calls[c as usize] = Some(call);
-                c
-            }
-            None => {
-                self.calls.push(Some(call));
-                (self.calls.len() - 1) as u32
-            }
-        };
-        self.call_ids.insert(id, c);
+        debug_assert!(self.calls[c as usize].is_none());
+        self.calls[c as usize] = Some(call);
         self.totals.arrived += 1;
         self.enter_queue(c, q, true);
-        Ok(self.take_out())
     }
 
     /// The implicit queue for a skills-routed call: an existing one, or `u32::MAX` to make.
@@ -1768,8 +1907,9 @@ impl Engine {
         let mut scorer = self.scorer.take().expect("scorer present");
         let call = self.call(c);
         let queue = &self.queues[call.queue as usize];
+        let id = call.id.to_arc();
         let view = CallView {
-            id: &call.id,
+            id: &id,
             queue: &queue.id,
             priority: call
                 .priority
@@ -1805,12 +1945,13 @@ impl Engine {
         let call = self.call(c);
         let (q, media, callback) = (call.queue, call.media, call.callback);
         let queue = &mut self.queues[q as usize];
-        let expires = now + queue.offer_timeout;
+        let timeout = queue.offer_timeout;
+        let expires = now + timeout;
         queue.offering += 1;
         if queue.strategy == Strategy::RoundRobin {
             queue.rr_last = Some(self.agents[a as usize].order);
         }
-        let timer = self.arm(expires, Timer::Offer(c));
+        let timer = self.arm_after(timeout, Timer::Offer(c));
         let call = self.call_mut(c);
         call.state = CallState::Offered {
             agent: a,
@@ -1996,7 +2137,9 @@ impl Engine {
         self.stop_queue_timers(c);
         let call = self.calls[c as usize].take().expect("live call");
         self.disarm(call.offer_timer);
-        self.call_ids.remove(&call.id);
+        if let CallId::Str(id) = &call.id {
+            self.call_ids.remove(id);
+        }
         self.free_calls.push(c);
         match outcome {
             Outcome::Completed => self.totals.completed += 1,
@@ -2009,10 +2152,48 @@ impl Engine {
     /// The agent offered `call` takes it.
     pub fn offer_accepted(&mut self, call: &str, now: f64) -> Result<Vec<Decision>, EngineError> {
         let c = self.call_index(call)?;
+        self.accept(c, now)?;
+        Ok(self.take_out())
+    }
+
+    /// Crate-internal inputs (the simulator): as the public ones, the call given by slot,
+    /// the decisions left for [`Engine::raw_decisions`].
+    pub(crate) fn accept_raw(&mut self, c: u32, now: f64) -> Result<(), EngineError> {
+        self.check_slot(c)?;
+        self.accept(c, now)
+    }
+
+    /// See [`Engine::accept_raw`].
+    pub(crate) fn end_raw(&mut self, c: u32, now: f64) -> Result<(), EngineError> {
+        self.check_slot(c)?;
+        self.end(c, now)
+    }
+
+    /// See [`Engine::accept_raw`].
+    pub(crate) fn abandon_raw(&mut self, c: u32, now: f64) -> Result<(), EngineError> {
+        self.check_slot(c)?;
+        self.abandon(c, now)
+    }
+
+    /// See [`Engine::accept_raw`].
+    pub(crate) fn callback_raw(&mut self, c: u32, now: f64) -> Result<(), EngineError> {
+        self.check_slot(c)?;
+        self.request_callback(c, now)
+    }
+
+    fn check_slot(&self, c: u32) -> Result<(), EngineError> {
+        match self.calls.get(c as usize) {
+            Some(Some(_)) => Ok(()),
+            _ => Err(unknown("call", &c.to_string())),
+        }
+    }
+
+    fn accept(&mut self, c: u32, now: f64) -> Result<(), EngineError> {
         let now = self.check_time(now)?;
         let CallState::Offered { agent: a, task, .. } = self.call(c).state else {
             return Err(wrong_state(format!(
-                "call {call:?} has no outstanding offer (it is {})",
+                "call {} has no outstanding offer (it is {})",
+                self.quoted(c),
                 self.state_name(c)
             )));
         };
@@ -2049,7 +2230,7 @@ impl Engine {
         // an agent with room left keeps its index entries: `handled` moved its key
         self.refresh_agent(a);
         self.update_agent_state(a);
-        Ok(self.take_out())
+        Ok(())
     }
 
     /// The agent offered `call` refuses it: the call goes back to its place, and is not
@@ -2059,7 +2240,8 @@ impl Engine {
         let now = self.check_time(now)?;
         if !matches!(self.call(c).state, CallState::Offered { .. }) {
             return Err(wrong_state(format!(
-                "call {call:?} has no outstanding offer (it is {})",
+                "call {} has no outstanding offer (it is {})",
+                self.quoted(c),
                 self.state_name(c)
             )));
         }
@@ -2077,11 +2259,17 @@ impl Engine {
     /// A connected call ends: the agent goes to wrap-up (if the queue has any).
     pub fn call_ended(&mut self, call: &str, now: f64) -> Result<Vec<Decision>, EngineError> {
         let c = self.call_index(call)?;
+        self.end(c, now)?;
+        Ok(self.take_out())
+    }
+
+    fn end(&mut self, c: u32, now: f64) -> Result<(), EngineError> {
         let now = self.check_time(now)?;
         if !matches!(self.call(c).state, CallState::Connected { .. }) {
             return Err(wrong_state(format!(
-                "call {call:?} is {}, not connected; an unanswered caller who hangs up is \
+                "call {} is {}, not connected; an unanswered caller who hangs up is \
                  call_abandoned",
+                self.quoted(c),
                 self.state_name(c)
             )));
         }
@@ -2089,7 +2277,7 @@ impl Engine {
         let a = self.release_agent(c);
         self.finish(c, Outcome::Completed);
         self.agent_changed(a);
-        Ok(self.take_out())
+        Ok(())
     }
 
     /// Close the connected call's task at its agent: talk counted, wrap-up started.
@@ -2139,10 +2327,16 @@ impl Engine {
     /// The caller hangs up before being answered (or cancels a callback).
     pub fn call_abandoned(&mut self, call: &str, now: f64) -> Result<Vec<Decision>, EngineError> {
         let c = self.call_index(call)?;
+        self.abandon(c, now)?;
+        Ok(self.take_out())
+    }
+
+    fn abandon(&mut self, c: u32, now: f64) -> Result<(), EngineError> {
         let now = self.check_time(now)?;
         if matches!(self.call(c).state, CallState::Connected { .. }) {
             return Err(wrong_state(format!(
-                "call {call:?} is connected: a connected call ends with call_ended"
+                "call {} is connected: a connected call ends with call_ended",
+                self.quoted(c)
             )));
         }
         self.clock = now;
@@ -2169,7 +2363,7 @@ impl Engine {
         if let Some(a) = agent {
             self.agent_changed(a);
         }
-        Ok(self.take_out())
+        Ok(())
     }
 
     /// Move a call to `queue` (from waiting, offered or connected). It keeps its original
@@ -2186,7 +2380,8 @@ impl Engine {
         let from = self.call(c).queue;
         if self.queues[to as usize].media != self.queues[from as usize].media {
             return Err(invalid(format!(
-                "call {call:?}: queue {queue:?} takes {} calls, not {}",
+                "call {}: queue {queue:?} takes {} calls, not {}",
+                self.quoted(c),
                 self.media.name(self.queues[to as usize].media),
                 self.media.name(self.queues[from as usize].media)
             )));
@@ -2222,22 +2417,29 @@ impl Engine {
         now: f64,
     ) -> Result<Vec<Decision>, EngineError> {
         let c = self.call_index(call)?;
+        self.request_callback(c, now)?;
+        Ok(self.take_out())
+    }
+
+    fn request_callback(&mut self, c: u32, now: f64) -> Result<(), EngineError> {
         let now = self.check_time(now)?;
         let state = self.call(c).state;
         if state != CallState::Waiting {
             return Err(wrong_state(format!(
-                "call {call:?} is {}: only a waiting call can ask for a callback",
+                "call {} is {}: only a waiting call can ask for a callback",
+                self.quoted(c),
                 self.state_name(c)
             )));
         }
         if self.call(c).callback {
             return Err(wrong_state(format!(
-                "call {call:?} already has a callback request"
+                "call {} already has a callback request",
+                self.quoted(c)
             )));
         }
         self.clock = now;
         self.call_mut(c).callback = true;
-        Ok(self.take_out())
+        Ok(())
     }
 
     fn state_name(&self, c: u32) -> &'static str {
@@ -2274,7 +2476,7 @@ impl Engine {
     pub fn call_ids(&self) -> Vec<Arc<str>> {
         let mut live: Vec<&Call> = self.calls.iter().flatten().collect();
         live.sort_by_key(|c| c.seq);
-        live.iter().map(|c| c.id.clone()).collect()
+        live.iter().map(|c| c.id.to_arc()).collect()
     }
 
     /// An agent's current state.
@@ -2455,7 +2657,10 @@ impl Engine {
             .calls
             .iter()
             .enumerate()
-            .filter_map(|(i, c)| c.as_ref().map(|c| (c.id.clone(), i as u32)))
+            .filter_map(|(i, c)| match c.as_ref().map(|c| &c.id) {
+                Some(CallId::Str(id)) => Some((id.clone(), i as u32)),
+                _ => None,
+            })
             .collect();
         for qs in &engine.qs {
             for key in &qs.waiting {
@@ -2482,7 +2687,13 @@ impl Engine {
         if t.completed + t.abandoned + t.exited + t.rejected + live != t.arrived {
             return Err(format!("conservation: {t:?} with {live} live calls"));
         }
-        if live as usize != self.call_ids.len() {
+        let numbered = self
+            .calls
+            .iter()
+            .flatten()
+            .filter(|c| matches!(c.id, CallId::Num(_)))
+            .count();
+        if live as usize != self.call_ids.len() + numbered {
             return Err("call id map out of step".into());
         }
         let mut offering = vec![0u32; self.queues.len()];
@@ -2490,7 +2701,11 @@ impl Engine {
         for (c, call) in self.calls.iter().enumerate() {
             let Some(call) = call else { continue };
             let c = c as u32;
-            if self.call_ids.get(&call.id) != Some(&c) {
+            let known = match &call.id {
+                CallId::Str(id) => self.call_ids.get(id) == Some(&c),
+                CallId::Num(n) => *n == c,
+            };
+            if !known {
                 return Err(format!("call {} not in the id map", call.id));
             }
             let queue = &self.queues[call.queue as usize];
@@ -2623,8 +2838,8 @@ impl Engine {
         }
         // every timer is the one its owner records, and every recorded timer is armed
         // (a snapshot that breaks this would fire timers into the wrong state)
-        for (&key, timer) in &self.timers {
-            let owned = match *timer {
+        for (key, timer) in self.timers.iter() {
+            let owned = match timer {
                 Timer::Step(c) | Timer::MaxWait(c) | Timer::Offer(c) | Timer::Retry(c) => self
                     .calls
                     .get(c as usize)
@@ -2658,11 +2873,78 @@ impl Engine {
             if recorded
                 .into_iter()
                 .flatten()
-                .any(|k| !self.timers.contains_key(&k))
+                .any(|k| !self.timers.contains(k))
             {
                 return Err(format!("call {}: a timer it records is not armed", call.id));
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod raw_tests {
+    use super::*;
+
+    fn spec(id: &str) -> CallSpec {
+        CallSpec {
+            id: id.into(),
+            queue: Some("q".into()),
+            ..CallSpec::default()
+        }
+    }
+
+    /// Calls of the crate-internal inputs are known to the public API by slot number, side
+    /// by side with given ids, and survive a snapshot.
+    #[test]
+    fn numbered_calls_in_the_public_api() {
+        let mut e = Engine::new(EngineOptions::default()).unwrap();
+        e.add_queue(QueueConfig::new("q", "t")).unwrap();
+        for a in ["a", "b", "c"] {
+            e.add_agent(AgentConfig::new(a, "t")).unwrap();
+            e.agent_ready(a, 0.0).unwrap();
+        }
+        e.keep_raw_decisions(true);
+        let (c0, q) = e.arrive_raw(&spec(""), None, 1.0).unwrap();
+        assert_eq!((c0, q), (0, 0));
+        assert!(matches!(
+            e.raw_decisions().first(),
+            Some(Out::Offer {
+                call: CallId::Num(0),
+                ..
+            })
+        ));
+        e.raw_decisions().clear();
+        e.keep_raw_decisions(false);
+        assert!(matches!(
+            e.call_arrived(&spec("0"), 1.0),
+            Err(EngineError::Duplicate { .. })
+        ));
+        // a given id that spells a free slot's number: that slot is passed over
+        e.call_arrived(&spec("2"), 1.0).unwrap();
+        e.keep_raw_decisions(true);
+        let (c3, _) = e.arrive_raw(&spec(""), Some(q), 2.0).unwrap();
+        assert_eq!(c3, 3);
+        e.raw_decisions().clear();
+        e.keep_raw_decisions(false);
+        let ids: Vec<String> = e.call_ids().iter().map(|s| s.to_string()).collect();
+        assert_eq!(ids, ["0", "2", "3"]);
+        assert_eq!(e.call_info("3").unwrap().state, "offered");
+        assert!(e.call_info("03").is_err());
+        assert!(e.call_info("1").is_err());
+        let err = e.call_ended("3", 3.0).unwrap_err().to_string();
+        assert!(err.contains("\"3\""), "{err}");
+        e.offer_accepted("0", 3.0).unwrap();
+        e.audit().unwrap();
+        let restored = Engine::restore(&e.snapshot()).unwrap();
+        assert_eq!(restored.call_ids(), e.call_ids());
+        assert_eq!(restored.snapshot(), e.snapshot());
+        let ds = e.call_ended("0", 4.0).unwrap();
+        assert!(ds.iter().all(|d| !matches!(d, Decision::Offer { .. })));
+        assert!(e.call_info("0").is_err());
+        e.accept_raw(c3, 5.0).unwrap();
+        e.end_raw(c3, 6.0).unwrap();
+        assert_eq!(e.totals().completed, 2);
+        e.audit().unwrap();
     }
 }

@@ -11,10 +11,11 @@ mod engine;
 mod error;
 mod keys;
 mod stats;
+mod timers;
 
 pub use config::{AgentConfig, CallSpec, QueueConfig, StepConfig, Strategy, MAX_SECONDS};
 pub use decision::{AgentState, Decision, ExitReason, Outcome, RevokeReason};
-pub(crate) use engine::Out;
+pub(crate) use engine::{CallId, Out};
 pub use engine::{CallInfo, CallView, Engine, EngineOptions, Scorer, Totals};
 pub use error::EngineError;
 pub use stats::{AgentStats, QueueCounters, QueueStats};

@@ -12,7 +12,8 @@ use super::dist::Stream;
 use super::model::{Arrivals, Model, Staffing};
 use super::SimError;
 use crate::acd::{
-    AgentConfig, AgentState, CallSpec, Engine, EngineError, EngineOptions, Out, RevokeReason,
+    AgentConfig, AgentState, CallId, CallSpec, Engine, EngineError, EngineOptions, Out,
+    RevokeReason,
 };
 
 type Us = i64;
@@ -173,6 +174,14 @@ struct Scheduled {
     ev: Ev,
 }
 
+impl Scheduled {
+    /// (time, sequence) as one integer, in the same order
+    #[inline]
+    fn key(&self) -> u128 {
+        (u128::from((self.at as u64) ^ (1 << 63)) << 64) | u128::from(self.seq)
+    }
+}
+
 impl PartialEq for Scheduled {
     fn eq(&self, other: &Self) -> bool {
         (self.at, self.seq) == (other.at, other.seq)
@@ -190,7 +199,7 @@ impl PartialOrd for Scheduled {
 impl Ord for Scheduled {
     /// Reversed, so that `BinaryHeap` pops the earliest first.
     fn cmp(&self, other: &Self) -> Ordering {
-        (other.at, other.seq).cmp(&(self.at, self.seq))
+        other.key().cmp(&self.key())
     }
 }
 
@@ -215,6 +224,11 @@ struct SimCall {
     retrial: bool,
     callback: bool,
     agent: u32,
+    /// the call's abandon event, scheduled (its time and sequence drawn) but held out of the
+    /// event queue while an answer scheduled before it is pending (see `hold_abandon`)
+    abandon: Option<(Us, u64)>,
+    /// the key of the call's pending answer, if one is scheduled
+    accept: Option<(Us, u64)>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -249,18 +263,18 @@ struct Sim<'m> {
     day_multiplier: Vec<f64>,
     next_trace: usize,
     arrived: u64,
+    /// by engine call slot (the engine knows the simulator's calls by slot)
     calls: Vec<SimCall>,
-    free: Vec<u32>,
     agents: Vec<SimAgent>,
     /// the engine's decisions being handled (kept for its room)
     out: Vec<Out>,
     /// engine agent ids, in engine order
     agent_ids: Vec<Arc<str>>,
-    /// call id per call slot (the slot number in decimal)
-    call_ids: Vec<String>,
     type_line: Vec<u32>,
-    /// the engine's call spec per call type (its id is rewritten per call)
+    /// the engine's call spec per call type (its id is not read)
     type_spec: Vec<CallSpec>,
+    /// the engine queue of each call type, once its first call has found it
+    type_queue: Vec<Option<u32>>,
     cum_share: Vec<f64>,
     thresholds: Vec<f64>,
     wrapup_by_sim: Vec<bool>,
@@ -278,6 +292,9 @@ struct Sim<'m> {
     line_names: Vec<String>,
     group_first: Vec<u32>,
     drain_end: Us,
+    /// the latest abandon event dropped unfired (the call was answered first) that the run
+    /// would have reached: the run's last time is at least this
+    dropped_until: Us,
 }
 
 fn engine_err(e: EngineError) -> SimError {
@@ -450,11 +467,10 @@ impl<'m> Sim<'m> {
             next_trace: 0,
             arrived: 0,
             calls: Vec::new(),
-            free: Vec::new(),
             agents,
             out: Vec::new(),
             agent_ids,
-            call_ids: Vec::new(),
+            type_queue: vec![None; type_line.len()],
             type_line,
             type_spec,
             cum_share,
@@ -474,6 +490,7 @@ impl<'m> Sim<'m> {
             line_names: lines,
             group_first,
             drain_end: start + us(model.horizon) + us(model.drain),
+            dropped_until: Us::MIN,
         };
         sim.schedule_staffing();
         sim.schedule_next_arrival(start);
@@ -714,11 +731,13 @@ impl Sim<'_> {
                 if c.gen == gen && c.token == token && c.phase == Phase::Offered {
                     self.inputs += 1;
                     self.engine
-                        .offer_accepted(&self.call_ids[slot as usize], secs(self.now))
+                        .accept_raw(slot, secs(self.now))
                         .map_err(engine_err)?;
                     let now = self.now;
+                    self.drop_abandon(slot);
                     let call = &mut self.calls[slot as usize];
                     call.phase = Phase::Connected;
+                    call.accept = None;
                     let wait = secs(now - call.arrival);
                     let handle = call.handle;
                     let threshold = self.thresholds[call.line as usize];
@@ -739,7 +758,7 @@ impl Sim<'_> {
                 {
                     self.inputs += 1;
                     self.engine
-                        .call_ended(&self.call_ids[slot as usize], secs(self.now))
+                        .end_raw(slot, secs(self.now))
                         .map_err(engine_err)?;
                     let call = self.calls[slot as usize].clone();
                     if let Some(k) = self.counters(slot) {
@@ -770,7 +789,7 @@ impl Sim<'_> {
                 {
                     self.inputs += 1;
                     self.engine
-                        .call_abandoned(&self.call_ids[slot as usize], secs(self.now))
+                        .abandon_raw(slot, secs(self.now))
                         .map_err(engine_err)?;
                     let now = self.now;
                     let call = self.calls[slot as usize].clone();
@@ -810,7 +829,7 @@ impl Sim<'_> {
                     if self.callers_rng.unit() <= accept {
                         self.inputs += 1;
                         self.engine
-                            .callback_requested(&self.call_ids[slot as usize], secs(self.now))
+                            .callback_raw(slot, secs(self.now))
                             .map_err(engine_err)?;
                         self.calls[slot as usize].callback = true;
                         if let Some(k) = self.counters(slot) {
@@ -911,10 +930,22 @@ impl Sim<'_> {
         };
         let handle = spec.handle.sample(rng);
         let patience = spec.patience.sample(rng);
-        let slot = match self.free.pop() {
-            Some(s) => s,
-            None => {
-                self.calls.push(SimCall {
+        // the engine takes the call first (it names the slot); its decisions are handled
+        // after the call's own events are scheduled
+        self.inputs += 1;
+        let (slot, queue) = self
+            .engine
+            .arrive_raw(
+                &self.type_spec[call_type],
+                self.type_queue[call_type],
+                secs(now),
+            )
+            .map_err(engine_err)?;
+        self.type_queue[call_type] = Some(queue);
+        if self.calls.len() <= slot as usize {
+            self.calls.resize(
+                slot as usize + 1,
+                SimCall {
                     gen: 0,
                     token: 0,
                     phase: Phase::Free,
@@ -926,14 +957,18 @@ impl Sim<'_> {
                     retrial: false,
                     callback: false,
                     agent: u32::MAX,
-                });
-                self.call_ids.push((self.calls.len() - 1).to_string());
-                (self.calls.len() - 1) as u32
-            }
-        };
+                    abandon: None,
+                    accept: None,
+                },
+            );
+        }
         self.arrived += 1;
         let record = self.records.is_some();
         let call = &mut self.calls[slot as usize];
+        debug_assert!(
+            call.phase == Phase::Free,
+            "engine and simulator slots in step"
+        );
         call.gen = call.gen.wrapping_add(1);
         call.token = 0;
         call.phase = Phase::Waiting;
@@ -945,6 +980,8 @@ impl Sim<'_> {
         call.retrial = retrial;
         call.callback = false;
         call.agent = u32::MAX;
+        call.abandon = None;
+        call.accept = None;
         let gen = call.gen;
         if let Some(r) = self.records.as_mut() {
             let i = r.arrival.len();
@@ -965,20 +1002,48 @@ impl Sim<'_> {
             k.offered += 1;
         }
         if patience.is_finite() {
-            self.schedule(now + us(patience), Ev::Abandon { slot, gen });
+            // scheduled now (its sequence taken), queued only if it may matter: most calls
+            // are answered first, and their abandon events would only be popped and ignored
+            self.seq += 1;
+            self.calls[slot as usize].abandon = Some((now + us(patience), self.seq));
         }
         if let Some(cb) = &spec.callback {
             self.schedule(now + us(cb.after), Ev::Callback { slot, gen });
         }
-        let spec_engine = &mut self.type_spec[call_type];
-        spec_engine.id.clear();
-        spec_engine.id.push_str(&self.call_ids[slot as usize]);
-        self.inputs += 1;
-        self.engine
-            .call_arrived(spec_engine, secs(now))
-            .map_err(engine_err)?;
         self.decisions();
+        let c = &self.calls[slot as usize];
+        if let Some(key) = c.abandon {
+            match c.phase {
+                Phase::Offered if c.accept.is_some_and(|k| k < key) => {} // held
+                Phase::Waiting | Phase::Offered => self.queue_abandon(slot),
+                Phase::Free | Phase::Connected => self.drop_abandon(slot),
+            }
+        }
         Ok(())
+    }
+
+    /// Put call `slot`'s held abandon event in the event queue, with its original key.
+    fn queue_abandon(&mut self, slot: u32) {
+        let c = &mut self.calls[slot as usize];
+        if let Some((at, seq)) = c.abandon.take() {
+            let gen = c.gen;
+            // the heap orders by key, so an event may join it late (not the FIFO of `now`)
+            self.events.push(Scheduled {
+                at,
+                seq,
+                ev: Ev::Abandon { slot, gen },
+            });
+        }
+    }
+
+    /// Forget call `slot`'s held abandon event (it would have fired on an answered or gone
+    /// call, and done nothing but move the clock).
+    fn drop_abandon(&mut self, slot: u32) {
+        if let Some((at, _)) = self.calls[slot as usize].abandon.take() {
+            if at <= self.drain_end {
+                self.dropped_until = self.dropped_until.max(at);
+            }
+        }
     }
 
     fn record_slot(&self, slot: u32) -> Option<usize> {
@@ -1002,12 +1067,15 @@ impl Sim<'_> {
     }
 
     fn release(&mut self, slot: u32) {
+        self.drop_abandon(slot);
         self.calls[slot as usize].phase = Phase::Free;
-        self.free.push(slot);
     }
 
-    fn slot_of(id: &str) -> u32 {
-        id.parse().expect("simulated call ids are slot numbers")
+    fn slot_of(id: &CallId) -> u32 {
+        match id {
+            CallId::Num(slot) => *slot,
+            CallId::Str(_) => unreachable!("simulated calls are known by slot"),
+        }
     }
 
     fn decisions(&mut self) {
@@ -1028,6 +1096,7 @@ impl Sim<'_> {
                     c.agent = a;
                     c.token = c.token.wrapping_add(1);
                     let (gen, token) = (c.gen, c.token);
+                    c.accept = None;
                     let group = &self.model.groups[g];
                     if group.no_answer > 0.0 && self.agents_rng.unit() <= group.no_answer {
                         continue; // the offer will lapse
@@ -1036,13 +1105,17 @@ impl Sim<'_> {
                     let at = self.now + us(ring);
                     if at < us(expires) {
                         self.schedule(at, Ev::Accept { slot, gen, token });
+                        self.calls[slot as usize].accept = Some((at, self.seq));
                     }
                 }
                 Out::Revoked { call, reason, .. } => {
                     if reason != RevokeReason::Abandoned {
-                        let c = &mut self.calls[Self::slot_of(&call) as usize];
+                        let slot = Self::slot_of(&call);
+                        let c = &mut self.calls[slot as usize];
                         c.phase = Phase::Waiting;
                         c.token = c.token.wrapping_add(1);
+                        c.accept = None;
+                        self.queue_abandon(slot);
                     }
                 }
                 Out::Exit { call, .. } => {
@@ -1098,6 +1171,8 @@ impl Sim<'_> {
     }
 
     fn finish(mut self) -> Replication {
+        // the run went on at least until the abandon events it dropped
+        self.now = self.now.max(self.dropped_until);
         for a in 0..self.agents.len() as u32 {
             self.account(a);
         }
