@@ -28,6 +28,8 @@ use super::keys::{ord_f64, secs, to_us, AvailKey, CallKey, Rng, Us};
 use super::stats::{AgentStats, QueueCounters, QueueStats};
 use super::timers::{TimerKey, Timers};
 
+mod check;
+
 /// A user-supplied scorer for queues with [`Strategy::Custom`].
 pub trait Scorer: Send {
     /// One score per candidate agent (higher wins; ties go to the earlier candidate).
@@ -1248,7 +1250,7 @@ impl Engine {
     /// Offer waiting calls to agent `a` while it has room and there are calls it may take.
     fn dispatch_agent(&mut self, a: u32) {
         loop {
-            let mut best: Option<(u32, (i64, i32, Us, u64))> = None;
+            let mut best: Option<(u32, (i64, i64, Us, u64))> = None;
             let now_s = secs(self.clock);
             let agent = &self.agents[a as usize];
             for (slot, &qs) in agent.member_qs.iter().enumerate() {
@@ -1269,7 +1271,12 @@ impl Engine {
                     let eff = f64::from(boosted) - queue.config.aging * secs(call.arrival)
                         + queue.config.aging * now_s;
                     // least wins: higher priority, higher weight, older, earlier
-                    let rank = (-ord_f64(eff), -queue.config.weight, call.arrival, call.seq);
+                    let rank = (
+                        -ord_f64(eff),
+                        -i64::from(queue.config.weight),
+                        call.arrival,
+                        call.seq,
+                    );
                     if best.as_ref().is_none_or(|(_, r)| rank < *r) {
                         best = Some((k.call, rank));
                     }
@@ -2626,13 +2633,18 @@ impl Engine {
         out
     }
 
-    /// An engine from [`Engine::snapshot`] bytes.
+    /// An engine from [`Engine::snapshot`] bytes. Never panics: bytes that do not decode, or
+    /// decode to an inconsistent state, give [`EngineError::Snapshot`].
     pub fn restore(bytes: &[u8]) -> Result<Self, EngineError> {
         let body = bytes
             .strip_prefix(SNAPSHOT_MAGIC.as_slice())
             .ok_or_else(|| EngineError::Snapshot("not a callroute engine snapshot".into()))?;
         let mut engine: Engine = postcard::from_bytes(body)
             .map_err(|e| EngineError::Snapshot(format!("corrupt engine snapshot: {e}")))?;
+        let inconsistent =
+            |e: String| EngineError::Snapshot(format!("inconsistent engine snapshot: {e}"));
+        // before anything indexes into the decoded state
+        engine.check_decoded().map_err(inconsistent)?;
         for names in [
             &mut engine.skills,
             &mut engine.tenants,
@@ -2647,12 +2659,18 @@ impl Engine {
             .enumerate()
             .map(|(i, a)| (a.id.clone(), i as u32))
             .collect();
+        if engine.agent_ids.len() != engine.agents.len() {
+            return Err(inconsistent("an agent id given twice".into()));
+        }
         engine.queue_ids = engine
             .queues
             .iter()
             .enumerate()
             .map(|(i, q)| (q.id.clone(), i as u32))
             .collect();
+        if engine.queue_ids.len() != engine.queues.len() {
+            return Err(inconsistent("a queue id given twice".into()));
+        }
         engine.call_ids = engine
             .calls
             .iter()
@@ -2662,12 +2680,14 @@ impl Engine {
                 _ => None,
             })
             .collect();
+        // (check_decoded: every waiting entry names a live waiting call of its queue)
         for qs in &engine.qs {
             for key in &qs.waiting {
-                let call = engine.calls[key.call as usize].as_ref().ok_or_else(|| {
-                    EngineError::Snapshot("corrupt engine snapshot: dangling call".into())
-                })?;
-                let queue = &mut engine.queues[qs.queue as usize];
+                let call = engine.calls.get(key.call as usize).and_then(Option::as_ref);
+                let (Some(call), Some(queue)) = (call, engine.queues.get_mut(qs.queue as usize))
+                else {
+                    return Err(inconsistent("dangling waiting call".into()));
+                };
                 queue.order.insert(*key);
                 queue.by_entry.insert((call.entered, call.seq));
             }
@@ -2680,11 +2700,15 @@ impl Engine {
 
     // ------------------------------------------------------------------ audit
 
-    /// Check every invariant (O(size)); `Err` names the first one broken.
+    /// Check every invariant (O(size)); `Err` names the first one broken. Never panics,
+    /// whatever the state (it also vets restored snapshots).
     pub fn audit(&self) -> Result<(), String> {
         let t = &self.totals;
         let live = self.calls.iter().flatten().count() as u64;
-        if t.completed + t.abandoned + t.exited + t.rejected + live != t.arrived {
+        let accounted = [t.completed, t.abandoned, t.exited, t.rejected, live]
+            .into_iter()
+            .try_fold(0u64, u64::checked_add);
+        if accounted != Some(t.arrived) {
             return Err(format!("conservation: {t:?} with {live} live calls"));
         }
         let numbered = self
@@ -2708,8 +2732,19 @@ impl Engine {
             if !known {
                 return Err(format!("call {} not in the id map", call.id));
             }
-            let queue = &self.queues[call.queue as usize];
-            let qs = &self.qs[(queue.qs0 + call.step) as usize];
+            let Some(queue) = self.queues.get(call.queue as usize) else {
+                return Err(format!("call {}: unknown queue", call.id));
+            };
+            let Some(step) = queue.steps.get(call.step as usize) else {
+                return Err(format!("call {}: unknown step", call.id));
+            };
+            let Some(qs) = self
+                .qs
+                .get(queue.qs0 as usize + call.step as usize)
+                .filter(|qs| qs.queue == call.queue)
+            else {
+                return Err(format!("call {}: step index out of place", call.id));
+            };
             let in_sets = qs.waiting.contains(&call.key);
             match call.state {
                 CallState::Waiting => {
@@ -2717,7 +2752,15 @@ impl Engine {
                     if !in_sets || !queue.order.contains(&call.key) {
                         return Err(format!("waiting call {} missing from its indices", call.id));
                     }
-                    if call.key != self.call_key(c) {
+                    let boosted = call.priority.saturating_add(step.boost);
+                    let k = f64::from(boosted) - queue.config.aging * secs(call.arrival);
+                    let key = CallKey {
+                        rank: ord_f64(-k),
+                        arrival: call.arrival,
+                        seq: call.seq,
+                        call: c,
+                    };
+                    if call.key != key {
                         return Err(format!("call {} has a stale key", call.id));
                     }
                     // work conservation: no free eligible agent may be left unused
@@ -2726,9 +2769,10 @@ impl Engine {
                         .iter()
                         .find(|k| !call.excluded.iter().any(|&(x, _)| x == k.agent))
                     {
+                        let agent = self.agents.get(k.agent as usize).map(|a| &a.id);
                         return Err(format!(
-                            "call {} waits while agent {} is free for it",
-                            call.id, self.agents[k.agent as usize].id
+                            "call {} waits while agent {agent:?} is free for it",
+                            call.id
                         ));
                     }
                 }
@@ -2740,7 +2784,9 @@ impl Engine {
                             call.id
                         ));
                     }
-                    let ag = &self.agents[agent as usize];
+                    let Some(ag) = self.agents.get(agent as usize) else {
+                        return Err(format!("call {} is with an unknown agent", call.id));
+                    };
                     let Some(t) = ag.tasks.iter().find(|t| t.uid == task) else {
                         return Err(format!("call {} has no task at {}", call.id, ag.id));
                     };
@@ -2777,8 +2823,8 @@ impl Engine {
                 .agents
                 .iter()
                 .filter(|a| a.presence != Presence::LoggedOut && a.queues.contains(&(q as u32)))
-                .count() as u32;
-            if staffed != queue.staffed {
+                .count();
+            if staffed != queue.staffed as usize {
                 return Err(format!(
                     "queue {}: staffed {} != {staffed}",
                     queue.id, queue.staffed
@@ -2787,11 +2833,14 @@ impl Engine {
         }
         for (a, ag) in self.agents.iter().enumerate() {
             let mut load = vec![0u32; self.media.names.len()];
-            let mut exclusive = 0;
+            let mut exclusive = 0u32;
             for t in &ag.tasks {
-                load[t.media as usize] += 1;
+                let Some(l) = load.get_mut(t.media as usize) else {
+                    return Err(format!("agent {}: a task of unknown media", ag.id));
+                };
+                *l = l.saturating_add(1);
                 if ag.exclusive.contains(&t.media) {
-                    exclusive += 1;
+                    exclusive = exclusive.saturating_add(1);
                 }
                 if t.kind != TaskKind::WrapUp {
                     let call = self.calls.get(t.call as usize).and_then(Option::as_ref);
@@ -2799,6 +2848,9 @@ impl Engine {
                         return Err(format!("agent {} holds a task of a gone call", ag.id));
                     }
                 }
+            }
+            if ag.load.len() > load.len() {
+                return Err(format!("agent {}: load of unknown media", ag.id));
             }
             for (m, &l) in load.iter().enumerate() {
                 if l != ag.load_of(m as u32) {
@@ -2811,19 +2863,27 @@ impl Engine {
             if exclusive != ag.exclusive_load || (exclusive > 0 && ag.tasks.len() > 1) {
                 return Err(format!("agent {}: exclusive media shared", ag.id));
             }
-            for (slot, &qs) in ag.member_qs.iter().enumerate() {
-                let key = ag.member_keys[slot];
-                let media = self.queues[self.qs[qs as usize].queue as usize].media;
-                if key.is_some() != ag.free_for(media) {
+            if ag.member_keys.len() != ag.member_qs.len() {
+                return Err(format!("agent {}: memberships out of step", ag.id));
+            }
+            for (&qs, &key) in ag.member_qs.iter().zip(&ag.member_keys) {
+                let Some(step) = self.qs.get(qs as usize) else {
+                    return Err(format!("agent {}: member of an unknown queue step", ag.id));
+                };
+                let Some(queue) = self.queues.get(step.queue as usize) else {
+                    return Err(format!("agent {}: member of an unknown queue", ag.id));
+                };
+                if key.is_some() != ag.free_for(queue.media) {
                     return Err(format!("agent {}: availability out of step", ag.id));
                 }
                 if let Some(k) = key {
-                    if k.agent != a as u32 || !self.qs[qs as usize].avail.contains(&k) {
+                    if k.agent != a as u32 || !step.avail.contains(&k) {
                         return Err(format!("agent {}: missing from an index", ag.id));
                     }
                 }
             }
-            if ag.state != self.agent_state_of(a as u32) {
+            let state = self.agent_state_checked(a as u32);
+            if state.as_ref() != Some(&ag.state) {
                 return Err(format!("agent {}: reported state out of step", ag.id));
             }
         }
@@ -2879,6 +2939,19 @@ impl Engine {
             }
         }
         Ok(())
+    }
+
+    /// [`Engine::agent_state_of`] without indexing (`None`: an unknown agent or reason).
+    fn agent_state_checked(&self, a: u32) -> Option<AgentState> {
+        let agent = self.agents.get(a as usize)?;
+        if let Presence::NotReady(r) = agent.presence {
+            if agent.tasks.is_empty() {
+                return Some(AgentState::NotReady(
+                    self.reasons.names.get(r as usize)?.clone(),
+                ));
+            }
+        }
+        Some(self.agent_state_of(a))
     }
 }
 

@@ -9,7 +9,7 @@ mod config;
 mod decision;
 mod engine;
 mod error;
-mod keys;
+pub(crate) mod keys;
 mod stats;
 mod timers;
 

@@ -11,33 +11,14 @@ use std::sync::Arc;
 use super::dist::Stream;
 use super::model::{Arrivals, Model, Staffing};
 use super::SimError;
+use crate::acd::keys::{round, secs, Us};
 use crate::acd::{
     AgentConfig, AgentState, CallId, CallSpec, Engine, EngineError, EngineOptions, Out,
     RevokeReason,
 };
 
-type Us = i64;
-
 fn us(s: f64) -> Us {
     round(s * 1e6)
-}
-
-/// `x.round() as i64` (half away from zero, saturating), without the libm call.
-#[inline]
-fn round(x: f64) -> i64 {
-    let t = x as i64; // truncates toward zero, saturates
-    let frac = x - t as f64; // exact
-    if frac >= 0.5 {
-        t.saturating_add(1)
-    } else if frac <= -0.5 {
-        t.saturating_sub(1)
-    } else {
-        t
-    }
-}
-
-fn secs(t: Us) -> f64 {
-    t as f64 * 1e-6
 }
 
 /// Random-stream purposes: each has its own stream so that they stay in step across runs
