@@ -1020,7 +1020,8 @@ impl Engine {
     }
 
     /// Crate-internal fast path (the simulator): with `on`, inputs return no decisions and
-    /// leave them, compact, for [`Engine::raw_decisions`] to take.
+    /// leave them, compact, for [`Engine::raw_decisions`] to take; `Queued` announcements
+    /// (positions and expected waits, which the simulator does not read) are not made.
     pub(crate) fn keep_raw_decisions(&mut self, on: bool) {
         self.raw_out = on;
     }
@@ -1162,12 +1163,12 @@ impl Engine {
             }
             AgentState::LoggedOut => {}
         }
-        agent.state = new.clone();
         agent.state_since = now;
         self.out.push(Out::AgentState {
             agent: a,
-            state: new,
+            state: new.clone(),
         });
+        self.agents[a as usize].state = new;
     }
 
     /// The key agent `a` would have in queue step `qs` (None: not free for it).
@@ -1729,6 +1730,10 @@ impl Engine {
     }
 
     fn announce(&mut self, c: u32) {
+        if self.raw_out {
+            // the simulator reads no queue positions: skip the rank walk
+            return;
+        }
         let (position, expected_wait) = self.position_of(c);
         let call = self.call(c);
         self.out.push(Out::Queued {

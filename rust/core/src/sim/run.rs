@@ -4,8 +4,7 @@
 //! hanging up) and nothing of the routing: every routing choice is the engine's. At each step
 //! it takes the earlier of its own next event and the engine's next deadline.
 
-use std::cmp::Ordering;
-use std::collections::{BinaryHeap, VecDeque};
+use std::collections::VecDeque;
 use std::sync::Arc;
 
 use super::dist::Stream;
@@ -163,25 +162,85 @@ impl Scheduled {
     }
 }
 
-impl PartialEq for Scheduled {
-    fn eq(&self, other: &Self) -> bool {
-        (self.at, self.seq) == (other.at, other.seq)
+/// A 4-ary min-heap of scheduled events by (time, sequence): shallower than a binary heap,
+/// and since sequences are unique its pop order is the same as any other priority queue's.
+#[derive(Default)]
+struct EventHeap {
+    items: Vec<Scheduled>,
+}
+
+impl EventHeap {
+    #[inline]
+    fn peek(&self) -> Option<&Scheduled> {
+        self.items.first()
+    }
+
+    fn push(&mut self, item: Scheduled) {
+        let key = item.key();
+        let mut i = self.items.len();
+        self.items.push(item);
+        while i > 0 {
+            let parent = (i - 1) / 4;
+            if self.items[parent].key() <= key {
+                break;
+            }
+            self.items[i] = self.items[parent];
+            i = parent;
+        }
+        self.items[i] = item;
+    }
+
+    fn pop(&mut self) -> Option<Scheduled> {
+        let last = self.items.pop()?;
+        let n = self.items.len();
+        if n == 0 {
+            return Some(last);
+        }
+        let top = self.items[0];
+        let key = last.key();
+        let mut i = 0;
+        loop {
+            let first = 4 * i + 1;
+            if first >= n {
+                break;
+            }
+            let (best, best_key) = if first + 4 <= n {
+                // all four children: pick the least without branches
+                let c = &self.items[first..first + 4];
+                let (k0, k1, k2, k3) = (c[0].key(), c[1].key(), c[2].key(), c[3].key());
+                let (i01, k01) = if k1 < k0 { (1, k1) } else { (0, k0) };
+                let (i23, k23) = if k3 < k2 { (3, k3) } else { (2, k2) };
+                let (i, k) = if k23 < k01 { (i23, k23) } else { (i01, k01) };
+                (first + i, k)
+            } else {
+                let mut best = first;
+                let mut best_key = self.items[first].key();
+                for c in first + 1..n {
+                    let k = self.items[c].key();
+                    if k < best_key {
+                        best = c;
+                        best_key = k;
+                    }
+                }
+                (best, best_key)
+            };
+            if key <= best_key {
+                break;
+            }
+            self.items[i] = self.items[best];
+            i = best;
+        }
+        self.items[i] = last;
+        Some(top)
     }
 }
 
-impl Eq for Scheduled {}
-
-impl PartialOrd for Scheduled {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Ord for Scheduled {
-    /// Reversed, so that `BinaryHeap` pops the earliest first.
-    fn cmp(&self, other: &Self) -> Ordering {
-        other.key().cmp(&self.key())
-    }
+/// Where the next event is held.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Source {
+    Heap,
+    Now,
+    Arrival,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -232,10 +291,12 @@ struct Sim<'m> {
     engine: Engine,
     now: Us,
     seq: u64,
-    events: BinaryHeap<Scheduled>,
+    events: EventHeap,
     /// events scheduled for the very time they were scheduled at (an answer with no ring):
     /// in (time, sequence) order already, so they skip the heap
     now_events: VecDeque<Scheduled>,
+    /// the next arrival (there is one pending nearly always), kept out of the heap
+    arrival_ev: Option<Scheduled>,
     arrivals_rng: Stream,
     callers_rng: Stream,
     agents_rng: Stream,
@@ -266,6 +327,9 @@ struct Sim<'m> {
     record_index: Vec<usize>,
     start: Us,
     interval: Us,
+    /// (start, end, index) of the interval `account` last found (it skips the division
+    /// while an agent's change falls within it)
+    account_bucket: (Us, Us, usize),
     warmup_end: Us,
     horizon_end: Us,
     unfinished: u64,
@@ -437,8 +501,9 @@ impl<'m> Sim<'m> {
             engine,
             now: start,
             seq: 0,
-            events: BinaryHeap::new(),
+            events: EventHeap::default(),
             now_events: VecDeque::new(),
+            arrival_ev: None,
             arrivals_rng: Stream::new(seed, index, ARRIVALS),
             callers_rng: Stream::new(seed, index, CALLERS),
             agents_rng: Stream::new(seed, index, AGENTS),
@@ -464,6 +529,7 @@ impl<'m> Sim<'m> {
             record_index: Vec::new(),
             start,
             interval: us(model.interval),
+            account_bucket: (Us::MAX, Us::MIN, 0),
             warmup_end: start + us(model.warmup),
             horizon_end: start + us(model.horizon),
             unfinished: 0,
@@ -489,31 +555,36 @@ impl Sim<'_> {
         };
         if at == self.now {
             self.now_events.push_back(item);
+        } else if ev == Ev::Arrival && self.arrival_ev.is_none() {
+            self.arrival_ev = Some(item);
         } else {
             self.events.push(item);
         }
     }
 
-    /// (time, in the heap) of the earliest scheduled event, if any.
-    fn next_event(&self) -> Option<(Us, bool)> {
-        match (self.now_events.front(), self.events.peek()) {
-            (Some(a), Some(b)) => Some(if (b.at, b.seq) < (a.at, a.seq) {
-                (b.at, true)
-            } else {
-                (a.at, false)
-            }),
-            (Some(a), None) => Some((a.at, false)),
-            (None, Some(b)) => Some((b.at, true)),
-            (None, None) => None,
+    /// (time, source) of the earliest scheduled event, if any.
+    #[inline]
+    fn next_event(&self) -> Option<(Us, Source)> {
+        let mut best = self.events.peek().map(|b| (b.key(), b.at, Source::Heap));
+        for (item, source) in [
+            (self.now_events.front(), Source::Now),
+            (self.arrival_ev.as_ref(), Source::Arrival),
+        ] {
+            if let Some(a) = item {
+                if best.is_none_or(|(k, _, _)| a.key() < k) {
+                    best = Some((a.key(), a.at, source));
+                }
+            }
         }
+        best.map(|(_, at, source)| (at, source))
     }
 
     fn pop_event(&mut self) -> Ev {
-        let (_, in_heap) = self.next_event().expect("an event is due");
-        if in_heap {
-            self.events.pop().expect("peeked").ev
-        } else {
-            self.now_events.pop_front().expect("peeked").ev
+        let (_, source) = self.next_event().expect("an event is due");
+        match source {
+            Source::Heap => self.events.pop().expect("peeked").ev,
+            Source::Now => self.now_events.pop_front().expect("peeked").ev,
+            Source::Arrival => self.arrival_ev.take().expect("peeked").ev,
         }
     }
 
@@ -1132,6 +1203,26 @@ impl Sim<'_> {
         agent.since = now;
         if class == 2 || now <= since {
             return;
+        }
+        let (lo, hi, b) = self.account_bucket;
+        if lo <= since && now <= hi {
+            // within one interval (the common case): no division
+            let span = secs(now - since);
+            for v in [&mut self.busy[g], &mut self.staffed[g]] {
+                if v.len() <= b {
+                    v.resize(b + 1, 0.0);
+                }
+            }
+            self.staffed[g][b] += span;
+            if class == 1 {
+                self.busy[g][b] += span;
+            }
+            return;
+        }
+        if now >= self.start {
+            let b = ((now - self.start) / self.interval) as usize;
+            let lo = self.start + b as Us * self.interval;
+            self.account_bucket = (lo, lo + self.interval, b);
         }
         let mut t = since;
         while t < now {
