@@ -1207,16 +1207,7 @@ impl Sim<'_> {
         let (lo, hi, b) = self.account_bucket;
         if lo <= since && now <= hi {
             // within one interval (the common case): no division
-            let span = secs(now - since);
-            for v in [&mut self.busy[g], &mut self.staffed[g]] {
-                if v.len() <= b {
-                    v.resize(b + 1, 0.0);
-                }
-            }
-            self.staffed[g][b] += span;
-            if class == 1 {
-                self.busy[g][b] += span;
-            }
+            self.add_span(g, b, secs(now - since), class == 1);
             return;
         }
         if now >= self.start {
@@ -1228,17 +1219,22 @@ impl Sim<'_> {
         while t < now {
             let b = ((t - self.start).max(0) / self.interval) as usize;
             let end = (self.start + (b as Us + 1) * self.interval).min(now);
-            let span = secs(end - t);
-            for v in [&mut self.busy[g], &mut self.staffed[g]] {
-                if v.len() <= b {
-                    v.resize(b + 1, 0.0);
-                }
-            }
-            self.staffed[g][b] += span;
-            if class == 1 {
-                self.busy[g][b] += span;
-            }
+            self.add_span(g, b, secs(end - t), class == 1);
             t = end;
+        }
+    }
+
+    /// Count `span` seconds of group `g` in interval `b` as staffed (and busy).
+    #[inline]
+    fn add_span(&mut self, g: usize, b: usize, span: f64, busy: bool) {
+        for v in [&mut self.busy[g], &mut self.staffed[g]] {
+            if v.len() <= b {
+                v.resize(b + 1, 0.0);
+            }
+        }
+        self.staffed[g][b] += span;
+        if busy {
+            self.busy[g][b] += span;
         }
     }
 
