@@ -1292,3 +1292,77 @@ impl super::model::AgentGroup {
         }
     }
 }
+
+#[cfg(test)]
+mod memory_tests {
+    use super::*;
+    use crate::acd::QueueConfig;
+    use crate::sim::model::{AgentGroup, CallType};
+    use crate::sim::Dist;
+
+    fn model(horizon: f64) -> Model {
+        Model {
+            queues: vec![QueueConfig::new("q", "default")],
+            groups: vec![AgentGroup {
+                name: "g".into(),
+                tenant: "default".into(),
+                skills: vec![],
+                capacity: None,
+                exclusive: None,
+                weight: 1.0,
+                staffing: Staffing::Fixed { count: 10 },
+                no_answer: 0.0,
+                ring: Dist::Deterministic { value: 0.0 },
+            }],
+            calls: vec![CallType {
+                name: "c".into(),
+                queue: Some("q".into()),
+                skills: None,
+                priority: 0,
+                tenant: None,
+                media: None,
+                share: 1.0,
+                handle: Dist::Exponential { mean: 10.0 },
+                patience: Dist::Exponential { mean: 30.0 },
+                wrapup: None,
+                retrial: None,
+                callback: None,
+                sl_threshold: None,
+            }],
+            arrivals: Arrivals::Poisson { rate: 0.8 },
+            daily_multiplier: None,
+            start: 0.0,
+            horizon,
+            warmup: 0.0,
+            max_calls: None,
+            interval: 1e9,
+            record_calls: false,
+            drain: 86_400.0,
+        }
+    }
+
+    /// Without per-call records, per-call state is recycled: ten times the horizon (and the
+    /// calls) leaves the call table and the event queue as small as they were.
+    #[test]
+    fn memory_is_flat_in_the_horizon() {
+        let mut sizes = Vec::new();
+        for horizon in [10_000.0, 100_000.0] {
+            let m = model(horizon);
+            let mut sim = Sim::new(&m, 1, 0).unwrap();
+            sim.run().unwrap();
+            assert!(sim.arrived as f64 > 0.7 * horizon);
+            sizes.push((sim.calls.len(), sim.events.items.capacity()));
+        }
+        let (short, long) = (sizes[0], sizes[1]);
+        // bounded by the most calls in the system at once (tens), not by the calls simulated
+        assert!(
+            long.0 <= short.0 + 40,
+            "call table grew: {short:?} -> {long:?}"
+        );
+        assert!(long.0 < 200, "call table: {long:?}");
+        assert!(
+            long.1 <= short.1.max(64) * 2,
+            "event queue grew: {short:?} -> {long:?}"
+        );
+    }
+}
