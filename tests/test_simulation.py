@@ -299,3 +299,25 @@ def test_model_from_a_center_file(tmp_path: Any) -> None:
         cr.simulate(model)
     with pytest.raises(cr.ModelError, match="no example"):
         cr.example_model_path("nope")
+
+
+def test_each_chat_keeps_its_own_wrapup() -> None:
+    """Two overlapping chats at one agent: each wrap-up ends on its own time (busy 0-115 s)."""
+    model = {
+        "queues": [{"name": "chat", "media": "chat"}],
+        "groups": [
+            {"name": "a", "count": 1, "capacity": {"chat": 2}, "exclusive": []},
+        ],
+        "calls": [
+            {
+                "name": "c",
+                "queue": "chat",
+                "handle": cr.deterministic(10),
+                "wrapup": cr.deterministic(100),
+            }
+        ],
+        "arrivals": cr.trace([0.0, 5.0]),
+    }
+    res = cr.simulate(model, horizon=200, interval=10_000)
+    # chat 1: talk 0-10, wrap-up 10-110; chat 2: talk 5-15, wrap-up 15-115
+    assert res.runs[0]["busy"][0][0] == pytest.approx(115.0)

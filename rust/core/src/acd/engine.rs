@@ -1397,12 +1397,49 @@ impl Engine {
             .iter()
             .position(|t| t.kind == TaskKind::WrapUp)
         {
-            let timer = self.agents[a as usize].tasks[i].timer.take();
-            self.disarm(timer);
-            self.end_wrapup(a, i);
+            self.cut_wrapup(a, i);
         }
         self.agent_changed(a);
         Ok(self.take_out())
+    }
+
+    /// Crate-internal (the simulator): end one wrap-up task of agent `a`, by its uid (see
+    /// [`Engine::connected_task`]); the other tasks of the agent keep theirs.
+    pub(crate) fn wrapup_done_raw(
+        &mut self,
+        a: u32,
+        task: u64,
+        now: f64,
+    ) -> Result<(), EngineError> {
+        let now = self.check_time(now)?;
+        let i = self
+            .agents
+            .get(a as usize)
+            .and_then(|ag| {
+                ag.tasks
+                    .iter()
+                    .position(|t| t.uid == task && t.kind == TaskKind::WrapUp)
+            })
+            .ok_or_else(|| wrong_state(format!("no wrap-up task {task} at agent {a}")))?;
+        self.clock = now;
+        self.cut_wrapup(a, i);
+        self.agent_changed(a);
+        Ok(())
+    }
+
+    /// The agent and task uid of a connected call (crate-internal: the simulator).
+    pub(crate) fn connected_task(&self, c: u32) -> Option<(u32, u64)> {
+        match self.calls.get(c as usize)?.as_ref()?.state {
+            CallState::Connected { agent, task, .. } => Some((agent, task)),
+            _ => None,
+        }
+    }
+
+    /// End wrap-up task `i` of agent `a` before its timer.
+    fn cut_wrapup(&mut self, a: u32, i: usize) {
+        let timer = self.agents[a as usize].tasks[i].timer.take();
+        self.disarm(timer);
+        self.end_wrapup(a, i);
     }
 
     fn end_wrapup(&mut self, a: u32, i: usize) {

@@ -141,7 +141,7 @@ enum Ev {
     End { slot: u32, gen: u32 },
     Abandon { slot: u32, gen: u32 },
     Callback { slot: u32, gen: u32 },
-    WrapDone { agent: u32 },
+    WrapDone { agent: u32, task: u64 },
     Staff { group: u16, index: u32 },
     Shift { agent: u32, what: u8 },
 }
@@ -809,6 +809,7 @@ impl Sim<'_> {
                     && self.calls[slot as usize].phase == Phase::Connected
                 {
                     self.inputs += 1;
+                    let task = self.engine.connected_task(slot);
                     self.engine
                         .end_raw(slot, secs(self.now))
                         .map_err(engine_err)?;
@@ -822,14 +823,17 @@ impl Sim<'_> {
                         }
                     }
                     let line = call.line as usize;
-                    if line < self.wrapup_by_sim.len() && self.wrapup_by_sim[line] {
+                    if let (true, Some((agent, task))) = (
+                        line < self.wrapup_by_sim.len() && self.wrapup_by_sim[line],
+                        task,
+                    ) {
                         let spec = &self.model.calls[call.call_type as usize];
                         let w = match &spec.wrapup {
                             Some(d) => d.sample(&mut self.callers_rng),
                             None => self.model.queues[line].wrapup,
                         };
                         let at = self.now + us(w);
-                        self.schedule(at, Ev::WrapDone { agent: call.agent });
+                        self.schedule(at, Ev::WrapDone { agent, task });
                     }
                     self.release(slot);
                     self.decisions();
@@ -891,17 +895,12 @@ impl Sim<'_> {
                     }
                 }
             }
-            Ev::WrapDone { agent } => {
+            Ev::WrapDone { agent, task } => {
                 self.inputs += 1;
-                match self
-                    .engine
-                    .wrapup_done(&self.agent_ids[agent as usize], secs(self.now))
-                {
-                    Ok(_) => self.decisions(),
-                    // another call's wrap-up of the same agent already ended it
-                    Err(EngineError::WrongState(_)) => {}
-                    Err(e) => return Err(engine_err(e)),
-                }
+                self.engine
+                    .wrapup_done_raw(agent, task, secs(self.now))
+                    .map_err(engine_err)?;
+                self.decisions();
             }
             Ev::Staff { group, index } => {
                 let g = group as usize;
