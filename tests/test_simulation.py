@@ -192,6 +192,17 @@ def test_skills_routed_calls_have_their_own_line() -> None:
         (lambda m: m["groups"][0].update(no_answer=2), "groups[0].no_answer"),
         (lambda m: m.update(arrivals=cr.trace([3, 1])), "arrivals.times[1]"),
         (lambda m: m.pop("groups"), "missing groups"),
+        (
+            lambda m: m["calls"].append(
+                {
+                    "name": "s",
+                    "skills": {"x": 1},
+                    "handle": cr.exponential(1),
+                    "wrapup": cr.exponential(1),
+                }
+            ),
+            "calls[1].wrapup: only for queue-routed call types",
+        ),
     ],
 )
 def test_model_errors_name_the_field(change: Any, message: str) -> None:

@@ -289,6 +289,12 @@ impl Model {
             c.patience.validate(&format!("{w}.patience"))?;
             if let Some(d) = &c.wrapup {
                 d.validate(&format!("{w}.wrapup"))?;
+                if c.skills.is_some() {
+                    return Err(SimError(format!(
+                        "{w}.wrapup: only for queue-routed call types (a skills-routed call \
+                         takes the wrap-up of its implicit queue, none)"
+                    )));
+                }
             }
             if let Some(r) = &c.retrial {
                 probability(&format!("{w}.retrial.probability"), r.probability)?;

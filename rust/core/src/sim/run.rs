@@ -361,29 +361,8 @@ pub fn run_replications(
     replications: u64,
     threads: usize,
 ) -> Result<Vec<Replication>, SimError> {
-    model.validate()?;
-    let threads = threads.clamp(1, replications.max(1) as usize);
-    let mut results: Vec<Option<Result<Replication, SimError>>> =
-        (0..replications).map(|_| None).collect();
-    std::thread::scope(|scope| {
-        let chunks: Vec<_> = results
-            .chunks_mut(replications.div_ceil(threads as u64).max(1) as usize)
-            .enumerate()
-            .collect();
-        let per = replications.div_ceil(threads as u64).max(1);
-        for (k, chunk) in chunks {
-            scope.spawn(move || {
-                for (j, slot) in chunk.iter_mut().enumerate() {
-                    let index = k as u64 * per + j as u64;
-                    *slot = Some(run(model, seed, index));
-                }
-            });
-        }
-    });
-    results
-        .into_iter()
-        .map(|r| r.expect("every replication ran"))
-        .collect()
+    let indices: Vec<u64> = (0..replications).collect();
+    super::parallel::run_indices(model, seed, &indices, threads)
 }
 
 impl<'m> Sim<'m> {
@@ -437,13 +416,7 @@ impl<'m> Sim<'m> {
         let mut group_first = Vec::new();
         for (g, group) in model.groups.iter().enumerate() {
             group_first.push(agents.len() as u32);
-            let n = match &group.staffing {
-                Staffing::Fixed { count } => *count as usize,
-                Staffing::Intervals { counts, .. } => {
-                    counts.iter().copied().max().unwrap_or(0) as usize
-                }
-                Staffing::Shifts { shifts } => shifts.len(),
-            };
+            let n = group.staffing_size() as usize;
             for i in 0..n {
                 let mut a = AgentConfig::new(&format!("{}/{i}", group.name), &group.tenant);
                 a.skills = group.skills.clone();
