@@ -243,3 +243,21 @@ def test_errors_raised_inside_an_iterator_propagate(eng: Engine) -> None:
     with pytest.raises(KeyError, match="from the iterator"):
         eng.feed(events())
     assert eng.now == 5.0
+
+
+def test_feed_takes_names_by_keyword_and_numpy_integers() -> None:
+    import numpy as np
+
+    eng = callroute.Engine()
+    eng.feed(
+        [
+            ("add_queue", {"name": "q", "skills": {"s": np.int64(3)}}),
+            ("add_agent", {"name": "a", "skills": {"s": np.int32(5)}}),
+            ("agent_ready", "a", 0.0),
+        ]
+    )
+    assert eng.queues() == ["q"]
+    [offer, _] = eng.call_arrived("c", 1.0, queue="q")
+    assert offer.agent == "a"
+    with pytest.raises(callroute.ConfigError, match="skills"):
+        eng.add_queue("r", skills={"s": 3.0})

@@ -226,9 +226,6 @@ def _staff(args: argparse.Namespace) -> int:
 def _model_args(args: argparse.Namespace) -> tuple[dict[str, object], dict[str, object]]:
     from .simulation import example_model_path, load_model
 
-    if args.example and args.model in ("outsourcer", "bank"):
-        # argparse hands "--example bank" to the positional argument
-        args.example, args.model = args.model, None
     if bool(args.example) == bool(args.model):
         raise CallrouteError("give a model file or --example (not both)")
     model = load_model(example_model_path(args.example) if args.example else args.model)

@@ -5,7 +5,7 @@
 
 use callroute_core::acd::{AgentConfig, CallSpec, QueueConfig, StepConfig, Strategy};
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyString};
+use pyo3::types::{PyBool, PyDict, PyFloat, PyString};
 
 use crate::errors::{config_error, time_error};
 
@@ -62,9 +62,10 @@ pub fn text<'a>(obj: &'a Bound<'_, PyAny>, name: &str) -> PyResult<&'a str> {
     }
 }
 
-/// An integer in `min..=max` (bools refused).
+/// An integer in `min..=max`: anything with `__index__` (numpy integers too); bools and
+/// floats refused.
 pub fn int(obj: &Bound<'_, PyAny>, name: &str, min: i64, max: i64) -> PyResult<i64> {
-    let value = if obj.is_instance_of::<PyInt>() && !obj.is_instance_of::<PyBool>() {
+    let value = if !obj.is_instance_of::<PyBool>() && !obj.is_instance_of::<PyFloat>() {
         obj.extract::<i64>().ok()
     } else {
         None

@@ -821,15 +821,17 @@ impl Event {
         let (event, positional) = match method {
             "add_queue" => {
                 let name = b.arg(0, "name")?;
-                let config =
-                    args::queue_config(py, &name, Options::new(b.kwargs.as_ref(), "add_queue")?)?;
+                let mut options = Options::new(b.kwargs.as_ref(), "add_queue")?;
+                options.take("name")?; // given by keyword: already read by `arg`
+                let config = args::queue_config(py, &name, options)?;
                 b.consumed.set(true);
                 (Event::AddQueue(Box::new(config)), 1)
             }
             "add_agent" => {
                 let name = b.arg(0, "name")?;
-                let config =
-                    args::agent_config(py, &name, Options::new(b.kwargs.as_ref(), "add_agent")?)?;
+                let mut options = Options::new(b.kwargs.as_ref(), "add_agent")?;
+                options.take("name")?; // given by keyword: already read by `arg`
+                let config = args::agent_config(py, &name, options)?;
                 b.consumed.set(true);
                 (Event::AddAgent(Box::new(config)), 1)
             }
