@@ -466,3 +466,29 @@ def test_random_queue_fields_on_a_valid_center(fields: dict[str, Any]) -> None:
     except cr.ConfigError as exc:
         problems = exc.problems
     assert all(p.startswith("queues.billing") for p in problems), problems
+
+
+def test_lease_bounds_compare_across_time_zones() -> None:
+    lease = {"start": "2025-01-01T10:00:00+02:00", "end": "2025-01-01T09:00:00Z"}
+    base = {"tenants": {"t": {"numbers": ["+15550001"], "lease": lease}}}
+    cr.load_mapping(base)  # 09:00 UTC is 11:00+02:00: after the start
+    lease["end"] = "2025-01-01T07:00:00Z"  # 09:00+02:00: before it
+    with pytest.raises(cr.ConfigError, match=r"tenants\.t\.lease\.end: must be after"):
+        cr.load_mapping(base)
+
+
+def test_bad_business_hours_are_reported_once() -> None:
+    """A flow naming refused hours gets no second, false 'unknown business hours' error."""
+    node = {"type": "hours", "calendar": "office", "open": "bye", "closed": "bye"}
+    data = {
+        "tenants": {"t": {"numbers": ["+15550001"]}},
+        "hours": {"office": {"weekly": {"mon": ["25:00-26:00"]}}},
+        "flows": {
+            "main": {"tenant": "t", "start": "h", "nodes": {"h": node, "bye": {"type": "hangup"}}}
+        },
+    }
+    with pytest.raises(cr.ConfigError) as info:
+        cr.load_mapping(data)
+    assert info.value.problems == [
+        "hours.office.weekly.mon[0]: not a valid time of day: '25:00-26:00'"
+    ]

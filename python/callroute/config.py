@@ -77,17 +77,6 @@ __all__ = [
 ]
 
 DEFAULT_MEDIA = ("voice", "chat", "email", "sms", "video", "social")
-STRATEGIES = (
-    "longest_idle",
-    "round_robin",
-    "fewest_calls",
-    "least_talk_time",
-    "highest_proficiency",
-    "linear",
-    "random",
-    "weighted_random",
-    "custom",
-)
 MAX_SECONDS = 1e12
 _PROMPT_KEYS = ("prompt", "invalid_prompt", "no_input_prompt")
 
@@ -828,10 +817,13 @@ class _Builder:
                 add((*at, "timezone"), f"unknown time zone {t.timezone!r} (expected an IANA name)")
             if t.lease is not None:
                 lease = t.lease
-                if lease.start and lease.end and _naive(lease.end) <= _naive(lease.start):
+                zone = t.timezone or parsed.settings.timezone
+                zone = zone if _zone_ok(zone) else "UTC"
+                start, end = _aware(lease.start, zone), _aware(lease.end, zone)
+                if start and end and end <= start:
                     add(
                         (*at, "lease", "end"),
-                        f"must be after lease.start ({_when(lease.start)})",
+                        f"must be after lease.start ({_when(start)})",
                     )
                 if lease.hours is not None:
                     self._ref(
@@ -937,6 +929,7 @@ class _Builder:
     def _check_flows(self, parsed: _Parsed) -> None:
         from .ivr import parse_flow
 
+        hours_intact = set(self.hours_objects) >= set(parsed.declared["hours"])
         for name, raw in parsed.flows.items():
             at: tuple[str | int, ...] = ("flows", name)
             spec = dict(raw)
@@ -948,8 +941,11 @@ class _Builder:
                 elif not self._ref((*at, "tenant"), "tenant", owner, parsed.declared["tenants"]):
                     owner = None
             self.flow_owner[name] = owner
+            # With some business hours already refused, the flow cannot resolve them: leave
+            # calendar names unchecked rather than report declared hours as unknown.
+            calendars = self.hours_objects if hours_intact else None
             try:
-                flow = parse_flow(name, spec, where=format_path(at), calendars=self.hours_objects)
+                flow = parse_flow(name, spec, where=format_path(at), calendars=calendars)
             except ConfigError as exc:
                 for problem in exc.problems:
                     self._add_raw(at, problem)
@@ -1291,10 +1287,6 @@ def _zone_ok(name: str) -> bool:
 
 def _when(value: datetime) -> str:
     return value.date().isoformat() if value.time() == time() else value.isoformat()
-
-
-def _naive(value: datetime) -> datetime:
-    return value.replace(tzinfo=None)
 
 
 def _aware(value: datetime | None, zone: str) -> datetime | None:
