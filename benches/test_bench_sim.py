@@ -126,11 +126,23 @@ def test_sim_callroute(benchmark: Any, cr: Any, group: str, rate: float, patienc
     res = benchmark.pedantic(cr.simulate, args=(model,), kwargs={"horizon": HORIZON}, rounds=5)
     calls = int(res.kpi("offered")[0])
     record(benchmark, "callroute", calls, target_ratio_ciw=100, target_ratio_simpy=50)
+    check_against_theory(
+        cr, rate, patience, res.kpi("service_level")[0], res.kpi("abandon_rate")[0]
+    )
+
+
+def check_against_theory(
+    cr: Any, rate: float, patience: float | None, answered_at_once: float, abandoned: float
+) -> None:
+    """One run of ~90,000 calls: P(no wait) within 0.04 of Erlang C / A, abandonment within
+    15 % of Erlang A (about three times the spread seen between seeds)."""
     if patience:
         exact = cr.erlang_a(rate, AGENTS, 1.0, patience)
-        assert abs(res.kpi("abandon_rate")[0] - exact.p_abandon) < 0.01
+        assert abs(abandoned / exact.p_abandon - 1) < 0.15
+        assert abs(answered_at_once - (1 - exact.p_wait)) < 0.04
     else:
-        assert abs(res.kpi("service_level")[0] - (1 - cr.erlang_c(rate, AGENTS))) < 0.03
+        assert abs(answered_at_once - (1 - cr.erlang_c(rate, AGENTS))) < 0.04
+        assert abandoned == 0
 
 
 @pytest.mark.parametrize(
@@ -146,11 +158,7 @@ def test_sim_peer(
     run = ciw_run if peer == "ciw" else simpy_run
     calls, no_wait, abandoned = benchmark.pedantic(run, args=(rate, patience, HORIZON), rounds=1)
     record(benchmark, peer, calls)
-    if patience:
-        exact = cr.erlang_a(rate, AGENTS, 1.0, patience)
-        assert abs(abandoned - exact.p_abandon) < 0.03
-    else:
-        assert abs(no_wait - (1 - cr.erlang_c(rate, AGENTS))) < 0.1
+    check_against_theory(cr, rate, patience, no_wait, abandoned)
 
 
 def center_day(cr: Any) -> dict[str, Any]:
@@ -185,7 +193,17 @@ def test_sim_center_day(benchmark: Any, cr: Any) -> None:
     calls = int(res.kpi("offered")[0])
     record(benchmark, "callroute", calls, target_seconds=1.0)
     assert 190_000 < calls < 210_000
-    assert res.runs[0]["unfinished"] == 0
+    check_day(res)
+
+
+def check_day(res: Any) -> None:
+    """Every call finishes, and 1,000 agents on ~390 Erlangs at the peak's rate answer
+    nearly all of them at once (so a simulator that answers nobody cannot pass)."""
+    for run in res.runs:
+        assert run["unfinished"] == 0
+        assert run["offered"].sum() == run["answered"].sum() + run["abandoned"].sum()
+    assert res.kpi("abandon_rate").max() < 0.01
+    assert res.kpi("service_level").min() > 0.95
 
 
 @pytest.mark.parametrize("threads", [1, os.cpu_count() or 1])
@@ -197,3 +215,8 @@ def test_sim_replications(benchmark: Any, cr: Any, threads: int) -> None:
     )
     record(benchmark, f"callroute x{threads} threads", int(res.kpi("offered").sum()))
     assert res.replications == 8
+    check_day(res)
+    if threads > 1:  # the same replications whatever the threads
+        one = cr.simulate(model, replications=8, threads=1)
+        for a, b in zip(one.runs, res.runs, strict=True):
+            assert (a["wait_all"] == b["wait_all"]).all()

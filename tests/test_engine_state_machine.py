@@ -85,9 +85,11 @@ class EngineMachine(RuleBasedStateMachine):
 
     def act(self, method: str, *args: Any, **kwargs: Any) -> bool:
         """Apply an event that may not fit the state; a misfit must change nothing."""
+        before = self.eng.snapshot()
         try:
             self.absorb(getattr(self.eng, method)(*args, **kwargs))
         except callroute.InvalidEventError:
+            assert self.eng.snapshot() == before, f"refused {method}{args} changed the engine"
             return False
         return True
 

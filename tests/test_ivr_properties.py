@@ -160,7 +160,15 @@ valid_flow = st.builds(
     target(),
 )
 event = st.one_of(
-    st.builds(Digits, st.text(alphabet="0123456789*#ABCD", max_size=6), st.booleans()),
+    st.builds(
+        Digits,
+        # the verifier's PINs ("1234" passes, "0000" crashes it) and random key presses
+        st.one_of(
+            st.sampled_from(["1234", "0000", "1234#"]),
+            st.text(alphabet="0123456789*#ABCD", max_size=6),
+        ),
+        st.booleans(),
+    ),
     st.just(Timeout()),
     st.just(PlaybackDone()),
     st.builds(

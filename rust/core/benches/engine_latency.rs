@@ -438,12 +438,22 @@ fn measure(agents: usize, rounds: u64, detail: bool) -> (Summary, Setup) {
     }
     b.samples.clear();
     b.samples.reserve(rounds as usize * 4);
+    b.routing_offers = 0;
     let t0 = Instant::now();
     for i in 0..rounds {
         b.round(i);
     }
     let wall = t0.elapsed();
     b.engine.audit().unwrap();
+    // the timed events routed: every freed agent pulled a waiting call, and the queues
+    // stayed as full as they started (so the figures are routing work, not idle paths)
+    assert!(
+        b.routing_offers >= rounds,
+        "{} offers in {rounds} rounds",
+        b.routing_offers
+    );
+    let waiting = b.engine.totals().active() as usize - b.connected.len();
+    assert_eq!(waiting, s.waiting, "waiting calls drifted");
     let all: Vec<u32> = b.samples.iter().map(|&(_, v)| v).collect();
     if detail {
         println!(
