@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 BANK = ROOT.parent / "shared" / "data" / "anonymous-bank" / "february-1999.tsv"
+
+
+@pytest.fixture(scope="module")
+def cr() -> Any:
+    """The installed package, or a failure that says why it does not import."""
+    try:
+        import callroute
+    except Exception as exc:  # pragma: no cover - an install problem, reported as such
+        pytest.fail(f"callroute is not importable: {exc!r}")
+    return callroute
 
 
 @pytest.fixture

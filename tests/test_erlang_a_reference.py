@@ -15,20 +15,6 @@ import numpy as np
 import pytest
 from mpmath import mp, mpf
 
-try:
-    import callroute as _cr
-except Exception as _exc:  # pragma: no cover - reported by the cr() fixture
-    _cr = None
-    _IMPORT_ERROR = _exc
-
-
-@pytest.fixture(scope="module")
-def cr():
-    if _cr is None:
-        pytest.fail(f"callroute is not importable: {_IMPORT_ERROR!r}")
-    return _cr
-
-
 RTOL = 1e-10  # relative tolerance for every Erlang A quantity
 
 FIELDS = ("p_wait", "p_abandon", "asa", "mean_wait", "occupancy", "queue_length")

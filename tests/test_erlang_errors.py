@@ -23,19 +23,6 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-try:
-    import callroute as _cr
-except Exception as _exc:  # pragma: no cover - reported by the cr() fixture
-    _cr = None
-    _IMPORT_ERROR = _exc
-
-
-@pytest.fixture(scope="module")
-def cr():
-    if _cr is None:
-        pytest.fail(f"callroute is not importable: {_IMPORT_ERROR!r}")
-    return _cr
-
 
 @pytest.fixture(autouse=True)
 def _watchdog():
@@ -341,7 +328,9 @@ def _child(test_fn, path, conn):
     global _LAST_CALL_FILE
     _LAST_CALL_FILE = path
     try:
-        test_fn(_cr)
+        import callroute
+
+        test_fn(callroute)
     except BaseException:
         conn.send(traceback.format_exc())
     else:
