@@ -23,6 +23,13 @@ def _pyplot() -> Any:
     return plt
 
 
+def _save(plt: Any, fig: Any, out: str | Path) -> Path:
+    path = Path(out)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
 def _clock(seconds: float) -> str:
     minutes = int(seconds // 60) % (24 * 60)
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
@@ -51,10 +58,7 @@ def plot_simulation(result: SimulationResult, out: str | Path) -> Path:
     handles = ax.get_legend_handles_labels()[0] + twin.get_legend_handles_labels()[0]
     ax.legend(handles, [str(h.get_label()) for h in handles], loc="lower left", frameon=False)
     fig.tight_layout()
-    out = Path(out)
-    fig.savefig(out, dpi=110)
-    plt.close(fig)
-    return out
+    return _save(plt, fig, out)
 
 
 def plot_comparison(comparison: Comparison, out: str | Path) -> Path:
@@ -91,10 +95,7 @@ def plot_comparison(comparison: Comparison, out: str | Path) -> Path:
     n = next(iter(comparison.results.values())).replications
     fig.suptitle(f"Routing strategies on the same calls ({n} replications, common random numbers)")
     fig.tight_layout()
-    out = Path(out)
-    fig.savefig(out, dpi=110)
-    plt.close(fig)
-    return out
+    return _save(plt, fig, out)
 
 
 def plot_staffing(plan: StaffingPlan, out: str | Path) -> Path:
@@ -127,7 +128,4 @@ def plot_staffing(plan: StaffingPlan, out: str | Path) -> Path:
         frameon=False,
     )
     fig.tight_layout()
-    out = Path(out)
-    fig.savefig(out, dpi=110)
-    plt.close(fig)
-    return out
+    return _save(plt, fig, out)
