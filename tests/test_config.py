@@ -312,6 +312,33 @@ def test_shared_number_told_apart_by_codes_is_clean() -> None:
     assert load_mapping(data).lint() == []
 
 
+def test_auto_answer_agent_from_yaml_routes_with_auto_answer(tmp_path: Path) -> None:
+    data = base()
+    data["agents"]["ann"]["auto_answer"] = True
+    data["agents"]["bob"] = {"tenant": "bank", "skills": {"billing": 5}}
+    path = tmp_path / "center.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    center = cr.load(path)
+    assert center.agents["ann"].auto_answer is True
+    assert center.agents["bob"].auto_answer is False  # the default
+    eng = center.engine
+    eng.agent_ready("ann", 0.0)
+    decisions = center.call_arrived("c1", 1.0, tenant="bank", queue="billing")
+    assert decisions == [
+        cr.Offer("c1", "ann", "billing", 1.0, False, auto_answer=True),
+        cr.AgentStateChanged("ann", "busy", None),
+    ]
+    assert eng.call_info("c1").state == "connected"
+    eng.agent_ready("bob", 2.0)
+    [offer, _] = center.call_arrived("c2", 3.0, tenant="bank", queue="billing")
+    assert (offer.agent, offer.auto_answer) == ("bob", False)
+    props = schema()["$defs"]["AgentConfig"]["properties"]
+    assert props["auto_answer"]["default"] is False
+    assert problems_of(_set("agents/ann/auto_answer", "maybe")) == [
+        "agents.ann.auto_answer: must be true or false, got the string 'maybe'"
+    ]
+
+
 # ----------------------------------------------------------------- example, schema, CLI
 
 
@@ -408,6 +435,7 @@ _fields = st.sampled_from(
         "tenant", "skills", "steps", "after", "media", "strategy", "overflow", "max_wait",
         "also_queues", "numbers", "code", "lease", "start", "end", "weight", "capacity",
         "roles", "shared_with", "priority", "choices", "nodes", "type", "queue", "prompt",
+        "auto_answer",
     ]
 )  # fmt: skip
 

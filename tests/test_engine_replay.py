@@ -27,7 +27,8 @@ def setup_events() -> list[Event]:
                               "max_wait": 40.0, "overflow": "general", "wrapup": 3.0}),
         ("add_queue", "chat", {"media": "chat", "strategy": "round_robin"}),
         *[("add_agent", f"a{i}", {"skills": {"vip": i % 3}, "weight": 1.0 + i,
-                                  "capacity": {"voice": 1, "chat": 2}}) for i in range(8)],
+                                  "capacity": {"voice": 1, "chat": 2},
+                                  "auto_answer": i % 3 == 2}) for i in range(8)],
     ]  # fmt: skip
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import collections
 import itertools
 import math
+import pickle
 from typing import Any
 
 import callroute
@@ -468,3 +469,104 @@ def test_transfer_of_a_connected_call_frees_the_agent() -> None:
     assert offered(decisions) == [("c1", "b")]
     assert eng.queue_stats("q1").completed == 1
     assert eng.agent_state("a") == "ready"
+
+
+# --------------------------------------------------------------------------- auto-answer
+
+
+def test_auto_answer_agent_is_connected_at_once() -> None:
+    eng = Engine()
+    eng.add_queue("q", wrapup=0.0)
+    eng.add_agent("a", auto_answer=True)
+    eng.agent_ready("a", 0.0)
+    # an offer with no lease (it expires when made) and the agent straight to busy
+    assert eng.call_arrived("c1", 1.0, queue="q") == [
+        callroute.Offer("c1", "a", "q", 1.0, False, True),
+        callroute.AgentStateChanged("a", "busy", None),
+    ]
+    info = eng.call_info("c1")
+    assert (info.state, info.agent) == ("connected", "a")
+    assert eng.next_deadline() is None
+    # nothing to accept or decline
+    before = eng.snapshot()
+    for refused in (eng.offer_accepted, eng.offer_declined):
+        with pytest.raises(callroute.InvalidEventError, match="no outstanding offer"):
+            refused("c1", 2.0)
+    assert eng.snapshot() == before
+    # a waiting call is connected as soon as the agent frees up
+    assert only(eng.call_arrived("c2", 3.0, queue="q"), callroute.Queued)
+    assert eng.call_ended("c1", 10.0) == [callroute.Offer("c2", "a", "q", 10.0, False, True)]
+    assert eng.call_info("c2").state == "connected"
+    assert eng.call_ended("c2", 20.0) == [callroute.AgentStateChanged("a", "ready", None)]
+    stats = eng.queue_stats("q")
+    assert (stats.answered, stats.completed, stats.offering) == (2, 2, 0)
+    assert stats.asa == 3.5  # c1 waited 0 s, c2 7 s
+    agent = eng.agent_stats("a")
+    assert (agent.handled, agent.offered, agent.missed) == (2, 2, 0)
+    conserved(eng)
+    eng.audit()
+
+
+def test_mixed_queue_of_auto_answer_and_ringing_agents() -> None:
+    eng = Engine()
+    eng.add_queue("q", offer_timeout=10.0)
+    eng.add_agent("ring")
+    eng.add_agent("auto", auto_answer=True)
+    eng.agent_ready("ring", 0.0)
+    eng.agent_ready("auto", 1.0)
+    first = the_offer(eng.call_arrived("c1", 5.0, queue="q"))
+    assert (first.agent, first.expires, first.auto_answer) == ("ring", 15.0, False)
+    second = the_offer(eng.call_arrived("c2", 6.0, queue="q"))
+    assert (second.agent, second.expires, second.auto_answer) == ("auto", 6.0, True)
+    assert eng.agent_state("ring") == "offered"
+    assert eng.agent_state("auto") == "busy"
+    assert (eng.call_info("c1").state, eng.call_info("c2").state) == ("offered", "connected")
+    assert eng.queue_stats("q").offering == 1
+    restored = Engine.restore(eng.snapshot())
+    for e in (eng, restored):
+        e.offer_accepted("c1", 7.0)
+        assert e.queue_stats("q").answered == 2
+        e.audit()
+    assert restored.snapshot() == eng.snapshot()
+
+
+def test_offer_auto_answer_field() -> None:
+    offer = callroute.Offer("c1", "a", "q", 1.0, False, True)
+    assert offer.auto_answer is True
+    assert callroute.Offer.__match_args__ == (
+        "call", "agent", "queue", "expires", "callback", "auto_answer",
+    )  # fmt: skip
+    match offer:
+        case callroute.Offer(call, agent, _, expires, _, auto_answer=True):
+            assert (call, agent, expires) == ("c1", "a", 1.0)
+        case _:
+            pytest.fail("no match")
+    # added last, with a default: the five-field form still builds a ringing offer
+    ringing = callroute.Offer("c1", "a", "q", 1.0, False)
+    assert ringing.auto_answer is False
+    assert ringing == callroute.Offer("c1", "a", "q", 1.0, callback=False, auto_answer=False)
+    assert ringing != offer
+    assert hash(ringing) != hash(offer)
+    assert repr(offer).endswith("callback=False, auto_answer=True)")
+    assert pickle.loads(pickle.dumps(offer)) == offer
+    for bad in (1, "yes", None):
+        with pytest.raises(TypeError, match="bool"):
+            callroute.Offer("c1", "a", "q", 1.0, False, bad)  # type: ignore[arg-type]
+
+
+def test_feed_takes_auto_answer() -> None:
+    eng = Engine()
+    decisions = eng.feed(
+        [
+            ("add_queue", "q"),
+            ("add_agent", "a", {"auto_answer": True}),
+            ("agent_ready", "a", 0.0),
+            ("call_arrived", "c1", 1.0, {"queue": "q"}),
+        ]
+    )
+    assert the_offer(decisions).auto_answer is True
+    with pytest.raises(
+        callroute.ConfigError, match='event 0: agent "b": auto_answer must be a bool'
+    ):
+        eng.feed([("add_agent", "b", {"auto_answer": "yes"})])
+    assert eng.agents() == ["a"]

@@ -2,7 +2,8 @@
 
 After every step the engine audits itself (conservation, capacity, indices, timers), and the
 totals are checked against the outcomes the test saw: every completed, abandoned, exited or
-rejected call is accounted for exactly once.
+rejected call is accounted for exactly once. Two agents answer automatically: their offers
+are connected calls at once, and they are never in the offered state.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 QUEUES = ["sales", "general", "chat", "strict", "partner"]
 AGENTS = ["a0", "a1", "a2", "a3", "a4", "a5", "p0"]
 REASONS = ["break", "lunch", "training"]
+AUTO = {"a3", "a4"}  # auto-answer agents
 
 
 def build(seed: int) -> callroute.Engine:
@@ -45,8 +47,8 @@ def build(seed: int) -> callroute.Engine:
     eng.add_agent("a0", skills={"sales": 7, "vip": 2}, weight=2.0)
     eng.add_agent("a1", skills={"sales": 3}, capacity={"voice": 1, "chat": 2})
     eng.add_agent("a2", skills={"vip": 1}, capacity={"voice": 1, "chat": 3}, exclusive=())
-    eng.add_agent("a3", capacity={"chat": 2})
-    eng.add_agent("a4", skills={"sales": 5})
+    eng.add_agent("a3", capacity={"chat": 2}, auto_answer=True)
+    eng.add_agent("a4", skills={"sales": 5}, auto_answer=True)
     eng.add_agent("a5", weight=0.5)
     eng.add_agent("p0", tenant="other")
     return eng
@@ -69,19 +71,25 @@ class EngineMachine(RuleBasedStateMachine):
         return self.t
 
     def absorb(self, decisions: list[Any]) -> None:
-        """Count exits; an offer that still stands after the event is the call's state."""
-        standing: dict[str, str] = {}
+        """Count exits; an offer that still stands after the event is the call's state: offered,
+        or with an auto-answer agent connected (an offer with no lease, made at its time)."""
+        standing: dict[str, tuple[str, str]] = {}
         for d in decisions:
             if isinstance(d, callroute.Exit):
                 self.exits += 1
                 standing.pop(d.call, None)
             elif isinstance(d, callroute.Offer):
-                standing[d.call] = d.agent
+                assert d.auto_answer == (d.agent in AUTO), d
+                assert d.expires <= self.t or not d.auto_answer, d  # made now, or at a timer
+                standing[d.call] = (d.agent, "connected" if d.auto_answer else "offered")
             elif isinstance(d, callroute.Revoked):
-                assert standing.pop(d.call, d.agent) == d.agent
-        for call, agent in standing.items():
+                assert d.agent not in AUTO, d
+                assert standing.pop(d.call, (d.agent, "offered")) == (d.agent, "offered")
+            elif isinstance(d, callroute.AgentStateChanged):
+                assert not (d.agent in AUTO and d.state == "offered"), d
+        for call, (agent, state) in standing.items():
             info = self.eng.call_info(call)
-            assert (info.state, info.agent) == ("offered", agent)
+            assert (info.state, info.agent) == (state, agent)
 
     def act(self, method: str, *args: Any, **kwargs: Any) -> bool:
         """Apply an event that may not fit the state; a misfit must change nothing."""
@@ -199,6 +207,8 @@ class EngineMachine(RuleBasedStateMachine):
         assert t.exited + t.rejected == self.exits
         assert t.arrived == t.completed + t.abandoned + t.exited + t.rejected + t.active
         assert t.active == len(self.eng.calls())
+        for agent in AUTO:
+            assert self.eng.agent_state(agent) != "offered"
 
 
 EngineMachine.TestCase.settings = settings(

@@ -152,9 +152,13 @@ def agents_for_erlang_a_array(
 
 @final
 class Offer:
-    """Offer ``call`` to ``agent`` until ``expires``; ``callback``: the agent calls back."""
+    """Offer ``call`` to ``agent`` until ``expires``; ``callback``: the agent calls back.
 
-    __match_args__ = ("call", "agent", "queue", "expires", "callback")
+    ``auto_answer``: the agent answers by itself; the call is connected already, there is
+    nothing to accept or decline, and ``expires`` is the time of the offer.
+    """
+
+    __match_args__ = ("call", "agent", "queue", "expires", "callback", "auto_answer")
     def __new__(
         cls,
         call: str,
@@ -162,6 +166,7 @@ class Offer:
         queue: str,
         expires: float,
         callback: bool,
+        auto_answer: bool = False,
     ) -> Offer: ...
     @property
     def call(self) -> str: ...
@@ -173,6 +178,8 @@ class Offer:
     def expires(self) -> float: ...
     @property
     def callback(self) -> bool: ...
+    @property
+    def auto_answer(self) -> bool: ...
     def __eq__(self, other: object, /) -> bool: ...
     def __hash__(self) -> int: ...
 
@@ -662,6 +669,7 @@ class Engine:
         capacity: Mapping[str, int] | None = None,
         exclusive: Sequence[str] | None = None,
         weight: float = 1.0,
+        auto_answer: bool = False,
     ) -> None: ...
     def set_agent_skills(
         self, agent: str, skills: Mapping[str, int], now: float

@@ -277,6 +277,9 @@ class AgentConfig(_Model):
         default=None, description="media that take the agent whole"
     )
     weight: Annotated[float, Field(gt=0, le=1e12, allow_inf_nan=False)] = 1.0
+    auto_answer: bool = Field(
+        default=False, description="the phone answers by itself: offers connect at once"
+    )
     full_name: str = ""
 
 
@@ -1131,7 +1134,12 @@ class _Builder:
                 ("queues", name), engine.add_queue, name, _queue_kwargs(parsed.queues[name])
             )
         for name, a in parsed.agents.items():
-            kwargs: dict[str, Any] = {"tenant": a.tenant, "skills": a.skills, "weight": a.weight}
+            kwargs: dict[str, Any] = {
+                "tenant": a.tenant,
+                "skills": a.skills,
+                "weight": a.weight,
+                "auto_answer": a.auto_answer,
+            }
             if a.capacity is not None:
                 kwargs["capacity"] = a.capacity
             if a.exclusive is not None:

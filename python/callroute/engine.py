@@ -31,6 +31,10 @@ Contract details:
 * ``agent_state(agent)`` is the state's name (``logged_out``, ``ready``, ``offered``,
   ``busy``, ``wrapup``, ``not_ready``); ``agent_reason(agent)`` is the not-ready reason
   (``"break"``, ``"no answer"``, ...) or ``None``, as in :class:`AgentStateChanged`.
+* Auto-answer: an agent added with ``add_agent(..., auto_answer=True)`` answers by itself.
+  Its offers come as ``Offer(..., auto_answer=True)`` with ``expires`` the time of the offer;
+  the call is connected already (the agent goes ``ready`` -> ``busy``, never ``offered``),
+  so there is nothing to accept or decline: report ``call_ended`` when the call ends.
 * ``feed(events)`` applies a batch under one lock: each event is a tuple
   ``(method, *args)`` or ``(method, *args, kwargs)`` naming one of the event methods
   (``add_queue``, ``add_agent``, ``set_agent_skills``, ``set_queue_open``, ``agent_ready``,

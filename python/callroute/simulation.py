@@ -318,11 +318,25 @@ def _with_center(model: Mapping[str, Any]) -> dict[str, Any]:
             group["exclusive"] = list(a.exclusive)
         group["weight"] = a.weight
         own = staffing.get(name, {"count": 1})
+        if a.auto_answer and any(_positive(own.get(k)) for k in ("ring", "no_answer")):
+            raise ModelError(
+                f"groups.{name}: the center's agent answers automatically (auto_answer): "
+                "it has no ring time and never misses an offer"
+            )
         group.update({k: v for k, v in own.items() if k != "name"})
         groups.append(group)
     out = {k: v for k, v in model.items() if k != "center"}
     out["queues"], out["groups"] = queues, groups
     return out
+
+
+def _positive(value: Any) -> bool:
+    """Whether a group's ring or no_answer setting makes an offer ring or lapse."""
+    if value is None:
+        return False
+    if isinstance(value, Mapping):  # a ring distribution: only a deterministic 0 rings not
+        return value != deterministic(0)
+    return not (isinstance(value, (int, float)) and value <= 0)
 
 
 def load_model(path: str | os.PathLike[str]) -> dict[str, Any]:

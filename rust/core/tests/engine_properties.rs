@@ -203,6 +203,10 @@ impl Center {
         }
         let na = g.range(5, 20) as usize;
         let mut agents = Vec::new();
+        // auto-answer from a stream of its own: the rest of the center is as before for the
+        // same seed (the recorded regressions keep their centers)
+        let mut auto = Gen(seed ^ 0x0A07_0A45_3E72_0000);
+        let auto_share = [0.0, 0.3, 1.0][auto.below(3) as usize];
         for i in 0..na {
             let tenant = match g.below(20) {
                 0..=11 => "t0",
@@ -217,6 +221,7 @@ impl Center {
                 _ => vec![("chat".into(), 3)],
             };
             a.weight = g.range(1, 6) as f64 / 2.0;
+            a.auto_answer = auto_share > 0.0 && auto.chance(auto_share);
             agents.push(a);
         }
         let mut info = BTreeMap::new();
@@ -992,6 +997,7 @@ impl Driver {
                 queue,
                 expires,
                 callback,
+                auto_answer,
             } => {
                 self.offers += 1;
                 let mut s = self.calls.remove(&**call).ok_or("offer of unknown call")?;
@@ -1021,7 +1027,21 @@ impl Driver {
                     "{call} at step {} of {queue} offered to {agent} with {skills:?}; needs {reqs:?}",
                     s.step
                 );
-                let at = us(*expires) - info.offer_timeout_us;
+                ensure!(
+                    *auto_answer == cfg.auto_answer,
+                    "{call} offered to {agent} with auto_answer {auto_answer}"
+                );
+                // an auto-answer offer has no lease: it expires when made, now (or at the
+                // deadline of the timer that freed the agent, within an advance)
+                let at = if *auto_answer {
+                    ensure!(
+                        us(*expires) <= self.now_us,
+                        "{call}: auto-answer offer at {expires} after now"
+                    );
+                    us(*expires)
+                } else {
+                    us(*expires) - info.offer_timeout_us
+                };
                 ensure!(
                     !s.excluded
                         .iter()
@@ -1031,6 +1051,7 @@ impl Driver {
                 );
                 s.agent = Some(agent.to_string());
                 s.expires_us = us(*expires);
+                s.connected = *auto_answer;
                 self.calls.insert(call.to_string(), s);
             }
             Decision::Revoked {
@@ -1110,6 +1131,10 @@ impl Driver {
                 ensure!(
                     self.agent_states[i] != *state,
                     "{agent}: reported {state:?} twice"
+                );
+                ensure!(
+                    !(self.center.agents[i].auto_answer && *state == AgentState::Offered),
+                    "{agent} answers automatically but was reported offered"
                 );
                 self.agent_states[i] = state.clone();
             }
@@ -1418,6 +1443,12 @@ fn center_generator_covers_the_features() {
                 seen.insert("chat".into());
             }
         }
+        let auto = c.agents.iter().filter(|a| a.auto_answer).count();
+        if auto == c.agents.len() {
+            seen.insert("all_auto".into());
+        } else if auto > 0 {
+            seen.insert("some_auto".into());
+        }
     }
     for f in [
         "random",
@@ -1434,6 +1465,8 @@ fn center_generator_covers_the_features() {
         "nojoin",
         "wrapup",
         "chat",
+        "all_auto",
+        "some_auto",
     ] {
         assert!(seen.contains(f), "generator never makes {f}");
     }

@@ -3,8 +3,8 @@
 use std::sync::Arc;
 
 use callroute_core::acd::{
-    AgentConfig, AgentState, CallSpec, Decision, Engine, EngineOptions, ExitReason, QueueConfig,
-    RevokeReason, StepConfig, Strategy,
+    AgentConfig, AgentState, CallSpec, Decision, Engine, EngineError, EngineOptions, ExitReason,
+    QueueConfig, RevokeReason, StepConfig, Strategy,
 };
 
 fn s(x: &str) -> Arc<str> {
@@ -43,7 +43,26 @@ fn offer(call: &str, agent: &str, queue: &str, expires: f64) -> Decision {
         queue: s(queue),
         expires,
         callback: false,
+        auto_answer: false,
     }
+}
+
+/// An auto-answer agent's offer: connected already, `expires` is the time of the offer.
+fn auto_offer(call: &str, agent: &str, queue: &str, now: f64) -> Decision {
+    Decision::Offer {
+        call: s(call),
+        agent: s(agent),
+        queue: s(queue),
+        expires: now,
+        callback: false,
+        auto_answer: true,
+    }
+}
+
+fn auto_agent(name: &str, skills: &[(&str, u8)]) -> AgentConfig {
+    let mut a = agent(name, skills);
+    a.auto_answer = true;
+    a
 }
 
 fn state(agent: &str, state: AgentState) -> Decision {
@@ -488,7 +507,8 @@ fn callback_request_is_flagged_on_the_offer() {
                 agent: s("a0"),
                 queue: s("sales"),
                 expires: 25.0,
-                callback: true
+                callback: true,
+                auto_answer: false,
             },
             state("a0", AgentState::Offered),
         ]
@@ -682,4 +702,236 @@ fn overflow_must_keep_the_media() {
     let before = e.snapshot();
     assert!(e.add_queue(voice).is_err());
     assert!(e.snapshot() == before);
+}
+
+// ---------------------------------------------------------------------------- auto-answer
+
+/// Snapshot, restore, and check the restored engine answers like the original.
+fn restores_identically(e: &Engine) -> Engine {
+    let bytes = e.snapshot();
+    let r = Engine::restore(&bytes).unwrap();
+    assert!(
+        r.snapshot() == bytes,
+        "restore then snapshot changed the bytes"
+    );
+    r.audit().unwrap();
+    r
+}
+
+#[test]
+fn auto_answer_agent_is_connected_at_once() {
+    let mut e = engine();
+    e.add_queue(queue("sales", &[])).unwrap();
+    e.add_agent(auto_agent("a0", &[])).unwrap();
+    ready(&mut e, &["a0"], 0.0);
+    let out = e.call_arrived(&call("c1", "sales", 0), 5.0).unwrap();
+    // straight from ready to busy: never offered, no lease, no offer timer
+    assert_eq!(
+        out,
+        vec![
+            auto_offer("c1", "a0", "sales", 5.0),
+            state("a0", AgentState::Busy)
+        ]
+    );
+    assert_eq!(e.agent_state("a0").unwrap(), AgentState::Busy);
+    let info = e.call_info("c1").unwrap();
+    assert_eq!(
+        (info.state, info.agent.as_deref()),
+        ("connected", Some("a0"))
+    );
+    assert_eq!(e.next_deadline(), None);
+    let stats = e.queue_stats("sales").unwrap();
+    assert_eq!((stats.offering, stats.waiting), (0, 0));
+    assert_eq!(
+        (stats.counters.answered, stats.counters.answered_within_sl),
+        (1, 1)
+    );
+    assert_eq!(stats.counters.wait_answered_us, 0);
+    e.audit().unwrap();
+
+    // nothing to accept or decline: both fail and change nothing
+    let before = e.snapshot();
+    for res in [e.offer_accepted("c1", 6.0), e.offer_declined("c1", 6.0)] {
+        match res {
+            Err(EngineError::WrongState(m)) => assert!(m.contains("connected"), "{m}"),
+            other => panic!("expected a wrong-state error, got {other:?}"),
+        }
+    }
+    assert!(e.call_abandoned("c1", 6.0).is_err());
+    assert!(e.snapshot() == before, "a refused event changed the engine");
+
+    // the next call waits for the busy agent, then is connected when it frees up
+    let out = e.call_arrived(&call("c2", "sales", 0), 7.0).unwrap();
+    assert!(
+        matches!(out[..], [Decision::Queued { position: 1, .. }]),
+        "{out:?}"
+    );
+    let mut e = restores_identically(&e);
+    let out = e.call_ended("c1", 20.0).unwrap();
+    assert_eq!(out, vec![auto_offer("c2", "a0", "sales", 20.0)]);
+    assert_eq!(e.agent_state("a0").unwrap(), AgentState::Busy);
+    assert_eq!(e.call_info("c2").unwrap().state, "connected");
+    let stats = e.queue_stats("sales").unwrap();
+    assert_eq!(stats.counters.answered, 2);
+    assert_eq!(stats.counters.wait_answered_us, 13_000_000); // c2 waited 7 -> 20
+    assert_eq!(stats.counters.asa(), 6.5);
+    assert_eq!(
+        e.call_ended("c2", 30.0).unwrap(),
+        vec![state("a0", AgentState::Ready)]
+    );
+    let agent = e.agent_stats("a0").unwrap();
+    assert_eq!(
+        (agent.handled, agent.offered, agent.declined, agent.missed),
+        (2, 2, 0, 0)
+    );
+    assert_eq!(agent.offered_time, 0.0);
+    assert_eq!(agent.talk, 25.0);
+    let totals = e.totals();
+    assert_eq!(
+        (totals.arrived, totals.completed, totals.active()),
+        (2, 2, 0)
+    );
+    e.audit().unwrap();
+}
+
+#[test]
+fn auto_answer_agent_with_wrapup_takes_the_next_call_after_it() {
+    let mut e = engine();
+    let mut q = queue("sales", &[]);
+    q.wrapup = 10.0;
+    e.add_queue(q).unwrap();
+    e.add_agent(auto_agent("a0", &[])).unwrap();
+    ready(&mut e, &["a0"], 0.0);
+    e.call_arrived(&call("c1", "sales", 0), 1.0).unwrap();
+    e.call_arrived(&call("c2", "sales", 0), 2.0).unwrap();
+    assert_eq!(
+        e.call_ended("c1", 5.0).unwrap(),
+        vec![state("a0", AgentState::WrapUp)]
+    );
+    assert_eq!(e.next_deadline(), Some(15.0));
+    let mut r = restores_identically(&e);
+    let out = e.advance(15.0).unwrap();
+    assert_eq!(
+        out,
+        vec![
+            auto_offer("c2", "a0", "sales", 15.0),
+            state("a0", AgentState::Busy)
+        ]
+    );
+    assert_eq!(r.advance(15.0).unwrap(), out);
+    assert!(r.snapshot() == e.snapshot());
+    e.audit().unwrap();
+}
+
+#[test]
+fn mixed_queue_of_auto_answer_and_ringing_agents() {
+    let mut e = engine();
+    let mut q = queue("sales", &[]);
+    q.offer_timeout = 10.0;
+    q.retry = 30.0;
+    e.add_queue(q).unwrap();
+    e.add_agent(agent("ring", &[])).unwrap();
+    e.add_agent(auto_agent("auto", &[])).unwrap();
+    // longest idle: "ring" first
+    ready(&mut e, &["ring"], 0.0);
+    ready(&mut e, &["auto"], 1.0);
+    let out = e.call_arrived(&call("c1", "sales", 0), 10.0).unwrap();
+    assert_eq!(
+        out,
+        vec![
+            offer("c1", "ring", "sales", 20.0),
+            state("ring", AgentState::Offered)
+        ]
+    );
+    let out = e.call_arrived(&call("c2", "sales", 0), 11.0).unwrap();
+    assert_eq!(
+        out,
+        vec![
+            auto_offer("c2", "auto", "sales", 11.0),
+            state("auto", AgentState::Busy)
+        ]
+    );
+    let stats = e.queue_stats("sales").unwrap();
+    assert_eq!((stats.offering, stats.counters.answered), (1, 1));
+    // only the ringing agent's offer has a timer
+    assert_eq!(e.next_deadline(), Some(20.0));
+    let mut e = restores_identically(&e);
+    // "ring" lets it lapse: c1 waits ("ring" is excluded from it for 30 s)
+    let out = e.advance(20.0).unwrap();
+    assert_eq!(
+        out[0],
+        Decision::Revoked {
+            call: s("c1"),
+            agent: s("ring"),
+            reason: RevokeReason::NoAnswer,
+        }
+    );
+    assert!(
+        matches!(out[1], Decision::Queued { position: 1, .. }),
+        "{out:?}"
+    );
+    assert_eq!(e.call_info("c1").unwrap().state, "waiting");
+    // the auto-answer agent frees up and is connected to c1 at once
+    let out = e.call_ended("c2", 25.0).unwrap();
+    assert_eq!(out, vec![auto_offer("c1", "auto", "sales", 25.0)]);
+    assert_eq!(e.call_info("c1").unwrap().agent.as_deref(), Some("auto"));
+    let stats = e.queue_stats("sales").unwrap();
+    assert_eq!((stats.offering, stats.waiting), (0, 0));
+    assert_eq!(stats.counters.answered, 2);
+    assert_eq!(stats.counters.wait_answered_us, 15_000_000); // c1 10 -> 25, c2 none
+                                                             // a third call goes to the ringing agent, with a lease to accept
+    let out = e.call_arrived(&call("c3", "sales", 0), 26.0).unwrap();
+    assert_eq!(out[0], offer("c3", "ring", "sales", 36.0));
+    assert!(e.offer_accepted("c1", 27.0).is_err());
+    assert_eq!(
+        e.offer_accepted("c3", 27.0).unwrap(),
+        vec![state("ring", AgentState::Busy)]
+    );
+    assert_eq!(e.agent_stats("ring").unwrap().missed, 1);
+    assert_eq!(e.agent_stats("auto").unwrap().missed, 0);
+    e.audit().unwrap();
+    restores_identically(&e);
+}
+
+#[test]
+fn auto_answer_agent_with_room_for_several_chats_takes_them_all() {
+    let mut e = engine();
+    let mut q = queue("chat", &[]);
+    q.media = "chat".to_owned();
+    e.add_queue(q).unwrap();
+    let mut a = auto_agent("a0", &[]);
+    a.capacity = vec![("chat".to_owned(), 2)];
+    e.add_agent(a).unwrap();
+    for (i, t) in [(1, 1.0), (2, 2.0), (3, 3.0)] {
+        let out = e
+            .call_arrived(&call(&format!("c{i}"), "chat", 0), t)
+            .unwrap();
+        assert!(matches!(out[..], [Decision::Queued { .. }]), "{out:?}");
+    }
+    // logging in, the agent is connected to as many chats as it has room for
+    let out = e.agent_ready("a0", 10.0).unwrap();
+    assert_eq!(
+        out,
+        vec![
+            auto_offer("c1", "a0", "chat", 10.0),
+            state("a0", AgentState::Busy),
+            auto_offer("c2", "a0", "chat", 10.0),
+        ]
+    );
+    assert_eq!(e.call_info("c3").unwrap().position, Some(1));
+    let stats = e.queue_stats("chat").unwrap();
+    assert_eq!(
+        (stats.counters.answered, stats.offering, stats.waiting),
+        (2, 0, 1)
+    );
+    let mut e = restores_identically(&e);
+    assert_eq!(
+        e.call_ended("c1", 12.0).unwrap(),
+        vec![auto_offer("c3", "a0", "chat", 12.0)]
+    );
+    assert_eq!(
+        e.queue_stats("chat").unwrap().counters.wait_answered_us,
+        9_000_000 + 8_000_000 + 9_000_000
+    );
+    e.audit().unwrap();
 }

@@ -236,6 +236,9 @@ pub struct AgentConfig {
     pub exclusive: Vec<String>,
     /// weight for the weighted-random strategy (> 0)
     pub weight: f64,
+    /// the agent's phone answers by itself: an offer connects at once, with no lease to
+    /// accept or decline (Amazon Connect's "auto-accept", Genesys' "auto answer")
+    pub auto_answer: bool,
 }
 
 impl AgentConfig {
@@ -248,6 +251,7 @@ impl AgentConfig {
             capacity: vec![("voice".to_owned(), 1)],
             exclusive: vec!["voice".to_owned()],
             weight: 1.0,
+            auto_answer: false,
         }
     }
 

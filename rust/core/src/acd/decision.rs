@@ -97,6 +97,9 @@ pub enum Decision {
         expires: f64,
         /// the caller left a callback request: the agent calls back
         callback: bool,
+        /// the agent answers automatically: the call is connected already, with no lease
+        /// (`expires` is the time of the offer)
+        auto_answer: bool,
     },
     /// The call waits: its position (1 = next) and expected wait in seconds.
     Queued {

@@ -21,7 +21,7 @@ use std::sync::Arc;
 use rustc_hash::FxHashMap as HashMap;
 use serde::{Deserialize, Serialize};
 
-use super::config::{AgentConfig, CallSpec, QueueConfig, Strategy};
+use super::config::{AgentConfig, CallSpec, QueueConfig, Strategy, MAX_SECONDS};
 use super::decision::{AgentState, Decision, ExitReason, Outcome, RevokeReason};
 use super::error::{invalid, unknown, wrong_state, EngineError};
 use super::keys::{ord_f64, secs, to_us, AvailKey, CallKey, Rng, Us};
@@ -240,6 +240,17 @@ enum Presence {
     NotReady(u32),
 }
 
+/// An agent's reported state, compact: [`AgentState`] with the not-ready reason by index.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) enum State {
+    LoggedOut,
+    Ready,
+    NotReady(u32),
+    Offered,
+    Busy,
+    WrapUp,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 enum TaskKind {
     Offered,
@@ -266,6 +277,7 @@ struct Agent {
     capacity: Vec<u32>,
     exclusive: Vec<u32>,
     weight: f64,
+    auto_answer: bool,
     order: u32,
     presence: Presence,
     tasks: Vec<Task>,
@@ -276,7 +288,7 @@ struct Agent {
     member_keys: Vec<Option<AvailKey>>,
     queues: Vec<u32>,
     no_answer_streak: u32,
-    state: AgentState,
+    state: State,
     state_since: Us,
     // statistics
     handled: u64,
@@ -305,14 +317,17 @@ impl Agent {
             .all(|&(s, min)| self.level(s).is_some_and(|l| l >= min))
     }
 
+    #[inline]
     fn cap(&self, media: u32) -> u32 {
         self.capacity.get(media as usize).copied().unwrap_or(0)
     }
 
+    #[inline]
     fn load_of(&self, media: u32) -> u32 {
         self.load.get(media as usize).copied().unwrap_or(0)
     }
 
+    #[inline]
     fn free_for(&self, media: u32) -> bool {
         self.presence == Presence::Ready
             && self.exclusive_load == 0
@@ -320,6 +335,7 @@ impl Agent {
             && (!self.exclusive.contains(&media) || self.tasks.is_empty())
     }
 
+    #[inline]
     fn add_load(&mut self, media: u32, delta: i32) {
         let m = media as usize;
         if self.load.len() <= m {
@@ -373,9 +389,6 @@ struct Queue {
     /// all waiting calls in queue order (rebuilt after a restore)
     #[serde(skip)]
     order: indexset::BTreeSet<CallKey>,
-    /// waiting calls by time of entry, for the longest wait (rebuilt after a restore)
-    #[serde(skip)]
-    by_entry: BTreeSet<(Us, u64)>,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -429,6 +442,7 @@ pub(crate) enum Out {
         queue: u32,
         expires: f64,
         callback: bool,
+        auto_answer: bool,
     },
     Queued {
         call: CallId,
@@ -458,7 +472,7 @@ pub(crate) enum Out {
     },
     AgentState {
         agent: u32,
-        state: AgentState,
+        state: State,
     },
 }
 
@@ -512,10 +526,11 @@ impl std::fmt::Debug for Engine {
     }
 }
 
-const SNAPSHOT_MAGIC: &[u8; 8] = b"CRENG\x00\x00\x01";
+const SNAPSHOT_MAGIC: &[u8; 8] = b"CRENG\x00\x00\x02";
 
 /// The counters of interval `i`, made if new. Calls enter intervals in time order, so the
 /// latest interval is the usual one: it is tried first.
+#[inline]
 fn interval_counters(intervals: &mut BTreeMap<i64, QueueCounters>, i: i64) -> &mut QueueCounters {
     if intervals.last_key_value().is_some_and(|(&k, _)| k == i) {
         return intervals.last_entry().expect("not empty").into_mut();
@@ -703,7 +718,6 @@ impl Engine {
             counters: QueueCounters::default(),
             intervals: BTreeMap::new(),
             order: indexset::BTreeSet::new(),
-            by_entry: BTreeSet::new(),
             steps,
             config,
         };
@@ -767,6 +781,7 @@ impl Engine {
             capacity,
             exclusive,
             weight: config.weight,
+            auto_answer: config.auto_answer,
             order: a,
             presence: Presence::LoggedOut,
             tasks: Vec::new(),
@@ -777,7 +792,7 @@ impl Engine {
             member_keys: Vec::new(),
             queues: Vec::new(),
             no_answer_streak: 0,
-            state: AgentState::LoggedOut,
+            state: State::LoggedOut,
             state_since: self.clock.max(0),
             handled: 0,
             offered: 0,
@@ -936,6 +951,24 @@ impl Engine {
         Ok(t)
     }
 
+    /// [`Engine::check_time`] for a time in microseconds (the simulator's inputs).
+    fn check_us(&self, t: Us) -> Result<Us, EngineError> {
+        if t.unsigned_abs() > (MAX_SECONDS * 1e6) as u64 {
+            return Err(EngineError::BadTime(format!(
+                "now must be within ±{MAX_SECONDS:e} seconds, got {}",
+                secs(t)
+            )));
+        }
+        if t < self.clock {
+            return Err(EngineError::BadTime(format!(
+                "time went backwards: now = {} is before the last time seen, {}",
+                secs(t),
+                secs(self.clock)
+            )));
+        }
+        Ok(t)
+    }
+
     fn take_out(&mut self) -> Vec<Decision> {
         if self.raw_out {
             return Vec::new();
@@ -958,12 +991,14 @@ impl Engine {
                 queue: q,
                 expires,
                 callback,
+                auto_answer,
             } => Decision::Offer {
                 call: call.into_arc(),
                 agent: agent(a),
                 queue: queue(q),
                 expires,
                 callback,
+                auto_answer,
             },
             Out::Queued {
                 call,
@@ -1014,7 +1049,7 @@ impl Engine {
             },
             Out::AgentState { agent: a, state } => Decision::AgentState {
                 agent: agent(a),
-                state,
+                state: self.public_state(state),
             },
         }
     }
@@ -1059,16 +1094,32 @@ impl Engine {
         self.timers.first().map(|((t, _), _)| secs(t))
     }
 
+    /// The earliest pending deadline in microseconds (crate-internal: the simulator).
+    pub(crate) fn next_deadline_us(&self) -> Option<Us> {
+        self.timers.first().map(|((t, _), _)| t)
+    }
+
+    /// See [`Engine::accept_raw`].
+    pub(crate) fn advance_raw(&mut self, now: Us) -> Result<(), EngineError> {
+        let now = self.check_us(now)?;
+        self.advance_to(now);
+        Ok(())
+    }
+
     /// Fire every timer due at or before `now`, in deadline order.
     pub fn advance(&mut self, now: f64) -> Result<Vec<Decision>, EngineError> {
         let now = self.check_time(now)?;
+        self.advance_to(now);
+        Ok(self.take_out())
+    }
+
+    fn advance_to(&mut self, now: Us) {
         let floor = self.clock;
         while let Some((key, timer)) = self.timers.pop_due(now) {
             self.clock = key.0.max(floor);
             self.fire(timer);
         }
         self.clock = now;
-        Ok(self.take_out())
     }
 
     fn fire(&mut self, timer: Timer) {
@@ -1119,24 +1170,36 @@ impl Engine {
 
     // ------------------------------------------------------------------ agents
 
-    fn agent_state_of(&self, a: u32) -> AgentState {
+    fn agent_state_of(&self, a: u32) -> State {
         let agent = &self.agents[a as usize];
         let mut kinds = [false; 3];
         for t in &agent.tasks {
             kinds[t.kind as usize] = true;
         }
         if kinds[TaskKind::Offered as usize] {
-            AgentState::Offered
+            State::Offered
         } else if kinds[TaskKind::Busy as usize] {
-            AgentState::Busy
+            State::Busy
         } else if kinds[TaskKind::WrapUp as usize] {
-            AgentState::WrapUp
+            State::WrapUp
         } else {
             match agent.presence {
-                Presence::LoggedOut => AgentState::LoggedOut,
-                Presence::Ready => AgentState::Ready,
-                Presence::NotReady(r) => AgentState::NotReady(self.reasons.name(r).clone()),
+                Presence::LoggedOut => State::LoggedOut,
+                Presence::Ready => State::Ready,
+                Presence::NotReady(r) => State::NotReady(r),
             }
+        }
+    }
+
+    /// The public form of a reported state.
+    fn public_state(&self, state: State) -> AgentState {
+        match state {
+            State::LoggedOut => AgentState::LoggedOut,
+            State::Ready => AgentState::Ready,
+            State::NotReady(r) => AgentState::NotReady(self.reasons.name(r).clone()),
+            State::Offered => AgentState::Offered,
+            State::Busy => AgentState::Busy,
+            State::WrapUp => AgentState::WrapUp,
         }
     }
 
@@ -1149,26 +1212,23 @@ impl Engine {
             return;
         }
         let spent = now - agent.state_since;
-        match &agent.state {
-            AgentState::Ready => agent.idle_us += spent,
-            AgentState::Busy => agent.busy_us += spent,
-            AgentState::Offered => agent.offered_us += spent,
-            AgentState::WrapUp => agent.wrap_state_us += spent,
-            AgentState::NotReady(r) => {
-                let r = self.reasons.get(r).expect("interned reason");
-                match agent.not_ready_us.iter_mut().find(|(x, _)| *x == r) {
-                    Some(slot) => slot.1 += spent,
-                    None => agent.not_ready_us.push((r, spent)),
-                }
-            }
-            AgentState::LoggedOut => {}
+        match agent.state {
+            State::Ready => agent.idle_us += spent,
+            State::Busy => agent.busy_us += spent,
+            State::Offered => agent.offered_us += spent,
+            State::WrapUp => agent.wrap_state_us += spent,
+            State::NotReady(r) => match agent.not_ready_us.iter_mut().find(|(x, _)| *x == r) {
+                Some(slot) => slot.1 += spent,
+                None => agent.not_ready_us.push((r, spent)),
+            },
+            State::LoggedOut => {}
         }
         agent.state_since = now;
+        agent.state = new;
         self.out.push(Out::AgentState {
             agent: a,
-            state: new.clone(),
+            state: new,
         });
-        self.agents[a as usize].state = new;
     }
 
     /// The key agent `a` would have in queue step `qs` (None: not free for it).
@@ -1241,10 +1301,13 @@ impl Engine {
         }
     }
 
-    /// After any change to an agent: indices, then new work, then its reported state.
+    /// After any change to an agent: new work, then its indices, then its reported state.
+    /// Work first: an agent freed while calls wait for it takes one without entering the
+    /// availability indices only to leave them (and, for the random strategies, without
+    /// drawing a key it would not use).
     fn agent_changed(&mut self, a: u32) {
-        self.refresh_agent(a);
         self.dispatch_agent(a);
+        self.refresh_agent(a);
         self.update_agent_state(a);
     }
 
@@ -1254,11 +1317,12 @@ impl Engine {
             let mut best: Option<(u32, (i64, i64, Us, u64))> = None;
             let now_s = secs(self.clock);
             let agent = &self.agents[a as usize];
-            for (slot, &qs) in agent.member_qs.iter().enumerate() {
-                if agent.member_keys[slot].is_none() {
+            for &qs in &agent.member_qs {
+                let queue = &self.queues[self.qs[qs as usize].queue as usize];
+                // what its index entry will say once refreshed (see `desired_key`)
+                if !agent.free_for(queue.media) {
                     continue;
                 }
-                let queue = &self.queues[self.qs[qs as usize].queue as usize];
                 let head = self.qs[qs as usize]
                     .waiting
                     .iter()
@@ -1409,9 +1473,9 @@ impl Engine {
         &mut self,
         a: u32,
         task: u64,
-        now: f64,
+        now: Us,
     ) -> Result<(), EngineError> {
-        let now = self.check_time(now)?;
+        let now = self.check_us(now)?;
         let i = self
             .agents
             .get(a as usize)
@@ -1512,9 +1576,9 @@ impl Engine {
         &mut self,
         spec: &CallSpec,
         queue: Option<u32>,
-        now: f64,
+        now: Us,
     ) -> Result<(u32, u32), EngineError> {
-        let now = self.check_time(now)?;
+        let now = self.check_us(now)?;
         let q = match queue {
             Some(q) => {
                 debug_assert!((q as usize) < self.queues.len());
@@ -1601,39 +1665,44 @@ impl Engine {
     fn admit(&mut self, c: u32, id: CallId, q: u32, spec: &CallSpec) {
         let now = self.clock;
         self.call_seq += 1;
-        let call = Call {
+        let media = self.queues[q as usize].media;
+        let seq = self.call_seq;
+        debug_assert!(self.calls[c as usize].is_none());
+        // written in place (a call is large)
+        self.calls[c as usize] = Some(Call {
             id,
-            media: self.queues[q as usize].media,
+            media,
             queue: q,
             priority: spec.priority,
             arrival: now,
             entered: now,
             interval: 0,
-            seq: self.call_seq,
+            seq,
             step: 0,
             state: CallState::Waiting,
             callback: false,
             answered_once: false,
             max_wait_due: false,
             excluded: Vec::new(),
-            data: spec
-                .data
-                .iter()
-                .map(|(k, v)| (Arc::from(k.as_str()), Arc::from(v.as_str())))
-                .collect(),
+            data: if spec.data.is_empty() {
+                Vec::new()
+            } else {
+                spec.data
+                    .iter()
+                    .map(|(k, v)| (Arc::from(k.as_str()), Arc::from(v.as_str())))
+                    .collect()
+            },
             key: CallKey {
                 rank: 0,
                 arrival: now,
-                seq: self.call_seq,
+                seq,
                 call: 0,
             },
             step_timer: None,
             max_wait_timer: None,
             offer_timer: None,
             retry_timer: None,
-        };
-        debug_assert!(self.calls[c as usize].is_none());
-        self.calls[c as usize] = Some(call);
+        });
         self.totals.arrived += 1;
         self.enter_queue(c, q, true);
     }
@@ -1820,21 +1889,18 @@ impl Engine {
         let key = self.call_key(c);
         let call = self.call_mut(c);
         call.key = key;
-        let (q, step, entered, seq) = (call.queue, call.step, call.entered, call.seq);
+        let (q, step) = (call.queue, call.step);
         let queue = &mut self.queues[q as usize];
         queue.order.insert(key);
-        queue.by_entry.insert((entered, seq));
         let qs = (queue.qs0 + step) as usize;
         self.qs[qs].waiting.insert(key);
     }
 
     fn leave_waiting(&mut self, c: u32) {
         let call = self.call(c);
-        let (key, q, step, entered, seq) =
-            (call.key, call.queue, call.step, call.entered, call.seq);
+        let (key, q, step) = (call.key, call.queue, call.step);
         let queue = &mut self.queues[q as usize];
         queue.order.remove(&key);
-        queue.by_entry.remove(&(entered, seq));
         let qs = (queue.qs0 + step) as usize;
         self.qs[qs].waiting.remove(&key);
     }
@@ -1986,28 +2052,34 @@ impl Engine {
         self.offer(c, a);
     }
 
-    /// Offer call `c` (out of the waiting indices) to agent `a`.
+    /// Offer call `c` (out of the waiting indices) to agent `a`: a lease the agent accepts
+    /// or lets lapse, or with an auto-answer agent, the call connected at once.
     fn offer(&mut self, c: u32, a: u32) {
         let now = self.clock;
         self.task_seq += 1;
         let uid = self.task_seq;
+        let auto = self.agents[a as usize].auto_answer;
         let call = self.call(c);
         let (q, media, callback) = (call.queue, call.media, call.callback);
         let queue = &mut self.queues[q as usize];
         let timeout = queue.offer_timeout;
-        let expires = now + timeout;
-        queue.offering += 1;
+        let expires = if auto { now } else { now + timeout };
         if queue.strategy == Strategy::RoundRobin {
             queue.rr_last = Some(self.agents[a as usize].order);
         }
-        let timer = self.arm_after(timeout, Timer::Offer(c));
+        let timer = if auto {
+            None
+        } else {
+            queue.offering += 1;
+            Some(self.arm_after(timeout, Timer::Offer(c)))
+        };
         let call = self.call_mut(c);
         call.state = CallState::Offered {
             agent: a,
             task: uid,
             expires,
         };
-        call.offer_timer = Some(timer);
+        call.offer_timer = timer;
         let call_id = call.id.clone();
         let agent = &mut self.agents[a as usize];
         agent.tasks.push(Task {
@@ -2027,9 +2099,14 @@ impl Engine {
             queue: q,
             expires: secs(expires),
             callback,
+            auto_answer: auto,
         });
-        self.refresh_agent(a);
-        self.update_agent_state(a);
+        if auto {
+            self.connect(c, a, uid);
+        } else {
+            self.refresh_agent(a);
+            self.update_agent_state(a);
+        }
     }
 
     /// Take an outstanding offer back from its agent (the call is left in limbo: the caller
@@ -2184,11 +2261,15 @@ impl Engine {
 
     fn finish(&mut self, c: u32, outcome: Outcome) {
         self.stop_queue_timers(c);
-        let call = self.calls[c as usize].take().expect("live call");
-        self.disarm(call.offer_timer);
+        // dropped in place (a call is large: not moved out only to be dropped)
+        let slot = &mut self.calls[c as usize];
+        let call = slot.as_ref().expect("live call");
+        let timer = call.offer_timer;
         if let CallId::Str(id) = &call.id {
             self.call_ids.remove(id);
         }
+        *slot = None;
+        self.disarm(timer);
         self.free_calls.push(c);
         match outcome {
             Outcome::Completed => self.totals.completed += 1,
@@ -2201,32 +2282,37 @@ impl Engine {
     /// The agent offered `call` takes it.
     pub fn offer_accepted(&mut self, call: &str, now: f64) -> Result<Vec<Decision>, EngineError> {
         let c = self.call_index(call)?;
+        let now = self.check_time(now)?;
         self.accept(c, now)?;
         Ok(self.take_out())
     }
 
     /// Crate-internal inputs (the simulator): as the public ones, the call given by slot,
     /// the decisions left for [`Engine::raw_decisions`].
-    pub(crate) fn accept_raw(&mut self, c: u32, now: f64) -> Result<(), EngineError> {
+    pub(crate) fn accept_raw(&mut self, c: u32, now: Us) -> Result<(), EngineError> {
         self.check_slot(c)?;
+        let now = self.check_us(now)?;
         self.accept(c, now)
     }
 
     /// See [`Engine::accept_raw`].
-    pub(crate) fn end_raw(&mut self, c: u32, now: f64) -> Result<(), EngineError> {
+    pub(crate) fn end_raw(&mut self, c: u32, now: Us) -> Result<(), EngineError> {
         self.check_slot(c)?;
+        let now = self.check_us(now)?;
         self.end(c, now)
     }
 
     /// See [`Engine::accept_raw`].
-    pub(crate) fn abandon_raw(&mut self, c: u32, now: f64) -> Result<(), EngineError> {
+    pub(crate) fn abandon_raw(&mut self, c: u32, now: Us) -> Result<(), EngineError> {
         self.check_slot(c)?;
+        let now = self.check_us(now)?;
         self.abandon(c, now)
     }
 
     /// See [`Engine::accept_raw`].
-    pub(crate) fn callback_raw(&mut self, c: u32, now: f64) -> Result<(), EngineError> {
+    pub(crate) fn callback_raw(&mut self, c: u32, now: Us) -> Result<(), EngineError> {
         self.check_slot(c)?;
+        let now = self.check_us(now)?;
         self.request_callback(c, now)
     }
 
@@ -2237,8 +2323,8 @@ impl Engine {
         }
     }
 
-    fn accept(&mut self, c: u32, now: f64) -> Result<(), EngineError> {
-        let now = self.check_time(now)?;
+    /// `now` checked by the caller.
+    fn accept(&mut self, c: u32, now: Us) -> Result<(), EngineError> {
         let CallState::Offered { agent: a, task, .. } = self.call(c).state else {
             return Err(wrong_state(format!(
                 "call {} has no outstanding offer (it is {})",
@@ -2249,6 +2335,15 @@ impl Engine {
         self.clock = now;
         let timer = self.call_mut(c).offer_timer.take();
         self.disarm(timer);
+        let q = self.call(c).queue;
+        self.queues[q as usize].offering -= 1;
+        self.connect(c, a, task);
+        Ok(())
+    }
+
+    /// Call `c`, offered to agent `a` as `task` (its lease closed), is answered now.
+    fn connect(&mut self, c: u32, a: u32, task: u64) {
+        let now = self.clock;
         self.stop_queue_timers(c);
         let call_ref = self.call_mut(c);
         call_ref.state = CallState::Connected {
@@ -2260,7 +2355,6 @@ impl Engine {
         let (q, entered, interval) = (call_ref.queue, call_ref.entered, call_ref.interval);
         let wait = now - entered;
         let queue = &mut self.queues[q as usize];
-        queue.offering -= 1;
         let within = wait <= queue.sl;
         for counters in [
             &mut queue.counters,
@@ -2279,7 +2373,6 @@ impl Engine {
         // an agent with room left keeps its index entries: `handled` moved its key
         self.refresh_agent(a);
         self.update_agent_state(a);
-        Ok(())
     }
 
     /// The agent offered `call` refuses it: the call goes back to its place, and is not
@@ -2308,12 +2401,13 @@ impl Engine {
     /// A connected call ends: the agent goes to wrap-up (if the queue has any).
     pub fn call_ended(&mut self, call: &str, now: f64) -> Result<Vec<Decision>, EngineError> {
         let c = self.call_index(call)?;
+        let now = self.check_time(now)?;
         self.end(c, now)?;
         Ok(self.take_out())
     }
 
-    fn end(&mut self, c: u32, now: f64) -> Result<(), EngineError> {
-        let now = self.check_time(now)?;
+    /// `now` checked by the caller.
+    fn end(&mut self, c: u32, now: Us) -> Result<(), EngineError> {
         if !matches!(self.call(c).state, CallState::Connected { .. }) {
             return Err(wrong_state(format!(
                 "call {} is {}, not connected; an unanswered caller who hangs up is \
@@ -2329,7 +2423,8 @@ impl Engine {
         Ok(())
     }
 
-    /// Close the connected call's task at its agent: talk counted, wrap-up started.
+    /// Close the connected call's task at its agent: talk counted, wrap-up started (the
+    /// agent's index entries are the caller's to refresh).
     fn release_agent(&mut self, c: u32) -> u32 {
         let CallState::Connected {
             agent: a,
@@ -2369,19 +2464,19 @@ impl Engine {
                 agent.free_since = now;
             }
         }
-        self.refresh_agent(a);
         a
     }
 
     /// The caller hangs up before being answered (or cancels a callback).
     pub fn call_abandoned(&mut self, call: &str, now: f64) -> Result<Vec<Decision>, EngineError> {
         let c = self.call_index(call)?;
+        let now = self.check_time(now)?;
         self.abandon(c, now)?;
         Ok(self.take_out())
     }
 
-    fn abandon(&mut self, c: u32, now: f64) -> Result<(), EngineError> {
-        let now = self.check_time(now)?;
+    /// `now` checked by the caller.
+    fn abandon(&mut self, c: u32, now: Us) -> Result<(), EngineError> {
         if matches!(self.call(c).state, CallState::Connected { .. }) {
             return Err(wrong_state(format!(
                 "call {} is connected: a connected call ends with call_ended",
@@ -2443,7 +2538,12 @@ impl Engine {
                 None
             }
             CallState::Offered { .. } => Some(self.revoke_offer(c, RevokeReason::Transferred)),
-            CallState::Connected { .. } => Some(self.release_agent(c)),
+            CallState::Connected { .. } => {
+                let a = self.release_agent(c);
+                // free for the transferred call itself if it comes back to this agent
+                self.refresh_agent(a);
+                Some(a)
+            }
         };
         if matches!(state, CallState::Connected { .. }) {
             // answered here: counted as answered and completed, not as moved out
@@ -2466,12 +2566,13 @@ impl Engine {
         now: f64,
     ) -> Result<Vec<Decision>, EngineError> {
         let c = self.call_index(call)?;
+        let now = self.check_time(now)?;
         self.request_callback(c, now)?;
         Ok(self.take_out())
     }
 
-    fn request_callback(&mut self, c: u32, now: f64) -> Result<(), EngineError> {
-        let now = self.check_time(now)?;
+    /// `now` checked by the caller.
+    fn request_callback(&mut self, c: u32, now: Us) -> Result<(), EngineError> {
         let state = self.call(c).state;
         if state != CallState::Waiting {
             return Err(wrong_state(format!(
@@ -2530,7 +2631,7 @@ impl Engine {
 
     /// An agent's current state.
     pub fn agent_state(&self, agent: &str) -> Result<AgentState, EngineError> {
-        Ok(self.agents[self.agent_index(agent)? as usize].state.clone())
+        Ok(self.public_state(self.agents[self.agent_index(agent)? as usize].state))
     }
 
     /// Where a call is.
@@ -2570,10 +2671,14 @@ impl Engine {
     pub fn queue_stats(&self, queue: &str) -> Result<QueueStats, EngineError> {
         let q = self.queue_index(queue)?;
         let queue = &self.queues[q as usize];
+        // the earliest entry among the waiting calls (a scan: stats are read far less often
+        // than calls come and go, which would each pay for an index by entry time)
         let longest = queue
-            .by_entry
-            .first()
-            .map_or(0.0, |&(t, _)| secs(self.clock - t));
+            .order
+            .iter()
+            .map(|k| self.call(k.call).entered)
+            .min()
+            .map_or(0.0, |t| secs(self.clock - t));
         let available: BTreeSet<u32> = (0..queue.steps.len() as u32)
             .flat_map(|s| {
                 self.qs[(queue.qs0 + s) as usize]
@@ -2635,16 +2740,19 @@ impl Engine {
             .iter()
             .map(|&(r, us)| (self.reasons.name(r).to_string(), secs(us)))
             .collect();
-        match &ag.state {
-            AgentState::Ready => idle += ongoing,
-            AgentState::Busy => busy += ongoing,
-            AgentState::Offered => offered += ongoing,
-            AgentState::WrapUp => wrap += ongoing,
-            AgentState::NotReady(r) => match not_ready.iter_mut().find(|(x, _)| **x == **r) {
-                Some(slot) => slot.1 += secs(ongoing),
-                None => not_ready.push((r.to_string(), secs(ongoing))),
-            },
-            AgentState::LoggedOut => {}
+        match ag.state {
+            State::Ready => idle += ongoing,
+            State::Busy => busy += ongoing,
+            State::Offered => offered += ongoing,
+            State::WrapUp => wrap += ongoing,
+            State::NotReady(r) => {
+                let r = self.reasons.name(r);
+                match not_ready.iter_mut().find(|(x, _)| **x == **r) {
+                    Some(slot) => slot.1 += secs(ongoing),
+                    None => not_ready.push((r.to_string(), secs(ongoing))),
+                }
+            }
+            State::LoggedOut => {}
         }
         let working = busy + offered + wrap;
         Ok(AgentStats {
@@ -2725,13 +2833,11 @@ impl Engine {
         // (check_decoded: every waiting entry names a live waiting call of its queue)
         for qs in &engine.qs {
             for key in &qs.waiting {
-                let call = engine.calls.get(key.call as usize).and_then(Option::as_ref);
-                let (Some(call), Some(queue)) = (call, engine.queues.get_mut(qs.queue as usize))
-                else {
+                let live = matches!(engine.calls.get(key.call as usize), Some(Some(_)));
+                let (true, Some(queue)) = (live, engine.queues.get_mut(qs.queue as usize)) else {
                     return Err(inconsistent("dangling waiting call".into()));
                 };
                 queue.order.insert(*key);
-                queue.by_entry.insert((call.entered, call.seq));
             }
         }
         engine
@@ -2858,7 +2964,7 @@ impl Engine {
                     queue.id, queue.offering, offering[q]
                 ));
             }
-            if queue.order.len() != waiting[q] || queue.by_entry.len() != waiting[q] {
+            if queue.order.len() != waiting[q] {
                 return Err(format!("queue {}: order index out of step", queue.id));
             }
             let staffed = self
@@ -2924,8 +3030,7 @@ impl Engine {
                     }
                 }
             }
-            let state = self.agent_state_checked(a as u32);
-            if state.as_ref() != Some(&ag.state) {
+            if self.agent_state_of(a as u32) != ag.state {
                 return Err(format!("agent {}: reported state out of step", ag.id));
             }
         }
@@ -2982,19 +3087,6 @@ impl Engine {
         }
         Ok(())
     }
-
-    /// [`Engine::agent_state_of`] without indexing (`None`: an unknown agent or reason).
-    fn agent_state_checked(&self, a: u32) -> Option<AgentState> {
-        let agent = self.agents.get(a as usize)?;
-        if let Presence::NotReady(r) = agent.presence {
-            if agent.tasks.is_empty() {
-                return Some(AgentState::NotReady(
-                    self.reasons.names.get(r as usize)?.clone(),
-                ));
-            }
-        }
-        Some(self.agent_state_of(a))
-    }
 }
 
 #[cfg(test)]
@@ -3020,7 +3112,7 @@ mod raw_tests {
             e.agent_ready(a, 0.0).unwrap();
         }
         e.keep_raw_decisions(true);
-        let (c0, q) = e.arrive_raw(&spec(""), None, 1.0).unwrap();
+        let (c0, q) = e.arrive_raw(&spec(""), None, 1_000_000).unwrap();
         assert_eq!((c0, q), (0, 0));
         assert!(matches!(
             e.raw_decisions().first(),
@@ -3038,7 +3130,7 @@ mod raw_tests {
         // a given id that spells a free slot's number: that slot is passed over
         e.call_arrived(&spec("2"), 1.0).unwrap();
         e.keep_raw_decisions(true);
-        let (c3, _) = e.arrive_raw(&spec(""), Some(q), 2.0).unwrap();
+        let (c3, _) = e.arrive_raw(&spec(""), Some(q), 2_000_000).unwrap();
         assert_eq!(c3, 3);
         e.raw_decisions().clear();
         e.keep_raw_decisions(false);
@@ -3057,8 +3149,8 @@ mod raw_tests {
         let ds = e.call_ended("0", 4.0).unwrap();
         assert!(ds.iter().all(|d| !matches!(d, Decision::Offer { .. })));
         assert!(e.call_info("0").is_err());
-        e.accept_raw(c3, 5.0).unwrap();
-        e.end_raw(c3, 6.0).unwrap();
+        e.accept_raw(c3, 5_000_000).unwrap();
+        e.end_raw(c3, 6_000_000).unwrap();
         assert_eq!(e.totals().completed, 2);
         e.audit().unwrap();
     }

@@ -1,5 +1,8 @@
 //! Random streams and the distributions of handle time, patience, ring and wrap-up time.
 
+use std::convert::Infallible;
+
+use rand_distr::{Distribution, Exp1, StandardNormal};
 use serde::{Deserialize, Serialize};
 
 use super::SimError;
@@ -58,17 +61,17 @@ impl Stream {
         ((self.next_u64() >> 11) + 1) as f64 * (1.0 / (1u64 << 53) as f64)
     }
 
-    /// Exponential with mean 1.
+    /// Exponential with mean 1 (ziggurat: one draw and a table lookup nearly always, where
+    /// -ln U costs a logarithm; the simulator draws two or three per call).
     #[inline]
     pub fn exp1(&mut self) -> f64 {
-        -self.unit().ln()
+        Exp1.sample(self)
     }
 
-    /// Standard normal (Box-Muller; one of the pair).
+    /// Standard normal (ziggurat).
+    #[inline]
     pub fn normal(&mut self) -> f64 {
-        let u = self.unit();
-        let v = self.unit();
-        (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
+        StandardNormal.sample(self)
     }
 
     /// Gamma with shape `k` and scale 1 (Marsaglia and Tsang).
@@ -96,6 +99,29 @@ impl Stream {
     /// Uniform index below `n` (n > 0).
     pub fn below(&mut self, n: usize) -> usize {
         ((self.next_u64() as u128 * n as u128) >> 64) as usize
+    }
+}
+
+/// The stream as a `rand` generator, for `rand_distr`'s samplers.
+impl rand_core::TryRng for Stream {
+    type Error = Infallible;
+
+    #[inline]
+    fn try_next_u32(&mut self) -> Result<u32, Infallible> {
+        Ok((Stream::next_u64(self) >> 32) as u32)
+    }
+
+    #[inline]
+    fn try_next_u64(&mut self) -> Result<u64, Infallible> {
+        Ok(Stream::next_u64(self))
+    }
+
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Infallible> {
+        for chunk in dst.chunks_mut(8) {
+            let bytes = Stream::next_u64(self).to_le_bytes();
+            chunk.copy_from_slice(&bytes[..chunk.len()]);
+        }
+        Ok(())
     }
 }
 

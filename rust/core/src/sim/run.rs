@@ -7,13 +7,12 @@
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-use super::dist::Stream;
+use super::dist::{Dist, Stream};
 use super::model::{Arrivals, Model, Staffing};
 use super::SimError;
 use crate::acd::keys::{round, secs, Us};
 use crate::acd::{
-    AgentConfig, AgentState, CallId, CallSpec, Engine, EngineError, EngineOptions, Out,
-    RevokeReason,
+    AgentConfig, CallId, CallSpec, Engine, EngineError, EngineOptions, Out, RevokeReason, State,
 };
 
 fn us(s: f64) -> Us {
@@ -258,6 +257,8 @@ struct SimCall {
     phase: Phase,
     call_type: u16,
     line: u32,
+    /// the interval its counters are in (`u32::MAX`: not counted, see `count_bucket`)
+    bucket: u32,
     arrival: Us,
     handle: f64,
     record: bool,
@@ -427,6 +428,10 @@ impl<'m> Sim<'m> {
                     a.exclusive = x.clone();
                 }
                 a.weight = group.weight;
+                // an agent who always answers at once: the engine connects its offers
+                // itself (the same outcome as an offer accepted at once, with less work)
+                a.auto_answer = group.no_answer <= 0.0
+                    && matches!(group.ring, Dist::Deterministic { value } if value <= 0.0);
                 engine.add_agent(a).map_err(engine_err)?;
                 agents.push(SimAgent {
                     group: g as u16,
@@ -552,8 +557,8 @@ impl Sim<'_> {
         best.map(|(_, at, source)| (at, source))
     }
 
-    fn pop_event(&mut self) -> Ev {
-        let (_, source) = self.next_event().expect("an event is due");
+    /// Take the earliest scheduled event, from where `next_event` found it.
+    fn pop_event(&mut self, source: Source) -> Ev {
         match source {
             Source::Heap => self.events.pop().expect("peeked").ev,
             Source::Now => self.now_events.pop_front().expect("peeked").ev,
@@ -687,26 +692,28 @@ impl Sim<'_> {
 
     fn run(&mut self) -> Result<(), SimError> {
         loop {
-            let next_sim = self.next_event().map(|(at, _)| at);
-            let next_engine = self.engine.next_deadline().map(us);
-            let engine_first = match (next_sim, next_engine) {
+            let next_sim = self.next_event();
+            let next_engine = self.engine.next_deadline_us();
+            let (at, source) = match (next_sim, next_engine) {
                 (None, None) => return Ok(()),
-                (Some(_), None) => false,
-                (None, Some(_)) => true,
-                (Some(s), Some(e)) => e <= s,
+                (Some((s, source)), Some(e)) if s < e => (s, Some(source)),
+                (_, Some(e)) => (e, None),
+                (Some((s, source)), None) => (s, Some(source)),
             };
-            let at = if engine_first { next_engine } else { next_sim }.expect("one is due");
             if at > self.drain_end {
                 return Ok(());
             }
             self.now = at.max(self.now);
-            if engine_first {
-                self.inputs += 1;
-                self.engine.advance(secs(self.now)).map_err(engine_err)?;
-                self.decisions();
-            } else {
-                let ev = self.pop_event();
-                self.fire(ev)?;
+            match source {
+                None => {
+                    self.inputs += 1;
+                    self.engine.advance_raw(self.now).map_err(engine_err)?;
+                    self.decisions();
+                }
+                Some(source) => {
+                    let ev = self.pop_event(source);
+                    self.fire(ev)?;
+                }
             }
         }
     }
@@ -715,17 +722,29 @@ impl Sim<'_> {
         ((t - self.start).max(0) / self.interval) as usize
     }
 
+    /// The counters call `slot` is counted in (its line, its arrival's interval), if any.
+    #[inline]
     fn counters(&mut self, slot: u32) -> Option<&mut Counters> {
         let call = &self.calls[slot as usize];
+        if call.bucket == u32::MAX {
+            return None; // arrived in the warm-up
+        }
+        Some(&mut self.counters[call.line as usize][call.bucket as usize])
+    }
+
+    /// The interval call `slot` is counted in (`u32::MAX`: none, it arrived in the
+    /// warm-up), its counters made.
+    fn count_bucket(&mut self, slot: u32) -> u32 {
+        let call = &self.calls[slot as usize];
         if call.arrival < self.warmup_end {
-            return None;
+            return u32::MAX;
         }
         let b = self.bucket(call.arrival);
         let line = &mut self.counters[call.line as usize];
         if line.len() <= b {
             line.resize(b + 1, Counters::default());
         }
-        Some(&mut line[b])
+        b as u32
     }
 
     fn fire(&mut self, ev: Ev) -> Result<(), SimError> {
@@ -755,25 +774,8 @@ impl Sim<'_> {
                 let c = &self.calls[slot as usize];
                 if c.gen == gen && c.token == token && c.phase == Phase::Offered {
                     self.inputs += 1;
-                    self.engine
-                        .accept_raw(slot, secs(self.now))
-                        .map_err(engine_err)?;
-                    let now = self.now;
-                    self.drop_abandon(slot);
-                    let call = &mut self.calls[slot as usize];
-                    call.phase = Phase::Connected;
-                    call.accept = None;
-                    let wait = secs(now - call.arrival);
-                    let handle = call.handle;
-                    let threshold = self.thresholds[call.line as usize];
-                    if let Some(k) = self.counters(slot) {
-                        k.answered += 1;
-                        k.answered_within += u64::from(wait <= threshold + 1e-9);
-                        k.wait_answered += wait;
-                        k.wait_all += wait;
-                    }
-                    self.record(slot, 0, wait);
-                    self.schedule(now + us(handle), Ev::End { slot, gen });
+                    self.engine.accept_raw(slot, self.now).map_err(engine_err)?;
+                    self.answered(slot);
                     self.decisions();
                 }
             }
@@ -783,24 +785,23 @@ impl Sim<'_> {
                 {
                     self.inputs += 1;
                     let task = self.engine.connected_task(slot);
-                    self.engine
-                        .end_raw(slot, secs(self.now))
-                        .map_err(engine_err)?;
-                    let call = self.calls[slot as usize].clone();
+                    self.engine.end_raw(slot, self.now).map_err(engine_err)?;
+                    let call = &self.calls[slot as usize];
+                    let (handle, line, call_type) = (call.handle, call.line, call.call_type);
                     if let Some(k) = self.counters(slot) {
-                        k.talk += call.handle;
+                        k.talk += handle;
                     }
                     if let Some(ri) = self.record_slot(slot) {
                         if let Some(r) = self.records.as_mut() {
-                            r.handle[ri] = call.handle;
+                            r.handle[ri] = handle;
                         }
                     }
-                    let line = call.line as usize;
+                    let line = line as usize;
                     if let (true, Some((agent, task))) = (
                         line < self.wrapup_by_sim.len() && self.wrapup_by_sim[line],
                         task,
                     ) {
-                        let spec = &self.model.calls[call.call_type as usize];
+                        let spec = &self.model.calls[call_type as usize];
                         let w = match &spec.wrapup {
                             Some(d) => d.sample(&mut self.callers_rng),
                             None => self.model.queues[line].wrapup,
@@ -818,7 +819,7 @@ impl Sim<'_> {
                 {
                     self.inputs += 1;
                     self.engine
-                        .abandon_raw(slot, secs(self.now))
+                        .abandon_raw(slot, self.now)
                         .map_err(engine_err)?;
                     let now = self.now;
                     let call = self.calls[slot as usize].clone();
@@ -858,7 +859,7 @@ impl Sim<'_> {
                     if self.callers_rng.unit() <= accept {
                         self.inputs += 1;
                         self.engine
-                            .callback_raw(slot, secs(self.now))
+                            .callback_raw(slot, self.now)
                             .map_err(engine_err)?;
                         self.calls[slot as usize].callback = true;
                         if let Some(k) = self.counters(slot) {
@@ -871,7 +872,7 @@ impl Sim<'_> {
             Ev::WrapDone { agent, task } => {
                 self.inputs += 1;
                 self.engine
-                    .wrapup_done_raw(agent, task, secs(self.now))
+                    .wrapup_done_raw(agent, task, self.now)
                     .map_err(engine_err)?;
                 self.decisions();
             }
@@ -959,11 +960,7 @@ impl Sim<'_> {
         self.inputs += 1;
         let (slot, queue) = self
             .engine
-            .arrive_raw(
-                &self.type_spec[call_type],
-                self.type_queue[call_type],
-                secs(now),
-            )
+            .arrive_raw(&self.type_spec[call_type], self.type_queue[call_type], now)
             .map_err(engine_err)?;
         self.type_queue[call_type] = Some(queue);
         if self.calls.len() <= slot as usize {
@@ -975,6 +972,7 @@ impl Sim<'_> {
                     phase: Phase::Free,
                     call_type: 0,
                     line: 0,
+                    bucket: u32::MAX,
                     arrival: 0,
                     handle: 0.0,
                     record: false,
@@ -999,6 +997,7 @@ impl Sim<'_> {
         call.call_type = call_type as u16;
         call.line = self.type_line[call_type];
         call.arrival = now;
+        call.bucket = u32::MAX;
         call.handle = handle;
         call.record = record;
         call.retrial = retrial;
@@ -1022,6 +1021,7 @@ impl Sim<'_> {
             }
             self.record_index[slot as usize] = i;
         }
+        self.calls[slot as usize].bucket = self.count_bucket(slot);
         if let Some(k) = self.counters(slot) {
             k.offered += 1;
         }
@@ -1044,6 +1044,26 @@ impl Sim<'_> {
             }
         }
         Ok(())
+    }
+
+    /// Call `slot` is connected now: count its wait and schedule its end.
+    fn answered(&mut self, slot: u32) {
+        let now = self.now;
+        self.drop_abandon(slot);
+        let call = &mut self.calls[slot as usize];
+        call.phase = Phase::Connected;
+        call.accept = None;
+        let (gen, handle) = (call.gen, call.handle);
+        let wait = secs(now - call.arrival);
+        let threshold = self.thresholds[call.line as usize];
+        if let Some(k) = self.counters(slot) {
+            k.answered += 1;
+            k.answered_within += u64::from(wait <= threshold + 1e-9);
+            k.wait_answered += wait;
+            k.wait_all += wait;
+        }
+        self.record(slot, 0, wait);
+        self.schedule(now + us(handle), Ev::End { slot, gen });
     }
 
     /// Put call `slot`'s held abandon event in the event queue, with its original key.
@@ -1111,9 +1131,17 @@ impl Sim<'_> {
                     call,
                     agent: a,
                     expires,
+                    auto_answer,
                     ..
                 } => {
                     let slot = Self::slot_of(&call);
+                    if auto_answer {
+                        let c = &mut self.calls[slot as usize];
+                        c.agent = a;
+                        c.token = c.token.wrapping_add(1);
+                        self.answered(slot);
+                        continue;
+                    }
                     let g = self.agents[a as usize].group as usize;
                     let c = &mut self.calls[slot as usize];
                     c.phase = Phase::Offered;
@@ -1154,9 +1182,9 @@ impl Sim<'_> {
                 }
                 Out::AgentState { agent: a, state } => {
                     let class = match state {
-                        AgentState::Ready => 0,
-                        AgentState::Offered | AgentState::Busy | AgentState::WrapUp => 1,
-                        AgentState::NotReady(_) | AgentState::LoggedOut => 2,
+                        State::Ready => 0,
+                        State::Offered | State::Busy | State::WrapUp => 1,
+                        State::NotReady(_) | State::LoggedOut => 2,
                     };
                     self.account(a);
                     self.agents[a as usize].class = class;
@@ -1270,7 +1298,6 @@ mod memory_tests {
     use super::*;
     use crate::acd::QueueConfig;
     use crate::sim::model::{AgentGroup, CallType};
-    use crate::sim::Dist;
 
     fn model(horizon: f64) -> Model {
         Model {

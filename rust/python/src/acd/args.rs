@@ -339,6 +339,9 @@ pub fn agent_config(
     if let Some(v) = o.take("weight")? {
         c.weight = number(&v, &place("weight"))?;
     }
+    if let Some(v) = o.take("auto_answer")? {
+        c.auto_answer = flag(&v, &place("auto_answer"))?;
+    }
     o.finish(py)?;
     Ok(c)
 }

@@ -222,7 +222,7 @@ impl PyEngine {
     #[pyo3(
         signature = (name, **options),
         text_signature = "(self, name, *, tenant='default', skills=None, capacity=None, \
-            exclusive=None, weight=1.0)"
+            exclusive=None, weight=1.0, auto_answer=False)"
     )]
     fn add_agent(
         &self,

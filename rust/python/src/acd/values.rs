@@ -128,26 +128,38 @@ impl<V: Field> Field for Vec<(Arc<str>, V)> {
 }
 
 /// Declare a frozen value class exported from `callroute`.
+///
+/// Fields after a `;` are optional in the constructor, with the one-token literal default
+/// given (`field: ty = false`; `ty` converts from Python by itself, strictly): fields added
+/// later, so that older code building the value keeps working.
 macro_rules! value_class {
     (
         $(#[$meta:meta])*
-        $name:ident { $( $(#[$fmeta:meta])* $field:ident : $ty:ty ),+ $(,)? }
+        $name:ident {
+            $( $(#[$fmeta:meta])* $field:ident : $ty:ty ),+ $(,)?
+            $( ; $( $(#[$ofmeta:meta])* $ofield:ident : $oty:ty = $odefault:tt ),+ $(,)? )?
+        }
     ) => {
         $(#[$meta])*
         #[pyclass(frozen, module = "callroute")]
         #[derive(Clone, Debug, PartialEq)]
         pub struct $name {
             $( $(#[$fmeta])* pub $field: $ty, )+
+            $( $( $(#[$ofmeta])* pub $ofield: $oty, )+ )?
         }
 
         #[pymethods]
         impl $name {
             #[new]
-            #[pyo3(signature = ($($field),+))]
+            #[pyo3(signature = ($($field),+ $( $(, $ofield = $odefault)+ )?))]
             #[allow(clippy::too_many_arguments)] // one per field
-            fn py_new($($field: &Bound<'_, PyAny>),+) -> PyResult<Self> {
+            fn py_new(
+                $($field: &Bound<'_, PyAny>),+
+                $( $(, $ofield: $oty)+ )?
+            ) -> PyResult<Self> {
                 Ok(Self {
                     $( $field: <$ty as Field>::from_py($field, stringify!($field))?, )+
+                    $( $( $ofield, )+ )?
                 })
             }
 
@@ -158,11 +170,17 @@ macro_rules! value_class {
                     self.$field.to_py(py)
                 }
             )+
+            $( $(
+                #[getter]
+                fn $ofield<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+                    self.$ofield.to_py(py)
+                }
+            )+ )?
 
             #[classattr]
             fn __match_args__() -> Py<PyTuple> {
                 Python::attach(|py| {
-                    PyTuple::new(py, [$(stringify!($field)),+])
+                    PyTuple::new(py, [$(stringify!($field)),+ $( $(, stringify!($ofield))+ )?])
                         .expect("a tuple of str")
                         .unbind()
                 })
@@ -176,6 +194,12 @@ macro_rules! value_class {
                         self.$field.to_py(py)?.repr()?
                     ));
                 )+
+                $( $(
+                    parts.push(format!(
+                        concat!(stringify!($ofield), "={}"),
+                        self.$ofield.to_py(py)?.repr()?
+                    ));
+                )+ )?
                 Ok(format!(concat!(stringify!($name), "({})"), parts.join(", ")))
             }
 
@@ -191,6 +215,7 @@ macro_rules! value_class {
                 let mut h = std::collections::hash_map::DefaultHasher::new();
                 stringify!($name).hash(&mut h);
                 $( self.$field.hash_into(&mut h); )+
+                $( $( self.$ofield.hash_into(&mut h); )+ )?
                 h.finish()
             }
 
@@ -199,7 +224,10 @@ macro_rules! value_class {
             ) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyTuple>)> {
                 let py = slf.py();
                 let me = slf.get();
-                let args = PyTuple::new(py, [$(me.$field.to_py(py)?),+])?;
+                let args = PyTuple::new(
+                    py,
+                    [$(me.$field.to_py(py)?),+ $( $(, me.$ofield.to_py(py)?)+ )?],
+                )?;
                 Ok((slf.get_type().into_any(), args))
             }
         }
@@ -209,8 +237,13 @@ macro_rules! value_class {
 // ---------------------------------------------------------------- decisions
 
 value_class! {
-    /// Offer `call` to `agent` until `expires`; `callback` when the agent calls back.
-    Offer { call: Arc<str>, agent: Arc<str>, queue: Arc<str>, expires: f64, callback: bool }
+    /// Offer `call` to `agent` until `expires`; `callback` when the agent calls back;
+    /// `auto_answer` when the agent answers by itself: the call is connected already, with
+    /// nothing to accept (and `expires` is the time of the offer).
+    Offer {
+        call: Arc<str>, agent: Arc<str>, queue: Arc<str>, expires: f64, callback: bool;
+        auto_answer: bool = false,
+    }
 }
 
 value_class! {
@@ -261,6 +294,7 @@ fn decision<'py>(py: Python<'py>, d: Decision) -> PyResult<Bound<'py, PyAny>> {
             queue,
             expires,
             callback,
+            auto_answer,
         } => Bound::new(
             py,
             Offer {
@@ -269,6 +303,7 @@ fn decision<'py>(py: Python<'py>, d: Decision) -> PyResult<Bound<'py, PyAny>> {
                 queue,
                 expires,
                 callback,
+                auto_answer,
             },
         )?
         .into_any(),

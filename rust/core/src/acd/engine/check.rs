@@ -10,7 +10,9 @@
 use std::collections::{BTreeMap, HashSet};
 
 use super::super::config::MAX_SECONDS;
-use super::{CallState, Engine, Names, Presence, QueueCounters, TaskKind, Timer, TimerKey, Us};
+use super::{
+    CallState, Engine, Names, Presence, QueueCounters, State, TaskKind, Timer, TimerKey, Us,
+};
 
 /// Largest time (µs) any input can give: `to_us` refuses more.
 const MAX_US: Us = (MAX_SECONDS * 1e6) as Us;
@@ -264,10 +266,20 @@ impl Engine {
             if ag.order as usize != a {
                 return Err(format!("{what}: out of order"));
             }
-            if let Presence::NotReady(r) = ag.presence {
-                if r as usize >= n_reasons {
-                    return Err(format!("{what}: unknown not-ready reason"));
-                }
+            let reported = match ag.state {
+                State::NotReady(r) => Some(r),
+                _ => None,
+            };
+            let present = match ag.presence {
+                Presence::NotReady(r) => Some(r),
+                _ => None,
+            };
+            if [reported, present]
+                .into_iter()
+                .flatten()
+                .any(|r| r as usize >= n_reasons)
+            {
+                return Err(format!("{what}: unknown not-ready reason"));
             }
             if !started && (ag.presence != Presence::LoggedOut || !ag.tasks.is_empty()) {
                 return Err(format!("{what}: active before any time was seen"));
