@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 use super::config::{AgentConfig, CallSpec, QueueConfig, Strategy, MAX_SECONDS};
 use super::decision::{AgentState, Decision, ExitReason, Outcome, RevokeReason};
 use super::error::{invalid, unknown, wrong_state, EngineError};
-use super::keys::{ord_f64, secs, to_us, AvailKey, CallKey, Rng, Us};
+use super::keys::{ord_f64, secs, to_us, us, AvailKey, CallKey, Rng, Us, MAX_US};
 use super::stats::{AgentStats, QueueCounters, QueueStats};
 use super::timers::{TimerKey, Timers};
 
@@ -370,7 +370,6 @@ struct Queue {
     config: QueueConfig,
     tenants: Vec<u32>,
     media: u32,
-    strategy: Strategy,
     sl: Us,
     short_abandon: Us,
     wrapup: Us,
@@ -420,7 +419,6 @@ struct Call {
     step: u32,
     state: CallState,
     callback: bool,
-    answered_once: bool,
     max_wait_due: bool,
     excluded: Vec<(u32, Us)>,
     data: Vec<(Arc<str>, Arc<str>)>,
@@ -697,12 +695,10 @@ impl Engine {
                 tenants.push(t);
             }
         }
-        let us = |v: f64| (v * 1e6).round() as Us;
         let queue = Queue {
             id: id.clone(),
             tenants,
             media: self.media.intern(&config.media),
-            strategy: config.strategy,
             sl: us(config.sl_threshold),
             short_abandon: us(config.short_abandon),
             wrapup: us(config.wrapup),
@@ -953,7 +949,7 @@ impl Engine {
 
     /// [`Engine::check_time`] for a time in microseconds (the simulator's inputs).
     fn check_us(&self, t: Us) -> Result<Us, EngineError> {
-        if t.unsigned_abs() > (MAX_SECONDS * 1e6) as u64 {
+        if t.unsigned_abs() > MAX_US as u64 {
             return Err(EngineError::BadTime(format!(
                 "now must be within ±{MAX_SECONDS:e} seconds, got {}",
                 secs(t)
@@ -1241,7 +1237,7 @@ impl Engine {
         }
         let load = agent.load_of(queue.media);
         let current = agent.member_keys[slot];
-        let (ka, kb) = match queue.strategy {
+        let (ka, kb) = match queue.config.strategy {
             Strategy::LongestIdle => (agent.free_since, 0),
             Strategy::RoundRobin | Strategy::Linear | Strategy::Custom => (0, 0),
             Strategy::FewestCalls => (agent.handled as i64, agent.free_since),
@@ -1257,7 +1253,7 @@ impl Engine {
                 // keep the draw while the agent stays free at the same load
                 Some(k) if k.load == load => (k.a, k.b),
                 _ => {
-                    let weight = if queue.strategy == Strategy::Random {
+                    let weight = if queue.config.strategy == Strategy::Random {
                         1.0
                     } else {
                         agent.weight
@@ -1681,7 +1677,6 @@ impl Engine {
             step: 0,
             state: CallState::Waiting,
             callback: false,
-            answered_once: false,
             max_wait_due: false,
             excluded: Vec::new(),
             data: if spec.data.is_empty() {
@@ -1926,15 +1921,17 @@ impl Engine {
         let mut candidates: Vec<u32> = Vec::new();
         let load = first.load;
         let allowed = |k: &&AvailKey| !call.excluded.iter().any(|&(x, _)| x == k.agent);
-        if queue.strategy != Strategy::RoundRobin
-            && (queue.strategy != Strategy::Custom || self.scorer.is_none())
+        if queue.config.strategy != Strategy::RoundRobin
+            && (queue.config.strategy != Strategy::Custom || self.scorer.is_none())
         {
             // the least key allowed: in the least-loaded class if any, else above it
             let k = set.iter().find(allowed)?;
             let (agent, race) = (k.agent, f64::from_bits(first.a as u64));
             // A random race won by the least key moves the race clock to it (desired_key).
-            if matches!(queue.strategy, Strategy::Random | Strategy::WeightedRandom)
-                && agent == first.agent
+            if matches!(
+                queue.config.strategy,
+                Strategy::Random | Strategy::WeightedRandom
+            ) && agent == first.agent
             {
                 self.qs[qs].race = race;
             }
@@ -1955,7 +1952,7 @@ impl Engine {
                 agent: 0,
             },
         );
-        let chosen = match queue.strategy {
+        let chosen = match queue.config.strategy {
             Strategy::RoundRobin => {
                 let after = queue.rr_last.map_or(0, |o| o + 1);
                 let start = AvailKey {
@@ -1984,8 +1981,10 @@ impl Engine {
             _ => class.clone().find(allowed).map(|k| k.agent),
         };
         // A random race won by the least key moves the race clock to it (see desired_key).
-        let race = (matches!(queue.strategy, Strategy::Random | Strategy::WeightedRandom)
-            && chosen == Some(first.agent))
+        let race = (matches!(
+            queue.config.strategy,
+            Strategy::Random | Strategy::WeightedRandom
+        ) && chosen == Some(first.agent))
         .then(|| f64::from_bits(first.a as u64));
         // Loads above the least one are only tried when the least-loaded class is excluded.
         let fallback = set
@@ -2064,7 +2063,7 @@ impl Engine {
         let queue = &mut self.queues[q as usize];
         let timeout = queue.offer_timeout;
         let expires = if auto { now } else { now + timeout };
-        if queue.strategy == Strategy::RoundRobin {
+        if queue.config.strategy == Strategy::RoundRobin {
             queue.rr_last = Some(self.agents[a as usize].order);
         }
         let timer = if auto {
@@ -2351,7 +2350,6 @@ impl Engine {
             task,
             answered: now,
         };
-        call_ref.answered_once = true;
         let (q, entered, interval) = (call_ref.queue, call_ref.entered, call_ref.interval);
         let wait = now - entered;
         let queue = &mut self.queues[q as usize];

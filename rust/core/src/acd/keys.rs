@@ -8,6 +8,9 @@ use super::error::EngineError;
 /// Engine time: integer microseconds.
 pub type Us = i64;
 
+/// Largest time (µs) any input can give: `to_us` refuses more.
+pub(crate) const MAX_US: Us = (MAX_SECONDS * 1e6) as Us;
+
 /// Seconds (float, any monotonic clock) to microseconds, refusing NaN and absurd values.
 pub fn to_us(name: &str, seconds: f64) -> Result<Us, EngineError> {
     if !seconds.is_finite() || seconds.abs() > MAX_SECONDS {
@@ -15,7 +18,13 @@ pub fn to_us(name: &str, seconds: f64) -> Result<Us, EngineError> {
             "{name} must be a finite time within ±{MAX_SECONDS:e} seconds, got {seconds}"
         )));
     }
-    Ok(round(seconds * 1e6))
+    Ok(us(seconds))
+}
+
+/// Seconds already checked (finite, within range) to microseconds, to the nearest.
+#[inline]
+pub(crate) fn us(seconds: f64) -> Us {
+    round(seconds * 1e6)
 }
 
 /// `x.round() as i64` (half away from zero, saturating) without the libm call.

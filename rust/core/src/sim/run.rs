@@ -10,14 +10,10 @@ use std::sync::Arc;
 use super::dist::{Dist, Stream};
 use super::model::{Arrivals, Model, Staffing};
 use super::SimError;
-use crate::acd::keys::{round, secs, Us};
+use crate::acd::keys::{secs, us, Us};
 use crate::acd::{
     AgentConfig, CallId, CallSpec, Engine, EngineError, EngineOptions, Out, RevokeReason, State,
 };
-
-fn us(s: f64) -> Us {
-    round(s * 1e6)
-}
 
 /// Random-stream purposes: each has its own stream so that they stay in step across runs
 /// that differ elsewhere (common random numbers).

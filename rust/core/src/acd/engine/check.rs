@@ -9,13 +9,10 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use super::super::config::MAX_SECONDS;
+use super::super::keys::MAX_US;
 use super::{
     CallState, Engine, Names, Presence, QueueCounters, State, TaskKind, Timer, TimerKey, Us,
 };
-
-/// Largest time (µs) any input can give: `to_us` refuses more.
-const MAX_US: Us = (MAX_SECONDS * 1e6) as Us;
 
 /// Largest counter or accumulated time accepted: far beyond any real engine's life, and
 /// small enough that the statistics' sums of a few of them cannot overflow.
