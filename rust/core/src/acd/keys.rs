@@ -93,53 +93,41 @@ fn unsigned(x: i64) -> u128 {
 
 /// The keys order as their fields do, in declaration order; compared as two 128-bit
 /// integers (what the index trees spend most of their time on), which is the same order.
-impl AvailKey {
-    #[inline]
-    fn packed(&self) -> (u128, u128) {
-        (
-            (u128::from(self.load) << 64) | unsigned(self.a),
-            (unsigned(self.b) << 64) | (u128::from(self.order) << 32) | u128::from(self.agent),
-        )
-    }
+macro_rules! packed_order {
+    ($key:ty, |$k:ident| $packed:expr) => {
+        impl $key {
+            #[inline]
+            fn packed(&self) -> (u128, u128) {
+                let $k = self;
+                $packed
+            }
+        }
+
+        impl Ord for $key {
+            #[inline]
+            fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+                self.packed().cmp(&other.packed())
+            }
+        }
+
+        impl PartialOrd for $key {
+            #[inline]
+            fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+                Some(self.cmp(other))
+            }
+        }
+    };
 }
 
-impl Ord for AvailKey {
-    #[inline]
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        self.packed().cmp(&other.packed())
-    }
-}
+packed_order!(AvailKey, |k| (
+    (u128::from(k.load) << 64) | unsigned(k.a),
+    (unsigned(k.b) << 64) | (u128::from(k.order) << 32) | u128::from(k.agent),
+));
 
-impl PartialOrd for AvailKey {
-    #[inline]
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl CallKey {
-    #[inline]
-    fn packed(&self) -> (u128, u128) {
-        (
-            (unsigned(self.rank) << 64) | unsigned(self.arrival),
-            (u128::from(self.seq) << 32) | u128::from(self.call),
-        )
-    }
-}
-
-impl Ord for CallKey {
-    #[inline]
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        self.packed().cmp(&other.packed())
-    }
-}
-
-impl PartialOrd for CallKey {
-    #[inline]
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
+packed_order!(CallKey, |k| (
+    (unsigned(k.rank) << 64) | unsigned(k.arrival),
+    (u128::from(k.seq) << 32) | u128::from(k.call),
+));
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Rng(pub u64);

@@ -818,26 +818,20 @@ impl Sim<'_> {
                         .abandon_raw(slot, self.now)
                         .map_err(engine_err)?;
                     let now = self.now;
-                    let call = self.calls[slot as usize].clone();
-                    let wait = secs(now - call.arrival);
-                    let threshold = self.thresholds[call.line as usize];
+                    let call_type = self.calls[slot as usize].call_type;
+                    let (wait, within) = self.waited(slot);
                     if let Some(k) = self.counters(slot) {
                         k.abandoned += 1;
-                        k.abandoned_within += u64::from(wait <= threshold + 1e-9);
+                        k.abandoned_within += u64::from(within);
                         k.wait_all += wait;
                     }
                     self.record(slot, 1, wait);
-                    if let Some(r) = &self.model.calls[call.call_type as usize].retrial {
+                    if let Some(r) = &self.model.calls[call_type as usize].retrial {
                         if self.retrial_rng.unit() <= r.probability {
                             let delay = r.delay.sample(&mut self.retrial_rng);
                             if delay.is_finite() {
                                 let at = now + us(delay);
-                                self.schedule(
-                                    at,
-                                    Ev::Retrial {
-                                        call_type: call.call_type,
-                                    },
-                                );
+                                self.schedule(at, Ev::Retrial { call_type });
                             }
                         }
                     }
@@ -1042,6 +1036,13 @@ impl Sim<'_> {
         Ok(())
     }
 
+    /// Call `slot`'s wait until now, and whether it is within its line's threshold.
+    fn waited(&self, slot: u32) -> (f64, bool) {
+        let call = &self.calls[slot as usize];
+        let wait = secs(self.now - call.arrival);
+        (wait, wait <= self.thresholds[call.line as usize] + 1e-9)
+    }
+
     /// Call `slot` is connected now: count its wait and schedule its end.
     fn answered(&mut self, slot: u32) {
         let now = self.now;
@@ -1050,11 +1051,10 @@ impl Sim<'_> {
         call.phase = Phase::Connected;
         call.accept = None;
         let (gen, handle) = (call.gen, call.handle);
-        let wait = secs(now - call.arrival);
-        let threshold = self.thresholds[call.line as usize];
+        let (wait, within) = self.waited(slot);
         if let Some(k) = self.counters(slot) {
             k.answered += 1;
-            k.answered_within += u64::from(wait <= threshold + 1e-9);
+            k.answered_within += u64::from(within);
             k.wait_answered += wait;
             k.wait_all += wait;
         }
