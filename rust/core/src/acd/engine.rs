@@ -2,7 +2,9 @@
 //!
 //! Indices (all ordered, so every choice is deterministic):
 //! - per queue step, the free eligible agents ordered by the queue's strategy key;
-//! - per queue step, the waiting calls at that step, by aged priority, arrival, sequence;
+//! - per queue step, the waiting calls at that step, by aged priority, arrival, sequence
+//!   (these two per-step indices are `OrdSet`s: sorted ring buffers while small, where keys
+//!   mostly come in at the back and leave at the front, B-trees once large);
 //! - per queue, every waiting call in that order (an order-statistic set, for positions);
 //! - one timer map keyed by (deadline, sequence).
 //!
@@ -25,6 +27,7 @@ use super::config::{AgentConfig, CallSpec, QueueConfig, Strategy, MAX_SECONDS};
 use super::decision::{AgentState, Decision, ExitReason, Outcome, RevokeReason};
 use super::error::{invalid, unknown, wrong_state, EngineError};
 use super::keys::{ord_f64, secs, to_us, us, AvailKey, CallKey, Rng, Us, MAX_US};
+use super::ordset::OrdSet;
 use super::stats::{AgentStats, QueueCounters, QueueStats};
 use super::timers::{TimerKey, Timers};
 
@@ -393,8 +396,8 @@ struct Queue {
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 struct QueueStep {
     queue: u32,
-    avail: BTreeSet<AvailKey>,
-    waiting: BTreeSet<CallKey>,
+    avail: OrdSet<AvailKey>,
+    waiting: OrdSet<CallKey>,
     /// random strategies: the winning key of the last race (keys are drawn above it)
     race: f64,
 }

@@ -10,6 +10,7 @@ mod decision;
 mod engine;
 mod error;
 pub(crate) mod keys;
+mod ordset;
 mod stats;
 mod timers;
 
