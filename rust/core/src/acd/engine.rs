@@ -393,6 +393,20 @@ struct Queue {
     order: indexset::BTreeSet<CallKey>,
 }
 
+impl Queue {
+    /// The steps (by index into `Engine::qs`) whose requirements `agent` meets, in order;
+    /// none if the queue is not for the agent's tenant or the agent cannot take its media.
+    fn steps_for(&self, agent: &Agent) -> Vec<u32> {
+        if !self.tenants.contains(&agent.tenant) || agent.cap(self.media) == 0 {
+            return Vec::new();
+        }
+        (0..self.steps.len() as u32)
+            .filter(|&s| self.steps[s as usize].reqs.iter().any(|r| agent.meets(r)))
+            .map(|s| self.qs0 + s)
+            .collect()
+    }
+}
+
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 struct QueueStep {
     queue: u32,
@@ -814,15 +828,7 @@ impl Engine {
 
     /// Compute agent `a`'s memberships in queue `q`'s steps (agent logged out or in).
     fn add_memberships(&mut self, a: u32, q: u32) {
-        let queue = &self.queues[q as usize];
-        let agent = &self.agents[a as usize];
-        if !queue.tenants.contains(&agent.tenant) || agent.cap(queue.media) == 0 {
-            return;
-        }
-        let eligible: Vec<u32> = (0..queue.steps.len())
-            .filter(|&s| queue.steps[s].reqs.iter().any(|r| agent.meets(r)))
-            .map(|s| queue.qs0 + s as u32)
-            .collect();
+        let eligible = self.queues[q as usize].steps_for(&self.agents[a as usize]);
         for &qs in &eligible {
             let agent = &mut self.agents[a as usize];
             let at = agent.member_qs.partition_point(|&x| x < qs);

@@ -288,18 +288,11 @@ impl Engine {
             let mut member_qs = Vec::new();
             let mut queues = Vec::new();
             for (q, queue) in self.queues.iter().enumerate() {
-                if !queue.tenants.contains(&ag.tenant) || ag.cap(queue.media) == 0 {
-                    continue;
-                }
-                let before = member_qs.len();
-                for (s, step) in queue.steps.iter().enumerate() {
-                    if step.reqs.iter().any(|r| ag.meets(r)) {
-                        member_qs.push(queue.qs0 + s as u32);
-                    }
-                }
-                if member_qs.len() > before {
+                let steps = queue.steps_for(ag);
+                if !steps.is_empty() {
                     queues.push(q as u32);
                 }
+                member_qs.extend(steps);
             }
             if ag.member_qs != member_qs
                 || ag.member_keys.len() != member_qs.len()
