@@ -6,6 +6,7 @@ use rand_distr::{Distribution, Exp1, StandardNormal};
 use serde::{Deserialize, Serialize};
 
 use super::SimError;
+use crate::acd::keys::Rng;
 
 /// xoshiro256++ seeded through SplitMix64: one independent stream per (seed, replication,
 /// purpose), so a run is reproducible on any machine and the streams of one purpose (say,
@@ -15,28 +16,14 @@ pub struct Stream {
     s: [u64; 4],
 }
 
-fn splitmix(x: &mut u64) -> u64 {
-    *x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    let mut z = *x;
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
-
 impl Stream {
     /// The stream for `seed`, `replication` and `purpose`.
     pub fn new(seed: u64, replication: u64, purpose: u64) -> Self {
-        let mut x = seed;
-        let a = splitmix(&mut x);
-        let mut x = a ^ replication.wrapping_mul(0xD1B5_4A32_D192_ED03);
-        let b = splitmix(&mut x);
-        let mut x = b ^ purpose.wrapping_mul(0xAEF1_7502_108E_F2D9);
-        let s = [
-            splitmix(&mut x),
-            splitmix(&mut x),
-            splitmix(&mut x),
-            splitmix(&mut x),
-        ];
+        // SplitMix64 (the engine's own generator) seeds xoshiro, as its authors advise
+        let a = Rng(seed).next_u64();
+        let b = Rng(a ^ replication.wrapping_mul(0xD1B5_4A32_D192_ED03)).next_u64();
+        let mut x = Rng(b ^ purpose.wrapping_mul(0xAEF1_7502_108E_F2D9));
+        let s = [x.next_u64(), x.next_u64(), x.next_u64(), x.next_u64()];
         Self { s }
     }
 
