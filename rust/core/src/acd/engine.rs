@@ -543,6 +543,17 @@ impl std::fmt::Debug for Engine {
 
 const SNAPSHOT_MAGIC: &[u8; 8] = b"CRENG\x00\x00\x02";
 
+/// Each id's index (the lookups rebuilt after a restore); `None` if an id is given twice.
+fn id_index<'a>(ids: impl Iterator<Item = &'a Arc<str>>) -> Option<HashMap<Arc<str>, u32>> {
+    let mut map = HashMap::default();
+    for (i, id) in ids.enumerate() {
+        if map.insert(id.clone(), i as u32).is_some() {
+            return None;
+        }
+    }
+    Some(map)
+}
+
 /// The counters of interval `i`, made if new. Calls enter intervals in time order, so the
 /// latest interval is the usual one: it is tried first.
 #[inline]
@@ -2810,24 +2821,10 @@ impl Engine {
         ] {
             names.rebuild();
         }
-        engine.agent_ids = engine
-            .agents
-            .iter()
-            .enumerate()
-            .map(|(i, a)| (a.id.clone(), i as u32))
-            .collect();
-        if engine.agent_ids.len() != engine.agents.len() {
-            return Err(inconsistent("an agent id given twice".into()));
-        }
-        engine.queue_ids = engine
-            .queues
-            .iter()
-            .enumerate()
-            .map(|(i, q)| (q.id.clone(), i as u32))
-            .collect();
-        if engine.queue_ids.len() != engine.queues.len() {
-            return Err(inconsistent("a queue id given twice".into()));
-        }
+        engine.agent_ids = id_index(engine.agents.iter().map(|a| &a.id))
+            .ok_or_else(|| inconsistent("an agent id given twice".into()))?;
+        engine.queue_ids = id_index(engine.queues.iter().map(|q| &q.id))
+            .ok_or_else(|| inconsistent("a queue id given twice".into()))?;
         engine.call_ids = engine
             .calls
             .iter()
