@@ -957,14 +957,7 @@ impl Engine {
     }
 
     fn check_time(&self, now: f64) -> Result<Us, EngineError> {
-        let t = to_us("now", now)?;
-        if t < self.clock {
-            return Err(EngineError::BadTime(format!(
-                "time went backwards: now = {now} is before the last time seen, {}",
-                secs(self.clock)
-            )));
-        }
-        Ok(t)
+        self.not_before_clock(to_us("now", now)?, now)
     }
 
     /// [`Engine::check_time`] for a time in microseconds (the simulator's inputs).
@@ -975,10 +968,14 @@ impl Engine {
                 secs(t)
             )));
         }
+        self.not_before_clock(t, secs(t))
+    }
+
+    /// `t` unless it is before the last time seen (`shown`: `t` as the caller gave it).
+    fn not_before_clock(&self, t: Us, shown: f64) -> Result<Us, EngineError> {
         if t < self.clock {
             return Err(EngineError::BadTime(format!(
-                "time went backwards: now = {} is before the last time seen, {}",
-                secs(t),
+                "time went backwards: now = {shown} is before the last time seen, {}",
                 secs(self.clock)
             )));
         }
