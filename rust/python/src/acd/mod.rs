@@ -73,6 +73,9 @@ pub struct PyEngine {
 
 type Decisions<'py> = PyResult<Bound<'py, PyList>>;
 
+/// An engine event on one call or agent: `(id, now)`, e.g. `Engine::offer_accepted`.
+type IdEvent = fn(&mut Engine, &str, f64) -> Result<Vec<Decision>, EngineError>;
+
 impl PyEngine {
     fn wrap(engine: Engine) -> Self {
         Self {
@@ -116,31 +119,74 @@ impl PyEngine {
             .map_err(|_| poisoned(py, None))
     }
 
-    /// Run `f` on the engine under the lock; report scorer failures; map errors.
+    /// Run `f` on the engine under the lock, detached from the interpreter if `detach` and
+    /// no Python scorer needs it; then report scorer failures.
     #[inline]
-    fn run<T>(
+    fn locked<T: Send>(
         &self,
         py: Python<'_>,
-        f: impl FnOnce(&mut Engine) -> Result<T, EngineError>,
+        detach: bool,
+        f: impl FnOnce(&mut Engine) -> T + Send,
     ) -> PyResult<T> {
         let mut guard = self.lock(py)?;
-        let result = guard.guarded(f).map_err(|m| poisoned(py, Some(m)))?;
+        let outcome = if detach && guard.scorer.is_none() {
+            let state = &mut *guard;
+            py.detach(|| state.guarded(f))
+        } else {
+            guard.guarded(f)
+        };
+        let result = outcome.map_err(|m| poisoned(py, Some(m)))?;
         let failures = guard.scorer.as_ref().and_then(|(_, log)| scorer::take(log));
         drop(guard);
         if let Some(failures) = failures {
             scorer::warn(py, failures)?;
         }
-        result.map_err(|e| engine_error(py, e, ""))
+        Ok(result)
+    }
+
+    /// Run `f` on the engine under the lock, attached; report scorer failures; map errors.
+    #[inline]
+    fn run<T: Send>(
+        &self,
+        py: Python<'_>,
+        f: impl FnOnce(&mut Engine) -> Result<T, EngineError> + Send,
+    ) -> PyResult<T> {
+        self.locked(py, false, f)?
+            .map_err(|e| engine_error(py, e, ""))
     }
 
     #[inline]
     fn events<'py>(
         &self,
         py: Python<'py>,
-        f: impl FnOnce(&mut Engine) -> Result<Vec<Decision>, EngineError>,
+        f: impl FnOnce(&mut Engine) -> Result<Vec<Decision>, EngineError> + Send,
     ) -> Decisions<'py> {
         let decisions = self.run(py, f)?;
         values::decision_list(py, decisions)
+    }
+
+    /// An `(id, now)` event; `arg` names the id in errors ("call" or "agent").
+    #[inline]
+    fn id_event<'py>(
+        &self,
+        py: Python<'py>,
+        arg: &str,
+        id: &Bound<'py, PyAny>,
+        now: &Bound<'py, PyAny>,
+        f: IdEvent,
+    ) -> Decisions<'py> {
+        let (id, now) = (text(id, arg)?, time(now, "now")?);
+        self.events(py, |e| f(e, id, now))
+    }
+
+    /// Ids as a list of str.
+    fn ids<'py>(
+        &self,
+        py: Python<'py>,
+        f: fn(&Engine) -> Vec<Arc<str>>,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let ids = self.read(py, |e| Ok(f(e)))?;
+        values::id_list(py, &ids)
     }
 
     /// Read-only access (no scorer can run).
@@ -266,8 +312,7 @@ impl PyEngine {
         agent: &Bound<'py, PyAny>,
         now: &Bound<'py, PyAny>,
     ) -> Decisions<'py> {
-        let (agent, now) = (text(agent, "agent")?, time(now, "now")?);
-        self.events(py, |e| e.agent_ready(agent, now))
+        self.id_event(py, "agent", agent, now, Engine::agent_ready)
     }
 
     #[pyo3(signature = (agent, now, reason = None), text_signature = "(self, agent, now, reason='break')")]
@@ -289,8 +334,7 @@ impl PyEngine {
         agent: &Bound<'py, PyAny>,
         now: &Bound<'py, PyAny>,
     ) -> Decisions<'py> {
-        let (agent, now) = (text(agent, "agent")?, time(now, "now")?);
-        self.events(py, |e| e.agent_logout(agent, now))
+        self.id_event(py, "agent", agent, now, Engine::agent_logout)
     }
 
     fn wrapup_done<'py>(
@@ -299,8 +343,7 @@ impl PyEngine {
         agent: &Bound<'py, PyAny>,
         now: &Bound<'py, PyAny>,
     ) -> Decisions<'py> {
-        let (agent, now) = (text(agent, "agent")?, time(now, "now")?);
-        self.events(py, |e| e.wrapup_done(agent, now))
+        self.id_event(py, "agent", agent, now, Engine::wrapup_done)
     }
 
     // ------------------------------------------------------------ call events
@@ -342,8 +385,7 @@ impl PyEngine {
         call: &Bound<'py, PyAny>,
         now: &Bound<'py, PyAny>,
     ) -> Decisions<'py> {
-        let (call, now) = (text(call, "call")?, time(now, "now")?);
-        self.events(py, |e| e.offer_accepted(call, now))
+        self.id_event(py, "call", call, now, Engine::offer_accepted)
     }
 
     fn offer_declined<'py>(
@@ -352,8 +394,7 @@ impl PyEngine {
         call: &Bound<'py, PyAny>,
         now: &Bound<'py, PyAny>,
     ) -> Decisions<'py> {
-        let (call, now) = (text(call, "call")?, time(now, "now")?);
-        self.events(py, |e| e.offer_declined(call, now))
+        self.id_event(py, "call", call, now, Engine::offer_declined)
     }
 
     fn call_ended<'py>(
@@ -362,8 +403,7 @@ impl PyEngine {
         call: &Bound<'py, PyAny>,
         now: &Bound<'py, PyAny>,
     ) -> Decisions<'py> {
-        let (call, now) = (text(call, "call")?, time(now, "now")?);
-        self.events(py, |e| e.call_ended(call, now))
+        self.id_event(py, "call", call, now, Engine::call_ended)
     }
 
     fn call_abandoned<'py>(
@@ -372,8 +412,7 @@ impl PyEngine {
         call: &Bound<'py, PyAny>,
         now: &Bound<'py, PyAny>,
     ) -> Decisions<'py> {
-        let (call, now) = (text(call, "call")?, time(now, "now")?);
-        self.events(py, |e| e.call_abandoned(call, now))
+        self.id_event(py, "call", call, now, Engine::call_abandoned)
     }
 
     fn transfer<'py>(
@@ -397,8 +436,7 @@ impl PyEngine {
         call: &Bound<'py, PyAny>,
         now: &Bound<'py, PyAny>,
     ) -> Decisions<'py> {
-        let (call, now) = (text(call, "call")?, time(now, "now")?);
-        self.events(py, |e| e.callback_requested(call, now))
+        self.id_event(py, "call", call, now, Engine::callback_requested)
     }
 
     // ------------------------------------------------------------ time
@@ -438,19 +476,7 @@ impl PyEngine {
                 }
             }
         }
-        let mut guard = self.lock(py)?;
-        let outcome = if guard.scorer.is_some() {
-            guard.guarded(|e| apply_all(e, &parsed))
-        } else {
-            let state = &mut *guard;
-            py.detach(|| state.guarded(|e| apply_all(e, &parsed)))
-        };
-        let (decisions, failed) = outcome.map_err(|m| poisoned(py, Some(m)))?;
-        let failures = guard.scorer.as_ref().and_then(|(_, log)| scorer::take(log));
-        drop(guard);
-        if let Some(failures) = failures {
-            scorer::warn(py, failures)?;
-        }
+        let (decisions, failed) = self.locked(py, true, |e| apply_all(e, &parsed))?;
         let applied = failed.as_ref().map_or(parsed.len(), |(i, _)| *i);
         if let Some((i, e)) = failed {
             bad = Some(engine_error(py, e, &format!("event {i}: ")));
@@ -529,18 +555,15 @@ impl PyEngine {
     }
 
     fn queues<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
-        let ids = self.read(py, |e| Ok(e.queue_ids()))?;
-        PyList::new(py, ids.iter().map(|s| PyString::new(py, s)))
+        self.ids(py, Engine::queue_ids)
     }
 
     fn agents<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
-        let ids = self.read(py, |e| Ok(e.agent_ids()))?;
-        PyList::new(py, ids.iter().map(|s| PyString::new(py, s)))
+        self.ids(py, Engine::agent_ids)
     }
 
     fn calls<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
-        let ids = self.read(py, |e| Ok(e.call_ids()))?;
-        PyList::new(py, ids.iter().map(|s| PyString::new(py, s)))
+        self.ids(py, Engine::call_ids)
     }
 
     // ------------------------------------------------------------ snapshots, audit
@@ -685,18 +708,68 @@ enum Event {
     AddAgent(Box<AgentConfig>),
     SetAgentSkills(String, Vec<(String, u8)>, f64),
     SetQueueOpen(String, bool),
-    AgentReady(String, f64),
     AgentNotReady(String, f64, String),
-    AgentLogout(String, f64),
-    WrapupDone(String, f64),
     CallArrived(Box<CallSpec>, f64),
-    OfferAccepted(String, f64),
-    OfferDeclined(String, f64),
-    CallEnded(String, f64),
-    CallAbandoned(String, f64),
     Transfer(String, f64, String),
-    CallbackRequested(String, f64),
     Advance(f64),
+    /// one of [`CALL_EVENTS`] or [`AGENT_EVENTS`]
+    Id(IdEvent, String, f64),
+}
+
+/// The batch methods taking `(call, now)`, and the engine method each applies.
+const CALL_EVENTS: [(&str, IdEvent); 5] = [
+    ("offer_accepted", Engine::offer_accepted),
+    ("offer_declined", Engine::offer_declined),
+    ("call_ended", Engine::call_ended),
+    ("call_abandoned", Engine::call_abandoned),
+    ("callback_requested", Engine::callback_requested),
+];
+
+/// The batch methods taking `(agent, now)`, and the engine method each applies.
+const AGENT_EVENTS: [(&str, IdEvent); 3] = [
+    ("agent_ready", Engine::agent_ready),
+    ("agent_logout", Engine::agent_logout),
+    ("wrapup_done", Engine::wrapup_done),
+];
+
+/// The `(id, now)` event `method`, if it is one: the name of its id argument and its
+/// engine method.
+fn id_event(method: &str) -> Option<(&'static str, IdEvent)> {
+    let find = |table: &[(&str, IdEvent)]| {
+        table
+            .iter()
+            .find(|(name, _)| *name == method)
+            .map(|&(_, f)| f)
+    };
+    find(&CALL_EVENTS)
+        .map(|f| ("call", f))
+        .or_else(|| find(&AGENT_EVENTS).map(|f| ("agent", f)))
+}
+
+/// Every batch method, in the order the unknown-method error lists them.
+#[cold]
+fn event_methods() -> String {
+    let [accepted, declined, ended, abandoned, callback] = CALL_EVENTS.map(|(name, _)| name);
+    let [ready, logout, wrapup] = AGENT_EVENTS.map(|(name, _)| name);
+    [
+        "add_queue",
+        "add_agent",
+        "set_agent_skills",
+        "set_queue_open",
+        ready,
+        "agent_not_ready",
+        logout,
+        wrapup,
+        "call_arrived",
+        accepted,
+        declined,
+        ended,
+        abandoned,
+        "transfer",
+        callback,
+        "advance",
+    ]
+    .join(", ")
 }
 
 /// The arguments of one event tuple, bound by position or keyword. The caller's kwargs
@@ -743,6 +816,16 @@ impl<'py> Bind<'_, 'py> {
                 format!("{}() missing argument {name:?}", self.method),
             )
         })
+    }
+
+    /// Argument `i`, a str.
+    fn text(&self, i: usize, name: &'static str) -> PyResult<String> {
+        Ok(text(&self.arg(i, name)?, name)?.to_owned())
+    }
+
+    /// Argument `i`, the time `now`.
+    fn now(&self, i: usize) -> PyResult<f64> {
+        time(&self.arg(i, "now")?, "now")
     }
 
     fn opt(&self, name: &'static str) -> PyResult<Option<Bound<'py, PyAny>>> {
@@ -814,10 +897,6 @@ impl Event {
             found: RefCell::new(Vec::new()),
             consumed: Cell::new(false),
         };
-        let s = |v: Bound<'_, PyAny>, name: &str| -> PyResult<String> {
-            Ok(text(&v, name)?.to_owned())
-        };
-        let t = |v: Bound<'_, PyAny>| time(&v, "now");
         let (event, positional) = match method {
             "add_queue" => {
                 let name = b.arg(0, "name")?;
@@ -837,45 +916,29 @@ impl Event {
             }
             "set_agent_skills" => (
                 Event::SetAgentSkills(
-                    s(b.arg(0, "agent")?, "agent")?,
+                    b.text(0, "agent")?,
                     args::skills(&b.arg(1, "skills")?, "skills")?,
-                    t(b.arg(2, "now")?)?,
+                    b.now(2)?,
                 ),
                 3,
             ),
             "set_queue_open" => (
-                Event::SetQueueOpen(
-                    s(b.arg(0, "queue")?, "queue")?,
-                    args::flag(&b.arg(1, "open")?, "open")?,
-                ),
-                2,
-            ),
-            "agent_ready" => (
-                Event::AgentReady(s(b.arg(0, "agent")?, "agent")?, t(b.arg(1, "now")?)?),
+                Event::SetQueueOpen(b.text(0, "queue")?, args::flag(&b.arg(1, "open")?, "open")?),
                 2,
             ),
             "agent_not_ready" => {
-                let agent = s(b.arg(0, "agent")?, "agent")?;
-                let now = t(b.arg(1, "now")?)?;
+                let agent = b.text(0, "agent")?;
+                let now = b.now(1)?;
                 let reason = match b.pos.get(2) {
-                    Some(r) => s(r.clone(), "reason")?,
-                    None => b
-                        .opt("reason")?
-                        .map_or(Ok("break".to_owned()), |r| s(r, "reason"))?,
+                    Some(r) => Some(r.clone()),
+                    None => b.opt("reason")?,
                 };
-                (Event::AgentNotReady(agent, now, reason), 3)
+                let reason = reason.as_ref().map_or(Ok("break"), |r| text(r, "reason"))?;
+                (Event::AgentNotReady(agent, now, reason.to_owned()), 3)
             }
-            "agent_logout" => (
-                Event::AgentLogout(s(b.arg(0, "agent")?, "agent")?, t(b.arg(1, "now")?)?),
-                2,
-            ),
-            "wrapup_done" => (
-                Event::WrapupDone(s(b.arg(0, "agent")?, "agent")?, t(b.arg(1, "now")?)?),
-                2,
-            ),
             "call_arrived" => {
                 let call = b.arg(0, "call")?;
-                let now = t(b.arg(1, "now")?)?;
+                let now = b.now(1)?;
                 let (queue, skills, priority) =
                     (b.opt("queue")?, b.opt("skills")?, b.opt("priority")?);
                 let (media, tenant, data) = (b.opt("media")?, b.opt("tenant")?, b.opt("data")?);
@@ -892,44 +955,23 @@ impl Event {
                     2,
                 )
             }
-            "offer_accepted" => (
-                Event::OfferAccepted(s(b.arg(0, "call")?, "call")?, t(b.arg(1, "now")?)?),
-                2,
-            ),
-            "offer_declined" => (
-                Event::OfferDeclined(s(b.arg(0, "call")?, "call")?, t(b.arg(1, "now")?)?),
-                2,
-            ),
-            "call_ended" => (
-                Event::CallEnded(s(b.arg(0, "call")?, "call")?, t(b.arg(1, "now")?)?),
-                2,
-            ),
-            "call_abandoned" => (
-                Event::CallAbandoned(s(b.arg(0, "call")?, "call")?, t(b.arg(1, "now")?)?),
-                2,
-            ),
             "transfer" => (
-                Event::Transfer(
-                    s(b.arg(0, "call")?, "call")?,
-                    t(b.arg(1, "now")?)?,
-                    s(b.arg(2, "queue")?, "queue")?,
-                ),
+                Event::Transfer(b.text(0, "call")?, b.now(1)?, b.text(2, "queue")?),
                 3,
             ),
-            "callback_requested" => (
-                Event::CallbackRequested(s(b.arg(0, "call")?, "call")?, t(b.arg(1, "now")?)?),
-                2,
-            ),
-            "advance" => (Event::Advance(t(b.arg(0, "now")?)?), 1),
-            other => {
-                return Err(config_error(
-                    py,
-                    format!(
-                        "unknown event method {other:?}; expected one of {}",
-                        EVENT_METHODS.join(", ")
-                    ),
-                ))
-            }
+            "advance" => (Event::Advance(b.now(0)?), 1),
+            other => match id_event(other) {
+                Some((arg, f)) => (Event::Id(f, b.text(0, arg)?, b.now(1)?), 2),
+                None => {
+                    return Err(config_error(
+                        py,
+                        format!(
+                            "unknown event method {other:?}; expected one of {}",
+                            event_methods()
+                        ),
+                    ))
+                }
+            },
         };
         b.done(py, positional)?;
         Ok(event)
@@ -941,37 +983,11 @@ impl Event {
             Event::AddAgent(c) => e.add_agent((**c).clone()).map(|()| Vec::new()),
             Event::SetAgentSkills(a, s, now) => e.set_agent_skills(a, s, *now),
             Event::SetQueueOpen(q, open) => e.set_queue_open(q, *open).map(|()| Vec::new()),
-            Event::AgentReady(a, now) => e.agent_ready(a, *now),
             Event::AgentNotReady(a, now, r) => e.agent_not_ready(a, *now, r),
-            Event::AgentLogout(a, now) => e.agent_logout(a, *now),
-            Event::WrapupDone(a, now) => e.wrapup_done(a, *now),
             Event::CallArrived(spec, now) => e.call_arrived(spec, *now),
-            Event::OfferAccepted(c, now) => e.offer_accepted(c, *now),
-            Event::OfferDeclined(c, now) => e.offer_declined(c, *now),
-            Event::CallEnded(c, now) => e.call_ended(c, *now),
-            Event::CallAbandoned(c, now) => e.call_abandoned(c, *now),
             Event::Transfer(c, now, q) => e.transfer(c, *now, q),
-            Event::CallbackRequested(c, now) => e.callback_requested(c, *now),
             Event::Advance(now) => e.advance(*now),
+            Event::Id(f, id, now) => f(e, id, *now),
         }
     }
 }
-
-const EVENT_METHODS: [&str; 16] = [
-    "add_queue",
-    "add_agent",
-    "set_agent_skills",
-    "set_queue_open",
-    "agent_ready",
-    "agent_not_ready",
-    "agent_logout",
-    "wrapup_done",
-    "call_arrived",
-    "offer_accepted",
-    "offer_declined",
-    "call_ended",
-    "call_abandoned",
-    "transfer",
-    "callback_requested",
-    "advance",
-];

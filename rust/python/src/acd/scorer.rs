@@ -10,7 +10,6 @@ use std::sync::{Arc, Mutex};
 use callroute_core::acd::{CallView, Scorer};
 use pyo3::exceptions::{PyRuntimeWarning, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyList, PyString};
 
 use super::values;
 
@@ -43,7 +42,7 @@ pub struct PyScorer {
 impl PyScorer {
     fn call(&self, py: Python<'_>, call: &CallView<'_>, agents: &[Arc<str>]) -> PyResult<Vec<f64>> {
         let view = Bound::new(py, values::CallView::from_core(call))?;
-        let ids = PyList::new(py, agents.iter().map(|a| PyString::new(py, a)))?;
+        let ids = values::id_list(py, agents)?;
         let previous = SCORING.with(|s| s.replace(self.engine));
         let answer = self.func.bind(py).call1((view, ids));
         SCORING.with(|s| s.set(previous));

@@ -379,6 +379,11 @@ fn decision<'py>(py: Python<'py>, d: Decision) -> PyResult<Bound<'py, PyAny>> {
     })
 }
 
+/// Ids as a Python list of str, in their order.
+pub fn id_list<'py>(py: Python<'py>, ids: &[Arc<str>]) -> PyResult<Bound<'py, PyList>> {
+    PyList::new(py, ids.iter().map(|s| PyString::new(py, s)))
+}
+
 /// Decisions as a Python list, in the engine's order.
 pub fn decision_list(py: Python<'_>, decisions: Vec<Decision>) -> PyResult<Bound<'_, PyList>> {
     let list = PyList::empty(py);
