@@ -22,6 +22,7 @@ __all__ = [
     "QueueStats",
     "Queued",
     "Revoked",
+    "SimModel",
     "StepReached",
     "Totals",
     "__version__",
@@ -49,8 +50,8 @@ __all__ = [
     "servers_for_blocking_array",
     "service_level",
     "service_level_array",
+    "sim_model",
     "sim_run",
-    "sim_validate",
     "wait_quantile",
     "wait_quantile_array",
 ]
@@ -723,7 +724,11 @@ class Engine:
 
 # --- simulator ---------------------------------------------------------------------
 
-def sim_validate(model_json: str) -> None: ...
+@final
+class SimModel:
+    """A simulation model, parsed and checked once (see :func:`sim_model`)."""
+
+def sim_model(model_json: str) -> SimModel: ...
 def sim_run(
-    model_json: str, seed: int, indices: list[int], threads: int
+    model: SimModel, seed: int, indices: list[int], threads: int
 ) -> list[dict[str, Any]]: ...

@@ -655,14 +655,14 @@ def simulate(
         run["horizon"] = horizon
     if warmup is not None:
         run["warmup"] = warmup
-    text = _model_json(model, run)
+    parsed = _core.sim_model(_model_json(model, run))
     workers = max(1, threads or os.cpu_count() or 1)
     report = _progress if progress is True else (progress or None)
     runs: list[dict[str, Any]] = []
     batch = workers if report else replications
     while len(runs) < replications:
         indices = list(range(len(runs), min(replications, len(runs) + batch)))
-        runs.extend(_core.sim_run(text, seed, indices, workers))
+        runs.extend(_core.sim_run(parsed, seed, indices, workers))
         if report:
             report(len(runs), replications)
     first = runs[0]

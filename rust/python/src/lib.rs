@@ -34,7 +34,7 @@ mod _core {
     use super::acd::PyEngine;
 
     #[pymodule_export]
-    use super::sim::{sim_run, sim_validate};
+    use super::sim::{sim_model, sim_run, SimModel};
 
     #[pymodule_init]
     fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {

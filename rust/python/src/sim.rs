@@ -33,25 +33,29 @@ fn parse(py: Python<'_>, json: &str) -> PyResult<Model> {
     })
 }
 
-/// Check a model without running it.
+/// A model parsed and checked once, to run in batches (a progress bar runs one per batch).
+#[pyclass(frozen, module = "callroute._core")]
+pub struct SimModel(Model);
+
+/// Parse and check a model (JSON).
 #[pyfunction]
-pub fn sim_validate(py: Python<'_>, model_json: &str) -> PyResult<()> {
+pub fn sim_model(py: Python<'_>, model_json: &str) -> PyResult<SimModel> {
     let model = parse(py, model_json)?;
-    model.validate().map_err(|e| model_error(py, e.0))
+    model.validate().map_err(|e| model_error(py, e.0))?;
+    Ok(SimModel(model))
 }
 
 /// Run the replications `indices` of the model on up to `threads` threads.
 #[pyfunction]
 pub fn sim_run<'py>(
     py: Python<'py>,
-    model_json: &str,
+    model: &SimModel,
     seed: u64,
     indices: Vec<u64>,
     threads: usize,
 ) -> PyResult<Vec<Bound<'py, PyDict>>> {
-    let model = parse(py, model_json)?;
     let results = py
-        .detach(|| sim::run_indices(&model, seed, &indices, threads))
+        .detach(|| sim::run_indices(&model.0, seed, &indices, threads))
         .map_err(|e| model_error(py, e.0))?;
     results.into_iter().map(|r| to_dict(py, r)).collect()
 }
