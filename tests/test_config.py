@@ -5,13 +5,14 @@ from __future__ import annotations
 import copy
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import callroute as cr
 import pytest
 import yaml
 from callroute.cli import main
 from callroute.config import load_mapping, schema
+from callroute.engine import Strategy
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -386,6 +387,19 @@ def test_schema_describes_the_example() -> None:
     assert "queues" in doc["properties"]
     example = yaml.safe_load(cr.example_config_path().read_text(encoding="utf-8"))
     jsonschema.validate(json.loads(json.dumps(example, default=str)), doc)
+
+
+def test_strategies_are_the_engines() -> None:
+    names = list(get_args(Strategy))
+    with pytest.raises(cr.ConfigError) as info:
+        cr.Engine().add_queue("q", strategy="fastest")
+    assert str(info.value).endswith("expected one of " + ", ".join(names))
+    data = base()
+    for name in names:
+        data["queues"][f"q_{name}"] = {"tenant": "bank", "strategy": name}
+    load_mapping(data)
+    strategy = schema()["$defs"]["QueueConfig"]["properties"]["strategy"]
+    assert strategy["enum"] == names
 
 
 def test_cli_check_and_schema(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -625,6 +625,24 @@ def test_parse_flow_uses_where_as_path() -> None:
         assert str(info.value) == 'tenants.bank.ivr.main.start: unknown node "nowhere"'
 
 
+def test_parse_flow_checks_each_node_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    checked: list[str] = []
+    real = QueueNode._check
+
+    def spy(self: QueueNode, path: str, problems: Any, names: Any) -> None:
+        checked.append(path)
+        real(self, path, problems, names)
+
+    monkeypatch.setattr(QueueNode, "_check", spy)
+    spec = {"start": "q", "nodes": {"q": {"type": "queue", "queue": "sales"}}}
+    flow = parse_flow("main", spec)
+    assert checked == ["ivr.main.nodes.q"]
+    assert flow == Flow("main", "q", {"q": QueueNode("sales")}, where="ivr.main")
+    assert checked == ["ivr.main.nodes.q", "ivr.main.nodes.q"]  # Flow() checks its own
+    with pytest.raises(ConfigError, match=r"^ivr\.\.name: must be a non-empty string, got ''$"):
+        parse_flow("", spec)
+
+
 def test_python_flows_are_validated_too() -> None:
     with pytest.raises(ConfigError) as info:
         Flow(

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from pydantic import (
     BaseModel,
@@ -41,8 +41,17 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from ._core import Engine
-from .engine import Decision
+from .engine import Decision, Strategy
 from .errors import CallrouteError, ConfigError, ParameterError, PermissionDenied
+from .ivr import (
+    BusinessHours,
+    CallbackNode,
+    Flow,
+    QueueNode,
+    _DayName,
+    _find_zone,
+    parse_flow,
+)
 from .tenancy import (
     BUILTIN_ROLES,
     AccessNumber,
@@ -78,7 +87,6 @@ __all__ = [
 
 DEFAULT_MEDIA = ("voice", "chat", "email", "sms", "video", "social")
 MAX_SECONDS = 1e12
-_PROMPT_KEYS = ("prompt", "invalid_prompt", "no_input_prompt")
 
 # ------------------------------------------------------------------------ field types
 
@@ -234,17 +242,7 @@ class QueueConfig(_Model):
     tenant: Name
     media: Name = "voice"
     skills: dict[Name, Level] = Field(default_factory=dict)
-    strategy: Literal[
-        "longest_idle",
-        "round_robin",
-        "fewest_calls",
-        "least_talk_time",
-        "highest_proficiency",
-        "linear",
-        "random",
-        "weighted_random",
-        "custom",
-    ] = "longest_idle"
+    strategy: Strategy = "longest_idle"
     sl_threshold: Seconds = 20.0
     short_abandon: Seconds = 5.0
     wrapup: Seconds = 0.0
@@ -290,29 +288,11 @@ class OperatorConfig(_Model):
     roles: list[Name] = Field(min_length=1)
 
 
-Weekday = Literal[
-    "mon",
-    "tue",
-    "wed",
-    "thu",
-    "fri",
-    "sat",
-    "sun",
-    "monday",
-    "tuesday",
-    "wednesday",
-    "thursday",
-    "friday",
-    "saturday",
-    "sunday",
-]
-
-
 class HoursConfig(_Model):
     """Business hours (schema only: :meth:`callroute.ivr.BusinessHours.from_spec` reads them)."""
 
     timezone: Name | None = Field(default=None, description="IANA zone; default: the center's")
-    weekly: dict[Weekday, list[str] | str] = Field(
+    weekly: dict[_DayName, list[str] | str] = Field(
         default_factory=dict, description='open ranges per day, "HH:MM-HH:MM"; absent: closed'
     )
     holidays: list[date] = Field(default_factory=list, description="closed all day")
@@ -349,15 +329,8 @@ class FlowConfig(_Model):
     step_limit: Annotated[int, Field(ge=1)] = 1000
 
 
-class CenterConfig(_Model):
-    """A contact center: the whole configuration file."""
-
-    model_config = ConfigDict(
-        extra="forbid",
-        frozen=True,
-        title="callroute center",
-        json_schema_extra={"$schema": "https://json-schema.org/draft/2020-12/schema"},
-    )
+class _Settings(_Model):
+    """The top-level settings of a center file (the sections follow in CenterConfig)."""
 
     version: Literal[1] = 1
     name: str = ""
@@ -367,6 +340,18 @@ class CenterConfig(_Model):
     engine: EngineSettings = EngineSettings()
     media: list[Name] = Field(default_factory=lambda: list(DEFAULT_MEDIA))
     skills: list[Name] = Field(default_factory=list)
+
+
+class CenterConfig(_Settings):
+    """A contact center: the whole configuration file."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        title="callroute center",
+        json_schema_extra={"$schema": "https://json-schema.org/draft/2020-12/schema"},
+    )
+
     tenants: dict[Name, TenantConfig] = Field(min_length=1)
     numbers: dict[Dnis, NumberConfig] = Field(default_factory=dict)
     hours: dict[Name, HoursConfig] = Field(
@@ -386,7 +371,7 @@ class CenterConfig(_Model):
     operators: dict[Name, OperatorConfig] = Field(default_factory=dict)
 
 
-_SETTINGS = ("version", "name", "timezone", "engine", "media", "skills")
+_SETTINGS = tuple(_Settings.model_fields)
 _SECTIONS: dict[str, Any] = {
     "tenants": TenantConfig,
     "numbers": NumberConfig,
@@ -409,15 +394,6 @@ _SECTION_MODELS: dict[str, type[BaseModel]] = {
 _KEY_ADAPTERS: dict[str, TypeAdapter[Any]] = {
     "numbers": TypeAdapter(Dnis),
 }
-
-
-class _Settings(_Model):
-    version: Literal[1] = 1
-    name: str = ""
-    timezone: Name = "UTC"
-    engine: EngineSettings = EngineSettings()
-    media: list[Name] = Field(default_factory=lambda: list(DEFAULT_MEDIA))
-    skills: list[Name] = Field(default_factory=list)
 
 
 def schema() -> dict[str, Any]:
@@ -893,8 +869,6 @@ class _Builder:
                     self._prompt_ok(parsed, (*at, key), prompt, None)
 
     def _check_hours(self, parsed: _Parsed) -> None:
-        from .ivr import BusinessHours
-
         default_zone = parsed.settings.timezone
         for name, spec in parsed.hours.items():
             where = f"hours.{name}"
@@ -930,8 +904,6 @@ class _Builder:
                 self.problems.add(("prompts", name), "needs a text or a file")
 
     def _check_flows(self, parsed: _Parsed) -> None:
-        from .ivr import parse_flow
-
         hours_intact = set(self.hours_objects) >= set(parsed.declared["hours"])
         for name, raw in parsed.flows.items():
             at: tuple[str | int, ...] = ("flows", name)
@@ -954,33 +926,28 @@ class _Builder:
                     self._add_raw(at, problem)
                 continue
             self.flow_objects[name] = flow
-            self._check_flow_refs(parsed, at, spec, owner)
+            self._check_flow_refs(parsed, at, flow, owner)
 
     def _check_flow_refs(
-        self, parsed: _Parsed, at: tuple[str | int, ...], spec: Mapping[str, Any], owner: str | None
+        self, parsed: _Parsed, at: tuple[str | int, ...], flow: Flow, owner: str | None
     ) -> None:
         """Prompts, queues and skills a (valid) flow names exist and are its tenant's."""
         mine = f"tenant {owner!r}" if owner else "no tenant (shared)"
-        nodes = spec.get("nodes") or {}
-        for node_name, node in nodes.items():
-            loc = (*at, "nodes", node_name)
-            for key in _PROMPT_KEYS:
-                prompt = node.get(key)
-                if isinstance(prompt, str):
-                    self._prompt_ok(parsed, (*loc, key), prompt, owner)
-            if node.get("type") in ("queue", "callback"):
-                queue = node.get("queue")
-                if isinstance(queue, str) and self._ref(
-                    (*loc, "queue"), "queue", queue, parsed.declared["queues"]
-                ):
-                    q = parsed.queues.get(queue)
+        for kind, path, ref in flow.references():
+            loc = (*at, *path)
+            if kind == "prompt":
+                self._prompt_ok(parsed, loc, ref, owner)
+            elif kind == "queue":
+                if self._ref(loc, "queue", ref, parsed.declared["queues"]):
+                    q = parsed.queues.get(ref)
                     if q is not None and q.tenant != owner:
                         self.problems.add(
-                            (*loc, "queue"),
-                            f"queue {queue!r} belongs to tenant {q.tenant!r}, not {mine}",
+                            loc, f"queue {ref!r} belongs to tenant {q.tenant!r}, not {mine}"
                         )
-                for i, skill in enumerate(node.get("skills") or ()):
-                    self._ref((*loc, "skills", i), "skill", skill, parsed.settings.skills)
+                node = flow.nodes[str(path[1])]
+                if isinstance(node, (QueueNode, CallbackNode)):  # the skills it asks for
+                    for i, skill in enumerate(node.skills):
+                        self._ref((*loc[:-1], "skills", i), "skill", skill, parsed.settings.skills)
 
     def _check_queues(self, parsed: _Parsed) -> None:
         skills = parsed.settings.skills
@@ -1286,11 +1253,7 @@ def _number_owners(tenants: Mapping[str, TenantConfig]) -> dict[str, list[str]]:
 
 
 def _zone_ok(name: str) -> bool:
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, OSError):
-        return False
-    return True
+    return _find_zone(name) is not None
 
 
 def _when(value: datetime) -> str:

@@ -61,7 +61,7 @@ Contract details:
 
 from __future__ import annotations
 
-from typing import TypeAlias
+from typing import Literal, TypeAlias
 
 from ._core import (
     AgentStateChanged,
@@ -95,8 +95,22 @@ __all__ = [
     "Queued",
     "Revoked",
     "StepReached",
+    "Strategy",
     "Totals",
 ]
 
 Decision: TypeAlias = Offer | Queued | Revoked | Overflow | Exit | StepReached | AgentStateChanged
 """Any decision of the engine."""
+
+Strategy: TypeAlias = Literal[
+    "longest_idle",
+    "round_robin",
+    "fewest_calls",
+    "least_talk_time",
+    "highest_proficiency",
+    "linear",
+    "random",
+    "weighted_random",
+    "custom",
+]
+"""How a queue picks among the agents who can take a call (``Engine.add_queue(strategy=)``)."""

@@ -49,7 +49,7 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, tzinfo
 from types import MappingProxyType
-from typing import Any, Literal, cast
+from typing import Any, Literal, cast, get_args
 from zoneinfo import ZoneInfo
 
 from .errors import ConfigError, InvalidEventError, TimeError
@@ -364,8 +364,25 @@ def _tuple(value: object) -> object:
 # Business hours
 
 
-_DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_LONG_DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_DayName = Literal[
+    "mon",
+    "tue",
+    "wed",
+    "thu",
+    "fri",
+    "sat",
+    "sun",
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+]
+"""A day of the week as configurations write it (matched case-insensitively)."""
+_DAY_NAMES: tuple[str, ...] = get_args(_DayName)[:7]
+_LONG_DAY_NAMES: tuple[str, ...] = get_args(_DayName)[7:]
 _RANGE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 
 
@@ -393,15 +410,22 @@ def _parse_range(value: object, path: str, problems: _Problems) -> tuple[int, in
     return h1 * 60 + m1, h2 * 60 + m2
 
 
+def _find_zone(name: str) -> ZoneInfo | None:
+    """The IANA time zone ``name``, or None when there is no such zone."""
+    try:
+        return ZoneInfo(name)
+    except (KeyError, ValueError, OSError):  # ZoneInfoNotFoundError is a KeyError
+        return None
+
+
 def _zone(name: object, path: str, problems: _Problems) -> ZoneInfo | None:
     if not isinstance(name, str) or not name:
         problems.add(path, f"must be an IANA time zone name, got {_show(name)}")
         return None
-    try:
-        return ZoneInfo(name)
-    except (KeyError, ValueError, OSError):  # ZoneInfoNotFoundError is a KeyError
+    zone = _find_zone(name)
+    if zone is None:
         problems.add(path, f'unknown time zone "{name}"')
-        return None
+    return zone
 
 
 def _local(when: datetime, zone: tzinfo | None) -> datetime:
@@ -1080,13 +1104,33 @@ class Flow:
     where: str = ""
 
     def __post_init__(self) -> None:
+        self._normalize()
+        problems = _Problems()
+        _check_flow(self.where, self.name, self.start, self.nodes, self.step_limit, problems)
+        problems.raise_if_any()
+
+    def _normalize(self) -> None:
         if isinstance(self.nodes, Mapping):
             object.__setattr__(self, "nodes", MappingProxyType(dict(self.nodes)))
         if not self.where:
             object.__setattr__(self, "where", f"ivr.{self.name}")
-        problems = _Problems()
-        _check_flow(self.where, self.name, self.start, self.nodes, self.step_limit, problems)
-        problems.raise_if_any()
+
+    @classmethod
+    def _checked(
+        cls, name: str, start: str, nodes: Mapping[str, Node], step_limit: int, where: str
+    ) -> Flow:
+        """A flow from parts :func:`parse_flow` has validated already: not checked again."""
+        flow = object.__new__(cls)
+        for key, value in (
+            ("name", name),
+            ("start", start),
+            ("nodes", nodes),
+            ("step_limit", step_limit),
+            ("where", where),
+        ):
+            object.__setattr__(flow, key, value)
+        flow._normalize()
+        return flow
 
     @property
     def needs_clock(self) -> bool:
@@ -1270,7 +1314,11 @@ def parse_flow(
     step_limit = spec.get("step_limit", DEFAULT_STEP_LIMIT)
     problems.integer(f"{path}.step_limit", step_limit, minimum=1)
     problems.raise_if_any()
-    return Flow(name, spec["start"], nodes, step_limit, where=path)
+    # The above is everything Flow() checks but the name (reported only when all else is
+    # valid, as Flow() would): build the flow without checking it all again.
+    problems.text(f"{path}.name", name)
+    problems.raise_if_any()
+    return Flow._checked(name, spec["start"], nodes, step_limit, path)
 
 
 def _parse_node(
