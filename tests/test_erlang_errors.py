@@ -3,7 +3,8 @@
 Plus a hypothesis fuzz of every function with arbitrary floats (nan, inf, negatives, huge,
 subnormal): the only acceptable outcomes are a ParameterError or a valid result
 (probabilities in [0, 1], waits and lengths >= 0, integer staffing >= 0), never another
-exception, a NaN or a hang.
+exception, a NaN or a hang. And a fuzz by domain: inputs all inside their domain always
+answer in range, and one input outside its domain always raises the ParameterError naming it.
 """
 
 from __future__ import annotations
@@ -589,6 +590,114 @@ def test_fuzz_array_inputs(cr, a, n):
         if np.any(np.isnan(bad)) or np.any(bad < 0):
             with pytest.raises(cr.ParameterError):
                 cr.erlang_c(arr_a, arr_n)
+
+
+# --- fuzz by domain: valid input always answers in range, invalid input always raises --------
+# (the fuzz above draws from both domains at once, so it accepts a ParameterError anywhere)
+
+traffic_ok = st.floats(min_value=0.0, max_value=1e4)
+positive_ok = st.floats(min_value=0.0, max_value=1e4, exclude_min=True)  # aht
+# Erlang A also needs agents * patience / aht within float range: times in [1 ms, 1e4 s]
+seconds_ok = st.floats(min_value=1e-3, max_value=1e4)
+target_ok = st.floats(min_value=0.0, max_value=1e4)
+q_ok = st.floats(min_value=0.0, max_value=1.0, exclude_min=True, exclude_max=True)
+
+
+@st.composite
+def stable_load(draw):
+    """(traffic, agents) with agents in [traffic + 1, 2 traffic + 10]: a stable queue."""
+    a = draw(traffic_ok)
+    return a, draw(st.floats(min_value=a + 1, max_value=2 * a + 10))
+
+
+def _answer(what, fn):
+    _record(what)
+    return fn()
+
+
+def _finite_nonneg(v, what):
+    _nonneg(v, what)
+    assert v < INF, f"{what}: {v!r} is infinite for a stable queue"
+
+
+@isolated
+@FUZZ
+@given(load=stable_load(), aht=positive_ok, t=target_ok, q=q_ok, a_aht=seconds_ok, pat=seconds_ok)
+def test_fuzz_valid_domain_answers_in_range(cr, load, aht, t, q, a_aht, pat):
+    a, n = load
+    b = _answer(f"erlang_b({a!r}, {n!r})", lambda: cr.erlang_b(a, n))
+    c = _answer(f"erlang_c({a!r}, {n!r})", lambda: cr.erlang_c(a, n))
+    _prob(b, f"erlang_b({a!r}, {n!r})")
+    _prob(c, f"erlang_c({a!r}, {n!r})")
+    # C = B / (1 - (a/n)(1 - B)) >= B; equal up to rounding when a/n is tiny
+    assert c >= b * (1 - 1e-12), f"erlang_c({a!r}, {n!r}) = {c!r} < erlang_b = {b!r}"
+    occ = _answer(f"occupancy({a!r}, {n!r})", lambda: cr.occupancy(a, n))
+    _prob(occ, f"occupancy({a!r}, {n!r})")
+    assert occ == pytest.approx(a / n, rel=1e-12)
+    _finite_nonneg(
+        _answer(f"queue_length({a!r}, {n!r})", lambda: cr.queue_length(a, n)),
+        f"queue_length({a!r}, {n!r})",
+    )
+    what = f"service_level({a!r}, {n!r}, {aht!r}, {t!r})"
+    sl = _answer(what, lambda: cr.service_level(a, n, aht, t))
+    _prob(sl, what)
+    assert sl >= 1.0 - c - 1e-12, f"{what} = {sl!r} < 1 - erlang_c = {1.0 - c!r}"
+    what = f"asa({a!r}, {n!r}, {aht!r})"
+    _finite_nonneg(_answer(what, lambda: cr.asa(a, n, aht)), what)
+    what = f"wait_quantile({a!r}, {n!r}, {aht!r}, {q!r})"
+    _finite_nonneg(_answer(what, lambda: cr.wait_quantile(a, n, aht, q)), what)
+    what = f"erlang_a({a!r}, {n!r}, {a_aht!r}, {pat!r}, target={t!r})"
+    _check_a(_answer(what, lambda: cr.erlang_a(a, n, a_aht, pat, target=t)), what)
+
+
+# bad values per parameter (all else valid): NaN, infinities, and below the domain
+_nonneg_bad = st.one_of(st.floats(max_value=-5e-324), st.sampled_from([NAN, INF]))
+_positive_bad = st.one_of(st.floats(max_value=0.0), st.sampled_from([NAN, INF, -0.0]))
+_BAD = {
+    "traffic": _nonneg_bad,
+    "servers": _nonneg_bad,
+    "agents": _nonneg_bad,
+    "target": _nonneg_bad,
+    "aht": _positive_bad,
+    "patience": _positive_bad,
+    "q": st.one_of(st.floats(max_value=0.0), st.floats(min_value=1.0), st.just(NAN)),
+}
+_PARAMS = {
+    "erlang_b": ("traffic", "servers"),
+    "erlang_c": ("traffic", "agents"),
+    "occupancy": ("traffic", "agents"),
+    "queue_length": ("traffic", "agents"),
+    "service_level": ("traffic", "agents", "aht", "target"),
+    "asa": ("traffic", "agents", "aht"),
+    "wait_quantile": ("traffic", "agents", "aht", "q"),
+    "erlang_a": ("traffic", "agents", "aht", "patience", "target"),
+}
+
+
+@st.composite
+def invalid_call(draw):
+    """(function, keyword arguments, the one parameter given a value outside its domain)."""
+    name = draw(st.sampled_from(sorted(_PARAMS)))
+    a, n = draw(stable_load())
+    good = {"traffic": a, "servers": n, "agents": n, "aht": draw(seconds_ok)}
+    good.update(target=draw(target_ok), patience=draw(seconds_ok), q=draw(q_ok))
+    kwargs = {p: good[p] for p in _PARAMS[name]}
+    bad = draw(st.sampled_from(_PARAMS[name]))
+    kwargs[bad] = draw(_BAD[bad])
+    return name, kwargs, bad
+
+
+@isolated
+@FUZZ
+@given(call=invalid_call())
+def test_fuzz_invalid_domain_always_raises(cr, call):
+    name, kwargs, bad = call
+    what = f"{name}(**{kwargs!r})"
+    _record(what)
+    with pytest.raises(cr.ParameterError) as info:
+        getattr(cr, name)(**kwargs)
+    msg = str(info.value)
+    assert re.search(rf"\b{bad}\b", msg), f"{what}: message does not name {bad!r}: {msg!r}"
 
 
 def test_no_nan_at_extremes(cr):

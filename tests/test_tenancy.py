@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import callroute as cr
 import pytest
 from callroute.config import load_mapping
-from hypothesis import given, settings
+from hypothesis import event, example, given, settings, target
 from hypothesis import strategies as st
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -196,16 +196,16 @@ _events = st.lists(
 )
 
 
-@settings(max_examples=150, deadline=None)
-@given(centers(), _events)
-def test_tenant_isolation(data: dict[str, Any], events: list[tuple[str, int, float]]) -> None:
+def _check_isolation(data: dict[str, Any], events: list[tuple[str, int, float]]) -> int:
+    """Run ``events`` on the center ``data``, checking isolation throughout; return how many
+    offers went to an agent of another tenant (through a queue shared with that tenant)."""
     center = load_mapping(data)
     eng = center.engine
     queue_tenant = {q: c["tenant"] for q, c in data["queues"].items()}
     agent_tenant = {a: c["tenant"] for a, c in data["agents"].items()}
     allowed = {q: {c["tenant"], *c["shared_with"]} for q, c in data["queues"].items()}
     queues, agents = sorted(queue_tenant), sorted(agent_tenant)
-    now, n = 0.0, 0
+    now, n, shared_offers = 0.0, 0, 0
     decisions: list[Any] = []
     for kind, pick, dt in events:
         now += dt
@@ -233,6 +233,7 @@ def test_tenant_isolation(data: dict[str, Any], events: list[tuple[str, int, flo
         for d in decisions:
             if isinstance(d, cr.Offer):
                 assert agent_tenant[d.agent] in allowed[d.queue], d
+                shared_offers += agent_tenant[d.agent] != queue_tenant[d.queue]
         decisions.clear()
         # tenant-scoped views never show another tenant's queues, agents or calls
         for t in TENANTS:
@@ -253,3 +254,38 @@ def test_tenant_isolation(data: dict[str, Any], events: list[tuple[str, int, flo
     eng.audit()
     with pytest.raises(cr.PermissionDenied):
         center.call_arrived("x", now, tenant="t0", queue=queues[-1])  # a t2 queue
+    return shared_offers
+
+
+# t0's queue asks for skill s0, which only t1's agent has: t0 shares it with t1, so the call
+# is offered to t1's agent (agents and queues are picked by index into the sorted names).
+SHARED_OFFER: dict[str, Any] = {
+    "skills": list(SKILLS),
+    "tenants": {t: {"numbers": [f"+4900{i}"]} for i, t in enumerate(TENANTS)},
+    "queues": {
+        "t0_q0": {"tenant": "t0", "skills": {"s0": 3}, "shared_with": ["t1"]},
+        "t1_q0": {"tenant": "t1", "skills": {}, "shared_with": []},
+        "t2_q0": {"tenant": "t2", "skills": {}, "shared_with": []},
+    },
+    "agents": {
+        "t0_a0": {"tenant": "t0", "skills": {}},
+        "t1_a0": {"tenant": "t1", "skills": {"s0": 5}},
+        "t2_a0": {"tenant": "t2", "skills": {}},
+    },
+    "operators": {f"op_{t}": {"tenant": t, "roles": ["admin"]} for t in TENANTS},
+}
+SHARED_OFFER_EVENTS = [("ready", 1, 1.0), ("arrive", 0, 1.0), ("accept", 0, 1.0), ("end", 0, 5.0)]
+
+
+@settings(max_examples=150, deadline=None)
+@example(SHARED_OFFER, SHARED_OFFER_EVENTS)
+@given(centers(), _events)
+def test_tenant_isolation(data: dict[str, Any], events: list[tuple[str, int, float]]) -> None:
+    shared_offers = _check_isolation(data, events)
+    event("offered through a shared queue" if shared_offers else "no offer through a shared queue")
+    target(float(shared_offers), label="offers through a shared queue")  # steer towards them
+
+
+def test_tenant_isolation_reaches_shared_queue_offers() -> None:
+    """The property's explicit example does exercise an offer across tenants."""
+    assert _check_isolation(SHARED_OFFER, SHARED_OFFER_EVENTS) == 1
