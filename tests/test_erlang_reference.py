@@ -303,6 +303,7 @@ def test_barely_stable_stays_a_probability(cr, traffic, agents):
 
 def test_zero_traffic(cr):
     assert cr.erlang_c(0.0, 3) == 0.0
+    assert cr.erlang_c(0.0, 0) == 0.0  # no calls: nobody waits, even with no agents
     assert cr.service_level(0.0, 3, 180, 20) == 1.0
     assert cr.asa(0.0, 3, 180) == 0.0
     assert cr.queue_length(0.0, 3) == 0.0

@@ -9,7 +9,8 @@ in Rust with the GIL released. Keyword options (``max_occupancy``, ``fractional`
 ``sl_definition``...) are scalars.
 
 Unstable load (agents <= traffic) is explicit: Erlang C gives 1, service level 0 and ASA,
-queue length and wait quantiles infinity.
+queue length and wait quantiles infinity. No traffic at all is stable whatever the staffing
+(even none): nobody waits.
 """
 
 from __future__ import annotations
@@ -166,7 +167,8 @@ def erlang_c(traffic: Number, agents: Number) -> float: ...
 @overload
 def erlang_c(traffic: ArrayLike, agents: ArrayLike) -> float | FloatArray: ...
 def erlang_c(traffic: ArrayLike, agents: ArrayLike) -> float | FloatArray:
-    """Erlang C: probability that a call waits (1.0 when ``agents <= traffic``)."""
+    """Erlang C: probability that a call waits (1.0 when ``agents <= traffic``, except with
+    no traffic at all: 0.0)."""
     if (s := _scalars(traffic, agents)) is not None:
         return _core.erlang_c(*s)
     return _vectorized(_core.erlang_c_array, ("traffic", "agents"), (traffic, agents))

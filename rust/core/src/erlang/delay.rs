@@ -1,7 +1,8 @@
 //! Erlang C (M/M/n delay system) and the service measures derived from it.
 //!
 //! Unstable load (`agents <= traffic`) is explicit: every call waits (C = 1), the queue and
-//! the wait grow without bound (infinite ASA and queue length), service level is 0.
+//! the wait grow without bound (infinite ASA and queue length), service level is 0. No traffic
+//! at all is stable whatever the staffing (even none): nobody waits.
 
 use super::blocking::{erlang_b_parts, Blocking};
 use super::error::{check, ErlangError};
@@ -77,7 +78,8 @@ fn check_pair(traffic: f64, agents: f64) -> Result<(), ErlangError> {
     check::servers("agents", agents)
 }
 
-/// Erlang C: probability that a call waits (1 when `agents <= traffic`).
+/// Erlang C: probability that a call waits (1 when `agents <= traffic`, unless there is no
+/// traffic at all: then 0).
 pub fn erlang_c(traffic: f64, agents: f64) -> Result<f64, ErlangError> {
     check_pair(traffic, agents)?;
     Ok(delay(traffic, agents).map_or(1.0, |d| d.c))
