@@ -1,11 +1,13 @@
 """Stubs of the native module ``callroute._core`` (private: import ``callroute``)."""
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any, Literal, TypedDict, final
+from typing import Any, TypedDict, final
 
 import numpy as np
 import numpy.typing as npt
 from typing_extensions import Required
+
+from .engine import Strategy as _Strategy
 
 _F = npt.NDArray[np.float64]
 
@@ -611,17 +613,6 @@ class CallView:
     def __eq__(self, other: object, /) -> bool: ...
     def __hash__(self) -> int: ...
 
-_Strategy = Literal[
-    "longest_idle",
-    "round_robin",
-    "fewest_calls",
-    "least_talk_time",
-    "highest_proficiency",
-    "linear",
-    "random",
-    "weighted_random",
-    "custom",
-]
 
 class _Step(TypedDict, total=False):
     after: Required[float]
