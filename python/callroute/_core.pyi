@@ -613,7 +613,6 @@ class CallView:
     def __eq__(self, other: object, /) -> bool: ...
     def __hash__(self) -> int: ...
 
-
 class _Step(TypedDict, total=False):
     after: Required[float]
     skills: Mapping[str, int] | None
