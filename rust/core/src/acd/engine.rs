@@ -16,7 +16,7 @@
 //! Every public input validates first and mutates after, so an error leaves the engine as it
 //! was. Timers fire only in [`Engine::advance`]; inputs never fire them implicitly.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 // lookups only: nothing iterates these maps, so their order never reaches a decision
@@ -387,8 +387,9 @@ struct Queue {
     staffed: u32,
     offering: u32,
     counters: QueueCounters,
-    intervals: BTreeMap<i64, QueueCounters>,
-    /// all waiting calls in queue order (rebuilt after a restore)
+    intervals: Intervals,
+    /// all waiting calls in queue order, for their positions: kept only while positions
+    /// are announced (not for the simulator), and rebuilt after a restore
     #[serde(skip)]
     order: indexset::BTreeSet<CallKey>,
 }
@@ -528,6 +529,14 @@ pub struct Engine {
     /// inputs leave their decisions in `out` for the simulator (crate-internal)
     #[serde(skip)]
     raw_out: bool,
+    /// (start µs, index) of the interval `interval_of` last found
+    #[serde(skip, default = "no_interval")]
+    last_interval: (Us, i64),
+}
+
+/// No interval found yet (its start is later than any time).
+fn no_interval() -> (Us, i64) {
+    (Us::MAX, 0)
 }
 
 impl std::fmt::Debug for Engine {
@@ -554,14 +563,43 @@ fn id_index<'a>(ids: impl Iterator<Item = &'a Arc<str>>) -> Option<HashMap<Arc<s
     Some(map)
 }
 
-/// The counters of interval `i`, made if new. Calls enter intervals in time order, so the
-/// latest interval is the usual one: it is tried first.
-#[inline]
-fn interval_counters(intervals: &mut BTreeMap<i64, QueueCounters>, i: i64) -> &mut QueueCounters {
-    if intervals.last_key_value().is_some_and(|(&k, _)| k == i) {
-        return intervals.last_entry().expect("not empty").into_mut();
+/// A queue's counters per interval, oldest first (interval index, counters). Calls enter
+/// intervals in time order, so the latest interval is the usual one: it is tried first, in
+/// O(1), where a map would walk down its tree three times for every call. (Serialized like
+/// a map: postcard writes both as a length and the pairs.)
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(transparent)]
+struct Intervals(Vec<(i64, QueueCounters)>);
+
+impl Intervals {
+    /// The counters of interval `i`, made if new.
+    #[inline(always)]
+    fn at(&mut self, i: i64) -> &mut QueueCounters {
+        // (a match on `last_mut` here would hold its borrow over the slow path)
+        if self.0.last().is_some_and(|&(k, _)| k == i) {
+            let last = self.0.len() - 1;
+            return &mut self.0[last].1;
+        }
+        self.make(i)
     }
-    intervals.entry(i).or_default()
+
+    #[cold]
+    fn make(&mut self, i: i64) -> &mut QueueCounters {
+        let v = &mut self.0;
+        let pos = match v.binary_search_by_key(&i, |&(k, _)| k) {
+            Ok(pos) => pos,
+            Err(pos) => {
+                v.insert(pos, (i, QueueCounters::default()));
+                pos
+            }
+        };
+        &mut v[pos].1
+    }
+
+    /// Whether the intervals are strictly increasing (a decoded snapshot's may not be).
+    fn ordered(&self) -> bool {
+        self.0.windows(2).all(|w| w[0].0 < w[1].0)
+    }
 }
 
 /// Skill names must be non-empty and distinct.
@@ -618,6 +656,7 @@ impl Engine {
             scorer: None,
             out: Vec::new(),
             raw_out: false,
+            last_interval: no_interval(),
         })
     }
 
@@ -740,7 +779,7 @@ impl Engine {
             staffed: 0,
             offering: 0,
             counters: QueueCounters::default(),
-            intervals: BTreeMap::new(),
+            intervals: Intervals::default(),
             order: indexset::BTreeSet::new(),
             steps,
             config,
@@ -1069,9 +1108,32 @@ impl Engine {
 
     /// Crate-internal fast path (the simulator): with `on`, inputs return no decisions and
     /// leave them, compact, for [`Engine::raw_decisions`] to take; `Queued` announcements
-    /// (positions and expected waits, which the simulator does not read) are not made.
+    /// (positions and expected waits, which the simulator does not read) are not made,
+    /// nor are agent state changes (see [`Engine::agent_time_us`]). Nor is the queues' order-statistic index kept, which only serves positions.
     pub(crate) fn keep_raw_decisions(&mut self, on: bool) {
         self.raw_out = on;
+        for q in 0..self.queues.len() {
+            let order = if on {
+                indexset::BTreeSet::new()
+            } else {
+                self.waiting_in_order(q as u32).into_iter().collect()
+            };
+            self.queues[q].order = order;
+        }
+    }
+
+    /// The keys of queue `q`'s waiting calls (each waits in one step's index), unordered.
+    fn waiting_keys(&self, q: u32) -> impl Iterator<Item = &CallKey> {
+        let queue = &self.queues[q as usize];
+        let steps = queue.qs0 as usize..(queue.qs0 as usize + queue.steps.len());
+        self.qs[steps].iter().flat_map(|qs| qs.waiting.iter())
+    }
+
+    /// The keys of queue `q`'s waiting calls in queue order.
+    fn waiting_in_order(&self, q: u32) -> Vec<CallKey> {
+        let mut keys: Vec<CallKey> = self.waiting_keys(q).copied().collect();
+        keys.sort_unstable();
+        keys
     }
 
     /// The decisions left by the inputs since the last call (see `keep_raw_decisions`).
@@ -1096,6 +1158,7 @@ impl Engine {
         key
     }
 
+    #[inline]
     fn disarm(&mut self, key: Option<TimerKey>) {
         if let Some(k) = key {
             self.timers.remove(k);
@@ -1238,10 +1301,28 @@ impl Engine {
         }
         agent.state_since = now;
         agent.state = new;
-        self.out.push(Out::AgentState {
-            agent: a,
-            state: new,
-        });
+        if !self.raw_out {
+            // (the simulator reads the time in each state at interval ends instead)
+            self.out.push(Out::AgentState {
+                agent: a,
+                state: new,
+            });
+        }
+    }
+
+    /// Agent `a`'s time logged in and available (ready, offered, busy or in wrap-up) and
+    /// its time working (offered, busy or in wrap-up), µs, up to `at` (no earlier than its
+    /// last change).
+    pub(crate) fn agent_time_us(&self, a: u32, at: Us) -> (Us, Us) {
+        let ag = &self.agents[a as usize];
+        let working = ag.busy_us + ag.offered_us + ag.wrap_state_us;
+        let staffed = working + ag.idle_us;
+        let ongoing = at - ag.state_since;
+        match ag.state {
+            State::Ready => (staffed + ongoing, working),
+            State::Offered | State::Busy | State::WrapUp => (staffed + ongoing, working + ongoing),
+            State::NotReady(_) | State::LoggedOut => (staffed, working),
+        }
     }
 
     /// The key agent `a` would have in queue step `qs` (None: not free for it).
@@ -1536,11 +1617,10 @@ impl Engine {
     /// With no eligible agent logged in, a queue that leaves when empty empties.
     fn check_empty(&mut self, q: u32) {
         let queue = &self.queues[q as usize];
-        if queue.staffed > 0 || !queue.config.leave_when_empty || queue.order.is_empty() {
+        if queue.staffed > 0 || !queue.config.leave_when_empty {
             return;
         }
-        let waiting: Vec<u32> = queue.order.iter().map(|k| k.call).collect();
-        for c in waiting {
+        for c in self.waiting_in_order(q).into_iter().map(|k| k.call) {
             self.leave_waiting(c);
             self.exit_call(c, ExitReason::NoAgents, Outcome::Exited);
         }
@@ -1787,8 +1867,17 @@ impl Engine {
         qi
     }
 
-    fn interval_of(&self, t: Us) -> i64 {
-        t.div_euclid(self.interval)
+    /// The statistics interval of time `t` (calls arrive in time order: the last one found
+    /// is kept, and a division is made only when a call falls outside it).
+    #[inline]
+    fn interval_of(&mut self, t: Us) -> i64 {
+        let (start, i) = self.last_interval;
+        if t >= start && t - start < self.interval {
+            return i;
+        }
+        let i = t.div_euclid(self.interval);
+        self.last_interval = (i * self.interval, i);
+        i
     }
 
     /// Put call `c` into queue `q` at step 0 (arrival, overflow or transfer), then route it.
@@ -1797,7 +1886,7 @@ impl Engine {
         let interval = self.interval_of(now);
         let queue = &mut self.queues[q as usize];
         queue.counters.offered += 1;
-        interval_counters(&mut queue.intervals, interval).offered += 1;
+        queue.intervals.at(interval).offered += 1;
         let refuse = if !queue.open {
             Some(ExitReason::Closed)
         } else if queue.staffed == 0 && !queue.config.join_empty {
@@ -1868,7 +1957,15 @@ impl Engine {
     fn position_of(&self, c: u32) -> (u32, f64) {
         let call = self.call(c);
         let queue = &self.queues[call.queue as usize];
-        let position = queue.order.rank(&call.key) as u32 + 1;
+        let ahead = if self.raw_out {
+            // no order index kept: count
+            self.waiting_keys(call.queue)
+                .filter(|k| **k < call.key)
+                .count()
+        } else {
+            queue.order.rank(&call.key)
+        };
+        let position = ahead as u32 + 1;
         let aht = if queue.counters.completed > 0 {
             queue.counters.aht()
         } else {
@@ -1903,7 +2000,9 @@ impl Engine {
         call.key = key;
         let (q, step) = (call.queue, call.step);
         let queue = &mut self.queues[q as usize];
-        queue.order.insert(key);
+        if !self.raw_out {
+            queue.order.insert(key);
+        }
         let qs = (queue.qs0 + step) as usize;
         self.qs[qs].waiting.insert(key);
     }
@@ -1912,7 +2011,9 @@ impl Engine {
         let call = self.call(c);
         let (key, q, step) = (call.key, call.queue, call.step);
         let queue = &mut self.queues[q as usize];
-        queue.order.remove(&key);
+        if !self.raw_out {
+            queue.order.remove(&key);
+        }
         let qs = (queue.qs0 + step) as usize;
         self.qs[qs].waiting.remove(&key);
     }
@@ -2244,12 +2345,17 @@ impl Engine {
         let interval = call.interval;
         let queue = &mut self.queues[q as usize];
         queue.counters.moved_out += 1;
-        interval_counters(&mut queue.intervals, interval).moved_out += 1;
+        queue.intervals.at(interval).moved_out += 1;
         self.stop_queue_timers(c);
     }
 
+    #[inline]
     fn stop_queue_timers(&mut self, c: u32) {
         let call = self.call_mut(c);
+        if call.step_timer.is_none() && call.max_wait_timer.is_none() && call.retry_timer.is_none()
+        {
+            return; // the usual case: none armed
+        }
         let timers = [
             call.step_timer.take(),
             call.max_wait_timer.take(),
@@ -2266,7 +2372,7 @@ impl Engine {
         let (q, interval, call_id) = (call.queue, call.interval, call.id.clone());
         let queue = &mut self.queues[q as usize];
         queue.counters.exited += 1;
-        interval_counters(&mut queue.intervals, interval).exited += 1;
+        queue.intervals.at(interval).exited += 1;
         self.out.push(Out::Exit {
             call: call_id,
             queue: q,
@@ -2371,10 +2477,7 @@ impl Engine {
         let wait = now - entered;
         let queue = &mut self.queues[q as usize];
         let within = wait <= queue.sl;
-        for counters in [
-            &mut queue.counters,
-            interval_counters(&mut queue.intervals, interval),
-        ] {
+        for counters in [&mut queue.counters, queue.intervals.at(interval)] {
             counters.answered += 1;
             counters.answered_within_sl += u64::from(within);
             counters.wait_answered_us += wait;
@@ -2455,10 +2558,7 @@ impl Engine {
         let talk = now - answered;
         let queue = &mut self.queues[q as usize];
         let wrapup = queue.wrapup;
-        for counters in [
-            &mut queue.counters,
-            interval_counters(&mut queue.intervals, interval),
-        ] {
+        for counters in [&mut queue.counters, queue.intervals.at(interval)] {
             counters.completed += 1;
             counters.talk_us += talk;
         }
@@ -2510,10 +2610,7 @@ impl Engine {
         let (q, interval, wait) = (call.queue, call.interval, now - call.entered);
         let queue = &mut self.queues[q as usize];
         let short = wait <= queue.short_abandon;
-        for counters in [
-            &mut queue.counters,
-            interval_counters(&mut queue.intervals, interval),
-        ] {
+        for counters in [&mut queue.counters, queue.intervals.at(interval)] {
             counters.abandoned += 1;
             counters.short_abandoned += u64::from(short);
             counters.wait_abandoned_us += wait;
@@ -2688,12 +2785,13 @@ impl Engine {
         let queue = &self.queues[q as usize];
         // the earliest entry among the waiting calls (a scan: stats are read far less often
         // than calls come and go, which would each pay for an index by entry time)
-        let longest = queue
-            .order
-            .iter()
-            .map(|k| self.call(k.call).entered)
-            .min()
-            .map_or(0.0, |t| secs(self.clock - t));
+        let (mut waiting, mut entered) = (0u64, None::<Us>);
+        for k in self.waiting_keys(q) {
+            waiting += 1;
+            let t = self.call(k.call).entered;
+            entered = Some(entered.map_or(t, |e| e.min(t)));
+        }
+        let longest = entered.map_or(0.0, |t| secs(self.clock - t));
         let available: BTreeSet<u32> = (0..queue.steps.len() as u32)
             .flat_map(|s| {
                 self.qs[(queue.qs0 + s) as usize]
@@ -2707,18 +2805,18 @@ impl Engine {
         } else {
             queue.config.expected_aht
         };
-        let expected_wait = if !queue.order.is_empty() || available.is_empty() {
+        let expected_wait = if waiting > 0 || available.is_empty() {
             if queue.staffed == 0 {
                 f64::INFINITY
             } else {
-                (queue.order.len() as f64 + 1.0) * aht / f64::from(queue.staffed)
+                (waiting as f64 + 1.0) * aht / f64::from(queue.staffed)
             }
         } else {
             0.0
         };
         Ok(QueueStats {
             counters: queue.counters.clone(),
-            waiting: queue.order.len() as u64,
+            waiting,
             offering: u64::from(queue.offering),
             longest_wait: longest,
             agents_logged_in: u64::from(queue.staffed),
@@ -2733,8 +2831,9 @@ impl Engine {
         let q = self.queue_index(queue)?;
         Ok(self.queues[q as usize]
             .intervals
+            .0
             .iter()
-            .map(|(&i, c)| (secs(i * self.interval), c.clone()))
+            .map(|(i, c)| (secs(i * self.interval), c.clone()))
             .collect())
     }
 
@@ -2965,7 +3064,7 @@ impl Engine {
                     queue.id, queue.offering, offering[q]
                 ));
             }
-            if queue.order.len() != waiting[q] {
+            if !self.raw_out && queue.order.len() != waiting[q] {
                 return Err(format!("queue {}: order index out of step", queue.id));
             }
             let staffed = self
@@ -3093,6 +3192,7 @@ impl Engine {
 #[cfg(test)]
 mod raw_tests {
     use super::*;
+    use crate::acd::StepConfig;
 
     fn spec(id: &str) -> CallSpec {
         CallSpec {
@@ -3154,5 +3254,72 @@ mod raw_tests {
         e.end_raw(c3, 6_000_000).unwrap();
         assert_eq!(e.totals().completed, 2);
         e.audit().unwrap();
+    }
+
+    /// The simulator's mode keeps no order index and reports no agent state changes: the
+    /// positions, queue statistics and agent times read the same as in the public mode, and
+    /// the index is rebuilt when the mode ends.
+    #[test]
+    fn raw_mode_reads_the_same() {
+        let build = |raw: bool| {
+            let mut e = Engine::new(EngineOptions::default()).unwrap();
+            let mut q = QueueConfig::new("q", "t");
+            q.skills = vec![("x".into(), 1)];
+            q.steps = vec![StepConfig {
+                after: 5.0,
+                skills: Some(vec![]),
+                priority_boost: 1,
+                ..StepConfig::default()
+            }];
+            e.add_queue(q).unwrap();
+            let mut a = AgentConfig::new("a", "t");
+            a.skills = vec![("x".into(), 1)];
+            e.add_agent(a).unwrap();
+            e.add_agent(AgentConfig::new("b", "t")).unwrap();
+            e.agent_ready("a", 0.0).unwrap();
+            e.keep_raw_decisions(raw);
+            e
+        };
+        let (mut raw, mut public) = (build(true), build(false));
+        let read = |e: &Engine, t: f64| {
+            let mut ids: Vec<Arc<str>> = e.call_ids();
+            ids.sort();
+            let calls: Vec<_> = ids
+                .iter()
+                .map(|c| {
+                    let i = e.call_info(c).unwrap();
+                    (c.clone(), i.state, i.position, i.expected_wait)
+                })
+                .collect();
+            let s = e.queue_stats("q").unwrap();
+            let times: Vec<_> = (0..2).map(|a| e.agent_time_us(a, us(t))).collect();
+            let a = e.agent_stats("a").unwrap();
+            format!(
+                "{calls:?} {} {} {times:?} {} {}",
+                s.waiting, s.longest_wait, a.idle, a.occupancy
+            )
+        };
+        for (k, t) in [1.0, 1.5, 2.0, 3.0, 4.0, 9.0].into_iter().enumerate() {
+            let mut c = spec(&format!("c{k}"));
+            c.priority = (k % 3) as i32;
+            for e in [&mut raw, &mut public] {
+                e.call_arrived(&c, t).unwrap();
+                e.advance(t + 0.5).unwrap();
+                e.raw_decisions().clear();
+            }
+            assert_eq!(read(&raw, t + 0.5), read(&public, t + 0.5));
+        }
+        for e in [&mut raw, &mut public] {
+            e.offer_accepted("c0", 10.0).unwrap();
+            e.agent_ready("b", 11.0).unwrap();
+            e.raw_decisions().clear();
+        }
+        assert_eq!(read(&raw, 12.0), read(&public, 12.0));
+        assert!(public.queues[0].order.len() > 1, "calls wait in both steps");
+        assert!(raw.queues[0].order.is_empty());
+        raw.keep_raw_decisions(false);
+        raw.audit().unwrap();
+        assert_eq!(raw.queues[0].order.len(), public.queues[0].order.len());
+        assert!(raw.queues[0].order.iter().eq(public.queues[0].order.iter()));
     }
 }

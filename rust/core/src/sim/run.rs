@@ -12,7 +12,7 @@ use super::model::{Arrivals, Model, Staffing};
 use super::SimError;
 use crate::acd::keys::{secs, us, Us};
 use crate::acd::{
-    AgentConfig, CallId, CallSpec, Engine, EngineError, EngineOptions, Out, RevokeReason, State,
+    AgentConfig, CallId, CallSpec, Engine, EngineError, EngineOptions, Out, RevokeReason,
 };
 
 /// Random-stream purposes: each has its own stream so that they stay in step across runs
@@ -278,9 +278,8 @@ enum Presence {
 struct SimAgent {
     group: u16,
     presence: Presence,
-    /// 0 idle, 1 busy, 2 not counted (logged out or not ready)
-    class: u8,
-    since: Us,
+    /// (staffed, working) µs from the engine at the last interval end
+    counted: (Us, Us),
 }
 
 struct Sim<'m> {
@@ -324,9 +323,8 @@ struct Sim<'m> {
     record_index: Vec<usize>,
     start: Us,
     interval: Us,
-    /// (start, end, index) of the interval `account` last found (it skips the division
-    /// while an agent's change falls within it)
-    account_bucket: (Us, Us, usize),
+    /// the interval whose agent time is still to be counted, and its end
+    open_interval: (usize, Us),
     warmup_end: Us,
     horizon_end: Us,
     unfinished: u64,
@@ -432,8 +430,7 @@ impl<'m> Sim<'m> {
                 agents.push(SimAgent {
                     group: g as u16,
                     presence: Presence::Out,
-                    class: 2,
-                    since: 0,
+                    counted: (0, 0),
                 });
             }
         }
@@ -503,7 +500,7 @@ impl<'m> Sim<'m> {
             record_index: Vec::new(),
             start,
             interval: us(model.interval),
-            account_bucket: (Us::MAX, Us::MIN, 0),
+            open_interval: (0, start + us(model.interval)),
             warmup_end: start + us(model.warmup),
             horizon_end: start + us(model.horizon),
             unfinished: 0,
@@ -699,6 +696,9 @@ impl Sim<'_> {
             if at > self.drain_end {
                 return Ok(());
             }
+            if at >= self.open_interval.1 {
+                self.close_intervals(at);
+            }
             self.now = at.max(self.now);
             match source {
                 None => {
@@ -735,7 +735,12 @@ impl Sim<'_> {
         if call.arrival < self.warmup_end {
             return u32::MAX;
         }
-        let b = self.bucket(call.arrival);
+        let (open, end) = self.open_interval;
+        let b = if call.arrival < end && call.arrival >= end - self.interval {
+            open // the usual case: no division
+        } else {
+            self.bucket(call.arrival)
+        };
         let line = &mut self.counters[call.line as usize];
         if line.len() <= b {
             line.resize(b + 1, Counters::default());
@@ -1176,70 +1181,55 @@ impl Sim<'_> {
                     self.record(slot, 2, wait);
                     self.release(slot);
                 }
-                Out::AgentState { agent: a, state } => {
-                    let class = match state {
-                        State::Ready => 0,
-                        State::Offered | State::Busy | State::WrapUp => 1,
-                        State::NotReady(_) | State::LoggedOut => 2,
-                    };
-                    self.account(a);
-                    self.agents[a as usize].class = class;
-                }
-                Out::Queued { .. } | Out::Step { .. } | Out::Overflow { .. } => {}
+                // (agent time is read from the engine at interval ends, not per change)
+                Out::AgentState { .. }
+                | Out::Queued { .. }
+                | Out::Step { .. }
+                | Out::Overflow { .. } => {}
             }
         }
         self.out = ds;
     }
 
-    /// Add agent `a`'s time since its last change to the interval arrays.
-    fn account(&mut self, a: u32) {
-        let now = self.now;
-        let agent = &mut self.agents[a as usize];
-        let (class, since, g) = (agent.class, agent.since, agent.group as usize);
-        agent.since = now;
-        if class == 2 || now <= since {
-            return;
-        }
-        let (lo, hi, b) = self.account_bucket;
-        if lo <= since && now <= hi {
-            // within one interval (the common case): no division
-            self.add_span(g, b, secs(now - since), class == 1);
-            return;
-        }
-        if now >= self.start {
-            let b = ((now - self.start) / self.interval) as usize;
-            let lo = self.start + b as Us * self.interval;
-            self.account_bucket = (lo, lo + self.interval, b);
-        }
-        let mut t = since;
-        while t < now {
-            let b = ((t - self.start).max(0) / self.interval) as usize;
-            let end = (self.start + (b as Us + 1) * self.interval).min(now);
-            self.add_span(g, b, secs(end - t), class == 1);
-            t = end;
+    /// Count the agents' time in every interval that ends by `at`.
+    fn close_intervals(&mut self, at: Us) {
+        while at >= self.open_interval.1 {
+            self.count_agent_time(self.open_interval.1);
+            self.open_interval.0 += 1;
+            self.open_interval.1 += self.interval;
         }
     }
 
-    /// Count `span` seconds of group `g` in interval `b` as staffed (and busy).
-    #[inline]
-    fn add_span(&mut self, g: usize, b: usize, span: f64, busy: bool) {
-        for v in [&mut self.busy[g], &mut self.staffed[g]] {
-            if v.len() <= b {
-                v.resize(b + 1, 0.0);
+    /// Count each agent's staffed and working time since the last count, up to `at` (no
+    /// earlier than any engine input yet), in the open interval. The engine keeps every
+    /// agent's time in each state exactly, so the simulator reads it once per interval
+    /// rather than following every change.
+    fn count_agent_time(&mut self, at: Us) {
+        let b = self.open_interval.0;
+        for a in 0..self.agents.len() {
+            let (staffed, working) = self.engine.agent_time_us(a as u32, at);
+            let agent = &mut self.agents[a];
+            let (s0, w0) = std::mem::replace(&mut agent.counted, (staffed, working));
+            if staffed > s0 {
+                let g = agent.group as usize;
+                for (v, span) in [
+                    (&mut self.staffed[g], staffed - s0),
+                    (&mut self.busy[g], working - w0),
+                ] {
+                    if v.len() <= b {
+                        v.resize(b + 1, 0.0);
+                    }
+                    v[b] += secs(span);
+                }
             }
-        }
-        self.staffed[g][b] += span;
-        if busy {
-            self.busy[g][b] += span;
         }
     }
 
     fn finish(mut self) -> Replication {
         // the run went on at least until the abandon events it dropped
         self.now = self.now.max(self.dropped_until);
-        for a in 0..self.agents.len() as u32 {
-            self.account(a);
-        }
+        self.close_intervals(self.now);
+        self.count_agent_time(self.now);
         let unfinished = self.calls.iter().filter(|c| c.phase != Phase::Free).count() as u64;
         self.unfinished = unfinished;
         let nb = self

@@ -207,7 +207,10 @@ impl Engine {
                 return Err(format!("{what}: counts out of range"));
             }
             counters(&what, &queue.counters)?;
-            for (&i, c) in &queue.intervals {
+            if !queue.intervals.ordered() {
+                return Err(format!("{what}: intervals out of order"));
+            }
+            for &(i, ref c) in &queue.intervals.0 {
                 if i.checked_mul(self.interval).is_none_or(|t| !deadline(t)) {
                     return Err(format!("{what}: interval out of range"));
                 }
