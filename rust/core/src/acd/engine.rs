@@ -338,7 +338,7 @@ impl Agent {
             && (!self.exclusive.contains(&media) || self.tasks.is_empty())
     }
 
-    #[inline]
+    #[inline(always)]
     fn add_load(&mut self, media: u32, delta: i32) {
         let m = media as usize;
         if self.load.len() <= m {
@@ -600,6 +600,11 @@ impl Intervals {
     fn ordered(&self) -> bool {
         self.0.windows(2).all(|w| w[0].0 < w[1].0)
     }
+}
+
+#[cold]
+fn no_slot(c: u32) -> EngineError {
+    unknown("call", &c.to_string())
 }
 
 /// Skill names must be non-empty and distinct.
@@ -1249,8 +1254,21 @@ impl Engine {
     fn agent_state_of(&self, a: u32) -> State {
         let agent = &self.agents[a as usize];
         let mut kinds = [false; 3];
-        for t in &agent.tasks {
-            kinds[t.kind as usize] = true;
+        match agent.tasks.as_slice() {
+            [] => {}
+            // one task (the usual case): its kind
+            [t] => {
+                return match t.kind {
+                    TaskKind::Offered => State::Offered,
+                    TaskKind::Busy => State::Busy,
+                    TaskKind::WrapUp => State::WrapUp,
+                }
+            }
+            tasks => {
+                for t in tasks {
+                    kinds[t.kind as usize] = true;
+                }
+            }
         }
         if kinds[TaskKind::Offered as usize] {
             State::Offered
@@ -2438,10 +2456,11 @@ impl Engine {
         self.request_callback(c, now)
     }
 
+    #[inline]
     fn check_slot(&self, c: u32) -> Result<(), EngineError> {
         match self.calls.get(c as usize) {
             Some(Some(_)) => Ok(()),
-            _ => Err(unknown("call", &c.to_string())),
+            _ => Err(no_slot(c)),
         }
     }
 

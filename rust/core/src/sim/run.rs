@@ -144,17 +144,26 @@ enum Ev {
 /// A scheduled event: a min-heap entry ordered by (time, sequence); sequences are unique.
 #[derive(Clone, Copy, Debug)]
 struct Scheduled {
-    at: Us,
-    seq: u64,
+    /// (time, sequence) as one integer, in the same order (made once: the heap compares
+    /// keys many times)
+    key: u128,
     ev: Ev,
 }
 
 impl Scheduled {
-    /// (time, sequence) as one integer, in the same order
     #[inline]
-    fn key(&self) -> u128 {
-        (u128::from((self.at as u64) ^ (1 << 63)) << 64) | u128::from(self.seq)
+    fn new(at: Us, seq: u64, ev: Ev) -> Self {
+        Scheduled {
+            key: (u128::from((at as u64) ^ (1 << 63)) << 64) | u128::from(seq),
+            ev,
+        }
     }
+}
+
+/// The time of a `Scheduled` key.
+#[inline]
+fn time_of(key: u128) -> Us {
+    (((key >> 64) as u64) ^ (1 << 63)) as Us
 }
 
 /// A 4-ary min-heap of scheduled events by (time, sequence): shallower than a binary heap,
@@ -171,12 +180,12 @@ impl EventHeap {
     }
 
     fn push(&mut self, item: Scheduled) {
-        let key = item.key();
+        let key = item.key;
         let mut i = self.items.len();
         self.items.push(item);
         while i > 0 {
             let parent = (i - 1) / 4;
-            if self.items[parent].key() <= key {
+            if self.items[parent].key <= key {
                 break;
             }
             self.items[i] = self.items[parent];
@@ -192,7 +201,7 @@ impl EventHeap {
             return Some(last);
         }
         let top = self.items[0];
-        let key = last.key();
+        let key = last.key;
         let mut i = 0;
         loop {
             let first = 4 * i + 1;
@@ -202,16 +211,16 @@ impl EventHeap {
             let (best, best_key) = if first + 4 <= n {
                 // all four children: pick the least without branches
                 let c = &self.items[first..first + 4];
-                let (k0, k1, k2, k3) = (c[0].key(), c[1].key(), c[2].key(), c[3].key());
+                let (k0, k1, k2, k3) = (c[0].key, c[1].key, c[2].key, c[3].key);
                 let (i01, k01) = if k1 < k0 { (1, k1) } else { (0, k0) };
                 let (i23, k23) = if k3 < k2 { (3, k3) } else { (2, k2) };
                 let (i, k) = if k23 < k01 { (i23, k23) } else { (i01, k01) };
                 (first + i, k)
             } else {
                 let mut best = first;
-                let mut best_key = self.items[first].key();
+                let mut best_key = self.items[first].key;
                 for c in first + 1..n {
-                    let k = self.items[c].key();
+                    let k = self.items[c].key;
                     if k < best_key {
                         best = c;
                         best_key = k;
@@ -519,11 +528,7 @@ impl<'m> Sim<'m> {
 impl Sim<'_> {
     fn schedule(&mut self, at: Us, ev: Ev) {
         self.seq += 1;
-        let item = Scheduled {
-            at,
-            seq: self.seq,
-            ev,
-        };
+        let item = Scheduled::new(at, self.seq, ev);
         if at == self.now {
             self.now_events.push_back(item);
         } else if ev == Ev::Arrival && self.arrival_ev.is_none() {
@@ -536,18 +541,18 @@ impl Sim<'_> {
     /// (time, source) of the earliest scheduled event, if any.
     #[inline]
     fn next_event(&self) -> Option<(Us, Source)> {
-        let mut best = self.events.peek().map(|b| (b.key(), b.at, Source::Heap));
+        let mut best = self.events.peek().map(|b| (b.key, Source::Heap));
         for (item, source) in [
             (self.now_events.front(), Source::Now),
             (self.arrival_ev.as_ref(), Source::Arrival),
         ] {
             if let Some(a) = item {
-                if best.is_none_or(|(k, _, _)| a.key() < k) {
-                    best = Some((a.key(), a.at, source));
+                if best.is_none_or(|(k, _)| a.key < k) {
+                    best = Some((a.key, source));
                 }
             }
         }
-        best.map(|(_, at, source)| (at, source))
+        best.map(|(key, source)| (time_of(key), source))
     }
 
     /// Take the earliest scheduled event, from where `next_event` found it.
@@ -1073,11 +1078,8 @@ impl Sim<'_> {
         if let Some((at, seq)) = c.abandon.take() {
             let gen = c.gen;
             // the heap orders by key, so an event may join it late (not the FIFO of `now`)
-            self.events.push(Scheduled {
-                at,
-                seq,
-                ev: Ev::Abandon { slot, gen },
-            });
+            self.events
+                .push(Scheduled::new(at, seq, Ev::Abandon { slot, gen }));
         }
     }
 
@@ -1124,6 +1126,9 @@ impl Sim<'_> {
     }
 
     fn decisions(&mut self) {
+        if self.engine.raw_decisions().is_empty() {
+            return; // (most call ends decide nothing)
+        }
         let mut ds = std::mem::take(&mut self.out);
         std::mem::swap(&mut ds, self.engine.raw_decisions());
         for d in ds.drain(..) {
