@@ -529,6 +529,9 @@ pub struct Engine {
     /// inputs leave their decisions in `out` for the simulator (crate-internal)
     #[serde(skip)]
     raw_out: bool,
+    /// raw mode: calls auto-answered (see `raw_answered`)
+    #[serde(skip)]
+    answered_out: Vec<(u32, u32)>,
     /// (start µs, index) of the interval `interval_of` last found
     #[serde(skip, default = "no_interval")]
     last_interval: (Us, i64),
@@ -661,6 +664,7 @@ impl Engine {
             scorer: None,
             out: Vec::new(),
             raw_out: false,
+            answered_out: Vec::new(),
             last_interval: no_interval(),
         })
     }
@@ -1112,9 +1116,11 @@ impl Engine {
     }
 
     /// Crate-internal fast path (the simulator): with `on`, inputs return no decisions and
-    /// leave them, compact, for [`Engine::raw_decisions`] to take; `Queued` announcements
+    /// leave them, compact, for [`Engine::raw_decisions`] to take, and the calls that
+    /// auto-answer agents took for [`Engine::raw_answered`]. `Queued` announcements
     /// (positions and expected waits, which the simulator does not read) are not made,
-    /// nor are agent state changes (see [`Engine::agent_time_us`]). Nor is the queues' order-statistic index kept, which only serves positions.
+    /// nor are agent state changes (see [`Engine::agent_time_us`]), nor is the queues'
+    /// order-statistic index kept, which only serves positions.
     pub(crate) fn keep_raw_decisions(&mut self, on: bool) {
         self.raw_out = on;
         for q in 0..self.queues.len() {
@@ -1144,6 +1150,13 @@ impl Engine {
     /// The decisions left by the inputs since the last call (see `keep_raw_decisions`).
     pub(crate) fn raw_decisions(&mut self) -> &mut Vec<Out> {
         &mut self.out
+    }
+
+    /// The (call, agent) pairs an auto-answer agent took since the last call: in raw mode
+    /// these are not `Offer`s. (An `Out` is large: one made for every call, copied out of the
+    /// stack right after it was written, stalled on the store forwarding.)
+    pub(crate) fn raw_answered(&mut self) -> &mut Vec<(u32, u32)> {
+        &mut self.answered_out
     }
 
     // ------------------------------------------------------------------ timers
@@ -1938,11 +1951,10 @@ impl Engine {
         }
         let step_timer = first_step.map(|after| self.arm(now + after, Timer::Step(c)));
         let max_timer = max_wait.map(|w| self.arm(now + w, Timer::MaxWait(c)));
-        let key = self.call_key(c);
         let call = self.call_mut(c);
         call.step_timer = step_timer;
         call.max_wait_timer = max_timer;
-        call.key = key;
+        // (its key is made if it waits: only waiting calls have one that counts)
         // a call an agent is free for goes to it at once, without joining the waiting
         // indices only to leave them (the same decisions either way)
         match self.choose_agent(c) {
@@ -2215,7 +2227,6 @@ impl Engine {
             expires,
         };
         call.offer_timer = timer;
-        let call_id = call.id.clone();
         let agent = &mut self.agents[a as usize];
         agent.tasks.push(Task {
             uid,
@@ -2228,14 +2239,18 @@ impl Engine {
         });
         agent.add_load(media, 1);
         agent.offered += 1;
-        self.out.push(Out::Offer {
-            call: call_id,
-            agent: a,
-            queue: q,
-            expires: secs(expires),
-            callback,
-            auto_answer: auto,
-        });
+        if auto && self.raw_out {
+            self.answered_out.push((c, a));
+        } else {
+            self.out.push(Out::Offer {
+                call: self.call(c).id.clone(),
+                agent: a,
+                queue: q,
+                expires: secs(expires),
+                callback,
+                auto_answer: auto,
+            });
+        }
         if auto {
             self.connect(c, a, uid);
         } else {
@@ -3016,7 +3031,7 @@ impl Engine {
             match call.state {
                 CallState::Waiting => {
                     waiting[call.queue as usize] += 1;
-                    if !in_sets || !queue.order.contains(&call.key) {
+                    if !in_sets || (!self.raw_out && !queue.order.contains(&call.key)) {
                         return Err(format!("waiting call {} missing from its indices", call.id));
                     }
                     let boosted = call.priority.saturating_add(step.boost);

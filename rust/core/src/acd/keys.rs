@@ -32,13 +32,8 @@ pub(crate) fn us(seconds: f64) -> Us {
 pub(crate) fn round(x: f64) -> i64 {
     let t = x as i64; // toward zero, saturating
     let frac = x - t as f64; // exact
-    if frac >= 0.5 {
-        t.saturating_add(1)
-    } else if frac <= -0.5 {
-        t.saturating_sub(1)
-    } else {
-        t
-    }
+                             // without branches: the fraction of a random time is a coin toss for a predictor
+    t.saturating_add(i64::from(frac >= 0.5) - i64::from(frac <= -0.5))
 }
 
 /// Microseconds to seconds.

@@ -526,15 +526,18 @@ impl<'m> Sim<'m> {
 }
 
 impl Sim<'_> {
+    #[inline(always)]
     fn schedule(&mut self, at: Us, ev: Ev) {
         self.seq += 1;
-        let item = Scheduled::new(at, self.seq, ev);
+        let seq = self.seq;
+        // each made where it goes (a copy of one made on the stack is read back wider than
+        // it was written, which stalls the store forwarding)
         if at == self.now {
-            self.now_events.push_back(item);
+            self.now_events.push_back(Scheduled::new(at, seq, ev));
         } else if ev == Ev::Arrival && self.arrival_ev.is_none() {
-            self.arrival_ev = Some(item);
+            self.arrival_ev = Some(Scheduled::new(at, seq, ev));
         } else {
-            self.events.push(item);
+            self.events.push(Scheduled::new(at, seq, ev));
         }
     }
 
@@ -1126,6 +1129,15 @@ impl Sim<'_> {
     }
 
     fn decisions(&mut self) {
+        // calls auto-answer agents took (the same as an `Offer` with `auto_answer`)
+        for i in 0..self.engine.raw_answered().len() {
+            let (slot, a) = self.engine.raw_answered()[i];
+            let c = &mut self.calls[slot as usize];
+            c.agent = a;
+            c.token = c.token.wrapping_add(1);
+            self.answered(slot);
+        }
+        self.engine.raw_answered().clear();
         if self.engine.raw_decisions().is_empty() {
             return; // (most call ends decide nothing)
         }
