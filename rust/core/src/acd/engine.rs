@@ -32,6 +32,7 @@ use super::stats::{AgentStats, QueueCounters, QueueStats};
 use super::timers::{TimerKey, Timers};
 
 mod check;
+mod slots;
 
 /// A user-supplied scorer for queues with [`Strategy::Custom`].
 pub trait Scorer: Send {
@@ -507,7 +508,7 @@ pub struct Engine {
     queues: Vec<Queue>,
     virtual_queues: Vec<SkillQueue>,
     qs: Vec<QueueStep>,
-    calls: Vec<Option<Call>>,
+    calls: slots::Slots,
     free_calls: Vec<u32>,
     timers: Timers<Timer>,
     timer_seq: u64,
@@ -649,7 +650,7 @@ impl Engine {
             queues: Vec::new(),
             virtual_queues: Vec::new(),
             qs: Vec::new(),
-            calls: Vec::new(),
+            calls: slots::Slots::default(),
             free_calls: Vec::new(),
             timers: Timers::default(),
             timer_seq: 0,
@@ -986,7 +987,7 @@ impl Engine {
         }
         let c = decimal_slot(id)?;
         match self.calls.get(c as usize) {
-            Some(Some(call)) if call.id == CallId::Num(c) => Some(c),
+            Some(call) if call.id == CallId::Num(c) => Some(c),
             _ => None,
         }
     }
@@ -997,11 +998,11 @@ impl Engine {
     }
 
     fn call(&self, c: u32) -> &Call {
-        self.calls[c as usize].as_ref().expect("live call")
+        self.calls.get(c as usize).expect("live call")
     }
 
     fn call_mut(&mut self, c: u32) -> &mut Call {
-        self.calls[c as usize].as_mut().expect("live call")
+        self.calls.get_mut(c as usize).expect("live call")
     }
 
     fn check_time(&self, now: f64) -> Result<Us, EngineError> {
@@ -1618,7 +1619,7 @@ impl Engine {
 
     /// The agent and task uid of a connected call (crate-internal: the simulator).
     pub(crate) fn connected_task(&self, c: u32) -> Option<(u32, u64)> {
-        match self.calls.get(c as usize)?.as_ref()?.state {
+        match self.calls.get(c as usize)?.state {
             CallState::Connected { agent, task, .. } => Some((agent, task)),
             _ => None,
         }
@@ -1682,10 +1683,7 @@ impl Engine {
         let id: Arc<str> = Arc::from(spec.id.as_str());
         let c = match self.free_calls.pop() {
             Some(c) => c,
-            None => {
-                self.calls.push(None);
-                (self.calls.len() - 1) as u32
-            }
+            None => self.calls.push_free(),
         };
         self.call_ids.insert(id.clone(), c);
         self.admit(c, CallId::Str(id), q, spec);
@@ -1721,16 +1719,12 @@ impl Engine {
     fn raw_slot(&mut self) -> u32 {
         let mut c = match self.free_calls.pop() {
             Some(c) => c,
-            None => {
-                self.calls.push(None);
-                (self.calls.len() - 1) as u32
-            }
+            None => self.calls.push_free(),
         };
         while !self.call_ids.is_empty() && self.call_ids.contains_key(c.to_string().as_str()) {
             // a given id spells this number: take a new slot, leave this one free
-            self.calls.push(None);
             self.free_calls.push(c);
-            c = (self.calls.len() - 1) as u32;
+            c = self.calls.push_free();
         }
         c
     }
@@ -1791,41 +1785,58 @@ impl Engine {
         self.call_seq += 1;
         let media = self.queues[q as usize].media;
         let seq = self.call_seq;
-        debug_assert!(self.calls[c as usize].is_none());
-        // written in place (a call is large)
-        self.calls[c as usize] = Some(Call {
-            id,
-            media,
-            queue: q,
-            priority: spec.priority,
+        // written over the slot's dead call, field by field (see `Slots`); the pattern
+        // names every field, so none can keep the last call's value
+        let Call {
+            id: call_id,
+            media: call_media,
+            queue,
+            priority,
+            arrival,
+            entered,
+            interval,
+            seq: call_seq,
+            step,
+            state,
+            callback,
+            max_wait_due,
+            excluded,
+            data,
+            key,
+            step_timer,
+            max_wait_timer,
+            offer_timer,
+            retry_timer,
+        } = self.calls.revive(c as usize);
+        *call_id = id;
+        *call_media = media;
+        *queue = q;
+        *priority = spec.priority;
+        *arrival = now;
+        *entered = now;
+        *interval = 0;
+        *call_seq = seq;
+        *step = 0;
+        *state = CallState::Waiting;
+        *callback = false;
+        *max_wait_due = false;
+        excluded.clear();
+        data.clear();
+        data.extend(
+            spec.data
+                .iter()
+                .map(|(k, v)| (Arc::from(k.as_str()), Arc::from(v.as_str()))),
+        );
+        *key = CallKey {
+            rank: 0,
             arrival: now,
-            entered: now,
-            interval: 0,
             seq,
-            step: 0,
-            state: CallState::Waiting,
-            callback: false,
-            max_wait_due: false,
-            excluded: Vec::new(),
-            data: if spec.data.is_empty() {
-                Vec::new()
-            } else {
-                spec.data
-                    .iter()
-                    .map(|(k, v)| (Arc::from(k.as_str()), Arc::from(v.as_str())))
-                    .collect()
-            },
-            key: CallKey {
-                rank: 0,
-                arrival: now,
-                seq,
-                call: 0,
-            },
-            step_timer: None,
-            max_wait_timer: None,
-            offer_timer: None,
-            retry_timer: None,
-        });
+            call: c,
+        };
+        *step_timer = None;
+        *max_wait_timer = None;
+        *offer_timer = None;
+        *retry_timer = None;
         self.totals.arrived += 1;
         self.enter_queue(c, q, true);
     }
@@ -2416,14 +2427,12 @@ impl Engine {
 
     fn finish(&mut self, c: u32, outcome: Outcome) {
         self.stop_queue_timers(c);
-        // dropped in place (a call is large: not moved out only to be dropped)
-        let slot = &mut self.calls[c as usize];
-        let call = slot.as_ref().expect("live call");
+        let call = self.calls.get(c as usize).expect("live call");
         let timer = call.offer_timer;
         if let CallId::Str(id) = &call.id {
             self.call_ids.remove(id);
         }
-        *slot = None;
+        self.calls.free(c as usize);
         self.disarm(timer);
         self.free_calls.push(c);
         match outcome {
@@ -2474,8 +2483,8 @@ impl Engine {
     #[inline]
     fn check_slot(&self, c: u32) -> Result<(), EngineError> {
         match self.calls.get(c as usize) {
-            Some(Some(_)) => Ok(()),
-            _ => Err(no_slot(c)),
+            Some(_) => Ok(()),
+            None => Err(no_slot(c)),
         }
     }
 
@@ -2770,7 +2779,7 @@ impl Engine {
 
     /// Ids of the calls in the engine, in arrival order.
     pub fn call_ids(&self) -> Vec<Arc<str>> {
-        let mut live: Vec<&Call> = self.calls.iter().flatten().collect();
+        let mut live: Vec<&Call> = self.calls.live().collect();
         live.sort_by_key(|c| c.seq);
         live.iter().map(|c| c.id.to_arc()).collect()
     }
@@ -2959,7 +2968,7 @@ impl Engine {
             .calls
             .iter()
             .enumerate()
-            .filter_map(|(i, c)| match c.as_ref().map(|c| &c.id) {
+            .filter_map(|(i, c)| match c.map(|c| &c.id) {
                 Some(CallId::Str(id)) => Some((id.clone(), i as u32)),
                 _ => None,
             })
@@ -2967,7 +2976,7 @@ impl Engine {
         // (check_decoded: every waiting entry names a live waiting call of its queue)
         for qs in &engine.qs {
             for key in &qs.waiting {
-                let live = matches!(engine.calls.get(key.call as usize), Some(Some(_)));
+                let live = engine.calls.get(key.call as usize).is_some();
                 let (true, Some(queue)) = (live, engine.queues.get_mut(qs.queue as usize)) else {
                     return Err(inconsistent("dangling waiting call".into()));
                 };
@@ -2986,7 +2995,7 @@ impl Engine {
     /// whatever the state (it also vets restored snapshots).
     pub fn audit(&self) -> Result<(), String> {
         let t = &self.totals;
-        let live = self.calls.iter().flatten().count() as u64;
+        let live = self.calls.live().count() as u64;
         let accounted = [t.completed, t.abandoned, t.exited, t.rejected, live]
             .into_iter()
             .try_fold(0u64, u64::checked_add);
@@ -2995,8 +3004,7 @@ impl Engine {
         }
         let numbered = self
             .calls
-            .iter()
-            .flatten()
+            .live()
             .filter(|c| matches!(c.id, CallId::Num(_)))
             .count();
         if live as usize != self.call_ids.len() + numbered {
@@ -3125,7 +3133,7 @@ impl Engine {
                     exclusive = exclusive.saturating_add(1);
                 }
                 if t.kind != TaskKind::WrapUp {
-                    let call = self.calls.get(t.call as usize).and_then(Option::as_ref);
+                    let call = self.calls.get(t.call as usize);
                     if call.is_none() {
                         return Err(format!("agent {} holds a task of a gone call", ag.id));
                     }
@@ -3181,11 +3189,8 @@ impl Engine {
         // (a snapshot that breaks this would fire timers into the wrong state)
         for (key, timer) in self.timers.iter() {
             let owned = match timer {
-                Timer::Step(c) | Timer::MaxWait(c) | Timer::Offer(c) | Timer::Retry(c) => self
-                    .calls
-                    .get(c as usize)
-                    .and_then(Option::as_ref)
-                    .is_some_and(|call| match timer {
+                Timer::Step(c) | Timer::MaxWait(c) | Timer::Offer(c) | Timer::Retry(c) => {
+                    self.calls.get(c as usize).is_some_and(|call| match timer {
                         Timer::Step(_) => call.step_timer == Some(key),
                         Timer::MaxWait(_) => call.max_wait_timer == Some(key),
                         Timer::Retry(_) => call.retry_timer == Some(key),
@@ -3193,7 +3198,8 @@ impl Engine {
                             call.offer_timer == Some(key)
                                 && matches!(call.state, CallState::Offered { .. })
                         }
-                    }),
+                    })
+                }
                 Timer::WrapUp(a, uid) => self.agents.get(a as usize).is_some_and(|ag| {
                     ag.tasks
                         .iter()
@@ -3204,7 +3210,7 @@ impl Engine {
                 return Err(format!("timer at {} for a gone entity", secs(key.0)));
             }
         }
-        for call in self.calls.iter().flatten() {
+        for call in self.calls.live() {
             let recorded = [
                 call.step_timer,
                 call.max_wait_timer,
@@ -3355,5 +3361,50 @@ mod raw_tests {
         raw.audit().unwrap();
         assert_eq!(raw.queues[0].order.len(), public.queues[0].order.len());
         assert!(raw.queues[0].order.iter().eq(public.queues[0].order.iter()));
+    }
+
+    /// A call written into a freed slot keeps nothing of the call before it.
+    #[test]
+    fn a_reused_slot_starts_clean() {
+        let mut e = Engine::new(EngineOptions::default()).unwrap();
+        let mut q = QueueConfig::new("q", "t");
+        q.steps = vec![StepConfig {
+            after: 5.0,
+            priority_boost: 3,
+            ..StepConfig::default()
+        }];
+        e.add_queue(q).unwrap();
+        e.add_agent(AgentConfig::new("a", "t")).unwrap();
+        e.agent_ready("a", 0.0).unwrap();
+        let mut first = spec("first");
+        first.priority = 7;
+        first.data = vec![("k".into(), "v".into())];
+        e.call_arrived(&first, 1.0).unwrap();
+        e.call_arrived(&spec("waits"), 1.0).unwrap();
+        e.advance(7.0).unwrap(); // "waits" moves to step 1
+        e.offer_declined("first", 7.5).unwrap(); // excluded from "a", waiting again
+        e.call_abandoned("waits", 8.0).unwrap();
+        e.call_abandoned("first", 8.0).unwrap(); // its slot is the next taken
+        assert!(e.call_ids().is_empty());
+        e.call_arrived(&spec("next"), 10.0).unwrap();
+        e.audit().unwrap();
+        let info = e.call_info("next").unwrap();
+        assert_eq!((info.priority, info.arrival), (0, 10.0));
+        assert!(info.data.is_empty());
+        assert_eq!(info.state, "offered");
+        let c = e.call_index("next").unwrap();
+        let call = e.call(c);
+        assert_eq!(
+            (call.step, call.callback, call.max_wait_due),
+            (0, false, false)
+        );
+        assert!(call.excluded.is_empty());
+        // its own step timer (10 s + 5 s), the other timers unarmed
+        assert_eq!(call.step_timer.map(|k| k.0), Some(15_000_000));
+        assert!(call.max_wait_timer.is_none() && call.retry_timer.is_none());
+        assert_eq!(
+            Engine::restore(&e.snapshot()).unwrap().snapshot(),
+            e.snapshot()
+        );
     }
 }

@@ -179,7 +179,11 @@ impl EventHeap {
         self.items.first()
     }
 
-    fn push(&mut self, item: Scheduled) {
+    /// (Takes the parts, not a `Scheduled` by reference: one just made on the stack would be
+    /// read back wider than it was written, and stall.)
+    #[inline]
+    fn push(&mut self, at: Us, seq: u64, ev: Ev) {
+        let item = Scheduled::new(at, seq, ev);
         let key = item.key;
         let mut i = self.items.len();
         self.items.push(item);
@@ -537,7 +541,7 @@ impl Sim<'_> {
         } else if ev == Ev::Arrival && self.arrival_ev.is_none() {
             self.arrival_ev = Some(Scheduled::new(at, seq, ev));
         } else {
-            self.events.push(Scheduled::new(at, seq, ev));
+            self.events.push(at, seq, ev);
         }
     }
 
@@ -1081,8 +1085,7 @@ impl Sim<'_> {
         if let Some((at, seq)) = c.abandon.take() {
             let gen = c.gen;
             // the heap orders by key, so an event may join it late (not the FIFO of `now`)
-            self.events
-                .push(Scheduled::new(at, seq, Ev::Abandon { slot, gen }));
+            self.events.push(at, seq, Ev::Abandon { slot, gen });
         }
     }
 

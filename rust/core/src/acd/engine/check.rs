@@ -331,7 +331,7 @@ impl Engine {
                     }
                     continue;
                 }
-                let call = self.calls.get(task.call as usize).and_then(Option::as_ref);
+                let call = self.calls.get(task.call as usize);
                 let consistent = call.is_some_and(|call| {
                     let (agent, uid, offered) = match call.state {
                         CallState::Waiting => return false,
@@ -450,7 +450,10 @@ impl Engine {
         }
         let mut free = HashSet::with_capacity(self.free_calls.len());
         for &c in &self.free_calls {
-            if self.calls.get(c as usize).is_none_or(Option::is_some) || !free.insert(c) {
+            if c as usize >= self.calls.len()
+                || self.calls.get(c as usize).is_some()
+                || !free.insert(c)
+            {
                 return Err(format!("bad free call slot {c}"));
             }
         }
@@ -465,16 +468,12 @@ impl Engine {
                 return Err(format!("queue step {i}: unknown agent available"));
             }
             for key in &qs.waiting {
-                let ok = self
-                    .calls
-                    .get(key.call as usize)
-                    .and_then(Option::as_ref)
-                    .is_some_and(|call| {
-                        call.state == CallState::Waiting
-                            && call.key == *key
-                            && call.queue == qs.queue
-                            && (self.queues[call.queue as usize].qs0 + call.step) as usize == i
-                    });
+                let ok = self.calls.get(key.call as usize).is_some_and(|call| {
+                    call.state == CallState::Waiting
+                        && call.key == *key
+                        && call.queue == qs.queue
+                        && (self.queues[call.queue as usize].qs0 + call.step) as usize == i
+                });
                 if !ok {
                     return Err(format!("queue step {i}: a waiting entry out of step"));
                 }

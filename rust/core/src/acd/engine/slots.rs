@@ -1,0 +1,127 @@
+//! The engine's call slots.
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use super::{Call, CallId, CallKey, CallState};
+
+/// The calls by slot number, live or free. A freed slot keeps its call, dead, and the next
+/// call in that slot is written over it field by field: a call is large, and one built on the
+/// stack and moved in costs a copy of all of it (read back right after it was written, which
+/// also stalls the store forwarding). Serialized as a sequence of optional calls.
+#[derive(Clone, Debug, Default)]
+pub(super) struct Slots {
+    calls: Vec<Call>,
+    live: Vec<bool>,
+}
+
+impl Slots {
+    pub(super) fn len(&self) -> usize {
+        self.calls.len()
+    }
+
+    /// The live call in slot `c`, if any.
+    #[inline]
+    pub(super) fn get(&self, c: usize) -> Option<&Call> {
+        match self.live.get(c) {
+            Some(true) => Some(&self.calls[c]),
+            _ => None,
+        }
+    }
+
+    #[inline]
+    pub(super) fn get_mut(&mut self, c: usize) -> Option<&mut Call> {
+        match self.live.get(c) {
+            Some(true) => Some(&mut self.calls[c]),
+            _ => None,
+        }
+    }
+
+    /// Every slot in order: its live call, or `None`.
+    pub(super) fn iter(&self) -> impl Iterator<Item = Option<&Call>> {
+        self.calls
+            .iter()
+            .zip(&self.live)
+            .map(|(c, &l)| l.then_some(c))
+    }
+
+    /// The live calls.
+    pub(super) fn live(&self) -> impl Iterator<Item = &Call> {
+        self.iter().flatten()
+    }
+
+    /// A new free slot, at the end.
+    pub(super) fn push_free(&mut self) -> u32 {
+        let c = self.calls.len() as u32;
+        self.calls.push(blank(c));
+        self.live.push(false);
+        c
+    }
+
+    /// Free slot `c`, made live for a call to be written over the dead one it holds (every
+    /// field of which the caller sets).
+    #[inline]
+    pub(super) fn revive(&mut self, c: usize) -> &mut Call {
+        debug_assert!(!self.live[c], "slot {c} is live");
+        self.live[c] = true;
+        &mut self.calls[c]
+    }
+
+    /// Free live slot `c`; its call's ids and data are let go, its room is kept.
+    #[inline]
+    pub(super) fn free(&mut self, c: usize) {
+        self.live[c] = false;
+        let call = &mut self.calls[c];
+        if matches!(call.id, CallId::Str(_)) {
+            call.id = CallId::Num(c as u32);
+        }
+        call.data.clear();
+    }
+}
+
+/// A dead call for slot `c`.
+fn blank(c: u32) -> Call {
+    Call {
+        id: CallId::Num(c),
+        media: 0,
+        queue: 0,
+        priority: 0,
+        arrival: 0,
+        entered: 0,
+        interval: 0,
+        seq: 0,
+        step: 0,
+        state: CallState::Waiting,
+        callback: false,
+        max_wait_due: false,
+        excluded: Vec::new(),
+        data: Vec::new(),
+        key: CallKey {
+            rank: 0,
+            arrival: 0,
+            seq: 0,
+            call: c,
+        },
+        step_timer: None,
+        max_wait_timer: None,
+        offer_timer: None,
+        retry_timer: None,
+    }
+}
+
+impl Serialize for Slots {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.iter())
+    }
+}
+
+impl<'de> Deserialize<'de> for Slots {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let slots: Vec<Option<Call>> = Vec::deserialize(deserializer)?;
+        let mut out = Slots::default();
+        for (c, call) in slots.into_iter().enumerate() {
+            out.live.push(call.is_some());
+            out.calls.push(call.unwrap_or_else(|| blank(c as u32)));
+        }
+        Ok(out)
+    }
+}
