@@ -767,6 +767,8 @@ impl Sim<'_> {
                     Arrivals::Trace {
                         types: Some(types), ..
                     } => types[self.next_trace] as usize,
+                    // one call type: nothing to draw
+                    _ if self.cum_share.len() == 1 => 0,
                     _ => {
                         let total = *self.cum_share.last().expect("validated");
                         let u = self.arrivals_rng.unit() * total;
