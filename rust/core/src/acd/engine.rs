@@ -1432,7 +1432,15 @@ impl Engine {
     /// availability indices only to leave them (and, for the random strategies, without
     /// drawing a key it would not use).
     fn agent_changed(&mut self, a: u32) {
-        self.dispatch_agent(a);
+        // (calls wait for few changes: the test is kept out of the work)
+        let agent = &self.agents[a as usize];
+        if agent
+            .member_qs
+            .iter()
+            .any(|&qs| !self.qs[qs as usize].waiting.is_empty())
+        {
+            self.dispatch_agent(a);
+        }
         self.refresh_agent(a);
         self.update_agent_state(a);
     }
@@ -2393,13 +2401,18 @@ impl Engine {
         self.stop_queue_timers(c);
     }
 
-    #[inline]
+    #[inline(always)]
     fn stop_queue_timers(&mut self, c: u32) {
-        let call = self.call_mut(c);
-        if call.step_timer.is_none() && call.max_wait_timer.is_none() && call.retry_timer.is_none()
+        let call = self.call(c);
+        if call.step_timer.is_some() || call.max_wait_timer.is_some() || call.retry_timer.is_some()
         {
-            return; // the usual case: none armed
+            self.disarm_queue_timers(c); // (not the usual case: kept out of line)
         }
+    }
+
+    #[inline(never)]
+    fn disarm_queue_timers(&mut self, c: u32) {
+        let call = self.call_mut(c);
         let timers = [
             call.step_timer.take(),
             call.max_wait_timer.take(),

@@ -59,6 +59,14 @@ impl<'a, K> Iterator for Iter<'a, K> {
 }
 
 impl<K: Ord + Copy> OrdSet<K> {
+    #[inline]
+    pub(crate) fn is_empty(&self) -> bool {
+        match self {
+            Self::Small(v) => v.is_empty(),
+            Self::Large(t) => t.is_empty(),
+        }
+    }
+
     pub(crate) fn len(&self) -> usize {
         match self {
             Self::Small(v) => v.len(),
