@@ -1312,6 +1312,7 @@ impl Engine {
     }
 
     /// Close the time bucket of the agent's old state and report the change, if any.
+    #[inline(always)]
     fn update_agent_state(&mut self, a: u32) {
         let new = self.agent_state_of(a);
         let now = self.clock;
@@ -2079,6 +2080,7 @@ impl Engine {
     }
 
     /// The best free eligible agent for call `c` (its key up to date), if any.
+    #[inline(always)]
     fn choose_agent(&mut self, c: u32) -> Option<u32> {
         let call = self.call(c);
         let queue = &self.queues[call.queue as usize];
@@ -2438,6 +2440,7 @@ impl Engine {
         self.finish(c, outcome);
     }
 
+    #[inline(always)]
     fn finish(&mut self, c: u32, outcome: Outcome) {
         self.stop_queue_timers(c);
         let call = self.calls.get(c as usize).expect("live call");
