@@ -5,8 +5,12 @@
 //! - per queue step, the waiting calls at that step, by aged priority, arrival, sequence
 //!   (these two per-step indices are `OrdSet`s: sorted ring buffers while small, where keys
 //!   mostly come in at the back and leave at the front, B-trees once large);
-//! - per queue, every waiting call in that order (an order-statistic set, for positions);
+//! - per queue, every waiting call in that order (an order-statistic set, for positions;
+//!   not kept in the simulator's raw mode, which announces no positions);
 //! - one timer map keyed by (deadline, sequence).
+//!
+//! Calls live in numbered slots; a freed slot keeps its dead call, which the next call in
+//! it is written over (see `slots`).
 //!
 //! An agent belongs to the steps whose requirements it meets ("memberships", computed when
 //! agents or queues are added). When an agent frees up it looks at the head of the waiting
