@@ -2098,7 +2098,11 @@ impl Engine {
             && (queue.config.strategy != Strategy::Custom || self.scorer.is_none())
         {
             // the least key allowed: in the least-loaded class if any, else above it
-            let k = set.iter().find(allowed)?;
+            let k = if call.excluded.is_empty() {
+                first // (the usual case: nobody excluded)
+            } else {
+                set.iter().find(allowed)?
+            };
             let (agent, race) = (k.agent, f64::from_bits(first.a as u64));
             // A random race won by the least key moves the race clock to it (desired_key).
             if matches!(
