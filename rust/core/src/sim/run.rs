@@ -312,6 +312,8 @@ struct Sim<'m> {
     days_rng: Stream,
     retrial_rng: Stream,
     day_multiplier: Vec<f64>,
+    /// the arrival after the one scheduled, drawn ahead (see `schedule_next_arrival`)
+    arrival_ahead: Option<Option<Us>>,
     next_trace: usize,
     arrived: u64,
     /// by engine call slot (the engine knows the simulator's calls by slot)
@@ -494,6 +496,7 @@ impl<'m> Sim<'m> {
             days_rng: Stream::new(seed, index, DAYS),
             retrial_rng: Stream::new(seed, index, RETRIALS),
             day_multiplier: Vec::new(),
+            arrival_ahead: None,
             next_trace: 0,
             arrived: 0,
             calls: Vec::new(),
@@ -684,13 +687,24 @@ impl Sim<'_> {
         }
     }
 
+    /// Schedule the arrival after `from` (the one just made, or the start). Its time was
+    /// drawn one arrival ahead: the time of the next arrival decides which event comes next,
+    /// and a time drawn just before that test would hold the test (and the loop behind it)
+    /// up for the whole draw. (Not for a trace, whose times are read in step with its types.)
     fn schedule_next_arrival(&mut self, from: Us) {
         if self.model.max_calls.is_some_and(|m| self.arrived >= m) {
             return;
         }
-        if let Some(t) = self.next_arrival_time(from) {
+        let next = match self.arrival_ahead.take() {
+            Some(t) => t,
+            None => self.next_arrival_time(from),
+        };
+        if let Some(t) = next {
             if t < self.horizon_end {
                 self.schedule(t, Ev::Arrival);
+                if !matches!(self.model.arrivals, Arrivals::Trace { .. }) {
+                    self.arrival_ahead = Some(self.next_arrival_time(t));
+                }
             }
         }
     }
