@@ -813,10 +813,15 @@ impl Sim<'_> {
                     && self.calls[slot as usize].phase == Phase::Connected
                 {
                     self.inputs += 1;
-                    let task = self.engine.connected_task(slot);
-                    self.engine.end_raw(slot, self.now).map_err(engine_err)?;
                     let call = &self.calls[slot as usize];
-                    let (handle, line, call_type) = (call.handle, call.line, call.call_type);
+                    let (handle, line, call_type) =
+                        (call.handle, call.line as usize, call.call_type);
+                    // the agent's task, read before the call ends, only if the simulator is
+                    // to time its wrap-up
+                    let wrapup_task = (line < self.wrapup_by_sim.len() && self.wrapup_by_sim[line])
+                        .then(|| self.engine.connected_task(slot))
+                        .flatten();
+                    self.engine.end_raw(slot, self.now).map_err(engine_err)?;
                     if let Some(k) = self.counters(slot) {
                         k.talk += handle;
                     }
@@ -825,11 +830,7 @@ impl Sim<'_> {
                             r.handle[ri] = handle;
                         }
                     }
-                    let line = line as usize;
-                    if let (true, Some((agent, task))) = (
-                        line < self.wrapup_by_sim.len() && self.wrapup_by_sim[line],
-                        task,
-                    ) {
+                    if let Some((agent, task)) = wrapup_task {
                         let spec = &self.model.calls[call_type as usize];
                         let w = match &spec.wrapup {
                             Some(d) => d.sample(&mut self.callers_rng),
@@ -1171,14 +1172,9 @@ impl Sim<'_> {
                     auto_answer,
                     ..
                 } => {
+                    // (in raw mode auto-answered calls come as `raw_answered` pairs)
+                    debug_assert!(!auto_answer, "an auto-answer offer in raw mode");
                     let slot = Self::slot_of(&call);
-                    if auto_answer {
-                        let c = &mut self.calls[slot as usize];
-                        c.agent = a;
-                        c.token = c.token.wrapping_add(1);
-                        self.answered(slot);
-                        continue;
-                    }
                     let g = self.agents[a as usize].group as usize;
                     let c = &mut self.calls[slot as usize];
                     c.phase = Phase::Offered;
