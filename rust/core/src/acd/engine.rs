@@ -355,6 +355,26 @@ impl Agent {
         }
     }
 
+    /// Time ready, busy, offered and in wrap-up (µs), counting the current state's spell
+    /// as `ongoing`.
+    fn state_times(&self, ongoing: Us) -> [Us; 4] {
+        let mut t = [
+            self.idle_us,
+            self.busy_us,
+            self.offered_us,
+            self.wrap_state_us,
+        ];
+        let current = match self.state {
+            State::Ready => 0,
+            State::Busy => 1,
+            State::Offered => 2,
+            State::WrapUp => 3,
+            State::NotReady(_) | State::LoggedOut => return t,
+        };
+        t[current] += ongoing;
+        t
+    }
+
     fn task_index(&self, uid: u64) -> usize {
         self.tasks
             .iter()
@@ -1352,14 +1372,9 @@ impl Engine {
     /// last change).
     pub(crate) fn agent_time_us(&self, a: u32, at: Us) -> (Us, Us) {
         let ag = &self.agents[a as usize];
-        let working = ag.busy_us + ag.offered_us + ag.wrap_state_us;
-        let staffed = working + ag.idle_us;
-        let ongoing = at - ag.state_since;
-        match ag.state {
-            State::Ready => (staffed + ongoing, working),
-            State::Offered | State::Busy | State::WrapUp => (staffed + ongoing, working + ongoing),
-            State::NotReady(_) | State::LoggedOut => (staffed, working),
-        }
+        let [idle, busy, offered, wrap] = ag.state_times(at - ag.state_since);
+        let working = busy + offered + wrap;
+        (idle + working, working)
     }
 
     /// The key agent `a` would have in queue step `qs` (None: not free for it).
@@ -2912,28 +2927,18 @@ impl Engine {
         } else {
             self.clock - ag.state_since
         };
-        let mut idle = ag.idle_us;
-        let mut busy = ag.busy_us;
-        let mut offered = ag.offered_us;
-        let mut wrap = ag.wrap_state_us;
+        let [idle, busy, offered, wrap] = ag.state_times(ongoing);
         let mut not_ready: Vec<(String, f64)> = ag
             .not_ready_us
             .iter()
             .map(|&(r, us)| (self.reasons.name(r).to_string(), secs(us)))
             .collect();
-        match ag.state {
-            State::Ready => idle += ongoing,
-            State::Busy => busy += ongoing,
-            State::Offered => offered += ongoing,
-            State::WrapUp => wrap += ongoing,
-            State::NotReady(r) => {
-                let r = self.reasons.name(r);
-                match not_ready.iter_mut().find(|(x, _)| **x == **r) {
-                    Some(slot) => slot.1 += secs(ongoing),
-                    None => not_ready.push((r.to_string(), secs(ongoing))),
-                }
+        if let State::NotReady(r) = ag.state {
+            let r = self.reasons.name(r);
+            match not_ready.iter_mut().find(|(x, _)| **x == **r) {
+                Some(slot) => slot.1 += secs(ongoing),
+                None => not_ready.push((r.to_string(), secs(ongoing))),
             }
-            State::LoggedOut => {}
         }
         let working = busy + offered + wrap;
         Ok(AgentStats {
