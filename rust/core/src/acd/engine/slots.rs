@@ -10,38 +10,42 @@ use super::{Call, CallId, CallKey, CallState};
 /// also stalls the store forwarding). Serialized as a sequence of optional calls.
 #[derive(Clone, Debug, Default)]
 pub(super) struct Slots {
-    calls: Vec<Call>,
-    live: Vec<bool>,
+    slots: Vec<Slot>,
+}
+
+/// A call and whether it is live, side by side: a call is read after its flag, from the same
+/// line, with one bounds check.
+#[derive(Clone, Debug)]
+struct Slot {
+    live: bool,
+    call: Call,
 }
 
 impl Slots {
     pub(super) fn len(&self) -> usize {
-        self.calls.len()
+        self.slots.len()
     }
 
     /// The live call in slot `c`, if any.
     #[inline]
     pub(super) fn get(&self, c: usize) -> Option<&Call> {
-        match self.live.get(c) {
-            Some(true) => Some(&self.calls[c]),
+        match self.slots.get(c) {
+            Some(Slot { live: true, call }) => Some(call),
             _ => None,
         }
     }
 
     #[inline]
     pub(super) fn get_mut(&mut self, c: usize) -> Option<&mut Call> {
-        match self.live.get(c) {
-            Some(true) => Some(&mut self.calls[c]),
+        match self.slots.get_mut(c) {
+            Some(Slot { live: true, call }) => Some(call),
             _ => None,
         }
     }
 
     /// Every slot in order: its live call, or `None`.
     pub(super) fn iter(&self) -> impl Iterator<Item = Option<&Call>> {
-        self.calls
-            .iter()
-            .zip(&self.live)
-            .map(|(c, &l)| l.then_some(c))
+        self.slots.iter().map(|s| s.live.then_some(&s.call))
     }
 
     /// The live calls.
@@ -51,9 +55,11 @@ impl Slots {
 
     /// A new free slot, at the end.
     pub(super) fn push_free(&mut self) -> u32 {
-        let c = self.calls.len() as u32;
-        self.calls.push(blank(c));
-        self.live.push(false);
+        let c = self.slots.len() as u32;
+        self.slots.push(Slot {
+            live: false,
+            call: blank(c),
+        });
         c
     }
 
@@ -61,16 +67,18 @@ impl Slots {
     /// field of which the caller sets).
     #[inline]
     pub(super) fn revive(&mut self, c: usize) -> &mut Call {
-        debug_assert!(!self.live[c], "slot {c} is live");
-        self.live[c] = true;
-        &mut self.calls[c]
+        let slot = &mut self.slots[c];
+        debug_assert!(!slot.live, "slot {c} is live");
+        slot.live = true;
+        &mut slot.call
     }
 
     /// Free live slot `c`; its call's ids and data are let go, its room is kept.
     #[inline]
     pub(super) fn free(&mut self, c: usize) {
-        self.live[c] = false;
-        let call = &mut self.calls[c];
+        let slot = &mut self.slots[c];
+        slot.live = false;
+        let call = &mut slot.call;
         if matches!(call.id, CallId::Str(_)) {
             call.id = CallId::Num(c as u32);
         }
@@ -119,8 +127,10 @@ impl<'de> Deserialize<'de> for Slots {
         let slots: Vec<Option<Call>> = Vec::deserialize(deserializer)?;
         let mut out = Slots::default();
         for (c, call) in slots.into_iter().enumerate() {
-            out.live.push(call.is_some());
-            out.calls.push(call.unwrap_or_else(|| blank(c as u32)));
+            out.slots.push(Slot {
+                live: call.is_some(),
+                call: call.unwrap_or_else(|| blank(c as u32)),
+            });
         }
         Ok(out)
     }
