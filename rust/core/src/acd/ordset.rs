@@ -94,14 +94,15 @@ impl<K: Ord + Copy> OrdSet<K> {
     pub(crate) fn insert(&mut self, k: K) -> bool {
         match self {
             Self::Small(v) => {
-                let i = match v.back() {
+                match v.back() {
                     Some(last) if *last >= k => match v.binary_search(&k) {
                         Ok(_) => return false,
-                        Err(i) => i,
+                        Err(i) => v.insert(i, k),
                     },
-                    _ => v.len(), // the usual case: after every key
-                };
-                v.insert(i, k);
+                    // the usual case, after every key (`insert` at the end would still take
+                    // its general path)
+                    _ => v.push_back(k),
+                }
                 if v.len() > SMALL {
                     *self = Self::Large(v.iter().copied().collect());
                 }
