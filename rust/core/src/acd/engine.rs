@@ -232,6 +232,10 @@ fn decimal_slot(id: &str) -> Option<u32> {
 /// An implicit queue for skills-routed calls: (tenant, media, requirements, queue).
 type SkillQueue = (u32, u32, Vec<(u32, u8)>, u32);
 
+/// The order in which an agent of several queues takes their waiting heads, least first:
+/// higher (aged, boosted) priority, higher queue weight, older, earlier (`dispatch_rank`).
+type DispatchRank = (i64, i64, Us, u64);
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 enum Timer {
     Step(u32),
@@ -340,7 +344,19 @@ impl Agent {
         self.presence == Presence::Ready
             && self.exclusive_load == 0
             && self.load_of(media) < self.cap(media)
-            && (!self.exclusive.contains(&media) || self.tasks.is_empty())
+            && (self.tasks.is_empty() || !self.is_exclusive(media))
+    }
+
+    /// Whether `media` is one the agent takes alone. (Agents have one such media, voice, or
+    /// none: those cases are tested directly, where a search would set up its vector loop
+    /// for them at every call.)
+    #[inline(always)]
+    fn is_exclusive(&self, media: u32) -> bool {
+        match self.exclusive.as_slice() {
+            [] => false,
+            [m] => *m == media,
+            ms => ms.contains(&media),
+        }
     }
 
     #[inline(always)]
@@ -350,7 +366,7 @@ impl Agent {
             self.load.resize(m + 1, 0);
         }
         self.load[m] = self.load[m].wrapping_add_signed(delta);
-        if self.exclusive.contains(&media) {
+        if self.is_exclusive(media) {
             self.exclusive_load = self.exclusive_load.wrapping_add_signed(delta);
         }
     }
@@ -1468,8 +1484,9 @@ impl Engine {
     /// Offer waiting calls to agent `a` while it has room and there are calls it may take.
     fn dispatch_agent(&mut self, a: u32) {
         loop {
-            let mut best: Option<(u32, (i64, i64, Us, u64))> = None;
-            let now_s = secs(self.clock);
+            // the best head so far, and its rank once there is another to weigh it against
+            // (an agent of one queue has one head: no rank is made)
+            let mut best: Option<(u32, Option<DispatchRank>)> = None;
             let agent = &self.agents[a as usize];
             for &qs in &agent.member_qs {
                 let queue = &self.queues[self.qs[qs as usize].queue as usize];
@@ -1481,31 +1498,43 @@ impl Engine {
                     .waiting
                     .iter()
                     .find(|k| !self.call(k.call).excluded.iter().any(|&(x, _)| x == a));
-                if let Some(k) = head {
-                    let call = self.call(k.call);
-                    // the same aged, step-boosted priority as the call's key
-                    let boosted = call
-                        .priority
-                        .saturating_add(queue.steps[call.step as usize].boost);
-                    let eff = f64::from(boosted) - queue.config.aging * secs(call.arrival)
-                        + queue.config.aging * now_s;
-                    // least wins: higher priority, higher weight, older, earlier
-                    let rank = (
-                        -ord_f64(eff),
-                        -i64::from(queue.config.weight),
-                        call.arrival,
-                        call.seq,
-                    );
-                    if best.as_ref().is_none_or(|(_, r)| rank < *r) {
-                        best = Some((k.call, rank));
+                let Some(k) = head else { continue };
+                best = match best {
+                    None => Some((k.call, None)),
+                    Some((b, b_rank)) => {
+                        let b_rank = b_rank.unwrap_or_else(|| self.dispatch_rank(b));
+                        let rank = self.dispatch_rank(k.call);
+                        Some(if rank < b_rank {
+                            (k.call, Some(rank))
+                        } else {
+                            (b, Some(b_rank))
+                        })
                     }
-                }
+                };
             }
             match best {
                 Some((c, _)) => self.make_offer(c, a),
                 None => return,
             }
         }
+    }
+
+    /// The rank of waiting call `c` among the heads an agent of several queues may take
+    /// (its priority aged and boosted as in the call's key).
+    fn dispatch_rank(&self, c: u32) -> DispatchRank {
+        let call = self.call(c);
+        let queue = &self.queues[call.queue as usize];
+        let boosted = call
+            .priority
+            .saturating_add(queue.steps[call.step as usize].boost);
+        let eff = f64::from(boosted) - queue.config.aging * secs(call.arrival)
+            + queue.config.aging * secs(self.clock);
+        (
+            -ord_f64(eff),
+            -i64::from(queue.config.weight),
+            call.arrival,
+            call.seq,
+        )
     }
 
     fn login(&mut self, a: u32) {
@@ -1966,19 +1995,16 @@ impl Engine {
         };
         let max_wait = queue.max_wait;
         let first_step = queue.steps.get(1).map(|s| s.after);
-        {
-            let call = self.call_mut(c);
-            call.queue = q;
-            call.entered = now;
-            call.interval = interval;
-            call.step = 0;
-            call.state = CallState::Waiting;
-            call.excluded.clear();
-            call.max_wait_due = false;
-        }
-        let old = self.call(c).retry_timer;
+        let call = self.call_mut(c);
+        call.queue = q;
+        call.entered = now;
+        call.interval = interval;
+        call.step = 0;
+        call.state = CallState::Waiting;
+        call.excluded.clear();
+        call.max_wait_due = false;
+        let old = call.retry_timer.take();
         self.disarm(old);
-        self.call_mut(c).retry_timer = None;
         if let Some(reason) = refuse {
             let outcome = if arrival {
                 Outcome::Rejected

@@ -1108,8 +1108,13 @@ impl Sim<'_> {
 
     /// Forget call `slot`'s held abandon event (it would have fired on an answered or gone
     /// call, and done nothing but move the clock).
+    #[inline]
     fn drop_abandon(&mut self, slot: u32) {
-        if let Some((at, _)) = self.calls[slot as usize].abandon.take() {
+        let abandon = &mut self.calls[slot as usize].abandon;
+        if abandon.is_none() {
+            return; // (a call without patience has none: no store needed)
+        }
+        if let Some((at, _)) = abandon.take() {
             if at <= self.drain_end {
                 self.dropped_until = self.dropped_until.max(at);
             }
