@@ -15,7 +15,9 @@ one would flatter it); ``evaluations`` records the calls each simulated, so
 similar span of wall time (callroute 40 rounds of ~20 ms, a peer one round of 0.7-2.5 s):
 the development machine's speed drifts by up to 1.5x over seconds, and a few short rounds
 would land in one phase of that drift where a peer's long one averages over it. A peer gets
-one round, its first: Ciw's later rounds in the same process run ~15 % slower.
+one round, its first: Ciw's later rounds in the same process run ~15 % slower. The day gets
+five rounds and the replications three (medians): one round of each fell in a slow spell as
+often as not.
 Every result is checked (callroute and the peers against Erlang C / A, loosely), so a fast
 wrong answer cannot pass. Ciw and SimPy are optional (``pip install ciw simpy``).
 """
@@ -193,7 +195,7 @@ def center_day(cr: Any) -> dict[str, Any]:
 def test_sim_center_day(benchmark: Any, cr: Any) -> None:
     benchmark.group = "sim: day, 1,000 agents, 20 skills"
     model = center_day(cr)
-    res = benchmark.pedantic(cr.simulate, args=(model,), kwargs={"threads": 1}, rounds=2)
+    res = benchmark.pedantic(cr.simulate, args=(model,), kwargs={"threads": 1}, rounds=5)
     calls = int(res.kpi("offered")[0])
     record(benchmark, "callroute", calls, target_seconds=1.0)
     assert 190_000 < calls < 210_000
@@ -215,7 +217,7 @@ def test_sim_replications(benchmark: Any, cr: Any, threads: int) -> None:
     benchmark.group = "sim: 8 replications of the day"
     model = center_day(cr)
     res = benchmark.pedantic(
-        cr.simulate, args=(model,), kwargs={"replications": 8, "threads": threads}, rounds=1
+        cr.simulate, args=(model,), kwargs={"replications": 8, "threads": threads}, rounds=3
     )
     record(benchmark, f"callroute x{threads} threads", int(res.kpi("offered").sum()))
     assert res.replications == 8
