@@ -1524,11 +1524,7 @@ impl Engine {
     fn dispatch_rank(&self, c: u32) -> DispatchRank {
         let call = self.call(c);
         let queue = &self.queues[call.queue as usize];
-        let boosted = call
-            .priority
-            .saturating_add(queue.steps[call.step as usize].boost);
-        let eff = f64::from(boosted) - queue.config.aging * secs(call.arrival)
-            + queue.config.aging * secs(self.clock);
+        let eff = self.aged_priority(call) + queue.config.aging * secs(self.clock);
         (
             -ord_f64(eff),
             -i64::from(queue.config.weight),
@@ -2074,15 +2070,20 @@ impl Engine {
         (position, wait)
     }
 
-    fn call_key(&self, c: u32) -> CallKey {
-        let call = self.call(c);
+    /// A call's priority, boosted by its step, less its queue's aging since time zero (its
+    /// effective priority at time `t` adds `aging × t`, the same for every call of a queue).
+    fn aged_priority(&self, call: &Call) -> f64 {
         let queue = &self.queues[call.queue as usize];
         let boosted = call
             .priority
             .saturating_add(queue.steps[call.step as usize].boost);
-        let k = f64::from(boosted) - queue.config.aging * secs(call.arrival);
+        f64::from(boosted) - queue.config.aging * secs(call.arrival)
+    }
+
+    fn call_key(&self, c: u32) -> CallKey {
+        let call = self.call(c);
         CallKey {
-            rank: ord_f64(-k),
+            rank: ord_f64(-self.aged_priority(call)),
             arrival: call.arrival,
             seq: call.seq,
             call: c,
