@@ -266,8 +266,9 @@ struct SimCall {
     phase: Phase,
     call_type: u16,
     line: u32,
-    /// the interval its counters are in (`u32::MAX`: not counted, see `count_bucket`)
-    bucket: u32,
+    /// where its counters are in `Sim::counters` (`u32::MAX`: not counted, see
+    /// `count_slot`)
+    counter: u32,
     arrival: Us,
     handle: f64,
     record: bool,
@@ -331,7 +332,9 @@ struct Sim<'m> {
     cum_share: Vec<f64>,
     thresholds: Vec<f64>,
     wrapup_by_sim: Vec<bool>,
-    counters: Vec<Vec<Counters>>,
+    /// the counters of every line and interval, interval by interval (interval `b`'s of
+    /// line `l` at `b × lines + l`: one index per call, kept with it)
+    counters: Vec<Counters>,
     busy: Vec<Vec<f64>>,
     staffed: Vec<Vec<f64>>,
     records: Option<CallRecords>,
@@ -480,7 +483,6 @@ impl<'m> Sim<'m> {
             })
             .collect();
         let start = us(model.start);
-        let nlines = lines.len();
         let ngroups = model.groups.len();
         let mut sim = Sim {
             model,
@@ -509,7 +511,7 @@ impl<'m> Sim<'m> {
             cum_share,
             thresholds,
             wrapup_by_sim,
-            counters: vec![Vec::new(); nlines],
+            counters: Vec::new(),
             busy: vec![Vec::new(); ngroups],
             staffed: vec![Vec::new(); ngroups],
             records: model.record_calls.then(CallRecords::default),
@@ -747,16 +749,16 @@ impl Sim<'_> {
     /// The counters call `slot` is counted in (its line, its arrival's interval), if any.
     #[inline]
     fn counters(&mut self, slot: u32) -> Option<&mut Counters> {
-        let call = &self.calls[slot as usize];
-        if call.bucket == u32::MAX {
+        let i = self.calls[slot as usize].counter;
+        if i == u32::MAX {
             return None; // arrived in the warm-up
         }
-        Some(&mut self.counters[call.line as usize][call.bucket as usize])
+        Some(&mut self.counters[i as usize])
     }
 
-    /// The interval call `slot` is counted in (`u32::MAX`: none, it arrived in the
-    /// warm-up), its counters made.
-    fn count_bucket(&mut self, slot: u32) -> u32 {
+    /// Where call `slot`'s counters are (its line's in its arrival's interval; `u32::MAX`:
+    /// none, it arrived in the warm-up), made if new.
+    fn count_slot(&mut self, slot: u32) -> u32 {
         let call = &self.calls[slot as usize];
         if call.arrival < self.warmup_end {
             return u32::MAX;
@@ -767,11 +769,11 @@ impl Sim<'_> {
         } else {
             self.bucket(call.arrival)
         };
-        let line = &mut self.counters[call.line as usize];
-        if line.len() <= b {
-            line.resize(b + 1, Counters::default());
+        let lines = self.line_names.len();
+        if self.counters.len() < (b + 1) * lines {
+            self.counters.resize((b + 1) * lines, Counters::default());
         }
-        b as u32
+        (b * lines + call.line as usize) as u32
     }
 
     fn fire(&mut self, ev: Ev) -> Result<(), SimError> {
@@ -996,7 +998,7 @@ impl Sim<'_> {
                     phase: Phase::Free,
                     call_type: 0,
                     line: 0,
-                    bucket: u32::MAX,
+                    counter: u32::MAX,
                     arrival: 0,
                     handle: 0.0,
                     record: false,
@@ -1021,7 +1023,7 @@ impl Sim<'_> {
         call.call_type = call_type as u16;
         call.line = self.type_line[call_type];
         call.arrival = now;
-        call.bucket = u32::MAX;
+        call.counter = u32::MAX;
         call.handle = handle;
         call.record = record;
         call.retrial = retrial;
@@ -1045,7 +1047,7 @@ impl Sim<'_> {
             }
             self.record_index[slot as usize] = i;
         }
-        self.calls[slot as usize].bucket = self.count_bucket(slot);
+        self.calls[slot as usize].counter = self.count_slot(slot);
         if let Some(k) = self.counters(slot) {
             k.offered += 1;
         }
@@ -1269,16 +1271,22 @@ impl Sim<'_> {
         self.count_agent_time(self.now);
         let unfinished = self.calls.iter().filter(|c| c.phase != Phase::Free).count() as u64;
         self.unfinished = unfinished;
+        let lines = self.line_names.len();
         let nb = self
-            .counters
+            .busy
             .iter()
             .map(Vec::len)
-            .chain(self.busy.iter().map(Vec::len))
+            .chain([self.counters.len() / lines.max(1)])
             .max()
             .unwrap_or(0);
-        for v in &mut self.counters {
-            v.resize(nb, Counters::default());
-        }
+        self.counters.resize(nb * lines, Counters::default());
+        let counters = (0..lines)
+            .map(|l| {
+                (0..nb)
+                    .map(|b| self.counters[b * lines + l].clone())
+                    .collect()
+            })
+            .collect();
         for v in self.busy.iter_mut().chain(self.staffed.iter_mut()) {
             v.resize(nb, 0.0);
         }
@@ -1287,7 +1295,7 @@ impl Sim<'_> {
             thresholds: self.thresholds,
             start: secs(self.start),
             interval: secs(self.interval),
-            counters: self.counters,
+            counters,
             groups: self.model.groups.iter().map(|g| g.name.clone()).collect(),
             busy: self.busy,
             staffed: self.staffed,
