@@ -244,3 +244,57 @@ fn same_seed_same_result_and_replications_differ() {
     assert_eq!(par[0], a);
     assert_eq!(par[1], c);
 }
+
+/// The offer path (an agent that rings, however briefly) and the auto-answer path (an agent
+/// connected at once) route the same calls the same way: a ring of 0.1 µs rounds to nothing,
+/// so only the path differs, and every call must meet the same agent at the same time.
+#[test]
+fn a_ring_that_rounds_to_nothing_routes_as_auto_answer() {
+    let auto = mmn(
+        0.2,
+        180.0,
+        40,
+        Dist::Exponential { mean: 300.0 },
+        20_000.0,
+        20.0,
+    );
+    let mut ringing = auto.clone();
+    ringing.groups[0].ring = Dist::Deterministic { value: 1e-7 };
+    let (a, r) = (run(&auto, 5, 0).unwrap(), run(&ringing, 5, 0).unwrap());
+    conserved(&a);
+    conserved(&r);
+    assert!(a.calls.as_ref().unwrap().wait.iter().any(|&w| w > 0.0));
+    assert_eq!(a.calls, r.calls);
+    assert_eq!(a.counters, r.counters);
+}
+
+/// Auto-answer and ringing agents on one queue: an offer the ringing agent lets lapse goes
+/// back to the queue and, in the same step, to a free auto-answer agent. Every call still
+/// finishes, and the agents are all free at the end.
+#[test]
+fn a_lapsed_offer_taken_at_once_by_an_auto_answer_agent_finishes() {
+    let mut model = mmn(
+        0.2,
+        180.0,
+        40,
+        Dist::Exponential { mean: 300.0 },
+        20_000.0,
+        20.0,
+    );
+    model.queues[0].offer_timeout = 5.0;
+    let mut ringing = group("ringing", 20);
+    ringing.no_answer = 0.3;
+    ringing.ring = Dist::Deterministic { value: 2.0 };
+    model.groups = vec![group("auto", 20), ringing];
+    for seed in 0..4 {
+        let r = run(&model, seed, 0).unwrap();
+        conserved(&r);
+        let c = r.calls.as_ref().unwrap();
+        // every answered call had a talk time counted: its end was not lost
+        for i in 0..c.outcome.len() {
+            if c.outcome[i] == 0 {
+                assert!(c.handle[i] > 0.0, "call {i} answered but never ended");
+            }
+        }
+    }
+}

@@ -1156,7 +1156,12 @@ impl Sim<'_> {
     }
 
     fn decisions(&mut self) {
-        // calls auto-answer agents took (the same as an `Offer` with `auto_answer`)
+        if !self.engine.raw_decisions().is_empty() {
+            self.other_decisions(); // (most inputs decide nothing but answers)
+        }
+        // then the calls auto-answer agents took (the same as an `Offer` with
+        // `auto_answer`): an answer is the last thing to happen to a call in an input, after
+        // any revoke of an earlier offer that sent it back to its queue
         for i in 0..self.engine.raw_answered().len() {
             let (slot, a) = self.engine.raw_answered()[i];
             let c = &mut self.calls[slot as usize];
@@ -1165,9 +1170,10 @@ impl Sim<'_> {
             self.answered(slot);
         }
         self.engine.raw_answered().clear();
-        if self.engine.raw_decisions().is_empty() {
-            return; // (most call ends decide nothing)
-        }
+    }
+
+    /// The decisions other than auto-answers, in the engine's order.
+    fn other_decisions(&mut self) {
         let mut ds = std::mem::take(&mut self.out);
         std::mem::swap(&mut ds, self.engine.raw_decisions());
         for d in ds.drain(..) {
