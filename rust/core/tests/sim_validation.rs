@@ -218,9 +218,14 @@ fn mm_n_m_matches_erlang_a() {
             // the rare moments the queue empties, and those come in bursts, so the count per
             // replication is heavy-tailed (over 20 seeds of this very case: 94 to 1,828 such
             // calls where 399 are expected, mean 507) and a 10-replication t-interval does
-            // not cover it at 99 %. Only its rarity is checked.
+            // not cover it at 99 %. Only its order of magnitude is checked: within a factor
+            // of 10 either way (a chosen tolerance, wide against the 0.24-4.6 spread of
+            // single seeds above; a level of 0 or one near 1 % fails it).
             let (m, _) = ci(&col(2));
-            assert!(m < 10.0 * sl, "{what} SL: simulated {m:.6}, exact {sl:.6}");
+            assert!(
+                m > sl / 10.0 && m < 10.0 * sl,
+                "{what} SL: simulated {m:.6}, exact {sl:.6}"
+            );
         }
     }
 }
