@@ -267,20 +267,20 @@ impl Model {
         if self.calls.len() > u16::MAX as usize || self.groups.len() > u16::MAX as usize {
             return Err(SimError("too many call types or groups".into()));
         }
-        // counters are kept per line (at most one per call type) and interval of arrival
-        // (retrials arrive until the drain ends), and numbered by a u32 (more than that would
-        // not fit in any machine's memory anyway)
+        // counters are kept per line (one per queue and per skills-routed call type) and
+        // interval of arrival (retrials arrive until the drain ends), and numbered by a u32
+        // (more than that would not fit in any machine's memory anyway)
         let intervals = (self.horizon + self.drain) / self.interval + 1.0;
-        if intervals * self.calls.len() as f64 >= f64::from(u32::MAX) {
+        let lines = self.queues.len() + self.calls.len();
+        if intervals * lines as f64 >= f64::from(u32::MAX) {
             return Err(SimError(format!(
                 "interval: {} s over a horizon of {} s and a drain of {} s makes {:.0} \
-                 statistics intervals per call type ({} call types): too many to count (at \
-                 most {} in all)",
+                 statistics intervals for each of up to {lines} lines (queues and call \
+                 types): too many to count (at most {} in all)",
                 self.interval,
                 self.horizon,
                 self.drain,
                 intervals,
-                self.calls.len(),
                 u32::MAX - 1
             )));
         }

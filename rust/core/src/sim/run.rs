@@ -773,7 +773,7 @@ impl Sim<'_> {
         if self.counters.len() < (b + 1) * lines {
             self.counters.resize((b + 1) * lines, Counters::default());
         }
-        (b * lines + call.line as usize) as u32
+        u32::try_from(b * lines + call.line as usize).expect("bounded by Model::validate")
     }
 
     fn fire(&mut self, ev: Ev) -> Result<(), SimError> {
@@ -820,7 +820,7 @@ impl Sim<'_> {
                         (call.handle, call.line as usize, call.call_type);
                     // the agent's task, read before the call ends, only if the simulator is
                     // to time its wrap-up
-                    let wrapup_task = (line < self.wrapup_by_sim.len() && self.wrapup_by_sim[line])
+                    let wrapup_task = (self.wrapup_by_sim.get(line) == Some(&true))
                         .then(|| self.engine.connected_task(slot))
                         .flatten();
                     self.engine.end_raw(slot, self.now).map_err(engine_err)?;
@@ -1023,7 +1023,6 @@ impl Sim<'_> {
         call.call_type = call_type as u16;
         call.line = self.type_line[call_type];
         call.arrival = now;
-        call.counter = u32::MAX;
         call.handle = handle;
         call.record = record;
         call.retrial = retrial;
