@@ -98,7 +98,9 @@ pub enum Decision {
         /// the caller left a callback request: the agent calls back
         callback: bool,
         /// the agent answers automatically: the call is connected already, with no lease
-        /// (`expires` is the time of the offer)
+        /// (`expires` is the time of the offer); absent from decisions serialized before
+        /// it existed, where it was false
+        #[serde(default)]
         auto_answer: bool,
     },
     /// The call waits: its position (1 = next) and expected wait in seconds.

@@ -1163,7 +1163,13 @@ impl Engine {
     /// nor are agent state changes (see [`Engine::agent_time_us`]), nor is the queues'
     /// order-statistic index kept, which only serves positions.
     pub(crate) fn keep_raw_decisions(&mut self, on: bool) {
+        if on == self.raw_out {
+            return;
+        }
         self.raw_out = on;
+        // what one mode left is not the other's to return
+        self.out.clear();
+        self.answered_out.clear();
         for q in 0..self.queues.len() {
             let order = if on {
                 indexset::BTreeSet::new()
@@ -1226,7 +1232,7 @@ impl Engine {
 
     /// The earliest pending deadline (seconds), if any: call [`Engine::advance`] then.
     pub fn next_deadline(&self) -> Option<f64> {
-        self.timers.first().map(|((t, _), _)| secs(t))
+        self.next_deadline_us().map(secs)
     }
 
     /// The earliest pending deadline in microseconds (crate-internal: the simulator).
@@ -1388,6 +1394,10 @@ impl Engine {
     /// last change).
     pub(crate) fn agent_time_us(&self, a: u32, at: Us) -> (Us, Us) {
         let ag = &self.agents[a as usize];
+        debug_assert!(
+            at >= ag.state_since,
+            "agent time read before its last change"
+        );
         let [idle, busy, offered, wrap] = ag.state_times(at - ag.state_since);
         let working = busy + offered + wrap;
         (idle + working, working)
@@ -2010,15 +2020,19 @@ impl Engine {
             self.exit_call(c, reason, outcome);
             return;
         }
-        let step_timer = first_step.map(|after| self.arm(now + after, Timer::Step(c)));
-        let max_timer = max_wait.map(|w| self.arm(now + w, Timer::MaxWait(c)));
-        let call = self.call_mut(c);
-        call.step_timer = step_timer;
-        call.max_wait_timer = max_timer;
-        // (its key is made if it waits: only waiting calls have one that counts)
         // a call an agent is free for goes to it at once, without joining the waiting
-        // indices only to leave them (the same decisions either way)
-        match self.choose_agent(c) {
+        // indices only to leave them (the same decisions either way); its key is made if it
+        // waits (only waiting calls have one that counts)
+        let agent = self.choose_agent(c);
+        // its queue timers run while it waits or rings, not for an agent that answers at once
+        if agent.is_none_or(|a| !self.agents[a as usize].auto_answer) {
+            let step_timer = first_step.map(|after| self.arm(now + after, Timer::Step(c)));
+            let max_timer = max_wait.map(|w| self.arm(now + w, Timer::MaxWait(c)));
+            let call = self.call_mut(c);
+            call.step_timer = step_timer;
+            call.max_wait_timer = max_timer;
+        }
+        match agent {
             Some(a) => self.offer(c, a),
             None => {
                 self.join_waiting(c);
@@ -2125,7 +2139,7 @@ impl Engine {
         }
     }
 
-    /// The best free eligible agent for call `c` (its key up to date), if any.
+    /// The best free eligible agent for call `c`, if any.
     #[inline(always)]
     fn choose_agent(&mut self, c: u32) -> Option<u32> {
         let call = self.call(c);

@@ -79,7 +79,6 @@ pub struct CallKey {
     pub call: u32,
 }
 
-/// SplitMix64: small, fast, and its whole state is one integer (snapshots carry it).
 /// A signed integer mapped to an unsigned one in the same order.
 #[inline]
 fn unsigned(x: i64) -> u128 {
@@ -124,6 +123,7 @@ packed_order!(CallKey, |k| (
     (u128::from(k.seq) << 32) | u128::from(k.call),
 ));
 
+/// SplitMix64: small, fast, and its whole state is one integer (snapshots carry it).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Rng(pub u64);
 

@@ -147,8 +147,8 @@ impl<K: Ord + Copy> OrdSet<K> {
         }
     }
 
-    /// The keys within `range`, in order (as `BTreeSet::range`; an empty range if its start
-    /// is past its end).
+    /// The keys within `range`, in order (as `BTreeSet::range`, which panics on a range
+    /// that starts past its end: callers pass ordered bounds).
     pub(crate) fn range<R: RangeBounds<K>>(&self, range: R) -> Iter<'_, K> {
         match self {
             Self::Small(v) => {
