@@ -878,8 +878,9 @@ fn mixed_queue_of_auto_answer_and_ringing_agents() {
     let stats = e.queue_stats("sales").unwrap();
     assert_eq!((stats.offering, stats.waiting), (0, 0));
     assert_eq!(stats.counters.answered, 2);
-    assert_eq!(stats.counters.wait_answered_us, 15_000_000); // c1 10 -> 25, c2 none
-                                                             // a third call goes to the ringing agent, with a lease to accept
+    // c1 waited 10 -> 25, c2 not at all
+    assert_eq!(stats.counters.wait_answered_us, 15_000_000);
+    // a third call goes to the ringing agent, with a lease to accept
     let out = e.call_arrived(&call("c3", "sales", 0), 26.0).unwrap();
     assert_eq!(out[0], offer("c3", "ring", "sales", 36.0));
     assert!(e.offer_accepted("c1", 27.0).is_err());
