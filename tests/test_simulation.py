@@ -345,8 +345,19 @@ def test_center_auto_answer_agent_neither_rings_nor_misses(tmp_path: Any) -> Non
         model["groups"] = [{"name": "anna", "count": 1, **setting}]
         with pytest.raises(cr.ModelError, match=r"groups\.anna: .* answers automatically"):
             cr.simulate(model)
+    # a malformed ring is the parser's to name, not taken for one that rings
+    model["groups"] = [{"name": "anna", "count": 1, "ring": "x"}]
+    with pytest.raises(cr.ModelError, match=r"ring") as info:
+        cr.simulate(model)
+    assert "answers automatically" not in str(info.value)
+    # with no ring and no misses the flag is accepted, and routes as the same agent without it
     model["groups"] = [{"name": "anna", "count": 1, "ring": cr.deterministic(0)}]
-    assert cr.simulate(model, replications=1).kpi("answered").sum() > 0
+    flagged = cr.simulate(model, replications=1)
+    model["center"] = cr.load_model(cr.example_model_path("outsourcer"))["center"]
+    plain = cr.simulate(model, replications=1)
+    assert flagged.kpi("answered").sum() > 0
+    assert (flagged.kpi("answered") == plain.kpi("answered")).all()
+    assert (flagged.kpi("asa") == plain.kpi("asa")).all()
 
 
 def test_each_chat_keeps_its_own_wrapup() -> None:

@@ -716,7 +716,7 @@ class Engine:
 
 @final
 class SimModel:
-    """A simulation model, parsed and checked once (see :func:`sim_model`)."""
+    """A simulation model, parsed once and checked up front (see :func:`sim_model`)."""
 
 def sim_model(model_json: str) -> SimModel: ...
 def sim_run(

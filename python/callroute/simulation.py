@@ -331,12 +331,11 @@ def _with_center(model: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _positive(value: Any) -> bool:
-    """Whether a group's ring or no_answer setting makes an offer ring or lapse."""
-    if value is None:
-        return False
+    """Whether a group's ring or no_answer setting makes an offer ring or lapse (a malformed
+    one is not judged here: the model's parser names it)."""
     if isinstance(value, Mapping):  # a ring distribution: only a deterministic 0 rings not
         return value != deterministic(0)
-    return not (isinstance(value, (int, float)) and value <= 0)
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
 
 
 def load_model(path: str | os.PathLike[str]) -> dict[str, Any]:

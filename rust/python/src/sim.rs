@@ -33,7 +33,8 @@ fn parse(py: Python<'_>, json: &str) -> PyResult<Model> {
     })
 }
 
-/// A model parsed and checked once, to run in batches (a progress bar runs one per batch).
+/// A model parsed once and checked up front, to run in batches (a progress bar runs one per
+/// batch; the core checks it again, cheaply, at each run it makes).
 #[pyclass(frozen, module = "callroute._core")]
 pub struct SimModel(Model);
 
