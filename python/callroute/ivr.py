@@ -1120,15 +1120,18 @@ class Flow:
         cls, name: str, start: str, nodes: Mapping[str, Node], step_limit: int, where: str
     ) -> Flow:
         """A flow from parts :func:`parse_flow` has validated already: not checked again."""
+        values = {
+            "name": name,
+            "start": start,
+            "nodes": nodes,
+            "step_limit": step_limit,
+            "where": where,
+        }
         flow = object.__new__(cls)
-        for key, value in (
-            ("name", name),
-            ("start", start),
-            ("nodes", nodes),
-            ("step_limit", step_limit),
-            ("where", where),
-        ):
-            object.__setattr__(flow, key, value)
+        # every field of the class, so that one added later without a value here fails at
+        # once (KeyError) rather than staying unset
+        for part in dataclasses.fields(cls):
+            object.__setattr__(flow, part.name, values[part.name])
         flow._normalize()
         return flow
 
