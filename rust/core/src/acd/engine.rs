@@ -1170,13 +1170,19 @@ impl Engine {
         // what one mode left is not the other's to return
         self.out.clear();
         self.answered_out.clear();
+        if on {
+            for queue in &mut self.queues {
+                queue.order = indexset::BTreeSet::new();
+            }
+        } else {
+            self.rebuild_order();
+        }
+    }
+
+    /// Every queue's order-statistic index made again from its waiting calls.
+    fn rebuild_order(&mut self) {
         for q in 0..self.queues.len() {
-            let order = if on {
-                indexset::BTreeSet::new()
-            } else {
-                self.waiting_in_order(q as u32).into_iter().collect()
-            };
-            self.queues[q].order = order;
+            self.queues[q].order = self.waiting_in_order(q as u32).into_iter().collect();
         }
     }
 
@@ -3044,15 +3050,7 @@ impl Engine {
             })
             .collect();
         // (check_decoded: every waiting entry names a live waiting call of its queue)
-        for qs in &engine.qs {
-            for key in &qs.waiting {
-                let live = engine.calls.get(key.call as usize).is_some();
-                let (true, Some(queue)) = (live, engine.queues.get_mut(qs.queue as usize)) else {
-                    return Err(inconsistent("dangling waiting call".into()));
-                };
-                queue.order.insert(*key);
-            }
-        }
+        engine.rebuild_order();
         engine
             .audit()
             .map_err(|e| EngineError::Snapshot(format!("inconsistent engine snapshot: {e}")))?;
