@@ -734,7 +734,7 @@ const AGENT_EVENTS: [(&str, IdEvent); 3] = [
 
 /// The `(id, now)` event `method`, if it is one: the name of its id argument and its
 /// engine method.
-fn id_event(method: &str) -> Option<(&'static str, IdEvent)> {
+fn find_id_event(method: &str) -> Option<(&'static str, IdEvent)> {
     let find = |table: &[(&str, IdEvent)]| {
         table
             .iter()
@@ -960,7 +960,7 @@ impl Event {
                 3,
             ),
             "advance" => (Event::Advance(b.now(0)?), 1),
-            other => match id_event(other) {
+            other => match find_id_event(other) {
                 Some((arg, f)) => (Event::Id(f, b.text(0, arg)?, b.now(1)?), 2),
                 None => {
                     return Err(config_error(
