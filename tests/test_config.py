@@ -534,3 +534,16 @@ def test_bad_business_hours_are_reported_once() -> None:
     assert info.value.problems == [
         "hours.office.weekly.mon[0]: not a valid time of day: '25:00-26:00'"
     ]
+
+
+def test_a_flow_asking_for_an_unknown_skill_is_named() -> None:
+    data = yaml.safe_load(cr.example_config_path().read_text(encoding="utf-8"))
+    flows = data["flows"]
+    name = next(n for n, f in flows.items() if "billing_queue" in f["nodes"])
+    flows[name]["nodes"]["billing_queue"]["skills"] = ["billing", "biling"]
+    with pytest.raises(cr.ConfigError) as info:
+        load_mapping(data)
+    assert [p for p in info.value.problems if "biling" in p] == [
+        f"flows.{name}.nodes.billing_queue.skills[1]: unknown skill 'biling' (did you mean "
+        "'billing'?)"
+    ]

@@ -45,9 +45,7 @@ from .engine import Decision, Strategy
 from .errors import CallrouteError, ConfigError, ParameterError, PermissionDenied
 from .ivr import (
     BusinessHours,
-    CallbackNode,
     Flow,
-    QueueNode,
     _DayName,
     _find_zone,
     parse_flow,
@@ -944,10 +942,8 @@ class _Builder:
                         self.problems.add(
                             loc, f"queue {ref!r} belongs to tenant {q.tenant!r}, not {mine}"
                         )
-                node = flow.nodes[str(path[1])]
-                if isinstance(node, (QueueNode, CallbackNode)):  # the skills it asks for
-                    for i, skill in enumerate(node.skills):
-                        self._ref((*loc[:-1], "skills", i), "skill", skill, parsed.settings.skills)
+            elif kind == "skill":
+                self._ref(loc, "skill", ref, parsed.settings.skills)
 
     def _check_queues(self, parsed: _Parsed) -> None:
         skills = parsed.settings.skills

@@ -1150,8 +1150,9 @@ class Flow:
     def references(self) -> list[tuple[str, tuple[str | int, ...], str]]:
         """The names this flow uses that live outside it, as ``(kind, path, name)``.
 
-        ``kind`` is ``"prompt"``, ``"queue"``, ``"hours"`` (calendars given by name),
-        ``"verifier"`` (verifiers given by name) or ``"lookup"`` (hook names); ``path`` is
+        ``kind`` is ``"prompt"``, ``"queue"``, ``"skill"`` (skills a queue or callback node
+        asks for), ``"hours"`` (calendars given by name), ``"verifier"`` (verifiers given by
+        name) or ``"lookup"`` (hook names); ``path`` is
         the place inside the flow, e.g. ``("nodes", "menu1", "prompt")``. For checking a
         configuration's cross references.
         """
@@ -1164,6 +1165,7 @@ class Flow:
                     found.append(("prompt", (*at, key), value))
             if isinstance(node, (QueueNode, CallbackNode)):
                 found.append(("queue", (*at, "queue"), node.queue))
+                found.extend(("skill", (*at, "skills", i), s) for i, s in enumerate(node.skills))
             elif isinstance(node, AuthenticateNode) and isinstance(node.verifier, str):
                 found.append(("verifier", (*at, "verifier"), node.verifier))
             elif isinstance(node, LookupNode):
