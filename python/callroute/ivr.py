@@ -380,7 +380,8 @@ _DayName = Literal[
     "saturday",
     "sunday",
 ]
-"""A day of the week as configurations write it (matched case-insensitively)."""
+"""A day of the week as configurations write it (matched case-insensitively): the seven
+short names from Monday, then the seven long ones, an order the two tuples below rely on."""
 _DAY_NAMES: tuple[str, ...] = get_args(_DayName)[:7]
 _LONG_DAY_NAMES: tuple[str, ...] = get_args(_DayName)[7:]
 _RANGE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
