@@ -230,16 +230,22 @@ fn mm_n_m_matches_erlang_a() {
     }
 }
 
-#[test]
-fn same_seed_same_result_and_replications_differ() {
-    let model = mmn(
+/// 36 Erlangs on 40 agents, patience 300 s, over 20,000 s: a small center that waits and
+/// abandons now and then.
+fn small_center() -> Model {
+    mmn(
         0.2,
         180.0,
         40,
         Dist::Exponential { mean: 300.0 },
         20_000.0,
         20.0,
-    );
+    )
+}
+
+#[test]
+fn same_seed_same_result_and_replications_differ() {
+    let model = small_center();
     let a = run(&model, 3, 0).unwrap();
     let b = run(&model, 3, 0).unwrap();
     assert_eq!(a, b);
@@ -255,14 +261,7 @@ fn same_seed_same_result_and_replications_differ() {
 /// so only the path differs, and every call must meet the same agent at the same time.
 #[test]
 fn a_ring_that_rounds_to_nothing_routes_as_auto_answer() {
-    let auto = mmn(
-        0.2,
-        180.0,
-        40,
-        Dist::Exponential { mean: 300.0 },
-        20_000.0,
-        20.0,
-    );
+    let auto = small_center();
     let mut ringing = auto.clone();
     ringing.groups[0].ring = Dist::Deterministic { value: 1e-7 };
     let (a, r) = (run(&auto, 5, 0).unwrap(), run(&ringing, 5, 0).unwrap());
@@ -278,14 +277,7 @@ fn a_ring_that_rounds_to_nothing_routes_as_auto_answer() {
 /// finishes, and the agents are all free at the end.
 #[test]
 fn a_lapsed_offer_taken_at_once_by_an_auto_answer_agent_finishes() {
-    let mut model = mmn(
-        0.2,
-        180.0,
-        40,
-        Dist::Exponential { mean: 300.0 },
-        20_000.0,
-        20.0,
-    );
+    let mut model = small_center();
     model.queues[0].offer_timeout = 5.0;
     let mut ringing = group("ringing", 20);
     ringing.no_answer = 0.3;
