@@ -2,8 +2,8 @@
 //!
 //! [`Engine`] is a deterministic state machine with no I/O and no clock: every input carries
 //! the current time, returns the [`Decision`]s it causes, and [`Engine::advance`] fires the
-//! timers that [`Engine::next_deadline`] announces. See `engine.rs` for the indices that keep
-//! every event O(log n).
+//! timers that [`Engine::next_deadline`] announces. See `engine/mod.rs` for the indices that
+//! keep every event O(log n).
 
 mod config;
 mod decision;

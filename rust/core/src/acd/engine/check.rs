@@ -9,10 +9,12 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use super::super::keys::MAX_US;
-use super::{
-    CallState, Engine, Names, Presence, QueueCounters, State, TaskKind, Timer, TimerKey, Us,
-};
+use super::model::{CallState, Presence, State, TaskKind, Timer};
+use super::names::Names;
+use super::Engine;
+use crate::acd::keys::{Us, MAX_US};
+use crate::acd::stats::QueueCounters;
+use crate::acd::timers::TimerKey;
 
 /// Largest counter or accumulated time accepted: far beyond any real engine's life, and
 /// small enough that the statistics' sums of a few of them cannot overflow.

@@ -2,7 +2,9 @@
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::{Call, CallId, CallKey, CallState};
+use super::model::{Call, CallState};
+use super::names::CallId;
+use crate::acd::keys::CallKey;
 
 /// The calls by slot number, live or free. A freed slot keeps its call, dead, and the next
 /// call in that slot is written over it field by field: a call is large, and one built on the

@@ -1,0 +1,270 @@
+use crate::acd::decision::{AgentState, Decision, ExitReason, Outcome, RevokeReason};
+use crate::acd::error::{invalid, wrong_state, EngineError};
+
+use super::decisions::Out;
+use super::model::{Presence, State, TaskKind};
+use super::Engine;
+
+impl Engine {
+    pub(super) fn agent_state_of(&self, a: u32) -> State {
+        let agent = &self.agents[a as usize];
+        let mut kinds = [false; 3];
+        match agent.tasks.as_slice() {
+            [] => {}
+            // one task (the usual case): its kind
+            [t] => {
+                return match t.kind {
+                    TaskKind::Offered => State::Offered,
+                    TaskKind::Busy => State::Busy,
+                    TaskKind::WrapUp => State::WrapUp,
+                }
+            }
+            tasks => {
+                for t in tasks {
+                    kinds[t.kind as usize] = true;
+                }
+            }
+        }
+        if kinds[TaskKind::Offered as usize] {
+            State::Offered
+        } else if kinds[TaskKind::Busy as usize] {
+            State::Busy
+        } else if kinds[TaskKind::WrapUp as usize] {
+            State::WrapUp
+        } else {
+            match agent.presence {
+                Presence::LoggedOut => State::LoggedOut,
+                Presence::Ready => State::Ready,
+                Presence::NotReady(r) => State::NotReady(r),
+            }
+        }
+    }
+
+    /// The public form of a reported state.
+    pub(super) fn public_state(&self, state: State) -> AgentState {
+        match state {
+            State::LoggedOut => AgentState::LoggedOut,
+            State::Ready => AgentState::Ready,
+            State::NotReady(r) => AgentState::NotReady(self.reasons.name(r).clone()),
+            State::Offered => AgentState::Offered,
+            State::Busy => AgentState::Busy,
+            State::WrapUp => AgentState::WrapUp,
+        }
+    }
+
+    /// Close the time bucket of the agent's old state and report the change, if any.
+    #[inline(always)]
+    pub(super) fn update_agent_state(&mut self, a: u32) {
+        let new = self.agent_state_of(a);
+        let now = self.clock;
+        let agent = &mut self.agents[a as usize];
+        if new == agent.state {
+            return;
+        }
+        let spent = now - agent.state_since;
+        match agent.state {
+            State::Ready => agent.idle_us += spent,
+            State::Busy => agent.busy_us += spent,
+            State::Offered => agent.offered_us += spent,
+            State::WrapUp => agent.wrap_state_us += spent,
+            State::NotReady(r) => match agent.not_ready_us.iter_mut().find(|(x, _)| *x == r) {
+                Some(slot) => slot.1 += spent,
+                None => agent.not_ready_us.push((r, spent)),
+            },
+            State::LoggedOut => {}
+        }
+        agent.state_since = now;
+        agent.state = new;
+        if !self.raw_out {
+            // (the simulator reads the time in each state at interval ends instead)
+            self.out.push(Out::AgentState {
+                agent: a,
+                state: new,
+            });
+        }
+    }
+
+    /// Bring agent `a`'s entries in the availability indices up to date.
+    pub(super) fn refresh_agent(&mut self, a: u32) {
+        for slot in 0..self.agents[a as usize].member_qs.len() {
+            let want = self.desired_key(a, slot);
+            let agent = &mut self.agents[a as usize];
+            let have = agent.member_keys[slot];
+            if want == have {
+                continue;
+            }
+            let qs = agent.member_qs[slot] as usize;
+            agent.member_keys[slot] = want;
+            if let Some(k) = have {
+                self.qs[qs].avail.remove(&k);
+            }
+            if let Some(k) = want {
+                self.qs[qs].avail.insert(k);
+            }
+        }
+    }
+
+    /// After any change to an agent: new work, then its indices, then its reported state.
+    /// Work first: an agent freed while calls wait for it takes one without entering the
+    /// availability indices only to leave them (and, for the random strategies, without
+    /// drawing a key it would not use).
+    pub(super) fn agent_changed(&mut self, a: u32) {
+        // (calls wait for few changes: the test is kept out of the work)
+        let agent = &self.agents[a as usize];
+        if agent
+            .member_qs
+            .iter()
+            .any(|&qs| !self.qs[qs as usize].waiting.is_empty())
+        {
+            self.dispatch_agent(a);
+        }
+        self.refresh_agent(a);
+        self.update_agent_state(a);
+    }
+
+    pub(super) fn login(&mut self, a: u32) {
+        for i in 0..self.agents[a as usize].queues.len() {
+            let q = self.agents[a as usize].queues[i];
+            self.queues[q as usize].staffed += 1;
+        }
+    }
+
+    /// Agent is ready for calls (logging in if needed).
+    pub fn agent_ready(&mut self, agent: &str, now: f64) -> Result<Vec<Decision>, EngineError> {
+        let a = self.agent_index(agent)?;
+        let now = self.check_time(now)?;
+        let ag = &self.agents[a as usize];
+        if ag.presence == Presence::Ready {
+            return Err(wrong_state(format!("agent {agent:?} is already ready")));
+        }
+        self.clock = now;
+        if ag.presence == Presence::LoggedOut {
+            self.login(a);
+        }
+        let ag = &mut self.agents[a as usize];
+        ag.presence = Presence::Ready;
+        ag.no_answer_streak = 0;
+        if ag.tasks.is_empty() {
+            ag.free_since = now;
+        }
+        self.agent_changed(a);
+        Ok(self.take_out())
+    }
+
+    /// Agent stops taking new calls, with a reason (logging in if needed). Calls it holds
+    /// continue; outstanding offers stand until answered or lapsed.
+    pub fn agent_not_ready(
+        &mut self,
+        agent: &str,
+        now: f64,
+        reason: &str,
+    ) -> Result<Vec<Decision>, EngineError> {
+        let a = self.agent_index(agent)?;
+        let now = self.check_time(now)?;
+        if reason.is_empty() {
+            return Err(invalid("reason must not be empty".into()));
+        }
+        let ag = &self.agents[a as usize];
+        if let Presence::NotReady(r) = ag.presence {
+            if &**self.reasons.name(r) == reason {
+                return Err(wrong_state(format!(
+                    "agent {agent:?} is already not ready ({reason})"
+                )));
+            }
+        }
+        self.clock = now;
+        if ag.presence == Presence::LoggedOut {
+            self.login(a);
+        }
+        let r = self.reasons.intern(reason);
+        self.agents[a as usize].presence = Presence::NotReady(r);
+        self.agent_changed(a);
+        Ok(self.take_out())
+    }
+
+    /// Agent logs out. Outstanding offers are revoked (their calls go back to their place);
+    /// calls in progress continue until ended.
+    pub fn agent_logout(&mut self, agent: &str, now: f64) -> Result<Vec<Decision>, EngineError> {
+        let a = self.agent_index(agent)?;
+        let now = self.check_time(now)?;
+        if self.agents[a as usize].presence == Presence::LoggedOut {
+            return Err(wrong_state(format!("agent {agent:?} is not logged in")));
+        }
+        self.clock = now;
+        self.agents[a as usize].presence = Presence::LoggedOut;
+        self.refresh_agent(a);
+        let offered: Vec<u32> = self.agents[a as usize]
+            .tasks
+            .iter()
+            .filter(|t| t.kind == TaskKind::Offered)
+            .map(|t| t.call)
+            .collect();
+        for c in offered {
+            self.revoke_offer(c, RevokeReason::LoggedOut);
+            self.return_to_queue(c);
+        }
+        for i in 0..self.agents[a as usize].queues.len() {
+            let q = self.agents[a as usize].queues[i];
+            self.queues[q as usize].staffed -= 1;
+            self.check_empty(q);
+        }
+        self.update_agent_state(a);
+        Ok(self.take_out())
+    }
+
+    /// End all of an agent's after-call work now.
+    pub fn wrapup_done(&mut self, agent: &str, now: f64) -> Result<Vec<Decision>, EngineError> {
+        let a = self.agent_index(agent)?;
+        let now = self.check_time(now)?;
+        if !self.agents[a as usize]
+            .tasks
+            .iter()
+            .any(|t| t.kind == TaskKind::WrapUp)
+        {
+            return Err(wrong_state(format!("agent {agent:?} is not in wrap-up")));
+        }
+        self.clock = now;
+        while let Some(i) = self.agents[a as usize]
+            .tasks
+            .iter()
+            .position(|t| t.kind == TaskKind::WrapUp)
+        {
+            self.cut_wrapup(a, i);
+        }
+        self.agent_changed(a);
+        Ok(self.take_out())
+    }
+
+    /// End wrap-up task `i` of agent `a` before its timer.
+    pub(super) fn cut_wrapup(&mut self, a: u32, i: usize) {
+        let timer = self.agents[a as usize].tasks[i].timer.take();
+        self.disarm(timer);
+        self.end_wrapup(a, i);
+    }
+
+    pub(super) fn end_wrapup(&mut self, a: u32, i: usize) {
+        let now = self.clock;
+        let agent = &mut self.agents[a as usize];
+        let task = agent.tasks.swap_remove(i);
+        let spent = now - task.since;
+        agent.wrapup_us += spent;
+        agent.add_load(task.media, -1);
+        if agent.tasks.is_empty() {
+            agent.free_since = now;
+        }
+        let queue = &mut self.queues[task.queue as usize];
+        queue.counters.wrapup_us += spent;
+    }
+
+    /// With no eligible agent logged in, a queue that leaves when empty empties.
+    pub(super) fn check_empty(&mut self, q: u32) {
+        let queue = &self.queues[q as usize];
+        if queue.staffed > 0 || !queue.config.leave_when_empty {
+            return;
+        }
+        for c in self.waiting_in_order(q).into_iter().map(|k| k.call) {
+            self.leave_waiting(c);
+            self.exit_call(c, ExitReason::NoAgents, Outcome::Exited);
+        }
+    }
+}

@@ -1,0 +1,73 @@
+use std::sync::Arc;
+
+// lookups only: nothing iterates these maps, so their order never reaches a decision
+use rustc_hash::FxHashMap as HashMap;
+
+use crate::acd::error::EngineError;
+
+use super::names::CallId;
+use super::Engine;
+
+const SNAPSHOT_MAGIC: &[u8; 8] = b"CRENG\x00\x00\x02";
+
+/// Each id's index (the lookups rebuilt after a restore); `None` if an id is given twice.
+fn id_index<'a>(ids: impl Iterator<Item = &'a Arc<str>>) -> Option<HashMap<Arc<str>, u32>> {
+    let mut map = HashMap::default();
+    for (i, id) in ids.enumerate() {
+        if map.insert(id.clone(), i as u32).is_some() {
+            return None;
+        }
+    }
+    Some(map)
+}
+
+impl Engine {
+    /// The whole state as bytes; [`Engine::restore`] continues from it identically.
+    /// The scorer is not included: install it again after a restore.
+    pub fn snapshot(&self) -> Vec<u8> {
+        let mut out = SNAPSHOT_MAGIC.to_vec();
+        out.extend(postcard::to_allocvec(self).expect("engine state serializes"));
+        out
+    }
+
+    /// An engine from [`Engine::snapshot`] bytes. Never panics: bytes that do not decode, or
+    /// decode to an inconsistent state, give [`EngineError::Snapshot`].
+    pub fn restore(bytes: &[u8]) -> Result<Self, EngineError> {
+        let body = bytes
+            .strip_prefix(SNAPSHOT_MAGIC.as_slice())
+            .ok_or_else(|| EngineError::Snapshot("not a callroute engine snapshot".into()))?;
+        let mut engine: Engine = postcard::from_bytes(body)
+            .map_err(|e| EngineError::Snapshot(format!("corrupt engine snapshot: {e}")))?;
+        let inconsistent =
+            |e: String| EngineError::Snapshot(format!("inconsistent engine snapshot: {e}"));
+        // before anything indexes into the decoded state
+        engine.check_decoded().map_err(inconsistent)?;
+        for names in [
+            &mut engine.skills,
+            &mut engine.tenants,
+            &mut engine.media,
+            &mut engine.reasons,
+        ] {
+            names.rebuild();
+        }
+        engine.agent_ids = id_index(engine.agents.iter().map(|a| &a.id))
+            .ok_or_else(|| inconsistent("an agent id given twice".into()))?;
+        engine.queue_ids = id_index(engine.queues.iter().map(|q| &q.id))
+            .ok_or_else(|| inconsistent("a queue id given twice".into()))?;
+        engine.call_ids = engine
+            .calls
+            .iter()
+            .enumerate()
+            .filter_map(|(i, c)| match c.map(|c| &c.id) {
+                Some(CallId::Str(id)) => Some((id.clone(), i as u32)),
+                _ => None,
+            })
+            .collect();
+        // (check_decoded: every waiting entry names a live waiting call of its queue)
+        engine.rebuild_order();
+        engine
+            .audit()
+            .map_err(|e| EngineError::Snapshot(format!("inconsistent engine snapshot: {e}")))?;
+        Ok(engine)
+    }
+}
