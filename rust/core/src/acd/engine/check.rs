@@ -223,12 +223,11 @@ impl Engine {
             return Err("queue step indices without a queue".into());
         }
         for (i, v) in self.virtual_queues.iter().enumerate() {
-            let (t, m, reqs, q) = v;
-            let queue = self.queues.get(*q as usize);
-            if queue.is_none_or(|queue| queue.tenants[0] != *t || queue.media != *m) {
+            let queue = self.queues.get(v.queue as usize);
+            if queue.is_none_or(|queue| queue.tenants[0] != v.tenant || queue.media != v.media) {
                 return Err(format!("implicit queue {i} out of step"));
             }
-            requirements(&format!("implicit queue {i}"), reqs, n_skills)?;
+            requirements(&format!("implicit queue {i}"), &v.reqs, n_skills)?;
         }
 
         // ---------------------------------------------------------------- timers

@@ -6,7 +6,7 @@ use crate::acd::error::{invalid, unknown, EngineError};
 use crate::acd::keys::{ord_f64, secs, CallKey, Us};
 
 use super::decisions::Out;
-use super::model::{Call, CallState, Step, Timer};
+use super::model::{Call, CallState, SkillQueue, Step, Timer};
 use super::names::CallId;
 use super::Engine;
 
@@ -187,8 +187,8 @@ impl Engine {
         Ok(self
             .virtual_queues
             .iter()
-            .find(|(vt, vm, vr, _)| *vt == t && *vm == m && *vr == reqs)
-            .map_or(u32::MAX, |v| v.3))
+            .find(|v| v.tenant == t && v.media == m && v.reqs == reqs)
+            .map_or(u32::MAX, |v| v.queue))
     }
 
     pub(super) fn make_skill_queue(&mut self, spec: &CallSpec) -> u32 {
@@ -211,7 +211,12 @@ impl Engine {
             .expect("checked skills");
         let t = self.tenants.intern(&config.tenant);
         let m = self.media.intern(&config.media);
-        self.virtual_queues.push((t, m, reqs.clone(), qi));
+        self.virtual_queues.push(SkillQueue {
+            tenant: t,
+            media: m,
+            reqs: reqs.clone(),
+            queue: qi,
+        });
         let steps = vec![Step {
             after: 0,
             reqs: vec![reqs],

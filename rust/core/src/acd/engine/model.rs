@@ -10,12 +10,34 @@ use crate::acd::timers::TimerKey;
 
 use super::names::CallId;
 
-/// An implicit queue for skills-routed calls: (tenant, media, requirements, queue).
-pub(super) type SkillQueue = (u32, u32, Vec<(u32, u8)>, u32);
+/// An implicit queue for skills-routed calls. (Serialized as the tuple it once was:
+/// postcard writes a struct's fields in order, like a tuple's.)
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub(super) struct SkillQueue {
+    /// tenant index
+    pub(super) tenant: u32,
+    /// media index
+    pub(super) media: u32,
+    /// the calls' requirements: (skill index, minimum level), sorted by skill
+    pub(super) reqs: Vec<(u32, u8)>,
+    /// the queue made for them
+    pub(super) queue: u32,
+}
 
 /// The order in which an agent of several queues takes their waiting heads, least first:
 /// higher (aged, boosted) priority, higher queue weight, older, earlier (`dispatch_rank`).
-pub(super) type DispatchRank = (i64, i64, Us, u64);
+/// The derived order compares the fields in the order they are declared.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(super) struct DispatchRank {
+    /// the effective priority, negated (ordered as by `ord_f64`)
+    pub(super) priority: i64,
+    /// the queue's weight, negated
+    pub(super) weight: i64,
+    /// the call's original arrival
+    pub(super) arrival: Us,
+    /// the call's sequence number
+    pub(super) seq: u64,
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub(super) enum Timer {
@@ -305,5 +327,53 @@ impl Intervals {
     /// Whether the intervals are strictly increasing (a decoded snapshot's may not be).
     pub(super) fn ordered(&self) -> bool {
         self.0.windows(2).all(|w| w[0].0 < w[1].0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Snapshots written while `SkillQueue` was a tuple read the same.
+    #[test]
+    fn skill_queue_serializes_as_its_tuple() {
+        let v = SkillQueue {
+            tenant: 1,
+            media: 2,
+            reqs: vec![(3, 4), (5, 6)],
+            queue: 7,
+        };
+        let tuple: (u32, u32, Vec<(u32, u8)>, u32) = (1, 2, vec![(3, 4), (5, 6)], 7);
+        let bytes = postcard::to_allocvec(&v).unwrap();
+        assert_eq!(bytes, postcard::to_allocvec(&tuple).unwrap());
+        let back: SkillQueue = postcard::from_bytes(&bytes).unwrap();
+        assert_eq!((back.tenant, back.media, back.reqs, back.queue), tuple);
+    }
+
+    /// `DispatchRank` orders as the tuple it was: lexicographically, fields in order.
+    #[test]
+    fn dispatch_rank_orders_as_its_tuple() {
+        let values = [-1i64, 0, 1];
+        let mut ranks = Vec::new();
+        for &a in &values {
+            for &b in &values {
+                for &c in &values {
+                    for d in [0u64, 1] {
+                        ranks.push((a, b, c, d));
+                    }
+                }
+            }
+        }
+        let rank = |&(priority, weight, arrival, seq): &(i64, i64, Us, u64)| DispatchRank {
+            priority,
+            weight,
+            arrival,
+            seq,
+        };
+        for x in &ranks {
+            for y in &ranks {
+                assert_eq!(rank(x).cmp(&rank(y)), x.cmp(y), "{x:?} vs {y:?}");
+            }
+        }
     }
 }

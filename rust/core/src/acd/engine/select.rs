@@ -101,12 +101,12 @@ impl Engine {
         let call = self.call(c);
         let queue = &self.queues[call.queue as usize];
         let eff = self.aged_priority(call) + queue.config.aging * secs(self.clock);
-        (
-            -ord_f64(eff),
-            -i64::from(queue.config.weight),
-            call.arrival,
-            call.seq,
-        )
+        DispatchRank {
+            priority: -ord_f64(eff),
+            weight: -i64::from(queue.config.weight),
+            arrival: call.arrival,
+            seq: call.seq,
+        }
     }
 
     /// The best free eligible agent for call `c`, if any.
