@@ -3,8 +3,10 @@
 
 use std::fmt;
 
-/// What was wrong with an input to the engine.
+/// What was wrong with an input to the engine. More variants may come: a match on it needs a
+/// wildcard arm.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum EngineError {
     /// A time that is NaN, infinite, out of range, or earlier than one already seen.
     BadTime(String),
