@@ -1,3 +1,6 @@
+//! Agents: presence (ready, not ready, logged out), wrap-up, and the state each agent
+//! reports; every change to an agent ends in [`Engine::agent_changed`].
+
 use crate::acd::decision::{AgentState, Decision, ExitReason, Outcome, RevokeReason};
 use crate::acd::error::{invalid, wrong_state, EngineError};
 

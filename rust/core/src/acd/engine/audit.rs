@@ -1,3 +1,6 @@
+//! The audit: every index and counter checked against the records it is derived from, in
+//! O(size). For tests, and run on every restored snapshot; never on the normal paths.
+
 use crate::acd::keys::{ord_f64, secs, CallKey};
 
 use super::model::{CallState, Presence, TaskKind, Timer};

@@ -1,3 +1,6 @@
+//! Time: checking the times inputs give, arming and disarming timers, and
+//! [`Engine::advance`], which fires the due ones in deadline order.
+
 use crate::acd::config::MAX_SECONDS;
 use crate::acd::decision::Decision;
 use crate::acd::error::EngineError;

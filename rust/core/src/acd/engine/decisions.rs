@@ -1,3 +1,6 @@
+//! Decisions: the compact [`Out`] records an input collects, and their conversion into
+//! the public [`Decision`]s it returns.
+
 use crate::acd::decision::{Decision, ExitReason, RevokeReason};
 
 use super::model::State;

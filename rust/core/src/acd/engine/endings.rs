@@ -1,3 +1,7 @@
+//! The other ways a call moves on: a connected call ends (its agent goes to wrap-up), the
+//! caller abandons, the call is transferred to another queue, or a waiting caller asks to
+//! be called back.
+
 use crate::acd::decision::{Decision, Outcome, RevokeReason};
 use crate::acd::error::{invalid, wrong_state, EngineError};
 use crate::acd::keys::Us;

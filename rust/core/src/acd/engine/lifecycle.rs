@@ -1,3 +1,7 @@
+//! A call from arrival to leaving the queue: admission and routing (named queue, or the
+//! implicit queue of its skills), entering a queue, positions and expected waits, the
+//! waiting indices, relaxation steps, maximum wait, overflow, exit and finish.
+
 use std::sync::Arc;
 
 use crate::acd::config::CallSpec;

@@ -19,6 +19,21 @@
 //!
 //! Every public input validates first and mutates after, so an error leaves the engine as it
 //! was. Timers fire only in [`Engine::advance`]; inputs never fire them implicitly.
+//!
+//! The modules, roughly in the order of `docs/engine.md`, each with its part of `impl Engine`:
+//! - `model`: the records (agents, queues and their steps, calls, timers, intervals);
+//! - `names`: string tables, call ids and the id lookups;
+//! - `setup`: a new engine, queues, agents and their memberships;
+//! - `clock`: time checks, timers and [`Engine::advance`];
+//! - `agents`: presence, wrap-up and the agents' reported states;
+//! - `select`: choosing an agent for a call (the strategies) and a call for an agent;
+//! - `lifecycle`: a call from arrival through its queue to exit or finish;
+//! - `offers`: offers made, revoked, lapsed, declined and accepted;
+//! - `endings`: a call ended, abandoned, transferred, or called back;
+//! - `decisions`: the collected decisions and their public form;
+//! - `queries`: states, call information and statistics;
+//! - `snapshot` (with `check`, which vets what it decodes) and `audit`;
+//! - `raw`: the simulator's crate-internal inputs; `slots`: the call slots.
 
 use std::sync::Arc;
 
@@ -53,7 +68,7 @@ mod snapshot;
 pub(crate) use decisions::Out;
 pub(crate) use names::CallId;
 
-/// A user-supplied scorer for queues with [`Strategy::Custom`].
+/// A user-supplied scorer for queues with [`Strategy::Custom`](crate::acd::Strategy::Custom).
 pub trait Scorer: Send {
     /// One score per candidate agent (higher wins; ties go to the earlier candidate).
     /// Candidates are the free eligible agents, least loaded, in the order agents were added.

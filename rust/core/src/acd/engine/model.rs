@@ -1,3 +1,7 @@
+//! The engine's records: agents and their tasks, queues and their relaxation steps, the
+//! per-step indices, calls, timers and the per-interval counters. Plain data with the few
+//! helpers that read one record alone (an agent's skill level, capacity, load).
+
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -55,7 +59,7 @@ pub(super) enum Presence {
     NotReady(u32),
 }
 
-/// An agent's reported state, compact: [`AgentState`] with the not-ready reason by index.
+/// An agent's reported state, compact: [`AgentState`](crate::acd::AgentState) with the not-ready reason by index.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) enum State {
     LoggedOut,

@@ -1,3 +1,6 @@
+//! Names and ids: the string tables that number skills, tenants, media and not-ready
+//! reasons, call ids (given, or a slot number), and the engine's id lookups.
+
 use std::sync::Arc;
 
 // lookups only: nothing iterates these maps, so their order never reaches a decision

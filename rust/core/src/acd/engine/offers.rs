@@ -1,3 +1,6 @@
+//! Offers: making one to an agent, revoking it, a lapsed or declined offer (the agent is
+//! excluded for a while), and an accepted one connecting the call.
+
 use crate::acd::config::Strategy;
 use crate::acd::decision::{Decision, RevokeReason};
 use crate::acd::error::{wrong_state, EngineError};

@@ -1,3 +1,6 @@
+//! Read-only queries: the clock, totals, ids, an agent's state, a call's information, and
+//! the queue, interval and agent statistics.
+
 use std::collections::BTreeSet;
 use std::sync::Arc;
 

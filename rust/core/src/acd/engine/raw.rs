@@ -1,3 +1,7 @@
+//! The simulator's raw mode: crate-internal inputs that take calls by slot number and
+//! times in microseconds, and leave their decisions compact (see
+//! [`Engine::keep_raw_decisions`]).
+
 use crate::acd::config::CallSpec;
 use crate::acd::error::{unknown, wrong_state, EngineError};
 use crate::acd::keys::Us;

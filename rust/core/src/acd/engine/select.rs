@@ -1,3 +1,6 @@
+//! Choosing: the agent for a call (each queue strategy, through the availability
+//! indices), and the call for a freed agent among the queues it serves (`dispatch_rank`).
+
 use std::sync::Arc;
 
 use crate::acd::config::Strategy;

@@ -1,3 +1,7 @@
+//! Configuration: a new engine, queues (with their steps and overflow) and agents, the
+//! memberships that tie agents to the queue steps they are eligible for, skill changes,
+//! opening and closing queues, and the custom scorer.
+
 use std::sync::Arc;
 
 // lookups only: nothing iterates these maps, so their order never reaches a decision
@@ -74,7 +78,7 @@ impl Engine {
         })
     }
 
-    /// Install the scorer used by queues with [`Strategy::Custom`].
+    /// Install the scorer used by queues with [`Strategy::Custom`](crate::acd::Strategy::Custom).
     pub fn set_scorer(&mut self, scorer: Option<Box<dyn Scorer>>) {
         self.scorer = scorer;
     }

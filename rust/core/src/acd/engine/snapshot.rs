@@ -1,3 +1,6 @@
+//! Snapshots: the engine state as bytes (a magic and version, then postcard), and a
+//! restore that checks what it decodes before it uses it (see `check`).
+
 use std::sync::Arc;
 
 // lookups only: nothing iterates these maps, so their order never reaches a decision
