@@ -49,8 +49,16 @@ Contract details:
   the earlier candidate). If ``fn`` raises or returns junk the engine offers to the first
   candidate, counts the failure in ``scorer_failures``, and the call that triggered it
   issues a :class:`RuntimeWarning` whose ``__cause__`` is the scorer's exception (under
-  ``-W error`` the warning is raised, after the event was applied). A scorer must not call
-  its own engine (that raises :class:`~callroute.errors.InvalidEventError` inside it).
+  ``-W error`` the warning is raised, after the event was applied).
+  ``KeyboardInterrupt``, ``SystemExit`` (any ``BaseException`` that is not an
+  ``Exception``) and :class:`~callroute.errors.ReentrancyError` are not swallowed: the
+  decision being scored falls back as for a failure, the rest of the engine call goes on
+  without running the scorer again (every such decision counts in ``scorer_failures``), and
+  then the call raises the error, with its decisions in ``err.decisions`` (a ``feed`` stops
+  after the interrupted event: ``err.applied`` counts it). The engine stays consistent.
+  A scorer may call other engines, but not its own engine, nor an engine whose scorer is
+  (through any chain of engines, in any thread) waiting for this one: such a call would wait
+  forever, so it raises :class:`~callroute.errors.ReentrancyError` inside the scorer.
   The scorer is not part of snapshots: install it again after :meth:`Engine.restore`.
 * Threads: an engine may be shared by threads; calls are serialized by a lock that is
   waited for without holding the GIL. ``feed`` releases the GIL for the batch when no

@@ -24,9 +24,9 @@ use pyo3::sync::MutexExt;
 use pyo3::types::{PyBytes, PyDict, PyList, PySequence, PyString, PyTuple};
 use pyo3::{PyTraverseError, PyVisit};
 
-use crate::errors::{config_error, engine_error, invalid_event_error, invariant_error};
+use crate::errors::{config_error, engine_error, invariant_error, reentrancy_error, Class};
 use args::{text, time, CallOptions, Options};
-use scorer::{FailureLog, PyScorer};
+use scorer::{registry, FailureLog, Failures, Log, PyScorer};
 
 /// What the lock guards: the engine and what the binding knows of its scorer.
 struct State {
@@ -104,65 +104,87 @@ impl PyEngine {
 
     #[cold]
     fn lock_slow(&self, py: Python<'_>) -> PyResult<MutexGuard<'_, State>> {
-        if scorer::scoring(self.id) {
-            return Err(invalid_event_error(
-                py,
-                "a custom scorer may not call its own engine (the engine is busy routing \
-                 the call being scored)"
-                    .into(),
-            ));
-        }
+        let waiting = registry::Waiting::start(self.id).map_err(|cycle| {
+            let why = match cycle {
+                registry::Cycle::Own => "a custom scorer running on this thread is routing a \
+                    call of this engine (a scorer may not call its own engine, directly or \
+                    through another engine's scorer)"
+                    .to_owned(),
+                registry::Cycle::Through(n) => format!(
+                    "this engine's custom scorer is waiting, through {n} engine(s), for an \
+                     engine whose scorer runs on this thread: waiting would deadlock"
+                ),
+            };
+            reentrancy_error(py, format!("engine busy: {why}"))
+        })?;
         // `py.detach(|| lock())` cannot hand the guard back across threads' rules
         // (`MutexGuard` is not `Send`); `lock_py_attached` detaches around the wait itself.
-        self.state
+        let guard = self
+            .state
             .lock_py_attached(py)
-            .map_err(|_| poisoned(py, None))
+            .map_err(|_| poisoned(py, None));
+        drop(waiting);
+        guard
     }
 
-    /// Run `f` on the engine under the lock, detached from the interpreter if `detach` and
-    /// no Python scorer needs it; then report scorer failures.
+    /// Run `f` on the engine (and the scorer's log, if a Python scorer is installed) under
+    /// the lock, detached from the interpreter if `detach` and no Python scorer needs it.
+    /// Returns the scorer's failures, for the caller to [`scorer::report`] once its result
+    /// is converted.
     #[inline]
     fn locked<T: Send>(
         &self,
         py: Python<'_>,
         detach: bool,
-        f: impl FnOnce(&mut Engine) -> T + Send,
-    ) -> PyResult<T> {
+        f: impl FnOnce(&mut Engine, Option<&Log>) -> T + Send,
+    ) -> PyResult<(T, Option<Failures>)> {
         let mut guard = self.lock(py)?;
-        let outcome = if detach && guard.scorer.is_none() {
+        let log = guard.scorer.as_ref().map(|(_, log)| Arc::clone(log));
+        let outcome = if detach && log.is_none() {
             let state = &mut *guard;
-            py.detach(|| state.guarded(f))
+            py.detach(|| state.guarded(|e| f(e, None)))
         } else {
-            guard.guarded(f)
+            guard.guarded(|e| f(e, log.as_deref()))
         };
         let result = outcome.map_err(|m| poisoned(py, Some(m)))?;
-        let failures = guard.scorer.as_ref().and_then(|(_, log)| scorer::take(log));
+        let failures = log.as_deref().and_then(scorer::take);
         drop(guard);
-        if let Some(failures) = failures {
-            scorer::warn(py, failures)?;
-        }
-        Ok(result)
+        Ok((result, failures))
     }
 
-    /// Run `f` on the engine under the lock, attached; report scorer failures; map errors.
+    /// Run `f` on the engine under the lock, attached; map errors; report scorer failures.
     #[inline]
     fn run<T: Send>(
         &self,
         py: Python<'_>,
         f: impl FnOnce(&mut Engine) -> Result<T, EngineError> + Send,
     ) -> PyResult<T> {
-        self.locked(py, false, f)?
-            .map_err(|e| engine_error(py, e, ""))
+        let (result, failures) = self.locked(py, false, |e, _| f(e))?;
+        let value = result.map_err(|e| engine_error(py, e, ""))?;
+        if let Some(failures) = failures {
+            scorer::report(py, failures)?;
+        }
+        Ok(value)
     }
 
+    /// An event: its decisions, or its error. An error from the scorer that must propagate
+    /// (`KeyboardInterrupt`, `ReentrancyError`, ...) is raised after the event was applied,
+    /// carrying its decisions as `err.decisions`.
     #[inline]
     fn events<'py>(
         &self,
         py: Python<'py>,
         f: impl FnOnce(&mut Engine) -> Result<Vec<Decision>, EngineError> + Send,
     ) -> Decisions<'py> {
-        let decisions = self.run(py, f)?;
-        values::decision_list(py, decisions)
+        let (result, failures) = self.locked(py, false, |e, _| f(e))?;
+        let decisions = result.map_err(|e| engine_error(py, e, ""))?;
+        let list = values::decision_list(py, decisions)?;
+        if let Some(failures) = failures {
+            scorer::report(py, failures).inspect_err(|err| {
+                let _ = err.value(py).setattr("decisions", &list);
+            })?;
+        }
+        Ok(list)
     }
 
     /// An `(id, now)` event; `arg` names the id in errors ("call" or "agent").
@@ -476,18 +498,28 @@ impl PyEngine {
                 }
             }
         }
-        let (decisions, failed) = self.locked(py, true, |e| apply_all(e, &parsed))?;
-        let applied = failed.as_ref().map_or(parsed.len(), |(i, _)| *i);
-        if let Some((i, e)) = failed {
-            bad = Some(engine_error(py, e, &format!("event {i}: ")));
-        }
+        let ((decisions, stop), failures) =
+            self.locked(py, true, |e, log| apply_all(e, &parsed, log))?;
+        let applied = match stop {
+            Stop::Done => parsed.len(),
+            Stop::Failed(i, e) => {
+                bad = Some(engine_error(py, e, &format!("event {i}: ")));
+                i
+            }
+            Stop::Interrupted(applied) => applied, // the error comes with the failures
+        };
         let list = values::decision_list(py, decisions)?;
+        if let Some(failures) = failures {
+            if let Err(err) = scorer::report(py, failures) {
+                bad = Some(err);
+            }
+        }
         match bad {
             None => Ok(list),
             Some(err) => {
                 let value = err.value(py);
-                value.setattr("applied", applied)?;
-                value.setattr("decisions", list)?;
+                let _ = value.setattr("applied", applied);
+                let _ = value.setattr("decisions", list);
                 Err(err)
             }
         }
@@ -619,9 +651,10 @@ impl PyEngine {
             ));
         }
         let mut guard = self.lock(py)?;
-        if scorer.is_none() {
+        // the old scorer is dropped after the lock is let go: its `__del__` may call us
+        let old = if scorer.is_none() {
             guard.engine.set_scorer(None);
-            guard.scorer = None;
+            guard.scorer.take()
         } else {
             let log = FailureLog::default();
             guard.engine.set_scorer(Some(Box::new(PyScorer {
@@ -629,8 +662,10 @@ impl PyEngine {
                 engine: self.id,
                 log: Arc::clone(&log),
             })));
-            guard.scorer = Some((scorer.clone().unbind(), log));
-        }
+            guard.scorer.replace((scorer.clone().unbind(), log))
+        };
+        drop(guard);
+        drop(old);
         Ok(())
     }
 
@@ -676,30 +711,37 @@ impl PyEngine {
 
 /// Re-raise a parse error of event `i` with the index in its message (our own errors only).
 fn prefixed(py: Python<'_>, err: PyErr, i: usize) -> PyErr {
-    let ours = py
-        .import("callroute.errors")
-        .and_then(|m| m.getattr("EngineError"))
-        .is_ok_and(|base| err.value(py).is_instance(&base).unwrap_or(false));
-    if !ours {
+    if !crate::errors::is(py, &err, Class::Callroute) {
         return err;
     }
     let msg = format!("event {i}: {}", err.value(py));
     PyErr::from_type(err.get_type(py), msg)
 }
 
-/// Apply events in order until one fails: the decisions so far, and the failure.
-fn apply_all(
-    engine: &mut Engine,
-    events: &[Event],
-) -> (Vec<Decision>, Option<(usize, EngineError)>) {
+/// Where a batch stopped.
+enum Stop {
+    /// every event was applied
+    Done,
+    /// event `i` failed (the events before it were applied)
+    Failed(usize, EngineError),
+    /// the scorer was interrupted in the last of this many events applied
+    Interrupted(usize),
+}
+
+/// Apply events in order until one fails or the scorer is interrupted: the decisions so
+/// far, and where it stopped.
+fn apply_all(engine: &mut Engine, events: &[Event], log: Option<&Log>) -> (Vec<Decision>, Stop) {
     let mut out = Vec::new();
     for (i, ev) in events.iter().enumerate() {
         match ev.apply(engine) {
             Ok(d) => out.extend(d),
-            Err(e) => return (out, Some((i, e))),
+            Err(e) => return (out, Stop::Failed(i, e)),
+        }
+        if log.is_some_and(Log::interrupted) {
+            return (out, Stop::Interrupted(i + 1));
         }
     }
-    (out, None)
+    (out, Stop::Done)
 }
 
 /// One event of a batch, extracted.
