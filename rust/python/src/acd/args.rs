@@ -50,16 +50,33 @@ pub fn number(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<f64> {
     })
 }
 
-/// An id or a name: a `str`.
+/// An id or a name: a `str` of valid Unicode text (a lone surrogate, which no UTF-8 text
+/// can hold, is refused by name like a wrong type).
 #[inline]
 pub fn text<'a>(obj: &'a Bound<'_, PyAny>, name: &str) -> PyResult<&'a str> {
     match obj.cast::<PyString>() {
-        Ok(s) => s.to_str(),
+        Ok(s) => s.to_str().map_err(|_| not_text(s, name)),
         Err(_) => Err(config_error(
             obj.py(),
             format!("{name} must be a str, got {}", type_name(obj)),
         )),
     }
+}
+
+#[cold]
+fn not_text(s: &Bound<'_, PyString>, name: &str) -> PyErr {
+    // the first code point that UTF-8 cannot hold (a surrogate), for the message
+    let index = s.try_iter().ok().and_then(|chars| {
+        chars.enumerate().find_map(|(i, c)| {
+            let c = c.ok()?;
+            c.cast::<PyString>().ok()?.to_str().is_err().then_some(i)
+        })
+    });
+    let at = index.map_or_else(String::new, |i| format!(" at index {i}"));
+    config_error(
+        s.py(),
+        format!("{name} must be valid Unicode text: it holds a lone surrogate{at}"),
+    )
 }
 
 /// An integer in `min..=max`: anything with `__index__` (numpy integers too); bools and

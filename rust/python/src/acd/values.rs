@@ -8,7 +8,7 @@ use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
 use callroute_core::acd::{self as core, AgentState, Decision};
-use pyo3::exceptions::PyTypeError;
+use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString, PyTuple};
 
@@ -36,7 +36,12 @@ impl Field for Arc<str> {
         let s = obj
             .cast::<PyString>()
             .map_err(|_| wrong_type(obj, name, "a str"))?;
-        Ok(Arc::from(s.to_str()?))
+        let text = s.to_str().map_err(|_| {
+            PyValueError::new_err(format!(
+                "{name} must be valid Unicode text (no lone surrogate)"
+            ))
+        })?;
+        Ok(Arc::from(text))
     }
     fn hash_into<H: Hasher>(&self, h: &mut H) {
         self.hash(h);
