@@ -40,7 +40,7 @@ from pydantic_core import PydanticCustomError
 
 from ._core import Engine
 from ._internal.files import read_document
-from .engine import Decision, Strategy
+from .engine import DataValue, Decision, Strategy
 from .errors import CallrouteError, ConfigError, ParameterError, PermissionDenied
 from .ivr import (
     BusinessHours,
@@ -1299,7 +1299,7 @@ class Center:
         tenant: str,
         queue: str,
         priority: int = 0,
-        data: Mapping[str, str] | None = None,
+        data: Mapping[str, DataValue] | None = None,
     ) -> list[Decision]:
         """Route ``call`` of ``tenant`` to one of that tenant's queues."""
         if self.ownership.queues.get(queue) != tenant:

@@ -44,6 +44,9 @@ Contract details:
   bad event (index ``N``, counted from 0) raises its error with the message prefixed
   ``"event N: "``; the events before it stay applied, and the exception carries them:
   ``err.applied`` (how many) and ``err.decisions`` (their decisions).
+* Attached data (``call_arrived(..., data={...})``): str keys; str, int, float or bool
+  values (:data:`DataValue`), each read back with its type; anything else is a
+  :class:`~callroute.errors.ParameterError` naming the entry.
 * Custom scorer (``strategy="custom"``): ``set_scorer(fn)`` with ``fn(call: CallView,
   agents: list[str]) -> sequence of float``, one score per candidate (highest wins, ties to
   the earlier candidate). If ``fn`` raises or returns junk the engine offers to the first
@@ -93,6 +96,7 @@ __all__ = [
     "AgentStats",
     "CallInfo",
     "CallView",
+    "DataValue",
     "Decision",
     "Engine",
     "Exit",
@@ -106,6 +110,10 @@ __all__ = [
     "Strategy",
     "Totals",
 ]
+
+DataValue: TypeAlias = str | int | float | bool
+"""A value of a call's attached data (``call_arrived(data=...)``); it comes back as it went
+in (``CallInfo.data``, ``CallView.data``). An int must fit 64 bits."""
 
 Decision: TypeAlias = Offer | Queued | Revoked | Overflow | Exit | StepReached | AgentStateChanged
 """Any decision of the engine."""
