@@ -1,7 +1,7 @@
 """Stubs of the native module ``callroute._core`` (private: import ``callroute``)."""
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any, TypedDict, final
+from typing import Any, ClassVar, TypedDict, final
 
 import numpy as np
 import numpy.typing as npt
@@ -626,6 +626,8 @@ _Scorer = Callable[[CallView, list[str]], Sequence[float]]
 @final
 class Engine:
     """The routing engine: events in, decisions out, explicit time (seconds)."""
+
+    EVENT_METHODS: ClassVar[tuple[str, ...]]
 
     def __new__(cls, *, seed: int = 0, interval: float = 1800.0) -> Engine: ...
     def add_queue(

@@ -24,7 +24,7 @@ Decisions are frozen value objects that compare equal by value and support ``mat
             case callroute.Queued(call, queue, position, expected_wait):
                 announce(call, position)
 
-Contract details:
+Contract details (``help(Engine.method)`` gives each method's arguments, result and errors):
 
 * Errors: every input is validated before anything changes, so after an
   :class:`~callroute.errors.EngineError` the engine is exactly as it was.
@@ -37,10 +37,8 @@ Contract details:
   so there is nothing to accept or decline: report ``call_ended`` when the call ends.
 * ``feed(events)`` applies a batch under one lock: each event is a tuple
   ``(method, *args)`` or ``(method, *args, kwargs)`` naming one of the event methods
-  (``add_queue``, ``add_agent``, ``set_agent_skills``, ``set_queue_open``, ``agent_ready``,
-  ``agent_not_ready``, ``agent_logout``, ``wrapup_done``, ``call_arrived``,
-  ``offer_accepted``, ``offer_declined``, ``call_ended``, ``call_abandoned``, ``transfer``,
-  ``callback_requested``, ``advance``); it returns all decisions concatenated. The first
+  (``Engine.EVENT_METHODS``: every method that takes an event, from ``add_queue`` to
+  ``advance``); it returns all decisions concatenated. The first
   bad event (index ``N``, counted from 0) raises its error with the message prefixed
   ``"event N: "``; the events before it stay applied, and the exception carries them:
   ``err.applied`` (how many) and ``err.decisions`` (their decisions).
