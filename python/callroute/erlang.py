@@ -90,13 +90,24 @@ def _scalar(name: str, value: object) -> float | None:
     return None
 
 
+_BIG = 2**1000  # plain ints below this convert to a float exactly enough, never overflow
+
+
 def _scalars(names: tuple[str, ...], values: tuple[Any, ...]) -> list[float] | None:
     """The inputs as floats when every one is a single number (the fast path), else None."""
+    out: list[float] = []
+    for v in values:
+        t = type(v)
+        if t is float or (t is int and -_BIG < v < _BIG):
+            out.append(v)
+        else:
+            return _scalars_slow(names, values)
+    return out
+
+
+def _scalars_slow(names: tuple[str, ...], values: tuple[Any, ...]) -> list[float] | None:
     out = []
     for name, v in zip(names, values, strict=True):
-        if type(v) is float:
-            out.append(v)
-            continue
         f = _scalar(name, v)
         if f is None:
             return None
