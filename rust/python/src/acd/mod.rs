@@ -160,11 +160,11 @@ impl PyEngine {
         f: impl FnOnce(&mut Engine) -> Result<T, EngineError> + Send,
     ) -> PyResult<T> {
         let (result, failures) = self.locked(py, false, |e, _| f(e))?;
-        let value = result.map_err(|e| engine_error(py, e, ""))?;
+        // scorer failures first: an interrupt is never lost behind another error
         if let Some(failures) = failures {
             scorer::report(py, failures)?;
         }
-        Ok(value)
+        result.map_err(|e| engine_error(py, e, ""))
     }
 
     /// An event: its decisions, or its error. An error from the scorer that must propagate
@@ -177,7 +177,17 @@ impl PyEngine {
         f: impl FnOnce(&mut Engine) -> Result<Vec<Decision>, EngineError> + Send,
     ) -> Decisions<'py> {
         let (result, failures) = self.locked(py, false, |e, _| f(e))?;
-        let decisions = result.map_err(|e| engine_error(py, e, ""))?;
+        let decisions = match result {
+            Ok(decisions) => decisions,
+            Err(e) => {
+                // (inputs are checked before the scorer can run: no failures to lose here;
+                // report any all the same, an interrupt first)
+                if let Some(failures) = failures {
+                    scorer::report(py, failures)?;
+                }
+                return Err(engine_error(py, e, ""));
+            }
+        };
         let list = values::decision_list(py, decisions)?;
         if let Some(failures) = failures {
             scorer::report(py, failures).inspect_err(|err| {
