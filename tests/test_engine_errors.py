@@ -107,8 +107,6 @@ CASES: list[tuple[str, Callable[[Engine], object], type[Exception], str]] = [
      callroute.ConfigError, "unknown queue"),
     ("empty skill name", lambda e: e.set_agent_skills("a", {"new": 1, "": 2}, 5.0),
      callroute.ConfigError, "must not be empty"),
-    ("data not str", lambda e: e.call_arrived("c9", 5.0, queue="q", data={"k": 1}),
-     callroute.ConfigError, "data"),
     ("queue and skills", lambda e: e.call_arrived("c9", 5.0, queue="q", skills={"s": 1}),
      callroute.ConfigError, "not both"),
     ("wrong media", lambda e: e.call_arrived("c9", 5.0, queue="q", media="chat"),
@@ -265,3 +263,46 @@ def test_feed_takes_names_by_keyword_and_numpy_integers() -> None:
     assert offer.agent == "a"
     with pytest.raises(callroute.ConfigError, match="skills"):
         eng.add_queue("r", skills={"s": 3.0})
+
+
+LONE = "\ud800"  # a lone surrogate: a Python str no UTF-8 text can hold
+
+SURROGATE_CASES: list[tuple[str, Callable[[Engine], object]]] = [
+    ("name", lambda e: e.add_queue("x" + LONE)),
+    ("tenant", lambda e: e.add_queue("x", tenant=LONE)),
+    ("name", lambda e: e.add_agent(LONE)),
+    ("skills keys", lambda e: e.add_agent("x", skills={LONE: 1})),
+    ("agent", lambda e: e.agent_ready(LONE, 5.0)),
+    ("reason", lambda e: e.agent_not_ready("a", 5.0, LONE)),
+    ("agent", lambda e: e.set_agent_skills(LONE, {"s": 1}, 5.0)),
+    ("queue", lambda e: e.set_queue_open(LONE, False)),
+    ("call", lambda e: e.call_arrived(LONE, 5.0, queue="q")),
+    ("queue", lambda e: e.call_arrived("c9", 5.0, queue=LONE)),
+    ("media", lambda e: e.call_arrived("c9", 5.0, queue="q", media=LONE)),
+    ("call", lambda e: e.offer_accepted(LONE, 5.0)),
+    ("queue", lambda e: e.transfer("c3", 5.0, LONE)),
+    ("queue", lambda e: e.queue_stats(LONE)),
+    ("agent", lambda e: e.agent_state(LONE)),
+    ("call", lambda e: e.call_info(LONE)),
+    ("agent", lambda e: e.feed([("agent_ready", LONE, 5.0)])),
+    ("method", lambda e: e.feed([(LONE, "a", 5.0)])),
+]
+
+
+@pytest.mark.parametrize(
+    ("argument", "act"), SURROGATE_CASES, ids=[f"{i}-{c[0]}" for i, c in enumerate(SURROGATE_CASES)]
+)
+def test_a_lone_surrogate_is_a_typed_error_naming_the_argument(
+    eng: Engine, argument: str, act: Callable[[Engine], object]
+) -> None:
+    before = eng.snapshot()
+    with pytest.raises(callroute.ConfigError, match="lone surrogate") as info:
+        act(eng)
+    assert argument in str(info.value), str(info.value)
+    assert eng.snapshot() == before
+    eng.audit()
+
+
+def test_a_lone_surrogate_names_its_place() -> None:
+    with pytest.raises(callroute.ConfigError, match=r"call .* lone surrogate at index 2"):
+        Engine().call_arrived("ab" + LONE, 0.0, queue="q")

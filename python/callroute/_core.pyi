@@ -1,12 +1,13 @@
 """Stubs of the native module ``callroute._core`` (private: import ``callroute``)."""
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any, TypedDict, final
+from typing import Any, ClassVar, TypedDict, final
 
 import numpy as np
 import numpy.typing as npt
 from typing_extensions import Required
 
+from .engine import DataValue as _DataValue
 from .engine import Strategy as _Strategy
 
 _F = npt.NDArray[np.float64]
@@ -560,7 +561,7 @@ class CallInfo:
         priority: int,
         step: int,
         callback: bool,
-        data: dict[str, str],
+        data: dict[str, _DataValue],
     ) -> CallInfo: ...
     @property
     def call(self) -> str: ...
@@ -583,7 +584,7 @@ class CallInfo:
     @property
     def callback(self) -> bool: ...
     @property
-    def data(self) -> dict[str, str]: ...
+    def data(self) -> dict[str, _DataValue]: ...
     def __eq__(self, other: object, /) -> bool: ...
     def __hash__(self) -> int: ...
 
@@ -598,7 +599,7 @@ class CallView:
         queue: str,
         priority: int,
         waited: float,
-        data: dict[str, str],
+        data: dict[str, _DataValue],
     ) -> CallView: ...
     @property
     def id(self) -> str: ...
@@ -609,7 +610,7 @@ class CallView:
     @property
     def waited(self) -> float: ...
     @property
-    def data(self) -> dict[str, str]: ...
+    def data(self) -> dict[str, _DataValue]: ...
     def __eq__(self, other: object, /) -> bool: ...
     def __hash__(self) -> int: ...
 
@@ -625,6 +626,8 @@ _Scorer = Callable[[CallView, list[str]], Sequence[float]]
 @final
 class Engine:
     """The routing engine: events in, decisions out, explicit time (seconds)."""
+
+    EVENT_METHODS: ClassVar[tuple[str, ...]]
 
     def __new__(cls, *, seed: int = 0, interval: float = 1800.0) -> Engine: ...
     def add_queue(
@@ -680,7 +683,7 @@ class Engine:
         priority: int = 0,
         media: str | None = None,
         tenant: str | None = None,
-        data: Mapping[str, str] | None = None,
+        data: Mapping[str, _DataValue] | None = None,
     ) -> list[_Decision]: ...
     def offer_accepted(self, call: str, now: float) -> list[_Decision]: ...
     def offer_declined(self, call: str, now: float) -> list[_Decision]: ...

@@ -19,9 +19,7 @@ editors: :func:`schema`, ``callroute schema``); references between sections are 
 from __future__ import annotations
 
 import difflib
-import json
 import os
-import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -41,7 +39,8 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from ._core import Engine
-from .engine import Decision, Strategy
+from ._internal.files import read_document
+from .engine import DataValue, Decision, Strategy
 from .errors import CallrouteError, ConfigError, ParameterError, PermissionDenied
 from .ivr import (
     BusinessHours,
@@ -579,37 +578,12 @@ class _Problems:
 
 
 def load(path: str | os.PathLike[str]) -> Center:
-    """Read, validate and build a center from a YAML, JSON or TOML file."""
-    p = Path(path)
-    source = str(p)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(problems=[f"cannot read: {exc.strerror or exc}"], source=source) from None
-    except UnicodeDecodeError:
-        raise ConfigError(problems=["cannot read: not UTF-8 text"], source=source) from None
-    try:
-        if p.suffix.lower() in (".yaml", ".yml"):
-            import yaml
+    """Read, validate and build a center from a YAML, JSON or TOML file.
 
-            data = yaml.safe_load(text)
-        elif p.suffix.lower() == ".toml":
-            if sys.version_info >= (3, 11):
-                import tomllib
-
-                data = tomllib.loads(text)
-            else:
-                raise ConfigError(
-                    problems=["reading TOML needs Python 3.11 or later"], source=source
-                )
-        else:
-            data = json.loads(text)
-    except ConfigError:
-        raise
-    except Exception as exc:
-        detail = " ".join(str(exc).split())
-        raise ConfigError(problems=[f"cannot parse: {detail}"], source=source) from None
-    return load_mapping(data, source=source)
+    The file is read with limits (size, and in YAML aliases and the size as expanded: see
+    :mod:`callroute._internal.files`), so a hostile file fails fast with a ``ConfigError``.
+    """
+    return load_mapping(read_document(path), source=str(Path(path)))
 
 
 def load_mapping(data: Any, source: str = "<mapping>") -> Center:
@@ -1325,7 +1299,7 @@ class Center:
         tenant: str,
         queue: str,
         priority: int = 0,
-        data: Mapping[str, str] | None = None,
+        data: Mapping[str, DataValue] | None = None,
     ) -> list[Decision]:
         """Route ``call`` of ``tenant`` to one of that tenant's queues."""
         if self.ownership.queues.get(queue) != tenant:

@@ -24,7 +24,7 @@ Decisions are frozen value objects that compare equal by value and support ``mat
             case callroute.Queued(call, queue, position, expected_wait):
                 announce(call, position)
 
-Contract details:
+Contract details (``help(Engine.method)`` gives each method's arguments, result and errors):
 
 * Errors: every input is validated before anything changes, so after an
   :class:`~callroute.errors.EngineError` the engine is exactly as it was.
@@ -37,20 +37,29 @@ Contract details:
   so there is nothing to accept or decline: report ``call_ended`` when the call ends.
 * ``feed(events)`` applies a batch under one lock: each event is a tuple
   ``(method, *args)`` or ``(method, *args, kwargs)`` naming one of the event methods
-  (``add_queue``, ``add_agent``, ``set_agent_skills``, ``set_queue_open``, ``agent_ready``,
-  ``agent_not_ready``, ``agent_logout``, ``wrapup_done``, ``call_arrived``,
-  ``offer_accepted``, ``offer_declined``, ``call_ended``, ``call_abandoned``, ``transfer``,
-  ``callback_requested``, ``advance``); it returns all decisions concatenated. The first
+  (``Engine.EVENT_METHODS``: every method that takes an event, from ``add_queue`` to
+  ``advance``); it returns all decisions concatenated. The first
   bad event (index ``N``, counted from 0) raises its error with the message prefixed
   ``"event N: "``; the events before it stay applied, and the exception carries them:
   ``err.applied`` (how many) and ``err.decisions`` (their decisions).
+* Attached data (``call_arrived(..., data={...})``): str keys; str, int, float or bool
+  values (:data:`DataValue`), each read back with its type; anything else is a
+  :class:`~callroute.errors.ParameterError` naming the entry.
 * Custom scorer (``strategy="custom"``): ``set_scorer(fn)`` with ``fn(call: CallView,
   agents: list[str]) -> sequence of float``, one score per candidate (highest wins, ties to
   the earlier candidate). If ``fn`` raises or returns junk the engine offers to the first
   candidate, counts the failure in ``scorer_failures``, and the call that triggered it
   issues a :class:`RuntimeWarning` whose ``__cause__`` is the scorer's exception (under
-  ``-W error`` the warning is raised, after the event was applied). A scorer must not call
-  its own engine (that raises :class:`~callroute.errors.InvalidEventError` inside it).
+  ``-W error`` the warning is raised, after the event was applied).
+  ``KeyboardInterrupt``, ``SystemExit`` (any ``BaseException`` that is not an
+  ``Exception``) and :class:`~callroute.errors.ReentrancyError` are not swallowed: the
+  decision being scored falls back as for a failure, the rest of the engine call goes on
+  without running the scorer again (every such decision counts in ``scorer_failures``), and
+  then the call raises the error, with its decisions in ``err.decisions`` (a ``feed`` stops
+  after the interrupted event: ``err.applied`` counts it). The engine stays consistent.
+  A scorer may call other engines, but not its own engine, nor an engine whose scorer is
+  (through any chain of engines, in any thread) waiting for this one: such a call would wait
+  forever, so it raises :class:`~callroute.errors.ReentrancyError` inside the scorer.
   The scorer is not part of snapshots: install it again after :meth:`Engine.restore`.
 * Threads: an engine may be shared by threads; calls are serialized by a lock that is
   waited for without holding the GIL. ``feed`` releases the GIL for the batch when no
@@ -85,6 +94,7 @@ __all__ = [
     "AgentStats",
     "CallInfo",
     "CallView",
+    "DataValue",
     "Decision",
     "Engine",
     "Exit",
@@ -98,6 +108,10 @@ __all__ = [
     "Strategy",
     "Totals",
 ]
+
+DataValue: TypeAlias = str | int | float | bool
+"""A value of a call's attached data (``call_arrived(data=...)``); it comes back as it went
+in (``CallInfo.data``, ``CallView.data``). An int must fit 64 bits."""
 
 Decision: TypeAlias = Offer | Queued | Revoked | Overflow | Exit | StepReached | AgentStateChanged
 """Any decision of the engine."""

@@ -8,6 +8,20 @@ Python numbers; any array argument gives a numpy array of the broadcast shape. A
 in Rust with the GIL released. Keyword options (``max_occupancy``, ``fractional``,
 ``sl_definition``...) are scalars.
 
+Inputs, precisely:
+
+* A scalar is a Python ``int`` or ``float`` or a numpy integer or floating scalar
+  (``np.float32(0.5)``, ``np.int64(5)``): all scalars in, a Python number out (not a 0-d
+  array). Anything array-like (lists, ndarrays, 0-d arrays included) gives an array.
+* ``bool`` and ``str`` are not numbers: ``True`` or ``"5"`` (alone or inside an array)
+  raise :class:`~callroute.errors.ParameterError` naming the argument, as does an integer
+  too large for a float (``10**400``).
+* Masked arrays are refused (``ParameterError``): pass ``a.filled(...)`` or
+  ``a.compressed()``; a mask silently ignored would give numbers for entries meant to be
+  missing.
+* A scalar-only option given an array (``max_occupancy=[0.8, 0.9]``, or ``target=`` of
+  :func:`agents_for_erlang_a`) raises ``ParameterError``.
+
 Unstable load (agents <= traffic) is explicit: Erlang C gives 1, service level 0 and ASA,
 queue length and wait quantiles infinity. No traffic at all is stable whatever the staffing
 (even none): nobody waits.
@@ -17,7 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, TypeAlias, cast, overload
+from typing import Any, Literal, TypeAlias, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -50,27 +64,109 @@ FloatArray: TypeAlias = "npt.NDArray[np.float64]"
 IntArray: TypeAlias = "npt.NDArray[np.int64]"
 ServiceLevelDefinition: TypeAlias = Literal["offered", "answered", "offered_minus_early_abandons"]
 
-_SCALARS = (float, int)
+
+def _type(value: object) -> str:
+    return type(value).__name__
 
 
-def _scalars(*values: object) -> list[float] | None:
-    """The inputs as floats when every one is a plain number (the fast path), else None."""
+def _scalar(name: str, value: object) -> float | None:
+    """``value`` as a float if it is one number, None if it is something else (an array).
+
+    Python and numpy real numbers count; ``bool`` and ``str`` are refused (``True`` is not
+    one agent, ``"5"`` is not a number), and so is an integer too large for a float.
+    """
+    if isinstance(value, (bool, np.bool_, str, bytes)):
+        raise ParameterError(f"{name} must be a number, got {_type(value)}")
+    if isinstance(value, int):
+        try:
+            return float(value)
+        except OverflowError:
+            raise ParameterError(
+                f"{name} is out of range: an integer of {value.bit_length()} bits does not "
+                "fit a float"
+            ) from None
+    if isinstance(value, (float, np.integer, np.floating)):
+        return float(value)
+    return None
+
+
+_BIG = 2**1000  # plain ints below this convert to a float exactly enough, never overflow
+
+
+def _scalars(names: tuple[str, ...], values: tuple[Any, ...]) -> list[float] | None:
+    """The inputs as floats when every one is a single number (the fast path), else None."""
+    out: list[float] = []
     for v in values:
-        if not isinstance(v, _SCALARS) or isinstance(v, bool):
+        t = type(v)
+        if t is float or (t is int and -_BIG < v < _BIG):
+            out.append(v)
+        else:
+            return _scalars_slow(names, values)
+    return out
+
+
+def _scalars_slow(names: tuple[str, ...], values: tuple[Any, ...]) -> list[float] | None:
+    out = []
+    for name, v in zip(names, values, strict=True):
+        f = _scalar(name, v)
+        if f is None:
             return None
-    return cast("list[float]", values)
+        out.append(f)
+    return out
+
+
+def _option(name: str, value: object) -> float | None:
+    """A keyword option that applies to every element: one number (or None)."""
+    if value is None:
+        return None
+    if (
+        isinstance(value, np.ndarray)
+        and value.ndim == 0
+        and not isinstance(value, np.ma.MaskedArray)
+    ):
+        value = value[()]
+    f = _scalar(name, value)
+    if f is None:
+        raise ParameterError(
+            f"{name} must be a single number (it applies to every element), got {_type(value)}"
+        )
+    return f
+
+
+def _array(name: str, value: object) -> FloatArray:
+    """``value`` as a float64 array, refusing what is not numbers."""
+    if isinstance(value, np.ma.MaskedArray):
+        raise ParameterError(
+            f"{name} is a masked array: masks are not supported; pass {name}.filled(...) or "
+            f"{name}.compressed()"
+        )
+    if _scalar(name, value) is not None:
+        return np.asarray(value, dtype=np.float64)
+    try:
+        arr = np.asarray(value)
+    except (TypeError, ValueError) as exc:
+        raise ParameterError(f"{name} must be a number or an array of numbers: {exc}") from None
+    kind = arr.dtype.kind
+    if kind in "iuf":
+        return arr.astype(np.float64, copy=False)
+    if kind == "O":
+        out = np.empty(arr.shape, dtype=np.float64)
+        for index, item in np.ndenumerate(arr):
+            place = f"{name}[{', '.join(map(str, index))}]" if index else name
+            f = _scalar(place, item)
+            if f is None:
+                raise ParameterError(f"{place} must be a number, got {_type(item)}")
+            out[index] = f
+        return out
+    what = "bool" if kind == "b" else str(arr.dtype)
+    raise ParameterError(f"{name} must be a number or an array of numbers, got an array of {what}")
 
 
 def _arrays(
     names: tuple[str, ...], values: tuple[Any, ...]
 ) -> tuple[list[FloatArray], tuple[int, ...]]:
     """Broadcast the inputs and flatten them into contiguous float64 arrays."""
-    converted = []
-    for name, value in zip(names, values, strict=True):
-        try:
-            converted.append(np.asarray(value, dtype=np.float64))
-        except (TypeError, ValueError) as exc:
-            raise ParameterError(f"{name} must be a number or an array of numbers: {exc}") from None
+    converted = [_array(name, value) for name, value in zip(names, values, strict=True)]
     try:
         broadcast = np.broadcast_arrays(*converted)
     except ValueError as exc:
@@ -114,7 +210,7 @@ def erlang_b(traffic: ArrayLike, servers: ArrayLike) -> float | FloatArray:
     ``servers`` may be real: the continuous extension (incomplete gamma function) joins the
     integer values smoothly.
     """
-    if (s := _scalars(traffic, servers)) is not None:
+    if (s := _scalars(("traffic", "servers"), (traffic, servers))) is not None:
         return _core.erlang_b(*s)
     return _vectorized(_core.erlang_b_array, ("traffic", "servers"), (traffic, servers))
 
@@ -125,7 +221,7 @@ def servers_for_blocking(traffic: Number, blocking: Number) -> int: ...
 def servers_for_blocking(traffic: ArrayLike, blocking: ArrayLike) -> int | IntArray: ...
 def servers_for_blocking(traffic: ArrayLike, blocking: ArrayLike) -> int | IntArray:
     """Fewest servers (trunks) whose Erlang B blocking is at most ``blocking``."""
-    if (s := _scalars(traffic, blocking)) is not None:
+    if (s := _scalars(("traffic", "blocking"), (traffic, blocking))) is not None:
         return int(_core.servers_for_blocking(*s))
     out = _vectorized(
         _core.servers_for_blocking_array, ("traffic", "blocking"), (traffic, blocking)
@@ -149,7 +245,9 @@ def erlang_b_retrial(
     Solves ``y = traffic + retry_fraction * y * B(y, servers)`` for the offered load ``y``
     (first attempts plus retries); ``blocking = B(y, servers)``.
     """
-    if (s := _scalars(traffic, servers, retry_fraction)) is not None:
+    if (
+        s := _scalars(("traffic", "servers", "retry_fraction"), (traffic, servers, retry_fraction))
+    ) is not None:
         b, y = _core.erlang_b_retrial(*s)
         return RetrialResult(b, y)
     flat, shape = _arrays(
@@ -169,7 +267,7 @@ def erlang_c(traffic: ArrayLike, agents: ArrayLike) -> float | FloatArray: ...
 def erlang_c(traffic: ArrayLike, agents: ArrayLike) -> float | FloatArray:
     """Erlang C: probability that a call waits (1.0 when ``agents <= traffic``, except with
     no traffic at all: 0.0)."""
-    if (s := _scalars(traffic, agents)) is not None:
+    if (s := _scalars(("traffic", "agents"), (traffic, agents))) is not None:
         return _core.erlang_c(*s)
     return _vectorized(_core.erlang_c_array, ("traffic", "agents"), (traffic, agents))
 
@@ -184,7 +282,9 @@ def service_level(
     traffic: ArrayLike, agents: ArrayLike, aht: ArrayLike, target: ArrayLike
 ) -> float | FloatArray:
     """Fraction of calls answered within ``target`` seconds (0.0 when unstable)."""
-    if (s := _scalars(traffic, agents, aht, target)) is not None:
+    if (
+        s := _scalars(("traffic", "agents", "aht", "target"), (traffic, agents, aht, target))
+    ) is not None:
         return _core.service_level(*s)
     return _vectorized(
         _core.service_level_array,
@@ -199,7 +299,7 @@ def asa(traffic: Number, agents: Number, aht: Number) -> float: ...
 def asa(traffic: ArrayLike, agents: ArrayLike, aht: ArrayLike) -> float | FloatArray: ...
 def asa(traffic: ArrayLike, agents: ArrayLike, aht: ArrayLike) -> float | FloatArray:
     """Average speed of answer over all calls, in seconds (inf when unstable)."""
-    if (s := _scalars(traffic, agents, aht)) is not None:
+    if (s := _scalars(("traffic", "agents", "aht"), (traffic, agents, aht))) is not None:
         return _core.asa(*s)
     return _vectorized(_core.asa_array, ("traffic", "agents", "aht"), (traffic, agents, aht))
 
@@ -210,7 +310,7 @@ def occupancy(traffic: Number, agents: Number) -> float: ...
 def occupancy(traffic: ArrayLike, agents: ArrayLike) -> float | FloatArray: ...
 def occupancy(traffic: ArrayLike, agents: ArrayLike) -> float | FloatArray:
     """Fraction of agent time spent on calls, ``traffic / agents`` capped at 1."""
-    if (s := _scalars(traffic, agents)) is not None:
+    if (s := _scalars(("traffic", "agents"), (traffic, agents))) is not None:
         return _core.occupancy(*s)
     return _vectorized(_core.occupancy_array, ("traffic", "agents"), (traffic, agents))
 
@@ -221,7 +321,7 @@ def queue_length(traffic: Number, agents: Number) -> float: ...
 def queue_length(traffic: ArrayLike, agents: ArrayLike) -> float | FloatArray: ...
 def queue_length(traffic: ArrayLike, agents: ArrayLike) -> float | FloatArray:
     """Mean number of calls waiting (inf when unstable)."""
-    if (s := _scalars(traffic, agents)) is not None:
+    if (s := _scalars(("traffic", "agents"), (traffic, agents))) is not None:
         return _core.queue_length(*s)
     return _vectorized(_core.queue_length_array, ("traffic", "agents"), (traffic, agents))
 
@@ -236,7 +336,7 @@ def wait_quantile(
     traffic: ArrayLike, agents: ArrayLike, aht: ArrayLike, q: ArrayLike
 ) -> float | FloatArray:
     """The ``q``-quantile of the wait over all calls, in seconds (0 if enough never wait)."""
-    if (s := _scalars(traffic, agents, aht, q)) is not None:
+    if (s := _scalars(("traffic", "agents", "aht", "q"), (traffic, agents, aht, q))) is not None:
         return _core.wait_quantile(*s)
     return _vectorized(
         _core.wait_quantile_array, ("traffic", "agents", "aht", "q"), (traffic, agents, aht, q)
@@ -259,7 +359,10 @@ def agents_for_service_level(
     extension of Erlang C) at which the binding constraint is met exactly.
     """
     fractional = _check_fractional(fractional)
-    if (s := _scalars(traffic, aht, target, level)) is not None:
+    max_occupancy = _option("max_occupancy", max_occupancy)
+    if (
+        s := _scalars(("traffic", "aht", "target", "level"), (traffic, aht, target, level))
+    ) is not None:
         n = _core.agents_for_service_level(s[0], s[1], s[2], s[3], max_occupancy, fractional)
         return n if fractional else int(n)
     out = _vectorized(
@@ -282,7 +385,8 @@ def agents_for_asa(
 ) -> Any:
     """Fewest agents whose average speed of answer is at most ``asa`` seconds (Erlang C)."""
     fractional = _check_fractional(fractional)
-    if (s := _scalars(traffic, aht, asa)) is not None:
+    max_occupancy = _option("max_occupancy", max_occupancy)
+    if (s := _scalars(("traffic", "aht", "asa"), (traffic, aht, asa))) is not None:
         n = _core.agents_for_asa(s[0], s[1], s[2], max_occupancy, fractional)
         return n if fractional else int(n)
     out = _vectorized(
@@ -332,7 +436,7 @@ _DEFINITIONS = ("offered", "answered", "offered_minus_early_abandons")
 
 
 def _check_definition(sl_definition: object) -> str:
-    if sl_definition not in _DEFINITIONS:
+    if not isinstance(sl_definition, str) or sl_definition not in _DEFINITIONS:
         raise ParameterError(
             f"sl_definition must be one of {', '.join(map(repr, _DEFINITIONS))}, "
             f"got {sl_definition!r}"
@@ -357,10 +461,12 @@ def erlang_a(
     ``"offered_minus_early_abandons"`` (calls not abandoned before ``target``).
     """
     definition = _check_definition(sl_definition)
-    scalar = _scalars(traffic, agents, aht, patience)
-    if scalar is not None and (target is None or _scalars(target) is not None):
-        t = None if target is None else float(cast(float, target))
-        row = _core.erlang_a(scalar[0], scalar[1], scalar[2], scalar[3], t, definition)
+    scalar = _scalars(("traffic", "agents", "aht", "patience"), (traffic, agents, aht, patience))
+    t = None if target is None else _scalars(("target",), (target,))
+    if scalar is not None and (target is None or t is not None):
+        row = _core.erlang_a(
+            scalar[0], scalar[1], scalar[2], scalar[3], None if t is None else t[0], definition
+        )
         return _a_result(row, target is not None)
     names: tuple[str, ...] = ("traffic", "agents", "aht", "patience")
     values: tuple[Any, ...] = (traffic, agents, aht, patience)
@@ -392,7 +498,10 @@ def agents_for_erlang_a(
     """
     definition = _check_definition(sl_definition)
     fractional = _check_fractional(fractional)
-    if (s := _scalars(traffic, aht, patience)) is not None:
+    target, level = _option("target", target), _option("level", level)
+    max_abandon = _option("max_abandon", max_abandon)
+    max_occupancy = _option("max_occupancy", max_occupancy)
+    if (s := _scalars(("traffic", "aht", "patience"), (traffic, aht, patience))) is not None:
         n = _core.agents_for_erlang_a(
             s[0], s[1], s[2], target, level, max_abandon, max_occupancy, definition, fractional
         )

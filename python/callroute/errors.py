@@ -25,6 +25,7 @@ __all__ = [
     "ModelError",
     "ParameterError",
     "PermissionDenied",
+    "ReentrancyError",
     "SnapshotError",
     "TimeError",
     "UnknownIdError",
@@ -61,6 +62,16 @@ class DuplicateIdError(EngineError, ValueError):
 
 class InvalidEventError(EngineError, ValueError):
     """An event that does not fit the current state (accepting an offer never made, ...)."""
+
+
+class ReentrancyError(InvalidEventError):
+    """A call into an engine, from inside a custom scorer, that could never be served.
+
+    The scorer's own engine is busy routing the call being scored; an engine whose scorer is
+    (directly or through other engines) waiting for this thread would wait forever. Either
+    raises this instead of deadlocking. Raised inside the scorer, it also propagates out of
+    the engine call that ran the scorer (see :class:`callroute.Engine`).
+    """
 
 
 class ConfigError(EngineError, ValueError):

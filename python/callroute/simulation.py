@@ -40,6 +40,7 @@ import numpy as np
 import numpy.typing as npt
 
 from . import _core
+from ._internal.files import read_document
 from .errors import ModelError
 
 __all__ = [
@@ -342,28 +343,7 @@ def load_model(path: str | os.PathLike[str]) -> dict[str, Any]:
     """Read a model from a YAML, JSON or TOML file (a ``center`` path in it is taken relative
     to the file)."""
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ModelError(f"{p}: {exc.strerror or exc}") from None
-    try:
-        if p.suffix in (".yaml", ".yml"):
-            import yaml
-
-            data = yaml.safe_load(text)
-        elif p.suffix == ".toml":
-            if sys.version_info >= (3, 11):
-                import tomllib
-
-                data = tomllib.loads(text)
-            else:
-                raise ModelError(f"{p}: reading TOML needs Python 3.11 or later")
-        else:
-            data = json.loads(text)
-    except ModelError:
-        raise
-    except Exception as exc:
-        raise ModelError(f"{p}: cannot parse: {exc}") from None
+    data = read_document(p, error=ModelError)
     if not isinstance(data, dict):
         raise ModelError(f"{p}: expected a mapping at the top level")
     if isinstance(data.get("center"), str):

@@ -188,6 +188,13 @@ def _split_table(
     return labels, cols[calls_column]
 
 
+def _positive(name: str, value: object) -> float:
+    number = erlang._option(name, value)
+    if number is None or not (math.isfinite(number) and number > 0):
+        raise ParameterError(f"{name} must be finite and > 0, got {value!r}")
+    return number
+
+
 def staffing_plan(
     calls: Any,
     *,
@@ -214,20 +221,17 @@ def staffing_plan(
     mean patience in seconds) and may add ``max_abandon``.
     """
     labels, raw = _split_table(calls, time_column, calls_column)
-    try:
-        counts = np.asarray(raw, dtype=np.float64).reshape(-1)
-    except (TypeError, ValueError) as exc:
-        raise ParameterError(f"calls must be numbers: {exc}") from None
+    counts = erlang._array("calls", raw).reshape(-1)  # numbers only: no str, bool or mask
     bad = np.flatnonzero(~np.isfinite(counts) | (counts < 0))
     if bad.size:
         raise ParameterError(
             f"calls must be finite and >= 0, got {counts[bad[0]]} (at index ({bad[0]},))"
         )
-    for name, value in (("interval", interval), ("aht", aht)):
-        if not (isinstance(value, int | float) and math.isfinite(value) and value > 0):
-            raise ParameterError(f"{name} must be finite and > 0, got {value!r}")
-    if not (isinstance(shrinkage, int | float) and 0.0 <= shrinkage < 1.0):
+    interval, aht = _positive("interval", interval), _positive("aht", aht)
+    share = erlang._option("shrinkage", shrinkage)
+    if share is None or not 0.0 <= share < 1.0:
         raise ParameterError(f"shrinkage must be >= 0 and < 1, got {shrinkage!r}")
+    shrinkage = share
     if labels is None:
         labels = np.asarray([str(i) for i in range(len(counts))], dtype=object)
 

@@ -1,8 +1,9 @@
 //! The one place where core errors become Python exceptions.
 //!
 //! The exception classes live in `callroute/errors.py` (they need multiple inheritance:
-//! `ParameterError(CallrouteError, ValueError)`); they are looked up once and cached.
-//! Erlang errors map through [`to_py`], routing-engine errors through [`engine_error`].
+//! `ParameterError(CallrouteError, ValueError)`). Every lookup goes through [`class`], which
+//! imports each class once and caches it: one table, [`Class`], names them all. Erlang errors
+//! map through [`to_py`], routing-engine errors through [`engine_error`].
 
 use callroute_core::acd::EngineError;
 use callroute_core::erlang::ErlangError;
@@ -10,14 +11,64 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::PyType;
 
-static PARAMETER_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
-static INFEASIBLE_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+/// The exception classes of `callroute.errors` the binding raises or tests against.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Class {
+    Callroute,
+    Parameter,
+    Infeasible,
+    Config,
+    Time,
+    UnknownId,
+    DuplicateId,
+    InvalidEvent,
+    Reentrancy,
+    Snapshot,
+    Invariant,
+    Engine,
+}
 
-fn raise(py: Python<'_>, cell: &PyOnceLock<Py<PyType>>, name: &str, msg: String) -> PyErr {
-    match cell.import(py, "callroute.errors", name) {
+const CLASSES: usize = 12;
+
+impl Class {
+    /// The class's name in `callroute.errors`.
+    const fn name(self) -> &'static str {
+        match self {
+            Class::Callroute => "CallrouteError",
+            Class::Parameter => "ParameterError",
+            Class::Infeasible => "InfeasibleError",
+            Class::Config => "ConfigError",
+            Class::Time => "TimeError",
+            Class::UnknownId => "UnknownIdError",
+            Class::DuplicateId => "DuplicateIdError",
+            Class::InvalidEvent => "InvalidEventError",
+            Class::Reentrancy => "ReentrancyError",
+            Class::Snapshot => "SnapshotError",
+            Class::Invariant => "EngineInvariantError",
+            Class::Engine => "EngineError",
+        }
+    }
+}
+
+static CACHE: [PyOnceLock<Py<PyType>>; CLASSES] = [const { PyOnceLock::new() }; CLASSES];
+
+/// The Python class, imported on first use.
+pub fn class(py: Python<'_>, c: Class) -> PyResult<&Bound<'_, PyType>> {
+    CACHE[c as usize].import(py, "callroute.errors", c.name())
+}
+
+/// A new exception of class `c` (or the import's failure, should `callroute.errors` break).
+#[cold]
+pub fn new_err(py: Python<'_>, c: Class, msg: String) -> PyErr {
+    match class(py, c) {
         Ok(ty) => PyErr::from_type(ty.clone(), msg),
         Err(e) => e,
     }
+}
+
+/// Whether `err` is an instance of class `c`.
+pub fn is(py: Python<'_>, err: &PyErr, c: Class) -> bool {
+    class(py, c).is_ok_and(|ty| err.value(py).is_instance(ty).unwrap_or(false))
 }
 
 /// Where in a (broadcast) array input the error happened.
@@ -49,20 +100,11 @@ impl At<'_> {
 #[cold]
 pub fn to_py(py: Python<'_>, err: ErlangError, at: Option<At<'_>>) -> PyErr {
     let place = at.map(|a| a.describe()).unwrap_or_default();
-    match err {
-        ErlangError::InvalidParameter { .. } | ErlangError::Usage(_) => raise(
-            py,
-            &PARAMETER_ERROR,
-            "ParameterError",
-            format!("{err}{place}"),
-        ),
-        ErlangError::Unreachable(_) => raise(
-            py,
-            &INFEASIBLE_ERROR,
-            "InfeasibleError",
-            format!("{err}{place}"),
-        ),
-    }
+    let c = match err {
+        ErlangError::InvalidParameter { .. } | ErlangError::Usage(_) => Class::Parameter,
+        ErlangError::Unreachable(_) => Class::Infeasible,
+    };
+    new_err(py, c, format!("{err}{place}"))
 }
 
 /// `PyResult` for scalar calls.
@@ -72,52 +114,43 @@ pub fn scalar<T>(py: Python<'_>, r: Result<T, ErlangError>) -> PyResult<T> {
 
 // ---------------------------------------------------------------- the routing engine
 
-static CONFIG_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
-static TIME_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
-static UNKNOWN_ID_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
-static DUPLICATE_ID_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
-static INVALID_EVENT_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
-static SNAPSHOT_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
-static INVARIANT_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
-static ENGINE_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
-
 /// Map an engine error onto the Python hierarchy (`callroute.errors`), message prefixed.
 #[cold]
 pub fn engine_error(py: Python<'_>, err: EngineError, prefix: &str) -> PyErr {
     let msg = format!("{prefix}{err}");
-    let (cell, name) = match err {
-        EngineError::BadTime(_) => (&TIME_ERROR, "TimeError"),
-        EngineError::Unknown { .. } => (&UNKNOWN_ID_ERROR, "UnknownIdError"),
-        EngineError::Duplicate { .. } => (&DUPLICATE_ID_ERROR, "DuplicateIdError"),
-        EngineError::WrongState(_) => (&INVALID_EVENT_ERROR, "InvalidEventError"),
-        EngineError::InvalidConfig(_) => (&CONFIG_ERROR, "ConfigError"),
-        EngineError::Snapshot(_) => (&SNAPSHOT_ERROR, "SnapshotError"),
+    let c = match err {
+        EngineError::BadTime(_) => Class::Time,
+        EngineError::Unknown { .. } => Class::UnknownId,
+        EngineError::Duplicate { .. } => Class::DuplicateId,
+        EngineError::WrongState(_) => Class::InvalidEvent,
+        EngineError::InvalidConfig(_) => Class::Config,
+        EngineError::Snapshot(_) => Class::Snapshot,
         // a variant added to the core and not yet given its own class: the base class
-        _ => (&ENGINE_ERROR, "EngineError"),
+        _ => Class::Engine,
     };
-    raise(py, cell, name, msg)
+    new_err(py, c, msg)
 }
 
 /// A Python-side argument of the wrong type or out of range (`ConfigError`).
 #[cold]
 pub fn config_error(py: Python<'_>, msg: String) -> PyErr {
-    raise(py, &CONFIG_ERROR, "ConfigError", msg)
+    new_err(py, Class::Config, msg)
 }
 
 /// A time argument that is not a real number (`TimeError`).
 #[cold]
 pub fn time_error(py: Python<'_>, msg: String) -> PyErr {
-    raise(py, &TIME_ERROR, "TimeError", msg)
+    new_err(py, Class::Time, msg)
 }
 
 /// A broken engine invariant, or an engine left unusable by an earlier panic.
 #[cold]
 pub fn invariant_error(py: Python<'_>, msg: String) -> PyErr {
-    raise(py, &INVARIANT_ERROR, "EngineInvariantError", msg)
+    new_err(py, Class::Invariant, msg)
 }
 
-/// A call that does not fit the engine's current use (`InvalidEventError`).
+/// A call into an engine from inside a scorer that would wait forever (`ReentrancyError`).
 #[cold]
-pub fn invalid_event_error(py: Python<'_>, msg: String) -> PyErr {
-    raise(py, &INVALID_EVENT_ERROR, "InvalidEventError", msg)
+pub fn reentrancy_error(py: Python<'_>, msg: String) -> PyErr {
+    new_err(py, Class::Reentrancy, msg)
 }

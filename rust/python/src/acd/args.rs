@@ -7,7 +7,8 @@ use callroute_core::acd::{AgentConfig, CallSpec, QueueConfig, StepConfig, Strate
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyString};
 
-use crate::errors::{config_error, time_error};
+use super::values::DataValue;
+use crate::errors::{config_error, new_err, time_error, Class};
 
 #[cold]
 fn type_name(obj: &Bound<'_, PyAny>) -> String {
@@ -50,16 +51,41 @@ pub fn number(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<f64> {
     })
 }
 
-/// An id or a name: a `str`.
+/// An id or a name: a `str` of valid Unicode text (a lone surrogate, which no UTF-8 text
+/// can hold, is refused by name like a wrong type), else a `ConfigError`.
 #[inline]
 pub fn text<'a>(obj: &'a Bound<'_, PyAny>, name: &str) -> PyResult<&'a str> {
+    text_or(obj, name, Class::Config)
+}
+
+/// [`text`], refused with an error of class `c`.
+#[inline]
+fn text_or<'a>(obj: &'a Bound<'_, PyAny>, name: &str, c: Class) -> PyResult<&'a str> {
     match obj.cast::<PyString>() {
-        Ok(s) => s.to_str(),
-        Err(_) => Err(config_error(
+        Ok(s) => s.to_str().map_err(|_| not_text(s, name, c)),
+        Err(_) => Err(new_err(
             obj.py(),
+            c,
             format!("{name} must be a str, got {}", type_name(obj)),
         )),
     }
+}
+
+#[cold]
+fn not_text(s: &Bound<'_, PyString>, name: &str, c: Class) -> PyErr {
+    // the first code point that UTF-8 cannot hold (a surrogate), for the message
+    let index = s.try_iter().ok().and_then(|chars| {
+        chars.enumerate().find_map(|(i, c)| {
+            let c = c.ok()?;
+            c.cast::<PyString>().ok()?.to_str().is_err().then_some(i)
+        })
+    });
+    let at = index.map_or_else(String::new, |i| format!(" at index {i}"));
+    new_err(
+        s.py(),
+        c,
+        format!("{name} must be valid Unicode text: it holds a lone surrogate{at}"),
+    )
 }
 
 /// An integer in `min..=max`: anything with `__index__` (numpy integers too); bools and
@@ -99,12 +125,22 @@ fn items<'py>(
     obj: &Bound<'py, PyAny>,
     name: &str,
 ) -> PyResult<Vec<(Bound<'py, PyAny>, Bound<'py, PyAny>)>> {
+    items_or(obj, name, Class::Config)
+}
+
+/// [`items`], refused with an error of class `c`.
+fn items_or<'py>(
+    obj: &Bound<'py, PyAny>,
+    name: &str,
+    c: Class,
+) -> PyResult<Vec<(Bound<'py, PyAny>, Bound<'py, PyAny>)>> {
     if let Ok(d) = obj.cast::<PyDict>() {
         return Ok(d.iter().collect());
     }
     let bad = || {
-        config_error(
+        new_err(
             obj.py(),
+            c,
             format!("{name} must be a mapping, got {}", type_name(obj)),
         )
     };
@@ -141,14 +177,17 @@ pub fn capacity(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<Vec<(String, u32
         .collect()
 }
 
-/// Attached data: a mapping of str to str.
+/// Attached data: a mapping of str to str, int, float or bool, each value encoded as the
+/// core's text ([`DataValue`]). Any problem is a `ParameterError` naming the entry.
 pub fn data(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<Vec<(String, String)>> {
-    items(obj, name)?
+    items_or(obj, name, Class::Parameter)?
         .iter()
         .map(|(k, v)| {
-            let key = text(k, &format!("{name} keys"))?;
-            let value = text(v, &format!("{name}[{key:?}]"))?;
-            Ok((key.to_owned(), value.to_owned()))
+            let key = text_or(k, &format!("{name} keys"), Class::Parameter)?;
+            let place = format!("{name}[{key:?}]");
+            let value = DataValue::extract(v)
+                .map_err(|why| new_err(obj.py(), Class::Parameter, format!("{place} {why}")))?;
+            Ok((key.to_owned(), value.encode()))
         })
         .collect()
 }

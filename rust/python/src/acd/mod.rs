@@ -24,9 +24,9 @@ use pyo3::sync::MutexExt;
 use pyo3::types::{PyBytes, PyDict, PyList, PySequence, PyString, PyTuple};
 use pyo3::{PyTraverseError, PyVisit};
 
-use crate::errors::{config_error, engine_error, invalid_event_error, invariant_error};
+use crate::errors::{config_error, engine_error, invariant_error, reentrancy_error, Class};
 use args::{text, time, CallOptions, Options};
-use scorer::{FailureLog, PyScorer};
+use scorer::{registry, FailureLog, Failures, Log, PyScorer};
 
 /// What the lock guards: the engine and what the binding knows of its scorer.
 struct State {
@@ -104,65 +104,97 @@ impl PyEngine {
 
     #[cold]
     fn lock_slow(&self, py: Python<'_>) -> PyResult<MutexGuard<'_, State>> {
-        if scorer::scoring(self.id) {
-            return Err(invalid_event_error(
-                py,
-                "a custom scorer may not call its own engine (the engine is busy routing \
-                 the call being scored)"
-                    .into(),
-            ));
-        }
+        let waiting = registry::Waiting::start(self.id).map_err(|cycle| {
+            let why = match cycle {
+                registry::Cycle::Own => "a custom scorer running on this thread is routing a \
+                    call of this engine (a scorer may not call its own engine, directly or \
+                    through another engine's scorer)"
+                    .to_owned(),
+                registry::Cycle::Through(n) => format!(
+                    "this engine's custom scorer is waiting, through {n} engine(s), for an \
+                     engine whose scorer runs on this thread: waiting would deadlock"
+                ),
+            };
+            reentrancy_error(py, format!("engine busy: {why}"))
+        })?;
         // `py.detach(|| lock())` cannot hand the guard back across threads' rules
         // (`MutexGuard` is not `Send`); `lock_py_attached` detaches around the wait itself.
-        self.state
+        let guard = self
+            .state
             .lock_py_attached(py)
-            .map_err(|_| poisoned(py, None))
+            .map_err(|_| poisoned(py, None));
+        drop(waiting);
+        guard
     }
 
-    /// Run `f` on the engine under the lock, detached from the interpreter if `detach` and
-    /// no Python scorer needs it; then report scorer failures.
+    /// Run `f` on the engine (and the scorer's log, if a Python scorer is installed) under
+    /// the lock, detached from the interpreter if `detach` and no Python scorer needs it.
+    /// Returns the scorer's failures, for the caller to [`scorer::report`] once its result
+    /// is converted.
     #[inline]
     fn locked<T: Send>(
         &self,
         py: Python<'_>,
         detach: bool,
-        f: impl FnOnce(&mut Engine) -> T + Send,
-    ) -> PyResult<T> {
+        f: impl FnOnce(&mut Engine, Option<&Log>) -> T + Send,
+    ) -> PyResult<(T, Option<Failures>)> {
         let mut guard = self.lock(py)?;
-        let outcome = if detach && guard.scorer.is_none() {
+        let log = guard.scorer.as_ref().map(|(_, log)| Arc::clone(log));
+        let outcome = if detach && log.is_none() {
             let state = &mut *guard;
-            py.detach(|| state.guarded(f))
+            py.detach(|| state.guarded(|e| f(e, None)))
         } else {
-            guard.guarded(f)
+            guard.guarded(|e| f(e, log.as_deref()))
         };
         let result = outcome.map_err(|m| poisoned(py, Some(m)))?;
-        let failures = guard.scorer.as_ref().and_then(|(_, log)| scorer::take(log));
+        let failures = log.as_deref().and_then(scorer::take);
         drop(guard);
-        if let Some(failures) = failures {
-            scorer::warn(py, failures)?;
-        }
-        Ok(result)
+        Ok((result, failures))
     }
 
-    /// Run `f` on the engine under the lock, attached; report scorer failures; map errors.
+    /// Run `f` on the engine under the lock, attached; map errors; report scorer failures.
     #[inline]
     fn run<T: Send>(
         &self,
         py: Python<'_>,
         f: impl FnOnce(&mut Engine) -> Result<T, EngineError> + Send,
     ) -> PyResult<T> {
-        self.locked(py, false, f)?
-            .map_err(|e| engine_error(py, e, ""))
+        let (result, failures) = self.locked(py, false, |e, _| f(e))?;
+        // scorer failures first: an interrupt is never lost behind another error
+        if let Some(failures) = failures {
+            scorer::report(py, failures)?;
+        }
+        result.map_err(|e| engine_error(py, e, ""))
     }
 
+    /// An event: its decisions, or its error. An error from the scorer that must propagate
+    /// (`KeyboardInterrupt`, `ReentrancyError`, ...) is raised after the event was applied,
+    /// carrying its decisions as `err.decisions`.
     #[inline]
     fn events<'py>(
         &self,
         py: Python<'py>,
         f: impl FnOnce(&mut Engine) -> Result<Vec<Decision>, EngineError> + Send,
     ) -> Decisions<'py> {
-        let decisions = self.run(py, f)?;
-        values::decision_list(py, decisions)
+        let (result, failures) = self.locked(py, false, |e, _| f(e))?;
+        let decisions = match result {
+            Ok(decisions) => decisions,
+            Err(e) => {
+                // (inputs are checked before the scorer can run: no failures to lose here;
+                // report any all the same, an interrupt first)
+                if let Some(failures) = failures {
+                    scorer::report(py, failures)?;
+                }
+                return Err(engine_error(py, e, ""));
+            }
+        };
+        let list = values::decision_list(py, decisions)?;
+        if let Some(failures) = failures {
+            scorer::report(py, failures).inspect_err(|err| {
+                let _ = err.value(py).setattr("decisions", &list);
+            })?;
+        }
+        Ok(list)
     }
 
     /// An `(id, now)` event; `arg` names the id in errors ("call" or "agent").
@@ -219,6 +251,12 @@ fn poisoned(py: Python<'_>, message: Option<String>) -> PyErr {
 
 #[pymethods]
 impl PyEngine {
+    /// A new engine, with no queues and no agents.
+    ///
+    /// `seed` (an int >= 0) seeds the random strategies; `interval` (seconds > 0) is the length of
+    /// the statistics intervals (`interval_stats`).
+    ///
+    /// Raises ConfigError for a bad seed or interval.
     #[new]
     #[pyo3(signature = (*, seed = None, interval = None), text_signature = "(*, seed=0, interval=1800.0)")]
     fn py_new(
@@ -247,6 +285,25 @@ impl PyEngine {
 
     // ------------------------------------------------------------ configuration
 
+    /// Add queue `name` (a str). Every option is a keyword, and optional:
+    ///
+    /// - tenant, media: whose queue it is and what it takes ('default', 'voice');
+    /// - skills: {skill: minimum level} an agent needs (none: any agent of its tenants);
+    /// - strategy: how an agent is chosen (`callroute.engine.Strategy`; 'custom' asks the
+    ///   scorer, see `set_scorer`);
+    /// - sl_threshold, short_abandon: seconds for the service level and short abandons;
+    /// - wrapup: seconds of after-call work; offer_timeout: seconds an offer lasts; retry:
+    ///   seconds before a declined or lapsed call is offered to the same agent again;
+    /// - max_wait, overflow: seconds before a call exits, or moves to queue `overflow`;
+    /// - steps: relaxation steps, each {after, skills, also_queues, priority};
+    /// - weight, aging: against other queues, a tie-break and priority gained per second;
+    /// - max_no_answer: lapsed offers in a row before an agent goes not ready (0: never);
+    /// - join_empty, leave_when_empty: refuse calls, or let them go, with no agent logged in;
+    /// - shared_with: other tenants whose agents serve it; expected_aht: seconds, before any
+    ///   call was measured.
+    ///
+    /// Returns None. Raises DuplicateIdError (the name is taken) and ConfigError (a wrong type
+    /// or value, an unknown option, an unknown queue it refers to).
     #[pyo3(
         signature = (name, **options),
         text_signature = "(self, name, *, tenant='default', media='voice', skills=None, \
@@ -265,6 +322,17 @@ impl PyEngine {
         self.run(py, |e| e.add_queue(config))
     }
 
+    /// Add agent `name` (a str), logged out. Every option is a keyword, and optional:
+    ///
+    /// - tenant: whose agent it is ('default');
+    /// - skills: {skill: level from 0 to 255};
+    /// - capacity: {media: tasks at once} (default one voice call);
+    /// - exclusive: media offered only to an agent with no other task (default voice);
+    /// - weight: its share under the 'weighted_random' strategy (1.0);
+    /// - auto_answer: its offers connect by themselves (see `callroute.engine`).
+    ///
+    /// Returns None. Raises DuplicateIdError (the name is taken) and ConfigError (a wrong type
+    /// or value, an unknown option).
     #[pyo3(
         signature = (name, **options),
         text_signature = "(self, name, *, tenant='default', skills=None, capacity=None, \
@@ -280,6 +348,10 @@ impl PyEngine {
         self.run(py, |e| e.add_agent(config))
     }
 
+    /// Replace `agent`'s skills with `skills` ({skill: level}) at time `now`.
+    ///
+    /// Every membership is rebuilt; a free agent may then take a waiting call. Returns the
+    /// decisions. Raises UnknownIdError, ConfigError (bad skills) and TimeError.
     fn set_agent_skills<'py>(
         &self,
         py: Python<'py>,
@@ -293,6 +365,10 @@ impl PyEngine {
         self.events(py, |e| e.set_agent_skills(agent, &skills, now))
     }
 
+    /// Open (`open=True`) or close `queue`: a closed queue refuses new calls
+    /// (`Exit(reason='closed')`).
+    ///
+    /// Returns None. Raises UnknownIdError and ConfigError (`open` not a bool).
     fn set_queue_open(
         &self,
         py: Python<'_>,
@@ -306,6 +382,11 @@ impl PyEngine {
 
     // ------------------------------------------------------------ agent events
 
+    /// `agent` is ready from `now`, logged in if it was not: it may take a waiting
+    /// call at once.
+    ///
+    /// Returns the decisions. Raises UnknownIdError, InvalidEventError (already ready) and
+    /// TimeError.
     fn agent_ready<'py>(
         &self,
         py: Python<'py>,
@@ -315,6 +396,11 @@ impl PyEngine {
         self.id_event(py, "agent", agent, now, Engine::agent_ready)
     }
 
+    /// `agent` is not ready for `reason` (a non-empty str) from `now`, logged in
+    /// if it was not; calls in progress go on.
+    ///
+    /// Returns the decisions. Raises UnknownIdError, InvalidEventError, ConfigError (a bad
+    /// reason) and TimeError.
     #[pyo3(signature = (agent, now, reason = None), text_signature = "(self, agent, now, reason='break')")]
     fn agent_not_ready<'py>(
         &self,
@@ -328,6 +414,11 @@ impl PyEngine {
         self.events(py, |e| e.agent_not_ready(agent, now, reason))
     }
 
+    /// `agent` logs out at `now`: its outstanding offers are revoked (their calls
+    /// go back to their place); calls in progress go on until they end.
+    ///
+    /// Returns the decisions. Raises UnknownIdError, InvalidEventError (already logged out) and
+    /// TimeError.
     fn agent_logout<'py>(
         &self,
         py: Python<'py>,
@@ -337,6 +428,11 @@ impl PyEngine {
         self.id_event(py, "agent", agent, now, Engine::agent_logout)
     }
 
+    /// `agent` ends its after-call work at `now`, before the queue's `wrapup`
+    /// timer would.
+    ///
+    /// Returns the decisions. Raises UnknownIdError, InvalidEventError (not in wrap-up) and
+    /// TimeError.
     fn wrapup_done<'py>(
         &self,
         py: Python<'py>,
@@ -348,6 +444,16 @@ impl PyEngine {
 
     // ------------------------------------------------------------ call events
 
+    /// Call `call` arrives at `now`, in `queue` or routed by `skills`
+    /// ({skill: minimum level}): one of the two.
+    ///
+    /// `priority` (an int, higher first); `media` and `tenant` (a queue's own by default; they
+    /// must match it); `data`: {str: str | int | float | bool}, given back as it went in
+    /// (`call_info`, the scorer's `CallView`).
+    ///
+    /// Returns the decisions: an Offer, or Queued (position, expected wait), or Exit. Raises
+    /// DuplicateIdError (the call is active), UnknownIdError (queue, skill), ConfigError (a bad
+    /// option, or both queue and skills), ParameterError (bad data) and TimeError.
     #[allow(clippy::too_many_arguments)] // the Python signature
     #[pyo3(
         signature = (call, now, *, queue = None, skills = None, priority = None, media = None, tenant = None, data = None),
@@ -379,6 +485,10 @@ impl PyEngine {
         self.events(py, |e| e.call_arrived(&spec, now))
     }
 
+    /// The agent offered `call` answers at `now`: the call is connected.
+    ///
+    /// Returns the decisions. Raises UnknownIdError and InvalidEventError (no outstanding
+    /// offer) and TimeError.
     fn offer_accepted<'py>(
         &self,
         py: Python<'py>,
@@ -388,6 +498,11 @@ impl PyEngine {
         self.id_event(py, "call", call, now, Engine::offer_accepted)
     }
 
+    /// The agent offered `call` declines it at `now`: the call goes back to
+    /// its place, not to be offered to that agent again for the queue's `retry` seconds.
+    ///
+    /// Returns the decisions (often the next offer). Raises UnknownIdError, InvalidEventError
+    /// (no outstanding offer) and TimeError.
     fn offer_declined<'py>(
         &self,
         py: Python<'py>,
@@ -397,6 +512,10 @@ impl PyEngine {
         self.id_event(py, "call", call, now, Engine::offer_declined)
     }
 
+    /// Connected `call` ends at `now`: its agent goes to wrap-up, or is free.
+    ///
+    /// Returns the decisions. Raises UnknownIdError, InvalidEventError (not connected) and
+    /// TimeError.
     fn call_ended<'py>(
         &self,
         py: Python<'py>,
@@ -406,6 +525,11 @@ impl PyEngine {
         self.id_event(py, "call", call, now, Engine::call_ended)
     }
 
+    /// The caller of waiting or offered `call` hangs up at `now` (an outstanding
+    /// offer is revoked).
+    ///
+    /// Returns the decisions. Raises UnknownIdError, InvalidEventError (connected: report
+    /// `call_ended`) and TimeError.
     fn call_abandoned<'py>(
         &self,
         py: Python<'py>,
@@ -415,6 +539,12 @@ impl PyEngine {
         self.id_event(py, "call", call, now, Engine::call_abandoned)
     }
 
+    /// Move `call` (waiting, offered or connected) to another `queue` of the same media
+    /// at `now`. A connected call counts as answered and completed in the queue it leaves; its
+    /// agent goes to wrap-up.
+    ///
+    /// Returns the decisions. Raises UnknownIdError, InvalidEventError, ConfigError (a queue
+    /// of another media) and TimeError.
     fn transfer<'py>(
         &self,
         py: Python<'py>,
@@ -430,6 +560,10 @@ impl PyEngine {
         self.events(py, |e| e.transfer(call, now, queue))
     }
 
+    /// The caller of waiting `call` hangs up at `now` and keeps its place:
+    /// its offer will say `callback=True` (the agent calls back).
+    ///
+    /// Returns the decisions. Raises UnknownIdError, InvalidEventError and TimeError.
     fn callback_requested<'py>(
         &self,
         py: Python<'py>,
@@ -441,15 +575,21 @@ impl PyEngine {
 
     // ------------------------------------------------------------ time
 
+    /// Fire every timer due by `now` (offer expiry, relaxation steps, max wait,
+    /// wrap-up, retry windows), each at its deadline, in order.
+    ///
+    /// Call it at `next_deadline()`. Returns the decisions. Raises TimeError.
     fn advance<'py>(&self, py: Python<'py>, now: &Bound<'py, PyAny>) -> Decisions<'py> {
         let now = time(now, "now")?;
         self.events(py, |e| e.advance(now))
     }
 
+    /// When the next timer is due (seconds), or None: call `advance` then.
     fn next_deadline(&self, py: Python<'_>) -> PyResult<Option<f64>> {
         self.read(py, |e| Ok(e.next_deadline()))
     }
 
+    /// The latest time the engine has seen (seconds), or None before any.
     #[getter]
     fn now(&self, py: Python<'_>) -> PyResult<Option<f64>> {
         self.read(py, |e| Ok(e.now()))
@@ -457,7 +597,20 @@ impl PyEngine {
 
     // ------------------------------------------------------------ batches
 
-    /// Apply `events` in order under one lock; see the stub for the contract.
+    /// The event methods `feed` takes, in the order of the engine's docs.
+    #[classattr]
+    #[pyo3(name = "EVENT_METHODS")]
+    fn event_methods_attr(py: Python<'_>) -> PyResult<Py<PyTuple>> {
+        PyTuple::new(py, EVENTS.map(|(name, _)| name)).map(Bound::unbind)
+    }
+
+    /// Apply `events` in order, under one lock, and return all their decisions.
+    ///
+    /// Each event is a tuple `(method, *args)` or `(method, *args, kwargs)` naming one of
+    /// `Engine.EVENT_METHODS`, with that method's arguments. The first bad event (index N, from 0)
+    /// raises its error, its message prefixed "event N: "; the events before it stay applied and
+    /// the exception carries them: `err.applied` (how many) and `err.decisions`. The interpreter
+    /// is released for the batch unless a Python scorer is installed.
     fn feed<'py>(&self, py: Python<'py>, events: &Bound<'py, PyAny>) -> Decisions<'py> {
         let mut parsed: Vec<Event> = Vec::new();
         let mut bad: Option<PyErr> = None;
@@ -476,18 +629,28 @@ impl PyEngine {
                 }
             }
         }
-        let (decisions, failed) = self.locked(py, true, |e| apply_all(e, &parsed))?;
-        let applied = failed.as_ref().map_or(parsed.len(), |(i, _)| *i);
-        if let Some((i, e)) = failed {
-            bad = Some(engine_error(py, e, &format!("event {i}: ")));
-        }
+        let ((decisions, stop), failures) =
+            self.locked(py, true, |e, log| apply_all(e, &parsed, log))?;
+        let applied = match stop {
+            Stop::Done => parsed.len(),
+            Stop::Failed(i, e) => {
+                bad = Some(engine_error(py, e, &format!("event {i}: ")));
+                i
+            }
+            Stop::Interrupted(applied) => applied, // the error comes with the failures
+        };
         let list = values::decision_list(py, decisions)?;
+        if let Some(failures) = failures {
+            if let Err(err) = scorer::report(py, failures) {
+                bad = Some(err);
+            }
+        }
         match bad {
             None => Ok(list),
             Some(err) => {
                 let value = err.value(py);
-                value.setattr("applied", applied)?;
-                value.setattr("decisions", list)?;
+                let _ = value.setattr("applied", applied);
+                let _ = value.setattr("decisions", list);
                 Err(err)
             }
         }
@@ -495,6 +658,9 @@ impl PyEngine {
 
     // ------------------------------------------------------------ queries
 
+    /// Live statistics of `queue` (running totals, and the queue now).
+    ///
+    /// Returns QueueStats. Raises UnknownIdError.
     fn queue_stats(
         &self,
         py: Python<'_>,
@@ -505,6 +671,10 @@ impl PyEngine {
             .map(values::QueueStats::from_core)
     }
 
+    /// `queue`'s counters per statistics interval, oldest first; a call counts
+    /// in the interval in which it entered the queue.
+    ///
+    /// Returns a list of IntervalStats. Raises UnknownIdError.
     fn interval_stats(
         &self,
         py: Python<'_>,
@@ -518,6 +688,9 @@ impl PyEngine {
             .collect())
     }
 
+    /// `agent`'s statistics (calls, times by state, occupancy).
+    ///
+    /// Returns AgentStats. Raises UnknownIdError.
     fn agent_stats(
         &self,
         py: Python<'_>,
@@ -528,51 +701,72 @@ impl PyEngine {
             .map(values::AgentStats::from_core)
     }
 
+    /// `agent`'s reported state: 'logged_out', 'ready', 'offered', 'busy',
+    /// 'wrapup' or 'not_ready'. Raises UnknownIdError.
     fn agent_state(&self, py: Python<'_>, agent: &Bound<'_, PyAny>) -> PyResult<&'static str> {
         let agent = text(agent, "agent")?;
         self.read(py, |e| e.agent_state(agent)).map(|s| s.name())
     }
 
+    /// `agent`'s not-ready reason, or None when it is not 'not_ready'.
+    /// Raises UnknownIdError.
     fn agent_reason(&self, py: Python<'_>, agent: &Bound<'_, PyAny>) -> PyResult<Option<String>> {
         let agent = text(agent, "agent")?;
         let state = self.read(py, |e| e.agent_state(agent))?;
         Ok(values::state_parts(&state).1.map(|r| r.to_string()))
     }
 
+    /// Where active `call` is: its queue, state ('waiting', 'offered',
+    /// 'connected'), agent, position, expected wait, arrival, priority, step, callback flag and
+    /// data.
+    ///
+    /// Returns CallInfo. Raises UnknownIdError (no such active call).
     fn call_info(&self, py: Python<'_>, call: &Bound<'_, PyAny>) -> PyResult<values::CallInfo> {
         let id = text(call, "call")?;
         self.read(py, |e| e.call_info(id))
             .map(|info| values::CallInfo::from_core(id, info))
     }
 
+    /// `call`'s place in its queue (1 = next), or None when it is not waiting.
+    /// Raises UnknownIdError.
     fn position(&self, py: Python<'_>, call: &Bound<'_, PyAny>) -> PyResult<Option<u32>> {
         let id = text(call, "call")?;
         self.read(py, |e| e.call_info(id)).map(|info| info.position)
     }
 
+    /// Conservation totals: `arrived == completed + abandoned + exited + rejected +
+    /// active`. Returns Totals.
     fn totals(&self, py: Python<'_>) -> PyResult<values::Totals> {
         self.read(py, |e| Ok(values::Totals::from_core(e.totals())))
     }
 
+    /// The ids of the queues (a list of str).
     fn queues<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
         self.ids(py, Engine::queue_ids)
     }
 
+    /// The ids of the agents (a list of str).
     fn agents<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
         self.ids(py, Engine::agent_ids)
     }
 
+    /// The ids of the active calls: waiting, offered or connected (a list of str).
     fn calls<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
         self.ids(py, Engine::call_ids)
     }
 
     // ------------------------------------------------------------ snapshots, audit
 
+    /// The whole state as bytes, from which `Engine.restore` continues with
+    /// identical decisions. The scorer is not included.
     fn snapshot<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
         let bytes = self.read(py, |e| Ok(e.snapshot()))?;
         Ok(PyBytes::new(py, &bytes))
     }
 
+    /// An engine continuing from `blob`: `snapshot()` bytes (or any bytes-like object).
+    ///
+    /// Raises SnapshotError (not a snapshot, corrupt, or a str).
     #[staticmethod]
     fn restore(py: Python<'_>, blob: &Bound<'_, PyAny>) -> PyResult<Self> {
         let snapshot_error = |msg: String| engine_error(py, EngineError::Snapshot(msg), "");
@@ -596,6 +790,7 @@ impl PyEngine {
         }
     }
 
+    /// Pickle through `snapshot()`.
     fn __reduce__<'py>(
         slf: &Bound<'py, Self>,
     ) -> PyResult<(Bound<'py, PyAny>, (Bound<'py, PyBytes>,))> {
@@ -604,6 +799,9 @@ impl PyEngine {
         Ok((restore, (slf.get().snapshot(py)?,)))
     }
 
+    /// Check every invariant and index (slow: for tests and debugging).
+    ///
+    /// Returns None. Raises EngineInvariantError naming the first one broken.
     fn audit(&self, py: Python<'_>) -> PyResult<()> {
         let result = self.read(py, |e| Ok(e.audit()))?;
         result.map_err(|msg| invariant_error(py, msg))
@@ -611,6 +809,16 @@ impl PyEngine {
 
     // ------------------------------------------------------------ custom scorer
 
+    /// Install the Python scorer of 'custom' queues, or remove it (None).
+    ///
+    /// `scorer(call: CallView, agents: list[str])` returns one float per candidate; the highest
+    /// wins, ties to the earlier candidate. If it raises an Exception or returns junk, the engine
+    /// offers to the first candidate, counts it in `scorer_failures` and warns (RuntimeWarning)
+    /// once per engine call. KeyboardInterrupt, SystemExit and ReentrancyError propagate from the
+    /// engine call once the event is applied. A scorer may not call its own engine, nor an engine
+    /// waiting for this one (ReentrancyError). Not part of snapshots.
+    ///
+    /// Raises ConfigError (not callable).
     fn set_scorer(&self, py: Python<'_>, scorer: &Bound<'_, PyAny>) -> PyResult<()> {
         if !scorer.is_none() && !scorer.is_callable() {
             return Err(config_error(
@@ -619,9 +827,10 @@ impl PyEngine {
             ));
         }
         let mut guard = self.lock(py)?;
-        if scorer.is_none() {
+        // the old scorer is dropped after the lock is let go: its `__del__` may call us
+        let old = if scorer.is_none() {
             guard.engine.set_scorer(None);
-            guard.scorer = None;
+            guard.scorer.take()
         } else {
             let log = FailureLog::default();
             guard.engine.set_scorer(Some(Box::new(PyScorer {
@@ -629,16 +838,21 @@ impl PyEngine {
                 engine: self.id,
                 log: Arc::clone(&log),
             })));
-            guard.scorer = Some((scorer.clone().unbind(), log));
-        }
+            guard.scorer.replace((scorer.clone().unbind(), log))
+        };
+        drop(guard);
+        drop(old);
         Ok(())
     }
 
+    /// Decisions the scorer could not make (it raised, returned junk or was
+    /// interrupted), for which the engine offered to the first candidate.
     #[getter]
     fn scorer_failures(&self, py: Python<'_>) -> PyResult<u64> {
         self.read(py, |e| Ok(e.scorer_failures()))
     }
 
+    /// `<callroute.Engine now=... agents=... queues=... active_calls=...>`.
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
         self.read(py, |e| {
             let t = e.totals();
@@ -676,30 +890,37 @@ impl PyEngine {
 
 /// Re-raise a parse error of event `i` with the index in its message (our own errors only).
 fn prefixed(py: Python<'_>, err: PyErr, i: usize) -> PyErr {
-    let ours = py
-        .import("callroute.errors")
-        .and_then(|m| m.getattr("EngineError"))
-        .is_ok_and(|base| err.value(py).is_instance(&base).unwrap_or(false));
-    if !ours {
+    if !crate::errors::is(py, &err, Class::Callroute) {
         return err;
     }
     let msg = format!("event {i}: {}", err.value(py));
     PyErr::from_type(err.get_type(py), msg)
 }
 
-/// Apply events in order until one fails: the decisions so far, and the failure.
-fn apply_all(
-    engine: &mut Engine,
-    events: &[Event],
-) -> (Vec<Decision>, Option<(usize, EngineError)>) {
+/// Where a batch stopped.
+enum Stop {
+    /// every event was applied
+    Done,
+    /// event `i` failed (the events before it were applied)
+    Failed(usize, EngineError),
+    /// the scorer was interrupted in the last of this many events applied
+    Interrupted(usize),
+}
+
+/// Apply events in order until one fails or the scorer is interrupted: the decisions so
+/// far, and where it stopped.
+fn apply_all(engine: &mut Engine, events: &[Event], log: Option<&Log>) -> (Vec<Decision>, Stop) {
     let mut out = Vec::new();
     for (i, ev) in events.iter().enumerate() {
         match ev.apply(engine) {
             Ok(d) => out.extend(d),
-            Err(e) => return (out, Some((i, e))),
+            Err(e) => return (out, Stop::Failed(i, e)),
+        }
+        if log.is_some_and(Log::interrupted) {
+            return (out, Stop::Interrupted(i + 1));
         }
     }
-    (out, None)
+    (out, Stop::Done)
 }
 
 /// One event of a batch, extracted.
@@ -712,64 +933,118 @@ enum Event {
     CallArrived(Box<CallSpec>, f64),
     Transfer(String, f64, String),
     Advance(f64),
-    /// one of [`CALL_EVENTS`] or [`AGENT_EVENTS`]
+    /// an `(id, now)` event of [`EVENTS`]
     Id(IdEvent, String, f64),
 }
 
-/// The batch methods taking `(call, now)`, and the engine method each applies.
-const CALL_EVENTS: [(&str, IdEvent); 5] = [
-    ("offer_accepted", Engine::offer_accepted),
-    ("offer_declined", Engine::offer_declined),
-    ("call_ended", Engine::call_ended),
-    ("call_abandoned", Engine::call_abandoned),
-    ("callback_requested", Engine::callback_requested),
+/// How one event method's arguments are read: the event, and how many may be positional.
+type Read = for<'a, 'py> fn(&Bind<'a, 'py>) -> PyResult<(Event, usize)>;
+
+/// Every event method, in the order of the engine's docs: what `feed` takes (its name and how
+/// its arguments are read) and what `Engine.EVENT_METHODS` lists. The one table of them.
+const EVENTS: [(&str, Read); 16] = [
+    ("add_queue", read_add_queue),
+    ("add_agent", read_add_agent),
+    ("set_agent_skills", read_set_agent_skills),
+    ("set_queue_open", read_set_queue_open),
+    ("agent_ready", |b| read_id(b, "agent", Engine::agent_ready)),
+    ("agent_not_ready", read_agent_not_ready),
+    ("agent_logout", |b| {
+        read_id(b, "agent", Engine::agent_logout)
+    }),
+    ("wrapup_done", |b| read_id(b, "agent", Engine::wrapup_done)),
+    ("call_arrived", read_call_arrived),
+    ("offer_accepted", |b| {
+        read_id(b, "call", Engine::offer_accepted)
+    }),
+    ("offer_declined", |b| {
+        read_id(b, "call", Engine::offer_declined)
+    }),
+    ("call_ended", |b| read_id(b, "call", Engine::call_ended)),
+    ("call_abandoned", |b| {
+        read_id(b, "call", Engine::call_abandoned)
+    }),
+    ("transfer", read_transfer),
+    ("callback_requested", |b| {
+        read_id(b, "call", Engine::callback_requested)
+    }),
+    ("advance", |b| Ok((Event::Advance(b.now(0)?), 1))),
 ];
 
-/// The batch methods taking `(agent, now)`, and the engine method each applies.
-const AGENT_EVENTS: [(&str, IdEvent); 3] = [
-    ("agent_ready", Engine::agent_ready),
-    ("agent_logout", Engine::agent_logout),
-    ("wrapup_done", Engine::wrapup_done),
-];
-
-/// The `(id, now)` event `method`, if it is one: the name of its id argument and its
-/// engine method.
-fn find_id_event(method: &str) -> Option<(&'static str, IdEvent)> {
-    let find = |table: &[(&str, IdEvent)]| {
-        table
-            .iter()
-            .find(|(name, _)| *name == method)
-            .map(|&(_, f)| f)
-    };
-    find(&CALL_EVENTS)
-        .map(|f| ("call", f))
-        .or_else(|| find(&AGENT_EVENTS).map(|f| ("agent", f)))
-}
-
-/// Every batch method, in the order the unknown-method error lists them.
+/// Every event method, as the unknown-method error lists them.
 #[cold]
 fn event_methods() -> String {
-    let [accepted, declined, ended, abandoned, callback] = CALL_EVENTS.map(|(name, _)| name);
-    let [ready, logout, wrapup] = AGENT_EVENTS.map(|(name, _)| name);
-    [
-        "add_queue",
-        "add_agent",
-        "set_agent_skills",
-        "set_queue_open",
-        ready,
-        "agent_not_ready",
-        logout,
-        wrapup,
-        "call_arrived",
-        accepted,
-        declined,
-        ended,
-        abandoned,
-        "transfer",
-        callback,
-        "advance",
-    ]
-    .join(", ")
+    EVENTS.map(|(name, _)| name).join(", ")
+}
+
+/// An `(id, now)` event; `arg` names the id.
+fn read_id(b: &Bind<'_, '_>, arg: &'static str, f: IdEvent) -> PyResult<(Event, usize)> {
+    Ok((Event::Id(f, b.text(0, arg)?, b.now(1)?), 2))
+}
+
+fn read_add_queue(b: &Bind<'_, '_>) -> PyResult<(Event, usize)> {
+    let name = b.arg(0, "name")?;
+    let mut options = Options::new(b.kwargs.as_ref(), "add_queue")?;
+    options.take("name")?; // given by keyword: already read by `arg`
+    let config = args::queue_config(b.py, &name, options)?;
+    b.consumed.set(true);
+    Ok((Event::AddQueue(Box::new(config)), 1))
+}
+
+fn read_add_agent(b: &Bind<'_, '_>) -> PyResult<(Event, usize)> {
+    let name = b.arg(0, "name")?;
+    let mut options = Options::new(b.kwargs.as_ref(), "add_agent")?;
+    options.take("name")?; // given by keyword: already read by `arg`
+    let config = args::agent_config(b.py, &name, options)?;
+    b.consumed.set(true);
+    Ok((Event::AddAgent(Box::new(config)), 1))
+}
+
+fn read_set_agent_skills(b: &Bind<'_, '_>) -> PyResult<(Event, usize)> {
+    let event = Event::SetAgentSkills(
+        b.text(0, "agent")?,
+        args::skills(&b.arg(1, "skills")?, "skills")?,
+        b.now(2)?,
+    );
+    Ok((event, 3))
+}
+
+fn read_set_queue_open(b: &Bind<'_, '_>) -> PyResult<(Event, usize)> {
+    let event = Event::SetQueueOpen(b.text(0, "queue")?, args::flag(&b.arg(1, "open")?, "open")?);
+    Ok((event, 2))
+}
+
+fn read_agent_not_ready(b: &Bind<'_, '_>) -> PyResult<(Event, usize)> {
+    let agent = b.text(0, "agent")?;
+    let now = b.now(1)?;
+    let reason = match b.pos.get(2) {
+        Some(r) => Some(r.clone()),
+        None => b.opt("reason")?,
+    };
+    let reason = reason.as_ref().map_or(Ok("break"), |r| text(r, "reason"))?;
+    Ok((Event::AgentNotReady(agent, now, reason.to_owned()), 3))
+}
+
+fn read_call_arrived(b: &Bind<'_, '_>) -> PyResult<(Event, usize)> {
+    let call = b.arg(0, "call")?;
+    let now = b.now(1)?;
+    let (queue, skills, priority) = (b.opt("queue")?, b.opt("skills")?, b.opt("priority")?);
+    let (media, tenant, data) = (b.opt("media")?, b.opt("tenant")?, b.opt("data")?);
+    let options = CallOptions {
+        queue: queue.as_ref(),
+        skills: skills.as_ref(),
+        priority: priority.as_ref(),
+        media: media.as_ref(),
+        tenant: tenant.as_ref(),
+        data: data.as_ref(),
+    };
+    let spec = args::call_spec(&call, &options)?;
+    Ok((Event::CallArrived(Box::new(spec), now), 2))
+}
+
+fn read_transfer(b: &Bind<'_, '_>) -> PyResult<(Event, usize)> {
+    let event = Event::Transfer(b.text(0, "call")?, b.now(1)?, b.text(2, "queue")?);
+    Ok((event, 3))
 }
 
 /// The arguments of one event tuple, bound by position or keyword. The caller's kwargs
@@ -897,82 +1172,16 @@ impl Event {
             found: RefCell::new(Vec::new()),
             consumed: Cell::new(false),
         };
-        let (event, positional) = match method {
-            "add_queue" => {
-                let name = b.arg(0, "name")?;
-                let mut options = Options::new(b.kwargs.as_ref(), "add_queue")?;
-                options.take("name")?; // given by keyword: already read by `arg`
-                let config = args::queue_config(py, &name, options)?;
-                b.consumed.set(true);
-                (Event::AddQueue(Box::new(config)), 1)
-            }
-            "add_agent" => {
-                let name = b.arg(0, "name")?;
-                let mut options = Options::new(b.kwargs.as_ref(), "add_agent")?;
-                options.take("name")?; // given by keyword: already read by `arg`
-                let config = args::agent_config(py, &name, options)?;
-                b.consumed.set(true);
-                (Event::AddAgent(Box::new(config)), 1)
-            }
-            "set_agent_skills" => (
-                Event::SetAgentSkills(
-                    b.text(0, "agent")?,
-                    args::skills(&b.arg(1, "skills")?, "skills")?,
-                    b.now(2)?,
+        let Some(&(_, read)) = EVENTS.iter().find(|(name, _)| *name == method) else {
+            return Err(config_error(
+                py,
+                format!(
+                    "unknown event method {method:?}; expected one of {}",
+                    event_methods()
                 ),
-                3,
-            ),
-            "set_queue_open" => (
-                Event::SetQueueOpen(b.text(0, "queue")?, args::flag(&b.arg(1, "open")?, "open")?),
-                2,
-            ),
-            "agent_not_ready" => {
-                let agent = b.text(0, "agent")?;
-                let now = b.now(1)?;
-                let reason = match b.pos.get(2) {
-                    Some(r) => Some(r.clone()),
-                    None => b.opt("reason")?,
-                };
-                let reason = reason.as_ref().map_or(Ok("break"), |r| text(r, "reason"))?;
-                (Event::AgentNotReady(agent, now, reason.to_owned()), 3)
-            }
-            "call_arrived" => {
-                let call = b.arg(0, "call")?;
-                let now = b.now(1)?;
-                let (queue, skills, priority) =
-                    (b.opt("queue")?, b.opt("skills")?, b.opt("priority")?);
-                let (media, tenant, data) = (b.opt("media")?, b.opt("tenant")?, b.opt("data")?);
-                let options = CallOptions {
-                    queue: queue.as_ref(),
-                    skills: skills.as_ref(),
-                    priority: priority.as_ref(),
-                    media: media.as_ref(),
-                    tenant: tenant.as_ref(),
-                    data: data.as_ref(),
-                };
-                (
-                    Event::CallArrived(Box::new(args::call_spec(&call, &options)?), now),
-                    2,
-                )
-            }
-            "transfer" => (
-                Event::Transfer(b.text(0, "call")?, b.now(1)?, b.text(2, "queue")?),
-                3,
-            ),
-            "advance" => (Event::Advance(b.now(0)?), 1),
-            other => match find_id_event(other) {
-                Some((arg, f)) => (Event::Id(f, b.text(0, arg)?, b.now(1)?), 2),
-                None => {
-                    return Err(config_error(
-                        py,
-                        format!(
-                            "unknown event method {other:?}; expected one of {}",
-                            event_methods()
-                        ),
-                    ))
-                }
-            },
+            ));
         };
+        let (event, positional) = read(&b)?;
         b.done(py, positional)?;
         Ok(event)
     }

@@ -8,9 +8,9 @@ use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
 use callroute_core::acd::{self as core, AgentState, Decision};
-use pyo3::exceptions::PyTypeError;
+use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList, PyString, PyTuple};
+use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 
 /// A field of a value class: converts to Python, from Python, and hashes like it compares.
 pub trait Field: Sized {
@@ -36,7 +36,12 @@ impl Field for Arc<str> {
         let s = obj
             .cast::<PyString>()
             .map_err(|_| wrong_type(obj, name, "a str"))?;
-        Ok(Arc::from(s.to_str()?))
+        let text = s.to_str().map_err(|_| {
+            PyValueError::new_err(format!(
+                "{name} must be valid Unicode text (no lone surrogate)"
+            ))
+        })?;
+        Ok(Arc::from(text))
     }
     fn hash_into<H: Hasher>(&self, h: &mut H) {
         self.hash(h);
@@ -125,6 +130,127 @@ impl<V: Field> Field for Vec<(Arc<str>, V)> {
             v.hash_into(h);
         }
     }
+}
+
+/// A value of a call's attached data: str, int, float or bool.
+///
+/// The core keeps attached data as text; the binding encodes the type in it so that a value
+/// comes back to Python as it went in. A str is stored as itself (unless it begins with
+/// [`TAG`], when it is escaped as `TAG s text`); other types as `TAG` and a letter: `b1`,
+/// `b0`, `i<decimal>`, `f<shortest exponent form>`. Text without the tag (data from the
+/// core's other users, or older snapshots) reads back as a str.
+#[derive(Clone, Debug, PartialEq)]
+pub enum DataValue {
+    Str(Arc<str>),
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+}
+
+/// The first character of a non-str value's encoding (a NUL, which ids and text rarely
+/// begin with).
+const TAG: char = '\0';
+
+impl DataValue {
+    /// A Python value, or why it cannot be one (for the caller's error class).
+    pub fn extract(obj: &Bound<'_, PyAny>) -> Result<Self, String> {
+        if let Ok(b) = obj.cast::<PyBool>() {
+            return Ok(Self::Bool(b.is_true()));
+        }
+        if let Ok(s) = obj.cast::<PyString>() {
+            return s
+                .to_str()
+                .map(|t| Self::Str(Arc::from(t)))
+                .map_err(|_| "must be valid Unicode text: it holds a lone surrogate".to_owned());
+        }
+        if obj.is_instance_of::<PyInt>() {
+            return obj.extract::<i64>().map(Self::Int).map_err(|_| {
+                format!(
+                    "is out of range: an int must fit 64 bits (from {} to {})",
+                    i64::MIN,
+                    i64::MAX
+                )
+            });
+        }
+        if let Ok(f) = obj.cast::<PyFloat>() {
+            return Ok(Self::Float(f.value()));
+        }
+        let got = obj
+            .get_type()
+            .name()
+            .map_or_else(|_| "?".to_owned(), |n| n.to_string());
+        Err(format!("must be a str, int, float or bool, got {got}"))
+    }
+
+    /// The core's text for this value.
+    pub fn encode(&self) -> String {
+        match self {
+            Self::Str(s) if s.starts_with(TAG) => format!("{TAG}s{s}"),
+            Self::Str(s) => s.to_string(),
+            Self::Bool(b) => format!("{TAG}b{}", u8::from(*b)),
+            Self::Int(i) => format!("{TAG}i{i}"),
+            Self::Float(f) => format!("{TAG}f{f:e}"),
+        }
+    }
+
+    /// The value the core's text stands for.
+    pub fn decode(raw: &Arc<str>) -> Self {
+        let Some(rest) = raw.strip_prefix(TAG) else {
+            return Self::Str(raw.clone());
+        };
+        let mut chars = rest.chars();
+        let kind = chars.next();
+        let body = chars.as_str();
+        let parsed = match kind {
+            Some('s') => Some(Self::Str(Arc::from(body))),
+            Some('b') if body == "1" || body == "0" => Some(Self::Bool(body == "1")),
+            Some('i') => body.parse().ok().map(Self::Int),
+            Some('f') => body.parse().ok().map(Self::Float),
+            _ => None,
+        };
+        parsed.unwrap_or_else(|| Self::Str(raw.clone()))
+    }
+}
+
+impl Field for DataValue {
+    fn to_py<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        match self {
+            Self::Str(s) => s.to_py(py),
+            Self::Bool(b) => b.to_py(py),
+            Self::Int(i) => Ok(i.into_pyobject(py)?.into_any()),
+            Self::Float(f) => f.to_py(py),
+        }
+    }
+    fn from_py(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<Self> {
+        Self::extract(obj).map_err(|why| PyTypeError::new_err(format!("{name} {why}")))
+    }
+    fn hash_into<H: Hasher>(&self, h: &mut H) {
+        match self {
+            Self::Str(s) => {
+                0u8.hash(h);
+                s.hash(h);
+            }
+            Self::Bool(b) => {
+                1u8.hash(h);
+                b.hash(h);
+            }
+            Self::Int(i) => {
+                2u8.hash(h);
+                i.hash(h);
+            }
+            Self::Float(f) => {
+                3u8.hash(h);
+                f.hash_into(h);
+            }
+        }
+    }
+}
+
+/// Attached data as the core keeps it, decoded.
+fn decode_data(data: &[(Arc<str>, Arc<str>)]) -> Vec<(Arc<str>, DataValue)> {
+    data.iter()
+        .map(|(k, v)| (k.clone(), DataValue::decode(v)))
+        .collect()
 }
 
 /// Declare a frozen value class exported from `callroute`.
@@ -478,7 +604,7 @@ value_class! {
         priority: i32,
         step: u32,
         callback: bool,
-        data: Vec<(Arc<str>, Arc<str>)>,
+        data: Vec<(Arc<str>, DataValue)>,
     }
 }
 
@@ -489,7 +615,7 @@ value_class! {
         queue: Arc<str>,
         priority: i32,
         waited: f64,
-        data: Vec<(Arc<str>, Arc<str>)>,
+        data: Vec<(Arc<str>, DataValue)>,
     }
 }
 
@@ -596,7 +722,7 @@ impl CallInfo {
             priority: i.priority,
             step: i.step,
             callback: i.callback,
-            data: i.data,
+            data: decode_data(&i.data),
         }
     }
 }
@@ -608,7 +734,7 @@ impl CallView {
             queue: Arc::from(v.queue),
             priority: v.priority,
             waited: v.waited,
-            data: v.data.to_vec(),
+            data: decode_data(v.data),
         }
     }
 }

@@ -1,0 +1,1 @@
+"""Internal helpers shared by the package's modules; not a public API."""
