@@ -760,7 +760,15 @@ impl PyEngine {
     /// The whole state as bytes, from which `Engine.restore` continues with
     /// identical decisions. The scorer is not included.
     fn snapshot<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
-        let bytes = self.read(py, |e| Ok(e.snapshot()))?;
+        // Encoded under the engine's lock but detached from the interpreter, scorer or not
+        // (encoding never calls it): other threads run Python meanwhile, and any that call
+        // this engine wait for the lock detached too.
+        let mut guard = self.lock(py)?;
+        let state = &mut *guard;
+        let bytes = py
+            .detach(|| state.guarded(|e| e.snapshot()))
+            .map_err(|m| poisoned(py, Some(m)))?;
+        drop(guard);
         Ok(PyBytes::new(py, &bytes))
     }
 
