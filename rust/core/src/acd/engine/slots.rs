@@ -1,5 +1,6 @@
 //! The engine's call slots.
 
+use serde::de::{SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::model::{Call, CallState};
@@ -126,12 +127,28 @@ impl Serialize for Slots {
 
 impl<'de> Deserialize<'de> for Slots {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let slots: Vec<Option<Call>> = Vec::deserialize(deserializer)?;
+        deserializer.deserialize_seq(SlotsVisitor)
+    }
+}
+
+/// Decodes the slots one by one into place (a whole `Vec<Option<Call>>` first would hold
+/// every call twice).
+struct SlotsVisitor;
+
+impl<'de> Visitor<'de> for SlotsVisitor {
+    type Value = Slots;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a sequence of optional calls")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Slots, A::Error> {
         let mut out = Slots::default();
-        for (c, call) in slots.into_iter().enumerate() {
+        while let Some(call) = seq.next_element::<Option<Call>>()? {
+            let c = out.slots.len() as u32;
             out.slots.push(Slot {
                 live: call.is_some(),
-                call: call.unwrap_or_else(|| blank(c as u32)),
+                call: call.unwrap_or_else(|| blank(c)),
             });
         }
         Ok(out)
