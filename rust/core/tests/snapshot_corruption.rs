@@ -7,6 +7,11 @@
 //! at the byte level: postcard writes integers as varints, so overwriting a byte below 0x80
 //! with another keeps the layout and perturbs one numeric field (an index, a count, a time),
 //! while flips, truncations, deletions, insertions and splices break the layout.
+//!
+//! Snapshots carry a CRC-32 of their body (docs/engine.md, "Snapshots"), which refuses
+//! almost every such mutation before decoding (`snapshot_format.rs` tests that). To keep
+//! testing the decoder and the checks behind it, every mutated snapshot here is resealed
+//! first: its header's body length and checksum are recomputed over what follows it.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::OnceLock;
@@ -252,8 +257,46 @@ fn exercise(mut e: Engine) -> Result<(), String> {
     Ok(())
 }
 
-/// Restore `bytes`; `Err` describes a panic or a broken promise.
+/// CRC-32 (IEEE, as zlib's), a byte at a time from a table made bitwise.
+fn crc32(bytes: &[u8]) -> u32 {
+    static TABLE: OnceLock<[u32; 256]> = OnceLock::new();
+    let table = TABLE.get_or_init(|| {
+        let mut t = [0u32; 256];
+        for (i, slot) in t.iter_mut().enumerate() {
+            let mut c = i as u32;
+            for _ in 0..8 {
+                c = if c & 1 == 1 {
+                    (c >> 1) ^ 0xEDB8_8320
+                } else {
+                    c >> 1
+                };
+            }
+            *slot = c;
+        }
+        t
+    });
+    !bytes.iter().fold(!0u32, |crc, &b| {
+        (crc >> 8) ^ table[((crc ^ u32::from(b)) & 0xff) as usize]
+    })
+}
+
+/// Bytes 12..24 of the header: the length and the CRC-32 of the body from byte 24.
+const HEADER: usize = 24;
+
+/// `bytes` with the body length and checksum of its header made to match its body.
+fn resealed(bytes: &[u8]) -> Vec<u8> {
+    let mut out = bytes.to_vec();
+    if out.len() >= HEADER {
+        let body = &bytes[HEADER..];
+        out[12..20].copy_from_slice(&(body.len() as u64).to_le_bytes());
+        out[20..24].copy_from_slice(&crc32(body).to_le_bytes());
+    }
+    out
+}
+
+/// Restore `bytes` (resealed); `Err` describes a panic or a broken promise.
 fn check(bytes: &[u8]) -> Result<bool, String> {
+    let bytes = &resealed(bytes)[..];
     let fail = |what: &str| format!("{what} on input {bytes:?}");
     match catch_unwind(AssertUnwindSafe(|| Engine::restore(bytes))) {
         Err(_) => Err(fail("restore panicked")),
@@ -315,7 +358,7 @@ fn mutation() -> impl Strategy<Value = Mutation> {
 }
 
 fn apply(bytes: &mut Vec<u8>, m: &Mutation) {
-    // the 8-byte magic is left alone mostly (a wrong one is refused at once)
+    // the header is left alone mostly (a wrong magic or version is refused at once)
     let at = |p: usize, len: usize| if len == 0 { 0 } else { p % len };
     let len = bytes.len();
     match m {
@@ -376,7 +419,7 @@ fn every_byte_perturbed() {
     let mut tried = 0;
     for b in [4, all.len() / 2, all.len() - 5] {
         let base = &all[b];
-        for i in 8..base.len() {
+        for i in HEADER..base.len() {
             let v = match (i + b) % 4 {
                 0 => 0,
                 1 => 1,

@@ -11,7 +11,9 @@ use crate::acd::error::EngineError;
 use super::names::CallId;
 use super::Engine;
 
-const SNAPSHOT_MAGIC: &[u8; 8] = b"CRENG\x00\x00\x02";
+mod format;
+#[cfg(test)]
+mod tags;
 
 /// Each id's index (the lookups rebuilt after a restore); `None` if an id is given twice.
 fn id_index<'a>(ids: impl Iterator<Item = &'a Arc<str>>) -> Option<HashMap<Arc<str>, u32>> {
@@ -26,21 +28,19 @@ fn id_index<'a>(ids: impl Iterator<Item = &'a Arc<str>>) -> Option<HashMap<Arc<s
 
 impl Engine {
     /// The whole state as bytes; [`Engine::restore`] continues from it identically.
-    /// The scorer is not included: install it again after a restore.
+    /// The scorer is not included: install it again after a restore. The bytes are a
+    /// versioned, checksummed header and the state (see `snapshot/format.rs`).
     pub fn snapshot(&self) -> Vec<u8> {
-        let mut out = SNAPSHOT_MAGIC.to_vec();
-        out.extend(postcard::to_allocvec(self).expect("engine state serializes"));
-        out
+        format::seal(&postcard::to_allocvec(self).expect("engine state serializes"))
     }
 
-    /// An engine from [`Engine::snapshot`] bytes. Never panics: bytes that do not decode, or
-    /// decode to an inconsistent state, give [`EngineError::Snapshot`].
+    /// An engine from [`Engine::snapshot`] bytes. Never panics: bytes of another format
+    /// version, truncated or followed by more, failing their checksum, that do not decode
+    /// (or would decode to far more memory than their size), or that decode to an
+    /// inconsistent state, give [`EngineError::Snapshot`] saying which.
     pub fn restore(bytes: &[u8]) -> Result<Self, EngineError> {
-        let body = bytes
-            .strip_prefix(SNAPSHOT_MAGIC.as_slice())
-            .ok_or_else(|| EngineError::Snapshot("not a callroute engine snapshot".into()))?;
-        let mut engine: Engine = postcard::from_bytes(body)
-            .map_err(|e| EngineError::Snapshot(format!("corrupt engine snapshot: {e}")))?;
+        let body = format::open(bytes).map_err(EngineError::Snapshot)?;
+        let mut engine: Engine = format::decode(body).map_err(EngineError::Snapshot)?;
         let inconsistent =
             |e: String| EngineError::Snapshot(format!("inconsistent engine snapshot: {e}"));
         // before anything indexes into the decoded state
