@@ -65,7 +65,10 @@ Contract details (``help(Engine.method)`` gives each method's arguments, result 
   waited for without holding the GIL. ``feed`` releases the GIL for the batch when no
   Python scorer is installed.
 * Snapshots: ``snapshot()`` returns bytes from which ``Engine.restore`` continues
-  identically (engines also pickle through it).
+  identically (engines also pickle through it); it encodes with the GIL released. The
+  bytes carry a format version and a CRC-32: ``restore`` refuses another version
+  ("unsupported snapshot version N (this build reads M)"), extra or missing bytes and any
+  corruption with a :class:`~callroute.errors.SnapshotError` (docs/engine.md, "Snapshots").
 """
 
 from __future__ import annotations
