@@ -4,7 +4,7 @@
 //! A snapshot's length prefixes and one-byte elements (a `None`, an empty list) can describe
 //! far more memory than bytes: a run of free call slots is one byte each in the snapshot and
 //! ~280 bytes each restored. Decoding charges every element its size against an allowance
-//! of 96 bytes per snapshot byte plus 64 KiB (docs/engine.md, "Snapshots"), and reserves
+//! of 96 bytes per snapshot byte plus 16 KiB (docs/engine.md, "Snapshots"), and reserves
 //! nothing ahead, so what a refused snapshot allocated stays within a small multiple of that.
 
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -127,10 +127,10 @@ fn crafted_snapshots_allocate_a_small_multiple_of_their_size() {
             "{what}: {n} bytes, peak {peak} bytes allocated ({:.1} per byte)",
             peak as f64 / n as f64
         );
-        // the allowance (96 per byte + 64 KiB), with room for growth by doubling and the
+        // the allowance (96 per byte + 16 KiB), with room for growth by doubling and the
         // engine's own tables
         assert!(
-            peak <= 3 * (96 * n + 65536) + 4096,
+            peak <= 3 * (96 * n + 16384) + 4096,
             "{what}: {peak} for {n}"
         );
     }

@@ -49,8 +49,9 @@ const LEGACY_MAGIC: &[u8; 7] = b"CRENG\0\0";
 /// structure restores to at most ~40 bytes per byte.
 pub(crate) const EXPANSION: usize = 96;
 
-/// Decoded bytes allowed on top (covers the first 128 freed slots, at 2 bytes each).
-pub(crate) const SLACK: usize = 64 * 1024;
+/// Decoded bytes allowed on top: a margin for small snapshots (the first 128 freed slots
+/// take 2 bytes each, but no real snapshot with them is smaller than its queue's settings).
+pub(crate) const SLACK: usize = 16 * 1024;
 
 /// Header and body, sealed.
 pub(crate) fn seal(body: &[u8]) -> Vec<u8> {
