@@ -14,12 +14,16 @@
 //! the version, that exactly the announced body follows (nothing missing, nothing after),
 //! the checksum, and that decoding consumes the whole body. CRC-32 finds every error of up
 //! to 32 consecutive bits (so every single-bit flip), and all but one in 2³² of the others.
+//! It is zlib's, so any tool can check a snapshot (`zlib.crc32` in Python); written here
+//! (table-driven, eight bytes a step) rather than taken as a dependency for 40 lines.
 //!
 //! Decoding is bounded: every element of a sequence or map and every string decoded is
 //! charged its in-memory size against an allowance of [`EXPANSION`] bytes per body byte
 //! (plus [`SLACK`]), so a crafted length or a run of tiny elements cannot make a small
 //! snapshot allocate much more than it could legitimately describe. Sequences are also
-//! given no size hint, so nothing is reserved ahead of what was decoded and charged.
+//! given no size hint, so nothing is reserved ahead of what was decoded and charged (a
+//! vector growing by doubling may still hold up to about three times what it was charged,
+//! old and new buffers together, at the moment a crafted snapshot is refused).
 
 use std::cell::Cell;
 use std::fmt;
