@@ -758,7 +758,8 @@ impl PyEngine {
     // ------------------------------------------------------------ snapshots, audit
 
     /// The whole state as bytes, from which `Engine.restore` continues with
-    /// identical decisions. The scorer is not included.
+    /// identical decisions. The scorer is not included. Encoded with the GIL released.
+    /// The bytes carry a format version and a CRC-32 (docs/engine.md, "Snapshots").
     fn snapshot<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
         // Encoded under the engine's lock but detached from the interpreter, scorer or not
         // (encoding never calls it): other threads run Python meanwhile, and any that call
@@ -774,7 +775,9 @@ impl PyEngine {
 
     /// An engine continuing from `blob`: `snapshot()` bytes (or any bytes-like object).
     ///
-    /// Raises SnapshotError (not a snapshot, corrupt, or a str).
+    /// Raises SnapshotError (not a snapshot, another format version -- "unsupported
+    /// snapshot version N (this build reads M)" --, truncated or with bytes after it,
+    /// corrupt, or a str).
     #[staticmethod]
     fn restore(py: Python<'_>, blob: &Bound<'_, PyAny>) -> PyResult<Self> {
         let snapshot_error = |msg: String| engine_error(py, EngineError::Snapshot(msg), "");
