@@ -179,6 +179,17 @@ impl QueueConfig {
         if q.is_empty() {
             return Err(invalid("queue name must not be empty".into()));
         }
+        if self.tenant.is_empty() {
+            return Err(invalid(format!("queue {q:?}: tenant must not be empty")));
+        }
+        if self.media.is_empty() {
+            return Err(invalid(format!("queue {q:?}: media must not be empty")));
+        }
+        if self.shared_with.iter().any(String::is_empty) {
+            return Err(invalid(format!(
+                "queue {q:?}: shared_with: tenant names must not be empty"
+            )));
+        }
         seconds("sl_threshold", self.sl_threshold, true)?;
         seconds("short_abandon", self.short_abandon, true)?;
         seconds("wrapup", self.wrapup, true)?;
@@ -259,6 +270,16 @@ impl AgentConfig {
         let a = &self.name;
         if a.is_empty() {
             return Err(invalid("agent name must not be empty".into()));
+        }
+        if self.tenant.is_empty() {
+            return Err(invalid(format!("agent {a:?}: tenant must not be empty")));
+        }
+        if self.capacity.iter().any(|(m, _)| m.is_empty())
+            || self.exclusive.iter().any(String::is_empty)
+        {
+            return Err(invalid(format!(
+                "agent {a:?}: media names must not be empty"
+            )));
         }
         if !(self.weight.is_finite() && self.weight > 0.0) {
             return Err(invalid(format!(

@@ -126,10 +126,7 @@ impl Engine {
         if started && !past(self.clock) {
             return Err(format!("clock out of range ({} µs)", self.clock));
         }
-        let mut template = self.skill_queue.clone();
-        template.name = "skills".into();
-        template
-            .validate()
+        super::setup::check_skill_queue(&self.skill_queue)
             .map_err(|e| format!("skill queue settings: {e}"))?;
         count("timer sequence", self.timer_seq)?;
         count("call sequence", self.call_seq)?;

@@ -47,6 +47,14 @@ impl Engine {
 
     /// The queue a call of `spec` goes to (`u32::MAX`: an implicit queue still to make).
     pub(super) fn route_of(&self, spec: &CallSpec) -> Result<u32, EngineError> {
+        for (what, name) in [("media", &spec.media), ("tenant", &spec.tenant)] {
+            if name.as_deref() == Some("") {
+                return Err(invalid(format!(
+                    "call {:?}: {what} must not be empty",
+                    spec.id
+                )));
+            }
+        }
         let q = match (&spec.queue, &spec.skills) {
             (Some(_), Some(_)) => {
                 return Err(invalid(format!(

@@ -32,6 +32,16 @@ fn check_skills(skills: &[(String, u8)], place: &str) -> Result<(), EngineError>
     Ok(())
 }
 
+/// The settings of the implicit queues: each takes its name, tenant and media from its
+/// calls, the rest from these.
+pub(super) fn check_skill_queue(template: &QueueConfig) -> Result<(), EngineError> {
+    let mut template = template.clone();
+    template.name = "skills".into();
+    template.tenant = "skills".into();
+    template.media = "skills".into();
+    template.validate()
+}
+
 impl Engine {
     /// An empty engine.
     pub fn new(options: EngineOptions) -> Result<Self, EngineError> {
@@ -42,9 +52,7 @@ impl Engine {
                 options.interval
             )));
         }
-        let mut template = options.skill_queue.clone();
-        template.name = "skills".into();
-        template.validate()?;
+        check_skill_queue(&options.skill_queue)?;
         Ok(Self {
             clock: i64::MIN,
             interval,
