@@ -90,20 +90,25 @@ impl Engine {
     /// Bring agent `a`'s entries in the availability indices up to date.
     pub(super) fn refresh_agent(&mut self, a: u32) {
         for slot in 0..self.agents[a as usize].member_qs.len() {
-            let want = self.desired_key(a, slot);
-            let agent = &mut self.agents[a as usize];
-            let have = agent.member_keys[slot];
-            if want == have {
-                continue;
-            }
-            let qs = agent.member_qs[slot] as usize;
-            agent.member_keys[slot] = want;
-            if let Some(k) = have {
-                self.qs[qs].avail.remove(&k);
-            }
-            if let Some(k) = want {
-                self.qs[qs].avail.insert(k);
-            }
+            self.refresh_slot(a, slot);
+        }
+    }
+
+    /// Bring agent `a`'s entry for its membership `slot` up to date.
+    pub(super) fn refresh_slot(&mut self, a: u32, slot: usize) {
+        let want = self.desired_key(a, slot);
+        let agent = &mut self.agents[a as usize];
+        let have = agent.member_keys[slot];
+        if want == have {
+            return;
+        }
+        let qs = agent.member_qs[slot] as usize;
+        agent.member_keys[slot] = want;
+        if let Some(k) = have {
+            self.qs[qs].avail.remove(&k);
+        }
+        if let Some(k) = want {
+            self.qs[qs].avail.insert(k);
         }
     }
 

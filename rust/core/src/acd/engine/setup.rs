@@ -216,8 +216,12 @@ impl Engine {
         }
         self.queues.push(queue);
         self.queue_ids.insert(id, qi);
+        // one pass over the agents, each eligible one entering the new steps' indices only
+        // (a new queue has no calls: there is nothing to dispatch)
         for a in 0..self.agents.len() as u32 {
-            self.add_memberships(a, qi);
+            for slot in self.add_memberships(a, qi) {
+                self.refresh_slot(a, slot);
+            }
         }
     }
 
@@ -294,30 +298,36 @@ impl Engine {
             not_ready_us: Vec::new(),
         });
         self.agent_ids.insert(id, a);
+        // logged out: memberships only, no index entries
         for q in 0..self.queues.len() as u32 {
             self.add_memberships(a, q);
         }
         Ok(())
     }
 
-    /// Compute agent `a`'s memberships in queue `q`'s steps (agent logged out or in).
-    pub(super) fn add_memberships(&mut self, a: u32, q: u32) {
+    /// Add agent `a`'s memberships in queue `q`'s steps (agent logged out or in), without
+    /// index entries: the caller makes them (`refresh_slot` on the slots returned, or
+    /// `refresh_agent`) and dispatches if the agent may take a waiting call. The slots of one
+    /// queue are adjacent (its steps are numbered in a row), so this costs O(log m) for an
+    /// agent of m memberships, plus the move of those after them.
+    pub(super) fn add_memberships(&mut self, a: u32, q: u32) -> std::ops::Range<usize> {
         let eligible = self.queues[q as usize].steps_for(&self.agents[a as usize]);
-        for &qs in &eligible {
-            let agent = &mut self.agents[a as usize];
-            let at = agent.member_qs.partition_point(|&x| x < qs);
-            agent.member_qs.insert(at, qs);
-            agent.member_keys.insert(at, None);
+        let Some(&first) = eligible.first() else {
+            return 0..0;
+        };
+        let n = eligible.len();
+        let agent = &mut self.agents[a as usize];
+        let at = agent.member_qs.partition_point(|&x| x < first);
+        agent.member_qs.splice(at..at, eligible);
+        agent
+            .member_keys
+            .splice(at..at, std::iter::repeat_n(None, n));
+        let i = agent.queues.partition_point(|&x| x < q);
+        agent.queues.insert(i, q);
+        if agent.presence != Presence::LoggedOut {
+            self.queues[q as usize].staffed += 1;
         }
-        if !eligible.is_empty() {
-            let agent = &mut self.agents[a as usize];
-            agent.queues.push(q);
-            if agent.presence != Presence::LoggedOut {
-                self.queues[q as usize].staffed += 1;
-            }
-            self.refresh_agent(a);
-            self.dispatch_agent(a);
-        }
+        at..at + n
     }
 
     /// Replace an agent's skills; its memberships and availability follow at once.
@@ -353,6 +363,9 @@ impl Engine {
         for (qs, k) in keys {
             self.qs[qs as usize].avail.remove(&k);
         }
+        // every membership first, then one dispatch: the agent takes the best call across all
+        // its queues (docs/engine.md, "Choosing a call for an agent"), not the best of the
+        // first queue it was found eligible for
         for q in 0..self.queues.len() as u32 {
             self.add_memberships(a, q);
         }
