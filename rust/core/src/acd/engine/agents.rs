@@ -262,6 +262,7 @@ impl Engine {
         }
         let queue = &mut self.queues[task.queue as usize];
         queue.counters.wrapup_us += spent;
+        queue.intervals.at(task.interval).wrapup_us += spent;
     }
 
     /// With no eligible agent logged in, a queue that leaves when empty empties.

@@ -317,6 +317,10 @@ impl Engine {
                 if task.media as usize >= n_media
                     || task.queue as usize >= n_queues
                     || !past(task.since)
+                    || task
+                        .interval
+                        .checked_mul(self.interval)
+                        .is_none_or(|t| !deadline(t))
                 {
                     return Err(format!("{what}: task {} out of range", task.uid));
                 }
@@ -340,6 +344,7 @@ impl Engine {
                         && uid == task.uid
                         && offered == (task.kind == TaskKind::Offered)
                         && call.queue == task.queue
+                        && call.interval == task.interval
                         && call.media == task.media
                 });
                 if !consistent || task.timer.is_some() {

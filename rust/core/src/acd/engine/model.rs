@@ -84,6 +84,9 @@ pub(super) struct Task {
     pub(super) media: u32,
     pub(super) kind: TaskKind,
     pub(super) queue: u32,
+    /// the statistics interval the call entered `queue` in: its wrap-up is counted there,
+    /// like every other interval counter of the call, after the call itself is gone
+    pub(super) interval: i64,
     pub(super) since: Us,
     pub(super) timer: Option<TimerKey>,
 }

@@ -35,7 +35,7 @@ impl Engine {
         let uid = self.task_seq;
         let auto = self.agents[a as usize].auto_answer;
         let call = self.call(c);
-        let (q, media, callback) = (call.queue, call.media, call.callback);
+        let (q, media, callback, interval) = (call.queue, call.media, call.callback, call.interval);
         let queue = &mut self.queues[q as usize];
         let timeout = queue.offer_timeout;
         let expires = if auto { now } else { now + timeout };
@@ -62,6 +62,7 @@ impl Engine {
             media,
             kind: TaskKind::Offered,
             queue: q,
+            interval,
             since: now,
             timer: None,
         });

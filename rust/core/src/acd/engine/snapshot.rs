@@ -11,7 +11,8 @@ use crate::acd::error::EngineError;
 use super::names::CallId;
 use super::Engine;
 
-const SNAPSHOT_MAGIC: &[u8; 8] = b"CRENG\x00\x00\x02";
+/// The last byte is the format: 3 since tasks keep their call's statistics interval.
+const SNAPSHOT_MAGIC: &[u8; 8] = b"CRENG\x00\x00\x03";
 
 /// Each id's index (the lookups rebuilt after a restore); `None` if an id is given twice.
 fn id_index<'a>(ids: impl Iterator<Item = &'a Arc<str>>) -> Option<HashMap<Arc<str>, u32>> {
