@@ -319,3 +319,8 @@ pub struct CallSpec {
 
 /// Largest time span accepted anywhere (about 31,700 years): keeps microseconds in i64.
 pub const MAX_SECONDS: f64 = 1e12;
+
+/// Most distinct not-ready reasons an engine keeps (each agent's time is kept per reason, for
+/// the engine's life): a new reason past these is refused. (The engine's own "no answer" may
+/// come on top.)
+pub const MAX_REASONS: usize = 10_000;

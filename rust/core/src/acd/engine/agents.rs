@@ -4,9 +4,21 @@
 use crate::acd::decision::{AgentState, Decision, ExitReason, Outcome, RevokeReason};
 use crate::acd::error::{invalid, wrong_state, EngineError};
 
+use crate::acd::config::MAX_REASONS;
+use crate::acd::keys::Us;
+
 use super::decisions::Out;
 use super::model::{Presence, State, TaskKind};
 use super::Engine;
+
+/// Add `spent` to reason `r`'s time in an agent's not-ready times (kept by reason, for a
+/// binary search: an agent of many reasons pays O(log n) per change, not a scan).
+pub(super) fn add_not_ready(times: &mut Vec<(u32, Us)>, r: u32, spent: Us) {
+    match times.binary_search_by_key(&r, |&(x, _)| x) {
+        Ok(i) => times[i].1 += spent,
+        Err(i) => times.insert(i, (r, spent)),
+    }
+}
 
 impl Engine {
     pub(super) fn agent_state_of(&self, a: u32) -> State {
@@ -70,10 +82,7 @@ impl Engine {
             State::Busy => agent.busy_us += spent,
             State::Offered => agent.offered_us += spent,
             State::WrapUp => agent.wrap_state_us += spent,
-            State::NotReady(r) => match agent.not_ready_us.iter_mut().find(|(x, _)| *x == r) {
-                Some(slot) => slot.1 += spent,
-                None => agent.not_ready_us.push((r, spent)),
-            },
+            State::NotReady(r) => add_not_ready(&mut agent.not_ready_us, r, spent),
             State::LoggedOut => {}
         }
         agent.state_since = now;
@@ -180,11 +189,20 @@ impl Engine {
                 )));
             }
         }
+        let r = match self.reasons.get(reason) {
+            Some(r) => r,
+            None if self.reasons.names.len() >= MAX_REASONS => {
+                return Err(invalid(format!(
+                    "agent {agent:?}: not-ready reason {reason:?} is one too many: an engine \
+                     keeps at most {MAX_REASONS} distinct reasons"
+                )))
+            }
+            None => self.reasons.intern(reason),
+        };
         self.clock = now;
-        if ag.presence == Presence::LoggedOut {
+        if self.agents[a as usize].presence == Presence::LoggedOut {
             self.login(a);
         }
-        let r = self.reasons.intern(reason);
         self.agents[a as usize].presence = Presence::NotReady(r);
         self.agent_changed(a);
         Ok(self.take_out())

@@ -12,6 +12,7 @@ use std::collections::{BTreeMap, HashSet};
 use super::model::{CallState, Presence, State, TaskKind, Timer};
 use super::names::Names;
 use super::Engine;
+use crate::acd::config::MAX_REASONS;
 use crate::acd::keys::{Us, MAX_US};
 use crate::acd::stats::QueueCounters;
 use crate::acd::timers::TimerKey;
@@ -117,6 +118,10 @@ impl Engine {
         names("tenant", &self.tenants)?;
         names("media", &self.media)?;
         names("reason", &self.reasons)?;
+        // (the engine's own "no answer" may come on top of the users' reasons)
+        if n_reasons > MAX_REASONS + 1 {
+            return Err("too many not-ready reasons".into());
+        }
 
         // ---------------------------------------------------------------- engine scalars
         if !(1..=MAX_US).contains(&self.interval) {
@@ -367,8 +372,12 @@ impl Engine {
             ] {
                 total_us(&what, t)?;
             }
-            for (i, &(r, t)) in ag.not_ready_us.iter().enumerate() {
-                if r as usize >= n_reasons || ag.not_ready_us[..i].iter().any(|x| x.0 == r) {
+            // by reason, each once (`add_not_ready` searches them)
+            if ag.not_ready_us.windows(2).any(|w| w[0].0 >= w[1].0) {
+                return Err(format!("{what}: bad not-ready time"));
+            }
+            for &(r, t) in &ag.not_ready_us {
+                if r as usize >= n_reasons {
                     return Err(format!("{what}: bad not-ready time"));
                 }
                 total_us(&what, t)?;
