@@ -281,6 +281,8 @@ impl Engine {
         let queue = &mut self.queues[task.queue as usize];
         queue.counters.wrapup_us += spent;
         queue.intervals.at(task.interval).wrapup_us += spent;
+        queue.tasks -= 1;
+        self.left_queue(task.queue);
     }
 
     /// With no eligible agent logged in, a queue that leaves when empty empties.

@@ -9,7 +9,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use super::model::{CallState, Presence, State, TaskKind, Timer};
+use super::model::{CallState, Presence, Queue, State, TaskKind, Timer};
 use super::names::Names;
 use super::Engine;
 use crate::acd::config::MAX_REASONS;
@@ -146,7 +146,31 @@ impl Engine {
         let mut next_qs = 0usize;
         for (q, queue) in self.queues.iter().enumerate() {
             let what = format!("queue {}", q);
-            if queue.id.is_empty() || *queue.id != *queue.config.name {
+            if queue.is_vacant() {
+                // a freed implicit queue's slot: exactly as `Queue::vacant` makes it
+                let own_step = self.qs.get(next_qs).is_some_and(|x| x.queue as usize == q);
+                let blank = Queue::vacant(queue.qs0);
+                if queue.qs0 as usize != next_qs
+                    || !own_step
+                    || queue.config != blank.config
+                    || !queue.tenants.is_empty()
+                    || queue.steps.len() != 1
+                    || queue.steps[0].after != 0
+                    || queue.steps[0].reqs != blank.steps[0].reqs
+                    || queue.steps[0].boost != 0
+                    || queue.overflow.is_some()
+                    || queue.rr_last.is_some()
+                    || queue.staffed != 0
+                    || queue.offering != 0
+                    || queue.counters != QueueCounters::default()
+                    || !queue.intervals.0.is_empty()
+                {
+                    return Err(format!("{what}: a bad vacant slot"));
+                }
+                next_qs += 1;
+                continue;
+            }
+            if *queue.id != *queue.config.name {
                 return Err(format!("{what}: id and settings disagree"));
             }
             let what = format!("queue {:?}", queue.id);
@@ -173,7 +197,10 @@ impl Engine {
             }
             if let Some(o) = queue.overflow {
                 // queues overflow only to queues added before them, of the same media
-                if o as usize >= q || self.queues[o as usize].media != queue.media {
+                if o as usize >= q
+                    || self.queues[o as usize].is_vacant()
+                    || self.queues[o as usize].media != queue.media
+                {
                     return Err(format!("{what}: bad overflow queue"));
                 }
             }
@@ -226,7 +253,11 @@ impl Engine {
         }
         for (i, v) in self.virtual_queues.iter().enumerate() {
             let queue = self.queues.get(v.queue as usize);
-            if queue.is_none_or(|queue| queue.tenants[0] != v.tenant || queue.media != v.media) {
+            if queue.is_none_or(|queue| {
+                queue.is_vacant()
+                    || queue.tenants.first() != Some(&v.tenant)
+                    || queue.media != v.media
+            }) {
                 return Err(format!("implicit queue {i} out of step"));
             }
             requirements(&format!("implicit queue {i}"), &v.reqs, n_skills)?;
@@ -320,7 +351,10 @@ impl Engine {
                     return Err(format!("{what}: bad task number {}", task.uid));
                 }
                 if task.media as usize >= n_media
-                    || task.queue as usize >= n_queues
+                    || self
+                        .queues
+                        .get(task.queue as usize)
+                        .is_none_or(|q| q.is_vacant())
                     || !past(task.since)
                     || task
                         .interval
@@ -402,7 +436,11 @@ impl Engine {
                 return Err(format!("{what}: empty id"));
             }
             let what = format!("call {}", call.id);
-            let Some(queue) = self.queues.get(call.queue as usize) else {
+            let Some(queue) = self
+                .queues
+                .get(call.queue as usize)
+                .filter(|q| !q.is_vacant())
+            else {
                 return Err(format!("{what}: unknown queue"));
             };
             if call.media != queue.media || call.step as usize >= queue.steps.len() {

@@ -72,6 +72,8 @@ impl Engine {
             if agent.tasks.is_empty() {
                 agent.free_since = now;
             }
+            self.queues[q as usize].tasks -= 1;
+            self.left_queue(q);
         }
         a
     }

@@ -243,6 +243,13 @@ pub(super) struct Queue {
     /// are announced (not for the simulator), and rebuilt after a restore
     #[serde(skip)]
     pub(super) order: indexset::BTreeSet<CallKey>,
+    /// an implicit queue (of skills-routed calls), freed when unused (see `implicit`);
+    /// after a restore, rebuilt from `Engine::virtual_queues`
+    #[serde(skip)]
+    pub(super) implicit: bool,
+    /// agents' tasks (offers, calls, wrap-ups) of this queue; rebuilt after a restore
+    #[serde(skip)]
+    pub(super) tasks: u32,
 }
 
 impl Queue {

@@ -23,9 +23,14 @@ impl Engine {
         self.totals
     }
 
-    /// Ids of the queues, in the order they were added (implicit skill queues included).
+    /// Ids of the queues, in the order they were added (implicit skill queues included,
+    /// while in use, each in the slot it took: a freed one's or a new one).
     pub fn queue_ids(&self) -> Vec<Arc<str>> {
-        self.queues.iter().map(|q| q.id.clone()).collect()
+        self.queues
+            .iter()
+            .filter(|q| !q.is_vacant())
+            .map(|q| q.id.clone())
+            .collect()
     }
 
     /// Ids of the agents, in the order they were added.

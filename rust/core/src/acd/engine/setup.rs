@@ -2,6 +2,7 @@
 //! memberships that tie agents to the queue steps they are eligible for, skill changes,
 //! opening and closing queues, and the custom scorer.
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 // lookups only: nothing iterates these maps, so their order never reaches a decision
@@ -14,6 +15,7 @@ use crate::acd::keys::{to_us, us, AvailKey, Rng};
 use crate::acd::stats::QueueCounters;
 use crate::acd::timers::Timers;
 
+use super::lifecycle::IMPLICIT_PREFIX;
 use super::model::{Agent, Intervals, Presence, Queue, QueueStep, State, Step};
 use super::names::Names;
 use super::slots;
@@ -83,6 +85,8 @@ impl Engine {
             raw_out: false,
             answered_out: Vec::new(),
             last_interval: no_interval(),
+            emptied: Vec::new(),
+            free_queues: BTreeSet::new(),
         })
     }
 
@@ -99,6 +103,13 @@ impl Engine {
     /// Add a queue. Queues named in `overflow`, `steps[].also_queues` must exist already.
     pub fn add_queue(&mut self, config: QueueConfig) -> Result<(), EngineError> {
         config.validate()?;
+        if config.name.starts_with(IMPLICIT_PREFIX) {
+            return Err(invalid(format!(
+                "queue {:?}: names beginning with {IMPLICIT_PREFIX:?} are kept for the \
+                 implicit queues of skills-routed calls",
+                config.name
+            )));
+        }
         if self.queue_ids.contains_key(config.name.as_str()) {
             return Err(EngineError::Duplicate {
                 kind: "queue",
@@ -113,6 +124,15 @@ impl Engine {
             None => None,
         };
         if let Some(o) = overflow {
+            // an implicit queue lives while calls use it (`free_skill_queue`): none may
+            // count on it staying
+            if self.queues[o as usize].id.starts_with(IMPLICIT_PREFIX) {
+                return Err(invalid(format!(
+                    "queue {q:?}: overflow names the implicit queue {:?}; overflow to a \
+                     queue added with add_queue",
+                    self.queues[o as usize].id
+                )));
+            }
             // a call keeps its media: it may only overflow to a queue of the same media
             let theirs = &self.queues[o as usize].config.media;
             if *theirs != config.media {
@@ -197,7 +217,10 @@ impl Engine {
             retry: us(config.retry),
             max_wait: config.max_wait.map(us),
             overflow,
-            qs0: self.qs.len() as u32,
+            qs0: match self.queues.get(qi as usize) {
+                Some(vacant) => vacant.qs0, // an implicit queue in a vacant slot
+                None => self.qs.len() as u32,
+            },
             open: true,
             rr_last: None,
             staffed: 0,
@@ -205,16 +228,24 @@ impl Engine {
             counters: QueueCounters::default(),
             intervals: Intervals::default(),
             order: indexset::BTreeSet::new(),
+            implicit: false,
+            tasks: 0,
             steps,
             config,
         };
-        for _ in 0..queue.steps.len() {
-            self.qs.push(QueueStep {
-                queue: qi,
-                ..QueueStep::default()
-            });
+        if let Some(vacant) = self.queues.get_mut(qi as usize) {
+            // (its one step index was emptied when it was freed)
+            debug_assert!(vacant.is_vacant() && queue.steps.len() == vacant.steps.len());
+            *vacant = queue;
+        } else {
+            for _ in 0..queue.steps.len() {
+                self.qs.push(QueueStep {
+                    queue: qi,
+                    ..QueueStep::default()
+                });
+            }
+            self.queues.push(queue);
         }
-        self.queues.push(queue);
         self.queue_ids.insert(id, qi);
         // one pass over the agents, each eligible one entering the new steps' indices only
         // (a new queue has no calls: there is nothing to dispatch)

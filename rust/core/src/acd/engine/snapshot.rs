@@ -18,6 +18,9 @@ const SNAPSHOT_MAGIC: &[u8; 8] = b"CRENG\x00\x00\x03";
 fn id_index<'a>(ids: impl Iterator<Item = &'a Arc<str>>) -> Option<HashMap<Arc<str>, u32>> {
     let mut map = HashMap::default();
     for (i, id) in ids.enumerate() {
+        if id.is_empty() {
+            continue; // a vacant queue slot (check_decoded: no agent has an empty id)
+        }
         if map.insert(id.clone(), i as u32).is_some() {
             return None;
         }
@@ -69,6 +72,7 @@ impl Engine {
             .collect();
         // (check_decoded: every waiting entry names a live waiting call of its queue)
         engine.rebuild_order();
+        engine.rebuild_queue_uses();
         engine
             .audit()
             .map_err(|e| EngineError::Snapshot(format!("inconsistent engine snapshot: {e}")))?;
