@@ -28,6 +28,7 @@
 //! - `agents`: presence, wrap-up and the agents' reported states;
 //! - `select`: choosing an agent for a call (the strategies) and a call for an agent;
 //! - `lifecycle`: a call from arrival through its queue to exit or finish;
+//! - `implicit`: the implicit queues of skills-routed calls, freed when unused;
 //! - `offers`: offers made, revoked, lapsed, declined and accepted;
 //! - `endings`: a call ended, abandoned, transferred, or called back;
 //! - `decisions`: the collected decisions and their public form;
