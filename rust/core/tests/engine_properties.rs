@@ -674,8 +674,12 @@ impl Driver {
             Op::Transfer(x, q) => match pick(&live.all, x) {
                 Some(c) => {
                     let media = self.calls.get(&c).map(|s| s.media.clone());
+                    let current = self.calls.get(&c).and_then(|s| s.queue.clone());
                     let target = &self.center.queues[q as usize % nq];
-                    let expect = if media.as_deref() == Some(target.media.as_str()) {
+                    // to another queue of the same media (docs/engine.md, "Leaving a queue")
+                    let expect = if media.as_deref() == Some(target.media.as_str())
+                        && current.as_deref() != Some(target.name.as_str())
+                    {
                         Expect::Ok
                     } else {
                         Expect::Err

@@ -179,6 +179,17 @@ impl QueueConfig {
         if q.is_empty() {
             return Err(invalid("queue name must not be empty".into()));
         }
+        if self.tenant.is_empty() {
+            return Err(invalid(format!("queue {q:?}: tenant must not be empty")));
+        }
+        if self.media.is_empty() {
+            return Err(invalid(format!("queue {q:?}: media must not be empty")));
+        }
+        if self.shared_with.iter().any(String::is_empty) {
+            return Err(invalid(format!(
+                "queue {q:?}: shared_with: tenant names must not be empty"
+            )));
+        }
         seconds("sl_threshold", self.sl_threshold, true)?;
         seconds("short_abandon", self.short_abandon, true)?;
         seconds("wrapup", self.wrapup, true)?;
@@ -260,6 +271,16 @@ impl AgentConfig {
         if a.is_empty() {
             return Err(invalid("agent name must not be empty".into()));
         }
+        if self.tenant.is_empty() {
+            return Err(invalid(format!("agent {a:?}: tenant must not be empty")));
+        }
+        if self.capacity.iter().any(|(m, _)| m.is_empty())
+            || self.exclusive.iter().any(String::is_empty)
+        {
+            return Err(invalid(format!(
+                "agent {a:?}: media names must not be empty"
+            )));
+        }
         if !(self.weight.is_finite() && self.weight > 0.0) {
             return Err(invalid(format!(
                 "agent {a:?}: weight must be finite and > 0, got {}",
@@ -298,3 +319,8 @@ pub struct CallSpec {
 
 /// Largest time span accepted anywhere (about 31,700 years): keeps microseconds in i64.
 pub const MAX_SECONDS: f64 = 1e12;
+
+/// Most distinct not-ready reasons an engine keeps (each agent's time is kept per reason, for
+/// the engine's life): a new reason past these is refused. (The engine's own "no answer" may
+/// come on top.)
+pub const MAX_REASONS: usize = 10_000;

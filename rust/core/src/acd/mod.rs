@@ -14,7 +14,9 @@ mod ordset;
 mod stats;
 mod timers;
 
-pub use config::{AgentConfig, CallSpec, QueueConfig, StepConfig, Strategy, MAX_SECONDS};
+pub use config::{
+    AgentConfig, CallSpec, QueueConfig, StepConfig, Strategy, MAX_REASONS, MAX_SECONDS,
+};
 pub use decision::{AgentState, Decision, ExitReason, Outcome, RevokeReason};
 pub(crate) use engine::{CallId, Out};
 pub use engine::{CallInfo, CallView, Engine, EngineOptions, Scorer, Totals};

@@ -303,7 +303,8 @@ impl PyEngine {
     ///   call was measured.
     ///
     /// Returns None. Raises DuplicateIdError (the name is taken) and ConfigError (a wrong type
-    /// or value, an unknown option, an unknown queue it refers to).
+    /// or value, an unknown option, an unknown queue it refers to, a name beginning with
+    /// 'skills[', kept for the implicit queues of skills-routed calls).
     #[pyo3(
         signature = (name, **options),
         text_signature = "(self, name, *, tenant='default', media='voice', skills=None, \
@@ -400,7 +401,7 @@ impl PyEngine {
     /// if it was not; calls in progress go on.
     ///
     /// Returns the decisions. Raises UnknownIdError, InvalidEventError, ConfigError (a bad
-    /// reason) and TimeError.
+    /// reason, or a new one past the engine's 10,000 distinct reasons) and TimeError.
     #[pyo3(signature = (agent, now, reason = None), text_signature = "(self, agent, now, reason='break')")]
     fn agent_not_ready<'py>(
         &self,
@@ -543,8 +544,8 @@ impl PyEngine {
     /// at `now`. A connected call counts as answered and completed in the queue it leaves; its
     /// agent goes to wrap-up.
     ///
-    /// Returns the decisions. Raises UnknownIdError, InvalidEventError, ConfigError (a queue
-    /// of another media) and TimeError.
+    /// Returns the decisions. Raises UnknownIdError, InvalidEventError (also for the call's own
+    /// queue or a queue of another media) and TimeError.
     fn transfer<'py>(
         &self,
         py: Python<'py>,
@@ -584,7 +585,8 @@ impl PyEngine {
         self.events(py, |e| e.advance(now))
     }
 
-    /// When the next timer is due (seconds), or None: call `advance` then.
+    /// When the next timer is due (seconds), or None: call `advance` then. (A timer due
+    /// after 1e12 s, the end of the engine's time, never fires and is not announced.)
     fn next_deadline(&self, py: Python<'_>) -> PyResult<Option<f64>> {
         self.read(py, |e| Ok(e.next_deadline()))
     }
@@ -740,7 +742,8 @@ impl PyEngine {
         self.read(py, |e| Ok(values::Totals::from_core(e.totals())))
     }
 
-    /// The ids of the queues (a list of str).
+    /// The ids of the queues (a list of str), the implicit queues of skills-routed calls
+    /// included while they are in use.
     fn queues<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
         self.ids(py, Engine::queue_ids)
     }

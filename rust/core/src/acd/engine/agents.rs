@@ -4,9 +4,21 @@
 use crate::acd::decision::{AgentState, Decision, ExitReason, Outcome, RevokeReason};
 use crate::acd::error::{invalid, wrong_state, EngineError};
 
+use crate::acd::config::MAX_REASONS;
+use crate::acd::keys::Us;
+
 use super::decisions::Out;
 use super::model::{Presence, State, TaskKind};
 use super::Engine;
+
+/// Add `spent` to reason `r`'s time in an agent's not-ready times (kept by reason, for a
+/// binary search: an agent of many reasons pays O(log n) per change, not a scan).
+pub(super) fn add_not_ready(times: &mut Vec<(u32, Us)>, r: u32, spent: Us) {
+    match times.binary_search_by_key(&r, |&(x, _)| x) {
+        Ok(i) => times[i].1 += spent,
+        Err(i) => times.insert(i, (r, spent)),
+    }
+}
 
 impl Engine {
     pub(super) fn agent_state_of(&self, a: u32) -> State {
@@ -70,10 +82,7 @@ impl Engine {
             State::Busy => agent.busy_us += spent,
             State::Offered => agent.offered_us += spent,
             State::WrapUp => agent.wrap_state_us += spent,
-            State::NotReady(r) => match agent.not_ready_us.iter_mut().find(|(x, _)| *x == r) {
-                Some(slot) => slot.1 += spent,
-                None => agent.not_ready_us.push((r, spent)),
-            },
+            State::NotReady(r) => add_not_ready(&mut agent.not_ready_us, r, spent),
             State::LoggedOut => {}
         }
         agent.state_since = now;
@@ -90,20 +99,25 @@ impl Engine {
     /// Bring agent `a`'s entries in the availability indices up to date.
     pub(super) fn refresh_agent(&mut self, a: u32) {
         for slot in 0..self.agents[a as usize].member_qs.len() {
-            let want = self.desired_key(a, slot);
-            let agent = &mut self.agents[a as usize];
-            let have = agent.member_keys[slot];
-            if want == have {
-                continue;
-            }
-            let qs = agent.member_qs[slot] as usize;
-            agent.member_keys[slot] = want;
-            if let Some(k) = have {
-                self.qs[qs].avail.remove(&k);
-            }
-            if let Some(k) = want {
-                self.qs[qs].avail.insert(k);
-            }
+            self.refresh_slot(a, slot);
+        }
+    }
+
+    /// Bring agent `a`'s entry for its membership `slot` up to date.
+    pub(super) fn refresh_slot(&mut self, a: u32, slot: usize) {
+        let want = self.desired_key(a, slot);
+        let agent = &mut self.agents[a as usize];
+        let have = agent.member_keys[slot];
+        if want == have {
+            return;
+        }
+        let qs = agent.member_qs[slot] as usize;
+        agent.member_keys[slot] = want;
+        if let Some(k) = have {
+            self.qs[qs].avail.remove(&k);
+        }
+        if let Some(k) = want {
+            self.qs[qs].avail.insert(k);
         }
     }
 
@@ -175,11 +189,20 @@ impl Engine {
                 )));
             }
         }
+        let r = match self.reasons.get(reason) {
+            Some(r) => r,
+            None if self.reasons.names.len() >= MAX_REASONS => {
+                return Err(invalid(format!(
+                    "agent {agent:?}: not-ready reason {reason:?} is one too many: an engine \
+                     keeps at most {MAX_REASONS} distinct reasons"
+                )))
+            }
+            None => self.reasons.intern(reason),
+        };
         self.clock = now;
-        if ag.presence == Presence::LoggedOut {
+        if self.agents[a as usize].presence == Presence::LoggedOut {
             self.login(a);
         }
-        let r = self.reasons.intern(reason);
         self.agents[a as usize].presence = Presence::NotReady(r);
         self.agent_changed(a);
         Ok(self.take_out())
@@ -257,6 +280,9 @@ impl Engine {
         }
         let queue = &mut self.queues[task.queue as usize];
         queue.counters.wrapup_us += spent;
+        queue.intervals.at(task.interval).wrapup_us += spent;
+        queue.tasks -= 1;
+        self.left_queue(task.queue);
     }
 
     /// With no eligible agent logged in, a queue that leaves when empty empties.

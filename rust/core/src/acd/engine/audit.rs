@@ -242,6 +242,7 @@ impl Engine {
                 return Err(format!("call {}: a timer it records is not armed", call.id));
             }
         }
+        self.audit_queue_uses()?;
         Ok(())
     }
 }

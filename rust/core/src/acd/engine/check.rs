@@ -9,9 +9,10 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use super::model::{CallState, Presence, State, TaskKind, Timer};
+use super::model::{CallState, Presence, Queue, State, TaskKind, Timer};
 use super::names::Names;
 use super::Engine;
+use crate::acd::config::MAX_REASONS;
 use crate::acd::keys::{Us, MAX_US};
 use crate::acd::stats::QueueCounters;
 use crate::acd::timers::TimerKey;
@@ -117,6 +118,10 @@ impl Engine {
         names("tenant", &self.tenants)?;
         names("media", &self.media)?;
         names("reason", &self.reasons)?;
+        // (the engine's own "no answer" may come on top of the users' reasons)
+        if n_reasons > MAX_REASONS + 1 {
+            return Err("too many not-ready reasons".into());
+        }
 
         // ---------------------------------------------------------------- engine scalars
         if !(1..=MAX_US).contains(&self.interval) {
@@ -126,10 +131,7 @@ impl Engine {
         if started && !past(self.clock) {
             return Err(format!("clock out of range ({} µs)", self.clock));
         }
-        let mut template = self.skill_queue.clone();
-        template.name = "skills".into();
-        template
-            .validate()
+        super::setup::check_skill_queue(&self.skill_queue)
             .map_err(|e| format!("skill queue settings: {e}"))?;
         count("timer sequence", self.timer_seq)?;
         count("call sequence", self.call_seq)?;
@@ -144,7 +146,31 @@ impl Engine {
         let mut next_qs = 0usize;
         for (q, queue) in self.queues.iter().enumerate() {
             let what = format!("queue {}", q);
-            if queue.id.is_empty() || *queue.id != *queue.config.name {
+            if queue.is_vacant() {
+                // a freed implicit queue's slot: exactly as `Queue::vacant` makes it
+                let own_step = self.qs.get(next_qs).is_some_and(|x| x.queue as usize == q);
+                let blank = Queue::vacant(queue.qs0);
+                if queue.qs0 as usize != next_qs
+                    || !own_step
+                    || queue.config != blank.config
+                    || !queue.tenants.is_empty()
+                    || queue.steps.len() != 1
+                    || queue.steps[0].after != 0
+                    || queue.steps[0].reqs != blank.steps[0].reqs
+                    || queue.steps[0].boost != 0
+                    || queue.overflow.is_some()
+                    || queue.rr_last.is_some()
+                    || queue.staffed != 0
+                    || queue.offering != 0
+                    || queue.counters != QueueCounters::default()
+                    || !queue.intervals.0.is_empty()
+                {
+                    return Err(format!("{what}: a bad vacant slot"));
+                }
+                next_qs += 1;
+                continue;
+            }
+            if *queue.id != *queue.config.name {
                 return Err(format!("{what}: id and settings disagree"));
             }
             let what = format!("queue {:?}", queue.id);
@@ -171,7 +197,10 @@ impl Engine {
             }
             if let Some(o) = queue.overflow {
                 // queues overflow only to queues added before them, of the same media
-                if o as usize >= q || self.queues[o as usize].media != queue.media {
+                if o as usize >= q
+                    || self.queues[o as usize].is_vacant()
+                    || self.queues[o as usize].media != queue.media
+                {
                     return Err(format!("{what}: bad overflow queue"));
                 }
             }
@@ -224,7 +253,11 @@ impl Engine {
         }
         for (i, v) in self.virtual_queues.iter().enumerate() {
             let queue = self.queues.get(v.queue as usize);
-            if queue.is_none_or(|queue| queue.tenants[0] != v.tenant || queue.media != v.media) {
+            if queue.is_none_or(|queue| {
+                queue.is_vacant()
+                    || queue.tenants.first() != Some(&v.tenant)
+                    || queue.media != v.media
+            }) {
                 return Err(format!("implicit queue {i} out of step"));
             }
             requirements(&format!("implicit queue {i}"), &v.reqs, n_skills)?;
@@ -318,8 +351,15 @@ impl Engine {
                     return Err(format!("{what}: bad task number {}", task.uid));
                 }
                 if task.media as usize >= n_media
-                    || task.queue as usize >= n_queues
+                    || self
+                        .queues
+                        .get(task.queue as usize)
+                        .is_none_or(|q| q.is_vacant())
                     || !past(task.since)
+                    || task
+                        .interval
+                        .checked_mul(self.interval)
+                        .is_none_or(|t| !deadline(t))
                 {
                     return Err(format!("{what}: task {} out of range", task.uid));
                 }
@@ -343,6 +383,7 @@ impl Engine {
                         && uid == task.uid
                         && offered == (task.kind == TaskKind::Offered)
                         && call.queue == task.queue
+                        && call.interval == task.interval
                         && call.media == task.media
                 });
                 if !consistent || task.timer.is_some() {
@@ -365,8 +406,12 @@ impl Engine {
             ] {
                 total_us(&what, t)?;
             }
-            for (i, &(r, t)) in ag.not_ready_us.iter().enumerate() {
-                if r as usize >= n_reasons || ag.not_ready_us[..i].iter().any(|x| x.0 == r) {
+            // by reason, each once (`add_not_ready` searches them)
+            if ag.not_ready_us.windows(2).any(|w| w[0].0 >= w[1].0) {
+                return Err(format!("{what}: bad not-ready time"));
+            }
+            for &(r, t) in &ag.not_ready_us {
+                if r as usize >= n_reasons {
                     return Err(format!("{what}: bad not-ready time"));
                 }
                 total_us(&what, t)?;
@@ -391,7 +436,11 @@ impl Engine {
                 return Err(format!("{what}: empty id"));
             }
             let what = format!("call {}", call.id);
-            let Some(queue) = self.queues.get(call.queue as usize) else {
+            let Some(queue) = self
+                .queues
+                .get(call.queue as usize)
+                .filter(|q| !q.is_vacant())
+            else {
                 return Err(format!("{what}: unknown queue"));
             };
             if call.media != queue.media || call.step as usize >= queue.steps.len() {

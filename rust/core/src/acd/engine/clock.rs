@@ -65,8 +65,13 @@ impl Engine {
     }
 
     /// The earliest pending deadline in microseconds (crate-internal: the simulator).
+    /// A timer due after the end of time ([`MAX_SECONDS`]) can never fire (no input reaches
+    /// its time): it is not announced, so every deadline announced is a time `advance` takes.
     pub(crate) fn next_deadline_us(&self) -> Option<Us> {
-        self.timers.first().map(|((t, _), _)| t)
+        self.timers
+            .first()
+            .map(|((t, _), _)| t)
+            .filter(|&t| t <= MAX_US)
     }
 
     /// Fire every timer due at or before `now`, in deadline order.

@@ -62,6 +62,10 @@ impl Engine {
         if out.capacity() <= 64 {
             self.out = out; // keeps its room for the next input
         }
+        // (after the decisions are read: they name queues by index)
+        if !self.emptied.is_empty() {
+            self.free_emptied();
+        }
         decisions
     }
 

@@ -3,7 +3,7 @@
 //! be called back.
 
 use crate::acd::decision::{Decision, Outcome, RevokeReason};
-use crate::acd::error::{invalid, wrong_state, EngineError};
+use crate::acd::error::{wrong_state, EngineError};
 use crate::acd::keys::Us;
 
 use super::model::{CallState, TaskKind, Timer};
@@ -72,6 +72,8 @@ impl Engine {
             if agent.tasks.is_empty() {
                 agent.free_since = now;
             }
+            self.queues[q as usize].tasks -= 1;
+            self.left_queue(q);
         }
         a
     }
@@ -128,8 +130,15 @@ impl Engine {
         let to = self.queue_index(queue)?;
         let now = self.check_time(now)?;
         let from = self.call(c).queue;
+        if to == from {
+            return Err(wrong_state(format!(
+                "call {} is in queue {queue:?} already: transfer moves a call to another queue",
+                self.quoted(c)
+            )));
+        }
         if self.queues[to as usize].media != self.queues[from as usize].media {
-            return Err(invalid(format!(
+            // a call keeps its media: a move across media does not fit the call
+            return Err(wrong_state(format!(
                 "call {}: queue {queue:?} takes {} calls, not {}",
                 self.quoted(c),
                 self.media.name(self.queues[to as usize].media),

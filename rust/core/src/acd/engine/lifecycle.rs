@@ -14,6 +14,21 @@ use super::model::{Call, CallState, SkillQueue, Step, Timer};
 use super::names::CallId;
 use super::Engine;
 
+/// How the names of implicit queues begin: user queues may not (`add_queue`), so the two
+/// never meet in the one name table.
+pub(super) const IMPLICIT_PREFIX: &str = "skills[";
+
+/// A skill, tenant or media name as an implicit queue's name shows it: as is, or quoted (as
+/// Rust writes a string literal) if it holds a character the name's syntax uses, so that
+/// distinct (tenant, media, requirements) always give distinct names.
+fn name_part(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.contains(['[', ']', ',', '>', '=', '@', '/', '"', '\\']) {
+        format!("{s:?}").into()
+    } else {
+        s.into()
+    }
+}
+
 impl Engine {
     /// A call arrives: it is offered, queued, or refused.
     pub fn call_arrived(
@@ -47,6 +62,14 @@ impl Engine {
 
     /// The queue a call of `spec` goes to (`u32::MAX`: an implicit queue still to make).
     pub(super) fn route_of(&self, spec: &CallSpec) -> Result<u32, EngineError> {
+        for (what, name) in [("media", &spec.media), ("tenant", &spec.tenant)] {
+            if name.as_deref() == Some("") {
+                return Err(invalid(format!(
+                    "call {:?}: {what} must not be empty",
+                    spec.id
+                )));
+            }
+        }
         let q = match (&spec.queue, &spec.skills) {
             (Some(_), Some(_)) => {
                 return Err(invalid(format!(
@@ -201,15 +224,23 @@ impl Engine {
         sorted.sort();
         let tenant = spec.tenant.clone().unwrap_or_default();
         let media = spec.media.clone().unwrap_or_else(|| "voice".into());
-        let label: Vec<String> = sorted.iter().map(|(s, l)| format!("{s}>={l}")).collect();
+        let label: Vec<String> = sorted
+            .iter()
+            .map(|(s, l)| format!("{}>={l}", name_part(s)))
+            .collect();
         let mut config = self.skill_queue.clone();
-        config.name = format!("skills[{}]@{tenant}/{media}", label.join(","));
+        config.name = format!(
+            "{IMPLICIT_PREFIX}{}]@{}/{}",
+            label.join(","),
+            name_part(&tenant),
+            name_part(&media)
+        );
         config.tenant = tenant;
         config.media = media;
         config.skills = skills;
         config.steps.clear();
         config.overflow = None;
-        let qi = self.queues.len() as u32;
+        let qi = self.next_queue_slot();
         let reqs = self
             .requirements(&config.skills, "skills")
             .expect("checked skills");
@@ -227,6 +258,7 @@ impl Engine {
             boost: 0,
         }];
         self.push_queue(config, None, steps, qi);
+        self.queues[qi as usize].implicit = true;
         qi
     }
 
@@ -458,6 +490,7 @@ impl Engine {
         queue.counters.moved_out += 1;
         queue.intervals.at(interval).moved_out += 1;
         self.stop_queue_timers(c);
+        self.left_queue(q);
     }
 
     #[inline(always)]
@@ -501,13 +534,14 @@ impl Engine {
     pub(super) fn finish(&mut self, c: u32, outcome: Outcome) {
         self.stop_queue_timers(c);
         let call = self.calls.get(c as usize).expect("live call");
-        let timer = call.offer_timer;
+        let (timer, q) = (call.offer_timer, call.queue);
         if let CallId::Str(id) = &call.id {
             self.call_ids.remove(id);
         }
         self.calls.free(c as usize);
         self.disarm(timer);
         self.free_calls.push(c);
+        self.left_queue(q);
         match outcome {
             Outcome::Completed => self.totals.completed += 1,
             Outcome::Abandoned => self.totals.abandoned += 1,

@@ -28,6 +28,7 @@
 //! - `agents`: presence, wrap-up and the agents' reported states;
 //! - `select`: choosing an agent for a call (the strategies) and a call for an agent;
 //! - `lifecycle`: a call from arrival through its queue to exit or finish;
+//! - `implicit`: the implicit queues of skills-routed calls, freed when unused;
 //! - `offers`: offers made, revoked, lapsed, declined and accepted;
 //! - `endings`: a call ended, abandoned, transferred, or called back;
 //! - `decisions`: the collected decisions and their public form;
@@ -35,6 +36,7 @@
 //! - `snapshot` (with `check`, which vets what it decodes) and `audit`;
 //! - `raw`: the simulator's crate-internal inputs; `slots`: the call slots.
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 // lookups only: nothing iterates these maps, so their order never reaches a decision
@@ -54,6 +56,7 @@ mod check;
 mod clock;
 mod decisions;
 mod endings;
+mod implicit;
 mod lifecycle;
 mod model;
 mod names;
@@ -202,6 +205,12 @@ pub struct Engine {
     /// (start µs, index) of the interval `interval_of` last found
     #[serde(skip, default = "no_interval")]
     last_interval: (Us, i64),
+    /// implicit queues a call or task left during the input (see `implicit`)
+    #[serde(skip)]
+    emptied: Vec<u32>,
+    /// vacant queue slots (freed implicit queues'); rebuilt after a restore
+    #[serde(skip)]
+    free_queues: BTreeSet<u32>,
 }
 
 /// No interval found yet (its start is later than any time).

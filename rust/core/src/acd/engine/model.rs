@@ -84,6 +84,9 @@ pub(super) struct Task {
     pub(super) media: u32,
     pub(super) kind: TaskKind,
     pub(super) queue: u32,
+    /// the statistics interval the call entered `queue` in: its wrap-up is counted there,
+    /// like every other interval counter of the call, after the call itself is gone
+    pub(super) interval: i64,
     pub(super) since: Us,
     pub(super) timer: Option<TimerKey>,
 }
@@ -240,6 +243,13 @@ pub(super) struct Queue {
     /// are announced (not for the simulator), and rebuilt after a restore
     #[serde(skip)]
     pub(super) order: indexset::BTreeSet<CallKey>,
+    /// an implicit queue (of skills-routed calls), freed when unused (see `implicit`);
+    /// after a restore, rebuilt from `Engine::virtual_queues`
+    #[serde(skip)]
+    pub(super) implicit: bool,
+    /// agents' tasks (offers, calls, wrap-ups) of this queue; rebuilt after a restore
+    #[serde(skip)]
+    pub(super) tasks: u32,
 }
 
 impl Queue {

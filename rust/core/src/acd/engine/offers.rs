@@ -35,8 +35,9 @@ impl Engine {
         let uid = self.task_seq;
         let auto = self.agents[a as usize].auto_answer;
         let call = self.call(c);
-        let (q, media, callback) = (call.queue, call.media, call.callback);
+        let (q, media, callback, interval) = (call.queue, call.media, call.callback, call.interval);
         let queue = &mut self.queues[q as usize];
+        queue.tasks += 1;
         let timeout = queue.offer_timeout;
         let expires = if auto { now } else { now + timeout };
         if queue.config.strategy == Strategy::RoundRobin {
@@ -62,6 +63,7 @@ impl Engine {
             media,
             kind: TaskKind::Offered,
             queue: q,
+            interval,
             since: now,
             timer: None,
         });
@@ -96,7 +98,10 @@ impl Engine {
         let timer = self.call_mut(c).offer_timer.take();
         self.disarm(timer);
         let (q, call_id) = (self.call(c).queue, self.call(c).id.clone());
-        self.queues[q as usize].offering -= 1;
+        let queue = &mut self.queues[q as usize];
+        queue.offering -= 1;
+        queue.tasks -= 1;
+        self.left_queue(q);
         let agent = &mut self.agents[a as usize];
         let i = agent.task_index(task);
         let t = agent.tasks.swap_remove(i);

@@ -23,9 +23,14 @@ impl Engine {
         self.totals
     }
 
-    /// Ids of the queues, in the order they were added (implicit skill queues included).
+    /// Ids of the queues, in the order they were added (implicit skill queues included,
+    /// while in use, each in the slot it took: a freed one's or a new one).
     pub fn queue_ids(&self) -> Vec<Arc<str>> {
-        self.queues.iter().map(|q| q.id.clone()).collect()
+        self.queues
+            .iter()
+            .filter(|q| !q.is_vacant())
+            .map(|q| q.id.clone())
+            .collect()
     }
 
     /// Ids of the agents, in the order they were added.
@@ -145,18 +150,14 @@ impl Engine {
             self.clock - ag.state_since
         };
         let [idle, busy, offered, wrap] = ag.state_times(ongoing);
-        let mut not_ready: Vec<(String, f64)> = ag
-            .not_ready_us
+        let mut times = ag.not_ready_us.clone();
+        if let State::NotReady(r) = ag.state {
+            super::agents::add_not_ready(&mut times, r, ongoing);
+        }
+        let not_ready: Vec<(String, f64)> = times
             .iter()
             .map(|&(r, us)| (self.reasons.name(r).to_string(), secs(us)))
             .collect();
-        if let State::NotReady(r) = ag.state {
-            let r = self.reasons.name(r);
-            match not_ready.iter_mut().find(|(x, _)| **x == **r) {
-                Some(slot) => slot.1 += secs(ongoing),
-                None => not_ready.push((r.to_string(), secs(ongoing))),
-            }
-        }
         let working = busy + offered + wrap;
         Ok(AgentStats {
             handled: ag.handled,

@@ -2,6 +2,7 @@
 //! memberships that tie agents to the queue steps they are eligible for, skill changes,
 //! opening and closing queues, and the custom scorer.
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 // lookups only: nothing iterates these maps, so their order never reaches a decision
@@ -14,6 +15,7 @@ use crate::acd::keys::{to_us, us, AvailKey, Rng};
 use crate::acd::stats::QueueCounters;
 use crate::acd::timers::Timers;
 
+use super::lifecycle::IMPLICIT_PREFIX;
 use super::model::{Agent, Intervals, Presence, Queue, QueueStep, State, Step};
 use super::names::Names;
 use super::slots;
@@ -32,6 +34,16 @@ fn check_skills(skills: &[(String, u8)], place: &str) -> Result<(), EngineError>
     Ok(())
 }
 
+/// The settings of the implicit queues: each takes its name, tenant and media from its
+/// calls, the rest from these.
+pub(super) fn check_skill_queue(template: &QueueConfig) -> Result<(), EngineError> {
+    let mut template = template.clone();
+    template.name = "skills".into();
+    template.tenant = "skills".into();
+    template.media = "skills".into();
+    template.validate()
+}
+
 impl Engine {
     /// An empty engine.
     pub fn new(options: EngineOptions) -> Result<Self, EngineError> {
@@ -42,9 +54,7 @@ impl Engine {
                 options.interval
             )));
         }
-        let mut template = options.skill_queue.clone();
-        template.name = "skills".into();
-        template.validate()?;
+        check_skill_queue(&options.skill_queue)?;
         Ok(Self {
             clock: i64::MIN,
             interval,
@@ -75,6 +85,8 @@ impl Engine {
             raw_out: false,
             answered_out: Vec::new(),
             last_interval: no_interval(),
+            emptied: Vec::new(),
+            free_queues: BTreeSet::new(),
         })
     }
 
@@ -91,6 +103,13 @@ impl Engine {
     /// Add a queue. Queues named in `overflow`, `steps[].also_queues` must exist already.
     pub fn add_queue(&mut self, config: QueueConfig) -> Result<(), EngineError> {
         config.validate()?;
+        if config.name.starts_with(IMPLICIT_PREFIX) {
+            return Err(invalid(format!(
+                "queue {:?}: names beginning with {IMPLICIT_PREFIX:?} are kept for the \
+                 implicit queues of skills-routed calls",
+                config.name
+            )));
+        }
         if self.queue_ids.contains_key(config.name.as_str()) {
             return Err(EngineError::Duplicate {
                 kind: "queue",
@@ -105,6 +124,15 @@ impl Engine {
             None => None,
         };
         if let Some(o) = overflow {
+            // an implicit queue lives while calls use it (`free_skill_queue`): none may
+            // count on it staying
+            if self.queues[o as usize].id.starts_with(IMPLICIT_PREFIX) {
+                return Err(invalid(format!(
+                    "queue {q:?}: overflow names the implicit queue {:?}; overflow to a \
+                     queue added with add_queue",
+                    self.queues[o as usize].id
+                )));
+            }
             // a call keeps its media: it may only overflow to a queue of the same media
             let theirs = &self.queues[o as usize].config.media;
             if *theirs != config.media {
@@ -189,7 +217,10 @@ impl Engine {
             retry: us(config.retry),
             max_wait: config.max_wait.map(us),
             overflow,
-            qs0: self.qs.len() as u32,
+            qs0: match self.queues.get(qi as usize) {
+                Some(vacant) => vacant.qs0, // an implicit queue in a vacant slot
+                None => self.qs.len() as u32,
+            },
             open: true,
             rr_last: None,
             staffed: 0,
@@ -197,19 +228,31 @@ impl Engine {
             counters: QueueCounters::default(),
             intervals: Intervals::default(),
             order: indexset::BTreeSet::new(),
+            implicit: false,
+            tasks: 0,
             steps,
             config,
         };
-        for _ in 0..queue.steps.len() {
-            self.qs.push(QueueStep {
-                queue: qi,
-                ..QueueStep::default()
-            });
+        if let Some(vacant) = self.queues.get_mut(qi as usize) {
+            // (its one step index was emptied when it was freed)
+            debug_assert!(vacant.is_vacant() && queue.steps.len() == vacant.steps.len());
+            *vacant = queue;
+        } else {
+            for _ in 0..queue.steps.len() {
+                self.qs.push(QueueStep {
+                    queue: qi,
+                    ..QueueStep::default()
+                });
+            }
+            self.queues.push(queue);
         }
-        self.queues.push(queue);
         self.queue_ids.insert(id, qi);
+        // one pass over the agents, each eligible one entering the new steps' indices only
+        // (a new queue has no calls: there is nothing to dispatch)
         for a in 0..self.agents.len() as u32 {
-            self.add_memberships(a, qi);
+            for slot in self.add_memberships(a, qi) {
+                self.refresh_slot(a, slot);
+            }
         }
     }
 
@@ -286,30 +329,36 @@ impl Engine {
             not_ready_us: Vec::new(),
         });
         self.agent_ids.insert(id, a);
+        // logged out: memberships only, no index entries
         for q in 0..self.queues.len() as u32 {
             self.add_memberships(a, q);
         }
         Ok(())
     }
 
-    /// Compute agent `a`'s memberships in queue `q`'s steps (agent logged out or in).
-    pub(super) fn add_memberships(&mut self, a: u32, q: u32) {
+    /// Add agent `a`'s memberships in queue `q`'s steps (agent logged out or in), without
+    /// index entries: the caller makes them (`refresh_slot` on the slots returned, or
+    /// `refresh_agent`) and dispatches if the agent may take a waiting call. The slots of one
+    /// queue are adjacent (its steps are numbered in a row), so this costs O(log m) for an
+    /// agent of m memberships, plus the move of those after them.
+    pub(super) fn add_memberships(&mut self, a: u32, q: u32) -> std::ops::Range<usize> {
         let eligible = self.queues[q as usize].steps_for(&self.agents[a as usize]);
-        for &qs in &eligible {
-            let agent = &mut self.agents[a as usize];
-            let at = agent.member_qs.partition_point(|&x| x < qs);
-            agent.member_qs.insert(at, qs);
-            agent.member_keys.insert(at, None);
+        let Some(&first) = eligible.first() else {
+            return 0..0;
+        };
+        let n = eligible.len();
+        let agent = &mut self.agents[a as usize];
+        let at = agent.member_qs.partition_point(|&x| x < first);
+        agent.member_qs.splice(at..at, eligible);
+        agent
+            .member_keys
+            .splice(at..at, std::iter::repeat_n(None, n));
+        let i = agent.queues.partition_point(|&x| x < q);
+        agent.queues.insert(i, q);
+        if agent.presence != Presence::LoggedOut {
+            self.queues[q as usize].staffed += 1;
         }
-        if !eligible.is_empty() {
-            let agent = &mut self.agents[a as usize];
-            agent.queues.push(q);
-            if agent.presence != Presence::LoggedOut {
-                self.queues[q as usize].staffed += 1;
-            }
-            self.refresh_agent(a);
-            self.dispatch_agent(a);
-        }
+        at..at + n
     }
 
     /// Replace an agent's skills; its memberships and availability follow at once.
@@ -345,6 +394,9 @@ impl Engine {
         for (qs, k) in keys {
             self.qs[qs as usize].avail.remove(&k);
         }
+        // every membership first, then one dispatch: the agent takes the best call across all
+        // its queues (docs/engine.md, "Choosing a call for an agent"), not the best of the
+        // first queue it was found eligible for
         for q in 0..self.queues.len() as u32 {
             self.add_memberships(a, q);
         }

@@ -19,6 +19,9 @@ mod tags;
 fn id_index<'a>(ids: impl Iterator<Item = &'a Arc<str>>) -> Option<HashMap<Arc<str>, u32>> {
     let mut map = HashMap::default();
     for (i, id) in ids.enumerate() {
+        if id.is_empty() {
+            continue; // a vacant queue slot (check_decoded: no agent has an empty id)
+        }
         if map.insert(id.clone(), i as u32).is_some() {
             return None;
         }
@@ -68,6 +71,7 @@ impl Engine {
             .collect();
         // (check_decoded: every waiting entry names a live waiting call of its queue)
         engine.rebuild_order();
+        engine.rebuild_queue_uses();
         engine
             .audit()
             .map_err(|e| EngineError::Snapshot(format!("inconsistent engine snapshot: {e}")))?;
