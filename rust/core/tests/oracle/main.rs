@@ -1,0 +1,183 @@
+//! The oracle: the engine and a naive reference router (`reference.rs`, written from the
+//! rules of docs/engine.md) are driven with the same random events, and after every event
+//! their decisions, errors and every statistic must agree.
+//!
+//! Many small scenarios (2-8 agents, 1-4 queues, a few hundred events each) cover every
+//! deterministic strategy, relaxation steps (skills replaced, also_queues, boosts), aging,
+//! priorities, declines and lapses (retry windows, max_no_answer), skill changes, transfers,
+//! callbacks, tenants, capacities and exclusive media, auto-answer, wrap-up, logouts,
+//! not-ready reasons, max wait and overflow, join_empty / leave_when_empty, closed queues,
+//! skills-routed calls and late timers. The random strategies are checked by their rules
+//! (the engine's pick must be one the rules allow) and by their distribution (`random.rs`).
+//!
+//! `ORACLE_EVENTS` sets the number of events (default 1,000,000); `ORACLE_SEED` the first
+//! scenario's seed. A disagreement is shrunk to a short event sequence and printed.
+
+mod compare;
+mod gen;
+mod random;
+mod reference;
+
+use callroute_core::acd::{Engine, EngineOptions};
+
+use compare::compare;
+use gen::{Ev, Scenario};
+use reference::Reference;
+
+/// Build both routers from a scenario's configuration.
+fn build(s: &Scenario) -> (Engine, Reference) {
+    let mut e = Engine::new(EngineOptions {
+        seed: s.seed,
+        interval: s.interval,
+        skill_queue: s.template.clone(),
+    })
+    .expect("valid options");
+    let mut r = Reference::new(s.interval, s.template.clone());
+    for q in &s.queues {
+        e.add_queue(q.clone()).expect("valid queue");
+        r.add_queue(q.clone());
+    }
+    for a in &s.agents {
+        e.add_agent(a.clone()).expect("valid agent");
+        r.add_agent(a.clone());
+    }
+    (e, r)
+}
+
+thread_local! {
+    /// how often each event and outcome came up (printed with --nocapture)
+    static SEEN: std::cell::RefCell<std::collections::BTreeMap<String, u64>> =
+        std::cell::RefCell::default();
+}
+
+fn seen(what: String) {
+    SEEN.with(|s| *s.borrow_mut().entry(what).or_default() += 1);
+}
+
+/// Apply one event to both; `Err` describes the first disagreement.
+fn step(e: &mut Engine, r: &mut Reference, ev: &Ev) -> Result<(), String> {
+    let (got, want) = gen::apply(e, r, ev);
+    let name = format!("{ev:?}");
+    let name = name.split('(').next().unwrap_or("");
+    match &got {
+        Ok(ds) => {
+            seen(format!("event {name} ok"));
+            for d in ds {
+                let d = format!("{d:?}");
+                let mut kind = d.split(' ').next().unwrap_or("").to_owned();
+                for detail in ["reason: ", "state: ", "callback: true", "auto_answer: true"] {
+                    if let Some(i) = d.find(detail) {
+                        let rest = &d[i..];
+                        let end = rest.find([',', ' ', '}', '(']).map_or(rest.len(), |e| {
+                            rest[e..]
+                                .find([',', '}', '('])
+                                .map_or(rest.len(), |f| e + f)
+                        });
+                        kind = format!("{kind} {}", &rest[..end]);
+                    }
+                }
+                seen(format!("decision {kind}"));
+            }
+        }
+        Err(err) => seen(format!(
+            "event {name} error {}",
+            format!("{err:?}").split([' ', '(']).next().unwrap_or("")
+        )),
+    }
+    compare::results(&got, &want)?;
+    if let Some(v) = r.random_violation.take() {
+        return Err(format!("random pick against the rules: {v}"));
+    }
+    compare(e, r)
+}
+
+/// Replay a fixed event sequence; `Err((index, message))` at the first disagreement.
+fn replay(s: &Scenario, events: &[Ev]) -> Result<(), (usize, String)> {
+    let (mut e, mut r) = build(s);
+    compare(&e, &r).map_err(|m| (0, m))?;
+    for (i, ev) in events.iter().enumerate() {
+        step(&mut e, &mut r, ev).map_err(|m| (i, m))?;
+    }
+    Ok(())
+}
+
+/// Drop every event the disagreement does not need (greedy, to a fixed point).
+fn shrink(s: &Scenario, mut events: Vec<Ev>) -> (Vec<Ev>, String) {
+    let (mut at, mut msg) = replay(s, &events).expect_err("fails");
+    events.truncate(at + 1);
+    loop {
+        let mut changed = false;
+        let mut i = events.len();
+        while i > 0 {
+            i -= 1;
+            let mut fewer = events.clone();
+            fewer.remove(i);
+            if let Err((k, m)) = replay(s, &fewer) {
+                fewer.truncate(k + 1);
+                events = fewer;
+                (at, msg) = (k, m);
+                changed = true;
+                i = i.min(events.len());
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    let _ = at;
+    (events, msg)
+}
+
+/// Run one generated scenario of about `n` events; returns the events run.
+fn run_scenario(seed: u64, n: usize) -> usize {
+    let mut g = gen::Gen::new(seed);
+    let s = g.scenario();
+    let (mut e, mut r) = build(&s);
+    let mut events = Vec::new();
+    for _ in 0..n {
+        let ev = g.event(&r, e.next_deadline());
+        events.push(ev.clone());
+        if let Err(m) = step(&mut e, &mut r, &ev) {
+            let (small, msg) = shrink(&s, events);
+            panic!(
+                "oracle disagreement (scenario seed {seed}): {m}\n\nshrunk to {} events: {msg}\n\
+                 scenario: {:?}\nevents:\n{}",
+                small.len(),
+                s,
+                small
+                    .iter()
+                    .map(|e| format!("  {e:?}"))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            );
+        }
+    }
+    events.len()
+}
+
+fn env_u64(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.replace('_', "").parse().ok())
+        .unwrap_or(default)
+}
+
+#[test]
+fn engine_agrees_with_the_reference_router() {
+    let total = env_u64("ORACLE_EVENTS", 1_000_000) as usize;
+    let first = env_u64("ORACLE_SEED", 1);
+    let mut done = 0;
+    let mut seed = first;
+    while done < total {
+        // a few hundred events each, some scenarios short and some long
+        let n = 50 + (gen::mix(seed) % 400) as usize;
+        done += run_scenario(seed, n.min(total - done).max(1));
+        seed += 1;
+    }
+    eprintln!("oracle: {done} events in {} scenarios", seed - first);
+    SEEN.with(|s| {
+        for (k, n) in s.borrow().iter() {
+            eprintln!("  {n:>9}  {k}");
+        }
+    });
+}
