@@ -11,14 +11,16 @@
 //! (the engine's pick must be one the rules allow) and by their distribution (`random.rs`).
 //!
 //! `ORACLE_EVENTS` sets the number of events (default 1,000,000); `ORACLE_SEED` the first
-//! scenario's seed. A disagreement is shrunk to a short event sequence and printed.
+//! scenario's seed; `ORACLE_FULL_EVERY` how often every statistic is compared (default
+//! after every 6th event and the last of each scenario; 1: after every event);
+//! `ORACLE_COVERAGE` prints how often each event and decision came up. A disagreement is shrunk to a short event sequence and printed.
 
 mod compare;
 mod gen;
 mod random;
 mod reference;
 
-use callroute_core::acd::{Engine, EngineOptions};
+use callroute_core::acd::{Decision, Engine, EngineError, EngineOptions};
 
 use compare::compare;
 use gen::{Ev, Scenario};
@@ -50,13 +52,35 @@ thread_local! {
         std::cell::RefCell::default();
 }
 
+thread_local! {
+    static COVERAGE: bool = std::env::var_os("ORACLE_COVERAGE").is_some();
+}
+
 fn seen(what: String) {
     SEEN.with(|s| *s.borrow_mut().entry(what).or_default() += 1);
 }
 
-/// Apply one event to both; `Err` describes the first disagreement.
-fn step(e: &mut Engine, r: &mut Reference, ev: &Ev) -> Result<(), String> {
+/// Apply one event to both; `Err` describes the first disagreement. The decisions or
+/// error, the clock, totals, deadline and ids are compared after every event; every other
+/// statistic too with `full` (in debug builds a full comparison costs ten times the event).
+fn step(e: &mut Engine, r: &mut Reference, ev: &Ev, full: bool) -> Result<(), String> {
     let (got, want) = gen::apply(e, r, ev);
+    if COVERAGE.with(|c| *c) {
+        coverage(ev, &got);
+    }
+    compare::results(&got, &want)?;
+    if let Some(v) = r.random_violation.take() {
+        return Err(format!("random pick against the rules: {v}"));
+    }
+    if full {
+        compare(e, r)
+    } else {
+        compare::quick(e, r)
+    }
+}
+
+/// Count the event and its decisions by kind.
+fn coverage(ev: &Ev, got: &Result<Vec<Decision>, EngineError>) {
     let name = format!("{ev:?}");
     let name = name.split('(').next().unwrap_or("");
     match &got {
@@ -84,11 +108,6 @@ fn step(e: &mut Engine, r: &mut Reference, ev: &Ev) -> Result<(), String> {
             format!("{err:?}").split([' ', '(']).next().unwrap_or("")
         )),
     }
-    compare::results(&got, &want)?;
-    if let Some(v) = r.random_violation.take() {
-        return Err(format!("random pick against the rules: {v}"));
-    }
-    compare(e, r)
 }
 
 /// Replay a fixed event sequence; `Err((index, message))` at the first disagreement.
@@ -96,7 +115,7 @@ fn replay(s: &Scenario, events: &[Ev]) -> Result<(), (usize, String)> {
     let (mut e, mut r) = build(s);
     compare(&e, &r).map_err(|m| (0, m))?;
     for (i, ev) in events.iter().enumerate() {
-        step(&mut e, &mut r, ev).map_err(|m| (i, m))?;
+        step(&mut e, &mut r, ev, true).map_err(|m| (i, m))?;
     }
     Ok(())
 }
@@ -134,10 +153,15 @@ fn run_scenario(seed: u64, n: usize) -> usize {
     let s = g.scenario();
     let (mut e, mut r) = build(&s);
     let mut events = Vec::new();
-    for _ in 0..n {
+    let every = env_u64("ORACLE_FULL_EVERY", 6).max(1) as usize;
+    for i in 0..n {
         let ev = g.event(&r, e.next_deadline());
         events.push(ev.clone());
-        if let Err(m) = step(&mut e, &mut r, &ev) {
+        // every statistic after some events and the last one: a difference that arises
+        // unseen in between stays until then (counters only grow), and the shrunk replay
+        // compares everything after every event
+        let full = (i + seed as usize) % every == 0 || i + 1 == n;
+        if let Err(m) = step(&mut e, &mut r, &ev, full) {
             let (small, msg) = shrink(&s, events);
             panic!(
                 "oracle disagreement (scenario seed {seed}): {m}\n\nshrunk to {} events: {msg}\n\

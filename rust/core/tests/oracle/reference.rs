@@ -30,10 +30,6 @@ pub const KNOWN_DEFECT_2: bool = true;
 /// once the engine is fixed.
 pub const KNOWN_DEFECT_3: bool = true;
 
-/// Found by the oracle: `agent_logout` announces the revoked calls' expected waits with the
-/// departing agent still counted as logged in. While true the reference does the same.
-pub const LOGOUT_STAFFED: bool = true;
-
 pub type Us = i64;
 
 pub fn us(s: f64) -> Us {
@@ -208,8 +204,9 @@ pub struct Reference {
     hint: Vec<Decision>,
     /// set when the engine's random pick broke the rules
     pub random_violation: Option<String>,
-    /// an agent logging out, still counted as logged in (`LOGOUT_STAFFED`)
-    leaving: Option<usize>,
+    /// `eligible` of every (agent, queue, step), worked out from the rules whenever skills,
+    /// agents or queues change (only to keep the test fast: the rule is `eligible_now`)
+    elig: Vec<Vec<Vec<bool>>>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -275,7 +272,7 @@ impl Reference {
             out: Vec::new(),
             hint: Vec::new(),
             random_violation: None,
-            leaving: None,
+            elig: Vec::new(),
         }
     }
 
@@ -352,6 +349,7 @@ impl Reference {
             implicit,
             cfg,
         });
+        self.refresh_eligibility();
     }
 
     pub fn add_agent(&mut self, cfg: AgentConfig) {
@@ -390,6 +388,7 @@ impl Reference {
             wrap_t: 0,
             not_ready: Vec::new(),
         });
+        self.refresh_eligibility();
     }
 
     // ------------------------------------------------------------ rules: who may take what
@@ -419,6 +418,25 @@ impl Reference {
     /// Agent `a` may answer queue `q`'s calls at step `s`: one of the queue's tenants, able
     /// to take its media, meeting one of the step's requirement sets.
     fn eligible(&self, a: usize, q: usize, s: usize) -> bool {
+        self.elig[a][q][s]
+    }
+
+    /// Work out `elig` again.
+    fn refresh_eligibility(&mut self) {
+        self.elig = (0..self.agents.len())
+            .map(|a| {
+                (0..self.queues.len())
+                    .map(|q| {
+                        (0..self.queues[q].steps.len())
+                            .map(|s| self.eligible_now(a, q, s))
+                            .collect()
+                    })
+                    .collect()
+            })
+            .collect();
+    }
+
+    fn eligible_now(&self, a: usize, q: usize, s: usize) -> bool {
         let (ag, qu) = (&self.agents[a], &self.queues[q]);
         qu.tenants.contains(&ag.tenant)
             && ag.cap(&qu.cfg.media) > 0
@@ -426,16 +444,13 @@ impl Reference {
     }
 
     fn member(&self, a: usize, q: usize) -> bool {
-        (0..self.queues[q].steps.len()).any(|s| self.eligible(a, q, s))
+        self.elig[a][q].iter().any(|&e| e)
     }
 
     /// Logged-in agents eligible for the queue at any step.
     fn staffed(&self, q: usize) -> u32 {
         (0..self.agents.len())
-            .filter(|&a| {
-                (self.agents[a].presence != Presence::LoggedOut || self.leaving == Some(a))
-                    && self.member(a, q)
-            })
+            .filter(|&a| self.agents[a].presence != Presence::LoggedOut && self.member(a, q))
             .count() as u32
     }
 

@@ -64,15 +64,11 @@ impl Reference {
             .filter(|t| t.kind == Kind::Offered)
             .map(|t| t.call)
             .collect();
-        if LOGOUT_STAFFED {
-            self.leaving = Some(a);
-        }
         for h in offered {
             let ci = self.by_h(h);
             self.revoke(ci, RevokeReason::LoggedOut, true);
             self.return_to_queue(ci);
         }
-        self.leaving = None;
         for q in 0..self.queues.len() {
             if self.member(a, q) {
                 self.check_empty(q);
@@ -126,6 +122,7 @@ impl Reference {
             .filter(|&q| self.member(a, q))
             .collect();
         self.agents[a].skills = skills.to_vec();
+        self.refresh_eligibility();
         if KNOWN_DEFECT_2 {
             for q in 0..self.queues.len() {
                 if self.member(a, q) {
