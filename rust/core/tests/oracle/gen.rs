@@ -85,7 +85,7 @@ pub fn apply(e: &mut Engine, r: &mut Reference, ev: &Ev) -> (Out, Out) {
 }
 
 const SKILLS: [&str; 4] = ["s0", "s1", "s2", "s3"];
-const STRATEGIES: [Strategy; 8] = [
+const STRATEGIES: [Strategy; 9] = [
     Strategy::LongestIdle,
     Strategy::RoundRobin,
     Strategy::FewestCalls,
@@ -94,6 +94,7 @@ const STRATEGIES: [Strategy; 8] = [
     Strategy::Linear,
     Strategy::Random,
     Strategy::WeightedRandom,
+    Strategy::Custom,
 ];
 const REASONS: [&str; 3] = ["lunch", "break", "no answer"];
 

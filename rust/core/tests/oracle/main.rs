@@ -3,7 +3,7 @@
 //! their decisions, errors and every statistic must agree.
 //!
 //! Many small scenarios (2-8 agents, 1-4 queues, a few hundred events each) cover every
-//! deterministic strategy, relaxation steps (skills replaced, also_queues, boosts), aging,
+//! deterministic strategy (`custom` with a hashing scorer), relaxation steps (skills replaced, also_queues, boosts), aging,
 //! priorities, declines and lapses (retry windows, max_no_answer), skill changes, transfers,
 //! callbacks, tenants, capacities and exclusive media, auto-answer, wrap-up, logouts,
 //! not-ready reasons, max wait and overflow, join_empty / leave_when_empty, closed queues,
@@ -34,6 +34,7 @@ fn build(s: &Scenario) -> (Engine, Reference) {
         skill_queue: s.template.clone(),
     })
     .expect("valid options");
+    e.set_scorer(Some(Box::new(reference::HashScorer)));
     let mut r = Reference::new(s.interval, s.template.clone());
     for q in &s.queues {
         e.add_queue(q.clone()).expect("valid queue");

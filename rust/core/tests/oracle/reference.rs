@@ -32,6 +32,31 @@ pub const KNOWN_DEFECT_3: bool = true;
 
 pub type Us = i64;
 
+/// The custom scorer of the oracle's `custom` queues (the engine gets the same): a few
+/// distinct values, so ties happen, the call's priority in it, and now and then a NaN.
+pub fn score(call: &str, priority: i32, agents: &[Arc<str>]) -> Vec<f64> {
+    let h = |s: &str| {
+        s.bytes()
+            .fold(7u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b)))
+    };
+    agents
+        .iter()
+        .map(|a| match (h(call) ^ h(a).wrapping_mul(0x9E37_79B9)) % 7 {
+            6 if h(call) % 5 == 0 => f64::NAN,
+            k => (k % 3) as f64 + f64::from(priority) * 0.5,
+        })
+        .collect()
+}
+
+/// [`score`] as an engine scorer.
+pub struct HashScorer;
+
+impl callroute_core::acd::Scorer for HashScorer {
+    fn score(&mut self, call: &callroute_core::acd::CallView<'_>, agents: &[Arc<str>]) -> Vec<f64> {
+        score(call.id, call.priority, agents)
+    }
+}
+
 pub fn us(s: f64) -> Us {
     (s * 1e6).round() as i64
 }
@@ -142,7 +167,7 @@ struct Queue {
     counters: QueueCounters,
     intervals: BTreeMap<i64, QueueCounters>,
     /// implicit queue of skills-routed calls: (tenant, media, sorted requirements)
-    implicit: Option<(String, String, Vec<(String, u8)>)>,
+    implicit: Option<SkillKey>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -252,6 +277,9 @@ fn sorted(skills: &[(String, u8)]) -> Vec<(String, u8)> {
 
 type Res = Result<Vec<Decision>, EngineError>;
 
+/// An implicit queue's identity: (tenant, media, requirements in name order).
+type SkillKey = (String, String, Vec<(String, u8)>);
+
 mod api;
 
 impl Reference {
@@ -327,7 +355,7 @@ impl Reference {
         cfg: QueueConfig,
         steps: Vec<Step>,
         overflow: Option<usize>,
-        implicit: Option<(String, String, Vec<(String, u8)>)>,
+        implicit: Option<SkillKey>,
     ) {
         let mut tenants = vec![cfg.tenant.clone()];
         for t in &cfg.shared_with {
@@ -542,6 +570,25 @@ impl Reference {
                     }
                 }
             }
+            Strategy::Custom => {
+                // the highest score over the candidates in the order added (ties: the
+                // earlier); an unusable answer falls back to the first candidate
+                if class.len() <= 1 {
+                    return class.first().copied();
+                }
+                let ids: Vec<Arc<str>> = class.iter().map(|&a| self.agents[a].id.clone()).collect();
+                let scores = score(&c.id, self.boosted(c), &ids);
+                if scores.iter().any(|s| s.is_nan()) {
+                    return class.first().copied();
+                }
+                let mut best = 0;
+                for (i, s) in scores.iter().enumerate() {
+                    if *s > scores[best] {
+                        best = i;
+                    }
+                }
+                Some(class[best])
+            }
             _ => class
                 .iter()
                 .copied()
@@ -697,15 +744,12 @@ impl Reference {
         let now = self.check_time(now)?;
         self.begin(hint);
         let floor = self.clock.unwrap_or(i64::MIN);
-        loop {
-            let Some(&(at, seq, k)) = self
-                .timers
-                .iter()
-                .filter(|t| t.0 <= now)
-                .min_by_key(|t| (t.0, t.1))
-            else {
-                break;
-            };
+        while let Some(&(at, seq, k)) = self
+            .timers
+            .iter()
+            .filter(|t| t.0 <= now)
+            .min_by_key(|t| (t.0, t.1))
+        {
             self.timers.retain(|t| t.1 != seq);
             self.clock = Some(at.max(floor));
             self.fire(k);

@@ -211,11 +211,7 @@ impl Reference {
     }
 
     /// The queue of a new call: `Ok(index)`, or `Err(key)` of an implicit queue to make.
-    #[allow(clippy::type_complexity)]
-    fn route_of(
-        &self,
-        spec: &CallSpec,
-    ) -> Result<Result<usize, (String, String, Vec<(String, u8)>)>, EngineError> {
+    fn route_of(&self, spec: &CallSpec) -> Result<Result<usize, SkillKey>, EngineError> {
         let route = match (&spec.queue, &spec.skills) {
             (Some(_), Some(_)) | (None, None) => return Err(invalid("queue or skills")),
             (Some(q), None) => {
