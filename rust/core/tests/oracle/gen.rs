@@ -41,6 +41,7 @@ pub enum Ev {
     Skills(String, Vec<(String, u8)>, f64),
     Open(String, bool),
     AddAgent(AgentConfig),
+    AddQueue(QueueConfig),
 }
 
 type Out = Result<Vec<Decision>, EngineError>;
@@ -81,6 +82,13 @@ pub fn apply(e: &mut Engine, r: &mut Reference, ev: &Ev) -> (Out, Out) {
             }
             (got.clone(), got)
         }
+        Ev::AddQueue(cfg) => {
+            let got = e.add_queue(cfg.clone()).map(|()| Vec::new());
+            if got.is_ok() {
+                r.add_queue(cfg.clone());
+            }
+            (got.clone(), got)
+        }
     }
 }
 
@@ -104,6 +112,7 @@ pub struct Gen {
     t: i64,
     calls: u64,
     queues: Vec<(String, String)>,
+    configs: Vec<QueueConfig>,
     agents: usize,
 }
 
@@ -114,6 +123,7 @@ impl Gen {
             t: 0,
             calls: 0,
             queues: Vec::new(),
+            configs: Vec::new(),
             agents: 0,
         }
     }
@@ -270,6 +280,7 @@ impl Gen {
             .iter()
             .map(|q| (q.name.clone(), q.media.clone()))
             .collect();
+        self.configs = queues.clone();
         self.agents = agents.len();
         Scenario {
             seed: self.next(),
@@ -355,6 +366,10 @@ impl Gen {
                     }
                 } else {
                     let (q, m) = self.pick(&self.queues.clone());
+                    if self.p(0.04) {
+                        // its own tenant, or another: an error
+                        spec.tenant = Some(self.pick(&["t0", "t1"]).into());
+                    }
                     spec.queue = Some(q);
                     if self.p(0.05) {
                         let same = self.p(0.5);
@@ -429,6 +444,12 @@ impl Gen {
                     let cfg = self.agent_config(&format!("a{}", self.agents));
                     self.agents += 1;
                     Ev::AddAgent(cfg)
+                } else if self.configs.len() < 6 && self.p(0.15) {
+                    let name = format!("q{}", self.configs.len());
+                    let cfg = self.queue_config(&name, &self.configs.clone());
+                    self.configs.push(cfg.clone());
+                    self.queues.push((name, cfg.media.clone()));
+                    Ev::AddQueue(cfg)
                 } else {
                     Ev::Advance(now)
                 }
