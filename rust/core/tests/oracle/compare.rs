@@ -65,20 +65,20 @@ fn agent_stats(mut s: AgentStats) -> (AgentStats, bool) {
     (s, nan)
 }
 
-/// What is cheap to compare after every event: the clock, totals, next deadline, ids.
+/// What is cheap to compare after every event: the clock, totals, next deadline.
 pub fn quick(e: &Engine, r: &Reference) -> Result<(), String> {
     differ("now", e.now(), r.now_secs())?;
     differ("totals", e.totals(), r.totals())?;
-    differ("next_deadline", e.next_deadline(), r.next_deadline())?;
-    differ("queue ids", e.queue_ids(), r.queue_ids())?;
-    differ("agent ids", e.agent_ids(), r.agent_ids())?;
-    differ("call ids", e.call_ids(), r.call_ids())
+    differ("next_deadline", e.next_deadline(), r.next_deadline())
 }
 
 /// Every statistic and query of the two routers must agree.
 pub fn compare(e: &Engine, r: &Reference) -> Result<(), String> {
     quick(e, r)?;
+    differ("queue ids", e.queue_ids(), r.queue_ids())?;
+    differ("agent ids", e.agent_ids(), r.agent_ids())?;
     let calls = e.call_ids();
+    differ("call ids", &calls, &r.call_ids())?;
     for c in &calls {
         differ(&format!("call_info({c})"), e.call_info(c), r.call_info(c))?;
     }
@@ -107,6 +107,5 @@ pub fn compare(e: &Engine, r: &Reference) -> Result<(), String> {
         )?;
     }
     r.conserving()
-        .map_err(|m| format!("the rules' work conservation: {m}"))?;
-    e.audit().map_err(|m| format!("engine audit: {m}"))
+        .map_err(|m| format!("the rules' work conservation: {m}"))
 }

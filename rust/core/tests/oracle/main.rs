@@ -62,8 +62,8 @@ fn seen(what: String) {
 }
 
 /// Apply one event to both; `Err` describes the first disagreement. The decisions or
-/// error, the clock, totals, deadline and ids are compared after every event; every other
-/// statistic too with `full` (in debug builds a full comparison costs ten times the event).
+/// error, the clock, totals and next deadline are compared after every event; every other
+/// query and statistic too with `full` (in debug builds that costs five times the event).
 fn step(e: &mut Engine, r: &mut Reference, ev: &Ev, full: bool) -> Result<(), String> {
     let (got, want) = gen::apply(e, r, ev);
     if COVERAGE.with(|c| *c) {
@@ -74,7 +74,9 @@ fn step(e: &mut Engine, r: &mut Reference, ev: &Ev, full: bool) -> Result<(), St
         return Err(format!("random pick against the rules: {v}"));
     }
     if full {
-        compare(e, r)
+        compare(e, r)?;
+        // the engine's own invariants (a fifth of a full comparison's cost in debug)
+        e.audit().map_err(|m| format!("engine audit: {m}"))
     } else {
         compare::quick(e, r)
     }
@@ -189,20 +191,36 @@ fn env_u64(name: &str, default: u64) -> u64 {
 
 #[test]
 fn engine_agrees_with_the_reference_router() {
-    let total = env_u64("ORACLE_EVENTS", 1_000_000) as usize;
+    let total = env_u64("ORACLE_EVENTS", 1_000_000);
     let first = env_u64("ORACLE_SEED", 1);
-    let mut done = 0;
-    let mut seed = first;
-    while done < total {
-        // a few hundred events each, some scenarios short and some long
-        let n = 50 + (gen::mix(seed) % 400) as usize;
-        done += run_scenario(seed, n.min(total - done).max(1));
-        seed += 1;
-    }
-    eprintln!("oracle: {done} events in {} scenarios", seed - first);
-    SEEN.with(|s| {
-        for (k, n) in s.borrow().iter() {
-            eprintln!("  {n:>9}  {k}");
-        }
+    // scenarios shared out over the cores (seed k, k + workers, ...)
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get().min(4)) as u64;
+    let runs: Vec<(u64, u64)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|k| {
+                let share = total / workers + u64::from(k < total % workers);
+                scope.spawn(move || {
+                    let (mut done, mut seed, mut scenarios) = (0, first + k, 0);
+                    while done < share {
+                        // a few hundred events each, some scenarios short and some long
+                        let n = 50 + gen::mix(seed) % 400;
+                        done += run_scenario(seed, n.min(share - done) as usize) as u64;
+                        seed += workers;
+                        scenarios += 1;
+                    }
+                    SEEN.with(|s| {
+                        for (k, n) in s.borrow().iter() {
+                            eprintln!("  {n:>9}  {k}");
+                        }
+                    });
+                    (done, scenarios)
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
     });
+    let done: u64 = runs.iter().map(|r| r.0).sum();
+    let scenarios: u64 = runs.iter().map(|r| r.1).sum();
+    eprintln!("oracle: {done} events in {scenarios} scenarios on {workers} threads");
+    assert!(done >= total);
 }
