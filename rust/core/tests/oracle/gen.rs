@@ -110,6 +110,8 @@ pub struct Gen {
     state: u64,
     /// generator time, µs
     t: i64,
+    /// every time a multiple of this (µs)
+    grid: i64,
     calls: u64,
     queues: Vec<(String, String)>,
     configs: Vec<QueueConfig>,
@@ -120,6 +122,9 @@ impl Gen {
     pub fn new(seed: u64) -> Self {
         Self {
             state: mix(seed),
+            // one scenario in four has every time and duration on a half-second grid, so
+            // deadlines coincide, and aged priorities and wait thresholds tie exactly
+            grid: if seed % 4 == 0 { 500_000 } else { 1 },
             t: 0,
             calls: 0,
             queues: Vec::new(),
@@ -144,7 +149,13 @@ impl Gen {
     /// Seconds in [lo, hi) at microsecond resolution.
     fn secs_in(&mut self, lo: f64, hi: f64) -> f64 {
         let span = ((hi - lo) * 1e6) as u64;
-        lo + secs(self.below(span) as i64)
+        let t = (lo * 1e6).round() as i64 + self.below(span) as i64;
+        secs(self.on_grid(t))
+    }
+
+    /// `t` (µs) on the scenario's grid of times.
+    fn on_grid(&self, t: i64) -> i64 {
+        (t + self.grid / 2) / self.grid * self.grid
     }
 
     fn pick<T: Clone>(&mut self, xs: &[T]) -> T {
@@ -318,7 +329,7 @@ impl Gen {
             3..=15 => self.below(2_000_000) as i64,
             _ => self.below(15_000_000) as i64,
         };
-        let at = self.t + dt;
+        let at = self.t + self.on_grid(dt);
         if let Some(d) = deadline {
             let d = (d * 1e6).round() as i64;
             // the shell calls advance at the deadline, mostly; sometimes late

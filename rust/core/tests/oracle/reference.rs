@@ -269,6 +269,17 @@ fn skills_ok(skills: &[(String, u8)]) -> bool {
         .all(|(i, (n, _))| !n.is_empty() && !skills[..i].iter().any(|(x, _)| x == n))
 }
 
+/// Whether effective priority `x` is higher than `y`; `None` if they are equal. Computed in
+/// binary floating point, priorities that are equal in decimal (1 + 0.1 × 20 and 3) may
+/// differ in the last bit: those are equal too.
+fn higher(x: f64, y: f64) -> Option<bool> {
+    if (x - y).abs() <= 1e-9 * x.abs().max(y.abs()).max(1.0) {
+        None
+    } else {
+        Some(x > y)
+    }
+}
+
 fn sorted(skills: &[(String, u8)]) -> Vec<(String, u8)> {
     let mut v = skills.to_vec();
     v.sort();
@@ -494,8 +505,10 @@ impl Reference {
 
     /// Queue order: higher effective priority, earlier arrival, lower sequence number.
     fn before_in_queue(&self, x: &Call, y: &Call) -> bool {
-        let (ex, ey) = (self.eff(x), self.eff(y));
-        ex > ey || (ex == ey && (x.arrival, x.h) < (y.arrival, y.h))
+        match higher(self.eff(x), self.eff(y)) {
+            Some(h) => h,
+            None => (x.arrival, x.h) < (y.arrival, y.h),
+        }
     }
 
     /// The strategy's key of a free agent (least first; final tie: order added).
@@ -618,8 +631,8 @@ impl Reference {
                 None => true,
                 Some((bi, be, bw)) => {
                     let b = &self.calls[bi];
-                    e > be
-                        || (e == be && (w > bw || (w == bw && (c.arrival, c.h) < (b.arrival, b.h))))
+                    higher(e, be)
+                        .unwrap_or(w > bw || (w == bw && (c.arrival, c.h) < (b.arrival, b.h)))
                 }
             };
             if better {
