@@ -219,6 +219,11 @@ impl Engine {
         self.clock = now;
         self.agents[a as usize].presence = Presence::LoggedOut;
         self.refresh_agent(a);
+        // no longer logged in: the calls it was offered are announced without it
+        for i in 0..self.agents[a as usize].queues.len() {
+            let q = self.agents[a as usize].queues[i];
+            self.queues[q as usize].staffed -= 1;
+        }
         let offered: Vec<u32> = self.agents[a as usize]
             .tasks
             .iter()
@@ -231,7 +236,6 @@ impl Engine {
         }
         for i in 0..self.agents[a as usize].queues.len() {
             let q = self.agents[a as usize].queues[i];
-            self.queues[q as usize].staffed -= 1;
             self.check_empty(q);
         }
         self.update_agent_state(a);

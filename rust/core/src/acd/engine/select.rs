@@ -121,7 +121,6 @@ impl Engine {
         let set = &self.qs[qs].avail;
         let first = set.first()?;
         let mut candidates: Vec<u32> = Vec::new();
-        let load = first.load;
         let allowed = |k: &&AvailKey| !call.excluded.iter().any(|&(x, _)| x == k.agent);
         if queue.config.strategy != Strategy::RoundRobin
             && (queue.config.strategy != Strategy::Custom || self.scorer.is_none())
@@ -143,6 +142,13 @@ impl Engine {
             }
             return Some(agent);
         }
+        // round robin and the scorer work in the least-loaded class of the agents the call
+        // may go to (with the least-loaded agents all excluded, the next class up)
+        let load = if call.excluded.is_empty() {
+            first.load
+        } else {
+            set.iter().find(allowed)?.load
+        };
         let class = set.range(
             AvailKey {
                 load,
@@ -186,34 +192,11 @@ impl Engine {
             }
             _ => class.clone().find(allowed).map(|k| k.agent),
         };
-        // A random race won by the least key moves the race clock to it (see desired_key).
-        let race = (matches!(
-            queue.config.strategy,
-            Strategy::Random | Strategy::WeightedRandom
-        ) && chosen == Some(first.agent))
-        .then(|| f64::from_bits(first.a as u64));
-        // Loads above the least one are only tried when the least-loaded class is excluded.
-        let fallback = set
-            .range(
-                AvailKey {
-                    load: load + 1,
-                    a: i64::MIN,
-                    b: i64::MIN,
-                    order: 0,
-                    agent: 0,
-                }..,
-            )
-            .find(allowed)
-            .map(|k| k.agent);
-        let chosen = if candidates.is_empty() {
+        if candidates.is_empty() {
             chosen
         } else {
             self.score_candidates(c, &candidates)
-        };
-        if let Some(race) = race {
-            self.qs[qs].race = race;
         }
-        chosen.or(fallback)
     }
 
     pub(super) fn score_candidates(&mut self, c: u32, candidates: &[u32]) -> Option<u32> {
