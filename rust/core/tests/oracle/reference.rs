@@ -23,12 +23,12 @@ use callroute_core::acd::{
 /// Defect 2 of issue 11: `set_agent_skills` dispatches after each queue's memberships are
 /// rebuilt, so the agent may take a lower-ranked call than the best across its queues.
 /// While true, the reference copies that order; set false once the engine is fixed.
-pub const KNOWN_DEFECT_2: bool = true;
+pub const KNOWN_DEFECT_2: bool = false;
 
 /// Defect 3 of issue 11: wrap-up time never reaches the interval statistics. While true,
 /// the reference leaves `wrapup_us` of every interval at 0 as the engine does; set false
 /// once the engine is fixed.
-pub const KNOWN_DEFECT_3: bool = true;
+pub const KNOWN_DEFECT_3: bool = false;
 
 pub type Us = i64;
 
