@@ -13,8 +13,8 @@ import callroute
 import pytest
 from callroute import Engine
 
-VERSION = 3
-GOLDEN = Path(__file__).parent.parent / "rust/core/tests/fixtures/engine_snapshot_v3.bin"
+VERSION = 4
+GOLDEN = Path(__file__).parent.parent / "rust/core/tests/fixtures/engine_snapshot_v4.bin"
 
 
 def sealed(version: int, body: bytes) -> bytes:

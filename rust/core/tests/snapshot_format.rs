@@ -5,7 +5,7 @@
 //! (bitwise, from the definition), and a golden snapshot of this format version, made by the
 //! deterministic [`scenario`], is restored and checked through the public API.
 //!
-//! The golden file is `tests/fixtures/engine_snapshot_v3.bin`. When the format changes (any
+//! The golden file is `tests/fixtures/engine_snapshot_v4.bin`. When the format changes (any
 //! field, its order or type, an enum's tags), bump `VERSION` in
 //! `rust/core/src/acd/snapshot_format.rs` — this test then fails, refusing the old golden by
 //! its version — and write the new golden file, named after the new version:
@@ -21,8 +21,11 @@ use callroute_core::acd::{
     StepConfig, Strategy,
 };
 
-const GOLDEN: &str = "tests/fixtures/engine_snapshot_v3.bin";
-const THIS_VERSION: u32 = 3;
+const GOLDEN: &str = "tests/fixtures/engine_snapshot_v4.bin";
+const THIS_VERSION: u32 = 4;
+
+/// The golden snapshot of the format before (3: tasks did not keep their call's interval).
+const GOLDEN_V3: &str = "tests/fixtures/engine_snapshot_v3.bin";
 
 /// CRC-32 (IEEE, reflected, as zlib's), bitwise from the definition.
 fn crc32(bytes: &[u8]) -> u32 {
@@ -206,6 +209,20 @@ fn check_state(e: &Engine) {
 /// Where the golden file lives (tests run in the crate's directory).
 fn golden_path() -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(GOLDEN)
+}
+
+/// A snapshot of the previous format is refused by its version, not misread.
+#[test]
+fn the_previous_golden_is_refused_by_version() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(GOLDEN_V3);
+    let old = std::fs::read(&path).unwrap();
+    match Engine::restore(&old) {
+        Err(EngineError::Snapshot(m)) => assert_eq!(
+            m,
+            format!("unsupported snapshot version 3 (this build reads {THIS_VERSION})")
+        ),
+        other => panic!("{other:?}"),
+    }
 }
 
 #[test]

@@ -39,7 +39,7 @@ pub(crate) const MAGIC: &[u8; 8] = b"CRENGSNP";
 /// The format this build writes and reads. Bump it with every change to the encoded
 /// state (fields, their order or types, an enum's tags), and regenerate the golden
 /// snapshot (`rust/core/tests/snapshot_format.rs`).
-pub(crate) const VERSION: u32 = 3;
+pub(crate) const VERSION: u32 = 4;
 
 /// Bytes before the body.
 pub(crate) const HEADER: usize = 24;
