@@ -42,13 +42,8 @@ from ._core import Engine
 from ._internal.files import read_document
 from .engine import DataValue, Decision, Strategy
 from .errors import CallrouteError, ConfigError, ParameterError, PermissionDenied
-from .ivr import (
-    BusinessHours,
-    Flow,
-    _DayName,
-    _find_zone,
-    parse_flow,
-)
+from .ivr import BusinessHours, Flow, parse_flow
+from .ivr.hours import _DayName, _find_zone
 from .tenancy import (
     BUILTIN_ROLES,
     AccessNumber,
