@@ -272,7 +272,7 @@ def _compare(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from .config import example_config_path, load
+    from .center import example_config_path, load
     from .errors import ConfigError
 
     if args.example == bool(args.config):
@@ -303,7 +303,7 @@ def _check(args: argparse.Namespace) -> int:
 def _schema(args: argparse.Namespace) -> int:
     import json
 
-    from .config import schema
+    from .center import schema
 
     print(json.dumps(schema(), indent=2, ensure_ascii=False))
     return 0
