@@ -10,8 +10,8 @@ from typing import Any, get_args
 import callroute as cr
 import pytest
 import yaml
+from callroute.center import load_mapping, schema
 from callroute.cli import main
-from callroute.config import load_mapping, schema
 from callroute.engine import Strategy
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st

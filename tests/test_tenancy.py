@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import callroute as cr
 import pytest
-from callroute.config import load_mapping
+from callroute.center import load_mapping
 from hypothesis import event, example, given, settings, target
 from hypothesis import strategies as st
 

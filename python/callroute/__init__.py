@@ -8,7 +8,17 @@ routing engine :class:`Engine`, computed in Rust. See ``callroute.erlang``,
 from __future__ import annotations
 
 from ._core import __version__
-from .config import Center, example_config_path, load, load_mapping
+from .center import (
+    Center,
+    Directory,
+    Operator,
+    OperatorView,
+    Refusal,
+    Tenant,
+    example_config_path,
+    load,
+    load_mapping,
+)
 from .engine import (
     AgentStateChanged,
     AgentStats,
@@ -101,7 +111,6 @@ from .simulation import (
     trace,
 )
 from .staffing import StaffingPlan, staffing_plan
-from .tenancy import Directory, Operator, OperatorView, Refusal, Tenant
 
 __all__ = [
     "AgentStateChanged",

@@ -7,8 +7,8 @@ import numpy as np
 import numpy.typing as npt
 from typing_extensions import Required
 
-from .engine import DataValue as _DataValue
-from .engine import Strategy as _Strategy
+from .types import DataValue as _DataValue
+from .types import Strategy as _Strategy
 
 _F = npt.NDArray[np.float64]
 

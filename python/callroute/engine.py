@@ -73,7 +73,7 @@ Contract details (``help(Engine.method)`` gives each method's arguments, result 
 
 from __future__ import annotations
 
-from typing import Literal, TypeAlias
+from typing import TypeAlias
 
 from ._core import (
     AgentStateChanged,
@@ -91,6 +91,7 @@ from ._core import (
     StepReached,
     Totals,
 )
+from .types import DataValue, Strategy
 
 __all__ = [
     "AgentStateChanged",
@@ -112,22 +113,5 @@ __all__ = [
     "Totals",
 ]
 
-DataValue: TypeAlias = str | int | float | bool
-"""A value of a call's attached data (``call_arrived(data=...)``); it comes back as it went
-in (``CallInfo.data``, ``CallView.data``). An int must fit 64 bits."""
-
 Decision: TypeAlias = Offer | Queued | Revoked | Overflow | Exit | StepReached | AgentStateChanged
 """Any decision of the engine."""
-
-Strategy: TypeAlias = Literal[
-    "longest_idle",
-    "round_robin",
-    "fewest_calls",
-    "least_talk_time",
-    "highest_proficiency",
-    "linear",
-    "random",
-    "weighted_random",
-    "custom",
-]
-"""How a queue picks among the agents who can take a call (``Engine.add_queue(strategy=)``)."""

@@ -280,7 +280,7 @@ def _with_center(model: Mapping[str, Any]) -> dict[str, Any]:
     a group of one, on duty all along unless ``groups`` names it (by agent name) with its own
     staffing (``counts``/``interval`` or ``shifts``).
     """
-    from .config import load
+    from .center import load
 
     if "queues" in model:
         raise ModelError("model: give queues or center, not both")

@@ -21,9 +21,9 @@ from datetime import datetime
 from typing import Literal, Protocol
 from zoneinfo import ZoneInfo
 
-from ._core import AgentStats, CallInfo, Engine, IntervalStats, QueueStats
-from .engine import Decision
-from .errors import ParameterError, PermissionDenied
+from .._core import AgentStats, CallInfo, Engine, IntervalStats, QueueStats
+from ..engine import Decision
+from ..errors import ParameterError, PermissionDenied
 
 __all__ = [
     "BUILTIN_ROLES",

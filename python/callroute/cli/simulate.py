@@ -1,0 +1,90 @@
+"""``callroute simulate`` and ``callroute compare``: a model run with the routing engine, or several
+routing strategies on the same workload (the two share their arguments)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ..errors import CallrouteError
+from ._args import _positive
+
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register ``callroute simulate`` and ``callroute compare``."""
+    for name, text in (
+        ("simulate", "simulate a model with the production routing engine"),
+        ("compare", "compare routing strategies on the same workload (common random numbers)"),
+    ):
+        m = sub.add_parser(name, help=text, description=text)
+        m.add_argument("model", nargs="?", help="model file (.yaml, .json, .toml); or --example")
+        m.add_argument(
+            "--example",
+            nargs="?",
+            const="outsourcer",
+            choices=["outsourcer", "bank"],
+            help="a bundled model: outsourcer (default: a weekday of the two-tenant example "
+            "center) or bank (a real bank's weekday, two queues)",
+        )
+        m.add_argument("--replications", type=int, default=10, help="independent runs (10)")
+        m.add_argument("--seed", type=int, default=0, help="random seed (0)")
+        m.add_argument("--horizon", type=_positive, help="seconds of arrivals (default: model's)")
+        m.add_argument("--warmup", type=float, help="seconds not counted (default: model's)")
+        m.add_argument("--threads", type=int, help="worker threads (default: all cores)")
+        m.add_argument("--plot", metavar="OUT.png", help="draw the result (matplotlib)")
+        m.add_argument("--quiet", action="store_true", help="no progress bar")
+        m.set_defaults(run=run_simulate if name == "simulate" else run_compare)
+        if name == "compare":
+            m.add_argument(
+                "--strategies",
+                required=True,
+                help="comma-separated, e.g. longest_idle,round_robin,highest_proficiency",
+            )
+
+
+def _model_args(args: argparse.Namespace) -> tuple[dict[str, object], dict[str, object]]:
+    from ..simulation import example_model_path, load_model
+
+    if bool(args.example) == bool(args.model):
+        raise CallrouteError("give a model file or --example (not both)")
+    model = load_model(example_model_path(args.example) if args.example else args.model)
+    options: dict[str, object] = {
+        "replications": args.replications,
+        "seed": args.seed,
+        "threads": args.threads,
+        "progress": not args.quiet and sys.stderr.isatty(),
+    }
+    if args.horizon is not None:
+        options["horizon"] = args.horizon
+    if args.warmup is not None:
+        options["warmup"] = args.warmup
+    return model, options
+
+
+def run_simulate(args: argparse.Namespace) -> int:
+    from ..simulation import simulate
+
+    model, options = _model_args(args)
+    result = simulate(model, **options)  # type: ignore[arg-type]
+    print(result.format())
+    if args.plot:
+        from ..plot import plot_simulation
+
+        plot_simulation(result, args.plot)
+        print(f"# plot written to {args.plot}")
+    return 0
+
+
+def run_compare(args: argparse.Namespace) -> int:
+    from ..simulation import compare
+
+    model, options = _model_args(args)
+    strategies = [s.strip() for s in args.strategies.split(",") if s.strip()]
+    comparison = compare(model, strategies, **options)
+    print(comparison.format())
+    if args.plot:
+        from ..plot import plot_comparison
+
+        plot_comparison(comparison, args.plot)
+        print(f"# plot written to {args.plot}")
+    return 0
