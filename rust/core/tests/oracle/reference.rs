@@ -179,6 +179,8 @@ struct Queue {
     intervals: BTreeMap<i64, QueueCounters>,
     /// implicit queue of skills-routed calls: (tenant, media, sorted requirements)
     implicit: Option<SkillKey>,
+    /// a freed implicit queue's slot, taken by the next implicit queue made
+    vacant: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -378,7 +380,7 @@ impl Reference {
         steps: Vec<Step>,
         overflow: Option<usize>,
         implicit: Option<SkillKey>,
-    ) {
+    ) -> usize {
         let mut tenants = vec![cfg.tenant.clone()];
         for t in &cfg.shared_with {
             note(&mut tenants, t);
@@ -387,7 +389,7 @@ impl Reference {
             note(&mut self.names.tenants, t);
         }
         note(&mut self.names.media, &cfg.media);
-        self.queues.push(Queue {
+        let queue = Queue {
             id: Arc::from(cfg.name.as_str()),
             tenants,
             steps,
@@ -398,8 +400,26 @@ impl Reference {
             intervals: BTreeMap::new(),
             implicit,
             cfg,
-        });
+            vacant: false,
+        };
+        // an implicit queue takes the lowest vacant slot
+        let slot = self
+            .queues
+            .iter()
+            .position(|q| q.vacant)
+            .filter(|_| queue.implicit.is_some());
+        let q = match slot {
+            Some(q) => {
+                self.queues[q] = queue;
+                q
+            }
+            None => {
+                self.queues.push(queue);
+                self.queues.len() - 1
+            }
+        };
         self.refresh_eligibility();
+        q
     }
 
     pub fn add_agent(&mut self, cfg: AgentConfig) {
@@ -444,7 +464,7 @@ impl Reference {
     // ------------------------------------------------------------ rules: who may take what
 
     fn queue_ix(&self, id: &str) -> Option<usize> {
-        self.queues.iter().position(|q| &*q.id == id)
+        self.queues.iter().position(|q| !q.vacant && &*q.id == id)
     }
 
     fn agent_ix(&self, id: &str) -> Result<usize, EngineError> {
@@ -488,7 +508,8 @@ impl Reference {
 
     fn eligible_now(&self, a: usize, q: usize, s: usize) -> bool {
         let (ag, qu) = (&self.agents[a], &self.queues[q]);
-        qu.tenants.contains(&ag.tenant)
+        !qu.vacant
+            && qu.tenants.contains(&ag.tenant)
             && ag.cap(&qu.cfg.media) > 0
             && qu.steps[s].reqs.iter().any(|r| ag.meets(r))
     }
@@ -761,7 +782,32 @@ impl Reference {
     }
 
     fn done(&mut self) -> Res {
+        self.free_unused();
         Ok(std::mem::take(&mut self.out))
+    }
+
+    /// At the end of an input, implicit queues left unused (no call waits in one, is
+    /// offered or connected from it, no agent is in wrap-up after one of its calls) are
+    /// freed, with their settings and statistics.
+    fn free_unused(&mut self) {
+        let mut freed = false;
+        for q in (0..self.queues.len()).rev() {
+            let used = self.calls.iter().any(|c| c.queue == q)
+                || self
+                    .agents
+                    .iter()
+                    .any(|a| a.tasks.iter().any(|t| t.queue == q));
+            if self.queues[q].implicit.is_none() || used {
+                continue;
+            }
+            let qu = &mut self.queues[q];
+            qu.vacant = true;
+            qu.implicit = None;
+            freed = true;
+        }
+        if freed {
+            self.refresh_eligibility();
+        }
     }
 
     pub fn advance(&mut self, now: f64, hint: &[Decision]) -> Res {
