@@ -180,8 +180,7 @@ impl Reference {
                     reqs: vec![reqs.clone()],
                     boost: 0,
                 }];
-                self.push_queue(cfg, steps, None, Some((tenant, media, reqs)));
-                self.queues.len() - 1
+                self.push_queue(cfg, steps, None, Some((tenant, media, reqs)))
             }
         };
         self.call_seq += 1;
@@ -337,8 +336,10 @@ impl Reference {
             .queue_ix(queue)
             .ok_or_else(|| err_unknown("queue", queue))?;
         let now = self.check_time(now)?;
-        if self.queues[to].cfg.media != self.queues[self.calls[ci].queue].cfg.media {
-            return Err(invalid("other media"));
+        // another queue of the same media (docs: anything else does not fit the call)
+        let from = self.calls[ci].queue;
+        if to == from || self.queues[to].cfg.media != self.queues[from].cfg.media {
+            return Err(wrong("not a queue this call can move to"));
         }
         self.begin(hint);
         self.clock = Some(now);
@@ -385,7 +386,11 @@ impl Reference {
     }
 
     pub fn queue_ids(&self) -> Vec<Arc<str>> {
-        self.queues.iter().map(|q| q.id.clone()).collect()
+        self.queues
+            .iter()
+            .filter(|q| !q.vacant)
+            .map(|q| q.id.clone())
+            .collect()
     }
 
     pub fn agent_ids(&self) -> Vec<Arc<str>> {
@@ -513,22 +518,19 @@ impl Reference {
         let ongoing = self.clock.map_or(0, |c| c - ag.since);
         let (mut idle, mut busy, mut offered, mut wrap) =
             (ag.idle, ag.busy, ag.offered_t, ag.wrap_t);
-        let mut not_ready: Vec<(String, f64)> = ag
-            .not_ready
-            .iter()
-            .map(|(r, t)| (r.clone(), secs(*t)))
-            .collect();
+        let mut not_ready: Vec<(String, Us)> = ag.not_ready.clone();
         match &ag.reported {
             AgentState::Ready => idle += ongoing,
             AgentState::Busy => busy += ongoing,
             AgentState::Offered => offered += ongoing,
             AgentState::WrapUp => wrap += ongoing,
             AgentState::NotReady(r) => match not_ready.iter_mut().find(|(x, _)| **x == **r) {
-                Some(slot) => slot.1 += secs(ongoing),
-                None => not_ready.push((r.to_string(), secs(ongoing))),
+                Some(slot) => slot.1 += ongoing,
+                None => not_ready.push((r.to_string(), ongoing)),
             },
             AgentState::LoggedOut => {}
         }
+        let not_ready = not_ready.into_iter().map(|(r, t)| (r, secs(t))).collect();
         let working = busy + offered + wrap;
         Ok(AgentStats {
             handled: ag.handled,
