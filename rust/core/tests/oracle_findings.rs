@@ -126,3 +126,63 @@ fn round_robin_rotates_among_the_agents_a_declined_call_may_go_to() {
 fn the_scorer_chooses_among_the_agents_a_declined_call_may_go_to() {
     assert_eq!(pick_after_a_decline(Strategy::Custom), s("a2"));
 }
+
+fn call_with(id: &str, queue: &str, priority: i32) -> CallSpec {
+    CallSpec {
+        priority,
+        ..call(id, queue)
+    }
+}
+
+/// The call an agent of two queues takes when the best of each are at the same effective
+/// priority: the one of the queue of higher weight ("then (2) the highest queue weight").
+/// q1 ages 0.2 points a second: c4 (priority 0) arrived at 30.5, so at 40.5 it is at
+/// 0 + 0.2 × 10 = 2 points, as c3 (priority 2, no aging) is. The engine summed the aging in
+/// binary floating point, came out just below 2 and offered c3.
+#[test]
+fn calls_at_equal_aged_priority_across_queues_go_by_queue_weight() {
+    let mut e = engine();
+    e.add_queue(QueueConfig::new("q0", "t")).unwrap();
+    let mut q1 = QueueConfig::new("q1", "t");
+    q1.aging = 0.2;
+    q1.weight = 1;
+    e.add_queue(q1).unwrap();
+    e.add_agent(AgentConfig::new("a", "t")).unwrap();
+    e.call_arrived(&call_with("c3", "q0", 2), 28.0).unwrap();
+    e.call_arrived(&call_with("c4", "q1", 0), 30.5).unwrap();
+    let out = e.agent_ready("a", 40.5).unwrap();
+    e.audit().unwrap();
+    match &out[..] {
+        [Decision::Offer { call, agent, .. }, ..] => {
+            assert_eq!((call, agent), (&s("c4"), &s("a")), "{out:?}");
+        }
+        _ => panic!("no offer: {out:?}"),
+    }
+}
+
+/// Two calls of one queue (aging 0.05) whose effective priorities are equal at every
+/// moment: c16 (priority -1, at 63.5) and c25 (priority 0, at 83.5), 20 s × 0.05 = 1 point
+/// apart. The older is first ("then (3) the earliest original arrival"): c25 is second in
+/// line, and the agent takes c16. The engine put c25 first.
+#[test]
+fn calls_at_equal_aged_priority_in_one_queue_go_oldest_first() {
+    let mut e = engine();
+    let mut q = QueueConfig::new("q", "t");
+    q.aging = 0.05;
+    e.add_queue(q).unwrap();
+    e.add_agent(AgentConfig::new("a", "t")).unwrap();
+    e.call_arrived(&call_with("c16", "q", -1), 63.5).unwrap();
+    let out = e.call_arrived(&call_with("c25", "q", 0), 83.5).unwrap();
+    let position = out.iter().find_map(|d| match d {
+        Decision::Queued { call, position, .. } if &**call == "c25" => Some(*position),
+        _ => None,
+    });
+    assert_eq!(position, Some(2), "{out:?}");
+    assert_eq!(e.call_info("c25").unwrap().position, Some(2));
+    let out = e.agent_ready("a", 90.0).unwrap();
+    e.audit().unwrap();
+    match &out[..] {
+        [Decision::Offer { call, .. }, ..] => assert_eq!(call, &s("c16"), "{out:?}"),
+        _ => panic!("no offer: {out:?}"),
+    }
+}

@@ -117,7 +117,8 @@ pub struct QueueConfig {
     pub steps: Vec<StepConfig>,
     /// when an agent serves several queues, higher weight wins at equal priority
     pub weight: i32,
-    /// priority points a waiting call gains per second of wait
+    /// priority points a waiting call gains per second of wait (counted exactly to the
+    /// millionth: any finer part is rounded to the nearest)
     pub aging: f64,
     /// consecutive missed offers after which an agent goes not ready ("no answer"); 0: never
     pub max_no_answer: u32,

@@ -41,6 +41,19 @@ pub fn secs(us: Us) -> f64 {
     us as f64 * 1e-6
 }
 
+/// Effective priorities are exact integers in units of 10⁻¹² point: a priority of `p` points
+/// is `p × PRIORITY_SCALE`, and aging (micro-points per second, [`aging_rate`]) times
+/// integer µs is in the same unit. Their extremes (2³¹ points; 10¹² micro-points per second
+/// for 10¹⁸ µs) stay far inside i128.
+pub(crate) const PRIORITY_SCALE: i128 = 1_000_000_000_000;
+
+/// A queue's aging (points per second, validated finite within [0, 1e6]) as an integer of
+/// micro-points per second: exact for any rate of up to six decimals, others to the nearest.
+#[inline]
+pub(crate) fn aging_rate(aging: f64) -> i128 {
+    i128::from(round(aging * 1e6))
+}
+
 /// A total order on f64 as i64 (larger float, larger integer).
 pub fn ord_f64(x: f64) -> i64 {
     let bits = x.to_bits() as i64;
@@ -66,11 +79,37 @@ pub struct AvailKey {
     pub agent: u32,
 }
 
+/// An i128 kept as its two 64-bit halves: 8-byte aligned where an i128 takes 16, so a call
+/// key stays 40 bytes. Orders as the i128.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Rank {
+    hi: i64,
+    lo: u64,
+}
+
+impl Rank {
+    /// The i128.
+    #[inline]
+    pub fn get(self) -> i128 {
+        (i128::from(self.hi) << 64) | i128::from(self.lo)
+    }
+}
+
+impl From<i128> for Rank {
+    #[inline]
+    fn from(x: i128) -> Self {
+        Self {
+            hi: (x >> 64) as i64,
+            lo: x as u64,
+        }
+    }
+}
+
 /// Position of a waiting call in its queue: least first.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct CallKey {
-    /// `ord_f64(-(priority - aging · arrival))`: higher aged priority first
-    pub rank: i64,
+    /// `-(priority × PRIORITY_SCALE - aging_rate × arrival)`, exact: higher aged priority first
+    pub rank: Rank,
     /// original arrival time: older first
     pub arrival: Us,
     /// arrival sequence number: the final tie-break
@@ -85,13 +124,20 @@ fn unsigned(x: i64) -> u128 {
     u128::from((x as u64) ^ (1 << 63))
 }
 
+/// The same for i128.
+#[inline]
+fn unsigned128(x: i128) -> u128 {
+    (x as u128) ^ (1 << 127)
+}
+
 /// The keys order as their fields do, in declaration order; compared as two 128-bit
-/// integers (what the index trees spend most of their time on), which is the same order.
+/// integers (what the index trees spend most of their time on; three for `CallKey`), which
+/// is the same order.
 macro_rules! packed_order {
-    ($key:ty, |$k:ident| $packed:expr) => {
+    ($key:ty, $packed_ty:ty, |$k:ident| $packed:expr) => {
         impl $key {
             #[inline]
-            fn packed(&self) -> (u128, u128) {
+            fn packed(&self) -> $packed_ty {
                 let $k = self;
                 $packed
             }
@@ -113,14 +159,15 @@ macro_rules! packed_order {
     };
 }
 
-packed_order!(AvailKey, |k| (
+packed_order!(AvailKey, (u128, u128), |k| (
     (u128::from(k.load) << 64) | unsigned(k.a),
     (unsigned(k.b) << 64) | (u128::from(k.order) << 32) | u128::from(k.agent),
 ));
 
-packed_order!(CallKey, |k| (
-    (unsigned(k.rank) << 64) | unsigned(k.arrival),
-    (u128::from(k.seq) << 32) | u128::from(k.call),
+packed_order!(CallKey, (u128, u128, u32), |k| (
+    unsigned128(k.rank.get()),
+    (unsigned(k.arrival) << 64) | u128::from(k.seq),
+    k.call,
 ));
 
 /// SplitMix64: small, fast, and its whole state is one integer (snapshots carry it).
@@ -165,7 +212,8 @@ mod tests {
                     });
                     let seq = (b as u64).wrapping_mul(3);
                     calls.push(CallKey {
-                        rank: a,
+                        // (the high half: ranks beyond i64 compare too)
+                        rank: ((i128::from(a) << 64) | i128::from(n)).into(),
                         arrival: b,
                         seq,
                         call: n,
@@ -179,7 +227,7 @@ mod tests {
                 assert_eq!(x.cmp(y), fields(x).cmp(&fields(y)), "{x:?} {y:?}");
             }
         }
-        let fields = |k: &CallKey| (k.rank, k.arrival, k.seq, k.call);
+        let fields = |k: &CallKey| (k.rank.get(), k.arrival, k.seq, k.call);
         for x in &calls {
             for y in &calls {
                 assert_eq!(x.cmp(y), fields(x).cmp(&fields(y)), "{x:?} {y:?}");
@@ -195,6 +243,35 @@ mod tests {
         for w in xs.windows(2) {
             assert!(ord_f64(w[0]) <= ord_f64(w[1]), "{} {}", w[0], w[1]);
         }
+    }
+
+    #[test]
+    fn ranks_keep_their_value() {
+        for x in [
+            i128::MIN,
+            -(1 << 64),
+            -1,
+            0,
+            1,
+            1 << 64,
+            i128::MAX,
+            -12_345 << 70,
+        ] {
+            assert_eq!(Rank::from(x).get(), x);
+        }
+    }
+
+    #[test]
+    fn aging_counts_exactly_to_the_millionth() {
+        assert_eq!(aging_rate(0.05), 50_000);
+        assert_eq!(aging_rate(0.2), 200_000);
+        assert_eq!(aging_rate(0.123456), 123_456);
+        assert_eq!(aging_rate(1e6), 1_000_000_000_000);
+        assert_eq!(aging_rate(0.0000004), 0);
+        assert_eq!(aging_rate(0.0000006), 1);
+        // 0.2 × (40.5 s − 30.5 s) is exactly 2 points
+        let aged = aging_rate(0.2) * i128::from(us(40.5) - us(30.5));
+        assert_eq!(aged, 2 * PRIORITY_SCALE);
     }
 
     #[test]

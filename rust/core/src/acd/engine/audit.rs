@@ -1,7 +1,7 @@
 //! The audit: every index and counter checked against the records it is derived from, in
 //! O(size). For tests, and run on every restored snapshot; never on the normal paths.
 
-use crate::acd::keys::{ord_f64, secs, CallKey};
+use crate::acd::keys::{aging_rate, secs, CallKey, PRIORITY_SCALE};
 
 use super::model::{CallState, Presence, TaskKind, Timer};
 use super::names::CallId;
@@ -60,9 +60,10 @@ impl Engine {
                         return Err(format!("waiting call {} missing from its indices", call.id));
                     }
                     let boosted = call.priority.saturating_add(step.boost);
-                    let k = f64::from(boosted) - queue.config.aging * secs(call.arrival);
+                    let k = i128::from(boosted) * PRIORITY_SCALE
+                        - aging_rate(queue.config.aging) * i128::from(call.arrival);
                     let key = CallKey {
-                        rank: ord_f64(-k),
+                        rank: (-k).into(),
                         arrival: call.arrival,
                         seq: call.seq,
                         call: c,

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use crate::acd::config::CallSpec;
 use crate::acd::decision::{Decision, ExitReason, Outcome};
 use crate::acd::error::{invalid, unknown, EngineError};
-use crate::acd::keys::{ord_f64, secs, CallKey, Us};
+use crate::acd::keys::{aging_rate, CallKey, Rank, Us, PRIORITY_SCALE};
 
 use super::decisions::Out;
 use super::model::{Call, CallState, SkillQueue, Step, Timer};
@@ -167,7 +167,7 @@ impl Engine {
                 .map(|(k, v)| (Arc::from(k.as_str()), Arc::from(v.as_str()))),
         );
         *key = CallKey {
-            rank: 0,
+            rank: Rank::default(),
             arrival: now,
             seq,
             call: c,
@@ -375,19 +375,22 @@ impl Engine {
     }
 
     /// A call's priority, boosted by its step, less its queue's aging since time zero (its
-    /// effective priority at time `t` adds `aging × t`, the same for every call of a queue).
-    pub(super) fn aged_priority(&self, call: &Call) -> f64 {
+    /// effective priority at time `t` adds `aging × t`, the same for every call of a queue),
+    /// exactly, in units of 10⁻¹² point (see `PRIORITY_SCALE`): priorities equal in decimal
+    /// are equal, and the tie-breaks decide.
+    pub(super) fn aged_priority(&self, call: &Call) -> i128 {
         let queue = &self.queues[call.queue as usize];
         let boosted = call
             .priority
             .saturating_add(queue.steps[call.step as usize].boost);
-        f64::from(boosted) - queue.config.aging * secs(call.arrival)
+        i128::from(boosted) * PRIORITY_SCALE
+            - aging_rate(queue.config.aging) * i128::from(call.arrival)
     }
 
     pub(super) fn call_key(&self, c: u32) -> CallKey {
         let call = self.call(c);
         CallKey {
-            rank: ord_f64(-self.aged_priority(call)),
+            rank: (-self.aged_priority(call)).into(),
             arrival: call.arrival,
             seq: call.seq,
             call: c,

@@ -33,8 +33,8 @@ pub(super) struct SkillQueue {
 /// The derived order compares the fields in the order they are declared.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub(super) struct DispatchRank {
-    /// the effective priority, negated (ordered as by `ord_f64`)
-    pub(super) priority: i64,
+    /// the effective priority now, exact (in 10⁻¹² point, see `aged_priority`), negated
+    pub(super) priority: i128,
     /// the queue's weight, negated
     pub(super) weight: i64,
     /// the call's original arrival
@@ -379,7 +379,7 @@ mod tests {
             }
         }
         let rank = |&(priority, weight, arrival, seq): &(i64, i64, Us, u64)| DispatchRank {
-            priority,
+            priority: i128::from(priority),
             weight,
             arrival,
             seq,

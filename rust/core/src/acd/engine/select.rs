@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use crate::acd::config::Strategy;
-use crate::acd::keys::{ord_f64, secs, AvailKey};
+use crate::acd::keys::{aging_rate, ord_f64, secs, AvailKey};
 
 use super::model::DispatchRank;
 use super::{CallView, Engine};
@@ -103,9 +103,10 @@ impl Engine {
     pub(super) fn dispatch_rank(&self, c: u32) -> DispatchRank {
         let call = self.call(c);
         let queue = &self.queues[call.queue as usize];
-        let eff = self.aged_priority(call) + queue.config.aging * secs(self.clock);
+        let eff =
+            self.aged_priority(call) + aging_rate(queue.config.aging) * i128::from(self.clock);
         DispatchRank {
-            priority: -ord_f64(eff),
+            priority: -eff,
             weight: -i64::from(queue.config.weight),
             arrival: call.arrival,
             seq: call.seq,

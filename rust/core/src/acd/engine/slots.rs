@@ -5,7 +5,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::model::{Call, CallState};
 use super::names::CallId;
-use crate::acd::keys::CallKey;
+use crate::acd::keys::{CallKey, Rank};
 
 /// The calls by slot number, live or free. A freed slot keeps its call, dead, and the next
 /// call in that slot is written over it field by field: a call is large, and one built on the
@@ -107,7 +107,7 @@ fn blank(c: u32) -> Call {
         excluded: Vec::new(),
         data: Vec::new(),
         key: CallKey {
-            rank: 0,
+            rank: Rank::default(),
             arrival: 0,
             seq: 0,
             call: c,
