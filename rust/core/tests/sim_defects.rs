@@ -250,6 +250,100 @@ fn routing_variants_see_the_same_callers() {
     assert!(both_answered > 500 && both_abandoned > 30);
 }
 
+// ----------------------------------------------------- defect 5: times far from zero
+
+/// Staffing changes at 9.9e10 s, where a time in µs turned into float seconds and back
+/// comes out a few microseconds early: the agent logs out at the very µs the engine's
+/// wrap-up timer of its last call fired, which used to read as time going backwards and
+/// abort the run.
+#[test]
+fn presence_changes_far_from_zero() {
+    let s0 = 99_000_000_000.123_457_f64;
+    let mut q = QueueConfig::new("q", "default");
+    q.wrapup = 1.000_007;
+    let mut g = group("g", 1);
+    g.staffing = Staffing::Intervals {
+        start: s0,
+        interval: 2.000_007,
+        counts: vec![1, 0, 1],
+    };
+    let mut m = model(
+        vec![q],
+        vec![g],
+        vec![call(
+            "c",
+            "q",
+            Dist::Deterministic { value: 1.0 },
+            Dist::Never,
+        )],
+    );
+    m.start = s0;
+    m.horizon = 10.0;
+    m.drain = 10.0;
+    // the call arrives with the first staffing, ends 1 s later; its wrap-up ends at
+    // s0 + 2.000007 s, with the agent's logout
+    m.arrivals = Arrivals::Trace {
+        times: vec![s0, s0 + 4.5],
+        types: None,
+    };
+    m.record_calls = true;
+    // (the case is the one described: the float round trip of that µs lands before it)
+    let t = (s0 * 1e6).round() as i64 + 1_000_000 + 1_000_007;
+    assert!(((((t as f64) * 1e-6) * 1e6).round() as i64) < t);
+    let r = run(&m, 1, 0).unwrap();
+    let c = r.calls.unwrap();
+    assert_eq!(c.outcome, vec![0, 0]);
+    assert_eq!(r.unfinished, 0);
+}
+
+// ------------------------------------- defect 1: overflow between differently timed wrap-ups
+
+/// Calls of `a` (no agent has its skill) overflow after 1 s to `b` and are answered there.
+/// Who times the wrap-up used to be decided from the call's first queue, while the engine
+/// took the answering queue's: with the call type's own wrap-up on `b`'s other calls only,
+/// the agent sat in a wrap-up of 10^9 s after the first call; with it on the overflowing
+/// calls only, the engine ended `b`'s wrap-up first and the simulator's later end of it
+/// aborted the run. The call type's wrap-up now goes with the call to whichever queue
+/// answers it, and the answering queue's applies otherwise.
+#[test]
+fn overflow_between_queues_with_differently_timed_wrapups() {
+    let build = |own_on_overflowing: bool| {
+        let mut a = QueueConfig::new("a", "default");
+        a.skills = vec![("x".into(), 1)];
+        a.max_wait = Some(1.0);
+        a.overflow = Some("b".into());
+        let mut b = QueueConfig::new("b", "default");
+        b.wrapup = 3.0;
+        let mut ca = call("ca", "a", Dist::Deterministic { value: 1.0 }, Dist::Never);
+        let mut cb = call("cb", "b", Dist::Deterministic { value: 1.0 }, Dist::Never);
+        if own_on_overflowing {
+            ca.wrapup = Some(Dist::Deterministic { value: 10.0 });
+        } else {
+            cb.wrapup = Some(Dist::Deterministic { value: 10.0 });
+        }
+        let mut m = model(vec![b, a], vec![group("g", 1)], vec![ca, cb]);
+        m.arrivals = Arrivals::Trace {
+            times: (0..10).map(|k| 100.0 * f64::from(k)).collect(),
+            types: Some(vec![0; 10]), // every call is an overflowing one
+        };
+        m.record_calls = true;
+        m
+    };
+    for (own, wrapup) in [(false, 3.0), (true, 10.0)] {
+        let r = run(&build(own), 1, 0).unwrap();
+        let c = r.calls.as_ref().unwrap();
+        assert_eq!(
+            c.outcome,
+            vec![0; 10],
+            "own wrap-up on the overflowing calls: {own}"
+        );
+        assert!(c.wait.iter().all(|&w| (w - 1.0).abs() < 1e-9));
+        // each call: 1 s of talk, then the wrap-up of its type, else of the queue `b`
+        let busy: f64 = r.busy[0].iter().sum();
+        assert!((busy - 10.0 * (1.0 + wrapup)).abs() < 1e-6, "busy {busy}");
+    }
+}
+
 // ------------------------------------------------- defect 8 and the hostile runs
 
 #[test]
@@ -435,4 +529,29 @@ fn replications_and_threads_are_bounded() {
     let a = run_indices(&small, 1, &indices, usize::MAX).unwrap();
     let b = run_indices(&small, 1, &indices, 1).unwrap();
     assert_eq!(a, b);
+}
+
+/// Five callers waiting from -10^12 s to 10^12 s: 10^19 µs of waiting in all, more than an
+/// i64 holds. The total used to overflow (a panic in a debug build, a negative wait in a
+/// release one); it now stops at `MAX_TOTAL_US`, and the engine's snapshot of it restores.
+#[test]
+fn wait_totals_do_not_overflow() {
+    use callroute_core::acd::{CallSpec, Engine, EngineOptions, MAX_TOTAL_US};
+    let mut e = Engine::new(EngineOptions::default()).unwrap();
+    e.add_queue(QueueConfig::new("q", "default")).unwrap();
+    for k in 0..5 {
+        let spec = CallSpec {
+            id: format!("c{k}"),
+            queue: Some("q".into()),
+            ..CallSpec::default()
+        };
+        e.call_arrived(&spec, -1e12).unwrap();
+    }
+    for k in 0..5 {
+        e.call_abandoned(&format!("c{k}"), 1e12).unwrap();
+    }
+    let c = e.queue_stats("q").unwrap().counters;
+    assert_eq!(c.abandoned, 5);
+    assert_eq!(c.wait_abandoned_us, MAX_TOTAL_US);
+    Engine::restore(&e.snapshot()).unwrap();
 }

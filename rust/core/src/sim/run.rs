@@ -6,14 +6,14 @@
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 
 use super::dist::{CallStream, Dist, Draw, Stream};
 use super::model::{Arrivals, Model, Staffing};
 use super::SimError;
 use crate::acd::keys::{secs, us, Us};
 use crate::acd::{
-    AgentConfig, CallId, CallSpec, Engine, EngineError, EngineOptions, Out, RevokeReason,
+    AgentConfig, CallId, CallSpec, Engine, EngineError, EngineOptions, Out, RawPresence,
+    RevokeReason,
 };
 
 /// Random-stream purposes: each has its own stream so that they stay in step across runs
@@ -179,10 +179,6 @@ enum Ev {
     Callback {
         slot: u32,
         gen: u32,
-    },
-    WrapDone {
-        agent: u32,
-        task: u64,
     },
     Staff {
         group: u16,
@@ -380,8 +376,6 @@ struct Sim<'m> {
     agents: Vec<SimAgent>,
     /// the engine's decisions being handled (kept for its room)
     out: Vec<Out>,
-    /// engine agent ids, in engine order
-    agent_ids: Vec<Arc<str>>,
     type_line: Vec<u32>,
     /// the engine's call spec per call type (its id is not read)
     type_spec: Vec<CallSpec>,
@@ -389,7 +383,6 @@ struct Sim<'m> {
     type_queue: Vec<Option<u32>>,
     cum_share: Vec<f64>,
     thresholds: Vec<f64>,
-    wrapup_by_sim: Vec<bool>,
     /// the counters of every line and interval, interval by interval (interval `b`'s of
     /// line `l` at `b × lines + l`: one index per call, kept with it)
     counters: Vec<Counters>,
@@ -454,23 +447,14 @@ impl<'m> Sim<'m> {
             ..EngineOptions::default()
         })
         .map_err(engine_err)?;
-        // Queues: wrap-up driven by the simulator where a call type brings its own.
-        let mut wrapup_by_sim = Vec::new();
+        // Queues as they are: a call type's own wrap-up is handed to the engine at each
+        // call's end, whichever queue answered it.
         let mut lines = Vec::new();
         let mut thresholds = Vec::new();
         for q in &model.queues {
-            let mut q = q.clone();
-            let sim_wrap = model
-                .calls
-                .iter()
-                .any(|c| c.queue.as_deref() == Some(q.name.as_str()) && c.wrapup.is_some());
-            if sim_wrap {
-                q.wrapup = 1e9;
-            }
-            wrapup_by_sim.push(sim_wrap);
             lines.push(q.name.clone());
             thresholds.push(q.sl_threshold);
-            engine.add_queue(q).map_err(engine_err)?;
+            engine.add_queue(q.clone()).map_err(engine_err)?;
         }
         let mut type_line = Vec::new();
         let mut type_queue = Vec::new();
@@ -522,7 +506,6 @@ impl<'m> Sim<'m> {
         }
         // decisions name agents by engine index, which is the simulator's agent index
         engine.keep_raw_decisions(true);
-        let agent_ids = engine.agent_ids();
         let type_spec = model
             .calls
             .iter()
@@ -571,13 +554,11 @@ impl<'m> Sim<'m> {
             calls: Vec::new(),
             agents,
             out: Vec::new(),
-            agent_ids,
             type_queue: vec![None; type_line.len()],
             type_line,
             type_spec,
             cum_share,
             thresholds,
-            wrapup_by_sim,
             counters: Vec::new(),
             busy: vec![Vec::new(); ngroups],
             staffed: vec![Vec::new(); ngroups],
@@ -900,14 +881,25 @@ impl Sim<'_> {
                 {
                     self.inputs += 1;
                     let call = &self.calls[slot as usize];
-                    let (handle, line, call_type) =
-                        (call.handle, call.line as usize, call.call_type);
-                    // the agent's task, read before the call ends, only if the simulator is
-                    // to time its wrap-up
-                    let wrapup_task = (self.wrapup_by_sim.get(line) == Some(&true))
-                        .then(|| self.engine.connected_task(slot))
-                        .flatten();
-                    self.engine.end_raw(slot, self.now).map_err(engine_err)?;
+                    let handle = call.handle;
+                    // the call type's own wrap-up, drawn here and timed by the engine (the
+                    // answering queue's otherwise)
+                    let wrapup = self.model.calls[call.call_type as usize]
+                        .wrapup
+                        .as_ref()
+                        .map(|d| {
+                            let mut rng = CallStream::new(
+                                self.call_key,
+                                call.caller,
+                                call.attempt,
+                                WRAPUP,
+                                0,
+                            );
+                            after(0, d.sample(&mut rng), false)
+                        });
+                    self.engine
+                        .end_raw(slot, self.now, wrapup)
+                        .map_err(engine_err)?;
                     if let Some(k) = self.counters(slot) {
                         k.talk += handle;
                     }
@@ -915,24 +907,6 @@ impl Sim<'_> {
                         if let Some(r) = self.records.as_mut() {
                             r.handle[ri] = handle;
                         }
-                    }
-                    if let Some((agent, task)) = wrapup_task {
-                        let spec = &self.model.calls[call_type as usize];
-                        let w = match &spec.wrapup {
-                            Some(d) => {
-                                let c = &self.calls[slot as usize];
-                                d.sample(&mut CallStream::new(
-                                    self.call_key,
-                                    c.caller,
-                                    c.attempt,
-                                    WRAPUP,
-                                    0,
-                                ))
-                            }
-                            None => self.model.queues[line].wrapup,
-                        };
-                        let at = after(self.now, w, false);
-                        self.schedule(at, Ev::WrapDone { agent, task });
                     }
                     self.release(slot);
                     self.decisions();
@@ -999,13 +973,6 @@ impl Sim<'_> {
                     }
                 }
             }
-            Ev::WrapDone { agent, task } => {
-                self.inputs += 1;
-                self.engine
-                    .wrapup_done_raw(agent, task, self.now)
-                    .map_err(engine_err)?;
-                self.decisions();
-            }
             Ev::Staff { group, index } => {
                 let g = group as usize;
                 let first = self.group_first[g];
@@ -1063,15 +1030,17 @@ impl Sim<'_> {
     }
 
     fn set_presence(&mut self, a: u32, p: Presence) -> Result<(), SimError> {
-        let id = &self.agent_ids[a as usize];
-        let now = secs(self.now);
         self.inputs += 1;
-        match p {
-            Presence::Ready => self.engine.agent_ready(id, now),
-            Presence::Break => self.engine.agent_not_ready(id, now, "break"),
-            Presence::Out => self.engine.agent_logout(id, now),
-        }
-        .map_err(engine_err)?;
+        let to = match p {
+            Presence::Ready => RawPresence::Ready,
+            Presence::Break => RawPresence::NotReady("break"),
+            Presence::Out => RawPresence::LoggedOut,
+        };
+        // (in µs, as every other input: a float round trip can land before the engine's
+        // clock far from zero)
+        self.engine
+            .presence_raw(a, to, self.now)
+            .map_err(engine_err)?;
         self.agents[a as usize].presence = p;
         self.decisions();
         Ok(())
