@@ -91,7 +91,7 @@ pub fn sim_run<'py>(
                     }
                 }
             }
-            worker.join().unwrap_or_else(|panic| Err(panic))
+            worker.join().unwrap_or_else(Err)
         })
     });
     if let Some(e) = interrupted {
