@@ -3,9 +3,9 @@
 
 use crate::acd::decision::{AgentState, Decision, ExitReason, Outcome, RevokeReason};
 use crate::acd::error::{invalid, wrong_state, EngineError};
-
 use crate::acd::config::MAX_REASONS;
 use crate::acd::keys::Us;
+use crate::acd::stats::add_us;
 
 use super::decisions::Out;
 use super::model::{Presence, State, TaskKind};
@@ -150,8 +150,15 @@ impl Engine {
     pub fn agent_ready(&mut self, agent: &str, now: f64) -> Result<Vec<Decision>, EngineError> {
         let a = self.agent_index(agent)?;
         let now = self.check_time(now)?;
+        self.ready_at(a, now)?;
+        Ok(self.take_out())
+    }
+
+    /// [`Engine::agent_ready`] for agent `a`, `now` checked.
+    pub(super) fn ready_at(&mut self, a: u32, now: Us) -> Result<(), EngineError> {
         let ag = &self.agents[a as usize];
         if ag.presence == Presence::Ready {
+            let agent = &ag.id;
             return Err(wrong_state(format!("agent {agent:?} is already ready")));
         }
         self.clock = now;
@@ -165,7 +172,7 @@ impl Engine {
             ag.free_since = now;
         }
         self.agent_changed(a);
-        Ok(self.take_out())
+        Ok(())
     }
 
     /// Agent stops taking new calls, with a reason (logging in if needed). Calls it holds
@@ -178,12 +185,24 @@ impl Engine {
     ) -> Result<Vec<Decision>, EngineError> {
         let a = self.agent_index(agent)?;
         let now = self.check_time(now)?;
+        self.not_ready_at(a, now, reason)?;
+        Ok(self.take_out())
+    }
+
+    /// [`Engine::agent_not_ready`] for agent `a`, `now` checked.
+    pub(super) fn not_ready_at(
+        &mut self,
+        a: u32,
+        now: Us,
+        reason: &str,
+    ) -> Result<(), EngineError> {
         if reason.is_empty() {
             return Err(invalid("reason must not be empty".into()));
         }
         let ag = &self.agents[a as usize];
         if let Presence::NotReady(r) = ag.presence {
             if &**self.reasons.name(r) == reason {
+                let agent = &ag.id;
                 return Err(wrong_state(format!(
                     "agent {agent:?} is already not ready ({reason})"
                 )));
@@ -192,6 +211,7 @@ impl Engine {
         let r = match self.reasons.get(reason) {
             Some(r) => r,
             None if self.reasons.names.len() >= MAX_REASONS => {
+                let agent = &self.agents[a as usize].id;
                 return Err(invalid(format!(
                     "agent {agent:?}: not-ready reason {reason:?} is one too many: an engine \
                      keeps at most {MAX_REASONS} distinct reasons"
@@ -205,7 +225,7 @@ impl Engine {
         }
         self.agents[a as usize].presence = Presence::NotReady(r);
         self.agent_changed(a);
-        Ok(self.take_out())
+        Ok(())
     }
 
     /// Agent logs out. Outstanding offers are revoked (their calls go back to their place);
@@ -213,7 +233,14 @@ impl Engine {
     pub fn agent_logout(&mut self, agent: &str, now: f64) -> Result<Vec<Decision>, EngineError> {
         let a = self.agent_index(agent)?;
         let now = self.check_time(now)?;
+        self.logout_at(a, now)?;
+        Ok(self.take_out())
+    }
+
+    /// [`Engine::agent_logout`] for agent `a`, `now` checked.
+    pub(super) fn logout_at(&mut self, a: u32, now: Us) -> Result<(), EngineError> {
         if self.agents[a as usize].presence == Presence::LoggedOut {
+            let agent = &self.agents[a as usize].id;
             return Err(wrong_state(format!("agent {agent:?} is not logged in")));
         }
         self.clock = now;
@@ -239,7 +266,7 @@ impl Engine {
             self.check_empty(q);
         }
         self.update_agent_state(a);
-        Ok(self.take_out())
+        Ok(())
     }
 
     /// End all of an agent's after-call work now.
@@ -283,8 +310,9 @@ impl Engine {
             agent.free_since = now;
         }
         let queue = &mut self.queues[task.queue as usize];
-        queue.counters.wrapup_us += spent;
-        queue.intervals.at(task.interval).wrapup_us += spent;
+        queue.counters.wrapup_us = add_us(queue.counters.wrapup_us, spent);
+        let interval = queue.intervals.at(task.interval);
+        interval.wrapup_us = add_us(interval.wrapup_us, spent);
         queue.tasks -= 1;
         self.left_queue(task.queue);
     }

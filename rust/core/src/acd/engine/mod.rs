@@ -70,6 +70,7 @@ mod snapshot;
 
 pub(crate) use decisions::Out;
 pub(crate) use names::CallId;
+pub(crate) use raw::RawPresence;
 
 /// A user-supplied scorer for queues with [`Strategy::Custom`](crate::acd::Strategy::Custom).
 pub trait Scorer: Send {

@@ -5,6 +5,7 @@ use crate::acd::config::Strategy;
 use crate::acd::decision::{Decision, RevokeReason};
 use crate::acd::error::{wrong_state, EngineError};
 use crate::acd::keys::{secs, Us};
+use crate::acd::stats::add_us;
 
 use super::decisions::Out;
 use super::model::{CallState, Presence, Task, TaskKind, Timer};
@@ -205,7 +206,7 @@ impl Engine {
         for counters in [&mut queue.counters, queue.intervals.at(interval)] {
             counters.answered += 1;
             counters.answered_within_sl += u64::from(within);
-            counters.wait_answered_us += wait;
+            counters.wait_answered_us = add_us(counters.wait_answered_us, wait);
         }
         let agent = &mut self.agents[a as usize];
         let i = agent.task_index(task);
