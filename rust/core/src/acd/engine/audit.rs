@@ -24,6 +24,16 @@ impl Engine {
         if live as usize != self.call_ids.len() + numbered {
             return Err("call id map out of step".into());
         }
+        // (one implicit queue per requirement: a repeated one is out of step too)
+        if self.skill_queue_ids.len() != self.virtual_queues.len()
+            || self.virtual_queues.iter().any(|v| {
+                self.skill_queue_ids
+                    .get(&(v.tenant, v.media, v.reqs.clone()))
+                    != Some(&v.queue)
+            })
+        {
+            return Err("implicit queue index out of step".into());
+        }
         let mut offering = vec![0u32; self.queues.len()];
         let mut waiting = vec![0usize; self.queues.len()];
         for (c, call) in self.calls.iter().enumerate() {

@@ -185,10 +185,10 @@ impl Engine {
             )));
         }
         Ok(self
-            .virtual_queues
-            .iter()
-            .find(|v| v.tenant == t && v.media == m && v.reqs == reqs)
-            .map_or(u32::MAX, |v| v.queue))
+            .skill_queue_ids
+            .get(&(t, m, reqs))
+            .copied()
+            .unwrap_or(u32::MAX))
     }
 
     pub(super) fn make_skill_queue(&mut self, spec: &CallSpec) -> u32 {
@@ -217,6 +217,7 @@ impl Engine {
             reqs: reqs.clone(),
             queue: qi,
         });
+        self.skill_queue_ids.insert((t, m, reqs.clone()), qi);
         let steps = vec![Step {
             after: 0,
             reqs: vec![reqs],

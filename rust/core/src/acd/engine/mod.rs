@@ -174,6 +174,10 @@ pub struct Engine {
     queue_ids: HashMap<Arc<str>, u32>,
     #[serde(skip)]
     call_ids: HashMap<Arc<str>, u32>,
+    /// the implicit queue of each (tenant, media, requirements), as in `virtual_queues`
+    /// (rebuilt after a restore)
+    #[serde(skip)]
+    skill_queue_ids: HashMap<(u32, u32, Vec<(u32, u8)>), u32>,
     #[serde(skip)]
     scorer: Option<Box<dyn Scorer>>,
     #[serde(skip)]

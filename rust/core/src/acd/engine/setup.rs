@@ -67,6 +67,7 @@ impl Engine {
             queue_ids: HashMap::default(),
             call_ids: HashMap::default(),
             scorer: None,
+            skill_queue_ids: HashMap::default(),
             out: Vec::new(),
             raw_out: false,
             answered_out: Vec::new(),

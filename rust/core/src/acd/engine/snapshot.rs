@@ -63,6 +63,12 @@ impl Engine {
                 _ => None,
             })
             .collect();
+        // (a requirement given twice leaves one entry: the audit refuses that)
+        engine.skill_queue_ids = engine
+            .virtual_queues
+            .iter()
+            .map(|v| ((v.tenant, v.media, v.reqs.clone()), v.queue))
+            .collect();
         // (check_decoded: every waiting entry names a live waiting call of its queue)
         engine.rebuild_order();
         engine
