@@ -59,6 +59,9 @@ impl Engine {
             else {
                 return Err(format!("call {}: step index out of place", call.id));
             };
+            if call.excluded.windows(2).any(|w| w[0].0 >= w[1].0) {
+                return Err(format!("call {}: exclusions out of order", call.id));
+            }
             let in_sets = qs.waiting.contains(&call.key);
             match call.state {
                 CallState::Waiting => {
@@ -78,11 +81,7 @@ impl Engine {
                         return Err(format!("call {} has a stale key", call.id));
                     }
                     // work conservation: no free eligible agent may be left unused
-                    if let Some(k) = qs
-                        .avail
-                        .iter()
-                        .find(|k| !call.excluded.iter().any(|&(x, _)| x == k.agent))
-                    {
+                    if let Some(k) = qs.avail.iter().find(|k| !call.excludes(k.agent)) {
                         let agent = self.agents.get(k.agent as usize).map(|a| &a.id);
                         return Err(format!(
                             "call {} waits while agent {agent:?} is free for it",

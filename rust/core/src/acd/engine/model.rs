@@ -282,6 +282,7 @@ pub(super) struct Call {
     pub(super) state: CallState,
     pub(super) callback: bool,
     pub(super) max_wait_due: bool,
+    /// agents not to offer the call to again before a time, sorted by agent
     pub(super) excluded: Vec<(u32, Us)>,
     pub(super) data: Vec<(Arc<str>, Arc<str>)>,
     pub(super) key: CallKey,
@@ -289,6 +290,14 @@ pub(super) struct Call {
     pub(super) max_wait_timer: Option<TimerKey>,
     pub(super) offer_timer: Option<TimerKey>,
     pub(super) retry_timer: Option<TimerKey>,
+}
+
+impl Call {
+    /// Whether agent `a` is excluded from this call (a search: the list is sorted).
+    #[inline]
+    pub(super) fn excludes(&self, a: u32) -> bool {
+        !self.excluded.is_empty() && self.excluded.binary_search_by_key(&a, |&(x, _)| x).is_ok()
+    }
 }
 
 /// A queue's counters per interval, oldest first (interval index, counters). Calls enter

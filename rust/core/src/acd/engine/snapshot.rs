@@ -63,6 +63,12 @@ impl Engine {
                 _ => None,
             })
             .collect();
+        // exclusions are searched by agent (snapshots of earlier builds kept them unsorted)
+        for c in 0..engine.calls.len() {
+            if let Some(call) = engine.calls.get_mut(c) {
+                call.excluded.sort_unstable_by_key(|&(a, _)| a);
+            }
+        }
         // (a requirement given twice leaves one entry: the audit refuses that)
         engine.skill_queue_ids = engine
             .virtual_queues
