@@ -85,21 +85,83 @@ impl Engine {
     }
 
     /// Bring agent `a`'s entries in the availability indices up to date.
+    /// Each queue counts the agents listed in any of its steps (`Queue::available`): an
+    /// agent's memberships are sorted by queue step, so a queue's come together, and the
+    /// count moves when the agent's first one is listed or its last one leaves.
     pub(super) fn refresh_agent(&mut self, a: u32) {
+        if !self.agents[a as usize].may_be_free() {
+            self.unlist_agent(a);
+            return;
+        }
+        // (queue, listed before, listed after) of the queue whose memberships are walked
+        let mut run: Option<(u32, bool, bool)> = None;
         for slot in 0..self.agents[a as usize].member_qs.len() {
             let want = self.desired_key(a, slot);
-            let agent = &mut self.agents[a as usize];
+            let agent = &self.agents[a as usize];
             let have = agent.member_keys[slot];
+            let qs = agent.member_qs[slot] as usize;
+            let q = self.qs[qs].queue;
+            run = match run {
+                Some((rq, before, after)) if rq == q => {
+                    Some((q, before || have.is_some(), after || want.is_some()))
+                }
+                done => {
+                    self.count_available(done);
+                    Some((q, have.is_some(), want.is_some()))
+                }
+            };
             if want == have {
                 continue;
             }
-            let qs = agent.member_qs[slot] as usize;
-            agent.member_keys[slot] = want;
+            self.agents[a as usize].member_keys[slot] = want;
             if let Some(k) = have {
                 self.qs[qs].avail.remove(&k);
             }
             if let Some(k) = want {
                 self.qs[qs].avail.insert(k);
+            }
+        }
+        self.count_available(run);
+    }
+
+    fn count_available(&mut self, run: Option<(u32, bool, bool)>) {
+        match run {
+            Some((q, false, true)) => self.queues[q as usize].available += 1,
+            Some((q, true, false)) => self.queues[q as usize].available -= 1,
+            _ => {}
+        }
+    }
+
+    /// Take agent `a` out of every availability index. Only the entries it has are looked
+    /// at: an agent of many queue steps taking a call pays for none of the others.
+    pub(super) fn unlist_agent(&mut self, a: u32) {
+        let agent = &mut self.agents[a as usize];
+        let mut last = None;
+        for (slot, have) in agent.member_keys.iter_mut().enumerate() {
+            if let Some(k) = have.take() {
+                let qs = &mut self.qs[agent.member_qs[slot] as usize];
+                qs.avail.remove(&k);
+                if last != Some(qs.queue) {
+                    last = Some(qs.queue);
+                    self.queues[qs.queue as usize].available -= 1;
+                }
+            }
+        }
+    }
+
+    /// Every queue's count of agents listed, from the agents' entries (after a restore).
+    pub(super) fn count_available_agents(&mut self) {
+        for queue in &mut self.queues {
+            queue.available = 0;
+        }
+        for agent in &self.agents {
+            let mut last = None;
+            for (&qs, have) in agent.member_qs.iter().zip(&agent.member_keys) {
+                let q = self.qs[qs as usize].queue;
+                if have.is_some() && last != Some(q) {
+                    last = Some(q);
+                    self.queues[q as usize].available += 1;
+                }
             }
         }
     }
@@ -111,10 +173,11 @@ impl Engine {
     pub(super) fn agent_changed(&mut self, a: u32) {
         // (calls wait for few changes: the test is kept out of the work)
         let agent = &self.agents[a as usize];
-        if agent
-            .member_qs
-            .iter()
-            .any(|&qs| !self.qs[qs as usize].waiting.is_empty())
+        if agent.may_be_free()
+            && agent
+                .member_qs
+                .iter()
+                .any(|&qs| !self.qs[qs as usize].waiting.is_empty())
         {
             self.dispatch_agent(a);
         }

@@ -66,7 +66,11 @@ impl Engine {
             match call.state {
                 CallState::Waiting => {
                     waiting[call.queue as usize] += 1;
-                    if !in_sets || (!self.raw_out && !queue.order.contains(&call.key)) {
+                    if !in_sets
+                        || (!self.raw_out
+                            && (!queue.order.contains(&call.key)
+                                || !queue.by_entry.contains(&(call.entered, call.seq, c))))
+                    {
                         return Err(format!("waiting call {} missing from its indices", call.id));
                     }
                     let boosted = call.priority.saturating_add(step.boost);
@@ -129,8 +133,28 @@ impl Engine {
                     queue.id, queue.offering, offering[q]
                 ));
             }
-            if !self.raw_out && queue.order.len() != waiting[q] {
+            if !self.raw_out
+                && (queue.order.len() != waiting[q] || queue.by_entry.len() != waiting[q])
+            {
                 return Err(format!("queue {}: order index out of step", queue.id));
+            }
+            let steps = queue.qs0 as usize..queue.qs0 as usize + queue.steps.len();
+            let mut listed: Vec<u32> = self
+                .qs
+                .get(steps)
+                .unwrap_or_default()
+                .iter()
+                .flat_map(|qs| qs.avail.iter().map(|k| k.agent))
+                .collect();
+            listed.sort_unstable();
+            listed.dedup();
+            if listed.len() != queue.available as usize {
+                return Err(format!(
+                    "queue {}: {} agents available, counted {}",
+                    queue.id,
+                    listed.len(),
+                    queue.available
+                ));
             }
             let staffed = self
                 .agents

@@ -142,6 +142,13 @@ impl Agent {
         self.load.get(media as usize).copied().unwrap_or(0)
     }
 
+    /// False when the agent is free for no media at all (not ready, or holding a task it
+    /// takes alone): then `free_for` is false for every media.
+    #[inline]
+    pub(super) fn may_be_free(&self) -> bool {
+        self.presence == Presence::Ready && self.exclusive_load == 0
+    }
+
     #[inline]
     pub(super) fn free_for(&self, media: u32) -> bool {
         self.presence == Presence::Ready
@@ -236,6 +243,14 @@ pub(super) struct Queue {
     /// are announced (not for the simulator), and rebuilt after a restore
     #[serde(skip)]
     pub(super) order: indexset::BTreeSet<CallKey>,
+    /// the waiting calls by entry into the queue (entered, sequence, slot), for the longest
+    /// current wait: kept and rebuilt like `order`
+    #[serde(skip)]
+    pub(super) by_entry: OrdSet<(Us, u64, u32)>,
+    /// agents with an entry in the availability index of any of the queue's steps (kept by
+    /// `refresh_agent`, counted again after a restore)
+    #[serde(skip)]
+    pub(super) available: u32,
 }
 
 impl Queue {

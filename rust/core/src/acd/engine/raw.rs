@@ -1,6 +1,7 @@
 use crate::acd::config::CallSpec;
 use crate::acd::error::{unknown, wrong_state, EngineError};
 use crate::acd::keys::Us;
+use crate::acd::ordset::OrdSet;
 
 use super::decisions::Out;
 use super::model::{CallState, TaskKind};
@@ -30,6 +31,7 @@ impl Engine {
         if on {
             for queue in &mut self.queues {
                 queue.order = indexset::BTreeSet::new();
+                queue.by_entry = OrdSet::default();
             }
         } else {
             self.rebuild_order();

@@ -6,7 +6,8 @@ use rustc_hash::FxHashMap as HashMap;
 use crate::acd::config::{AgentConfig, QueueConfig};
 use crate::acd::decision::Decision;
 use crate::acd::error::{invalid, EngineError};
-use crate::acd::keys::{to_us, us, AvailKey, Rng};
+use crate::acd::keys::{to_us, us, Rng};
+use crate::acd::ordset::OrdSet;
 use crate::acd::stats::QueueCounters;
 use crate::acd::timers::Timers;
 
@@ -66,8 +67,8 @@ impl Engine {
             agent_ids: HashMap::default(),
             queue_ids: HashMap::default(),
             call_ids: HashMap::default(),
-            scorer: None,
             skill_queue_ids: HashMap::default(),
+            scorer: None,
             out: Vec::new(),
             raw_out: false,
             answered_out: Vec::new(),
@@ -194,6 +195,8 @@ impl Engine {
             counters: QueueCounters::default(),
             intervals: Intervals::default(),
             order: indexset::BTreeSet::new(),
+            by_entry: OrdSet::default(),
+            available: 0,
             steps,
             config,
         };
@@ -329,19 +332,11 @@ impl Engine {
                 self.queues[q as usize].staffed -= 1;
             }
         }
+        self.unlist_agent(a);
         let ag = &mut self.agents[a as usize];
-        let keys: Vec<(u32, AvailKey)> = ag
-            .member_qs
-            .iter()
-            .zip(&ag.member_keys)
-            .filter_map(|(&qs, k)| k.map(|k| (qs, k)))
-            .collect();
         ag.member_qs.clear();
         ag.member_keys.clear();
         ag.skills = skills;
-        for (qs, k) in keys {
-            self.qs[qs as usize].avail.remove(&k);
-        }
         for q in 0..self.queues.len() as u32 {
             self.add_memberships(a, q);
         }

@@ -75,6 +75,7 @@ impl Engine {
             .iter()
             .map(|v| ((v.tenant, v.media, v.reqs.clone()), v.queue))
             .collect();
+        engine.count_available_agents();
         // (check_decoded: every waiting entry names a live waiting call of its queue)
         engine.rebuild_order();
         engine
