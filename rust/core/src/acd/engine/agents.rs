@@ -113,7 +113,9 @@ impl Engine {
             if want == have {
                 continue;
             }
-            self.agents[a as usize].member_keys[slot] = want;
+            let agent = &mut self.agents[a as usize];
+            agent.member_keys[slot] = want;
+            agent.listed = agent.listed + u32::from(want.is_some()) - u32::from(have.is_some());
             if let Some(k) = have {
                 self.qs[qs].avail.remove(&k);
             }
@@ -136,6 +138,10 @@ impl Engine {
     /// at: an agent of many queue steps taking a call pays for none of the others.
     pub(super) fn unlist_agent(&mut self, a: u32) {
         let agent = &mut self.agents[a as usize];
+        if agent.listed == 0 {
+            return; // (an agent taking its next call: nothing to walk)
+        }
+        agent.listed = 0;
         let mut last = None;
         for (slot, have) in agent.member_keys.iter_mut().enumerate() {
             if let Some(k) = have.take() {
@@ -154,7 +160,8 @@ impl Engine {
         for queue in &mut self.queues {
             queue.available = 0;
         }
-        for agent in &self.agents {
+        for agent in &mut self.agents {
+            agent.listed = agent.member_keys.iter().filter(|k| k.is_some()).count() as u32;
             let mut last = None;
             for (&qs, have) in agent.member_qs.iter().zip(&agent.member_keys) {
                 let q = self.qs[qs as usize].queue;

@@ -200,6 +200,9 @@ impl Engine {
             if exclusive != ag.exclusive_load || (exclusive > 0 && ag.tasks.len() > 1) {
                 return Err(format!("agent {}: exclusive media shared", ag.id));
             }
+            if ag.member_keys.iter().filter(|k| k.is_some()).count() != ag.listed as usize {
+                return Err(format!("agent {}: count of entries out of step", ag.id));
+            }
             if ag.member_keys.len() != ag.member_qs.len() {
                 return Err(format!("agent {}: memberships out of step", ag.id));
             }

@@ -103,6 +103,9 @@ pub(super) struct Agent {
     pub(super) member_keys: Vec<Option<AvailKey>>,
     pub(super) queues: Vec<u32>,
     pub(super) no_answer_streak: u32,
+    /// how many of `member_keys` are set (counted again after a restore)
+    #[serde(skip)]
+    pub(super) listed: u32,
     pub(super) state: State,
     pub(super) state_since: Us,
     // statistics

@@ -271,6 +271,7 @@ impl Engine {
             member_keys: Vec::new(),
             queues: Vec::new(),
             no_answer_streak: 0,
+            listed: 0,
             state: State::LoggedOut,
             state_since: self.clock.max(0),
             handled: 0,
