@@ -177,7 +177,7 @@ pub struct Engine {
     /// the implicit queue of each (tenant, media, requirements), as in `virtual_queues`
     /// (rebuilt after a restore)
     #[serde(skip)]
-    skill_queue_ids: HashMap<(u32, u32, Vec<(u32, u8)>), u32>,
+    skill_queue_ids: HashMap<SkillKey, u32>,
     #[serde(skip)]
     scorer: Option<Box<dyn Scorer>>,
     #[serde(skip)]
@@ -192,6 +192,9 @@ pub struct Engine {
     #[serde(skip, default = "no_interval")]
     last_interval: (Us, i64),
 }
+
+/// What makes an implicit queue: (tenant, media, requirements sorted by skill).
+type SkillKey = (u32, u32, Vec<(u32, u8)>);
 
 /// No interval found yet (its start is later than any time).
 fn no_interval() -> (Us, i64) {
