@@ -193,6 +193,10 @@ pub struct Engine {
     queue_ids: HashMap<Arc<str>, u32>,
     #[serde(skip)]
     call_ids: HashMap<Arc<str>, u32>,
+    /// the implicit queue of each (tenant, media, requirements), as in `virtual_queues`
+    /// (rebuilt after a restore)
+    #[serde(skip)]
+    skill_queue_ids: HashMap<SkillKey, u32>,
     #[serde(skip)]
     scorer: Option<Box<dyn Scorer>>,
     #[serde(skip)]
@@ -213,6 +217,9 @@ pub struct Engine {
     #[serde(skip)]
     free_queues: BTreeSet<u32>,
 }
+
+/// What makes an implicit queue: (tenant, media, requirements sorted by skill).
+type SkillKey = (u32, u32, Vec<(u32, u8)>);
 
 /// No interval found yet (its start is later than any time).
 fn no_interval() -> (Us, i64) {

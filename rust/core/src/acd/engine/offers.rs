@@ -139,10 +139,28 @@ impl Engine {
         if until <= self.clock {
             return;
         }
+        // the retry timer is due at the earliest end of an exclusion: known without a scan,
+        // unless the end moved is the earliest
         let call = self.call_mut(c);
-        call.excluded.retain(|&(x, _)| x != a);
-        call.excluded.push((a, until));
-        self.arm_retry(c);
+        let earliest = call.retry_timer.map(|(t, _)| t);
+        let next = match call.excluded.binary_search_by_key(&a, |&(x, _)| x) {
+            Ok(i) => {
+                let old = std::mem::replace(&mut call.excluded[i].1, until);
+                earliest.filter(|&t| t < old)
+            }
+            Err(i) => {
+                call.excluded.insert(i, (a, until));
+                match earliest {
+                    Some(t) => Some(t.min(until)),
+                    None if call.excluded.len() == 1 => Some(until),
+                    None => None,
+                }
+            }
+        };
+        match next {
+            Some(t) => self.rearm_retry(c, t),
+            None => self.arm_retry(c),
+        }
     }
 
     pub(super) fn offer_lapsed(&mut self, c: u32) {

@@ -5,6 +5,7 @@
 use crate::acd::config::CallSpec;
 use crate::acd::error::{unknown, EngineError};
 use crate::acd::keys::Us;
+use crate::acd::ordset::OrdSet;
 
 use super::decisions::Out;
 use super::names::CallId;
@@ -41,6 +42,7 @@ impl Engine {
         if on {
             for queue in &mut self.queues {
                 queue.order = indexset::BTreeSet::new();
+                queue.by_entry = OrdSet::default();
             }
         } else {
             self.rebuild_order();
