@@ -168,6 +168,9 @@ struct Queue {
     intervals: BTreeMap<i64, QueueCounters>,
     /// implicit queue of skills-routed calls: (tenant, media, sorted requirements)
     implicit: Option<SkillKey>,
+    /// a freed implicit queue's place, kept for the next implicit queue (docs: queue ids
+    /// list the queues in the order made, a new implicit queue in the first freed place)
+    vacant: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -367,7 +370,7 @@ impl Reference {
         steps: Vec<Step>,
         overflow: Option<usize>,
         implicit: Option<SkillKey>,
-    ) {
+    ) -> usize {
         let mut tenants = vec![cfg.tenant.clone()];
         for t in &cfg.shared_with {
             note(&mut tenants, t);
@@ -376,7 +379,7 @@ impl Reference {
             note(&mut self.names.tenants, t);
         }
         note(&mut self.names.media, &cfg.media);
-        self.queues.push(Queue {
+        let queue = Queue {
             id: Arc::from(cfg.name.as_str()),
             tenants,
             steps,
@@ -385,10 +388,52 @@ impl Reference {
             rr_last: None,
             counters: QueueCounters::default(),
             intervals: BTreeMap::new(),
+            vacant: false,
             implicit,
             cfg,
-        });
+        };
+        // a user queue goes last; an implicit one in the first place a freed one left
+        let place = match queue.implicit {
+            Some(_) => self.queues.iter().position(|q| q.vacant),
+            None => None,
+        };
+        match place {
+            Some(q) => self.queues[q] = queue,
+            None => self.queues.push(queue),
+        }
         self.refresh_eligibility();
+        place.unwrap_or(self.queues.len() - 1)
+    }
+
+    /// Docs: an implicit queue lives while a call waits in it, is offered or connected from
+    /// it, or an agent is in wrap-up after one of its calls; at the end of the input that
+    /// leaves it unused it is freed, with its settings and statistics.
+    fn free_unused(&mut self) {
+        let mut freed = false;
+        for q in 0..self.queues.len() {
+            if self.queues[q].implicit.is_none()
+                || self.calls.iter().any(|c| c.queue == q)
+                || self
+                    .agents
+                    .iter()
+                    .any(|a| a.tasks.iter().any(|t| t.queue == q))
+            {
+                continue;
+            }
+            let qu = &mut self.queues[q];
+            qu.id = Arc::from("");
+            qu.tenants.clear();
+            qu.implicit = None;
+            qu.vacant = true;
+            qu.open = true;
+            qu.rr_last = None;
+            qu.counters = QueueCounters::default();
+            qu.intervals.clear();
+            freed = true;
+        }
+        if freed {
+            self.refresh_eligibility();
+        }
     }
 
     pub fn add_agent(&mut self, cfg: AgentConfig) {
@@ -433,7 +478,7 @@ impl Reference {
     // ------------------------------------------------------------ rules: who may take what
 
     fn queue_ix(&self, id: &str) -> Option<usize> {
-        self.queues.iter().position(|q| &*q.id == id)
+        self.queues.iter().position(|q| !q.vacant && &*q.id == id)
     }
 
     fn agent_ix(&self, id: &str) -> Result<usize, EngineError> {
@@ -725,11 +770,14 @@ impl Reference {
     }
 
     pub fn next_deadline(&self) -> Option<f64> {
+        // a timer due after 10^12 s can never fire: not announced
         self.timers
             .iter()
             .map(|t| (t.0, t.1))
             .min()
-            .map(|t| secs(t.0))
+            .map(|t| t.0)
+            .filter(|&t| t <= us(1e12))
+            .map(secs)
     }
 
     fn check_time(&self, now: f64) -> Result<Us, EngineError> {
@@ -750,6 +798,7 @@ impl Reference {
     }
 
     fn done(&mut self) -> Res {
+        self.free_unused();
         Ok(std::mem::take(&mut self.out))
     }
 

@@ -180,8 +180,7 @@ impl Reference {
                     reqs: vec![reqs.clone()],
                     boost: 0,
                 }];
-                self.push_queue(cfg, steps, None, Some((tenant, media, reqs)));
-                self.queues.len() - 1
+                self.push_queue(cfg, steps, None, Some((tenant, media, reqs)))
             }
         };
         self.call_seq += 1;
@@ -212,6 +211,9 @@ impl Reference {
 
     /// The queue of a new call: `Ok(index)`, or `Err(key)` of an implicit queue to make.
     fn route_of(&self, spec: &CallSpec) -> Result<Result<usize, SkillKey>, EngineError> {
+        if spec.media.as_deref() == Some("") || spec.tenant.as_deref() == Some("") {
+            return Err(invalid("empty media or tenant name"));
+        }
         let route = match (&spec.queue, &spec.skills) {
             (Some(_), Some(_)) | (None, None) => return Err(invalid("queue or skills")),
             (Some(q), None) => {
@@ -337,8 +339,13 @@ impl Reference {
             .queue_ix(queue)
             .ok_or_else(|| err_unknown("queue", queue))?;
         let now = self.check_time(now)?;
-        if self.queues[to].cfg.media != self.queues[self.calls[ci].queue].cfg.media {
-            return Err(invalid("other media"));
+        // docs: a transfer to the call's own queue or across media does not fit the call
+        let from = self.calls[ci].queue;
+        if to == from {
+            return Err(wrong("own queue"));
+        }
+        if self.queues[to].cfg.media != self.queues[from].cfg.media {
+            return Err(wrong("other media"));
         }
         self.begin(hint);
         self.clock = Some(now);
@@ -385,7 +392,11 @@ impl Reference {
     }
 
     pub fn queue_ids(&self) -> Vec<Arc<str>> {
-        self.queues.iter().map(|q| q.id.clone()).collect()
+        self.queues
+            .iter()
+            .filter(|q| !q.vacant)
+            .map(|q| q.id.clone())
+            .collect()
     }
 
     pub fn agent_ids(&self) -> Vec<Arc<str>> {
@@ -513,22 +524,20 @@ impl Reference {
         let ongoing = self.clock.map_or(0, |c| c - ag.since);
         let (mut idle, mut busy, mut offered, mut wrap) =
             (ag.idle, ag.busy, ag.offered_t, ag.wrap_t);
-        let mut not_ready: Vec<(String, f64)> = ag
-            .not_ready
-            .iter()
-            .map(|(r, t)| (r.clone(), secs(*t)))
-            .collect();
+        // time is integer µs inside (docs: Time): summed so, read in seconds
+        let mut not_ready = ag.not_ready.clone();
         match &ag.reported {
             AgentState::Ready => idle += ongoing,
             AgentState::Busy => busy += ongoing,
             AgentState::Offered => offered += ongoing,
             AgentState::WrapUp => wrap += ongoing,
             AgentState::NotReady(r) => match not_ready.iter_mut().find(|(x, _)| **x == **r) {
-                Some(slot) => slot.1 += secs(ongoing),
-                None => not_ready.push((r.to_string(), secs(ongoing))),
+                Some(slot) => slot.1 += ongoing,
+                None => not_ready.push((r.to_string(), ongoing)),
             },
             AgentState::LoggedOut => {}
         }
+        let not_ready = not_ready.into_iter().map(|(r, t)| (r, secs(t))).collect();
         let working = busy + offered + wrap;
         Ok(AgentStats {
             handled: ag.handled,
