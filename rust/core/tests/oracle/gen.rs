@@ -5,7 +5,7 @@ use callroute_core::acd::{
     Strategy,
 };
 
-use crate::reference::{secs, Reference};
+use crate::reference::{secs, Reference, KNOWN_FLOAT_TIES};
 
 /// SplitMix64 finalizer: a seed's hash.
 pub fn mix(mut z: u64) -> u64 {
@@ -153,6 +153,16 @@ impl Gen {
         secs(self.on_grid(t))
     }
 
+    /// Aging rates to draw from: on the grid, while `KNOWN_FLOAT_TIES` stands, only rates
+    /// exact in binary, whose aged priorities tie exactly in floating point too.
+    fn agings(&self) -> [f64; 3] {
+        if self.grid > 1 && KNOWN_FLOAT_TIES {
+            [0.25, 0.5, 1.0]
+        } else {
+            [0.05, 0.2, 1.0]
+        }
+    }
+
     /// `t` (µs) on the scenario's grid of times.
     fn on_grid(&self, t: i64) -> i64 {
         (t + self.grid / 2) / self.grid * self.grid
@@ -200,7 +210,7 @@ impl Gen {
         q.aging = if self.p(0.6) {
             0.0
         } else {
-            self.pick(&[0.05, 0.2, 1.0])
+            self.pick(&self.agings())
         };
         q.max_no_answer = self.below(4) as u32;
         q.join_empty = self.p(0.8);
@@ -276,7 +286,7 @@ impl Gen {
         template.offer_timeout = self.secs_in(0.5, 10.0);
         template.retry = self.secs_in(0.0, 5.0);
         template.max_wait = self.p(0.3).then(|| self.secs_in(5.0, 40.0));
-        template.aging = if self.p(0.7) { 0.0 } else { 0.2 };
+        template.aging = if self.p(0.7) { 0.0 } else { self.agings()[1] };
         template.leave_when_empty = self.p(0.2);
         template.join_empty = self.p(0.85);
         let mut queues: Vec<QueueConfig> = Vec::new();

@@ -30,6 +30,17 @@ pub const KNOWN_DEFECT_2: bool = false;
 /// once the engine is fixed.
 pub const KNOWN_DEFECT_3: bool = false;
 
+/// Found by the oracle, open: the engine ranks calls by effective priorities summed in
+/// binary floating point, so priorities equal in decimal can differ in the last bit and the
+/// tie-breaks (queue weight, then arrival) are skipped. Queue q1 (aging 0.2, weight 1) and
+/// q0 (aging 0, weight 0): c3 (q0, priority 2) arrives at 28, c4 (q1, priority 0) at 30.5;
+/// at 40.5 both are at 2 points and an agent freed then must take c4 (higher weight); the
+/// engine computes 0 - 0.2 × 30.5 + 0.2 × 40.5 just below 2 and offers c3. The same within
+/// one queue (aging 0.05): c16 (priority -1) at 63.5 and c25 (priority 0) at 83.5 tie at
+/// 0 points, so c25 is second (older first); the engine announces it first. While true,
+/// scenarios on the half-second grid age only at rates exact in binary (0.25, 0.5, 1).
+pub const KNOWN_FLOAT_TIES: bool = true;
+
 pub type Us = i64;
 
 /// The custom scorer of the oracle's `custom` queues (the engine gets the same): a few
