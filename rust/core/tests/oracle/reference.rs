@@ -179,8 +179,7 @@ struct Queue {
     intervals: BTreeMap<i64, QueueCounters>,
     /// implicit queue of skills-routed calls: (tenant, media, sorted requirements)
     implicit: Option<SkillKey>,
-    /// a freed implicit queue's place, kept for the next implicit queue (docs: queue ids
-    /// list the queues in the order made, a new implicit queue in the first freed place)
+    /// a freed implicit queue's slot, taken by the next implicit queue made
     vacant: bool,
 }
 
@@ -306,6 +305,8 @@ type Res = Result<Vec<Decision>, EngineError>;
 type SkillKey = (String, String, Vec<(String, u8)>);
 
 mod api;
+mod clock;
+mod life;
 
 impl Reference {
     pub fn new(interval: f64, template: QueueConfig) -> Self {
@@ -402,49 +403,26 @@ impl Reference {
             vacant: false,
             implicit,
             cfg,
+            vacant: false,
         };
-        // a user queue goes last; an implicit one in the first place a freed one left
-        let place = match queue.implicit {
-            Some(_) => self.queues.iter().position(|q| q.vacant),
-            None => None,
-        };
-        match place {
-            Some(q) => self.queues[q] = queue,
-            None => self.queues.push(queue),
-        }
-        self.refresh_eligibility();
-        place.unwrap_or(self.queues.len() - 1)
-    }
-
-    /// Docs: an implicit queue lives while a call waits in it, is offered or connected from
-    /// it, or an agent is in wrap-up after one of its calls; at the end of the input that
-    /// leaves it unused it is freed, with its settings and statistics.
-    fn free_unused(&mut self) {
-        let mut freed = false;
-        for q in 0..self.queues.len() {
-            if self.queues[q].implicit.is_none()
-                || self.calls.iter().any(|c| c.queue == q)
-                || self
-                    .agents
-                    .iter()
-                    .any(|a| a.tasks.iter().any(|t| t.queue == q))
-            {
-                continue;
+        // an implicit queue takes the lowest vacant slot
+        let slot = self
+            .queues
+            .iter()
+            .position(|q| q.vacant)
+            .filter(|_| queue.implicit.is_some());
+        let q = match slot {
+            Some(q) => {
+                self.queues[q] = queue;
+                q
             }
-            let qu = &mut self.queues[q];
-            qu.id = Arc::from("");
-            qu.tenants.clear();
-            qu.implicit = None;
-            qu.vacant = true;
-            qu.open = true;
-            qu.rr_last = None;
-            qu.counters = QueueCounters::default();
-            qu.intervals.clear();
-            freed = true;
-        }
-        if freed {
-            self.refresh_eligibility();
-        }
+            None => {
+                self.queues.push(queue);
+                self.queues.len() - 1
+            }
+        };
+        self.refresh_eligibility();
+        q
     }
 
     pub fn add_agent(&mut self, cfg: AgentConfig) {
@@ -533,7 +511,8 @@ impl Reference {
 
     fn eligible_now(&self, a: usize, q: usize, s: usize) -> bool {
         let (ag, qu) = (&self.agents[a], &self.queues[q]);
-        qu.tenants.contains(&ag.tenant)
+        !qu.vacant
+            && qu.tenants.contains(&ag.tenant)
             && ag.cap(&qu.cfg.media) > 0
             && qu.steps[s].reqs.iter().any(|r| ag.meets(r))
     }
@@ -753,491 +732,5 @@ impl Reference {
     fn agent_changed(&mut self, a: usize) {
         self.dispatch_agent(a, None);
         self.update_state(a);
-    }
-
-    // ------------------------------------------------------------ timers
-
-    fn arm(&mut self, at: Us, k: Tk) {
-        self.timer_seq += 1;
-        self.timers.push((at, self.timer_seq, k));
-    }
-
-    fn disarm(&mut self, k: Tk) {
-        self.timers.retain(|t| t.2 != k);
-    }
-
-    fn arm_retry(&mut self, ci: usize) {
-        let h = self.calls[ci].h;
-        self.disarm(Tk::Retry(h));
-        if let Some(t) = self.calls[ci].excluded.iter().map(|x| x.1).min() {
-            self.arm(t, Tk::Retry(h));
-        }
-    }
-
-    fn stop_queue_timers(&mut self, h: u64) {
-        self.disarm(Tk::Step(h));
-        self.disarm(Tk::MaxWait(h));
-        self.disarm(Tk::Retry(h));
-    }
-
-    pub fn next_deadline(&self) -> Option<f64> {
-        // a timer due after 10^12 s can never fire: not announced
-        self.timers
-            .iter()
-            .map(|t| (t.0, t.1))
-            .min()
-            .map(|t| t.0)
-            .filter(|&t| t <= us(1e12))
-            .map(secs)
-    }
-
-    fn check_time(&self, now: f64) -> Result<Us, EngineError> {
-        if !now.is_finite() || now.abs() > 1e12 {
-            return Err(EngineError::BadTime(String::new()));
-        }
-        let t = us(now);
-        if self.clock.is_some_and(|c| t < c) {
-            return Err(EngineError::BadTime(String::new()));
-        }
-        Ok(t)
-    }
-
-    fn begin(&mut self, hint: &[Decision]) {
-        self.out.clear();
-        self.hint.clear();
-        self.hint.extend_from_slice(hint);
-    }
-
-    fn done(&mut self) -> Res {
-        self.free_unused();
-        Ok(std::mem::take(&mut self.out))
-    }
-
-    pub fn advance(&mut self, now: f64, hint: &[Decision]) -> Res {
-        let now = self.check_time(now)?;
-        self.begin(hint);
-        let floor = self.clock.unwrap_or(i64::MIN);
-        while let Some(&(at, seq, k)) = self
-            .timers
-            .iter()
-            .filter(|t| t.0 <= now)
-            .min_by_key(|t| (t.0, t.1))
-        {
-            self.timers.retain(|t| t.1 != seq);
-            self.clock = Some(at.max(floor));
-            self.fire(k);
-        }
-        self.clock = Some(now);
-        self.done()
-    }
-
-    fn fire(&mut self, k: Tk) {
-        match k {
-            Tk::Step(h) => self.next_step(self.by_h(h)),
-            Tk::MaxWait(h) => {
-                let ci = self.by_h(h);
-                if self.calls[ci].state == CState::Waiting {
-                    self.max_wait_reached(ci);
-                } else {
-                    self.calls[ci].max_wait_due = true;
-                }
-            }
-            Tk::Offer(h) => self.offer_lapsed(self.by_h(h)),
-            Tk::Retry(h) => {
-                let ci = self.by_h(h);
-                let now = self.now();
-                self.calls[ci].excluded.retain(|x| x.1 > now);
-                self.arm_retry(ci);
-                if self.calls[ci].state == CState::Waiting {
-                    if let Some(a) = self.choose_agent(ci) {
-                        self.offer(ci, a);
-                    }
-                }
-            }
-            Tk::WrapUp(a, uid) => {
-                let i = self.agents[a]
-                    .tasks
-                    .iter()
-                    .position(|t| t.uid == uid)
-                    .unwrap();
-                self.end_wrapup(a, i);
-                self.agent_changed(a);
-            }
-        }
-    }
-
-    // ------------------------------------------------------------ call life
-
-    fn interval_of(&self, t: Us) -> i64 {
-        t.div_euclid(self.interval)
-    }
-
-    fn counters(&mut self, q: usize, interval: i64, f: impl Fn(&mut QueueCounters)) {
-        let qu = &mut self.queues[q];
-        f(&mut qu.counters);
-        f(qu.intervals.entry(interval).or_default());
-    }
-
-    /// Call `ci` enters queue `q` at step 0 (arrival, overflow or transfer).
-    fn enter_queue(&mut self, ci: usize, q: usize, arrival: bool) {
-        let now = self.now();
-        let interval = self.interval_of(now);
-        self.counters(q, interval, |c| c.offered += 1);
-        let qu = &self.queues[q];
-        let refuse = if !qu.open {
-            Some(ExitReason::Closed)
-        } else if !qu.cfg.join_empty && self.staffed(q) == 0 {
-            Some(ExitReason::NoAgents)
-        } else {
-            None
-        };
-        let (max_wait, first_step) = (qu.cfg.max_wait.map(us), qu.steps.get(1).map(|s| s.after));
-        let h = self.calls[ci].h;
-        let c = &mut self.calls[ci];
-        c.queue = q;
-        c.entered = now;
-        c.interval = interval;
-        c.step = 0;
-        c.state = CState::Waiting;
-        c.excluded.clear();
-        c.max_wait_due = false;
-        self.disarm(Tk::Retry(h));
-        if let Some(reason) = refuse {
-            let outcome = if arrival {
-                Outcome::Rejected
-            } else {
-                Outcome::Exited
-            };
-            self.exit_call(ci, reason, outcome);
-            return;
-        }
-        let agent = self.choose_agent(ci);
-        if let Some(after) = first_step {
-            self.arm(now + after, Tk::Step(h));
-        }
-        if let Some(w) = max_wait {
-            self.arm(now + w, Tk::MaxWait(h));
-        }
-        match agent {
-            Some(a) => self.offer(ci, a),
-            None => self.announce(ci),
-        }
-    }
-
-    /// Position (1 = next) and expected wait: position × AHT / agents logged in.
-    fn position_of(&self, ci: usize) -> (u32, f64) {
-        let c = &self.calls[ci];
-        let ahead = self
-            .calls
-            .iter()
-            .filter(|x| {
-                x.state == CState::Waiting && x.queue == c.queue && self.before_in_queue(x, c)
-            })
-            .count() as u32;
-        let position = ahead + 1;
-        let staffed = self.staffed(c.queue);
-        let wait = if staffed == 0 {
-            f64::INFINITY
-        } else {
-            f64::from(position) * self.aht(c.queue) / f64::from(staffed)
-        };
-        (position, wait)
-    }
-
-    fn aht(&self, q: usize) -> f64 {
-        let c = &self.queues[q].counters;
-        if c.completed > 0 {
-            (c.talk_us + c.wrapup_us) as f64 * 1e-6 / c.completed as f64
-        } else {
-            self.queues[q].cfg.expected_aht
-        }
-    }
-
-    fn announce(&mut self, ci: usize) {
-        let (position, expected_wait) = self.position_of(ci);
-        let c = &self.calls[ci];
-        self.out.push(Decision::Queued {
-            call: c.id.clone(),
-            queue: self.queues[c.queue].id.clone(),
-            position,
-            expected_wait,
-        });
-    }
-
-    /// Offer call `ci` to agent `a` (or connect it at once to an auto-answer agent).
-    fn offer(&mut self, ci: usize, a: usize) {
-        let now = self.now();
-        self.task_seq += 1;
-        let uid = self.task_seq;
-        let auto = self.agents[a].auto;
-        let (h, q) = (self.calls[ci].h, self.calls[ci].queue);
-        let qu = &mut self.queues[q];
-        let timeout = us(qu.cfg.offer_timeout);
-        let expires = if auto { now } else { now + timeout };
-        if qu.cfg.strategy == Strategy::RoundRobin {
-            qu.rr_last = Some(a);
-        }
-        let media = qu.cfg.media.clone();
-        if !auto {
-            self.arm(expires, Tk::Offer(h));
-        }
-        self.calls[ci].state = CState::Offered {
-            agent: a,
-            task: uid,
-        };
-        let ag = &mut self.agents[a];
-        ag.tasks.push(Task {
-            uid,
-            call: h,
-            media,
-            kind: Kind::Offered,
-            queue: q,
-            interval: 0,
-            since: now,
-        });
-        ag.offered += 1;
-        self.out.push(Decision::Offer {
-            call: self.calls[ci].id.clone(),
-            agent: self.agents[a].id.clone(),
-            queue: self.queues[q].id.clone(),
-            expires: secs(expires),
-            callback: self.calls[ci].callback,
-            auto_answer: auto,
-        });
-        if auto {
-            self.connect(ci, a, uid);
-        } else {
-            self.update_state(a);
-        }
-    }
-
-    fn connect(&mut self, ci: usize, a: usize, task: u64) {
-        let now = self.now();
-        let h = self.calls[ci].h;
-        self.stop_queue_timers(h);
-        let c = &mut self.calls[ci];
-        c.state = CState::Connected {
-            agent: a,
-            task,
-            answered: now,
-        };
-        let (q, wait, interval) = (c.queue, now - c.entered, c.interval);
-        let within = wait <= us(self.queues[q].cfg.sl_threshold);
-        self.counters(q, interval, |k| {
-            k.answered += 1;
-            k.answered_within_sl += u64::from(within);
-            k.wait_answered_us += wait;
-        });
-        let ag = &mut self.agents[a];
-        let t = ag.tasks.iter_mut().find(|t| t.uid == task).unwrap();
-        t.kind = Kind::Busy;
-        t.since = now;
-        ag.handled += 1;
-        ag.streak = 0;
-        self.update_state(a);
-    }
-
-    /// Take back the outstanding offer of call `ci`; returns its agent.
-    fn revoke(&mut self, ci: usize, reason: RevokeReason, report: bool) -> usize {
-        let CState::Offered { agent: a, task } = self.calls[ci].state else {
-            unreachable!()
-        };
-        self.disarm(Tk::Offer(self.calls[ci].h));
-        let ag = &mut self.agents[a];
-        let i = ag.tasks.iter().position(|t| t.uid == task).unwrap();
-        ag.tasks.swap_remove(i);
-        if report {
-            self.out.push(Decision::Revoked {
-                call: self.calls[ci].id.clone(),
-                agent: self.agents[a].id.clone(),
-                reason,
-            });
-        }
-        a
-    }
-
-    /// A call whose offer ended unanswered goes back to its place and is routed again.
-    fn return_to_queue(&mut self, ci: usize) {
-        let c = &mut self.calls[ci];
-        c.state = CState::Waiting;
-        if c.max_wait_due {
-            c.max_wait_due = false;
-            self.max_wait_reached(ci);
-            return;
-        }
-        match self.choose_agent(ci) {
-            Some(a) => self.offer(ci, a),
-            None => self.announce(ci),
-        }
-    }
-
-    fn exclude(&mut self, ci: usize, a: usize) {
-        let until = self.now() + us(self.queues[self.calls[ci].queue].cfg.retry);
-        if until <= self.now() {
-            return;
-        }
-        let c = &mut self.calls[ci];
-        c.excluded.retain(|x| x.0 != a);
-        c.excluded.push((a, until));
-        self.arm_retry(ci);
-    }
-
-    fn offer_lapsed(&mut self, ci: usize) {
-        let a = self.revoke(ci, RevokeReason::NoAnswer, true);
-        let max = self.queues[self.calls[ci].queue].cfg.max_no_answer;
-        let ag = &mut self.agents[a];
-        ag.missed += 1;
-        ag.streak += 1;
-        if max > 0 && ag.streak >= max && ag.presence == Presence::Ready {
-            ag.streak = 0;
-            ag.presence = Presence::NotReady("no answer".into());
-        }
-        self.exclude(ci, a);
-        self.return_to_queue(ci);
-        self.agent_changed(a);
-    }
-
-    fn next_step(&mut self, ci: usize) {
-        let c = &mut self.calls[ci];
-        c.step += 1;
-        let (h, q, step, entered) = (c.h, c.queue, c.step, c.entered);
-        if let Some(s) = self.queues[q].steps.get(step + 1) {
-            self.arm(entered + s.after, Tk::Step(h));
-        }
-        self.out.push(Decision::Step {
-            call: self.calls[ci].id.clone(),
-            queue: self.queues[q].id.clone(),
-            step: step as u32,
-        });
-        if self.calls[ci].state == CState::Waiting {
-            if let Some(a) = self.choose_agent(ci) {
-                self.offer(ci, a);
-            }
-        }
-    }
-
-    fn max_wait_reached(&mut self, ci: usize) {
-        let q = self.calls[ci].queue;
-        match self.queues[q].overflow {
-            Some(to) => {
-                self.move_out(ci);
-                self.out.push(Decision::Overflow {
-                    call: self.calls[ci].id.clone(),
-                    from_queue: self.queues[q].id.clone(),
-                    to_queue: self.queues[to].id.clone(),
-                });
-                self.enter_queue(ci, to, false);
-            }
-            None => self.exit_call(ci, ExitReason::MaxWait, Outcome::Exited),
-        }
-    }
-
-    fn move_out(&mut self, ci: usize) {
-        let (q, interval, h) = (
-            self.calls[ci].queue,
-            self.calls[ci].interval,
-            self.calls[ci].h,
-        );
-        self.counters(q, interval, |k| k.moved_out += 1);
-        self.stop_queue_timers(h);
-    }
-
-    fn exit_call(&mut self, ci: usize, reason: ExitReason, outcome: Outcome) {
-        let (q, interval) = (self.calls[ci].queue, self.calls[ci].interval);
-        self.counters(q, interval, |k| k.exited += 1);
-        self.out.push(Decision::Exit {
-            call: self.calls[ci].id.clone(),
-            queue: self.queues[q].id.clone(),
-            reason,
-        });
-        self.finish(ci, outcome);
-    }
-
-    fn finish(&mut self, ci: usize, outcome: Outcome) {
-        let h = self.calls[ci].h;
-        self.stop_queue_timers(h);
-        self.disarm(Tk::Offer(h));
-        self.calls.remove(ci);
-        let t = &mut self.totals;
-        match outcome {
-            Outcome::Completed => t.completed += 1,
-            Outcome::Abandoned => t.abandoned += 1,
-            Outcome::Exited => t.exited += 1,
-            Outcome::Rejected => t.rejected += 1,
-        }
-    }
-
-    /// Close the connected call's task: talk counted, wrap-up started (or the slot freed).
-    fn release_agent(&mut self, ci: usize) -> usize {
-        let CState::Connected {
-            agent: a,
-            task,
-            answered,
-        } = self.calls[ci].state
-        else {
-            unreachable!()
-        };
-        let now = self.now();
-        let (q, interval) = (self.calls[ci].queue, self.calls[ci].interval);
-        let talk = now - answered;
-        self.counters(q, interval, |k| {
-            k.completed += 1;
-            k.talk_us += talk;
-        });
-        let wrapup = us(self.queues[q].cfg.wrapup);
-        let ag = &mut self.agents[a];
-        ag.talk += talk;
-        let i = ag.tasks.iter().position(|t| t.uid == task).unwrap();
-        if wrapup > 0 {
-            let t = &mut ag.tasks[i];
-            t.kind = Kind::WrapUp;
-            t.since = now;
-            t.interval = interval;
-            self.arm(now + wrapup, Tk::WrapUp(a, task));
-        } else {
-            ag.tasks.swap_remove(i);
-            if ag.tasks.is_empty() {
-                ag.free_since = now;
-            }
-        }
-        a
-    }
-
-    fn end_wrapup(&mut self, a: usize, i: usize) {
-        let now = self.now();
-        let ag = &mut self.agents[a];
-        let t = ag.tasks.swap_remove(i);
-        let spent = now - t.since;
-        ag.wrapup += spent;
-        if ag.tasks.is_empty() {
-            ag.free_since = now;
-        }
-        let qu = &mut self.queues[t.queue];
-        qu.counters.wrapup_us += spent;
-        if !KNOWN_DEFECT_3 {
-            qu.intervals.entry(t.interval).or_default().wrapup_us += spent;
-        }
-    }
-
-    /// With no eligible agent logged in, a queue that leaves when empty empties.
-    fn check_empty(&mut self, q: usize) {
-        if !self.queues[q].cfg.leave_when_empty || self.staffed(q) > 0 {
-            return;
-        }
-        let mut waiting: Vec<usize> = (0..self.calls.len())
-            .filter(|&i| self.calls[i].queue == q && self.calls[i].state == CState::Waiting)
-            .collect();
-        waiting.sort_by(|&x, &y| {
-            if self.before_in_queue(&self.calls[x], &self.calls[y]) {
-                std::cmp::Ordering::Less
-            } else {
-                std::cmp::Ordering::Greater
-            }
-        });
-        let hs: Vec<u64> = waiting.iter().map(|&i| self.calls[i].h).collect();
-        for h in hs {
-            let ci = self.by_h(h);
-            self.exit_call(ci, ExitReason::NoAgents, Outcome::Exited);
-        }
     }
 }

@@ -339,13 +339,10 @@ impl Reference {
             .queue_ix(queue)
             .ok_or_else(|| err_unknown("queue", queue))?;
         let now = self.check_time(now)?;
-        // docs: a transfer to the call's own queue or across media does not fit the call
+        // another queue of the same media (docs: anything else does not fit the call)
         let from = self.calls[ci].queue;
-        if to == from {
-            return Err(wrong("own queue"));
-        }
-        if self.queues[to].cfg.media != self.queues[from].cfg.media {
-            return Err(wrong("other media"));
+        if to == from || self.queues[to].cfg.media != self.queues[from].cfg.media {
+            return Err(wrong("not a queue this call can move to"));
         }
         self.begin(hint);
         self.clock = Some(now);
@@ -524,8 +521,7 @@ impl Reference {
         let ongoing = self.clock.map_or(0, |c| c - ag.since);
         let (mut idle, mut busy, mut offered, mut wrap) =
             (ag.idle, ag.busy, ag.offered_t, ag.wrap_t);
-        // time is integer µs inside (docs: Time): summed so, read in seconds
-        let mut not_ready = ag.not_ready.clone();
+        let mut not_ready: Vec<(String, Us)> = ag.not_ready.clone();
         match &ag.reported {
             AgentState::Ready => idle += ongoing,
             AgentState::Busy => busy += ongoing,
