@@ -400,7 +400,6 @@ impl Reference {
             rr_last: None,
             counters: QueueCounters::default(),
             intervals: BTreeMap::new(),
-            vacant: false,
             implicit,
             cfg,
             vacant: false,
