@@ -134,7 +134,22 @@ def trace(times: Iterable[float], types: Iterable[int] | None = None) -> dict[st
 
 # ------------------------------------------------------------------------ the model
 
-_RUN_KEYS = ("horizon", "warmup", "start", "interval", "max_calls", "daily_multiplier", "drain")
+_RUN_KEYS = (
+    "horizon",
+    "warmup",
+    "start",
+    "interval",
+    "max_calls",
+    "daily_multiplier",
+    "drain",
+    "max_in_system",
+)
+
+# The most threads and replications one call runs (the core's own bounds), and the memory
+# the replications' results may take together (estimated before the run).
+_MAX_THREADS = 1024
+_MAX_REPLICATIONS = 1_000_000
+_RESULT_BUDGET = 4 << 30
 
 
 def _pairs(value: Any, where: str) -> list[list[Any]]:
@@ -235,7 +250,22 @@ def _plain(value: Any) -> Any:
     raise TypeError(f"not JSON: {value!r}")
 
 
-def _model_json(model: Mapping[str, Any], run: Mapping[str, Any]) -> str:
+def _result_bytes(body: Mapping[str, Any]) -> float:
+    """About the memory one replication's result takes: its counters per line and group and
+    interval of the horizon (per-call records not counted)."""
+    try:
+        intervals = float(body["horizon"]) / float(body.get("interval", 1800.0)) + 1.0
+        calls = body["calls"]
+        lines = len(body["queues"]) + sum(1 for c in calls if c.get("skills") is not None)
+        groups = len(body["groups"])
+    except (TypeError, ValueError, KeyError, ZeroDivisionError, AttributeError):
+        return 0.0  # (a malformed model: the core's parser names the problem)
+    if not math.isfinite(intervals) or intervals < 0:
+        return 0.0
+    return 8.0 * intervals * (10 * lines + 2 * groups) + 4096.0
+
+
+def _model_body(model: Mapping[str, Any], run: Mapping[str, Any]) -> dict[str, Any]:
     if not isinstance(model, Mapping):
         raise ModelError(f"a model is a mapping, got {type(model).__name__}")
     unknown = set(model) - {
@@ -268,9 +298,10 @@ def _model_json(model: Mapping[str, Any], run: Mapping[str, Any]) -> str:
         raise ModelError("model: missing horizon (seconds of arrivals to simulate)")
     body["record_calls"] = bool(run.get("record_calls", model.get("record_calls", False)))
     try:
-        return json.dumps(body, default=_plain, allow_nan=False)
+        json.dumps(body, default=_plain, allow_nan=False)
     except (TypeError, ValueError) as exc:
         raise ModelError(f"model: {exc}") from None
+    return body
 
 
 def _with_center(model: Mapping[str, Any]) -> dict[str, Any]:
@@ -514,7 +545,9 @@ class SimulationResult:
         return out
 
     def utilization(self) -> dict[str, tuple[float, float]]:
-        """Per agent group: busy over logged-in time (mean, half-width)."""
+        """Per agent group: busy over logged-in time (mean, half-width), counted where the
+        KPIs count calls: after the warm-up, until the end of the horizon (or the last event,
+        if the run stops before it)."""
         busy, staffed = self._stack("busy").sum(axis=2), self._stack("staffed").sum(axis=2)
         share = _ratio(busy, staffed)
         return {
@@ -618,14 +651,32 @@ def simulate(
     """Simulate ``replications`` independent runs of ``model`` in parallel.
 
     ``horizon`` (seconds of arrivals) and ``warmup`` (seconds not counted) override the
-    model's; so do ``start``, ``interval``, ``max_calls``, ``daily_multiplier`` and ``drain``.
-    ``threads`` defaults to every core; the result does not depend on it. ``progress=True``
-    draws a bar on stderr; a callable gets ``(done, total)``.
+    model's; so do ``start``, ``interval``, ``max_calls``, ``daily_multiplier``, ``drain``
+    and ``max_in_system`` (the most calls in the system at once before an overloaded model
+    stops with an error; default 1,000,000). ``threads`` defaults to every core (``0`` too;
+    at most 1,024 are used); the result does not depend on it. ``progress=True`` draws a bar
+    on stderr; a callable gets ``(done, total)``. Ctrl-C stops a run (``KeyboardInterrupt``).
+
+    Replications are at most 1,000,000, and their results together (estimated from the lines,
+    groups and intervals of the horizon) at most 4 GiB.
     """
-    if not isinstance(replications, int) or isinstance(replications, bool) or replications < 1:
-        raise ModelError(f"replications must be a whole number >= 1, got {replications!r}")
+    if (
+        not isinstance(replications, int)
+        or isinstance(replications, bool)
+        or not 1 <= replications <= _MAX_REPLICATIONS
+    ):
+        raise ModelError(
+            f"replications must be a whole number in [1, {_MAX_REPLICATIONS:,}], "
+            f"got {replications!r}"
+        )
     if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed < 2**64:
         raise ModelError(f"seed must be a whole number in [0, 2**64), got {seed!r}")
+    if threads is not None and (
+        not isinstance(threads, int) or isinstance(threads, bool) or threads < 0
+    ):
+        raise ModelError(
+            f"threads must be a whole number >= 0 (0 or None: every core), got {threads!r}"
+        )
     unknown = set(run) - set(_RUN_KEYS)
     if unknown:
         raise ModelError(f"simulate: unknown option(s) {', '.join(sorted(unknown))}")
@@ -634,8 +685,16 @@ def simulate(
         run["horizon"] = horizon
     if warmup is not None:
         run["warmup"] = warmup
-    parsed = _core.sim_model(_model_json(model, run))
-    workers = max(1, threads or os.cpu_count() or 1)
+    body = _model_body(model, run)
+    parsed = _core.sim_model(json.dumps(body, default=_plain, allow_nan=False))
+    need = _result_bytes(body) * replications
+    if need > _RESULT_BUDGET:
+        raise ModelError(
+            f"replications: {replications:,} result(s) of this model would take about "
+            f"{need / 2**30:,.1f} GiB (at most {_RESULT_BUDGET / 2**30:.0f}); run fewer, or "
+            "with a longer interval"
+        )
+    workers = min(_MAX_THREADS, max(1, threads or os.cpu_count() or 1))
     report = _progress if progress is True else (progress or None)
     runs: list[dict[str, Any]] = []
     batch = workers if report else replications

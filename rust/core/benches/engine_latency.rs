@@ -7,22 +7,32 @@
 //! stays put). Every tenth agent goes not ready before its call ends and is made ready
 //! again (pulling its next call then). Each event is timed on its own with `Instant`.
 //!
+//! Then the hard shapes, at 10,000 agents each (see [`Shape`]): a last relaxation step
+//! widened to every agent of the tenant, decline storms, 50 distinct offer timeouts, calls
+//! routed by `skills=` over 10,000 distinct combinations, and a custom scorer. Every tenth
+//! round also times a `queue_stats` read (a dashboard), reported apart from the routing
+//! events.
+//!
 //! ```text
 //! cargo bench -p callroute-core --bench engine_latency          # full: 1k, 10k, 100k agents
 //! ENGINE_BENCH_QUICK=1 cargo bench -p callroute-core --bench engine_latency   # seconds
 //! ENGINE_BENCH_AGENTS=10000 ENGINE_BENCH_ROUNDS=1000000 cargo bench ...          # profiling
+//! ENGINE_BENCH_AGENTS=0 ENGINE_BENCH_SHAPES=declines,skills cargo bench ...      # shapes only
 //! ```
 //!
 //! Memory is measured with a counting global allocator (live heap bytes) and from the
 //! snapshot size.
 
 use std::alloc::{GlobalAlloc, Layout, System};
+use std::collections::HashMap;
 use std::hint::black_box;
 use std::sync::atomic::{AtomicIsize, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use callroute_core::acd::{
-    AgentConfig, CallSpec, Decision, Engine, EngineOptions, QueueConfig, Strategy,
+    AgentConfig, CallSpec, CallView, Decision, Engine, EngineOptions, QueueConfig, Scorer,
+    StepConfig, Strategy,
 };
 
 // ---------------------------------------------------------------------------- allocator
@@ -145,29 +155,204 @@ fn center(agents: usize, g: &mut Gen) -> Center {
     }
 }
 
+// ---------------------------------------------------------------------------- shapes
+
+/// What a run is made of: the easy steady state, or one of the hard shapes.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Shape {
+    /// no steps, one offer timeout, no declines, every call for a named queue
+    Easy,
+    /// every queue's last relaxation step widened to every agent of the tenant
+    Widened,
+    /// many declines per call: each call's excluded set grows
+    Declines,
+    /// 50 distinct offer timeouts over the queues
+    Timeouts,
+    /// calls routed by `skills=` over as many distinct combinations as agents
+    Skills,
+    /// a custom strategy with a cheap Rust scorer, free agents to choose from
+    Scorer,
+}
+
+const SHAPES: [Shape; 6] = [
+    Shape::Easy,
+    Shape::Widened,
+    Shape::Declines,
+    Shape::Timeouts,
+    Shape::Skills,
+    Shape::Scorer,
+];
+
+/// Declines per round in the decline storm.
+const STORM: u32 = 8;
+
+impl Shape {
+    fn name(self) -> &'static str {
+        match self {
+            Shape::Easy => "easy",
+            Shape::Widened => "widened",
+            Shape::Declines => "declines",
+            Shape::Timeouts => "timeouts",
+            Shape::Skills => "skills",
+            Shape::Scorer => "scorer",
+        }
+    }
+
+    fn describe(self) -> &'static str {
+        match self {
+            Shape::Easy => "no steps, one offer timeout, no declines, calls for named queues",
+            Shape::Widened => {
+                "every queue gets a last step (after 2 ms) widened to every agent of the tenant"
+            }
+            Shape::Declines => {
+                "each freed agent declines 8 offers before it accepts one; retry 1 day, so \
+                 the head calls' excluded sets grow"
+            }
+            Shape::Timeouts => "50 distinct offer timeouts (5.0 to 29.5 s) over the 100 queues",
+            Shape::Skills => {
+                "calls routed by skills= over as many distinct two-skill combinations as \
+                 agents (one implicit queue each)"
+            }
+            Shape::Scorer => {
+                "custom strategy on every queue, a cheap Rust scorer; a fifth of the agents \
+                 free, no calls waiting (every arrival is scored)"
+            }
+        }
+    }
+
+    /// Change queue `q`'s settings for this shape.
+    fn queue(self, q: usize, cfg: &mut QueueConfig) {
+        match self {
+            Shape::Widened => cfg.steps.push(StepConfig {
+                after: 0.002,
+                skills: Some(Vec::new()),
+                ..StepConfig::default()
+            }),
+            Shape::Declines => cfg.retry = 86_400.0,
+            Shape::Timeouts => cfg.offer_timeout = 5.0 + 0.5 * (q % 50) as f64,
+            Shape::Scorer => cfg.strategy = Strategy::Custom,
+            Shape::Easy | Shape::Skills => {}
+        }
+    }
+
+    /// Waiting calls in the steady state.
+    fn waiting(self, agents: usize) -> usize {
+        match self {
+            Shape::Scorer => 0,
+            _ => agents,
+        }
+    }
+
+    /// Agents left free in the steady state.
+    fn free(self, agents: usize) -> usize {
+        match self {
+            Shape::Scorer => agents / 5,
+            _ => 0,
+        }
+    }
+
+    /// Whether each round ends with `advance` (the shell's timer call), timed.
+    fn advances(self) -> bool {
+        matches!(self, Shape::Widened | Shape::Timeouts)
+    }
+}
+
+/// A cheap scorer: the last byte of the agent id.
+struct LastByte;
+
+impl Scorer for LastByte {
+    fn score(&mut self, _call: &CallView<'_>, agents: &[Arc<str>]) -> Vec<f64> {
+        agents
+            .iter()
+            .map(|a| f64::from(a.as_bytes().last().copied().unwrap_or(0)))
+            .collect()
+    }
+}
+
+/// Where a call goes: a named queue or a set of skills.
+enum Target {
+    Queue(String),
+    Skills(Vec<(String, u8)>),
+}
+
+/// `n` distinct two-skill requirements, each met by the agent it was drawn from, and per
+/// agent the ones drawn from it (every agent gets at least one).
+fn combos(agents: &[(AgentConfig, Vec<usize>)], n: usize, g: &mut Gen) -> Combos {
+    let mut index: HashMap<Vec<(String, u8)>, usize> = HashMap::new();
+    let mut list: Vec<Vec<(String, u8)>> = Vec::new();
+    let mut homes = vec![Vec::new(); agents.len()];
+    let mut tries = 0usize;
+    let mut a = 0;
+    while a < agents.len() || list.len() < n {
+        tries += 1;
+        assert!(
+            tries < 1000 * (n + agents.len()),
+            "too few distinct combinations"
+        );
+        let who = if a < agents.len() {
+            a
+        } else {
+            g.below(agents.len())
+        };
+        let sk = &agents[who].0.skills;
+        let i = g.below(sk.len());
+        let mut j = g.below(sk.len() - 1);
+        if j >= i {
+            j += 1;
+        }
+        let mut c = vec![
+            (sk[i].0.clone(), 1 + g.below(usize::from(sk[i].1)) as u8),
+            (sk[j].0.clone(), 1 + g.below(usize::from(sk[j].1)) as u8),
+        ];
+        c.sort();
+        let k = match index.get(&c) {
+            Some(&k) if a < agents.len() => k,
+            Some(_) => continue,
+            None if list.len() >= n => continue,
+            None => {
+                index.insert(c.clone(), list.len());
+                list.push(c);
+                list.len() - 1
+            }
+        };
+        homes[who].push(k);
+        a += 1;
+    }
+    (list, homes)
+}
+
+type Combos = (Vec<Vec<(String, u8)>>, Vec<Vec<usize>>);
+
 // ---------------------------------------------------------------------------- the run
 
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
 enum Kind {
     Arrival,
     Accept,
+    Decline,
     EndPull,
     End,
     NotReady,
     Ready,
+    Advance,
+    Stats,
 }
 
-const KINDS: [(Kind, &str); 6] = [
+const KINDS: [(Kind, &str); 9] = [
     (Kind::Arrival, "call arrival (queued/offered)"),
     (Kind::Accept, "offer accepted"),
+    (Kind::Decline, "offer declined (re-routed)"),
     (Kind::EndPull, "call ended, agent pulls next"),
     (Kind::End, "call ended (agent not ready)"),
     (Kind::NotReady, "agent not ready"),
     (Kind::Ready, "agent ready, pulls next"),
+    (Kind::Advance, "advance (timers due)"),
+    (Kind::Stats, "queue_stats (not routing)"),
 ];
 
 struct Bench {
     engine: Engine,
+    shape: Shape,
     g: Gen,
     now: f64,
     next_call: u64,
@@ -175,8 +360,28 @@ struct Bench {
     connected: Vec<(String, String)>,
     samples: Vec<(Kind, u32)>,
     routing_offers: u64,
-    /// per agent, the queues it was built to serve
+    /// where calls go (queues, or skill combinations)
+    targets: Vec<Target>,
+    /// the target of each queue id (implicit queues learned when first named)
+    target_of: HashMap<String, usize>,
+    /// per agent, the targets it was built to serve
     homes: Vec<Vec<usize>>,
+    /// declines still to make this round
+    declines_left: u32,
+    /// every queue id, for the statistics reads
+    queue_ids: Vec<Arc<str>>,
+}
+
+/// The offers among decisions: (call, agent, queue).
+fn offers(out: &[Decision]) -> Vec<(String, String, String)> {
+    out.iter()
+        .filter_map(|d| match d {
+            Decision::Offer {
+                call, agent, queue, ..
+            } => Some((call.to_string(), agent.to_string(), queue.to_string())),
+            _ => None,
+        })
+        .collect()
 }
 
 impl Bench {
@@ -185,17 +390,44 @@ impl Bench {
         self.now
     }
 
-    fn spec(&mut self, queue: &str) -> CallSpec {
+    fn spec(&mut self, target: usize) -> CallSpec {
         self.next_call += 1;
-        CallSpec {
+        let mut spec = CallSpec {
             id: format!("c{}", self.next_call),
-            queue: Some(queue.to_owned()),
             priority: (self.next_call % 3) as i32,
             ..CallSpec::default()
+        };
+        match &self.targets[target] {
+            Target::Queue(q) => spec.queue = Some(q.clone()),
+            Target::Skills(s) => {
+                spec.skills = Some(s.clone());
+                spec.tenant = Some("acme".into());
+            }
+        }
+        spec
+    }
+
+    /// Note the queue a call for `target` went to (implicit queues get their id then).
+    fn learn(&mut self, spec: &CallSpec, target: usize, out: &[Decision]) {
+        if spec.skills.is_none() {
+            return;
+        }
+        for d in out {
+            let queue = match d {
+                Decision::Offer { call, queue, .. } | Decision::Queued { call, queue, .. }
+                    if **call == *spec.id =>
+                {
+                    queue
+                }
+                _ => continue,
+            };
+            if !self.target_of.contains_key(&**queue) {
+                self.target_of.insert(queue.to_string(), target);
+            }
         }
     }
 
-    /// Run one input, timed, and accept every offer it made (each accept timed too).
+    /// Run one input, timed.
     fn timed<F>(&mut self, kind: Kind, f: F) -> Vec<Decision>
     where
         F: FnOnce(&mut Engine) -> Vec<Decision>,
@@ -207,30 +439,35 @@ impl Bench {
         out
     }
 
-    fn accept_offers(&mut self, out: &[Decision]) -> Option<String> {
-        let mut queue = None;
-        for d in out {
-            if let Decision::Offer {
-                call,
-                agent,
-                queue: q,
-                ..
-            } = d
-            {
-                self.routing_offers += 1;
-                let now = self.tick();
-                let call = call.to_string();
+    /// Decline offers while the round's declines last, then accept (each timed); the
+    /// target of the last call accepted.
+    fn take_offers(&mut self, out: &[Decision]) -> Option<usize> {
+        let mut todo = offers(out);
+        let mut target = None;
+        while let Some((call, agent, queue)) = todo.pop() {
+            self.routing_offers += 1;
+            let now = self.tick();
+            if self.declines_left > 0 {
+                self.declines_left -= 1;
+                let out = self.timed(Kind::Decline, |e| e.offer_declined(&call, now).unwrap());
+                todo.extend(offers(&out));
+            } else {
                 self.timed(Kind::Accept, |e| e.offer_accepted(&call, now).unwrap());
-                self.connected.push((call, agent.to_string()));
-                queue = Some(q.to_string());
+                self.connected.push((call, agent));
+                target = Some(self.target_of[&queue]);
             }
         }
-        queue
+        target
     }
 
     /// One steady-state round: an agent finishes (maybe via not ready / ready), takes the
     /// next call, and a call arrives where that one came from.
     fn round(&mut self, i: u64) {
+        self.declines_left = if self.shape == Shape::Declines {
+            STORM
+        } else {
+            0
+        };
         let k = self.g.below(self.connected.len());
         let (call, agent) = self.connected.swap_remove(k);
         let out = if i % 10 == 0 {
@@ -248,17 +485,31 @@ impl Bench {
         };
         // the next call joins the queue the pulled call left (waiting counts stay put);
         // if the agent found nothing to pull, one of its own queues (it takes the call)
-        let queue = match self.accept_offers(&out) {
-            Some(q) => q,
+        let target = match self.take_offers(&out) {
+            Some(t) => t,
             None => {
                 let homes = &self.homes[agent[1..].parse::<usize>().expect("agent id")];
-                format!("q{}", homes[self.g.below(homes.len())])
+                homes[self.g.below(homes.len())]
             }
         };
-        let spec = self.spec(&queue);
+        let spec = self.spec(target);
         let now = self.tick();
         let out = self.timed(Kind::Arrival, |e| e.call_arrived(&spec, now).unwrap());
-        self.accept_offers(&out);
+        self.learn(&spec, target, &out);
+        self.take_offers(&out);
+        if self.shape.advances() {
+            let now = self.tick();
+            let out = self.timed(Kind::Advance, |e| e.advance(now).unwrap());
+            self.take_offers(&out);
+        }
+        // every tenth round, a dashboard reads one queue's live statistics
+        if i % 10 == 5 {
+            let q = self.queue_ids[self.g.below(self.queue_ids.len())].clone();
+            let t0 = Instant::now();
+            black_box(self.engine.queue_stats(&q).unwrap());
+            let ns = t0.elapsed().as_nanos().min(u128::from(u32::MAX)) as u32;
+            self.samples.push((Kind::Stats, ns));
+        }
     }
 }
 
@@ -272,19 +523,36 @@ struct Setup {
     setup: Duration,
 }
 
-fn setup(agents: usize, waiting: usize, seed: u64) -> Setup {
+fn setup(shape: Shape, agents: usize, seed: u64) -> Setup {
     let t0 = Instant::now();
     let mut g = Gen(seed);
-    let c = center(agents, &mut g);
+    let mut c = center(agents, &mut g);
+    for (q, cfg) in c.queues.iter_mut().enumerate() {
+        shape.queue(q, cfg);
+    }
     let mut engine = Engine::new(EngineOptions {
         seed,
         ..EngineOptions::default()
     })
     .unwrap();
+    if shape == Shape::Scorer {
+        engine.set_scorer(Some(Box::new(LastByte)));
+    }
     for q in &c.queues {
         engine.add_queue(q.clone()).unwrap();
     }
-    let homes: Vec<Vec<usize>> = c.agents.iter().map(|(_, h)| h.clone()).collect();
+    let (targets, homes, target_of) = if shape == Shape::Skills {
+        let (list, homes) = combos(&c.agents, agents, &mut g);
+        let targets = list.into_iter().map(Target::Skills).collect();
+        (targets, homes, HashMap::new())
+    } else {
+        let targets = (0..QUEUES)
+            .map(|q| Target::Queue(format!("q{q}")))
+            .collect();
+        let homes = c.agents.iter().map(|(_, h)| h.clone()).collect();
+        let target_of = (0..QUEUES).map(|q| (format!("q{q}"), q)).collect();
+        (targets, homes, target_of)
+    };
     let ids: Vec<String> = c.agents.iter().map(|(a, _)| a.name.clone()).collect();
     let heap0 = live_bytes();
     let snap0 = engine.snapshot().len();
@@ -298,35 +566,50 @@ fn setup(agents: usize, waiting: usize, seed: u64) -> Setup {
     let snap1 = engine.snapshot().len();
     let mut bench = Bench {
         engine,
+        shape,
         g,
         now: 0.0,
         next_call: 0,
         connected: Vec::new(),
         samples: Vec::new(),
         routing_offers: 0,
+        targets,
+        target_of,
         homes,
+        declines_left: 0,
+        queue_ids: Vec::new(),
     };
-    // make every agent busy: a call for one of its own queues while it is free
+    // make every agent busy: a call for one of its own targets while it is free
     for (i, id) in ids.iter().enumerate() {
         let mut n = 0;
         while bench.engine.agent_state(id).unwrap().name() == "ready" {
-            let q = format!("q{}", bench.homes[i][n % bench.homes[i].len()]);
+            let t = bench.homes[i][n % bench.homes[i].len()];
             n += 1;
-            let spec = bench.spec(&q);
+            let spec = bench.spec(t);
             let out = bench.engine.call_arrived(&spec, 0.0).unwrap();
+            bench.learn(&spec, t, &out);
             accept_untimed(&mut bench, &out);
         }
     }
+    // then free some (no call waits yet: they stay free)
+    for _ in 0..shape.free(agents) {
+        let k = bench.g.below(bench.connected.len());
+        let (call, _) = bench.connected.swap_remove(k);
+        let out = bench.engine.call_ended(&call, 0.0).unwrap();
+        accept_untimed(&mut bench, &out);
+    }
     let heap2 = live_bytes();
     let snap2 = bench.engine.snapshot().len();
-    for i in 0..waiting {
-        let spec = bench.spec(&format!("q{}", i % QUEUES));
+    for i in 0..shape.waiting(agents) {
+        let t = i % bench.targets.len();
+        let spec = bench.spec(t);
         let out = bench.engine.call_arrived(&spec, 0.0).unwrap();
+        bench.learn(&spec, t, &out);
         accept_untimed(&mut bench, &out);
     }
     let heap3 = live_bytes();
     let snap3 = bench.engine.snapshot().len();
-    bench.engine.audit().unwrap();
+    bench.queue_ids = bench.engine.queue_ids();
     let waiting = bench.engine.totals().active() as usize - bench.connected.len();
     Setup {
         bench,
@@ -428,9 +711,16 @@ fn histogram(v: &[u32]) {
     }
 }
 
-/// Run `rounds` steady-state rounds after `warm` unmeasured ones; print the table.
-fn measure(agents: usize, rounds: u64, detail: bool) -> (Summary, Setup) {
-    let mut s = setup(agents, agents, 42);
+/// Run `rounds` steady-state rounds of `shape` after `warm` unmeasured ones; print the
+/// table.
+fn measure(
+    shape: Shape,
+    agents: usize,
+    rounds: u64,
+    detail: bool,
+    audit: bool,
+) -> (Summary, Setup) {
+    let mut s = setup(shape, agents, 42);
     let b = &mut s.bench;
     let warm = rounds / 10;
     for i in 0..warm {
@@ -444,7 +734,9 @@ fn measure(agents: usize, rounds: u64, detail: bool) -> (Summary, Setup) {
         b.round(i);
     }
     let wall = t0.elapsed();
-    b.engine.audit().unwrap();
+    if audit {
+        b.engine.audit().unwrap();
+    }
     // the timed events routed: every freed agent pulled a waiting call, and the queues
     // stayed as full as they started (so the figures are routing work, not idle paths)
     assert!(
@@ -453,14 +745,25 @@ fn measure(agents: usize, rounds: u64, detail: bool) -> (Summary, Setup) {
         b.routing_offers
     );
     let waiting = b.engine.totals().active() as usize - b.connected.len();
-    assert_eq!(waiting, s.waiting, "waiting calls drifted");
-    let all: Vec<u32> = b.samples.iter().map(|&(_, v)| v).collect();
+    if shape != Shape::Declines {
+        assert_eq!(waiting, s.waiting, "waiting calls drifted");
+    }
+    let all: Vec<u32> = b
+        .samples
+        .iter()
+        .filter(|&&(k, _)| k != Kind::Stats)
+        .map(|&(_, v)| v)
+        .collect();
     if detail {
+        if shape != Shape::Easy {
+            println!("\nshape {:?}: {}", shape.name(), shape.describe());
+        }
         println!(
-            "\n{} agents, {SKILLS} skills, {QUEUES} queues, {} waiting calls, {} connected \
+            "\n{} agents, {SKILLS} skills, {} queues, {} waiting calls, {} connected \
              (setup {:.2} s); {} rounds, {} timed events in {:.2} s",
             thousands(agents),
-            thousands(s.waiting),
+            thousands(b.engine.queue_ids().len()),
+            thousands(waiting),
             thousands(b.connected.len()),
             s.setup.as_secs_f64(),
             thousands(rounds as usize),
@@ -484,7 +787,7 @@ fn measure(agents: usize, rounds: u64, detail: bool) -> (Summary, Setup) {
         }
     }
     let summary = row(if detail { "all routing events" } else { "" }, all.clone());
-    if detail {
+    if detail && shape == Shape::Easy {
         println!("\n  histogram, all routing events:");
         histogram(&all);
     }
@@ -507,21 +810,37 @@ fn main() {
     // `cargo test --benches` runs this without `--bench`: then just prove it works
     let benching = std::env::args().any(|a| a == "--bench");
     let quick = !benching || std::env::var_os("ENGINE_BENCH_QUICK").is_some_and(|v| v != "0");
-    let (scales, rounds): (Vec<usize>, u64) = if !benching {
-        (vec![1_000], 2_000)
+    let (scales, rounds, shape_agents, shape_rounds): (Vec<usize>, u64, usize, u64) = if !benching {
+        (vec![1_000], 2_000, 1_000, 500)
     } else if quick {
-        (vec![1_000, 10_000], 20_000)
+        (vec![1_000, 10_000], 20_000, 10_000, 5_000)
     } else {
-        (vec![1_000, 10_000, 100_000], 200_000)
+        (vec![1_000, 10_000, 100_000], 200_000, 10_000, 100_000)
     };
-    // for profiling: ENGINE_BENCH_AGENTS=10000 ENGINE_BENCH_ROUNDS=1000000
+    // for profiling: ENGINE_BENCH_AGENTS=10000 ENGINE_BENCH_ROUNDS=1000000, and
+    // ENGINE_BENCH_SHAPES=declines,skills (or "none") for the hard shapes
     let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
     let scales: Vec<usize> = env("ENGINE_BENCH_AGENTS").map_or(scales, |v| {
         v.split(',')
             .map(|x| x.trim().parse().expect("agents"))
+            .filter(|&n| n > 0)
             .collect()
     });
     let rounds = env("ENGINE_BENCH_ROUNDS").map_or(rounds, |v| v.parse().expect("rounds"));
+    let shape_rounds = env("ENGINE_BENCH_ROUNDS").map_or(shape_rounds, |v| v.parse().unwrap());
+    let shape_agents =
+        env("ENGINE_BENCH_SHAPE_AGENTS").map_or(shape_agents, |v| v.parse().unwrap());
+    let shapes: Vec<Shape> = env("ENGINE_BENCH_SHAPES").map_or(SHAPES[1..].to_vec(), |v| {
+        v.split(',')
+            .filter(|x| x.trim() != "none")
+            .map(|x| {
+                *SHAPES
+                    .iter()
+                    .find(|s| s.name() == x.trim())
+                    .unwrap_or_else(|| panic!("unknown shape {x:?}"))
+            })
+            .collect()
+    });
     println!(
         "engine_latency ({} mode): per-event latency in the steady state; timer overhead \
          ~{} ns per sample (included)",
@@ -541,21 +860,23 @@ fn main() {
                 "", "n", "median", "p90", "p99", "p99.9", "max"
             );
         }
-        let (summary, s) = measure(agents, rounds, detail);
+        let (summary, s) = measure(Shape::Easy, agents, rounds, detail, true);
         results.push((agents, summary, s));
     }
-    println!("\nscaling (all routing events; waiting calls = agents):");
-    println!(
-        "  {:>9} {:>9} {:>9} {:>9} {:>13} {:>13} {:>13} {:>13}",
-        "agents",
-        "waiting",
-        "median",
-        "p99",
-        "heap B/agent",
-        "heap B/call",
-        "snap B/agent",
-        "snap B/call"
-    );
+    if !results.is_empty() {
+        println!("\nscaling (all routing events; waiting calls = agents):");
+        println!(
+            "  {:>9} {:>9} {:>9} {:>9} {:>13} {:>13} {:>13} {:>13}",
+            "agents",
+            "waiting",
+            "median",
+            "p99",
+            "heap B/agent",
+            "heap B/call",
+            "snap B/agent",
+            "snap B/call"
+        );
+    }
     for (agents, sm, s) in &results {
         println!(
             "  {:>9} {:>9} {:>9} {:>9} {:>13.0} {:>13.0} {:>13.0} {:>13.0}",
@@ -569,9 +890,39 @@ fn main() {
             s.snap_per_call
         );
     }
+    if !results.is_empty() {
+        println!(
+            "\nheap B/agent: live heap per agent added and logged in (memberships, indices, \
+             names);\nheap B/call: per waiting call (slab entry, id map, queue indices, \
+             timers); snap: snapshot bytes."
+        );
+    }
+    if shapes.is_empty() {
+        return;
+    }
     println!(
-        "\nheap B/agent: live heap per agent added and logged in (memberships, indices, \
-         names);\nheap B/call: per waiting call (slab entry, id map, queue indices, timers); \
-         snap: snapshot bytes."
+        "\nhard shapes at {} agents, {} rounds each:",
+        thousands(shape_agents),
+        thousands(shape_rounds as usize)
     );
+    let mut table = Vec::new();
+    for &shape in &shapes {
+        // (the audit of 10,000 implicit queues takes seconds: not in quick mode)
+        let audit = !quick || shape != Shape::Skills || !benching;
+        let (summary, _) = measure(shape, shape_agents, shape_rounds, true, audit);
+        table.push((shape, summary));
+    }
+    println!(
+        "\nhard shapes at {} agents (all routing events):",
+        thousands(shape_agents)
+    );
+    println!("  {:<10} {:>9} {:>9}", "shape", "median", "p99");
+    for (shape, sm) in &table {
+        println!(
+            "  {:<10} {:>9} {:>9}",
+            shape.name(),
+            ns(sm.median),
+            ns(sm.p99)
+        );
+    }
 }

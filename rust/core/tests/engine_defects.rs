@@ -412,6 +412,87 @@ fn an_implicit_queue_lives_while_used() {
     round_trip(&e);
 }
 
+/// An implicit queue freed while a free agent is listed in it, its slot taken by a queue of
+/// other requirements, then its requirements asked for again: each call goes to the queue of
+/// its own requirements (docs/engine.md: one implicit queue per distinct tenant, media and
+/// requirements), and the statistics count the agents free for each queue, before and after a
+/// restore.
+#[test]
+fn a_freed_implicit_queue_slot_serves_other_requirements() {
+    let mut opts = EngineOptions::default();
+    opts.skill_queue.wrapup = 0.0;
+    let mut e = Engine::new(opts).unwrap();
+    e.add_agent(agent("a", &[("x", 1), ("y", 1)])).unwrap();
+    e.add_agent(agent("b", &[("x", 1), ("y", 1)])).unwrap();
+    e.add_queue(queue("named", &[])).unwrap();
+    e.agent_ready("a", 0.0).unwrap();
+    e.agent_ready("b", 0.0).unwrap();
+    let qx: Arc<str> = Arc::from("skills[x>=1]@acme/voice");
+    let qy: Arc<str> = Arc::from("skills[y>=1]@acme/voice");
+    let available = |e: &Engine, q: &str| e.queue_stats(q).unwrap().agents_available;
+
+    // c1 (x) offered to one agent; the other stays free, listed in x's queue
+    let out = e.call_arrived(&skill_call("c1", &[("x", 1)]), 1.0).unwrap();
+    assert_eq!(queue_of(&out, "c1"), qx);
+    assert_eq!(available(&e, &qx), 1);
+    assert_eq!(available(&e, "named"), 1);
+    e.offer_accepted("c1", 2.0).unwrap();
+    // the call ends (no wrap-up): x's queue is unused and goes, the other agent listed in it
+    e.call_ended("c1", 3.0).unwrap();
+    assert!(e.queue_stats(&qx).is_err(), "x's queue freed");
+    assert_eq!(available(&e, "named"), 2);
+    e.audit().unwrap();
+
+    // c2 (y) takes the freed slot
+    let out = e.call_arrived(&skill_call("c2", &[("y", 1)]), 4.0).unwrap();
+    assert_eq!(queue_of(&out, "c2"), qy);
+    let second = offers(&out)[0].1.clone();
+    assert_eq!(e.queue_ids(), vec![Arc::from("named"), qy.clone()]);
+    assert_eq!(available(&e, &qy), 1);
+    e.audit().unwrap();
+
+    // c3 (x again): a queue of x's requirements, not y's that holds x's old slot
+    let out = e.call_arrived(&skill_call("c3", &[("x", 1)]), 5.0).unwrap();
+    assert_eq!(queue_of(&out, "c3"), qx);
+    let third = offers(&out)[0].1.clone();
+    assert_ne!(second, third);
+    assert_eq!(available(&e, &qx), 0);
+    assert_eq!(available(&e, &qy), 0);
+    assert_eq!(available(&e, "named"), 0);
+    e.offer_accepted("c2", 5.0).unwrap();
+    e.offer_accepted("c3", 5.0).unwrap();
+
+    // c4 (x) waits: both agents are busy
+    let out = e.call_arrived(&skill_call("c4", &[("x", 1)]), 6.0).unwrap();
+    assert_eq!(queue_of(&out, "c4"), qx);
+    e.advance(9.0).unwrap();
+    let stats = e.queue_stats(&qx).unwrap();
+    assert_eq!((stats.waiting, stats.longest_wait), (1, 3.0));
+    e.audit().unwrap();
+
+    // restored: the same queues, counts and waits
+    let mut r = round_trip(&e);
+    let stats = r.queue_stats(&qx).unwrap();
+    assert_eq!((stats.waiting, stats.longest_wait), (1, 3.0));
+    assert_eq!(available(&r, &qx), 0);
+    // c2 ends: y's queue goes, its agent takes c4 from x's
+    let out = r.call_ended("c2", 10.0).unwrap();
+    assert_eq!(
+        offers(&out),
+        vec![("c4".into(), second.clone(), qx.to_string())]
+    );
+    assert!(r.queue_stats(&qy).is_err(), "y's queue freed");
+    // c5 (y) after the restore: y's queue made again, in the freed slot
+    let out = r
+        .call_arrived(&skill_call("c5", &[("y", 1)]), 11.0)
+        .unwrap();
+    assert_eq!(queue_of(&out, "c5"), qy);
+    assert_eq!(r.queue_stats(&qy).unwrap().waiting, 1);
+    assert_eq!(available(&r, "named"), 0);
+    r.audit().unwrap();
+    round_trip(&r);
+}
+
 // ---------------------------------------------------------------------- input contract
 
 /// docs/engine.md, "Leaving a queue": `transfer` moves a call to another queue.

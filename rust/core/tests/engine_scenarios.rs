@@ -936,3 +936,50 @@ fn auto_answer_agent_with_room_for_several_chats_takes_them_all() {
     );
     e.audit().unwrap();
 }
+
+#[test]
+fn one_implicit_queue_per_tenant_and_requirements_also_after_a_restore() {
+    // docs/engine.md: calls routed by skills go to an implicit queue per distinct
+    // (tenant, media, requirements), created on first use
+    let mut e = engine();
+    e.add_agent(agent("a0", &[("en", 3), ("fr", 2)])).unwrap();
+    e.add_agent(AgentConfig {
+        skills: vec![("en".into(), 3)],
+        ..AgentConfig::new("g0", "globex")
+    })
+    .unwrap();
+    let mut n = 0;
+    let mut by_skills = |e: &mut Engine, skills: &[(&str, u8)], tenant: &str| {
+        n += 1;
+        let spec = CallSpec {
+            id: format!("c{n}"),
+            skills: Some(skills.iter().map(|&(s, l)| (s.to_owned(), l)).collect()),
+            tenant: Some(tenant.into()),
+            ..CallSpec::default()
+        };
+        let out = e.call_arrived(&spec, f64::from(n)).unwrap();
+        match &out[0] {
+            Decision::Queued { queue, .. } => queue.clone(),
+            d => panic!("{d:?}"),
+        }
+    };
+    let q1 = by_skills(&mut e, &[("en", 2), ("fr", 1)], "acme");
+    // the same requirements in another order: the same queue
+    assert_eq!(by_skills(&mut e, &[("fr", 1), ("en", 2)], "acme"), q1);
+    // another level, a subset, another tenant: each a queue of its own
+    let q2 = by_skills(&mut e, &[("en", 3), ("fr", 1)], "acme");
+    let q3 = by_skills(&mut e, &[("en", 2)], "acme");
+    let q4 = by_skills(&mut e, &[("en", 2)], "globex");
+    let mut all = vec![q1.clone(), q2.clone(), q3.clone(), q4.clone()];
+    all.sort();
+    all.dedup();
+    assert_eq!(all.len(), 4);
+    assert_eq!(e.queue_ids().len(), 4);
+    // a restored engine finds the queues it had
+    let mut r = Engine::restore(&e.snapshot()).unwrap();
+    assert_eq!(by_skills(&mut r, &[("fr", 1), ("en", 2)], "acme"), q1);
+    assert_eq!(by_skills(&mut r, &[("en", 2)], "globex"), q4);
+    assert_eq!(r.queue_ids().len(), 4);
+    assert_eq!(r.queue_stats(&q1).unwrap().waiting, 3);
+    r.audit().unwrap();
+}

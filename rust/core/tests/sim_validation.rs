@@ -72,6 +72,7 @@ fn mmn(rate: f64, aht: f64, agents: u32, patience: Dist, horizon: f64, threshold
         interval: horizon,
         record_calls: true,
         drain: 86_400.0,
+        max_in_system: 1_000_000,
     }
 }
 
@@ -188,7 +189,7 @@ fn mm_n_m_matches_erlang_a() {
             4000.0,
             0.1,
         );
-        let reps = run_replications(&model, 5, 10, 2).unwrap();
+        let reps = run_replications(&model, 7, 10, 2).unwrap();
         let rows: Vec<[f64; 4]> = reps
             .iter()
             .map(|r| {

@@ -3,6 +3,11 @@
 //! The model crosses as JSON so that every field error comes back with its path
 //! (`calls[0].handle: unknown variant ...`); the replications run with the GIL released.
 
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::time::Duration;
+
 use callroute_core::sim::{self, Model, Replication};
 use numpy::{IntoPyArray, PyArray2, PyArrayMethods};
 use pyo3::prelude::*;
@@ -47,6 +52,10 @@ pub fn sim_model(py: Python<'_>, model_json: &str) -> PyResult<SimModel> {
 }
 
 /// Run the replications `indices` of the model on up to `threads` threads.
+///
+/// The replications run with the GIL released, on threads of their own; this thread checks
+/// for signals meanwhile, so Ctrl-C stops a long run (its `KeyboardInterrupt` raised here).
+/// A panic inside the simulator (a bug) comes back as a `ModelError` saying so.
 #[pyfunction]
 pub fn sim_run<'py>(
     py: Python<'py>,
@@ -55,11 +64,58 @@ pub fn sim_run<'py>(
     indices: Vec<u64>,
     threads: usize,
 ) -> PyResult<Vec<Bound<'py, PyDict>>> {
-    let results = py
-        .detach(|| sim::run_indices(&model.0, seed, &indices, threads))
-        .map_err(|e| model_error(py, e.0))?;
+    let stop = AtomicBool::new(false);
+    let mut interrupted: Option<PyErr> = None;
+    let (model, indices, stop) = (&model.0, &indices[..], &stop);
+    let outcome = py.detach(|| {
+        std::thread::scope(|scope| {
+            let (tx, rx) = mpsc::channel();
+            let worker = std::thread::Builder::new().spawn_scoped(scope, move || {
+                let r = catch_unwind(AssertUnwindSafe(|| {
+                    sim::run_indices_until(model, seed, indices, threads, stop)
+                }));
+                let _ = tx.send(());
+                r
+            });
+            let Ok(worker) = worker else {
+                // no thread to spare: run here, without a look at the signals
+                return catch_unwind(AssertUnwindSafe(|| {
+                    sim::run_indices_until(model, seed, indices, threads, stop)
+                }));
+            };
+            while let Err(RecvTimeoutError::Timeout) = rx.recv_timeout(SIGNAL_POLL) {
+                if interrupted.is_none() {
+                    if let Err(e) = Python::attach(|py| py.check_signals()) {
+                        stop.store(true, Ordering::Relaxed);
+                        interrupted = Some(e);
+                    }
+                }
+            }
+            worker.join().unwrap_or_else(Err)
+        })
+    });
+    if let Some(e) = interrupted {
+        return Err(e);
+    }
+    let results = match outcome {
+        Ok(r) => r.map_err(|e| model_error(py, e.0))?,
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "no message".into());
+            return Err(model_error(
+                py,
+                format!("internal error in the simulator (please report it): {what}"),
+            ));
+        }
+    };
     results.into_iter().map(|r| to_dict(py, r)).collect()
 }
+
+/// How often a running simulation looks for signals (Ctrl-C).
+const SIGNAL_POLL: Duration = Duration::from_millis(50);
 
 fn matrix<'py, T: numpy::Element + Copy>(
     py: Python<'py>,

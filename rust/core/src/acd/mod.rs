@@ -18,7 +18,7 @@ pub use config::{
     AgentConfig, CallSpec, QueueConfig, StepConfig, Strategy, MAX_REASONS, MAX_SECONDS,
 };
 pub use decision::{AgentState, Decision, ExitReason, Outcome, RevokeReason};
-pub(crate) use engine::{CallId, Out};
+pub(crate) use engine::{CallId, Out, RawPresence};
 pub use engine::{CallInfo, CallView, Engine, EngineOptions, Scorer, Totals};
 pub use error::EngineError;
-pub use stats::{AgentStats, QueueCounters, QueueStats};
+pub use stats::{AgentStats, QueueCounters, QueueStats, MAX_TOTAL_US};

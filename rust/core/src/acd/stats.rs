@@ -22,7 +22,8 @@ pub struct QueueCounters {
     pub moved_out: u64,
     /// answered calls that have ended (talk measured)
     pub completed: u64,
-    /// total wait of answered calls in this queue (µs)
+    /// total wait of answered calls in this queue (µs; the totals stop at
+    /// [`MAX_TOTAL_US`] rather than overflow)
     pub wait_answered_us: i64,
     /// total wait of abandoned calls (µs)
     pub wait_abandoned_us: i64,
@@ -40,7 +41,7 @@ impl QueueCounters {
 
     /// Average handle time: talk plus after-call work per completed call (seconds).
     pub fn aht(&self) -> f64 {
-        ratio(self.talk_us + self.wrapup_us, self.completed)
+        ratio(self.talk_us.saturating_add(self.wrapup_us), self.completed)
     }
 
     /// Answered within threshold over offered (NaN before any call).
@@ -51,6 +52,17 @@ impl QueueCounters {
             self.answered_within_sl as f64 / self.offered as f64
         }
     }
+}
+
+/// The largest accumulated time a queue counter holds, µs (2^60, some 36,500 years of
+/// waiting or talking): the totals stop there rather than overflow, and a snapshot's totals
+/// are checked against the same bound.
+pub const MAX_TOTAL_US: i64 = 1 << 60;
+
+/// `total + span` (µs), held at [`MAX_TOTAL_US`].
+#[inline]
+pub(crate) fn add_us(total: i64, span: i64) -> i64 {
+    total.saturating_add(span).min(MAX_TOTAL_US)
 }
 
 fn ratio(total_us: i64, n: u64) -> f64 {

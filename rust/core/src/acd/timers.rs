@@ -4,11 +4,16 @@
 //! costs no tree node); one disarmed in the middle is marked dead and dropped when it
 //! reaches the front, so a lane's front is always live and the earliest deadline is exact.
 //!
+//! Lanes are found by span through a hash index, and a lane is freed as soon as it empties
+//! (its buffer kept for the next lane), so only the spans with timers pending cost anything:
+//! finding the earliest timer and disarming one look at the fronts of the live lanes only.
+//!
 //! Serialized as the one map `(deadline, sequence) -> timer` of every live timer, the same
 //! bytes as a plain map; deserialized, every timer is in the map (which works the same).
 
 use std::collections::{BTreeMap, VecDeque};
 
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 use super::keys::Us;
@@ -16,17 +21,42 @@ use super::keys::Us;
 /// (deadline, sequence): sequences are unique, so keys are.
 pub(crate) type TimerKey = (Us, u64);
 
+/// A lane's timers in key order; `None` marks a disarmed timer (never at the front, and
+/// never at the back of a lane that is kept: a lane is never empty).
+type Queue<V> = VecDeque<(TimerKey, Option<V>)>;
+
 #[derive(Clone, Debug)]
 struct Lane<V> {
     span: Us,
-    /// in key order; `None` marks a disarmed timer (never at the front)
-    timers: VecDeque<(TimerKey, Option<V>)>,
+    timers: Queue<V>,
 }
+
+impl<V> Lane<V> {
+    /// Where `key` is in the lane, if it is (a key outside the lane's range is rejected
+    /// without a search).
+    fn find(&self, key: TimerKey) -> Option<usize> {
+        let (Some(front), Some(back)) = (self.timers.front(), self.timers.back()) else {
+            return None;
+        };
+        if key < front.0 || key > back.0 {
+            return None;
+        }
+        self.timers.binary_search_by_key(&key, |&(k, _)| k).ok()
+    }
+}
+
+/// Buffers of freed lanes kept for new ones (a lane that empties after every offer
+/// answered at once would otherwise allocate for each offer).
+const SPARE: usize = 4;
 
 #[derive(Clone, Debug)]
 pub(crate) struct Timers<V> {
     map: BTreeMap<TimerKey, V>,
+    /// the lanes with timers, in no order
     lanes: Vec<Lane<V>>,
+    /// span -> index in `lanes`
+    index: FxHashMap<Us, usize>,
+    spare: Vec<Queue<V>>,
 }
 
 impl<V> Default for Timers<V> {
@@ -34,6 +64,8 @@ impl<V> Default for Timers<V> {
         Self {
             map: BTreeMap::new(),
             lanes: Vec::new(),
+            index: FxHashMap::default(),
+            spare: Vec::new(),
         }
     }
 }
@@ -46,30 +78,31 @@ impl<V: Copy> Timers<V> {
     /// Arm a timer due `span` after the clock: its key must follow every key armed with the
     /// same span so far (a monotone clock and increasing sequences give that).
     pub(crate) fn insert_lane(&mut self, key: TimerKey, timer: V, span: Us) {
-        let lane = match self.lanes.iter().position(|l| l.span == span) {
-            Some(i) => &mut self.lanes[i],
+        let i = match self.index.get(&span) {
+            Some(&i) => i,
             None => {
+                let i = self.lanes.len();
                 self.lanes.push(Lane {
                     span,
-                    timers: VecDeque::new(),
+                    timers: self.spare.pop().unwrap_or_default(),
                 });
-                self.lanes.last_mut().expect("just pushed")
+                self.index.insert(span, i);
+                i
             }
         };
+        let lane = &mut self.lanes[i];
         debug_assert!(lane.timers.back().is_none_or(|&(k, _)| k < key));
         lane.timers.push_back((key, Some(timer)));
     }
 
     /// Disarm the timer of `key` (in a lane or the map), if armed.
     pub(crate) fn remove(&mut self, key: TimerKey) -> Option<V> {
-        for lane in &mut self.lanes {
-            let Ok(i) = lane.timers.binary_search_by_key(&key, |&(k, _)| k) else {
+        for l in 0..self.lanes.len() {
+            let Some(i) = self.lanes[l].find(key) else {
                 continue;
             };
-            let timer = lane.timers[i].1.take();
-            if i == 0 {
-                Self::clean(lane);
-            }
+            let timer = self.lanes[l].timers[i].1.take();
+            self.clean(l);
             if timer.is_some() {
                 return timer;
             }
@@ -77,43 +110,70 @@ impl<V: Copy> Timers<V> {
         self.map.remove(&key)
     }
 
-    /// Drop the dead timers at the front of a lane.
-    fn clean(lane: &mut Lane<V>) {
-        while lane.timers.front().is_some_and(|(_, t)| t.is_none()) {
-            lane.timers.pop_front();
+    /// Drop the dead timers at both ends of lane `l`, and the lane if that empties it.
+    fn clean(&mut self, l: usize) {
+        let timers = &mut self.lanes[l].timers;
+        while timers.front().is_some_and(|(_, t)| t.is_none()) {
+            timers.pop_front();
+        }
+        while timers.back().is_some_and(|(_, t)| t.is_none()) {
+            timers.pop_back();
+        }
+        if !timers.is_empty() {
+            return;
+        }
+        let lane = self.lanes.swap_remove(l);
+        self.index.remove(&lane.span);
+        if let Some(moved) = self.lanes.get(l) {
+            self.index.insert(moved.span, l);
+        }
+        if self.spare.len() < SPARE {
+            self.spare.push(lane.timers);
         }
     }
 
-    /// The earliest timer.
-    pub(crate) fn first(&self) -> Option<(TimerKey, V)> {
-        let mut best = self.map.first_key_value().map(|(&k, &v)| (k, v));
-        for lane in &self.lanes {
+    /// The earliest timer, and the lane it is at the front of (`None`: the map).
+    fn earliest(&self) -> Option<(TimerKey, V, Option<usize>)> {
+        let mut best = self.map.first_key_value().map(|(&k, &v)| (k, v, None));
+        for (l, lane) in self.lanes.iter().enumerate() {
             if let Some(&(k, Some(v))) = lane.timers.front() {
-                if best.is_none_or(|(b, _)| k < b) {
-                    best = Some((k, v));
+                if best.is_none_or(|(b, _, _)| k < b) {
+                    best = Some((k, v, Some(l)));
                 }
             }
         }
         best
     }
 
+    /// The earliest timer.
+    pub(crate) fn first(&self) -> Option<(TimerKey, V)> {
+        self.earliest().map(|(k, v, _)| (k, v))
+    }
+
     /// Disarm and return the earliest timer if it is due at or before `now`.
     pub(crate) fn pop_due(&mut self, now: Us) -> Option<(TimerKey, V)> {
-        let (key, timer) = self.first()?;
+        let (key, timer, lane) = self.earliest()?;
         if key.0 > now {
             return None;
         }
-        self.remove(key);
+        match lane {
+            Some(l) => {
+                self.lanes[l].timers.pop_front();
+                self.clean(l);
+            }
+            None => {
+                self.map.remove(&key);
+            }
+        }
         Some((key, timer))
     }
 
     pub(crate) fn contains(&self, key: TimerKey) -> bool {
         self.map.contains_key(&key)
-            || self.lanes.iter().any(|l| {
-                l.timers
-                    .binary_search_by_key(&key, |&(k, _)| k)
-                    .is_ok_and(|i| l.timers[i].1.is_some())
-            })
+            || self
+                .lanes
+                .iter()
+                .any(|l| l.find(key).is_some_and(|i| l.timers[i].1.is_some()))
     }
 
     /// Every armed timer, in no particular order.
@@ -143,7 +203,7 @@ impl<'de, V: Deserialize<'de>> Deserialize<'de> for Timers<V> {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         Ok(Self {
             map: BTreeMap::deserialize(deserializer)?,
-            lanes: Vec::new(),
+            ..Self::default()
         })
     }
 }
@@ -180,6 +240,57 @@ mod tests {
             ]
         );
         assert!(t.first().is_none());
+    }
+
+    #[test]
+    fn lanes_are_found_by_span_and_freed_when_empty() {
+        let mut t: Timers<u64> = Timers::default();
+        // 50 spans, three timers each, armed in key order (deadline = clock + span)
+        let mut armed = Vec::new();
+        for clock in 0..3i64 {
+            for span in 1..=50i64 {
+                let key = (clock * 1000 + span * 10, (clock * 50 + span) as u64);
+                t.insert_lane(key, key.1, span);
+                armed.push(key);
+            }
+        }
+        assert_eq!(t.lanes.len(), 50);
+        // disarm the middle timer of every lane, and every timer of the odd spans
+        for &(d, s) in &armed {
+            let span = (s - 1) % 50 + 1;
+            if span % 2 == 1 || (d / 1000) == 1 {
+                assert_eq!(t.remove((d, s)), Some(s));
+                assert!(!t.contains((d, s)));
+            }
+        }
+        assert_eq!(t.lanes.len(), 25, "lanes of the odd spans freed");
+        assert_eq!(t.index.len(), 25);
+        for (l, lane) in t.lanes.iter().enumerate() {
+            assert_eq!(t.index[&lane.span], l);
+            assert_eq!(
+                lane.timers.len(),
+                3,
+                "the middle one is dead, not yet dropped"
+            );
+        }
+        // the rest pop in key order, and every lane is gone after
+        let mut want: Vec<TimerKey> = armed
+            .iter()
+            .copied()
+            .filter(|&(d, s)| ((s - 1) % 50 + 1) % 2 == 0 && d / 1000 != 1)
+            .collect();
+        want.sort_unstable();
+        let mut got = Vec::new();
+        while let Some((k, v)) = t.pop_due(i64::MAX) {
+            assert_eq!(k.1, v);
+            got.push(k);
+        }
+        assert_eq!(got, want);
+        assert!(t.lanes.is_empty() && t.index.is_empty());
+        assert!(t.spare.len() <= SPARE);
+        // a freed span arms again
+        t.insert_lane((5000, 999), 999, 7);
+        assert_eq!(t.first(), Some(((5000, 999), 999)));
     }
 
     #[test]

@@ -10,10 +10,15 @@ mod model;
 mod parallel;
 mod run;
 
-pub use dist::{Dist, Stream};
-pub use model::{AgentGroup, Arrivals, CallType, CallbackOffer, Model, Retrial, Shift, Staffing};
-pub use parallel::run_indices;
-pub use run::{run, run_replications, CallRecords, Counters, Replication};
+pub use dist::{CallStream, Dist, Draw, Stream, MAX_CV, MAX_DURATION};
+pub use model::{
+    AgentGroup, Arrivals, CallType, CallbackOffer, Model, Retrial, Shift, Staffing, MAX_IN_SYSTEM,
+    MAX_TIME,
+};
+pub use parallel::{
+    run_indices, run_indices_until, run_replications, MAX_REPLICATIONS, MAX_THREADS,
+};
+pub use run::{run, run_until, CallRecords, Counters, Replication};
 
 /// A simulation model that cannot run, with the field at fault named.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -43,6 +43,18 @@ pub struct Model {
     /// after the horizon, stop anyway once this many more seconds have passed
     #[serde(default = "default_drain")]
     pub drain: f64,
+    /// stop with an error once more calls than this are in the system at once (an
+    /// overloaded model would otherwise fill the memory); at most [`MAX_IN_SYSTEM`]
+    #[serde(default = "default_max_in_system")]
+    pub max_in_system: u32,
+}
+
+/// The most calls a replication may hold at once (each costs a few hundred bytes in the
+/// engine and the simulator).
+pub const MAX_IN_SYSTEM: u32 = 2_000_000;
+
+fn default_max_in_system() -> u32 {
+    1_000_000
 }
 
 fn default_drain() -> f64 {
@@ -230,12 +242,27 @@ pub enum Arrivals {
     },
 }
 
+/// The largest time or span of a model, seconds (about 3,170 years): the run's times stay
+/// well inside the engine's range of microseconds, with any duration added.
+pub const MAX_TIME: f64 = 1e11;
+
 fn finite(what: &str, v: f64, min: f64) -> Result<(), SimError> {
-    if v.is_finite() && v >= min && v.abs() <= 1e11 {
+    if v.is_finite() && v >= min && v.abs() <= MAX_TIME {
         Ok(())
     } else {
         Err(SimError(format!(
-            "{what} must be finite and >= {min}, got {v}"
+            "{what} must be finite, >= {min} and at most {MAX_TIME:e}, got {v}"
+        )))
+    }
+}
+
+/// A span that must be > 0 (an interval length).
+fn span(what: &str, v: f64) -> Result<(), SimError> {
+    if v.is_finite() && v > 0.0 && v <= MAX_TIME {
+        Ok(())
+    } else {
+        Err(SimError(format!(
+            "{what} must be finite, > 0 and at most {MAX_TIME:e} seconds, got {v}"
         )))
     }
 }
@@ -255,10 +282,11 @@ impl Model {
         finite("start", self.start, -1e11)?;
         finite("warmup", self.warmup, 0.0)?;
         finite("drain", self.drain, 0.0)?;
-        if !(self.interval.is_finite() && self.interval > 0.0) {
+        span("interval", self.interval)?;
+        if !(1..=MAX_IN_SYSTEM).contains(&self.max_in_system) {
             return Err(SimError(format!(
-                "interval must be finite and > 0, got {}",
-                self.interval
+                "max_in_system must be in [1, {MAX_IN_SYSTEM}], got {}",
+                self.max_in_system
             )));
         }
         if self.calls.is_empty() {
@@ -316,6 +344,15 @@ impl Model {
             if let Some(r) = &c.retrial {
                 probability(&format!("{w}.retrial.probability"), r.probability)?;
                 r.delay.validate(&format!("{w}.retrial.delay"))?;
+                if r.probability >= 1.0 && r.delay.can_be_zero() && c.patience.can_be_zero() {
+                    // every attempt would hang up and call again at the same instant, forever
+                    return Err(SimError(format!(
+                        "{w}.retrial.delay: a caller who always calls again (probability 1) \
+                         with a patience that can be 0 must wait before calling again: the \
+                         delay {:?} can be 0, and the retrials would never end",
+                        r.delay
+                    )));
+                }
             }
             if let Some(cb) = &c.callback {
                 finite(&format!("{w}.callback.after"), cb.after, 0.0)?;
@@ -346,11 +383,7 @@ impl Model {
                     counts,
                 } => {
                     finite(&format!("{w}.staffing.start"), *start, -1e11)?;
-                    if !(interval.is_finite() && *interval > 0.0) {
-                        return Err(SimError(format!(
-                            "{w}.staffing.interval must be finite and > 0, got {interval}"
-                        )));
-                    }
+                    span(&format!("{w}.staffing.interval"), *interval)?;
                     if counts.iter().any(|&c| c > 1_000_000) {
                         return Err(SimError(format!("{w}.staffing.counts: too large")));
                     }
@@ -384,11 +417,7 @@ impl Model {
                 rates,
             } => {
                 finite("arrivals.start", *start, -1e11)?;
-                if !(interval.is_finite() && *interval > 0.0) {
-                    return Err(SimError(format!(
-                        "arrivals.interval must be finite and > 0, got {interval}"
-                    )));
-                }
+                span("arrivals.interval", *interval)?;
                 for (i, r) in rates.iter().enumerate() {
                     finite(&format!("arrivals.rates[{i}]"), *r, 0.0)?;
                 }
@@ -405,8 +434,15 @@ impl Model {
                         )));
                     }
                 }
-                if let Some(i) = times.iter().position(|t| !t.is_finite()) {
-                    return Err(SimError(format!("arrivals.times[{i}] must be finite")));
+                if let Some(i) = times
+                    .iter()
+                    .position(|t| !(t.is_finite() && t.abs() <= MAX_TIME))
+                {
+                    return Err(SimError(format!(
+                        "arrivals.times[{i}] must be finite and within ±{MAX_TIME:e} \
+                         seconds, got {}",
+                        times[i]
+                    )));
                 }
                 if let Some(types) = types {
                     if types.len() != times.len() {

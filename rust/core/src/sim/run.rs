@@ -5,24 +5,51 @@
 //! it takes the earlier of its own next event and the engine's next deadline.
 
 use std::collections::VecDeque;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
-use super::dist::{Dist, Stream};
+use super::dist::{CallStream, Dist, Draw, Stream};
 use super::model::{Arrivals, Model, Staffing};
 use super::SimError;
 use crate::acd::keys::{secs, us, Us};
 use crate::acd::{
-    AgentConfig, CallId, CallSpec, Engine, EngineError, EngineOptions, Out, RevokeReason,
+    AgentConfig, CallId, CallSpec, Engine, EngineError, EngineOptions, Out, RawPresence,
+    RevokeReason,
 };
 
 /// Random-stream purposes: each has its own stream so that they stay in step across runs
-/// that differ elsewhere (common random numbers).
+/// that differ elsewhere (common random numbers). (1, 2 and 4 were the callers', agents'
+/// and retrials' streams, now drawn per call: see `CallStream`.)
 const ARRIVALS: u64 = 0;
-const CALLERS: u64 = 1;
-const AGENTS: u64 = 2;
 const DAYS: u64 = 3;
-const RETRIALS: u64 = 4;
 const ENGINE: u64 = 5;
+
+/// The purposes of a call's own streams ([`CallStream`]): every draw about a call comes from
+/// the stream of (caller, attempt, purpose), so a caller draws the same whatever happened
+/// to the calls before it.
+const HANDLE: u8 = 0;
+const PATIENCE: u8 = 1;
+const WRAPUP: u8 = 2;
+const CALLBACK: u8 = 3;
+const RETRIAL: u8 = 4;
+/// (numbered by the call's offer token: one stream per offer)
+const RING: u8 = 5;
+
+/// The longest span a draw may put between now and an event, seconds: longer ones are cut
+/// to it, which is past the end of any run (see `MAX_TIME`) and far from the ends of the
+/// microsecond clock.
+const MAX_SPAN: f64 = 1e12;
+
+/// `now` plus a drawn duration in seconds: at least 1 µs later if `min_one` (a retrial must
+/// move the clock), never before `now`, never overflowing.
+#[inline]
+fn after(now: Us, seconds: f64, min_one: bool) -> Us {
+    // (NaN clamps to NaN, which converts to 0)
+    let d = us(seconds.clamp(0.0, MAX_SPAN));
+    now.saturating_add(if min_one { d.max(1) } else { d })
+}
+
+/// How many events pass between two looks at the stop flag.
+const STOP_EVERY: u32 = 1 << 14;
 
 /// Counters of one statistics line (a queue, or a skills-routed call type) in one interval.
 /// Calls count in the interval of their arrival.
@@ -131,14 +158,36 @@ impl Replication {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum Ev {
     Arrival,
-    Retrial { call_type: u16 },
-    Accept { slot: u32, gen: u32, token: u32 },
-    End { slot: u32, gen: u32 },
-    Abandon { slot: u32, gen: u32 },
-    Callback { slot: u32, gen: u32 },
-    WrapDone { agent: u32, task: u64 },
-    Staff { group: u16, index: u32 },
-    Shift { agent: u32, what: u8 },
+    Retrial {
+        call_type: u16,
+        attempt: u32,
+        caller: u64,
+    },
+    Accept {
+        slot: u32,
+        gen: u32,
+        token: u32,
+    },
+    End {
+        slot: u32,
+        gen: u32,
+    },
+    Abandon {
+        slot: u32,
+        gen: u32,
+    },
+    Callback {
+        slot: u32,
+        gen: u32,
+    },
+    Staff {
+        group: u16,
+        index: u32,
+    },
+    Shift {
+        agent: u32,
+        what: u8,
+    },
 }
 
 /// A scheduled event: a min-heap entry ordered by (time, sequence); sequences are unique.
@@ -271,6 +320,10 @@ struct SimCall {
     counter: u32,
     arrival: Us,
     handle: f64,
+    /// the caller (numbered by first arrival) and which attempt of theirs this is (0 the
+    /// first): the coordinates of the call's random streams
+    caller: u64,
+    attempt: u32,
     record: bool,
     retrial: bool,
     callback: bool,
@@ -308,10 +361,11 @@ struct Sim<'m> {
     /// the next arrival (there is one pending nearly always), kept out of the heap
     arrival_ev: Option<Scheduled>,
     arrivals_rng: Stream,
-    callers_rng: Stream,
-    agents_rng: Stream,
     days_rng: Stream,
-    retrial_rng: Stream,
+    /// the key of the calls' own streams
+    call_key: u64,
+    /// callers that arrived (retrials not counted)
+    callers: u64,
     day_multiplier: Vec<f64>,
     /// the arrival after the one scheduled, drawn ahead (see `schedule_next_arrival`)
     arrival_ahead: Option<Option<Us>>,
@@ -322,8 +376,6 @@ struct Sim<'m> {
     agents: Vec<SimAgent>,
     /// the engine's decisions being handled (kept for its room)
     out: Vec<Out>,
-    /// engine agent ids, in engine order
-    agent_ids: Vec<Arc<str>>,
     type_line: Vec<u32>,
     /// the engine's call spec per call type (its id is not read)
     type_spec: Vec<CallSpec>,
@@ -331,7 +383,6 @@ struct Sim<'m> {
     type_queue: Vec<Option<u32>>,
     cum_share: Vec<f64>,
     thresholds: Vec<f64>,
-    wrapup_by_sim: Vec<bool>,
     /// the counters of every line and interval, interval by interval (interval `b`'s of
     /// line `l` at `b × lines + l`: one index per call, kept with it)
     counters: Vec<Counters>,
@@ -343,6 +394,11 @@ struct Sim<'m> {
     interval: Us,
     /// the interval whose agent time is still to be counted, and its end
     open_interval: (usize, Us),
+    /// the next time the agents' time is read: the open interval's end, or the end of the
+    /// warm-up or of the horizon (agent time counts between those two, as calls do)
+    next_cut: Us,
+    /// the last time the agents' time was read
+    last_cut: Us,
     warmup_end: Us,
     horizon_end: Us,
     unfinished: u64,
@@ -350,9 +406,10 @@ struct Sim<'m> {
     line_names: Vec<String>,
     group_first: Vec<u32>,
     drain_end: Us,
-    /// the latest abandon event dropped unfired (the call was answered first) that the run
-    /// would have reached: the run's last time is at least this
-    dropped_until: Us,
+    /// set by another thread to stop the run
+    stop: &'m AtomicBool,
+    /// events until the next look at `stop`
+    until_stop_check: u32,
 }
 
 fn engine_err(e: EngineError) -> SimError {
@@ -361,48 +418,43 @@ fn engine_err(e: EngineError) -> SimError {
 
 /// Run one replication of `model` (replication `index` of the streams from `seed`).
 pub fn run(model: &Model, seed: u64, index: u64) -> Result<Replication, SimError> {
+    run_until(model, seed, index, &AtomicBool::new(false))
+}
+
+/// [`run`], stopping with an error soon after `stop` is set (by another thread).
+pub fn run_until(
+    model: &Model,
+    seed: u64,
+    index: u64,
+    stop: &AtomicBool,
+) -> Result<Replication, SimError> {
     model.validate()?;
-    let mut sim = Sim::new(model, seed, index)?;
+    let mut sim = Sim::new(model, seed, index, stop)?;
     sim.run()?;
     Ok(sim.finish())
 }
 
-/// Run `replications` replications on up to `threads` threads (results in index order).
-pub fn run_replications(
-    model: &Model,
-    seed: u64,
-    replications: u64,
-    threads: usize,
-) -> Result<Vec<Replication>, SimError> {
-    let indices: Vec<u64> = (0..replications).collect();
-    super::parallel::run_indices(model, seed, &indices, threads)
-}
-
 impl<'m> Sim<'m> {
-    fn new(model: &'m Model, seed: u64, index: u64) -> Result<Self, SimError> {
+    fn new(
+        model: &'m Model,
+        seed: u64,
+        index: u64,
+        stop: &'m AtomicBool,
+    ) -> Result<Self, SimError> {
         let mut engine = Engine::new(EngineOptions {
             seed: Stream::new(seed, index, ENGINE).next_u64(),
             interval: model.interval,
             ..EngineOptions::default()
         })
         .map_err(engine_err)?;
-        // Queues: wrap-up driven by the simulator where a call type brings its own.
-        let mut wrapup_by_sim = Vec::new();
+        // Queues as they are: a call type's own wrap-up is handed to the engine at each
+        // call's end, whichever queue answered it.
         let mut lines = Vec::new();
         let mut thresholds = Vec::new();
         for q in &model.queues {
-            let mut q = q.clone();
-            let sim_wrap = model
-                .calls
-                .iter()
-                .any(|c| c.queue.as_deref() == Some(q.name.as_str()) && c.wrapup.is_some());
-            if sim_wrap {
-                q.wrapup = 1e9;
-            }
-            wrapup_by_sim.push(sim_wrap);
             lines.push(q.name.clone());
             thresholds.push(q.sl_threshold);
-            engine.add_queue(q).map_err(engine_err)?;
+            engine.add_queue(q.clone()).map_err(engine_err)?;
         }
         let mut type_line = Vec::new();
         let mut type_queue = Vec::new();
@@ -454,7 +506,6 @@ impl<'m> Sim<'m> {
         }
         // decisions name agents by engine index, which is the simulator's agent index
         engine.keep_raw_decisions(true);
-        let agent_ids = engine.agent_ids();
         let type_spec = model
             .calls
             .iter()
@@ -493,10 +544,9 @@ impl<'m> Sim<'m> {
             now_events: VecDeque::new(),
             arrival_ev: None,
             arrivals_rng: Stream::new(seed, index, ARRIVALS),
-            callers_rng: Stream::new(seed, index, CALLERS),
-            agents_rng: Stream::new(seed, index, AGENTS),
             days_rng: Stream::new(seed, index, DAYS),
-            retrial_rng: Stream::new(seed, index, RETRIALS),
+            call_key: CallStream::key(seed, index),
+            callers: 0,
             day_multiplier: Vec::new(),
             arrival_ahead: None,
             next_trace: 0,
@@ -504,13 +554,11 @@ impl<'m> Sim<'m> {
             calls: Vec::new(),
             agents,
             out: Vec::new(),
-            agent_ids,
             type_queue: vec![None; type_line.len()],
             type_line,
             type_spec,
             cum_share,
             thresholds,
-            wrapup_by_sim,
             counters: Vec::new(),
             busy: vec![Vec::new(); ngroups],
             staffed: vec![Vec::new(); ngroups],
@@ -519,6 +567,8 @@ impl<'m> Sim<'m> {
             start,
             interval: us(model.interval),
             open_interval: (0, start + us(model.interval)),
+            next_cut: start,
+            last_cut: start,
             warmup_end: start + us(model.warmup),
             horizon_end: start + us(model.horizon),
             unfinished: 0,
@@ -526,8 +576,10 @@ impl<'m> Sim<'m> {
             line_names: lines,
             group_first,
             drain_end: start + us(model.horizon) + us(model.drain),
-            dropped_until: Us::MIN,
+            stop,
+            until_stop_check: STOP_EVERY,
         };
+        sim.next_cut = sim.cut_after(start);
         sim.schedule_staffing();
         sim.schedule_next_arrival(start);
         Ok(sim)
@@ -724,7 +776,14 @@ impl Sim<'_> {
             if at > self.drain_end {
                 return Ok(());
             }
-            if at >= self.open_interval.1 {
+            self.until_stop_check -= 1;
+            if self.until_stop_check == 0 {
+                self.until_stop_check = STOP_EVERY;
+                if self.stop.load(Ordering::Relaxed) {
+                    return Err(SimError("the run was interrupted".into()));
+                }
+            }
+            if at >= self.next_cut {
                 self.close_intervals(at);
             }
             self.now = at.max(self.now);
@@ -796,11 +855,17 @@ impl Sim<'_> {
                 if matches!(self.model.arrivals, Arrivals::Trace { .. }) {
                     self.next_trace += 1;
                 }
-                self.new_call(call_type, false)?;
+                let caller = self.callers;
+                self.callers += 1;
+                self.new_call(call_type, caller, 0)?;
                 let now = self.now;
                 self.schedule_next_arrival(now);
             }
-            Ev::Retrial { call_type } => self.new_call(call_type as usize, true)?,
+            Ev::Retrial {
+                call_type,
+                attempt,
+                caller,
+            } => self.new_call(call_type as usize, caller, attempt)?,
             Ev::Accept { slot, gen, token } => {
                 let c = &self.calls[slot as usize];
                 if c.gen == gen && c.token == token && c.phase == Phase::Offered {
@@ -816,14 +881,25 @@ impl Sim<'_> {
                 {
                     self.inputs += 1;
                     let call = &self.calls[slot as usize];
-                    let (handle, line, call_type) =
-                        (call.handle, call.line as usize, call.call_type);
-                    // the agent's task, read before the call ends, only if the simulator is
-                    // to time its wrap-up
-                    let wrapup_task = (self.wrapup_by_sim.get(line) == Some(&true))
-                        .then(|| self.engine.connected_task(slot))
-                        .flatten();
-                    self.engine.end_raw(slot, self.now).map_err(engine_err)?;
+                    let handle = call.handle;
+                    // the call type's own wrap-up, drawn here and timed by the engine (the
+                    // answering queue's otherwise)
+                    let wrapup = self.model.calls[call.call_type as usize]
+                        .wrapup
+                        .as_ref()
+                        .map(|d| {
+                            let mut rng = CallStream::new(
+                                self.call_key,
+                                call.caller,
+                                call.attempt,
+                                WRAPUP,
+                                0,
+                            );
+                            after(0, d.sample(&mut rng), false)
+                        });
+                    self.engine
+                        .end_raw(slot, self.now, wrapup)
+                        .map_err(engine_err)?;
                     if let Some(k) = self.counters(slot) {
                         k.talk += handle;
                     }
@@ -831,15 +907,6 @@ impl Sim<'_> {
                         if let Some(r) = self.records.as_mut() {
                             r.handle[ri] = handle;
                         }
-                    }
-                    if let Some((agent, task)) = wrapup_task {
-                        let spec = &self.model.calls[call_type as usize];
-                        let w = match &spec.wrapup {
-                            Some(d) => d.sample(&mut self.callers_rng),
-                            None => self.model.queues[line].wrapup,
-                        };
-                        let at = self.now + us(w);
-                        self.schedule(at, Ev::WrapDone { agent, task });
                     }
                     self.release(slot);
                     self.decisions();
@@ -854,7 +921,8 @@ impl Sim<'_> {
                         .abandon_raw(slot, self.now)
                         .map_err(engine_err)?;
                     let now = self.now;
-                    let call_type = self.calls[slot as usize].call_type;
+                    let c = &self.calls[slot as usize];
+                    let (call_type, caller, attempt) = (c.call_type, c.caller, c.attempt);
                     let (wait, within) = self.waited(slot);
                     if let Some(k) = self.counters(slot) {
                         k.abandoned += 1;
@@ -863,11 +931,20 @@ impl Sim<'_> {
                     }
                     self.record(slot, 1, wait);
                     if let Some(r) = &self.model.calls[call_type as usize].retrial {
-                        if self.retrial_rng.unit() <= r.probability {
-                            let delay = r.delay.sample(&mut self.retrial_rng);
+                        let mut rng = CallStream::new(self.call_key, caller, attempt, RETRIAL, 0);
+                        if rng.unit() <= r.probability {
+                            let delay = r.delay.sample(&mut rng);
                             if delay.is_finite() {
-                                let at = now + us(delay);
-                                self.schedule(at, Ev::Retrial { call_type });
+                                // (at least a microsecond later: the clock must move)
+                                let at = after(now, delay, true);
+                                self.schedule(
+                                    at,
+                                    Ev::Retrial {
+                                        call_type,
+                                        attempt: attempt.saturating_add(1),
+                                        caller,
+                                    },
+                                );
                             }
                         }
                     }
@@ -882,7 +959,8 @@ impl Sim<'_> {
                         .callback
                         .as_ref()
                         .map_or(0.0, |cb| cb.accept);
-                    if self.callers_rng.unit() <= accept {
+                    let mut rng = CallStream::new(self.call_key, c.caller, c.attempt, CALLBACK, 0);
+                    if rng.unit() <= accept {
                         self.inputs += 1;
                         self.engine
                             .callback_raw(slot, self.now)
@@ -894,13 +972,6 @@ impl Sim<'_> {
                         self.decisions();
                     }
                 }
-            }
-            Ev::WrapDone { agent, task } => {
-                self.inputs += 1;
-                self.engine
-                    .wrapup_done_raw(agent, task, self.now)
-                    .map_err(engine_err)?;
-                self.decisions();
             }
             Ev::Staff { group, index } => {
                 let g = group as usize;
@@ -914,8 +985,10 @@ impl Sim<'_> {
                     } => {
                         let k = (index as usize).min(counts.len().saturating_sub(1));
                         let target = counts.get(k).copied().unwrap_or(0);
-                        let next = ((index as usize) + 1 < counts.len())
-                            .then(|| us(*start) + (index as Us + 1) * us(*interval));
+                        let next = ((index as usize) + 1 < counts.len()).then(|| {
+                            us(*start)
+                                .saturating_add((index as Us + 1).saturating_mul(us(*interval)))
+                        });
                         (target, next)
                     }
                     Staffing::Shifts { .. } => unreachable!("shifts use Shift events"),
@@ -957,30 +1030,35 @@ impl Sim<'_> {
     }
 
     fn set_presence(&mut self, a: u32, p: Presence) -> Result<(), SimError> {
-        let id = &self.agent_ids[a as usize];
-        let now = secs(self.now);
         self.inputs += 1;
-        match p {
-            Presence::Ready => self.engine.agent_ready(id, now),
-            Presence::Break => self.engine.agent_not_ready(id, now, "break"),
-            Presence::Out => self.engine.agent_logout(id, now),
-        }
-        .map_err(engine_err)?;
+        let to = match p {
+            Presence::Ready => RawPresence::Ready,
+            Presence::Break => RawPresence::NotReady("break"),
+            Presence::Out => RawPresence::LoggedOut,
+        };
+        // (in µs, as every other input: a float round trip can land before the engine's
+        // clock far from zero)
+        self.engine
+            .presence_raw(a, to, self.now)
+            .map_err(engine_err)?;
         self.agents[a as usize].presence = p;
         self.decisions();
         Ok(())
     }
 
-    fn new_call(&mut self, call_type: usize, retrial: bool) -> Result<(), SimError> {
+    /// Attempt `attempt` of caller `caller` (0: the first) arrives now.
+    fn new_call(&mut self, call_type: usize, caller: u64, attempt: u32) -> Result<(), SimError> {
         let now = self.now;
+        let retrial = attempt > 0;
         let spec = &self.model.calls[call_type];
-        let rng = if retrial {
-            &mut self.retrial_rng
-        } else {
-            &mut self.callers_rng
+        let key = self.call_key;
+        let handle = spec
+            .handle
+            .sample(&mut CallStream::new(key, caller, attempt, HANDLE, 0));
+        let patience = match spec.patience {
+            Dist::Never => f64::INFINITY, // (no stream needed)
+            ref d => d.sample(&mut CallStream::new(key, caller, attempt, PATIENCE, 0)),
         };
-        let handle = spec.handle.sample(rng);
-        let patience = spec.patience.sample(rng);
         // the engine takes the call first (it names the slot); its decisions are handled
         // after the call's own events are scheduled
         self.inputs += 1;
@@ -990,6 +1068,9 @@ impl Sim<'_> {
             .map_err(engine_err)?;
         self.type_queue[call_type] = Some(queue);
         if self.calls.len() <= slot as usize {
+            if slot >= self.model.max_in_system {
+                return Err(self.overloaded());
+            }
             self.calls.resize(
                 slot as usize + 1,
                 SimCall {
@@ -1001,6 +1082,8 @@ impl Sim<'_> {
                     counter: u32::MAX,
                     arrival: 0,
                     handle: 0.0,
+                    caller: 0,
+                    attempt: 0,
                     record: false,
                     retrial: false,
                     callback: false,
@@ -1024,6 +1107,8 @@ impl Sim<'_> {
         call.line = self.type_line[call_type];
         call.arrival = now;
         call.handle = handle;
+        call.caller = caller;
+        call.attempt = attempt;
         call.record = record;
         call.retrial = retrial;
         call.callback = false;
@@ -1054,10 +1139,10 @@ impl Sim<'_> {
             // scheduled now (its sequence taken), queued only if it may matter: most calls
             // are answered first, and their abandon events would only be popped and ignored
             self.seq += 1;
-            self.calls[slot as usize].abandon = Some((now + us(patience), self.seq));
+            self.calls[slot as usize].abandon = Some((after(now, patience, false), self.seq));
         }
         if let Some(cb) = &spec.callback {
-            self.schedule(now + us(cb.after), Ev::Callback { slot, gen });
+            self.schedule(after(now, cb.after, false), Ev::Callback { slot, gen });
         }
         self.decisions();
         let c = &self.calls[slot as usize];
@@ -1069,6 +1154,30 @@ impl Sim<'_> {
             }
         }
         Ok(())
+    }
+
+    /// The error of a run with too many calls in the system at once, naming the line that
+    /// holds the most.
+    #[cold]
+    fn overloaded(&self) -> SimError {
+        let mut per_line = vec![0u64; self.line_names.len()];
+        for c in self.calls.iter().filter(|c| c.phase != Phase::Free) {
+            per_line[c.line as usize] += 1;
+        }
+        let (line, n) = per_line
+            .iter()
+            .enumerate()
+            .max_by_key(|&(_, n)| *n)
+            .map_or((0, 0), |(l, n)| (l, *n));
+        SimError(format!(
+            "the model is overloaded: more than max_in_system = {} calls in the system at \
+             once at {} s ({n} of them on line {:?}): the arrivals outpace the agents and \
+             nothing relieves the queue; lower the arrival rate, add agents, or give the \
+             callers a patience",
+            self.model.max_in_system,
+            secs(self.now),
+            self.line_names.get(line).map_or("", String::as_str),
+        ))
     }
 
     /// Call `slot`'s wait until now, and whether it is within its line's threshold.
@@ -1094,7 +1203,7 @@ impl Sim<'_> {
             k.wait_all += wait;
         }
         self.record(slot, 0, wait);
-        self.schedule(now + us(handle), Ev::End { slot, gen });
+        self.schedule(after(now, handle, false), Ev::End { slot, gen });
     }
 
     /// Put call `slot`'s held abandon event in the event queue, with its original key.
@@ -1108,17 +1217,12 @@ impl Sim<'_> {
     }
 
     /// Forget call `slot`'s held abandon event (it would have fired on an answered or gone
-    /// call, and done nothing but move the clock).
+    /// call, and done nothing).
     #[inline]
     fn drop_abandon(&mut self, slot: u32) {
         let abandon = &mut self.calls[slot as usize].abandon;
-        if abandon.is_none() {
-            return; // (a call without patience has none: no store needed)
-        }
-        if let Some((at, _)) = abandon.take() {
-            if at <= self.drain_end {
-                self.dropped_until = self.dropped_until.max(at);
-            }
+        if abandon.is_some() {
+            *abandon = None; // (a call without patience has none: no store needed)
         }
     }
 
@@ -1194,12 +1298,13 @@ impl Sim<'_> {
                     c.token = c.token.wrapping_add(1);
                     let (gen, token) = (c.gen, c.token);
                     c.accept = None;
+                    let mut rng = CallStream::new(self.call_key, c.caller, c.attempt, RING, token);
                     let group = &self.model.groups[g];
-                    if group.no_answer > 0.0 && self.agents_rng.unit() <= group.no_answer {
+                    if group.no_answer > 0.0 && rng.unit() <= group.no_answer {
                         continue; // the offer will lapse
                     }
-                    let ring = group.ring.sample(&mut self.agents_rng);
-                    let at = self.now + us(ring);
+                    let ring = group.ring.sample(&mut rng);
+                    let at = after(self.now, ring, false);
                     if at < us(expires) {
                         self.schedule(at, Ev::Accept { slot, gen, token });
                         self.calls[slot as usize].accept = Some((at, self.seq));
@@ -1235,26 +1340,43 @@ impl Sim<'_> {
         self.out = ds;
     }
 
-    /// Count the agents' time in every interval that ends by `at`.
+    /// The first end of the warm-up or of the horizon after `t` (`Us::MAX`: none).
+    fn cut_after(&self, t: Us) -> Us {
+        let window = [self.warmup_end, self.horizon_end]
+            .into_iter()
+            .find(|&c| c > t)
+            .unwrap_or(Us::MAX);
+        window.min(self.open_interval.1)
+    }
+
+    /// Count the agents' time up to every cut (interval end, end of the warm-up or of the
+    /// horizon) at or before `at`.
     fn close_intervals(&mut self, at: Us) {
-        while at >= self.open_interval.1 {
-            self.count_agent_time(self.open_interval.1);
-            self.open_interval.0 += 1;
-            self.open_interval.1 += self.interval;
+        while at >= self.next_cut {
+            let t = self.next_cut;
+            self.count_agent_time(t);
+            if t == self.open_interval.1 {
+                self.open_interval.0 += 1;
+                self.open_interval.1 += self.interval;
+            }
+            self.next_cut = self.cut_after(t);
         }
     }
 
-    /// Count each agent's staffed and working time since the last count, up to `at` (no
-    /// earlier than any engine input yet), in the open interval. The engine keeps every
-    /// agent's time in each state exactly, so the simulator reads it once per interval
-    /// rather than following every change.
+    /// Count each agent's staffed and working time since the last cut, up to `at` (no
+    /// earlier than any engine input yet), in the open interval, if that span is inside the
+    /// counted window (after the warm-up, before the end of the horizon: the calls the KPIs
+    /// count arrive in it). The engine keeps every agent's time in each state exactly, so the
+    /// simulator reads it at the cuts rather than following every change.
     fn count_agent_time(&mut self, at: Us) {
         let b = self.open_interval.0;
+        let counted = self.last_cut >= self.warmup_end && at <= self.horizon_end;
+        self.last_cut = at;
         for a in 0..self.agents.len() {
             let (staffed, working) = self.engine.agent_time_us(a as u32, at);
             let agent = &mut self.agents[a];
             let (s0, w0) = std::mem::replace(&mut agent.counted, (staffed, working));
-            if staffed > s0 {
+            if counted && staffed > s0 {
                 let g = agent.group as usize;
                 for (v, span) in [
                     (&mut self.staffed[g], staffed - s0),
@@ -1270,10 +1392,12 @@ impl Sim<'_> {
     }
 
     fn finish(mut self) -> Replication {
-        // the run went on at least until the abandon events it dropped
-        self.now = self.now.max(self.dropped_until);
-        self.close_intervals(self.now);
-        self.count_agent_time(self.now);
+        // agents' time counts until the last event, or the horizon if the run went past it
+        let end = self.now.min(self.horizon_end);
+        self.close_intervals(end);
+        if end > self.last_cut {
+            self.count_agent_time(end);
+        }
         let unfinished = self.calls.iter().filter(|c| c.phase != Phase::Free).count() as u64;
         self.unfinished = unfinished;
         let lines = self.line_names.len();
@@ -1373,6 +1497,7 @@ mod memory_tests {
             interval: 1e9,
             record_calls: false,
             drain: 86_400.0,
+            max_in_system: 1_000_000,
         }
     }
 
@@ -1383,7 +1508,8 @@ mod memory_tests {
         let mut sizes = Vec::new();
         for horizon in [10_000.0, 100_000.0] {
             let m = model(horizon);
-            let mut sim = Sim::new(&m, 1, 0).unwrap();
+            let stop = AtomicBool::new(false);
+            let mut sim = Sim::new(&m, 1, 0, &stop).unwrap();
             sim.run().unwrap();
             assert!(sim.arrived as f64 > 0.7 * horizon);
             sizes.push((sim.calls.len(), sim.events.items.capacity()));

@@ -397,6 +397,14 @@ impl Gen {
                         spec.media = Some(if same { m } else { "chat".into() });
                     }
                 }
+                if self.p(0.01) {
+                    // an empty name: an error
+                    if self.p(0.5) {
+                        spec.tenant = Some(String::new());
+                    } else {
+                        spec.media = Some(String::new());
+                    }
+                }
                 if self.p(0.05) {
                     spec.data = vec![("k".into(), format!("v{}", self.calls))];
                 }
@@ -415,7 +423,10 @@ impl Gen {
                 let c = self.call(r, state);
                 let current = r.call_info(&c).map(|i| i.queue.to_string()).ok();
                 let mut ids: Vec<String> = r.queue_ids().iter().map(|q| q.to_string()).collect();
-                ids.retain(|q| Some(q) != current.as_ref());
+                // now and then the call's own queue: an error
+                if self.p(0.95) {
+                    ids.retain(|q| Some(q) != current.as_ref());
+                }
                 if ids.is_empty() {
                     return Ev::Advance(now);
                 }

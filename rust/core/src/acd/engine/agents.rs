@@ -3,9 +3,9 @@
 
 use crate::acd::decision::{AgentState, Decision, ExitReason, Outcome, RevokeReason};
 use crate::acd::error::{invalid, wrong_state, EngineError};
-
 use crate::acd::config::MAX_REASONS;
-use crate::acd::keys::Us;
+use crate::acd::keys::{AvailKey, Us};
+use crate::acd::stats::add_us;
 
 use super::decisions::Out;
 use super::model::{Presence, State, TaskKind};
@@ -97,27 +97,121 @@ impl Engine {
     }
 
     /// Bring agent `a`'s entries in the availability indices up to date.
+    /// Each queue counts the agents listed in any of its steps (`Queue::available`): an
+    /// agent's memberships are sorted by queue step, so a queue's come together, and the
+    /// count moves when the agent's first one is listed or its last one leaves.
     pub(super) fn refresh_agent(&mut self, a: u32) {
+        if !self.agents[a as usize].may_be_free() {
+            self.unlist_agent(a);
+            return;
+        }
+        // (queue, listed before, listed after) of the queue whose memberships are walked
+        let mut run: Option<(u32, bool, bool)> = None;
         for slot in 0..self.agents[a as usize].member_qs.len() {
-            self.refresh_slot(a, slot);
+            let want = self.desired_key(a, slot);
+            let q = self.qs[self.agents[a as usize].member_qs[slot] as usize].queue;
+            let have = self.set_key(a, slot, want);
+            run = match run {
+                Some((rq, before, after)) if rq == q => {
+                    Some((q, before || have.is_some(), after || want.is_some()))
+                }
+                done => {
+                    self.count_available(done);
+                    Some((q, have.is_some(), want.is_some()))
+                }
+            };
+        }
+        self.count_available(run);
+    }
+
+    /// Bring agent `a`'s entry for its membership `slot` up to date (and its queue's count
+    /// of agents available, looking at the agent's other slots of that queue: adjacent).
+    pub(super) fn refresh_slot(&mut self, a: u32, slot: usize) {
+        let want = self.desired_key(a, slot);
+        let have = self.set_key(a, slot, want);
+        if have.is_some() == want.is_some() {
+            return;
+        }
+        let agent = &self.agents[a as usize];
+        let q = self.qs[agent.member_qs[slot] as usize].queue;
+        let queue = &self.queues[q as usize];
+        let steps = queue.qs0..queue.qs0 + queue.steps.len() as u32;
+        // the slots of q are those around `slot` with a step of q
+        let of_q = |i: &usize| steps.contains(&agent.member_qs[*i]);
+        let listed = |i: usize| agent.member_keys[i].is_some();
+        let elsewhere = (0..slot).rev().take_while(of_q).any(listed)
+            || (slot + 1..agent.member_qs.len())
+                .take_while(of_q)
+                .any(listed);
+        if !elsewhere {
+            self.count_available(Some((q, have.is_some(), want.is_some())));
         }
     }
 
-    /// Bring agent `a`'s entry for its membership `slot` up to date.
-    pub(super) fn refresh_slot(&mut self, a: u32, slot: usize) {
-        let want = self.desired_key(a, slot);
+    /// Set agent `a`'s entry for its membership `slot` to `want` (the index and the agent's
+    /// count of entries follow); the entry it had.
+    fn set_key(&mut self, a: u32, slot: usize, want: Option<AvailKey>) -> Option<AvailKey> {
         let agent = &mut self.agents[a as usize];
         let have = agent.member_keys[slot];
         if want == have {
-            return;
+            return have;
         }
         let qs = agent.member_qs[slot] as usize;
         agent.member_keys[slot] = want;
+        agent.listed = agent.listed + u32::from(want.is_some()) - u32::from(have.is_some());
         if let Some(k) = have {
             self.qs[qs].avail.remove(&k);
         }
         if let Some(k) = want {
             self.qs[qs].avail.insert(k);
+        }
+        have
+    }
+
+    fn count_available(&mut self, run: Option<(u32, bool, bool)>) {
+        match run {
+            Some((q, false, true)) => self.queues[q as usize].available += 1,
+            Some((q, true, false)) => self.queues[q as usize].available -= 1,
+            _ => {}
+        }
+    }
+
+    /// Take agent `a` out of every availability index. Only the entries it has are looked
+    /// at: an agent of many queue steps taking a call pays for none of the others.
+    pub(super) fn unlist_agent(&mut self, a: u32) {
+        let agent = &mut self.agents[a as usize];
+        if agent.listed == 0 {
+            return; // (an agent taking its next call: nothing to walk)
+        }
+        agent.listed = 0;
+        let mut last = None;
+        for (slot, have) in agent.member_keys.iter_mut().enumerate() {
+            if let Some(k) = have.take() {
+                let qs = &mut self.qs[agent.member_qs[slot] as usize];
+                qs.avail.remove(&k);
+                if last != Some(qs.queue) {
+                    last = Some(qs.queue);
+                    self.queues[qs.queue as usize].available -= 1;
+                }
+            }
+        }
+    }
+
+    /// Every queue's count of agents listed, from the agents' entries (after a restore).
+    pub(super) fn count_available_agents(&mut self) {
+        for queue in &mut self.queues {
+            queue.available = 0;
+        }
+        for agent in &mut self.agents {
+            agent.listed = agent.member_keys.iter().filter(|k| k.is_some()).count() as u32;
+            let mut last = None;
+            for (&qs, have) in agent.member_qs.iter().zip(&agent.member_keys) {
+                let q = self.qs[qs as usize].queue;
+                if have.is_some() && last != Some(q) {
+                    last = Some(q);
+                    self.queues[q as usize].available += 1;
+                }
+            }
         }
     }
 
@@ -128,10 +222,11 @@ impl Engine {
     pub(super) fn agent_changed(&mut self, a: u32) {
         // (calls wait for few changes: the test is kept out of the work)
         let agent = &self.agents[a as usize];
-        if agent
-            .member_qs
-            .iter()
-            .any(|&qs| !self.qs[qs as usize].waiting.is_empty())
+        if agent.may_be_free()
+            && agent
+                .member_qs
+                .iter()
+                .any(|&qs| !self.qs[qs as usize].waiting.is_empty())
         {
             self.dispatch_agent(a);
         }
@@ -150,8 +245,15 @@ impl Engine {
     pub fn agent_ready(&mut self, agent: &str, now: f64) -> Result<Vec<Decision>, EngineError> {
         let a = self.agent_index(agent)?;
         let now = self.check_time(now)?;
+        self.ready_at(a, now)?;
+        Ok(self.take_out())
+    }
+
+    /// [`Engine::agent_ready`] for agent `a`, `now` checked.
+    pub(super) fn ready_at(&mut self, a: u32, now: Us) -> Result<(), EngineError> {
         let ag = &self.agents[a as usize];
         if ag.presence == Presence::Ready {
+            let agent = &ag.id;
             return Err(wrong_state(format!("agent {agent:?} is already ready")));
         }
         self.clock = now;
@@ -165,7 +267,7 @@ impl Engine {
             ag.free_since = now;
         }
         self.agent_changed(a);
-        Ok(self.take_out())
+        Ok(())
     }
 
     /// Agent stops taking new calls, with a reason (logging in if needed). Calls it holds
@@ -178,12 +280,24 @@ impl Engine {
     ) -> Result<Vec<Decision>, EngineError> {
         let a = self.agent_index(agent)?;
         let now = self.check_time(now)?;
+        self.not_ready_at(a, now, reason)?;
+        Ok(self.take_out())
+    }
+
+    /// [`Engine::agent_not_ready`] for agent `a`, `now` checked.
+    pub(super) fn not_ready_at(
+        &mut self,
+        a: u32,
+        now: Us,
+        reason: &str,
+    ) -> Result<(), EngineError> {
         if reason.is_empty() {
             return Err(invalid("reason must not be empty".into()));
         }
         let ag = &self.agents[a as usize];
         if let Presence::NotReady(r) = ag.presence {
             if &**self.reasons.name(r) == reason {
+                let agent = &ag.id;
                 return Err(wrong_state(format!(
                     "agent {agent:?} is already not ready ({reason})"
                 )));
@@ -192,6 +306,7 @@ impl Engine {
         let r = match self.reasons.get(reason) {
             Some(r) => r,
             None if self.reasons.names.len() >= MAX_REASONS => {
+                let agent = &self.agents[a as usize].id;
                 return Err(invalid(format!(
                     "agent {agent:?}: not-ready reason {reason:?} is one too many: an engine \
                      keeps at most {MAX_REASONS} distinct reasons"
@@ -205,7 +320,7 @@ impl Engine {
         }
         self.agents[a as usize].presence = Presence::NotReady(r);
         self.agent_changed(a);
-        Ok(self.take_out())
+        Ok(())
     }
 
     /// Agent logs out. Outstanding offers are revoked (their calls go back to their place);
@@ -213,7 +328,14 @@ impl Engine {
     pub fn agent_logout(&mut self, agent: &str, now: f64) -> Result<Vec<Decision>, EngineError> {
         let a = self.agent_index(agent)?;
         let now = self.check_time(now)?;
+        self.logout_at(a, now)?;
+        Ok(self.take_out())
+    }
+
+    /// [`Engine::agent_logout`] for agent `a`, `now` checked.
+    pub(super) fn logout_at(&mut self, a: u32, now: Us) -> Result<(), EngineError> {
         if self.agents[a as usize].presence == Presence::LoggedOut {
+            let agent = &self.agents[a as usize].id;
             return Err(wrong_state(format!("agent {agent:?} is not logged in")));
         }
         self.clock = now;
@@ -239,7 +361,7 @@ impl Engine {
             self.check_empty(q);
         }
         self.update_agent_state(a);
-        Ok(self.take_out())
+        Ok(())
     }
 
     /// End all of an agent's after-call work now.
@@ -283,8 +405,9 @@ impl Engine {
             agent.free_since = now;
         }
         let queue = &mut self.queues[task.queue as usize];
-        queue.counters.wrapup_us += spent;
-        queue.intervals.at(task.interval).wrapup_us += spent;
+        queue.counters.wrapup_us = add_us(queue.counters.wrapup_us, spent);
+        let interval = queue.intervals.at(task.interval);
+        interval.wrapup_us = add_us(interval.wrapup_us, spent);
         queue.tasks -= 1;
         self.left_queue(task.queue);
     }

@@ -27,6 +27,16 @@ impl Engine {
         if live as usize != self.call_ids.len() + numbered {
             return Err("call id map out of step".into());
         }
+        // (one implicit queue per requirement: a repeated one is out of step too)
+        if self.skill_queue_ids.len() != self.virtual_queues.len()
+            || self.virtual_queues.iter().any(|v| {
+                self.skill_queue_ids
+                    .get(&(v.tenant, v.media, v.reqs.clone()))
+                    != Some(&v.queue)
+            })
+        {
+            return Err("implicit queue index out of step".into());
+        }
         let mut offering = vec![0u32; self.queues.len()];
         let mut waiting = vec![0usize; self.queues.len()];
         for (c, call) in self.calls.iter().enumerate() {
@@ -52,11 +62,18 @@ impl Engine {
             else {
                 return Err(format!("call {}: step index out of place", call.id));
             };
+            if call.excluded.windows(2).any(|w| w[0].0 >= w[1].0) {
+                return Err(format!("call {}: exclusions out of order", call.id));
+            }
             let in_sets = qs.waiting.contains(&call.key);
             match call.state {
                 CallState::Waiting => {
                     waiting[call.queue as usize] += 1;
-                    if !in_sets || (!self.raw_out && !queue.order.contains(&call.key)) {
+                    if !in_sets
+                        || (!self.raw_out
+                            && (!queue.order.contains(&call.key)
+                                || !queue.by_entry.contains(&(call.entered, call.seq, c))))
+                    {
                         return Err(format!("waiting call {} missing from its indices", call.id));
                     }
                     let boosted = call.priority.saturating_add(step.boost);
@@ -72,11 +89,7 @@ impl Engine {
                         return Err(format!("call {} has a stale key", call.id));
                     }
                     // work conservation: no free eligible agent may be left unused
-                    if let Some(k) = qs
-                        .avail
-                        .iter()
-                        .find(|k| !call.excluded.iter().any(|&(x, _)| x == k.agent))
-                    {
+                    if let Some(k) = qs.avail.iter().find(|k| !call.excludes(k.agent)) {
                         let agent = self.agents.get(k.agent as usize).map(|a| &a.id);
                         return Err(format!(
                             "call {} waits while agent {agent:?} is free for it",
@@ -124,8 +137,28 @@ impl Engine {
                     queue.id, queue.offering, offering[q]
                 ));
             }
-            if !self.raw_out && queue.order.len() != waiting[q] {
+            if !self.raw_out
+                && (queue.order.len() != waiting[q] || queue.by_entry.len() != waiting[q])
+            {
                 return Err(format!("queue {}: order index out of step", queue.id));
+            }
+            let steps = queue.qs0 as usize..queue.qs0 as usize + queue.steps.len();
+            let mut listed: Vec<u32> = self
+                .qs
+                .get(steps)
+                .unwrap_or_default()
+                .iter()
+                .flat_map(|qs| qs.avail.iter().map(|k| k.agent))
+                .collect();
+            listed.sort_unstable();
+            listed.dedup();
+            if listed.len() != queue.available as usize {
+                return Err(format!(
+                    "queue {}: {} agents available, counted {}",
+                    queue.id,
+                    listed.len(),
+                    queue.available
+                ));
             }
             let staffed = self
                 .agents
@@ -170,6 +203,9 @@ impl Engine {
             }
             if exclusive != ag.exclusive_load || (exclusive > 0 && ag.tasks.len() > 1) {
                 return Err(format!("agent {}: exclusive media shared", ag.id));
+            }
+            if ag.member_keys.iter().filter(|k| k.is_some()).count() != ag.listed as usize {
+                return Err(format!("agent {}: count of entries out of step", ag.id));
             }
             if ag.member_keys.len() != ag.member_qs.len() {
                 return Err(format!("agent {}: memberships out of step", ag.id));

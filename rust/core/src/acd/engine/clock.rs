@@ -127,6 +127,15 @@ impl Engine {
         }
     }
 
+    /// Arm call `c`'s retry timer at `at`, the earliest end of its exclusions (as
+    /// `arm_retry` would find it).
+    pub(super) fn rearm_retry(&mut self, c: u32, at: Us) {
+        let old = self.call(c).retry_timer;
+        self.disarm(old);
+        let key = self.arm(at, Timer::Retry(c));
+        self.call_mut(c).retry_timer = Some(key);
+    }
+
     pub(super) fn arm_retry(&mut self, c: u32) {
         let call = self.call(c);
         let next = call.excluded.iter().map(|&(_, u)| u).min();

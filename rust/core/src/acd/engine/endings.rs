@@ -5,6 +5,7 @@
 use crate::acd::decision::{Decision, Outcome, RevokeReason};
 use crate::acd::error::{wrong_state, EngineError};
 use crate::acd::keys::Us;
+use crate::acd::stats::add_us;
 
 use super::model::{CallState, TaskKind, Timer};
 use super::Engine;
@@ -14,12 +15,12 @@ impl Engine {
     pub fn call_ended(&mut self, call: &str, now: f64) -> Result<Vec<Decision>, EngineError> {
         let c = self.call_index(call)?;
         let now = self.check_time(now)?;
-        self.end(c, now)?;
+        self.end(c, now, None)?;
         Ok(self.take_out())
     }
 
-    /// `now` checked by the caller.
-    pub(super) fn end(&mut self, c: u32, now: Us) -> Result<(), EngineError> {
+    /// `now` checked by the caller; `wrapup` (µs), when given, replaces the queue's.
+    pub(super) fn end(&mut self, c: u32, now: Us, wrapup: Option<Us>) -> Result<(), EngineError> {
         if !matches!(self.call(c).state, CallState::Connected { .. }) {
             return Err(wrong_state(format!(
                 "call {} is {}, not connected; an unanswered caller who hangs up is \
@@ -29,15 +30,16 @@ impl Engine {
             )));
         }
         self.clock = now;
-        let a = self.release_agent(c);
+        let a = self.release_agent(c, wrapup);
         self.finish(c, Outcome::Completed);
         self.agent_changed(a);
         Ok(())
     }
 
     /// Close the connected call's task at its agent: talk counted, wrap-up started (the
-    /// agent's index entries are the caller's to refresh).
-    pub(super) fn release_agent(&mut self, c: u32) -> u32 {
+    /// answering queue's, or `wrapup` µs if given; the agent's index entries are the
+    /// caller's to refresh).
+    pub(super) fn release_agent(&mut self, c: u32, wrapup: Option<Us>) -> u32 {
         let CallState::Connected {
             agent: a,
             task,
@@ -51,10 +53,10 @@ impl Engine {
         let (q, interval) = (call.queue, call.interval);
         let talk = now - answered;
         let queue = &mut self.queues[q as usize];
-        let wrapup = queue.wrapup;
+        let wrapup = wrapup.unwrap_or(queue.wrapup);
         for counters in [&mut queue.counters, queue.intervals.at(interval)] {
             counters.completed += 1;
-            counters.talk_us += talk;
+            counters.talk_us = add_us(counters.talk_us, talk);
         }
         let agent = &mut self.agents[a as usize];
         agent.talk_us += talk;
@@ -109,7 +111,7 @@ impl Engine {
         for counters in [&mut queue.counters, queue.intervals.at(interval)] {
             counters.abandoned += 1;
             counters.short_abandoned += u64::from(short);
-            counters.wait_abandoned_us += wait;
+            counters.wait_abandoned_us = add_us(counters.wait_abandoned_us, wait);
         }
         self.finish(c, Outcome::Abandoned);
         if let Some(a) = agent {
@@ -154,7 +156,7 @@ impl Engine {
             }
             CallState::Offered { .. } => Some(self.revoke_offer(c, RevokeReason::Transferred)),
             CallState::Connected { .. } => {
-                let a = self.release_agent(c);
+                let a = self.release_agent(c, None);
                 // free for the transferred call itself if it comes back to this agent
                 self.refresh_agent(a);
                 Some(a)

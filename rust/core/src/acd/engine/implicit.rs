@@ -13,6 +13,7 @@
 use std::sync::Arc;
 
 use crate::acd::config::QueueConfig;
+use crate::acd::ordset::OrdSet;
 use crate::acd::stats::QueueCounters;
 
 use super::model::{Intervals, Queue, QueueStep, Step};
@@ -50,6 +51,8 @@ impl Queue {
             order: indexset::BTreeSet::new(),
             implicit: false,
             tasks: 0,
+            by_entry: OrdSet::default(),
+            available: 0,
         }
     }
 
@@ -94,11 +97,17 @@ impl Engine {
             let at = agent.member_qs.partition_point(|&x| x < qs0);
             let end = agent.member_qs.partition_point(|&x| x < qs0 + steps);
             agent.member_qs.drain(at..end);
-            agent.member_keys.drain(at..end);
+            // (the queue's count of agents available goes with it; the agent's own count
+            // loses the entries dropped)
+            let dropped = agent.member_keys.drain(at..end).flatten().count() as u32;
+            agent.listed -= dropped;
         }
         let id = self.queues[q as usize].id.clone();
         self.queue_ids.remove(&id);
-        self.virtual_queues.retain(|v| v.queue != q);
+        if let Some(i) = self.virtual_queues.iter().position(|v| v.queue == q) {
+            let v = self.virtual_queues.remove(i); // (the order kept: it is serialized)
+            self.skill_queue_ids.remove(&(v.tenant, v.media, v.reqs));
+        }
         self.queues[q as usize] = Queue::vacant(qs0);
         for s in qs0..qs0 + steps {
             self.qs[s as usize] = QueueStep {

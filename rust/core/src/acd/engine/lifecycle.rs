@@ -8,6 +8,7 @@ use crate::acd::config::CallSpec;
 use crate::acd::decision::{Decision, ExitReason, Outcome};
 use crate::acd::error::{invalid, unknown, EngineError};
 use crate::acd::keys::{aging_rate, CallKey, Rank, Us, PRIORITY_SCALE};
+use crate::acd::ordset::OrdSet;
 
 use super::decisions::Out;
 use super::model::{Call, CallState, SkillQueue, Step, Timer};
@@ -212,10 +213,10 @@ impl Engine {
             )));
         }
         Ok(self
-            .virtual_queues
-            .iter()
-            .find(|v| v.tenant == t && v.media == m && v.reqs == reqs)
-            .map_or(u32::MAX, |v| v.queue))
+            .skill_queue_ids
+            .get(&(t, m, reqs))
+            .copied()
+            .unwrap_or(u32::MAX))
     }
 
     pub(super) fn make_skill_queue(&mut self, spec: &CallSpec) -> u32 {
@@ -252,6 +253,7 @@ impl Engine {
             reqs: reqs.clone(),
             queue: qi,
         });
+        self.skill_queue_ids.insert((t, m, reqs.clone()), qi);
         let steps = vec![Step {
             after: 0,
             reqs: vec![reqs],
@@ -402,9 +404,11 @@ impl Engine {
         let call = self.call_mut(c);
         call.key = key;
         let (q, step) = (call.queue, call.step);
+        let entry = (call.entered, call.seq, c);
         let queue = &mut self.queues[q as usize];
         if !self.raw_out {
             queue.order.insert(key);
+            queue.by_entry.insert(entry);
         }
         let qs = (queue.qs0 + step) as usize;
         self.qs[qs].waiting.insert(key);
@@ -413,9 +417,11 @@ impl Engine {
     pub(super) fn leave_waiting(&mut self, c: u32) {
         let call = self.call(c);
         let (key, q, step) = (call.key, call.queue, call.step);
+        let entry = (call.entered, call.seq, c);
         let queue = &mut self.queues[q as usize];
         if !self.raw_out {
             queue.order.remove(&key);
+            queue.by_entry.remove(&entry);
         }
         let qs = (queue.qs0 + step) as usize;
         self.qs[qs].waiting.remove(&key);
@@ -425,6 +431,12 @@ impl Engine {
     pub(super) fn rebuild_order(&mut self) {
         for q in 0..self.queues.len() {
             self.queues[q].order = self.waiting_in_order(q as u32).into_iter().collect();
+            let mut by_entry = OrdSet::default();
+            for k in self.waiting_keys(q as u32) {
+                let call = self.call(k.call);
+                by_entry.insert((call.entered, call.seq, k.call));
+            }
+            self.queues[q].by_entry = by_entry;
         }
     }
 

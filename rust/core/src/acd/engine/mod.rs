@@ -70,6 +70,7 @@ mod snapshot;
 
 pub(crate) use decisions::Out;
 pub(crate) use names::CallId;
+pub(crate) use raw::RawPresence;
 
 /// A user-supplied scorer for queues with [`Strategy::Custom`](crate::acd::Strategy::Custom).
 pub trait Scorer: Send {
@@ -192,6 +193,10 @@ pub struct Engine {
     queue_ids: HashMap<Arc<str>, u32>,
     #[serde(skip)]
     call_ids: HashMap<Arc<str>, u32>,
+    /// the implicit queue of each (tenant, media, requirements), as in `virtual_queues`
+    /// (rebuilt after a restore)
+    #[serde(skip)]
+    skill_queue_ids: HashMap<SkillKey, u32>,
     #[serde(skip)]
     scorer: Option<Box<dyn Scorer>>,
     #[serde(skip)]
@@ -212,6 +217,9 @@ pub struct Engine {
     #[serde(skip)]
     free_queues: BTreeSet<u32>,
 }
+
+/// What makes an implicit queue: (tenant, media, requirements sorted by skill).
+type SkillKey = (u32, u32, Vec<(u32, u8)>);
 
 /// No interval found yet (its start is later than any time).
 fn no_interval() -> (Us, i64) {

@@ -110,6 +110,9 @@ pub(super) struct Agent {
     pub(super) member_keys: Vec<Option<AvailKey>>,
     pub(super) queues: Vec<u32>,
     pub(super) no_answer_streak: u32,
+    /// how many of `member_keys` are set (counted again after a restore)
+    #[serde(skip)]
+    pub(super) listed: u32,
     pub(super) state: State,
     pub(super) state_since: Us,
     // statistics
@@ -147,6 +150,13 @@ impl Agent {
     #[inline]
     pub(super) fn load_of(&self, media: u32) -> u32 {
         self.load.get(media as usize).copied().unwrap_or(0)
+    }
+
+    /// False when the agent is free for no media at all (not ready, or holding a task it
+    /// takes alone): then `free_for` is false for every media.
+    #[inline]
+    pub(super) fn may_be_free(&self) -> bool {
+        self.presence == Presence::Ready && self.exclusive_load == 0
     }
 
     #[inline]
@@ -250,6 +260,14 @@ pub(super) struct Queue {
     /// agents' tasks (offers, calls, wrap-ups) of this queue; rebuilt after a restore
     #[serde(skip)]
     pub(super) tasks: u32,
+    /// the waiting calls by entry into the queue (entered, sequence, slot), for the longest
+    /// current wait: kept and rebuilt like `order`
+    #[serde(skip)]
+    pub(super) by_entry: OrdSet<(Us, u64, u32)>,
+    /// agents with an entry in the availability index of any of the queue's steps (kept by
+    /// `refresh_agent`, counted again after a restore)
+    #[serde(skip)]
+    pub(super) available: u32,
 }
 
 impl Queue {
@@ -296,6 +314,7 @@ pub(super) struct Call {
     pub(super) state: CallState,
     pub(super) callback: bool,
     pub(super) max_wait_due: bool,
+    /// agents not to offer the call to again before a time, sorted by agent
     pub(super) excluded: Vec<(u32, Us)>,
     pub(super) data: Vec<(Arc<str>, Arc<str>)>,
     pub(super) key: CallKey,
@@ -303,6 +322,14 @@ pub(super) struct Call {
     pub(super) max_wait_timer: Option<TimerKey>,
     pub(super) offer_timer: Option<TimerKey>,
     pub(super) retry_timer: Option<TimerKey>,
+}
+
+impl Call {
+    /// Whether agent `a` is excluded from this call (a search: the list is sorted).
+    #[inline]
+    pub(super) fn excludes(&self, a: u32) -> bool {
+        !self.excluded.is_empty() && self.excluded.binary_search_by_key(&a, |&(x, _)| x).is_ok()
+    }
 }
 
 /// A queue's counters per interval, oldest first (interval index, counters). Calls enter

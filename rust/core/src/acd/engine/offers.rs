@@ -5,6 +5,7 @@ use crate::acd::config::Strategy;
 use crate::acd::decision::{Decision, RevokeReason};
 use crate::acd::error::{wrong_state, EngineError};
 use crate::acd::keys::{secs, Us};
+use crate::acd::stats::add_us;
 
 use super::decisions::Out;
 use super::model::{CallState, Presence, Task, TaskKind, Timer};
@@ -138,10 +139,28 @@ impl Engine {
         if until <= self.clock {
             return;
         }
+        // the retry timer is due at the earliest end of an exclusion: known without a scan,
+        // unless the end moved is the earliest
         let call = self.call_mut(c);
-        call.excluded.retain(|&(x, _)| x != a);
-        call.excluded.push((a, until));
-        self.arm_retry(c);
+        let earliest = call.retry_timer.map(|(t, _)| t);
+        let next = match call.excluded.binary_search_by_key(&a, |&(x, _)| x) {
+            Ok(i) => {
+                let old = std::mem::replace(&mut call.excluded[i].1, until);
+                earliest.filter(|&t| t < old)
+            }
+            Err(i) => {
+                call.excluded.insert(i, (a, until));
+                match earliest {
+                    Some(t) => Some(t.min(until)),
+                    None if call.excluded.len() == 1 => Some(until),
+                    None => None,
+                }
+            }
+        };
+        match next {
+            Some(t) => self.rearm_retry(c, t),
+            None => self.arm_retry(c),
+        }
     }
 
     pub(super) fn offer_lapsed(&mut self, c: u32) {
@@ -205,7 +224,7 @@ impl Engine {
         for counters in [&mut queue.counters, queue.intervals.at(interval)] {
             counters.answered += 1;
             counters.answered_within_sl += u64::from(within);
-            counters.wait_answered_us += wait;
+            counters.wait_answered_us = add_us(counters.wait_answered_us, wait);
         }
         let agent = &mut self.agents[a as usize];
         let i = agent.task_index(task);

@@ -1,12 +1,11 @@
 //! Read-only queries: the clock, totals, ids, an agent's state, a call's information, and
 //! the queue, interval and agent statistics.
 
-use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use crate::acd::decision::AgentState;
 use crate::acd::error::EngineError;
-use crate::acd::keys::{secs, Us};
+use crate::acd::keys::secs;
 use crate::acd::stats::{AgentStats, QueueCounters, QueueStats};
 
 use super::model::{Call, CallState, State};
@@ -87,29 +86,28 @@ impl Engine {
     pub fn queue_stats(&self, queue: &str) -> Result<QueueStats, EngineError> {
         let q = self.queue_index(queue)?;
         let queue = &self.queues[q as usize];
-        // the earliest entry among the waiting calls (a scan: stats are read far less often
-        // than calls come and go, which would each pay for an index by entry time)
-        let (mut waiting, mut entered) = (0u64, None::<Us>);
-        for k in self.waiting_keys(q) {
-            waiting += 1;
-            let t = self.call(k.call).entered;
-            entered = Some(entered.map_or(t, |e| e.min(t)));
-        }
+        let steps = queue.qs0 as usize..queue.qs0 as usize + queue.steps.len();
+        let waiting = self.qs[steps]
+            .iter()
+            .map(|qs| qs.waiting.len() as u64)
+            .sum();
+        // the earliest entry among the waiting calls: first by entry (the simulator's raw
+        // mode keeps no such index, and reads none of this: a scan there)
+        let entered = if self.raw_out {
+            self.waiting_keys(q)
+                .map(|k| self.call(k.call).entered)
+                .min()
+        } else {
+            queue.by_entry.first().map(|&(t, _, _)| t)
+        };
         let longest = entered.map_or(0.0, |t| secs(self.clock - t));
-        let available: BTreeSet<u32> = (0..queue.steps.len() as u32)
-            .flat_map(|s| {
-                self.qs[(queue.qs0 + s) as usize]
-                    .avail
-                    .iter()
-                    .map(|k| k.agent)
-            })
-            .collect();
+        let available = queue.available;
         let aht = if queue.counters.completed > 0 {
             queue.counters.aht()
         } else {
             queue.config.expected_aht
         };
-        let expected_wait = if waiting > 0 || available.is_empty() {
+        let expected_wait = if waiting > 0 || available == 0 {
             if queue.staffed == 0 {
                 f64::INFINITY
             } else {
@@ -124,7 +122,7 @@ impl Engine {
             offering: u64::from(queue.offering),
             longest_wait: longest,
             agents_logged_in: u64::from(queue.staffed),
-            agents_available: available.len() as u64,
+            agents_available: u64::from(available),
             expected_wait,
         })
     }

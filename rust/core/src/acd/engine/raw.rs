@@ -3,13 +3,21 @@
 //! [`Engine::keep_raw_decisions`]).
 
 use crate::acd::config::CallSpec;
-use crate::acd::error::{unknown, wrong_state, EngineError};
+use crate::acd::error::{unknown, EngineError};
 use crate::acd::keys::Us;
+use crate::acd::ordset::OrdSet;
 
 use super::decisions::Out;
-use super::model::{CallState, TaskKind};
 use super::names::CallId;
 use super::Engine;
+
+/// The presence [`Engine::presence_raw`] sets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum RawPresence<'r> {
+    Ready,
+    NotReady(&'r str),
+    LoggedOut,
+}
 
 #[cold]
 fn no_slot(c: u32) -> EngineError {
@@ -34,6 +42,7 @@ impl Engine {
         if on {
             for queue in &mut self.queues {
                 queue.order = indexset::BTreeSet::new();
+                queue.by_entry = OrdSet::default();
             }
         } else {
             self.rebuild_order();
@@ -73,35 +82,24 @@ impl Engine {
         (idle + working, working)
     }
 
-    /// Crate-internal (the simulator): end one wrap-up task of agent `a`, by its uid (see
-    /// [`Engine::connected_task`]); the other tasks of the agent keep theirs.
-    pub(crate) fn wrapup_done_raw(
+    /// Crate-internal presence change (the simulator): agent `a` (by index) becomes `to`
+    /// at `now` µs, as [`Engine::agent_ready`], [`Engine::agent_not_ready`] with `reason`,
+    /// or [`Engine::agent_logout`] would make it; the decisions left for
+    /// [`Engine::raw_decisions`].
+    pub(crate) fn presence_raw(
         &mut self,
         a: u32,
-        task: u64,
+        to: RawPresence<'_>,
         now: Us,
     ) -> Result<(), EngineError> {
+        if a as usize >= self.agents.len() {
+            return Err(unknown("agent", &a.to_string()));
+        }
         let now = self.check_us(now)?;
-        let i = self
-            .agents
-            .get(a as usize)
-            .and_then(|ag| {
-                ag.tasks
-                    .iter()
-                    .position(|t| t.uid == task && t.kind == TaskKind::WrapUp)
-            })
-            .ok_or_else(|| wrong_state(format!("no wrap-up task {task} at agent {a}")))?;
-        self.clock = now;
-        self.cut_wrapup(a, i);
-        self.agent_changed(a);
-        Ok(())
-    }
-
-    /// The agent and task uid of a connected call (crate-internal: the simulator).
-    pub(crate) fn connected_task(&self, c: u32) -> Option<(u32, u64)> {
-        match self.calls.get(c as usize)?.state {
-            CallState::Connected { agent, task, .. } => Some((agent, task)),
-            _ => None,
+        match to {
+            RawPresence::Ready => self.ready_at(a, now),
+            RawPresence::NotReady(reason) => self.not_ready_at(a, now, reason),
+            RawPresence::LoggedOut => self.logout_at(a, now),
         }
     }
 
@@ -152,11 +150,17 @@ impl Engine {
         self.accept(c, now)
     }
 
-    /// See [`Engine::accept_raw`].
-    pub(crate) fn end_raw(&mut self, c: u32, now: Us) -> Result<(), EngineError> {
+    /// See [`Engine::accept_raw`]; `wrapup` (µs), when given, is the agent's after-call
+    /// work instead of the answering queue's.
+    pub(crate) fn end_raw(
+        &mut self,
+        c: u32,
+        now: Us,
+        wrapup: Option<Us>,
+    ) -> Result<(), EngineError> {
         self.check_slot(c)?;
         let now = self.check_us(now)?;
-        self.end(c, now)
+        self.end(c, now, wrapup)
     }
 
     /// See [`Engine::accept_raw`].
@@ -247,7 +251,7 @@ mod tests {
         assert!(ds.iter().all(|d| !matches!(d, Decision::Offer { .. })));
         assert!(e.call_info("0").is_err());
         e.accept_raw(c3, 5_000_000).unwrap();
-        e.end_raw(c3, 6_000_000).unwrap();
+        e.end_raw(c3, 6_000_000, None).unwrap();
         assert_eq!(e.totals().completed, 2);
         e.audit().unwrap();
     }

@@ -76,7 +76,7 @@ impl Engine {
                 let head = self.qs[qs as usize]
                     .waiting
                     .iter()
-                    .find(|k| !self.call(k.call).excluded.iter().any(|&(x, _)| x == a));
+                    .find(|k| !self.call(k.call).excludes(a));
                 let Some(k) = head else { continue };
                 best = match best {
                     None => Some((k.call, None)),
@@ -122,7 +122,7 @@ impl Engine {
         let set = &self.qs[qs].avail;
         let first = set.first()?;
         let mut candidates: Vec<u32> = Vec::new();
-        let allowed = |k: &&AvailKey| !call.excluded.iter().any(|&(x, _)| x == k.agent);
+        let allowed = |k: &&AvailKey| !call.excludes(k.agent);
         if queue.config.strategy != Strategy::RoundRobin
             && (queue.config.strategy != Strategy::Custom || self.scorer.is_none())
         {

@@ -11,7 +11,8 @@ use rustc_hash::FxHashMap as HashMap;
 use crate::acd::config::{AgentConfig, QueueConfig};
 use crate::acd::decision::Decision;
 use crate::acd::error::{invalid, EngineError};
-use crate::acd::keys::{to_us, us, AvailKey, Rng};
+use crate::acd::keys::{to_us, us, Rng};
+use crate::acd::ordset::OrdSet;
 use crate::acd::stats::QueueCounters;
 use crate::acd::timers::Timers;
 
@@ -80,6 +81,7 @@ impl Engine {
             agent_ids: HashMap::default(),
             queue_ids: HashMap::default(),
             call_ids: HashMap::default(),
+            skill_queue_ids: HashMap::default(),
             scorer: None,
             out: Vec::new(),
             raw_out: false,
@@ -230,6 +232,8 @@ impl Engine {
             order: indexset::BTreeSet::new(),
             implicit: false,
             tasks: 0,
+            by_entry: OrdSet::default(),
+            available: 0,
             steps,
             config,
         };
@@ -314,6 +318,7 @@ impl Engine {
             member_keys: Vec::new(),
             queues: Vec::new(),
             no_answer_streak: 0,
+            listed: 0,
             state: State::LoggedOut,
             state_since: self.clock.max(0),
             handled: 0,
@@ -381,19 +386,11 @@ impl Engine {
                 self.queues[q as usize].staffed -= 1;
             }
         }
+        self.unlist_agent(a);
         let ag = &mut self.agents[a as usize];
-        let keys: Vec<(u32, AvailKey)> = ag
-            .member_qs
-            .iter()
-            .zip(&ag.member_keys)
-            .filter_map(|(&qs, k)| k.map(|k| (qs, k)))
-            .collect();
         ag.member_qs.clear();
         ag.member_keys.clear();
         ag.skills = skills;
-        for (qs, k) in keys {
-            self.qs[qs as usize].avail.remove(&k);
-        }
         // every membership first, then one dispatch: the agent takes the best call across all
         // its queues (docs/engine.md, "Choosing a call for an agent"), not the best of the
         // first queue it was found eligible for

@@ -69,6 +69,19 @@ impl Engine {
                 _ => None,
             })
             .collect();
+        // exclusions are searched by agent (snapshots of earlier builds kept them unsorted)
+        for c in 0..engine.calls.len() {
+            if let Some(call) = engine.calls.get_mut(c) {
+                call.excluded.sort_unstable_by_key(|&(a, _)| a);
+            }
+        }
+        // (a requirement given twice leaves one entry: the audit refuses that)
+        engine.skill_queue_ids = engine
+            .virtual_queues
+            .iter()
+            .map(|v| ((v.tenant, v.media, v.reqs.clone()), v.queue))
+            .collect();
+        engine.count_available_agents();
         // (check_decoded: every waiting entry names a live waiting call of its queue)
         engine.rebuild_order();
         engine.rebuild_queue_uses();

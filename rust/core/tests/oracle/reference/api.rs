@@ -211,6 +211,9 @@ impl Reference {
 
     /// The queue of a new call: `Ok(index)`, or `Err(key)` of an implicit queue to make.
     fn route_of(&self, spec: &CallSpec) -> Result<Result<usize, SkillKey>, EngineError> {
+        if spec.media.as_deref() == Some("") || spec.tenant.as_deref() == Some("") {
+            return Err(invalid("empty media or tenant name"));
+        }
         let route = match (&spec.queue, &spec.skills) {
             (Some(_), Some(_)) | (None, None) => return Err(invalid("queue or skills")),
             (Some(q), None) => {

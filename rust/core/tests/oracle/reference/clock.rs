@@ -30,11 +30,14 @@ impl Reference {
     }
 
     pub fn next_deadline(&self) -> Option<f64> {
+        // docs: a timer due after 10^12 s can never fire, and is not announced
         self.timers
             .iter()
             .map(|t| (t.0, t.1))
             .min()
-            .map(|t| secs(t.0))
+            .map(|t| t.0)
+            .filter(|&t| t <= us(1e12))
+            .map(secs)
     }
 
     pub(super) fn check_time(&self, now: f64) -> Result<Us, EngineError> {
