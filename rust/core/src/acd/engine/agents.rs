@@ -1,9 +1,9 @@
 //! Agents: presence (ready, not ready, logged out), wrap-up, and the state each agent
 //! reports; every change to an agent ends in [`Engine::agent_changed`].
 
+use crate::acd::config::MAX_REASONS;
 use crate::acd::decision::{AgentState, Decision, ExitReason, Outcome, RevokeReason};
 use crate::acd::error::{invalid, wrong_state, EngineError};
-use crate::acd::config::MAX_REASONS;
 use crate::acd::keys::{AvailKey, Us};
 use crate::acd::stats::add_us;
 
@@ -310,7 +310,7 @@ impl Engine {
                 return Err(invalid(format!(
                     "agent {agent:?}: not-ready reason {reason:?} is one too many: an engine \
                      keeps at most {MAX_REASONS} distinct reasons"
-                )))
+                )));
             }
             None => self.reasons.intern(reason),
         };
