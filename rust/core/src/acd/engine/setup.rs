@@ -12,12 +12,10 @@ use crate::acd::config::{AgentConfig, QueueConfig};
 use crate::acd::decision::Decision;
 use crate::acd::error::{invalid, EngineError};
 use crate::acd::keys::{to_us, us, Rng};
-use crate::acd::ordset::OrdSet;
-use crate::acd::stats::QueueCounters;
 use crate::acd::timers::Timers;
 
 use super::lifecycle::IMPLICIT_PREFIX;
-use super::model::{Agent, Intervals, Presence, Queue, QueueStep, State, Step};
+use super::model::{Agent, Presence, Queue, QueueStep, State, Step};
 use super::names::Names;
 use super::slots;
 use super::{no_interval, Engine, EngineOptions, Scorer, Totals};
@@ -219,23 +217,14 @@ impl Engine {
             retry: us(config.retry),
             max_wait: config.max_wait.map(us),
             overflow,
-            qs0: match self.queues.get(qi as usize) {
-                Some(vacant) => vacant.qs0, // an implicit queue in a vacant slot
-                None => self.qs.len() as u32,
-            },
-            open: true,
-            rr_last: None,
-            staffed: 0,
-            offering: 0,
-            counters: QueueCounters::default(),
-            intervals: Intervals::default(),
-            order: indexset::BTreeSet::new(),
-            implicit: false,
-            tasks: 0,
-            by_entry: OrdSet::default(),
-            available: 0,
             steps,
             config,
+            // the run-time state starts as a vacant slot's (an implicit queue's freed slot
+            // keeps its first step index)
+            ..Queue::vacant(match self.queues.get(qi as usize) {
+                Some(vacant) => vacant.qs0,
+                None => self.qs.len() as u32,
+            })
         };
         if let Some(vacant) = self.queues.get_mut(qi as usize) {
             // (its one step index was emptied when it was freed)
