@@ -27,3 +27,21 @@ def bank_month() -> Path:
     if not BANK.exists():
         pytest.skip(f"bank call records not found at {BANK} (development workspace only)")
     return BANK
+
+
+@pytest.fixture
+def mid_run_engine() -> Any:
+    """A small engine mid-run: c1 connected to a, c2 offered to b, c3 waiting."""
+    from callroute import Engine
+
+    eng = Engine(seed=3)
+    eng.add_queue("q", skills={"s": 1}, wrapup=5.0)
+    eng.add_agent("a", skills={"s": 2})
+    eng.add_agent("b", skills={"s": 2})
+    eng.agent_ready("a", 0.0)
+    eng.agent_ready("b", 0.5)
+    eng.call_arrived("c1", 1.0, queue="q")
+    eng.offer_accepted("c1", 2.0)
+    eng.call_arrived("c2", 3.0, queue="q")
+    eng.call_arrived("c3", 4.0, queue="q")
+    return eng

@@ -15,19 +15,9 @@ from callroute import Engine
 
 
 @pytest.fixture
-def eng() -> Engine:
-    """A small engine mid-run: c1 connected to a, c2 offered to b, c3 waiting."""
-    eng = Engine(seed=3)
-    eng.add_queue("q", skills={"s": 1}, wrapup=5.0)
-    eng.add_agent("a", skills={"s": 2})
-    eng.add_agent("b", skills={"s": 2})
-    eng.agent_ready("a", 0.0)
-    eng.agent_ready("b", 0.5)
-    eng.call_arrived("c1", 1.0, queue="q")
-    eng.offer_accepted("c1", 2.0)
-    eng.call_arrived("c2", 3.0, queue="q")
-    eng.call_arrived("c3", 4.0, queue="q")
-    return eng
+def eng(mid_run_engine: Engine) -> Engine:
+    """A small engine mid-run: c1 connected to a, c2 offered to b, c3 waiting (conftest)."""
+    return mid_run_engine
 
 
 def nan() -> float:

@@ -22,18 +22,10 @@ def sealed(version: int, body: bytes) -> bytes:
 
 
 @pytest.fixture
-def blob() -> bytes:
-    eng = Engine(seed=3)
-    eng.add_queue("q", skills={"s": 1}, wrapup=5.0)
-    eng.add_agent("a", skills={"s": 2})
-    eng.add_agent("b", skills={"s": 2})
-    eng.agent_ready("a", 0.0)
-    eng.agent_ready("b", 0.5)
-    eng.call_arrived("c1", 1.0, queue="q")
-    eng.offer_accepted("c1", 2.0)
-    eng.call_arrived("c2", 3.0, queue="q")
-    eng.call_arrived("c3", 4.0, queue="q")
-    return eng.snapshot()
+def blob(mid_run_engine: Engine) -> bytes:
+    """The snapshot of the small mid-run engine (conftest)."""
+    snap: bytes = mid_run_engine.snapshot()
+    return snap
 
 
 def test_header_is_as_documented(blob: bytes) -> None:
