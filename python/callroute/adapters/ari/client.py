@@ -28,6 +28,7 @@ the query, as recorded; the key never appears in log lines, errors or markers.
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import json
 import logging
@@ -158,8 +159,10 @@ class AriClient:
     """Asyncio ARI client: ``async with AriClient(url, user, password, app) as ari: ...``.
 
     ``base_url`` is Asterisk's HTTP server (``http://127.0.0.1:8088``; a trailing ``/ari``
-    is accepted). ``timeout`` bounds every REST call (and each websocket connect attempt);
-    ``backoff`` is ``(first delay, cap)`` in seconds for reconnects. ``rng`` seeds the jitter
+    is accepted). REST uses HTTP Basic auth with ``user``/``password`` (none when ``user`` is
+    empty, e.g. behind a proxy that adds it); the websocket ``api_key=user:password``.
+    ``timeout`` bounds every REST call (and each websocket connect attempt); ``backoff`` is
+    ``(first delay, cap)`` in seconds for reconnects. ``rng`` seeds the jitter
     (tests); ``heartbeat`` pings the websocket so a dead peer is noticed.
     """
 
@@ -210,10 +213,11 @@ class AriClient:
         if self._closed.is_set():
             raise AriUnavailable("the client is closed", method=None, path=None)
         if self._session is None:
-            self._session = aiohttp.ClientSession(
-                auth=aiohttp.BasicAuth(self._user, self._password),
-                headers={"Accept": "application/json"},
-            )
+            headers = {"Accept": "application/json"}
+            if self._user:
+                token = base64.b64encode(f"{self._user}:{self._password}".encode()).decode()
+                headers["Authorization"] = f"Basic {token}"
+            self._session = aiohttp.ClientSession(headers=headers)
 
     async def close(self) -> None:
         """Stop: end :meth:`events` cleanly, close the websocket and the session. Idempotent."""
@@ -635,10 +639,11 @@ class AriClient:
         attempt = 0
         while not self._closed.is_set():
             reason: str
+            error: AriError | None = None
             try:
                 ws = await self._connect()
             except AriError as exc:
-                reason = exc.message
+                reason, error = str(exc), exc
             else:
                 attempt = 0
                 down_reported = False
@@ -657,7 +662,7 @@ class AriClient:
                 return
             if not down_reported:
                 down_reported = True
-                yield Disconnected(reason)
+                yield Disconnected(reason, error)
             delay = backoff_delay(attempt, self.backoff, self._rng)
             attempt += 1
             log.warning("ARI events %s: %s; reconnect in %.2f s", self.events_path(), reason, delay)

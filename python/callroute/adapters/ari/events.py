@@ -41,7 +41,7 @@ from callroute.adapters.ari.models import (
     Playback,
     require_object,
 )
-from callroute.errors import AriProtocolError
+from callroute.errors import AriError, AriProtocolError
 
 __all__ = [
     "KNOWN_TYPES",
@@ -320,9 +320,15 @@ class Connected:
 
 @dataclass(frozen=True)
 class Disconnected:
-    """Stream marker: the event websocket is down (or could not connect); ``reason`` says why."""
+    """Stream marker: the event websocket is down (or could not connect); ``reason`` says why.
+
+    ``error`` is the typed error of a failed connect (:class:`~callroute.errors.AriUnauthorized`
+    for a 401 upgrade, :class:`~callroute.errors.AriUnavailable` for a refused connection),
+    ``None`` when an open websocket was closed or broke.
+    """
 
     reason: str
+    error: AriError | None = field(default=None, compare=False)
 
 
 StreamItem: TypeAlias = Union[Event, Connected, Disconnected]  # noqa: UP007 (a runtime alias on 3.10)
