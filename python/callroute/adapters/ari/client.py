@@ -33,6 +33,7 @@ import contextlib
 import json
 import logging
 import random
+import re
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from types import TracebackType
 from typing import Any
@@ -72,13 +73,14 @@ __all__ = ["AriClient", "backoff_delay", "error_for_status", "query_string"]
 
 log = logging.getLogger("callroute.adapters.ari")
 
+_TAG = re.compile(r"<[^>]*>")
 _SAFE = ":/@,;"
 """Query value characters left unescaped, as in the recorded requests."""
 
-Params = Iterable[tuple[str, "str | int | bool | None"]]
+_Params = Iterable[tuple[str, "str | int | bool | None"]]
 
 
-def query_string(params: Params) -> str:
+def query_string(params: _Params) -> str:
     """``k=v&...`` of the pairs whose value is not None, encoded as Asterisk's clients do.
 
     Booleans become ``true``/``false``; spaces ``+``; ``,:;/@`` stay as they are.
@@ -122,7 +124,7 @@ def _message(body: str) -> str:
         for key in ("message", "error"):
             if isinstance(data.get(key), str):
                 return str(data[key])
-    text = " ".join(body.split())
+    text = " ".join(_TAG.sub(" ", body).split())  # an HTML error page as its text (quirk 30)
     return text[:200] if text else "(empty body)"
 
 
@@ -254,7 +256,7 @@ class AriClient:
         self,
         method: str,
         path: str,
-        params: Params | None = None,
+        params: _Params | None = None,
         body: Mapping[str, Any] | None = None,
     ) -> Any:
         """Send one REST request under ``/ari``; the decoded JSON, or None for an empty body.
@@ -303,7 +305,7 @@ class AriClient:
             ) from None
 
     async def _object(
-        self, method: str, path: str, params: Params | None = None, body: Any = None
+        self, method: str, path: str, params: _Params | None = None, body: Any = None
     ) -> Mapping[str, Any]:
         data = await self.request(method, path, params, body)
         try:
@@ -311,7 +313,7 @@ class AriClient:
         except AriProtocolError as exc:
             raise AriProtocolError(exc.message, method=method, path=f"/ari{path}") from None
 
-    async def _list(self, path: str, params: Params | None = None) -> list[Mapping[str, Any]]:
+    async def _list(self, path: str, params: _Params | None = None) -> list[Mapping[str, Any]]:
         data = await self.request("GET", path, params)
         if not isinstance(data, list):
             raise AriProtocolError("expected a JSON list", method="GET", path=f"/ari{path}")
