@@ -342,3 +342,13 @@ def test_a_closed_client_refuses_requests() -> None:
         assert [i async for i in ari.events()] == []
 
     asyncio.run(main())
+
+
+def test_the_password_never_shows_in_the_events_path_or_errors() -> None:
+    secret = "p@ss w:rd"
+    ari = AriClient("http://127.0.0.1:1", USER, secret, APP)
+    assert secret not in ari.events_path()
+    assert "api_key=***" in ari.events_path()
+    leaked = "ClientResponseError url=http://h/ari/events?api_key=callroute:p%40ss+w:rd " + secret
+    assert "p%40ss" not in ari._scrub(leaked.replace("+", "%20"))
+    assert secret not in ari._scrub(leaked)

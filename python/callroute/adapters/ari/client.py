@@ -634,6 +634,13 @@ class AriClient:
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(self._closed.wait(), delay)
 
+    def _scrub(self, text: str) -> str:
+        """``text`` with the password (plain or URL-encoded) masked, for errors and logs."""
+        for secret in {self._password, quote(self._password, safe=":")}:
+            if secret:
+                text = text.replace(secret, "***")
+        return text
+
     async def _connect(self) -> aiohttp.ClientWebSocketResponse[bool]:
         if self._session is None:
             await self.open()
@@ -647,14 +654,16 @@ class AriClient:
                 session.ws_connect(url, heartbeat=self._heartbeat, autoping=True), self.timeout
             )
         except aiohttp.WSServerHandshakeError as exc:
-            raise error_for_status(exc.status, "GET", masked, exc.message) from None
+            raise error_for_status(exc.status, "GET", masked, self._scrub(exc.message)) from None
         except asyncio.TimeoutError:
             raise AriUnavailable(
                 f"no websocket within {self.timeout:g} s", method="GET", path=masked
             ) from None
         except (aiohttp.ClientError, OSError) as exc:
             raise AriUnavailable(
-                f"connection failed: {exc.__class__.__name__}: {exc}", method="GET", path=masked
+                self._scrub(f"connection failed: {exc.__class__.__name__}: {exc}"),
+                method="GET",
+                path=masked,
             ) from None
         self._ws = ws
         return ws
