@@ -94,7 +94,13 @@ def _message(body: str) -> str:
 
 
 def error_for_status(status: int, method: str, path: str, body: str) -> AriError:
-    """The typed error for an HTTP error ``status`` (401/403, 404, 409/412, 400/422, 5xx)."""
+    """The typed error for an HTTP error ``status`` (401/403, 404, 409/412, 400/422, 5xx).
+
+    By status only: the reason phrase varies (``Not found`` for bridges, ``Not Found``
+    elsewhere: quirk 28), and the same ``Channel not in Stasis application`` is a 409 for a
+    channel operation but a 422 for a bridge ``addChannel``. Other statuses give the base
+    :class:`~callroute.errors.AriError`.
+    """
     message = _message(body)
     cls: type[AriError]
     if status in (401, 403):
