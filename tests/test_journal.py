@@ -286,7 +286,9 @@ def test_arguments_that_cannot_be_journaled_are_refused_before_anything(tmp_path
         je = JournaledEngine(factory(), journal)
         je.agent_ready("a", 0.0)
         before = je.snapshot()
-        with pytest.raises(ParameterError, match=r"data\['when'\]: a object cannot be journaled"):
+        with pytest.raises(
+            ParameterError, match=r"data\['when'\]: 'object' values cannot be journaled"
+        ):
             je.call_arrived("c1", 1.0, queue="q", data={"when": object()})
         with pytest.raises(ParameterError, match="keys must be str"):
             je.set_agent_skills("a", {1: 2}, 1.0)  # type: ignore[dict-item]
