@@ -25,6 +25,7 @@ import traceback
 from pathlib import Path
 
 import callroute
+import pytest
 from _journal_driver import make_scenario, outcomes_of, run, setup_engine
 from callroute.errors import CallrouteError
 from callroute.runtime import Journal, JournaledEngine
@@ -84,6 +85,7 @@ def spawn(fresh: bool, scenario: Path, db: Path) -> tuple[int, int, subprocess.P
     return pid, read_fd, None
 
 
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork and SIGKILL (POSIX)")
 def test_kill_9_at_50_points_loses_no_call_and_changes_no_decision(tmp_path: Path) -> None:
     events = make_scenario(seed=2026, calls=200)
     expected, expected_outcomes, final_state, arrived = reference(events)

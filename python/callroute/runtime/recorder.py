@@ -341,7 +341,7 @@ class _Pending:
         return self.seq, self.status, self.result
 
 
-Synchronous = Literal["OFF", "NORMAL", "FULL", "EXTRA"]
+Synchronous = Literal["NORMAL", "FULL", "EXTRA"]
 
 
 class Journal:
@@ -363,8 +363,8 @@ class Journal:
         keep_snapshots: int = 2,
         secret_keys: Collection[str] = (),
     ) -> None:
-        if synchronous not in ("OFF", "NORMAL", "FULL", "EXTRA"):
-            raise JournalError(f"synchronous must be NORMAL or FULL, got {synchronous!r}")
+        if synchronous not in ("NORMAL", "FULL", "EXTRA"):
+            raise JournalError(f"synchronous must be NORMAL, FULL or EXTRA, got {synchronous!r}")
         if keep_snapshots < 1:
             raise JournalError(f"keep_snapshots must be >= 1, got {keep_snapshots}")
         self.path = os.fspath(path)
