@@ -389,3 +389,42 @@ def test_first_start_uses_the_factory(tmp_path: Path) -> None:
         assert je.recovery.snapshot_seq == 0
         assert je.snapshot() == factory().snapshot()
         assert journal.snapshot_seqs() == [0]
+
+
+def test_configuration_inputs_are_journaled_too(tmp_path: Path) -> None:
+    path = tmp_path / "j.sqlite"
+    with Journal(path) as journal:
+        je = JournaledEngine(factory(), journal)
+        je.agent_ready("a", 0.0)
+        je.add_queue("late", skills={"x": 1}, steps=({"after": 5.0, "skills": {"x": 0}},))
+        je.add_agent("z", skills={"x": 2}, capacity={"voice": 1})
+        with pytest.raises(CallrouteError):
+            je.add_agent("z")  # a duplicate: refused, journaled as such
+        je.agent_ready("z", 1.0)
+        je.set_queue_open("late", False)
+        je.set_queue_open("late", True)
+        je.call_arrived("c1", 2.0, queue="late")
+        live = je.snapshot()
+        journal.close()  # killed: no flush, no checkpoint
+    with Journal(path) as journal:
+        again, _ = JournaledEngine.recover(factory, journal)
+        assert again.snapshot() == live
+        assert again.call_info("c1").agent == "z"
+        kinds = [(i.kind, i.status, i.t) for i in journal.inputs()]
+        assert kinds[1:5] == [
+            ("add_queue", "applied", 0.0),  # untimed inputs carry the engine's time
+            ("add_agent", "applied", 0.0),
+            ("add_agent", "refused", 0.0),
+            ("agent_ready", "applied", 1.0),
+        ]
+
+
+def test_a_journal_that_cannot_be_written_refuses_the_input(tmp_path: Path) -> None:
+    journal = Journal(tmp_path / "j.sqlite")
+    je = JournaledEngine(factory(), journal)
+    je.agent_ready("a", 0.0)
+    before = je.snapshot()
+    journal.close()
+    with pytest.raises(JournalError, match="journal write failed"):
+        je.call_arrived("c1", 1.0, queue="q")
+    assert je.snapshot() == before  # not journaled, so not applied
