@@ -428,3 +428,26 @@ def test_a_journal_that_cannot_be_written_refuses_the_input(tmp_path: Path) -> N
     with pytest.raises(JournalError, match="journal write failed"):
         je.call_arrived("c1", 1.0, queue="q")
     assert je.snapshot() == before  # not journaled, so not applied
+
+
+def test_no_usable_snapshot_replays_all_or_says_why(tmp_path: Path) -> None:
+    ref, ref_out = plain_run()
+    for prune in (False, True):
+        path = tmp_path / f"j{prune}.sqlite"
+        with Journal(path, prune=prune) as journal:
+            je = JournaledEngine(factory(), journal, snapshot_every=4, snapshot_seconds=None)
+            script(je)
+        db = sqlite3.connect(path)
+        db.execute("UPDATE snapshots SET blob = zeroblob(40)")
+        db.commit()
+        db.close()
+        with Journal(path) as journal:
+            if prune:
+                with pytest.raises(JournalError, match="no usable snapshot and early inputs"):
+                    JournaledEngine.recover(factory, journal)
+                continue
+            again, replayed = JournaledEngine.recover(factory, journal)
+            assert again.recovery is not None
+            assert again.recovery.snapshot_seq is None
+            assert replayed == ref_out
+            assert again.snapshot() == ref.snapshot()

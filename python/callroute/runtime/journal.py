@@ -521,8 +521,7 @@ def _restore_latest(
             log.error(
                 "journal %s: snapshot %d unusable (%s); trying an older one", journal.path, seq, exc
             )
-    first = journal.inputs()[:1]
-    if first and first[0].seq == 1:
+    if journal.first_input_seq() == 1:
         log.warning(
             "journal %s: no usable snapshot; replaying every input on a new engine", journal.path
         )

@@ -529,6 +529,12 @@ class Journal:
             raise JournalError(f"journal {self.path} has no snapshot at seq {seq}")
         return row[0], bytes(row[1])
 
+    def first_input_seq(self) -> int | None:
+        """The sequence number of the oldest input kept (None when none is)."""
+        with self._lock:
+            row = self._db.execute("SELECT min(seq) FROM inputs").fetchone()
+        return None if row[0] is None else int(row[0])
+
     def inputs(self, after: int = 0) -> list[StoredInput]:
         """The journaled inputs with ``seq > after``, in order."""
         with self._lock:
