@@ -236,9 +236,11 @@ def test_notes_keyed_and_appended_come_back_at_recovery(tmp_path: Path) -> None:
 
 
 def test_secret_keys() -> None:
-    for key in ("pin", "PIN", "account_pin", "accountPin", "caller.pin", "Password", "api-token"):
+    for key in ("pin", "PIN", "account_pin", "accountPin", "cardPIN", "caller.pin", "Password"):
         assert is_secret_key(key), key
-    for key in ("shipping", "account", "pinned", "spinach", "opinion"):
+    for key in ("api-token", "new_pin", "tan", "OTP", "verifier_secret"):
+        assert is_secret_key(key), key
+    for key in ("shipping", "account", "pinned", "spinach", "opinion", "spinner", "stand"):
         assert not is_secret_key(key), key
 
 

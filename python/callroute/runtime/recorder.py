@@ -80,6 +80,7 @@ DEFAULT_SECRET_KEYS: frozenset[str] = frozenset(
         "secrets",
         "token",
         "otp",
+        "tan",
         "cvv",
         "cvc",
         "credential",
