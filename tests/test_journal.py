@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import sqlite3
 from pathlib import Path
@@ -16,8 +17,12 @@ from callroute.runtime.recorder import (
     REDACTED,
     decision_from_record,
     decision_record,
+    dumps,
     is_secret_key,
+    scrub,
 )
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 PIN = "739215"
 
@@ -453,3 +458,32 @@ def test_no_usable_snapshot_replays_all_or_says_why(tmp_path: Path) -> None:
             assert again.recovery.snapshot_seq is None
             assert replayed == ref_out
             assert again.snapshot() == ref.snapshot()
+
+
+_leaf = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-999, 999),
+    st.floats(allow_nan=False),
+    st.text(max_size=5),
+)
+_keys = st.sampled_from(["a", "b", "pin", "userPin", "secret", "x_token", "account", "Password"])
+_payloads = st.recursive(
+    _leaf, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_keys, inner, max_size=3)
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(payload=st.dictionaries(_keys, _payloads, max_size=4))
+def test_scrubbed_payloads_hold_no_value_under_a_secret_key(payload: dict[str, Any]) -> None:
+    def plant(value: Any) -> Any:  # every value under a secret key becomes the PIN
+        if isinstance(value, dict):
+            return {k: PIN if is_secret_key(k) else plant(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [plant(v) for v in value]
+        return value
+
+    planted = plant(payload)
+    text = dumps(scrub(planted))
+    assert PIN not in text
+    assert json.loads(text) == json.loads(dumps(scrub(json.loads(text))))  # idempotent
