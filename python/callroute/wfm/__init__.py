@@ -2,6 +2,15 @@
 
 from __future__ import annotations
 
+from .schedule import (
+    BreakRule,
+    Schedule,
+    ScheduledShift,
+    ShiftType,
+    SolveInfo,
+    coverage_of,
+    schedule_shifts,
+)
 from .staffing import (
     CostFrontier,
     CostOptimalPlan,
@@ -14,6 +23,13 @@ from .staffing import (
 )
 
 __all__ = [
+    "BreakRule",
+    "Schedule",
+    "ScheduledShift",
+    "ShiftType",
+    "SolveInfo",
+    "coverage_of",
+    "schedule_shifts",
     "CostFrontier",
     "CostOptimalPlan",
     "Costs",
