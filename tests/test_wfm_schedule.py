@@ -7,7 +7,6 @@ import itertools
 
 import numpy as np
 import pytest
-
 from callroute.errors import ParameterError
 from callroute.wfm import BreakRule, Schedule, ShiftType, schedule_shifts
 
@@ -164,16 +163,16 @@ def test_bad_inputs_are_parameter_errors() -> None:
         schedule_shifts(
             [1] * 8, period_minutes=15, shift_types=[ShiftType("s", 100, 1.0)], shortage_penalty=1
         )
+    rules = [BreakRule("a", 15, 15, 60), BreakRule("b", 15, 60, 90)]
     with pytest.raises(ParameterError, match="break windows must follow"):
-        rules = [BreakRule("a", 15, 15, 60), BreakRule("b", 15, 60, 90)]
         schedule_shifts(
             [1] * 8,
             period_minutes=15,
             shift_types=[ShiftType("s", 120, 1.0, breaks=rules)],
             shortage_penalty=1,
         )
+    rules = [BreakRule("a", 30, 15, 105)]
     with pytest.raises(ParameterError, match="end after the shift"):
-        rules = [BreakRule("a", 30, 15, 105)]
         schedule_shifts(
             [1] * 8,
             period_minutes=15,
@@ -197,3 +196,14 @@ def test_bad_inputs_are_parameter_errors() -> None:
         schedule_shifts(
             [1.5] * 8, period_minutes=15, shift_types=[ok], shortage_penalty=1, solver="cpsat"
         )
+
+
+def test_auto_solver_takes_cpsat_for_whole_and_highs_for_fractional_requirements() -> None:
+    types = [ShiftType("s", 120, 1.0)]
+    whole = schedule_shifts([1] * 8, period_minutes=15, shift_types=types, shortage_penalty=5)
+    assert whole.info.solver == "cpsat"
+    frac = schedule_shifts([1.5] * 8, period_minutes=15, shift_types=types, shortage_penalty=5)
+    assert frac.info.solver == "highs"
+    # 1.5 wanted: two shifts (cost 2) beat one shift plus 0.5 x 8 x 5 of shortfall
+    assert frac.counts == {"s": 2}
+    assert frac.unmet.sum() == 0

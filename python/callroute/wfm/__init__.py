@@ -24,18 +24,18 @@ from .staffing import (
 
 __all__ = [
     "BreakRule",
+    "CostFrontier",
+    "CostOptimalPlan",
+    "Costs",
     "Schedule",
     "ScheduledShift",
     "ShiftType",
     "SolveInfo",
-    "coverage_of",
-    "schedule_shifts",
-    "CostFrontier",
-    "CostOptimalPlan",
-    "Costs",
     "cost_frontier",
     "cost_optimal_staffing",
+    "coverage_of",
     "daily_service_level_staffing",
     "newsvendor_fractile",
     "quantile_calls",
+    "schedule_shifts",
 ]

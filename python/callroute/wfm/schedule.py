@@ -17,12 +17,14 @@ shortfall. Break windows of one shift type must follow each other without overla
 any choice of placements a valid shift, so the integer solution splits into individual
 shifts exactly (:attr:`Schedule.shifts`).
 
-Solvers: HiGHS (``highspy``, the default) and OR-Tools CP-SAT (``ortools``), both optional
-(``pip install 'callroute[wfm]'``); see :mod:`callroute.wfm.schedule_solvers`.
+Solvers: OR-Tools CP-SAT (``pip install 'callroute[wfm]'``, the default when installed) and
+HiGHS (``pip install 'callroute[highs]'``, a smaller install that also takes fractional
+requirements); see :mod:`callroute.wfm.schedule_solvers`.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import math
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -47,7 +49,7 @@ __all__ = [
     "schedule_shifts",
 ]
 
-Solver = Literal["highs", "cpsat"]
+Solver = Literal["auto", "highs", "cpsat"]
 FloatArray = npt.NDArray[np.float64]
 
 
@@ -304,13 +306,24 @@ def coverage_of(
     return cov
 
 
+def _pick_solver(req: FloatArray) -> Solver:
+    """CP-SAT when installed and the requirement is whole (it was the faster at 15-minute
+    periods, see benches/README.md), else HiGHS, else CP-SAT for its install message."""
+    whole = bool(np.all(req == np.round(req)))
+    if whole and importlib.util.find_spec("ortools") is not None:
+        return "cpsat"
+    if importlib.util.find_spec("highspy") is not None:
+        return "highs"
+    return "cpsat"
+
+
 def schedule_shifts(
     requirement: Any,
     *,
     period_minutes: float,
     shift_types: Sequence[ShiftType],
     shortage_penalty: float,
-    solver: Solver = "highs",
+    solver: Solver = "auto",
     time_limit: float = 60.0,
     mip_gap: float = 1e-4,
     threads: int = 1,
@@ -318,9 +331,10 @@ def schedule_shifts(
     """Shifts and their breaks covering ``requirement`` (agents per period) at least cost.
 
     Minimises the shifts' cost plus ``shortage_penalty`` per missing agent-period.
-    ``solver`` is ``"highs"`` or ``"cpsat"``; the search stops at ``time_limit`` seconds or
-    a relative gap of ``mip_gap`` (``threads`` solver threads), and :attr:`Schedule.info`
-    says which.
+    ``solver`` is ``"cpsat"`` (OR-Tools), ``"highs"`` (highspy) or ``"auto"``: CP-SAT
+    when OR-Tools is installed and the requirement is in whole agents, else HiGHS. The
+    search stops at ``time_limit`` seconds or a relative gap of ``mip_gap`` (``threads``
+    CP-SAT workers), and :attr:`Schedule.info` says which.
     """
     req = erlang._array("requirement", requirement).reshape(-1)
     bad = np.flatnonzero(~np.isfinite(req) | (req < 0))
@@ -344,12 +358,14 @@ def schedule_shifts(
         raise ParameterError(f"threads must be an integer >= 1, got {threads!r}")
     types = _validate(shift_types, req.size, period, penalty)
     model = _build(types, req, penalty)
+    if solver == "auto":
+        solver = _pick_solver(req)
     if solver == "highs":
         values, info = solve_highs(model, time_limit, mip_gap, threads)
     elif solver == "cpsat":
         values, info = solve_cpsat(model, time_limit, mip_gap, threads)
     else:
-        raise ParameterError(f"solver must be 'highs' or 'cpsat', got {solver!r}")
+        raise ParameterError(f"solver must be 'auto', 'highs' or 'cpsat', got {solver!r}")
     shifts, counts = _decode(types, model, values)
     coverage = coverage_of(shifts, shift_types, req.size, period)
     shift_cost = sum(

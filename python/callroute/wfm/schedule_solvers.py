@@ -8,6 +8,8 @@ Both take the same solver-neutral :class:`MipModel` and give the variables' valu
 from __future__ import annotations
 
 import math
+import os
+import sys
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -54,6 +56,21 @@ class MipModel:
         return len(self.cost) - 1
 
 
+def _quiet(make: Any) -> Any:
+    """``make()`` with file descriptor 1 sent to /dev/null: highspy's first ``Highs()`` in a
+    process prints a banner from C++ on stdout, which would corrupt a table or CSV written
+    there (``output_flag`` is set only after construction)."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 1)
+            return make()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
 def _gap(objective: float, bound: float) -> float:
     if not (math.isfinite(objective) and math.isfinite(bound)):
         return math.inf
@@ -65,19 +82,22 @@ def _gap(objective: float, bound: float) -> float:
 def solve_highs(
     model: MipModel, time_limit: float, mip_gap: float, threads: int = 1
 ) -> tuple[list[float], SolveInfo]:
-    """Solve with HiGHS (branch and cut on the LP relaxation)."""
+    """Solve with HiGHS (branch and cut on the LP relaxation).
+
+    ``threads`` is accepted for symmetry and ignored: HiGHS's branch and bound is serial,
+    and its thread pool is process-wide (fixed by the first solve in the process).
+    """
     try:
         import highspy
     except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise ImportError("solver='highs' needs highspy: pip install 'callroute[wfm]'") from exc
+        raise ImportError("solver='highs' needs highspy: pip install 'callroute[highs]'") from exc
     import numpy as np
 
     start = time.perf_counter()
-    h = highspy.Highs()
+    h = _quiet(highspy.Highs)
     h.setOptionValue("output_flag", False)
     h.setOptionValue("time_limit", float(time_limit))
     h.setOptionValue("mip_rel_gap", float(mip_gap))
-    h.setOptionValue("threads", int(threads))
     lp = highspy.HighsLp()
     n = len(model.cost)
     inf = highspy.kHighsInf
@@ -103,8 +123,10 @@ def solve_highs(
         highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous
         for i in model.integer
     ]
-    h.passModel(lp)
-    h.run()
+    if h.passModel(lp) != highspy.HighsStatus.kOk:
+        raise RuntimeError("HiGHS refused the schedule model")
+    if h.run() == highspy.HighsStatus.kError:
+        raise RuntimeError("HiGHS failed to solve the schedule model")
     status = h.modelStatusToString(h.getModelStatus())
     info = h.getInfo()
     values = list(h.getSolution().col_value)
@@ -132,14 +154,14 @@ def solve_cpsat(
     try:
         from ortools.sat.python import cp_model
     except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise ImportError("solver='cpsat' needs ortools: pip install ortools") from exc
+        raise ImportError("solver='cpsat' needs ortools: pip install 'callroute[wfm]'") from exc
 
     start = time.perf_counter()
     cp: Any = cp_model.CpModel()
     xs = []
     for u in model.upper:
-        hi = int(u) if math.isfinite(u) else _finite_upper(model)
-        xs.append(cp.new_int_var(0, hi, ""))
+        top = int(u) if math.isfinite(u) else _finite_upper(model)
+        xs.append(cp.new_int_var(0, top, ""))
     for r, (idx, val, lo, hi) in enumerate(model.rows):
         for bound in (lo, hi):
             if math.isfinite(bound) and bound != round(bound):
