@@ -184,7 +184,13 @@ def test_daily_target_matches_brute_force_and_lets_intervals_differ() -> None:
         erlang.service_level(c * aht / interval, int(k), aht, target)
         for c, k in zip(calls, agents, strict=True)
     ]
-    assert min(per_interval) < level < max(per_interval) or all(v >= level for v in per_interval)
+    # the quiet interval is let go below the target: one agent fewer than staffing each
+    # interval to 80/20 on its own
+    each = sum(
+        erlang.agents_for_service_level(c * aht / interval, aht, target, level) for c in calls
+    )
+    assert int(agents.sum()) < each
+    assert min(per_interval) < level
 
 
 def test_bad_inputs_are_parameter_errors() -> None:
