@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from pathlib import Path
 
 import mpmath as mp
 import numpy as np
@@ -202,3 +203,19 @@ def test_bad_inputs_are_parameter_errors() -> None:
         cost_optimal_staffing([1.0], interval=900, aht=100, costs=Costs(10), shrinkage=1.0)
     with pytest.raises(ParameterError, match="agents"):
         cost_frontier(10.0, interval=900, aht=100, costs=Costs(10), agents=[3, 2])
+
+
+def test_frontier_and_coverage_plots_write_png(tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")
+    from callroute.wfm import BreakRule, ShiftType, plot_coverage, plot_frontier, schedule_shifts
+
+    fr = cost_frontier(
+        240.0, interval=1800, aht=240, patience=180, target=20, costs=Costs(30, per_abandon=4)
+    )
+    out = plot_frontier(fr, tmp_path / "frontier.png")
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    pytest.importorskip("highspy")
+    types = [ShiftType("s", 120, 10.0, breaks=[BreakRule("b", 15, 30, 75)])]
+    s = schedule_shifts([2] * 8 + [0] * 4, period_minutes=15, shift_types=types, shortage_penalty=1)
+    out = plot_coverage(s, tmp_path / "coverage.png")
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -21,6 +21,7 @@ from .staffing import (
     newsvendor_fractile,
     quantile_calls,
 )
+from .staffing_plot import plot_coverage, plot_frontier
 
 __all__ = [
     "BreakRule",
@@ -36,6 +37,8 @@ __all__ = [
     "coverage_of",
     "daily_service_level_staffing",
     "newsvendor_fractile",
+    "plot_coverage",
+    "plot_frontier",
     "quantile_calls",
     "schedule_shifts",
 ]

@@ -158,7 +158,8 @@ def _optimum(
     """The exact cost-minimising agents of one interval, searched until wages alone exceed
     the best total found (beyond that no staffing can be cheaper)."""
     lo = _lowest(traffic, patience)
-    if max_occupancy is not None and traffic > 0:
+    if max_occupancy is not None and traffic > 0 and patience is None:
+        # Erlang C occupancy is R / n; under Erlang A abandons lower it, so only filter
         lo = max(lo, math.floor(traffic / max_occupancy))
     hi = lo + int(8 * math.sqrt(traffic) + 20)
     wage_per_agent = costs.wage_per_hour / (1.0 - shrinkage) * interval / 3600.0
