@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .roster import Agent, Assignment, Roster, RosterDay, build_roster
 from .schedule import (
     BreakRule,
     Schedule,
@@ -24,14 +25,19 @@ from .staffing import (
 from .staffing_plot import plot_coverage, plot_frontier
 
 __all__ = [
+    "Agent",
+    "Assignment",
     "BreakRule",
     "CostFrontier",
     "CostOptimalPlan",
     "Costs",
+    "Roster",
+    "RosterDay",
     "Schedule",
     "ScheduledShift",
     "ShiftType",
     "SolveInfo",
+    "build_roster",
     "cost_frontier",
     "cost_optimal_staffing",
     "coverage_of",
