@@ -12,6 +12,7 @@ from .schedule import (
     coverage_of,
     schedule_shifts,
 )
+from .schedule_check import ScheduleCheck, simulate_schedule
 from .staffing import (
     CostFrontier,
     CostOptimalPlan,
@@ -34,6 +35,7 @@ __all__ = [
     "Roster",
     "RosterDay",
     "Schedule",
+    "ScheduleCheck",
     "ScheduledShift",
     "ShiftType",
     "SolveInfo",
@@ -47,4 +49,5 @@ __all__ = [
     "plot_frontier",
     "quantile_calls",
     "schedule_shifts",
+    "simulate_schedule",
 ]

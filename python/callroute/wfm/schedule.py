@@ -108,6 +108,8 @@ class Schedule:
 
     ``coverage`` and ``unmet`` are recomputed from :attr:`shifts` (not read from the solver):
     agents on the phones per period, and ``max(requirement - coverage, 0)``.
+    ``counts`` gives the shifts per type, ``break_periods`` each type's break lengths in
+    periods (in the order of the shifts' ``breaks``).
     """
 
     period_minutes: float
@@ -118,6 +120,7 @@ class Schedule:
     shortage_penalty: float
     info: SolveInfo
     counts: dict[str, int] = field(default_factory=dict)
+    break_periods: dict[str, tuple[int, ...]] = field(default_factory=dict)
 
     @property
     def unmet(self) -> FloatArray:
@@ -380,4 +383,5 @@ def schedule_shifts(
         shortage_penalty=penalty,
         info=info,
         counts=counts,
+        break_periods={t.name: tuple(d for d, _, _ in t.breaks) for t in types},
     )
