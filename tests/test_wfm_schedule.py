@@ -9,6 +9,8 @@ import numpy as np
 import pytest
 from callroute.errors import ParameterError
 from callroute.wfm import BreakRule, Schedule, ShiftType, schedule_shifts
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 pytest.importorskip("highspy")
 pytest.importorskip("ortools")
@@ -207,3 +209,28 @@ def test_auto_solver_takes_cpsat_for_whole_and_highs_for_fractional_requirements
     # 1.5 wanted: two shifts (cost 2) beat one shift plus 0.5 x 8 x 5 of shortfall
     assert frac.counts == {"s": 2}
     assert frac.unmet.sum() == 0
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    req=st.lists(st.integers(0, 4), min_size=10, max_size=16),
+    penalty=st.sampled_from([0.5, 2.0, 20.0]),
+    long_break=st.integers(1, 3),
+)
+def test_both_solvers_reach_the_same_optimum(
+    req: list[int], penalty: float, long_break: int
+) -> None:
+    types = [
+        ShiftType("long", 120, 5.0, breaks=[BreakRule("b", 15 * long_break, 15, 60)]),
+        ShiftType("short", 60, 3.0),
+    ]
+    results = [
+        schedule_shifts(
+            req, period_minutes=15, shift_types=types, shortage_penalty=penalty, solver=s
+        )
+        for s in SOLVERS
+    ]
+    for s in results:
+        assert recount(s, types, len(req)).tolist() == s.coverage.tolist()
+        assert s.total_cost == pytest.approx(s.info.objective, abs=1e-6)
+    assert results[0].total_cost == pytest.approx(results[1].total_cost, abs=1e-6)
