@@ -14,7 +14,11 @@ from their target (their ``target_minutes``, or an equal share of the work).
 
 Identical shifts of a day (same type, start and breaks) form one group; an agent takes at
 most one from a group (one shift a day), so the model is binary per agent and group. It is
-a MIP solved by the same back ends as the schedule (:mod:`callroute.wfm.schedule_solvers`).
+a MIP solved by the same back ends as the schedule (:mod:`callroute.wfm.schedule_solvers`),
+started from a greedy roster (shifts in time order, each to the eligible agent furthest
+below target), so a solver stopped by ``time_limit`` still returns a valid roster. Fairness
+is not proven optimal at scale: the LP bound of the deviation is weak (0), so ``info.gap``
+stays large on big rosters even when every shift is filled.
 """
 
 from __future__ import annotations
@@ -186,10 +190,14 @@ def build_roster(
             if any(_overlaps((g.start, g.end), w) for w in a.unavailable):
                 continue
             z[ai, gi] = m.var(0.0, 1.0, True)
-    open_: list[int] = []
+    # a feasible start for the solvers: every shift open, each agent at zero minutes
+    hint: dict[int, float] = {}
+    unfilled_var: dict[int, int] = {}
+    dev_var: dict[int, int] = {}
     for gi, g in enumerate(groups):
         ui = m.var(unfilled_penalty, float(g.shift.count), True)
-        open_.append(ui)
+        hint[ui] = float(g.shift.count)
+        unfilled_var[gi] = ui
         idx = [z[ai, gi] for ai in range(len(agents)) if (ai, gi) in z] + [ui]
         count = float(g.shift.count)
         m.rows.append((idx, [1.0] * len(idx), count, count))
@@ -224,16 +232,22 @@ def build_roster(
         hours = [x / 60.0 for x in length]
         t = targets[a.name] / 60.0
         dev = m.var(fairness_per_hour, sum(hours) + t, False)
+        hint[dev] = t
+        dev_var[ai] = dev
         idx = [z[ai, gi] for gi in mine]
         m.rows.append(([*idx, dev], [*hours, 1.0], t, math.inf))
         m.rows.append(([*idx, dev], [-h for h in hours] + [1.0], -t, math.inf))
 
+    _greedy(groups, agents, z, targets, min_rest_minutes, hint, unfilled_var, dev_var)
+    start = [hint.get(i, 0.0) for i in range(len(m.cost))]
     if solver == "auto":
-        solver = "cpsat" if importlib.util.find_spec("ortools") is not None else "highs"
+        # HiGHS: on a 107-agent 5-day roster it improved the greedy start in 20 s, CP-SAT
+        # (one worker) did not
+        solver = "highs" if importlib.util.find_spec("highspy") is not None else "cpsat"
     if solver == "cpsat":
-        values, info = _cpsat_hours(m, time_limit, mip_gap)
+        values, info = _cpsat_hours(m, time_limit, mip_gap, start)
     elif solver == "highs":
-        values, info = solve_highs(m, time_limit, mip_gap)
+        values, info = solve_highs(m, time_limit, mip_gap, hint=start)
     else:
         raise ParameterError(f"solver must be 'auto', 'highs' or 'cpsat', got {solver!r}")
 
@@ -260,7 +274,58 @@ def build_roster(
     )
 
 
-def _cpsat_hours(m: MipModel, time_limit: float, mip_gap: float) -> tuple[list[float], SolveInfo]:
+def _greedy(
+    groups: list[_Group],
+    agents: Sequence[Agent],
+    z: dict[tuple[int, int], int],
+    targets: dict[str, float],
+    rest: float,
+    hint: dict[int, float],
+    unfilled_var: dict[int, int],
+    dev_var: dict[int, int],
+) -> None:
+    """A feasible start: shifts in time order, each to the eligible agent furthest below
+    their target who keeps every rule; ``hint`` is updated in place."""
+    worked: list[list[_Group]] = [[] for _ in agents]
+    minutes = [0.0] * len(agents)
+    for gi in sorted(range(len(groups)), key=lambda i: groups[i].start):
+        g = groups[gi]
+        length = g.end - g.start
+        for _ in range(g.shift.count):
+            best = None
+            for ai, a in enumerate(agents):
+                if (ai, gi) not in z or hint.get(z[ai, gi]):
+                    continue
+                mine = worked[ai]
+                if any(w.day == g.day for w in mine):
+                    continue
+                if a.max_days is not None and len(mine) >= a.max_days:
+                    continue
+                if minutes[ai] + length > a.max_minutes:
+                    continue
+                if any(
+                    (w.day < g.day and g.start < w.end + rest)
+                    or (w.day > g.day and w.start < g.end + rest)
+                    for w in mine
+                ):
+                    continue
+                room = targets[a.name] - minutes[ai]
+                if best is None or room > best[0]:
+                    best = (room, ai)
+            if best is None:
+                break
+            ai = best[1]
+            worked[ai].append(g)
+            minutes[ai] += length
+            hint[z[ai, gi]] = 1.0
+            hint[unfilled_var[gi]] -= 1.0
+    for ai, a in enumerate(agents):
+        hint[dev_var[ai]] = abs(minutes[ai] - targets[a.name]) / 60.0
+
+
+def _cpsat_hours(
+    m: MipModel, time_limit: float, mip_gap: float, hint: list[float]
+) -> tuple[list[float], SolveInfo]:
     """CP-SAT needs integer rows: the fairness rows are scaled from hours to minutes and
     the deviation made an integer number of minutes (its cost per minute)."""
     scaled = MipModel(cost=list(m.cost), upper=list(m.upper), integer=[True] * len(m.cost))
@@ -275,4 +340,5 @@ def _cpsat_hours(m: MipModel, time_limit: float, mip_gap: float) -> tuple[list[f
             lo = math.ceil(lo - 1e-9) if math.isfinite(lo) else lo
         val = [round(v) for v in val]
         scaled.rows.append((idx, [float(v) for v in val], lo, hi))
-    return solve_cpsat(scaled, time_limit, mip_gap)
+    start = [math.ceil(v * 60.0 - 1e-9) if i in devs else v for i, v in enumerate(hint)]
+    return solve_cpsat(scaled, time_limit, mip_gap, hint=start)

@@ -11,6 +11,7 @@ import math
 import os
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -80,10 +81,15 @@ def _gap(objective: float, bound: float) -> float:
 
 
 def solve_highs(
-    model: MipModel, time_limit: float, mip_gap: float, threads: int = 1
+    model: MipModel,
+    time_limit: float,
+    mip_gap: float,
+    threads: int = 1,
+    hint: Sequence[float] | None = None,
 ) -> tuple[list[float], SolveInfo]:
     """Solve with HiGHS (branch and cut on the LP relaxation).
 
+    ``hint`` is a feasible starting solution (one value per variable), if known.
     ``threads`` is accepted for symmetry and ignored: HiGHS's branch and bound is serial,
     and its thread pool is process-wide (fixed by the first solve in the process).
     """
@@ -125,12 +131,19 @@ def solve_highs(
     ]
     if h.passModel(lp) != highspy.HighsStatus.kOk:
         raise RuntimeError("HiGHS refused the schedule model")
+    if hint is not None:
+        start_at = highspy.HighsSolution()
+        start_at.col_value = [float(v) for v in hint]
+        start_at.value_valid = True
+        h.setSolution(start_at)
     if h.run() == highspy.HighsStatus.kError:
         raise RuntimeError("HiGHS failed to solve the schedule model")
     status = h.modelStatusToString(h.getModelStatus())
     info = h.getInfo()
     values = list(h.getSolution().col_value)
     if len(values) != n or info.primal_solution_status == 0:
+        if hint is not None and _feasible(model, hint):
+            return _from_hint("highs", model, hint, time.perf_counter() - start, status)
         raise RuntimeError(f"HiGHS found no schedule ({status}) within {time_limit} s")
     objective = float(info.objective_function_value)
     bound = float(info.mip_dual_bound)
@@ -147,10 +160,15 @@ def solve_highs(
 
 
 def solve_cpsat(
-    model: MipModel, time_limit: float, mip_gap: float, threads: int = 1
+    model: MipModel,
+    time_limit: float,
+    mip_gap: float,
+    threads: int = 1,
+    hint: Sequence[float] | None = None,
 ) -> tuple[list[float], SolveInfo]:
     """Solve with OR-Tools CP-SAT. Every variable is integer there, so row bounds must be
-    whole numbers (whole requirements); otherwise :class:`ParameterError`."""
+    whole numbers (whole requirements); otherwise :class:`ParameterError`. ``hint`` is a
+    feasible starting solution (one value per variable), if known."""
     try:
         from ortools.sat.python import cp_model
     except ImportError as exc:  # pragma: no cover - depends on the environment
@@ -178,6 +196,9 @@ def solve_cpsat(
             if math.isfinite(hi):
                 cp.add(expr <= int(hi))
     cp.minimize(sum(c * xs[i] for i, c in enumerate(model.cost) if c))
+    if hint is not None:
+        for x, v in zip(xs, hint, strict=True):
+            cp.add_hint(x, round(v))
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = float(time_limit)
     solver.parameters.relative_gap_limit = float(mip_gap)
@@ -185,6 +206,8 @@ def solve_cpsat(
     code = solver.solve(cp)
     status = solver.status_name(code)
     if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        if hint is not None and _feasible(model, hint):
+            return _from_hint("cpsat", model, hint, time.perf_counter() - start, status)
         raise RuntimeError(f"CP-SAT found no schedule ({status}) within {time_limit} s")
     values = [float(solver.value(x)) for x in xs]
     objective = float(solver.objective_value)
@@ -197,6 +220,36 @@ def solve_cpsat(
         gap=_gap(objective, bound),
         seconds=time.perf_counter() - start,
         variables=len(xs),
+        constraints=len(model.rows),
+    )
+
+
+def _feasible(model: MipModel, values: Sequence[float]) -> bool:
+    """Whether ``values`` keep every bound and row of ``model`` (to 1e-6)."""
+    if len(values) != len(model.cost):
+        return False
+    if any(v < -1e-6 or v > u + 1e-6 for v, u in zip(values, model.upper, strict=True)):
+        return False
+    for idx, val, lo, hi in model.rows:
+        total = sum(c * values[i] for i, c in zip(idx, val, strict=True))
+        if total < lo - 1e-6 or total > hi + 1e-6:
+            return False
+    return True
+
+
+def _from_hint(
+    solver: str, model: MipModel, hint: Sequence[float], seconds: float, status: str
+) -> tuple[list[float], SolveInfo]:
+    """The (feasible) hint as the answer when the solver found nothing in time."""
+    objective = sum(c * v for c, v in zip(model.cost, hint, strict=True))
+    return list(map(float, hint)), SolveInfo(
+        solver=solver,
+        status=f"{status}: starting solution kept",
+        objective=objective,
+        bound=-math.inf,
+        gap=math.inf,
+        seconds=seconds,
+        variables=len(model.cost),
         constraints=len(model.rows),
     )
 
