@@ -24,8 +24,8 @@ from pydantic_core import PydanticCustomError
 from .._core import Engine
 from .._internal.files import read_document
 from ..errors import CallrouteError, ConfigError
+from ..hours import find_zone
 from ..ivr import BusinessHours, Flow, parse_flow
-from ..ivr.hours import _find_zone
 from .center import Center
 from .problems import _kind, _message, _num, _one_of, _Problems, _unknown, format_path
 from .schema import (
@@ -702,7 +702,7 @@ def _number_owners(tenants: Mapping[str, TenantConfig]) -> dict[str, list[str]]:
 
 
 def _zone_ok(name: str) -> bool:
-    return _find_zone(name) is not None
+    return find_zone(name) is not None
 
 
 def _when(value: datetime) -> str:

@@ -21,7 +21,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from ..engine import Strategy
-from ..ivr.hours import _DayName
+from ..hours import DayName
 
 DEFAULT_MEDIA = ("voice", "chat", "email", "sms", "video", "social")
 MAX_SECONDS = 1e12
@@ -224,10 +224,10 @@ class OperatorConfig(_Model):
 
 
 class HoursConfig(_Model):
-    """Business hours (schema only: :meth:`callroute.ivr.BusinessHours.from_spec` reads them)."""
+    """Business hours (schema only: :meth:`callroute.hours.BusinessHours.from_spec` reads them)."""
 
     timezone: Name | None = Field(default=None, description="IANA zone; default: the center's")
-    weekly: dict[_DayName, list[str] | str] = Field(
+    weekly: dict[DayName, list[str] | str] = Field(
         default_factory=dict, description='open ranges per day, "HH:MM-HH:MM"; absent: closed'
     )
     holidays: list[date] = Field(default_factory=list, description="closed all day")

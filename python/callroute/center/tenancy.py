@@ -18,12 +18,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal, Protocol
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from .._core import AgentStats, CallInfo, Engine, IntervalStats, QueueStats
 from ..engine import Decision
 from ..errors import ParameterError, PermissionDenied
+from ..hours import HoursLike
 
 __all__ = [
     "BUILTIN_ROLES",
@@ -60,12 +61,6 @@ RefusalReason = Literal[
 ]
 
 
-class OpenHours(Protocol):
-    """Anything that says whether a moment is inside its hours (``ivr.BusinessHours``)."""
-
-    def is_open(self, when: datetime, /) -> bool: ...
-
-
 @dataclass(frozen=True)
 class Lease:
     """When the center hosts a tenant: from ``start`` until ``end`` (aware datetimes; either
@@ -73,7 +68,7 @@ class Lease:
 
     start: datetime | None = None
     end: datetime | None = None
-    hours: OpenHours | None = None
+    hours: HoursLike | None = None
     hours_name: str | None = None
 
     def refusal(self, now: datetime) -> str | None:

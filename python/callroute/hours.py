@@ -1,4 +1,11 @@
-"""Business hours: weekly ranges, holidays, one IANA time zone."""
+"""Business hours: weekly ranges, holidays, one IANA time zone.
+
+Shared by the IVR (``hours`` nodes and ``open`` rules), tenancy (a lease's weekly hours),
+queues that open and close with the clock (:meth:`callroute.Center.apply_open_hours`) and,
+later, outbound calling windows. Public names: :class:`BusinessHours`, :class:`HoursLike`
+(anything with ``is_open(when)``), :data:`DayName`, :func:`day_index`, :func:`find_zone`
+and :func:`local_time`.
+"""
 
 from __future__ import annotations
 
@@ -6,16 +13,16 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
-from typing import Any, Literal, get_args
+from typing import Any, Literal, Protocol, get_args
 from zoneinfo import ZoneInfo
 
-from ._check import _Problems, _show
+from ._internal.checks import _Problems, _show
 
 # --------------------------------------------------------------------------------------
 # Business hours
 
 
-_DayName = Literal[
+DayName = Literal[
     "mon",
     "tue",
     "wed",
@@ -33,17 +40,35 @@ _DayName = Literal[
 ]
 """A day of the week as configurations write it (matched case-insensitively): the seven
 short names from Monday, then the seven long ones, an order the two tuples below rely on."""
-_DAY_NAMES: tuple[str, ...] = get_args(_DayName)[:7]
-_LONG_DAY_NAMES: tuple[str, ...] = get_args(_DayName)[7:]
+DAY_NAMES: tuple[str, ...] = get_args(DayName)[:7]
+"""The short day names, Monday first (``DAY_NAMES[0] == "mon"``)."""
+_LONG_DAY_NAMES: tuple[str, ...] = get_args(DayName)[7:]
 _RANGE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 
 
-def _day_index(name: object) -> int | None:
+__all__ = [
+    "DAY_NAMES",
+    "BusinessHours",
+    "DayName",
+    "HoursLike",
+    "day_index",
+    "find_zone",
+    "local_time",
+]
+
+
+def day_index(name: object) -> int | None:
+    """The weekday index (0 = Monday) of a day name as configurations write it (``"mon"``,
+    ``"Monday"``, case-insensitive); ``None`` for anything else.
+
+    >>> day_index("Tue"), day_index("sunday"), day_index("someday")
+    (1, 6, None)
+    """
     if not isinstance(name, str):
         return None
     key = name.strip().lower()
-    if key in _DAY_NAMES:
-        return _DAY_NAMES.index(key)
+    if key in DAY_NAMES:
+        return DAY_NAMES.index(key)
     if key in _LONG_DAY_NAMES:
         return _LONG_DAY_NAMES.index(key)
     return None
@@ -62,8 +87,9 @@ def _parse_range(value: object, path: str, problems: _Problems) -> tuple[int, in
     return h1 * 60 + m1, h2 * 60 + m2
 
 
-def _find_zone(name: str) -> ZoneInfo | None:
-    """The IANA time zone ``name``, or None when there is no such zone."""
+def find_zone(name: str) -> ZoneInfo | None:
+    """The IANA time zone ``name`` (e.g. ``"Europe/Berlin"``), or ``None`` when there is no
+    such zone (never raises, whatever the string)."""
     try:
         return ZoneInfo(name)
     except (KeyError, ValueError, OSError):  # ZoneInfoNotFoundError is a KeyError
@@ -74,19 +100,29 @@ def _zone(name: object, path: str, problems: _Problems) -> ZoneInfo | None:
     if not isinstance(name, str) or not name:
         problems.add(path, f"must be an IANA time zone name, got {_show(name)}")
         return None
-    zone = _find_zone(name)
+    zone = find_zone(name)
     if zone is None:
         problems.add(path, f'unknown time zone "{name}"')
     return zone
 
 
-def _local(when: datetime, zone: tzinfo | None) -> datetime:
-    """``when`` in ``zone``; a naive ``when`` is taken as local time in ``zone`` already."""
+def local_time(when: datetime, zone: tzinfo | None) -> datetime:
+    """``when`` as local time in ``zone``: an aware ``when`` is converted, a naive one is
+    taken as local time in ``zone`` already (and ``zone=None`` returns ``when`` as is)."""
     if zone is None:
         return when
     if when.tzinfo is None:
         return when.replace(tzinfo=zone)
     return when.astimezone(zone)
+
+
+class HoursLike(Protocol):
+    """Anything that says whether a moment is inside its hours, such as
+    :class:`BusinessHours` (a tenant's lease and queues take any such object)."""
+
+    def is_open(self, when: datetime, /) -> bool:
+        """True when ``when`` is inside the hours."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,11 +169,11 @@ class BusinessHours:
 
     def is_holiday(self, when: datetime) -> bool:
         """True when the local date of ``when`` is a holiday (naive ``when`` is local)."""
-        return _local(when, ZoneInfo(self.zone)).date() in self.holidays
+        return local_time(when, ZoneInfo(self.zone)).date() in self.holidays
 
     def is_open(self, when: datetime) -> bool:
         """True when open at ``when`` (aware, or naive meaning local time in ``zone``)."""
-        local = _local(when, ZoneInfo(self.zone))
+        local = local_time(when, ZoneInfo(self.zone))
         if local.date() in self.holidays:
             return False
         minute = local.hour * 60 + local.minute + local.second / 60
@@ -165,7 +201,7 @@ def _parse_hours(spec: object, where: str) -> tuple[BusinessHours | None, _Probl
         raw_weekly = {}
     for day, ranges in raw_weekly.items():
         path = f"{where}.weekly.{day}"
-        index = _day_index(day)
+        index = day_index(day)
         if index is None:
             problems.add(path, "unknown day (expected mon..sun)")
             continue
