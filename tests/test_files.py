@@ -82,7 +82,7 @@ def test_a_simulation_model_with_a_bomb_under_an_unknown_key_is_refused(tmp_path
     child = run_capped(
         f"""
         import callroute
-        from callroute.simulation import load_model
+        from callroute.sim import load_model
         try:
             load_model({str(path)!r})
         except callroute.ModelError as exc:
@@ -145,7 +145,7 @@ def test_load_model_on_non_utf8_is_a_model_error(tmp_path: Path) -> None:
     path = tmp_path / "model.yaml"
     path.write_bytes(b"horizon: 10\nname: caf\xe9\n")
     with pytest.raises(callroute.ModelError, match=r"not UTF-8 text \(byte 21\)") as info:
-        callroute.simulation.load_model(path)
+        callroute.sim.load_model(path)
     assert str(path) in str(info.value)
 
 

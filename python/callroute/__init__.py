@@ -2,7 +2,7 @@
 
 Exact, fast Erlang B/C/A mathematics and interval staffing plans, and the skill-based
 routing engine :class:`Engine`, computed in Rust. See ``callroute.erlang``,
-``callroute.staffing``, ``callroute.engine`` and ``callroute.simulation``.
+``callroute.staffing``, ``callroute.engine`` and ``callroute.sim``.
 """
 
 from __future__ import annotations
@@ -93,7 +93,7 @@ from .ivr import (
     parse_flow,
     run_lookup,
 )
-from .simulation import (
+from .sim import (
     Comparison,
     SimulationResult,
     compare,

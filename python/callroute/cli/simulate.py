@@ -43,7 +43,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def _model_args(args: argparse.Namespace) -> tuple[dict[str, object], dict[str, object]]:
-    from ..simulation import example_model_path, load_model
+    from ..sim import example_model_path, load_model
 
     if bool(args.example) == bool(args.model):
         raise CallrouteError("give a model file or --example (not both)")
@@ -62,13 +62,13 @@ def _model_args(args: argparse.Namespace) -> tuple[dict[str, object], dict[str, 
 
 
 def run_simulate(args: argparse.Namespace) -> int:
-    from ..simulation import simulate
+    from ..sim import simulate
 
     model, options = _model_args(args)
     result = simulate(model, **options)  # type: ignore[arg-type]
     print(result.format())
     if args.plot:
-        from ..plot import plot_simulation
+        from ..sim.plot import plot_simulation
 
         plot_simulation(result, args.plot)
         print(f"# plot written to {args.plot}")
@@ -76,14 +76,14 @@ def run_simulate(args: argparse.Namespace) -> int:
 
 
 def run_compare(args: argparse.Namespace) -> int:
-    from ..simulation import compare
+    from ..sim import compare
 
     model, options = _model_args(args)
     strategies = [s.strip() for s in args.strategies.split(",") if s.strip()]
     comparison = compare(model, strategies, **options)
     print(comparison.format())
     if args.plot:
-        from ..plot import plot_comparison
+        from ..sim.plot import plot_comparison
 
         plot_comparison(comparison, args.plot)
         print(f"# plot written to {args.plot}")

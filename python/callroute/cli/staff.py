@@ -67,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
     if args.csv:
         _write_csv(plan, args.csv)
     if args.plot:
-        from ..plot import plot_staffing
+        from ..sim.plot import plot_staffing
 
         plot_staffing(plan, args.plot)
         print(f"# plot written to {args.plot}")

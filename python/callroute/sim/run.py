@@ -1,0 +1,142 @@
+"""Running models: :func:`simulate` (replications in parallel) and :func:`compare`
+(several variants with common random numbers).
+
+Every replication draws from its own random streams derived from ``seed`` and its index,
+so a result is the same on any machine and any number of threads, and two models run with
+the same seed share their arrivals and callers (common random numbers): differences between
+them come from the routing, not from luck.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from .. import _core
+from ..errors import ModelError
+from .model import _RUN_KEYS, _model_body, _plain, _result_bytes, _with_center
+from .results import Comparison, SimulationResult
+
+__all__ = ["compare", "simulate"]
+
+# The most threads and replications one call runs (the core's own bounds), and the memory
+# the replications' results may take together (estimated before the run).
+_MAX_THREADS = 1024
+_MAX_REPLICATIONS = 1_000_000
+_RESULT_BUDGET = 4 << 30
+
+
+def _progress(done: int, total: int) -> None:
+    width = 30
+    filled = width * done // max(total, 1)
+    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} replications")
+    if done == total:
+        sys.stderr.write("\n")
+    sys.stderr.flush()
+
+
+def simulate(
+    model: Mapping[str, Any],
+    *,
+    horizon: float | None = None,
+    warmup: float | None = None,
+    replications: int = 1,
+    seed: int = 0,
+    threads: int | None = None,
+    record_calls: bool = False,
+    progress: bool | Callable[[int, int], None] = False,
+    **run: Any,
+) -> SimulationResult:
+    """Simulate ``replications`` independent runs of ``model`` in parallel.
+
+    ``horizon`` (seconds of arrivals) and ``warmup`` (seconds not counted) override the
+    model's; so do ``start``, ``interval``, ``max_calls``, ``daily_multiplier``, ``drain``
+    and ``max_in_system`` (the most calls in the system at once before an overloaded model
+    stops with an error; default 1,000,000). ``threads`` defaults to every core (``0`` too;
+    at most 1,024 are used); the result does not depend on it. ``progress=True`` draws a bar
+    on stderr; a callable gets ``(done, total)``. Ctrl-C stops a run (``KeyboardInterrupt``).
+
+    Replications are at most 1,000,000, and their results together (estimated from the lines,
+    groups and intervals of the horizon) at most 4 GiB.
+    """
+    if (
+        not isinstance(replications, int)
+        or isinstance(replications, bool)
+        or not 1 <= replications <= _MAX_REPLICATIONS
+    ):
+        raise ModelError(
+            f"replications must be a whole number in [1, {_MAX_REPLICATIONS:,}], "
+            f"got {replications!r}"
+        )
+    if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed < 2**64:
+        raise ModelError(f"seed must be a whole number in [0, 2**64), got {seed!r}")
+    if threads is not None and (
+        not isinstance(threads, int) or isinstance(threads, bool) or threads < 0
+    ):
+        raise ModelError(
+            f"threads must be a whole number >= 0 (0 or None: every core), got {threads!r}"
+        )
+    unknown = set(run) - set(_RUN_KEYS)
+    if unknown:
+        raise ModelError(f"simulate: unknown option(s) {', '.join(sorted(unknown))}")
+    run = dict(run, record_calls=record_calls)
+    if horizon is not None:
+        run["horizon"] = horizon
+    if warmup is not None:
+        run["warmup"] = warmup
+    body = _model_body(model, run)
+    parsed = _core.sim_model(json.dumps(body, default=_plain, allow_nan=False))
+    need = _result_bytes(body) * replications
+    if need > _RESULT_BUDGET:
+        raise ModelError(
+            f"replications: {replications:,} result(s) of this model would take about "
+            f"{need / 2**30:,.1f} GiB (at most {_RESULT_BUDGET / 2**30:.0f}); run fewer, or "
+            "with a longer interval"
+        )
+    workers = min(_MAX_THREADS, max(1, threads or os.cpu_count() or 1))
+    report = _progress if progress is True else (progress or None)
+    runs: list[dict[str, Any]] = []
+    batch = workers if report else replications
+    while len(runs) < replications:
+        indices = list(range(len(runs), min(replications, len(runs) + batch)))
+        runs.extend(_core.sim_run(parsed, seed, indices, workers))
+        if report:
+            report(len(runs), replications)
+    first = runs[0]
+    return SimulationResult(
+        lines=list(first["lines"]),
+        groups=list(first["groups"]),
+        start=float(first["start"]),
+        interval=float(first["interval"]),
+        runs=runs,
+    )
+
+
+def compare(
+    model: Mapping[str, Any],
+    variants: Sequence[str] | Mapping[str, Mapping[str, Any]],
+    **options: Any,
+) -> Comparison:
+    """Run the same workload under several variants, with common random numbers.
+
+    ``variants`` is a list of strategy names (applied to every queue of the model), or a
+    mapping of names to whole models. ``options`` go to :func:`simulate` (``replications``,
+    ``seed``, ``horizon``...): every variant runs with the same seed, so replication ``k``
+    of each sees the same arrivals and callers.
+    """
+    if isinstance(variants, Mapping):
+        models = dict(variants)
+    else:
+        models = {}
+        if "center" in model:
+            model = _with_center(model)
+        for strategy in variants:
+            m = dict(model)
+            m["queues"] = [dict(q, strategy=strategy) for q in model.get("queues") or ()]
+            models[str(strategy)] = m
+    if len(models) < 2:
+        raise ModelError("compare needs at least two variants")
+    return Comparison({name: simulate(m, **options) for name, m in models.items()})
