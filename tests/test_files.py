@@ -152,14 +152,14 @@ def test_load_model_on_non_utf8_is_a_model_error(tmp_path: Path) -> None:
 def test_load_center_problems_name_the_file(tmp_path: Path) -> None:
     missing = tmp_path / "missing.yaml"
     with pytest.raises(callroute.ConfigError, match="cannot read") as info:
-        callroute.load(missing)
+        callroute.load_center(missing)
     assert info.value.source == str(missing)
     bad = tmp_path / "bad.json"
     bad.write_text("{")
     with pytest.raises(callroute.ConfigError, match="cannot parse") as info:
-        callroute.load(bad)
+        callroute.load_center(bad)
     assert info.value.source == str(bad)
     deep = tmp_path / "deep.json"
     deep.write_text("[" * 100_000 + "]" * 100_000)
     with pytest.raises(callroute.ConfigError, match="cannot parse"):
-        callroute.load(deep)
+        callroute.load_center(deep)

@@ -29,14 +29,16 @@ queue length and wait quantiles infinity. No traffic at all is stable whatever t
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, TypeAlias, overload
+from typing import Any, Literal, TypeAlias, TypeVar, overload
 
 import numpy as np
 import numpy.typing as npt
 
 from . import _core
+from ._internal.deprecation import warn_once
 from .errors import ParameterError
 
 __all__ = [
@@ -63,6 +65,33 @@ ArrayLike: TypeAlias = "npt.ArrayLike"
 FloatArray: TypeAlias = "npt.NDArray[np.float64]"
 IntArray: TypeAlias = "npt.NDArray[np.int64]"
 ServiceLevelDefinition: TypeAlias = Literal["offered", "answered", "offered_minus_early_abandons"]
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _servers_renamed(func: _F) -> _F:
+    """Accept the old keyword ``servers=`` for ``agents=`` (warns once; positional calls
+    are unchanged), and name the argument ``agents`` in errors (the core says servers)."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if "servers" in kwargs:
+            if "agents" in kwargs:
+                raise TypeError(f"{func.__name__}() got both agents and servers (its old name)")
+            warn_once(
+                "callroute.erlang",
+                f"{func.__name__}(servers=)",
+                f"{func.__name__}(servers=...) is deprecated; use agents=...",
+            )
+            kwargs["agents"] = kwargs.pop("servers")
+        try:
+            return func(*args, **kwargs)
+        except ParameterError as exc:
+            message = str(exc)
+            if not message.startswith("servers "):
+                raise
+            raise type(exc)("agents " + message.removeprefix("servers ")) from None
+
+    return wrapper  # type: ignore[return-value]
 
 
 def _type(value: object) -> str:
@@ -201,18 +230,25 @@ def _as_agents(value: FloatArray, fractional: bool) -> FloatArray | IntArray:
 
 
 @overload
-def erlang_b(traffic: Number, servers: Number) -> float: ...
+def erlang_b(traffic: Number, agents: Number) -> float: ...
 @overload
-def erlang_b(traffic: ArrayLike, servers: ArrayLike) -> float | FloatArray: ...
-def erlang_b(traffic: ArrayLike, servers: ArrayLike) -> float | FloatArray:
-    """Erlang B blocking probability of ``traffic`` Erlangs on ``servers`` servers.
+def erlang_b(traffic: ArrayLike, agents: ArrayLike) -> float | FloatArray: ...
+@_servers_renamed
+def erlang_b(traffic: ArrayLike, agents: ArrayLike) -> float | FloatArray:
+    """Erlang B blocking probability of ``traffic`` Erlangs offered to ``agents`` servers
+    (trunks, lines, agents) with no queue.
 
-    ``servers`` may be real: the continuous extension (incomplete gamma function) joins the
-    integer values smoothly.
+    :param traffic: offered load in Erlangs, >= 0 (scalar or array).
+    :param agents: servers, real >= 0: the continuous extension (incomplete gamma
+        function) joins the integer values smoothly. (Formerly ``servers=``: still accepted
+        as a keyword, with a ``DeprecationWarning``.)
+    :returns: the blocking probability in [0, 1]; an array for array input.
+    :raises ~callroute.errors.ParameterError: naming the argument that is not a finite
+        number in its domain.
     """
-    if (s := _scalars(("traffic", "servers"), (traffic, servers))) is not None:
+    if (s := _scalars(("traffic", "agents"), (traffic, agents))) is not None:
         return _core.erlang_b(*s)
-    return _vectorized(_core.erlang_b_array, ("traffic", "servers"), (traffic, servers))
+    return _vectorized(_core.erlang_b_array, ("traffic", "agents"), (traffic, agents))
 
 
 @overload
@@ -237,21 +273,28 @@ class RetrialResult:
     offered_load: float | FloatArray
 
 
+@_servers_renamed
 def erlang_b_retrial(
-    traffic: ArrayLike, servers: ArrayLike, retry_fraction: ArrayLike
+    traffic: ArrayLike, agents: ArrayLike, retry_fraction: ArrayLike
 ) -> RetrialResult:
     """Extended Erlang B: a fraction ``retry_fraction`` of blocked callers redial.
 
-    Solves ``y = traffic + retry_fraction * y * B(y, servers)`` for the offered load ``y``
-    (first attempts plus retries); ``blocking = B(y, servers)``.
+    Solves ``y = traffic + retry_fraction * y * B(y, agents)`` for the offered load ``y``
+    (first attempts plus retries); ``blocking = B(y, agents)``.
+
+    :param traffic: first-attempt load in Erlangs, >= 0.
+    :param agents: servers, >= 0 (formerly ``servers=``, still accepted with a warning).
+    :param retry_fraction: the share of blocked attempts that redial, in [0, 1).
+    :returns: :class:`RetrialResult` (``blocking``, ``offered_load``).
+    :raises ~callroute.errors.ParameterError: naming the argument out of its domain.
     """
     if (
-        s := _scalars(("traffic", "servers", "retry_fraction"), (traffic, servers, retry_fraction))
+        s := _scalars(("traffic", "agents", "retry_fraction"), (traffic, agents, retry_fraction))
     ) is not None:
         b, y = _core.erlang_b_retrial(*s)
         return RetrialResult(b, y)
     flat, shape = _arrays(
-        ("traffic", "servers", "retry_fraction"), (traffic, servers, retry_fraction)
+        ("traffic", "agents", "retry_fraction"), (traffic, agents, retry_fraction)
     )
     b_arr, y_arr = _core.erlang_b_retrial_array(flat[0], flat[1], flat[2], list(shape))
     return RetrialResult(b_arr.reshape(shape), y_arr.reshape(shape))

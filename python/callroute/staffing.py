@@ -23,6 +23,7 @@ import numpy as np
 import numpy.typing as npt
 
 from . import erlang
+from ._internal.deprecation import warn_once
 from .errors import ParameterError
 
 __all__ = ["StaffingPlan", "staffing_plan"]
@@ -37,10 +38,11 @@ class StaffingPlan:
     """A staffing plan, one row per interval, held as columns (numpy arrays).
 
     Convert with :meth:`to_pandas` or :meth:`to_polars`, iterate rows with :meth:`rows`,
-    or ``print`` it as a table.
+    or ``print`` it as a table. ``labels`` names each interval (its start, ``"09:30"``, or
+    its index); the interval length in seconds is ``parameters["interval"]``.
     """
 
-    interval: npt.NDArray[np.object_]
+    labels: npt.NDArray[np.object_]
     calls: npt.NDArray[np.float64]
     traffic: npt.NDArray[np.float64]
     agents: npt.NDArray[np.int64]
@@ -55,7 +57,7 @@ class StaffingPlan:
     def columns(self) -> dict[str, npt.NDArray[Any]]:
         """The columns by name, in display order."""
         cols: dict[str, npt.NDArray[Any]] = {
-            "interval": self.interval,
+            "interval": self.labels,
             "calls": self.calls,
             "traffic": self.traffic,
             "agents": self.agents,
@@ -68,7 +70,17 @@ class StaffingPlan:
             cols["p_abandon"] = self.p_abandon
         return cols
 
+    @property
+    def interval(self) -> npt.NDArray[np.object_]:
+        """Deprecated: the interval labels are :attr:`labels` (``interval`` is seconds
+        everywhere else: ``parameters["interval"]``)."""
+        warn_once(
+            "callroute.StaffingPlan", "interval", "StaffingPlan.interval is deprecated; use .labels"
+        )
+        return self.labels
+
     def __len__(self) -> int:
+        """The number of intervals."""
         return len(self.calls)
 
     def rows(self) -> Iterator[dict[str, Any]]:
@@ -98,7 +110,7 @@ class StaffingPlan:
         except ImportError as exc:  # pragma: no cover - depends on the environment
             raise ImportError("to_polars() needs polars: pip install 'callroute[frames]'") from exc
         cols = dict(self.columns)
-        cols["interval"] = np.asarray([str(v) for v in self.interval])
+        cols["interval"] = np.asarray([str(v) for v in self.labels])
         return pl.DataFrame(cols)
 
     def format(self) -> str:
@@ -109,7 +121,7 @@ class StaffingPlan:
         lines = []
         for i in range(len(self)):
             row = [
-                str(self.interval[i]),
+                str(self.labels[i]),
                 f"{self.calls[i]:.1f}",
                 f"{self.traffic[i]:.2f}",
                 str(self.agents[i]),
@@ -271,7 +283,7 @@ def staffing_plan(
 
     agents_arr = np.asarray(agents, dtype=np.int64).reshape(-1)
     return StaffingPlan(
-        interval=labels,
+        labels=labels,
         calls=counts,
         traffic=np.asarray(traffic, dtype=np.float64),
         agents=agents_arr,

@@ -56,8 +56,13 @@ from .tenancy import (
 )
 
 
-def load(path: str | os.PathLike[str]) -> Center:
+def load_center(path: str | os.PathLike[str]) -> Center:
     """Read, validate and build a center from a YAML, JSON or TOML file.
+
+    :param path: the center file (``.yaml``/``.yml``, ``.json`` or ``.toml``).
+    :returns: the :class:`Center`, its engine holding every queue and agent (logged out).
+    :raises ~callroute.errors.ConfigError: listing every problem, each with its path in the
+        file (``queues.billing.steps[1].after: ...``); also when the file cannot be read.
 
     The file is read with limits (size, and in YAML aliases and the size as expanded: see
     :mod:`callroute._internal.files`), so a hostile file fails fast with a ``ConfigError``.
@@ -66,7 +71,13 @@ def load(path: str | os.PathLike[str]) -> Center:
 
 
 def load_mapping(data: Any, source: str = "<mapping>") -> Center:
-    """Validate and build a center from an already parsed mapping."""
+    """Validate and build a center from an already parsed mapping.
+
+    :param data: the mapping, as :func:`load_center` would read it from a file.
+    :param source: what problems are reported against (a file name).
+    :returns: the :class:`Center`.
+    :raises ~callroute.errors.ConfigError: listing every problem with its path.
+    """
     if not isinstance(data, Mapping):
         raise ConfigError(
             problems=[f"(top level): must be a mapping, got {_kind(data)}"], source=source

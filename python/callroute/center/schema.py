@@ -7,7 +7,6 @@ schema``) gives the JSON Schema for editors.
 from __future__ import annotations
 
 from datetime import date, datetime, time
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -335,8 +334,3 @@ def schema() -> dict[str, Any]:
     """The JSON Schema of a center file (for editor completion and validation)."""
     out = CenterConfig.model_json_schema()
     return {"$schema": "https://json-schema.org/draft/2020-12/schema", **out}
-
-
-def example_config_path() -> Path:
-    """The bundled example: an outsourcer hosting a bank and a mobile operator."""
-    return Path(__file__).parent.parent / "data" / "example_outsourcer.yaml"

@@ -43,11 +43,13 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def _model_args(args: argparse.Namespace) -> tuple[dict[str, object], dict[str, object]]:
-    from ..sim import example_model_path, load_model
+    from .._internal.examples import ExampleKind, example_path
+    from ..sim import load_model
 
     if bool(args.example) == bool(args.model):
         raise CallrouteError("give a model file or --example (not both)")
-    model = load_model(example_model_path(args.example) if args.example else args.model)
+    kind: ExampleKind = "model" if args.example == "bank" else "outsourcer_model"
+    model = load_model(example_path(kind) if args.example else args.model)
     options: dict[str, object] = {
         "replications": args.replications,
         "seed": args.seed,

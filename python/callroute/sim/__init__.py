@@ -3,8 +3,8 @@
 - :mod:`~callroute.sim.distributions`: typed durations and arrival processes
   (:func:`exponential`, :func:`gamma`, :func:`never`, :func:`poisson`, :func:`piecewise`,
   :func:`trace`, ...);
-- :mod:`~callroute.sim.model`: the model mapping, :func:`load_model` and the bundled
-  examples (:func:`example_model_path`);
+- :mod:`~callroute.sim.model`: the model mapping and :func:`load_model` (bundled
+  examples: ``callroute.example_path("model")``);
 - :mod:`~callroute.sim.run`: :func:`simulate` and :func:`compare`;
 - :mod:`~callroute.sim.results`: :class:`SimulationResult` and :class:`Comparison`;
 - :mod:`~callroute.sim.plot`: pictures of results and staffing plans (matplotlib, optional).
@@ -16,6 +16,7 @@ the same seed share their arrivals and callers (common random numbers).
 
 from __future__ import annotations
 
+from .._internal.deprecation import moved
 from .distributions import (
     Arrivals,
     Deterministic,
@@ -38,7 +39,7 @@ from .distributions import (
     poisson,
     trace,
 )
-from .model import example_model_path, load_model
+from .model import load_model
 from .results import KPIS, Comparison, SimulationResult
 from .run import compare, simulate
 
@@ -60,7 +61,6 @@ __all__ = [
     "compare",
     "deterministic",
     "empirical",
-    "example_model_path",
     "exponential",
     "gamma",
     "load_model",
@@ -71,3 +71,13 @@ __all__ = [
     "simulate",
     "trace",
 ]
+
+__getattr__ = moved(
+    __name__,
+    {
+        "example_model_path": (
+            "callroute._internal.examples:example_model_path",
+            'callroute.example_path("model") or example_path("outsourcer_model")',
+        ),
+    },
+)

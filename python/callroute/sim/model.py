@@ -38,7 +38,7 @@ from .._internal.files import read_document
 from ..errors import ModelError
 from .distributions import Deterministic, Distribution
 
-__all__ = ["EXAMPLES", "example_model_path", "load_model"]
+__all__ = ["load_model"]
 
 _RUN_KEYS = (
     "horizon",
@@ -216,11 +216,11 @@ def _with_center(model: Mapping[str, Any]) -> dict[str, Any]:
     a group of one, on duty all along unless ``groups`` names it (by agent name) with its own
     staffing (``counts``/``interval`` or ``shifts``).
     """
-    from ..center import load
+    from ..center import load_center
 
     if "queues" in model:
         raise ModelError("model: give queues or center, not both")
-    center = load(model["center"])
+    center = load_center(model["center"])
     specs = {
         name: {"name": name, **q.model_dump(exclude={"hours", "announcements", "description"})}
         for name, q in center.queues.items()
@@ -289,18 +289,3 @@ def load_model(path: str | os.PathLike[str]) -> dict[str, Any]:
     if isinstance(data.get("center"), str):
         data["center"] = str(p.parent / data["center"])
     return data
-
-
-EXAMPLES = {
-    "outsourcer": "example_outsourcer_day.yaml",
-    "bank": "example_center.yaml",
-}
-
-
-def example_model_path(name: str = "bank") -> Path:
-    """A bundled model: ``"bank"``, a bank's weekday with two queues, generalists and
-    specialists; ``"outsourcer"``, a weekday of the two-tenant center of
-    :func:`callroute.example_config_path`."""
-    if name not in EXAMPLES:
-        raise ModelError(f"no example {name!r}; examples: {', '.join(EXAMPLES)}")
-    return Path(__file__).parent.parent / "data" / EXAMPLES[name]

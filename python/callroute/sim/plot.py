@@ -101,7 +101,7 @@ def plot_comparison(comparison: Comparison, out: str | Path) -> Path:
 def plot_staffing(plan: StaffingPlan, out: str | Path) -> Path:
     """Draw required and scheduled agents per interval, with the calls on a second axis."""
     plt = _pyplot()
-    labels = [str(x) for x in plan.interval]
+    labels = [str(x) for x in plan.labels]
     x = range(len(labels))
     fig, ax = plt.subplots(figsize=(11, 4.5))
     ax.bar(x, plan.scheduled, color="#c6dbef", label="scheduled (after shrinkage)")
