@@ -239,3 +239,76 @@ def test_never_is_typed_and_the_json_the_core_reads_is_unchanged() -> None:
     b = callroute.simulate(plain, horizon=3600, seed=5)
     assert a.kpi("offered").tolist() == b.kpi("offered").tolist()
     assert a.kpi("asa").tolist() == b.kpi("asa").tolist()
+
+
+# ------------------------------------------------------------------ help() shows a contract
+
+SUBPACKAGES = (
+    "callroute.engine",
+    "callroute.erlang",
+    "callroute.center",
+    "callroute.ivr",
+    "callroute.hours",
+    "callroute.sim",
+    "callroute.sim.plot",
+    "callroute.staffing",
+    "callroute.forecast",
+    "callroute.errors",
+)
+
+
+def _public_members(cls: type) -> Iterator[tuple[str, Any]]:
+    """Methods and properties a class defines itself (not inherited from object)."""
+    for name, value in vars(cls).items():
+        if name.startswith("_"):
+            continue
+        if isinstance(value, property):
+            yield name, value.fget
+        elif isinstance(value, (staticmethod, classmethod)):
+            yield name, value.__func__
+        elif callable(value) or inspect.ismethoddescriptor(value):
+            yield name, value
+
+
+def _documented(qualname: str, obj: Any, minimum: int = 20) -> list[str]:
+    doc = inspect.getdoc(obj) or ""
+    return [] if len(doc.strip()) >= minimum else [f"{qualname}: no docstring"]
+
+
+@pytest.mark.parametrize("name", sorted(set(callroute.__all__) - {"__version__"}))
+def test_every_curated_name_documents_its_contract(name: str) -> None:
+    """help() on a top-level name shows its contract: a function names every parameter
+    and what it returns; a class says what it is and documents each of its methods."""
+    obj = getattr(callroute, name)
+    problems = _documented(name, obj, minimum=30)
+    if inspect.isfunction(obj):
+        doc = inspect.getdoc(obj) or ""
+        for param in inspect.signature(obj).parameters.values():
+            if param.kind is param.VAR_KEYWORD and param.name in doc:
+                continue
+            if f"``{param.name}``" not in doc and f":param {param.name}:" not in doc:
+                problems.append(f"{name}: parameter {param.name!r} not described")
+        if "return" not in doc.lower():
+            problems.append(f"{name}: does not say what it returns")
+    elif inspect.isclass(obj) and not issubclass(obj, BaseException):
+        for member, value in _public_members(obj):
+            problems += _documented(f"{name}.{member}", value)
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("module", SUBPACKAGES)
+def test_every_public_name_of_a_subpackage_has_a_docstring(module: str) -> None:
+    import importlib
+
+    mod = importlib.import_module(module)
+    assert len(inspect.getdoc(mod) or "") >= 30, f"{module}: no module docstring"
+    problems: list[str] = []
+    for name in mod.__all__:
+        obj = getattr(mod, name)
+        if not (inspect.isclass(obj) or inspect.isfunction(obj) or inspect.isbuiltin(obj)):
+            continue  # constants and type aliases (Literal) carry no docstring of their own
+        problems += _documented(f"{module}.{name}", obj)
+        if inspect.isclass(obj) and not issubclass(obj, BaseException):
+            for member, value in _public_members(obj):
+                problems += _documented(f"{module}.{name}.{member}", value)
+    assert not problems, "\n".join(problems)

@@ -94,7 +94,7 @@ flow_spec = st.fixed_dictionaries(
 
 
 def parse_office() -> Any:
-    from callroute import BusinessHours
+    from callroute.hours import BusinessHours
 
     return BusinessHours.from_spec(HOURS)
 

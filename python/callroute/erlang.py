@@ -308,8 +308,15 @@ def erlang_c(traffic: Number, agents: Number) -> float: ...
 @overload
 def erlang_c(traffic: ArrayLike, agents: ArrayLike) -> float | FloatArray: ...
 def erlang_c(traffic: ArrayLike, agents: ArrayLike) -> float | FloatArray:
-    """Erlang C: probability that a call waits (1.0 when ``agents <= traffic``, except with
-    no traffic at all: 0.0)."""
+    """Erlang C: the probability that a call waits (M/M/n, no abandonment).
+
+    :param traffic: offered load in Erlangs (arrival rate x AHT), >= 0.
+    :param agents: agents answering, real >= 0 (the continuous extension between integers).
+    :returns: P(wait) in [0, 1]: 1.0 when ``agents <= traffic`` (unstable), except with no
+        traffic at all (0.0); an array for array input.
+    :raises ~callroute.errors.ParameterError: naming the argument (and, for arrays, the
+        first bad index) when a value is not a finite number in its domain.
+    """
     if (s := _scalars(("traffic", "agents"), (traffic, agents))) is not None:
         return _core.erlang_c(*s)
     return _vectorized(_core.erlang_c_array, ("traffic", "agents"), (traffic, agents))
@@ -324,7 +331,16 @@ def service_level(
 def service_level(
     traffic: ArrayLike, agents: ArrayLike, aht: ArrayLike, target: ArrayLike
 ) -> float | FloatArray:
-    """Fraction of calls answered within ``target`` seconds (0.0 when unstable)."""
+    """Service level: the fraction of calls answered within ``target`` seconds (Erlang C).
+
+    :param traffic: offered load in Erlangs, >= 0.
+    :param agents: agents answering, >= 0.
+    :param aht: average handle time in seconds, > 0.
+    :param target: the threshold in seconds, >= 0.
+    :returns: a fraction in [0, 1] (0.0 when unstable, ``agents <= traffic``).
+    :raises ~callroute.errors.ParameterError: naming the argument (and, for arrays, the
+        first bad index) when a value is not a finite number in its domain.
+    """
     if (
         s := _scalars(("traffic", "agents", "aht", "target"), (traffic, agents, aht, target))
     ) is not None:
@@ -341,7 +357,15 @@ def asa(traffic: Number, agents: Number, aht: Number) -> float: ...
 @overload
 def asa(traffic: ArrayLike, agents: ArrayLike, aht: ArrayLike) -> float | FloatArray: ...
 def asa(traffic: ArrayLike, agents: ArrayLike, aht: ArrayLike) -> float | FloatArray:
-    """Average speed of answer over all calls, in seconds (inf when unstable)."""
+    """Average speed of answer over all calls (waiting or not), Erlang C.
+
+    :param traffic: offered load in Erlangs, >= 0.
+    :param agents: agents answering, >= 0.
+    :param aht: average handle time in seconds, > 0.
+    :returns: the mean wait in seconds (``inf`` when unstable, ``agents <= traffic``).
+    :raises ~callroute.errors.ParameterError: naming the argument (and, for arrays, the
+        first bad index) when a value is not a finite number in its domain.
+    """
     if (s := _scalars(("traffic", "agents", "aht"), (traffic, agents, aht))) is not None:
         return _core.asa(*s)
     return _vectorized(_core.asa_array, ("traffic", "agents", "aht"), (traffic, agents, aht))
@@ -397,9 +421,18 @@ def agents_for_service_level(
 ) -> Any:
     """Fewest agents answering ``level`` of calls within ``target`` seconds (Erlang C).
 
-    With ``max_occupancy``, also ``traffic / agents <= max_occupancy``. Returns an ``int``
-    (``int64`` array), or with ``fractional=True`` the real agent count (continuous
-    extension of Erlang C) at which the binding constraint is met exactly.
+    :param traffic: offered load in Erlangs, >= 0.
+    :param aht: average handle time in seconds, > 0.
+    :param target: the service-level threshold in seconds, >= 0.
+    :param level: the fraction to answer within ``target``, in [0, 1).
+    :param max_occupancy: also require ``traffic / agents <= max_occupancy`` (a scalar in
+        (0, 1]); ``None``: no cap.
+    :param fractional: return the real agent count (continuous extension of Erlang C) at
+        which the binding constraint is met exactly.
+    :returns: an ``int`` (an ``int64`` array for array input), or a float with
+        ``fractional=True``.
+    :raises ~callroute.errors.ParameterError: naming the argument (and, for arrays, the
+        first bad index) when a value is not a finite number in its domain.
     """
     fractional = _check_fractional(fractional)
     max_occupancy = _option("max_occupancy", max_occupancy)
@@ -499,9 +532,21 @@ def erlang_a(
     """Erlang A (M/M/n+M): calls abandon after an exponential patience of mean ``patience``.
 
     Exact: the state space is summed without truncation and in scaled arithmetic, so long
-    queues and large ``agents * target / aht`` are handled. ``sl_definition`` says what the
-    service level divides by: ``"offered"`` (all calls), ``"answered"``, or
-    ``"offered_minus_early_abandons"`` (calls not abandoned before ``target``).
+    queues and large ``agents * target / aht`` are handled.
+
+    :param traffic: offered load in Erlangs, >= 0.
+    :param agents: agents answering, >= 0.
+    :param aht: average handle time in seconds, > 0.
+    :param patience: mean patience in seconds, > 0.
+    :param target: the service-level threshold in seconds (``None``: no service level).
+    :param sl_definition: what the service level divides by: ``"offered"`` (all calls),
+        ``"answered"``, or ``"offered_minus_early_abandons"`` (calls not abandoned before
+        ``target``).
+    :returns: :class:`ErlangAResult` (``p_wait``, ``p_abandon``, ``asa``, ``mean_wait``,
+        ``occupancy``, ``queue_length``, and ``service_level`` when ``target`` is given);
+        arrays in it for array input.
+    :raises ~callroute.errors.ParameterError: naming the argument (and, for arrays, the
+        first bad index) when a value is not a finite number in its domain.
     """
     definition = _check_definition(sl_definition)
     scalar = _scalars(("traffic", "agents", "aht", "patience"), (traffic, agents, aht, patience))

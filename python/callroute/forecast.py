@@ -29,6 +29,8 @@ class Forecast:
 
     @property
     def columns(self) -> dict[str, object]:
+        """``{"interval_start": labels, "calls": calls}``, the table
+        :func:`callroute.staffing_plan` takes."""
         return {"interval_start": self.labels, "calls": self.calls}
 
 

@@ -225,12 +225,32 @@ def staffing_plan(
 ) -> StaffingPlan:
     """Staff each interval of a forecast to answer ``level`` of calls within ``target`` s.
 
-    ``calls`` is the number of calls offered per interval: a sequence or array, or a table
-    (pandas or polars DataFrame, or a mapping of columns) with a ``calls`` column and
-    optionally a time column (``interval_start``, ``time``... or ``time_column``).
-    ``interval`` is the interval length in seconds, ``aht`` the average handle time in
-    seconds. ``model="erlang_a"`` takes abandonment into account (needs ``patience``, the
-    mean patience in seconds) and may add ``max_abandon``.
+    :param calls: calls offered per interval: a sequence or array, or a table (pandas or
+        polars DataFrame, or a mapping of columns, e.g. :attr:`Forecast.columns`) with a
+        ``calls_column`` and optionally a time column (``interval_start``, ``time``... or
+        ``time_column``) whose values label the rows.
+    :param interval: the interval length in seconds, > 0.
+    :param aht: average handle time in seconds, > 0.
+    :param target: the service-level threshold in seconds, >= 0.
+    :param level: the fraction of calls to answer within ``target``, in [0, 1).
+    :param shrinkage: the share of paid time not on the phones (breaks, training), in
+        [0, 1): ``scheduled = ceil(agents / (1 - shrinkage))``.
+    :param max_occupancy: cap on ``traffic / agents`` per interval (``None``: none).
+    :param model: ``"erlang_c"``, or ``"erlang_a"`` to take abandonment into account
+        (needs ``patience``, the mean patience in seconds, and may add ``max_abandon``,
+        the highest abandonment rate allowed).
+    :param patience: mean patience in seconds (Erlang A only).
+    :param max_abandon: the highest abandonment rate allowed (Erlang A only).
+    :param sl_definition: what the service level divides by (see
+        :func:`callroute.erlang_a`).
+    :param time_column: the column labelling the intervals (default: the first of
+        ``interval_start``, ``interval``, ``time``, ``start``, ``period`` present).
+    :param calls_column: the column holding the calls.
+    :returns: a :class:`StaffingPlan`, one row per interval (``labels``, ``calls``,
+        ``traffic``, ``agents``, ``scheduled``, ``service_level``, ``asa``, ``occupancy``,
+        and ``p_abandon`` with Erlang A).
+    :raises ~callroute.errors.ParameterError: naming the argument, column or first bad
+        interval when an input is out of its domain.
     """
     labels, raw = _split_table(calls, time_column, calls_column)
     counts = erlang._array("calls", raw).reshape(-1)  # numbers only: no str, bool or mask

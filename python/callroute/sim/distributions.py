@@ -112,7 +112,7 @@ class Never(Distribution):
     """A patience that never runs out (the caller never abandons)."""
 
     def to_json(self) -> str:
-        """``"never"``."""
+        """The string ``"never"`` (how a model file writes this patience)."""
         return "never"
 
 

@@ -280,8 +280,15 @@ def _positive(value: Any) -> bool:
 
 
 def load_model(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """Read a model from a YAML, JSON or TOML file (a ``center`` path in it is taken relative
-    to the file)."""
+    """Read a model from a YAML, JSON or TOML file.
+
+    :param path: the model file (``callroute.example_path("model")`` is a bundled one); a
+        ``center`` path in it is taken relative to the file.
+    :returns: the model as a plain mapping, for :func:`callroute.simulate`.
+    :raises ~callroute.errors.ModelError: when the file cannot be read or parsed (within
+        the size and alias limits of :mod:`callroute._internal.files`), or its top level is
+        not a mapping. The model's fields are checked when it runs.
+    """
     p = Path(path)
     data = read_document(p, error=ModelError)
     if not isinstance(data, dict):

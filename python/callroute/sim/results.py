@@ -92,6 +92,7 @@ class SimulationResult:
 
     @property
     def replications(self) -> int:
+        """The number of replications run."""
         return len(self.runs)
 
     def _stack(self, key: str) -> FloatArray:
@@ -202,6 +203,8 @@ class SimulationResult:
         return None if calls is None else dict(calls)
 
     def format(self) -> str:
+        """A text table: one row per line and ``all``, KPIs as ``mean ± half-width``, and
+        the agents' utilization below (what ``print(result)`` shows)."""
         head = ["line", "offered", "abandoned", "SL", "ASA s", "wait s", "AHT s"]
         rows = [head]
         for line, k in self.summary().items():
@@ -273,6 +276,9 @@ class Comparison:
         return out
 
     def format(self, line: str | None = None) -> str:
+        """A text table: one row per variant, its KPIs and its paired differences to the
+        first variant, for ``line`` (``None``: all lines); what ``print(comparison)`` shows.
+        """
         names = list(self.results)
         fmts = {
             "service_level": "{:.2%}",

@@ -61,6 +61,19 @@ def simulate(
 
     Replications are at most 1,000,000, and their results together (estimated from the lines,
     groups and intervals of the horizon) at most 4 GiB.
+
+    :param model: the model mapping (see :mod:`callroute.sim.model`; :func:`load_model`
+        reads one from a file).
+    :param replications: independent runs, 1 to 1,000,000.
+    :param seed: the random seed, a whole number in [0, 2**64); replication ``k`` draws
+        from streams derived from ``seed`` and ``k`` only.
+    :param progress: ``True`` draws a progress bar on stderr; a callable gets ``(done,
+        total)`` after each batch of replications.
+    :param record_calls: keep per-call records of the first replication
+        (:attr:`SimulationResult.calls`).
+    :returns: a :class:`SimulationResult` holding every replication.
+    :raises ~callroute.errors.ModelError: naming the field (``calls[1].handle``) when the
+        model or an option is invalid, or when the run would exceed its limits.
     """
     if (
         not isinstance(replications, int)
@@ -126,6 +139,14 @@ def compare(
     mapping of names to whole models. ``options`` go to :func:`simulate` (``replications``,
     ``seed``, ``horizon``...): every variant runs with the same seed, so replication ``k``
     of each sees the same arrivals and callers.
+
+    :param model: the base model (ignored when ``variants`` is a mapping of models).
+    :param variants: strategy names, or ``{name: model}``.
+    :param options: keyword arguments of :func:`simulate`.
+    :returns: a :class:`Comparison` of the variants, the first being the base of the
+        paired differences.
+    :raises ~callroute.errors.ModelError: with fewer than two variants, or when a variant's
+        model is invalid (naming the field).
     """
     if isinstance(variants, Mapping):
         models = dict(variants)
