@@ -246,7 +246,8 @@ def test_bad_run_options() -> None:
 
 def test_compare_pairs_the_replications() -> None:
     model = cr.load_model(cr.example_path("model"))
-    comparison = cr.compare(model, ["longest_idle", "round_robin"], replications=8, seed=3)
+    variants = {s: model.with_strategy(s) for s in ("longest_idle", "round_robin")}
+    comparison = cr.compare(variants, replications=8, seed=3)
     table = comparison.table()
     base = table["longest_idle"]
     assert base["service_level_diff"] == (0.0, 0.0)
@@ -257,7 +258,7 @@ def test_compare_pairs_the_replications() -> None:
     assert other["service_level_diff"][1] < other["service_level"][1]
     assert "paired replications" in str(comparison)
     with pytest.raises(cr.ModelError, match="at least two"):
-        cr.compare(model, ["longest_idle"])
+        cr.compare({"longest_idle": model.with_strategy("longest_idle")})
 
 
 def test_cli_simulate_and_compare(tmp_path: Any) -> None:

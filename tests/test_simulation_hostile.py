@@ -86,7 +86,6 @@ def test_compare_variants_see_the_same_callers() -> None:
         }
 
     comparison = cr.compare(
-        variant(1),
         {"a first": variant(1), "b first": variant(0)},
         horizon=20_000,
         replications=2,

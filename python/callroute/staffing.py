@@ -24,6 +24,7 @@ import numpy.typing as npt
 
 from . import erlang
 from ._internal.deprecation import warn_once
+from ._internal.tables import Table
 from .errors import ParameterError
 
 __all__ = ["StaffingPlan", "staffing_plan"]
@@ -83,11 +84,14 @@ class StaffingPlan:
         """The number of intervals."""
         return len(self.calls)
 
+    @property
+    def table(self) -> Table:
+        """The plan as a :class:`~callroute.sim.Table` (the columns of :attr:`columns`)."""
+        return Table(self.columns)
+
     def rows(self) -> Iterator[dict[str, Any]]:
         """Each interval as a dict of plain Python values."""
-        cols = self.columns
-        for i in range(len(self)):
-            yield {k: v[i].item() if hasattr(v[i], "item") else v[i] for k, v in cols.items()}
+        return self.table.rows()
 
     @property
     def agent_hours(self) -> float:
@@ -97,21 +101,11 @@ class StaffingPlan:
 
     def to_pandas(self) -> Any:
         """The plan as a ``pandas.DataFrame`` (needs pandas)."""
-        try:
-            import pandas as pd
-        except ImportError as exc:  # pragma: no cover - depends on the environment
-            raise ImportError("to_pandas() needs pandas: pip install 'callroute[frames]'") from exc
-        return pd.DataFrame(self.columns)
+        return self.table.to_pandas()
 
     def to_polars(self) -> Any:
-        """The plan as a ``polars.DataFrame`` (needs polars)."""
-        try:
-            import polars as pl
-        except ImportError as exc:  # pragma: no cover - depends on the environment
-            raise ImportError("to_polars() needs polars: pip install 'callroute[frames]'") from exc
-        cols = dict(self.columns)
-        cols["interval"] = np.asarray([str(v) for v in self.labels])
-        return pl.DataFrame(cols)
+        """The plan as a ``polars.DataFrame`` (needs polars; the labels become strings)."""
+        return self.table.to_polars()
 
     def format(self) -> str:
         """The plan as an aligned text table with a totals line."""

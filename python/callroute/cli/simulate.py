@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING, Any
 
 from ..errors import CallrouteError
 from ._args import _positive
+
+if TYPE_CHECKING:
+    from ..sim import SimModel
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -42,7 +46,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
             )
 
 
-def _model_args(args: argparse.Namespace) -> tuple[dict[str, object], dict[str, object]]:
+def _model_args(args: argparse.Namespace) -> tuple[SimModel, dict[str, Any]]:
     from .._internal.examples import ExampleKind, example_path
     from ..sim import load_model
 
@@ -50,7 +54,7 @@ def _model_args(args: argparse.Namespace) -> tuple[dict[str, object], dict[str, 
         raise CallrouteError("give a model file or --example (not both)")
     kind: ExampleKind = "model" if args.example == "bank" else "outsourcer_model"
     model = load_model(example_path(kind) if args.example else args.model)
-    options: dict[str, object] = {
+    options: dict[str, Any] = {
         "replications": args.replications,
         "seed": args.seed,
         "threads": args.threads,
@@ -67,7 +71,7 @@ def run_simulate(args: argparse.Namespace) -> int:
     from ..sim import simulate
 
     model, options = _model_args(args)
-    result = simulate(model, **options)  # type: ignore[arg-type]
+    result = simulate(model, **options)
     print(result.format())
     if args.plot:
         from ..sim.plot import plot_simulation
@@ -82,7 +86,7 @@ def run_compare(args: argparse.Namespace) -> int:
 
     model, options = _model_args(args)
     strategies = [s.strip() for s in args.strategies.split(",") if s.strip()]
-    comparison = compare(model, strategies, **options)
+    comparison = compare({s: model.with_strategy(s) for s in strategies}, **options)
     print(comparison.format())
     if args.plot:
         from ..sim.plot import plot_comparison

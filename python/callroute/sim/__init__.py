@@ -39,8 +39,8 @@ from .distributions import (
     poisson,
     trace,
 )
-from .model import load_model
-from .results import KPIS, Comparison, SimulationResult
+from .model import SimModel, load_model
+from .results import KPIS, Comparison, Estimate, SimulationResult, Table
 from .run import compare, simulate
 
 __all__ = [
@@ -50,13 +50,16 @@ __all__ = [
     "Deterministic",
     "Distribution",
     "Empirical",
+    "Estimate",
     "Exponential",
     "Gamma",
     "Lognormal",
     "Never",
     "Piecewise",
     "Poisson",
+    "SimModel",
     "SimulationResult",
+    "Table",
     "Trace",
     "compare",
     "deterministic",

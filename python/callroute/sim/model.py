@@ -38,7 +38,7 @@ from .._internal.files import read_document
 from ..errors import ModelError
 from .distributions import Deterministic, Distribution
 
-__all__ = ["load_model"]
+__all__ = ["SimModel", "load_model"]
 
 _RUN_KEYS = (
     "horizon",
@@ -279,12 +279,42 @@ def _positive(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
 
 
-def load_model(path: str | os.PathLike[str]) -> dict[str, Any]:
+class SimModel(dict[str, Any]):
+    """A simulation model: a plain ``dict`` (see the module documentation for its keys)
+    with helpers that derive variants without touching it.
+
+    ``SimModel({...})`` wraps a mapping; :func:`load_model` returns one. Anything that takes
+    a model also takes a plain mapping.
+    """
+
+    __slots__ = ()
+
+    def with_strategy(self, strategy: str) -> SimModel:
+        """A copy whose every queue routes with ``strategy`` (``"longest_idle"``,
+        ``"round_robin"``, ``"highest_proficiency"``...).
+
+        A model taking its queues from a ``center`` file gets them read from it first (the
+        copy then holds the queues and agents and no ``center`` key).
+
+        :param strategy: the strategy name, as :meth:`Engine.add_queue` takes it (checked
+            when the model runs).
+        :returns: a new :class:`SimModel`; this one is unchanged.
+        :raises ~callroute.errors.ConfigError: when the ``center`` file does not load.
+        :raises ~callroute.errors.ModelError: when the model's ``center`` and groups do not
+            fit together.
+        """
+        base: Mapping[str, Any] = _with_center(self) if "center" in self else self
+        out = SimModel(base)
+        out["queues"] = [dict(q, strategy=strategy) for q in base.get("queues") or ()]
+        return out
+
+
+def load_model(path: str | os.PathLike[str]) -> SimModel:
     """Read a model from a YAML, JSON or TOML file.
 
     :param path: the model file (``callroute.example_path("model")`` is a bundled one); a
         ``center`` path in it is taken relative to the file.
-    :returns: the model as a plain mapping, for :func:`callroute.simulate`.
+    :returns: the model (a :class:`SimModel`, a ``dict``), for :func:`callroute.simulate`.
     :raises ~callroute.errors.ModelError: when the file cannot be read or parsed (within
         the size and alias limits of :mod:`callroute._internal.files`), or its top level is
         not a mapping. The model's fields are checked when it runs.
@@ -295,4 +325,4 @@ def load_model(path: str | os.PathLike[str]) -> dict[str, Any]:
         raise ModelError(f"{p}: expected a mapping at the top level")
     if isinstance(data.get("center"), str):
         data["center"] = str(p.parent / data["center"])
-    return data
+    return SimModel(data)

@@ -10,9 +10,10 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from .._internal.tables import Estimate, Table
 from ..errors import ModelError
 
-__all__ = ["KPIS", "Comparison", "SimulationResult"]
+__all__ = ["KPIS", "Comparison", "Estimate", "SimulationResult", "Table"]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -59,6 +60,13 @@ def _half_width(values: FloatArray) -> float:
         return math.nan
     t = _T975[n - 2] if n - 1 <= len(_T975) else 1.96 + 2.4 / (n - 1)
     return float(t * v.std(ddof=1) / math.sqrt(n))
+
+
+def _estimate(values: FloatArray) -> Estimate:
+    """The mean of ``values`` leaving NaN out (NaN when no value is finite) and the 95 %
+    half-width of the finite ones."""
+    mean = float(np.nanmean(values)) if np.isfinite(values).any() else math.nan
+    return Estimate(mean, _half_width(values))
 
 
 def _ratio(num: FloatArray, den: FloatArray) -> FloatArray:
@@ -148,34 +156,46 @@ class SimulationResult:
         }
         return np.asarray(values[name], dtype=np.float64)
 
-    def summary(self) -> dict[str, dict[str, tuple[float, float]]]:
-        """``{line: {kpi: (mean, half_width)}}``, with ``"all"`` for every line together."""
-        out: dict[str, dict[str, tuple[float, float]]] = {}
+    def summary(self) -> dict[str, dict[str, Estimate]]:
+        """``{line: {kpi: Estimate(mean, half_width)}}`` over the replications, with
+        ``"all"`` for every line together (KPIs as :meth:`kpi` defines them)."""
+        out: dict[str, dict[str, Estimate]] = {}
         for line in [*self.lines, None]:
-            row = {}
-            for name in KPIS:
-                v = self.kpi(name, line)
-                row[name] = (
-                    float(np.nanmean(v)) if np.isfinite(v).any() else math.nan,
-                    _half_width(v),
-                )
-            out["all" if line is None else line] = row
+            out["all" if line is None else line] = {
+                name: _estimate(self.kpi(name, line)) for name in KPIS
+            }
         return out
 
-    def utilization(self) -> dict[str, tuple[float, float]]:
+    def summary_table(self) -> Table:
+        """:meth:`summary` as one long :class:`Table`: columns ``line``, ``kpi``, ``mean``,
+        ``half_width`` (one row per line and KPI); ``to_pandas()``/``to_polars()`` convert."""
+        rows = [(line, k, e) for line, row in self.summary().items() for k, e in row.items()]
+        return Table(
+            {
+                "line": np.asarray([r[0] for r in rows], dtype=object),
+                "kpi": np.asarray([r[1] for r in rows], dtype=object),
+                "mean": np.asarray([r[2].mean for r in rows], dtype=np.float64),
+                "half_width": np.asarray([r[2].half_width for r in rows], dtype=np.float64),
+            }
+        )
+
+    def utilization(self) -> dict[str, Estimate]:
         """Per agent group: busy over logged-in time (mean, half-width), counted where the
         KPIs count calls: after the warm-up, until the end of the horizon (or the last event,
         if the run stops before it)."""
         busy, staffed = self._stack("busy").sum(axis=2), self._stack("staffed").sum(axis=2)
         share = _ratio(busy, staffed)
-        return {
-            g: (float(np.nanmean(share[:, k])), _half_width(share[:, k]))
-            for k, g in enumerate(self.groups)
-        }
+        return {g: _estimate(share[:, k]) for k, g in enumerate(self.groups)}
 
-    def intervals(self, line: str | None = None) -> dict[str, FloatArray]:
-        """Per interval (means over replications): start, offered, answered, abandoned,
-        service_level, asa and the occupancy of all agents."""
+    def intervals(self, line: str | None = None) -> Table:
+        """Per interval (means over replications), as a :class:`Table` with the columns
+        start (seconds), offered, answered, abandoned, service_level, asa and the occupancy
+        of all agents; for ``line``, or every line together (``None``).
+
+        :raises ~callroute.errors.ModelError: for a line the model does not have.
+        """
+        if line is not None and line not in self.lines:
+            raise ModelError(f"unknown line {line!r}; lines: {', '.join(self.lines)}")
         rows = slice(None) if line is None else [self.lines.index(line)]
         s = {
             k: self._stack(k)[:, rows, :].sum(axis=1).mean(axis=0)
@@ -184,15 +204,17 @@ class SimulationResult:
         busy = self._stack("busy").sum(axis=1).mean(axis=0)
         staffed = self._stack("staffed").sum(axis=1).mean(axis=0)
         n = len(s["offered"])
-        return {
-            "start": self.start + self.interval * np.arange(n),
-            "offered": s["offered"],
-            "answered": s["answered"],
-            "abandoned": s["abandoned"],
-            "service_level": _ratio(s["answered_within"], s["offered"]),
-            "asa": _ratio(s["wait_answered"], s["answered"]),
-            "occupancy": _ratio(busy, staffed),
-        }
+        return Table(
+            {
+                "start": self.start + self.interval * np.arange(n),
+                "offered": s["offered"],
+                "answered": s["answered"],
+                "abandoned": s["abandoned"],
+                "service_level": _ratio(s["answered_within"], s["offered"]),
+                "asa": _ratio(s["wait_answered"], s["answered"]),
+                "occupancy": _ratio(busy, staffed),
+            }
+        )
 
     @property
     def calls(self) -> dict[str, npt.NDArray[Any]] | None:
@@ -254,8 +276,8 @@ class Comparison:
     results: dict[str, SimulationResult]
     kpis: tuple[str, ...] = ("service_level", "abandon_rate", "asa", "mean_wait")
 
-    def table(self, line: str | None = None) -> dict[str, dict[str, tuple[float, float]]]:
-        """``{variant: {kpi: (mean, half_width), kpi + "_diff": (mean, half_width)}}``.
+    def table(self, line: str | None = None) -> dict[str, dict[str, Estimate]]:
+        """``{variant: {kpi: Estimate, kpi + "_diff": Estimate}}`` (mean, half-width).
 
         Differences are to the first variant, replication by replication (same seeds, so
         the same arrivals and callers): their confidence intervals are much narrower than
@@ -263,15 +285,15 @@ class Comparison:
         """
         names = list(self.results)
         base = self.results[names[0]]
-        out: dict[str, dict[str, tuple[float, float]]] = {}
+        out: dict[str, dict[str, Estimate]] = {}
         for name in names:
             res = self.results[name]
             row = {}
             for k in self.kpis:
                 v = res.kpi(k, line)
                 d = v - base.kpi(k, line)
-                row[k] = (float(np.nanmean(v)), _half_width(v))
-                row[k + "_diff"] = (float(np.nanmean(d)), _half_width(d))
+                row[k] = _estimate(v)
+                row[k + "_diff"] = _estimate(d)
             out[name] = row
         return out
 

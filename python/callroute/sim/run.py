@@ -16,8 +16,9 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from .. import _core
+from .._internal.deprecation import warn_once
 from ..errors import ModelError
-from .model import _RUN_KEYS, _model_body, _plain, _result_bytes, _with_center
+from .model import _RUN_KEYS, SimModel, _model_body, _plain, _result_bytes
 from .results import Comparison, SimulationResult
 
 __all__ = ["compare", "simulate"]
@@ -129,35 +130,45 @@ def simulate(
 
 
 def compare(
-    model: Mapping[str, Any],
-    variants: Sequence[str] | Mapping[str, Mapping[str, Any]],
+    models: Mapping[str, Mapping[str, Any]],
+    variants: Sequence[str] | Mapping[str, Mapping[str, Any]] | None = None,
     **options: Any,
 ) -> Comparison:
-    """Run the same workload under several variants, with common random numbers.
+    """Run several models of the same workload with common random numbers.
 
-    ``variants`` is a list of strategy names (applied to every queue of the model), or a
-    mapping of names to whole models. ``options`` go to :func:`simulate` (``replications``,
-    ``seed``, ``horizon``...): every variant runs with the same seed, so replication ``k``
-    of each sees the same arrivals and callers.
+    Every model runs with the same seed, so replication ``k`` of each sees the same arrivals
+    and callers: the paired differences (:meth:`Comparison.table`) come from what differs
+    between the models, typically the routing::
 
-    :param model: the base model (ignored when ``variants`` is a mapping of models).
-    :param variants: strategy names, or ``{name: model}``.
-    :param options: keyword arguments of :func:`simulate`.
-    :returns: a :class:`Comparison` of the variants, the first being the base of the
-        paired differences.
-    :raises ~callroute.errors.ModelError: with fewer than two variants, or when a variant's
-        model is invalid (naming the field).
+        base = load_model(path)
+        compare({s: base.with_strategy(s) for s in ("longest_idle", "round_robin")})
+
+    :param models: ``{name: model}``, two or more; the first is the base of the differences.
+    :param variants: deprecated (the old form ``compare(model, variants)``: strategy names
+        applied to every queue of ``model``, or ``{name: model}``).
+    :param options: keyword arguments of :func:`simulate` (``replications``, ``seed``,
+        ``horizon``...).
+    :returns: a :class:`Comparison` of the models.
+    :raises ~callroute.errors.ModelError: with fewer than two models, when ``models`` is not
+        a mapping of names to models, or when a model is invalid (naming the field).
     """
-    if isinstance(variants, Mapping):
-        models = dict(variants)
-    else:
-        models = {}
-        if "center" in model:
-            model = _with_center(model)
-        for strategy in variants:
-            m = dict(model)
-            m["queues"] = [dict(q, strategy=strategy) for q in model.get("queues") or ()]
-            models[str(strategy)] = m
+    if variants is not None:
+        warn_once(
+            "callroute.sim",
+            "compare(model, variants)",
+            "compare(model, variants) is deprecated; use compare({name: model}), e.g. "
+            "{s: model.with_strategy(s) for s in strategies}",
+        )
+        if isinstance(variants, Mapping):
+            models = dict(variants)
+        else:
+            base = SimModel(models)
+            models = {str(s): base.with_strategy(str(s)) for s in variants}
+    if not isinstance(models, Mapping) or not all(isinstance(m, Mapping) for m in models.values()):
+        raise ModelError(
+            "compare() takes {name: model} (two or more models), e.g. "
+            "{s: model.with_strategy(s) for s in strategies}"
+        )
     if len(models) < 2:
         raise ModelError("compare needs at least two variants")
-    return Comparison({name: simulate(m, **options) for name, m in models.items()})
+    return Comparison({str(name): simulate(m, **options) for name, m in models.items()})
