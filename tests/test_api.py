@@ -55,7 +55,7 @@ def test_the_top_level_is_curated() -> None:
         ("load", "callroute.center.load_center"),
         ("read_forecast", "callroute.forecast.load_forecast"),
         ("QueueStats", "callroute.engine.QueueStats"),
-        ("servers_for_blocking", "callroute.erlang.servers_for_blocking"),
+        ("servers_for_blocking", "callroute.erlang.agents_for_blocking"),
     ],
 )
 def test_an_old_top_level_name_warns_once_and_works(

@@ -68,9 +68,9 @@ def _bad_calls():
             lambda cr, v=v: cr.erlang.wait_quantile(v, 5, 180, 0.8),
         )
         add(
-            f"servers_for_blocking-traffic={tag}",
+            f"agents_for_blocking-traffic={tag}",
             "traffic",
-            lambda cr, v=v: cr.erlang.servers_for_blocking(v, 0.01),
+            lambda cr, v=v: cr.erlang.agents_for_blocking(v, 0.01),
         )
         add(
             f"retrial-traffic={tag}",
@@ -148,9 +148,9 @@ def _bad_calls():
         )
         add(f"wait_quantile-q={tag}", "q", lambda cr, v=v: cr.erlang.wait_quantile(10, 12, 180, v))
         add(
-            f"servers_for_blocking-blocking={tag}",
+            f"agents_for_blocking-blocking={tag}",
             "blocking",
-            lambda cr, v=v: cr.erlang.servers_for_blocking(10, v),
+            lambda cr, v=v: cr.erlang.agents_for_blocking(10, v),
         )
     for v, tag in [(1.0, "one"), (-0.1, "neg"), (NAN, "nan"), (2.0, "two")]:
         add(
@@ -244,7 +244,7 @@ def test_message_format_example(cr):
             id="asa-2d",
         ),
         pytest.param(
-            lambda cr: cr.erlang.servers_for_blocking(5.0, [0.1, 0.0, 2.0]),
+            lambda cr: cr.erlang.agents_for_blocking(5.0, [0.1, 0.0, 2.0]),
             "blocking",
             "(1,)",
             id="sfb-blocking-list",
@@ -468,9 +468,9 @@ def test_fuzz_wait_quantile(cr, a, n, aht, q):
 def test_fuzz_servers_for_blocking(cr, a, b):
     _run_staffing(
         cr,
-        lambda: cr.erlang.servers_for_blocking(a, b),
+        lambda: cr.erlang.agents_for_blocking(a, b),
         _count,
-        f"servers_for_blocking({a!r}, {b!r})",
+        f"agents_for_blocking({a!r}, {b!r})",
     )
 
 
@@ -760,8 +760,8 @@ def _extreme_calls():
             _prob,
         )
         add(
-            f"servers_for_blocking-A={a:g}",
-            lambda cr, a=a: cr.erlang.servers_for_blocking(a, 0.01),
+            f"agents_for_blocking-A={a:g}",
+            lambda cr, a=a: cr.erlang.agents_for_blocking(a, 0.01),
             _count,
         )
         add(

@@ -21,7 +21,7 @@ import pytest
 # every entry point with valid positional arguments, and its keyword options
 ENTRY_POINTS: dict[str, tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]] = {
     "erlang_b": (cr.erlang_b, (10.0, 12), {}),
-    "servers_for_blocking": (cr.erlang.servers_for_blocking, (10.0, 0.01), {}),
+    "agents_for_blocking": (cr.erlang.agents_for_blocking, (10.0, 0.01), {}),
     "erlang_b_retrial": (cr.erlang.erlang_b_retrial, (10.0, 12, 0.5), {}),
     "erlang_c": (cr.erlang_c, (10.0, 12), {}),
     "service_level": (cr.service_level, (10.0, 12, 180.0, 20.0), {}),
@@ -41,7 +41,7 @@ ENTRY_POINTS: dict[str, tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any
 
 POSITIONAL = {
     "erlang_b": ("traffic", "agents"),
-    "servers_for_blocking": ("traffic", "blocking"),
+    "agents_for_blocking": ("traffic", "blocking"),
     "erlang_b_retrial": ("traffic", "agents", "retry_fraction"),
     "erlang_c": ("traffic", "agents"),
     "service_level": ("traffic", "agents", "aht", "target"),

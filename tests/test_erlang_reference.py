@@ -335,7 +335,7 @@ def test_scalar_calls_return_python_float(cr):
     ):
         assert type(v) is float, type(v)
     for v in (
-        cr.erlang.servers_for_blocking(10, 0.01),
+        cr.erlang.agents_for_blocking(10, 0.01),
         cr.agents_for_service_level(10, 180, 20, 0.8),
         cr.erlang.agents_for_asa(10, 180, 20),
     ):
@@ -408,11 +408,11 @@ def test_staffing_vectorised_int64(cr):
             assert got[i, j] == cr.agents_for_service_level(
                 float(a[i, 0]), 180.0, 20.0, float(lvl[j])
             )
-    got = cr.erlang.servers_for_blocking([10.0, 100.0], 0.01)
+    got = cr.erlang.agents_for_blocking([10.0, 100.0], 0.01)
     assert got.dtype == np.int64
     assert list(got) == [
-        cr.erlang.servers_for_blocking(10.0, 0.01),
-        cr.erlang.servers_for_blocking(100.0, 0.01),
+        cr.erlang.agents_for_blocking(10.0, 0.01),
+        cr.erlang.agents_for_blocking(100.0, 0.01),
     ]
     got = cr.erlang.agents_for_asa([10.0, 100.0], 180.0, [20.0, 5.0])
     assert got.dtype == np.int64
@@ -465,8 +465,8 @@ def test_agents_for_asa(cr, traffic, asa_target):
 @pytest.mark.parametrize("traffic", [*STAFF_TRAFFIC, 5000], ids=lambda a: f"A={a:g}")
 @pytest.mark.parametrize("blocking", [0.5, 0.1, 0.01, 0.001, 1e-6, 1e-12], ids=lambda v: f"B={v:g}")
 def test_servers_for_blocking(cr, traffic, blocking):
-    n = cr.erlang.servers_for_blocking(traffic, blocking)
-    what = f"servers_for_blocking({traffic}, {blocking})"
+    n = cr.erlang.agents_for_blocking(traffic, blocking)
+    what = f"agents_for_blocking({traffic}, {blocking})"
     assert isinstance(n, int), what
     assert R.erlang_b_int(traffic, n) <= blocking, f"{what} = {n} does not meet the target"
     assert n >= 1

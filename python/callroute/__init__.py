@@ -129,7 +129,6 @@ _MOVED: dict[str, str | tuple[str, str]] = {
             "erlang_b_retrial",
             "occupancy",
             "queue_length",
-            "servers_for_blocking",
             "wait_quantile",
         )
     },
@@ -141,6 +140,7 @@ _MOVED: dict[str, str | tuple[str, str]] = {
         name: f"callroute.center:{name}"
         for name in ("Directory", "Operator", "OperatorView", "Refusal", "Tenant", "load_mapping")
     },
+    "servers_for_blocking": "callroute.erlang:agents_for_blocking",
     "load": "callroute.center:load_center",
     "example_config_path": (
         "callroute._internal.examples:example_config_path",

@@ -38,7 +38,7 @@ import numpy as np
 import numpy.typing as npt
 
 from . import _core
-from ._internal.deprecation import warn_once
+from ._internal.deprecation import moved, warn_once
 from .errors import ParameterError
 
 __all__ = [
@@ -46,6 +46,7 @@ __all__ = [
     "RetrialResult",
     "ServiceLevelDefinition",
     "agents_for_asa",
+    "agents_for_blocking",
     "agents_for_erlang_a",
     "agents_for_service_level",
     "asa",
@@ -55,7 +56,6 @@ __all__ = [
     "erlang_c",
     "occupancy",
     "queue_length",
-    "servers_for_blocking",
     "service_level",
     "wait_quantile",
 ]
@@ -252,11 +252,19 @@ def erlang_b(traffic: ArrayLike, agents: ArrayLike) -> float | FloatArray:
 
 
 @overload
-def servers_for_blocking(traffic: Number, blocking: Number) -> int: ...
+def agents_for_blocking(traffic: Number, blocking: Number) -> int: ...
 @overload
-def servers_for_blocking(traffic: ArrayLike, blocking: ArrayLike) -> int | IntArray: ...
-def servers_for_blocking(traffic: ArrayLike, blocking: ArrayLike) -> int | IntArray:
-    """Fewest servers (trunks) whose Erlang B blocking is at most ``blocking``."""
+def agents_for_blocking(traffic: ArrayLike, blocking: ArrayLike) -> int | IntArray: ...
+def agents_for_blocking(traffic: ArrayLike, blocking: ArrayLike) -> int | IntArray:
+    """Fewest agents (servers, trunks) whose Erlang B blocking is at most ``blocking``
+    (formerly ``servers_for_blocking``, still importable with a ``DeprecationWarning``).
+
+    :param traffic: offered load in Erlangs, >= 0.
+    :param blocking: the highest blocking probability allowed, in (0, 1).
+    :returns: the smallest integer ``n`` with ``erlang_b(traffic, n) <= blocking`` (an
+        ``int64`` array for array input).
+    :raises ~callroute.errors.ParameterError: naming the argument out of its domain.
+    """
     if (s := _scalars(("traffic", "blocking"), (traffic, blocking))) is not None:
         return int(_core.servers_for_blocking(*s))
     out = _vectorized(
@@ -608,3 +616,6 @@ def agents_for_erlang_a(
         fractional,
     ).reshape(shape)
     return _as_agents(out, fractional)
+
+
+__getattr__ = moved(__name__, {"servers_for_blocking": "callroute.erlang:agents_for_blocking"})
