@@ -188,7 +188,7 @@ def test_moved_modules_still_import_with_a_warning() -> None:
         "import warnings\n"
         "warnings.simplefilter('error', DeprecationWarning)\n"
         "import callroute\n"  # the curated top level itself warns nothing
-        "for name in ('simulation', 'plot'):\n"
+        "for name in ('simulation', 'plot', 'ivr.hours'):\n"
         "    try:\n"
         "        __import__('callroute.' + name)\n"
         "    except DeprecationWarning as w:\n"
@@ -208,6 +208,7 @@ def test_moved_modules_still_import_with_a_warning() -> None:
     assert done.stdout.splitlines() == [
         "callroute.simulation is deprecated; use callroute.sim (same names)",
         "callroute.plot is deprecated; use callroute.sim.plot (same names)",
+        "callroute.ivr.hours is deprecated; use callroute.hours",
         "True",
     ]
 

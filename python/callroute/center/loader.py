@@ -1,4 +1,4 @@
-"""Reading a center: :func:`load` and :func:`load_mapping`.
+"""Reading a center: :func:`load_center` and :func:`load_mapping`.
 
 Every section and cross reference is validated, all problems reported at once, before the
 engine is built.
