@@ -313,3 +313,121 @@ def test_every_public_name_of_a_subpackage_has_a_docstring(module: str) -> None:
             for member, value in _public_members(obj):
                 problems += _documented(f"{module}.{name}.{member}", value)
     assert not problems, "\n".join(problems)
+
+
+def test_every_former_top_level_name_still_resolves(fresh_warnings: None) -> None:
+    """The 95 names of the old flat top level: each is curated or has a home to warn about."""
+    import importlib
+
+    moved = callroute._MOVED  # type: ignore[attr-defined]
+    for name, entry in moved.items():
+        home = entry[0] if isinstance(entry, tuple) else entry
+        module, _, attr = home.partition(":")
+        with warnings.catch_warnings(record=True) as record:
+            warnings.simplefilter("always")
+            obj = getattr(callroute, name)
+            target = importlib.import_module(module)
+            assert obj is (getattr(target, attr) if attr else target), name
+        assert len(_deprecations(record)) >= 1, name
+    assert not set(moved) & set(callroute.__all__)
+    assert set(OLD_TOP_LEVEL) <= set(moved) | set(callroute.__all__)
+
+
+# callroute.__all__ before the curation (the release before issue 12), as recorded then.
+OLD_TOP_LEVEL = [
+    "AgentStateChanged",
+    "AgentStats",
+    "BusinessHours",
+    "CallInfo",
+    "CallView",
+    "CallrouteError",
+    "Center",
+    "Collect",
+    "Comparison",
+    "ConfigError",
+    "Decision",
+    "Digits",
+    "Directory",
+    "DuplicateIdError",
+    "Engine",
+    "EngineError",
+    "EngineInvariantError",
+    "ErlangAResult",
+    "Exit",
+    "Flow",
+    "Forecast",
+    "Hangup",
+    "HungUp",
+    "InfeasibleError",
+    "IntervalStats",
+    "InvalidEventError",
+    "Lookup",
+    "LookupResult",
+    "ModelError",
+    "Offer",
+    "OfferCallback",
+    "Operator",
+    "OperatorView",
+    "Outcome",
+    "Overflow",
+    "ParameterError",
+    "PermissionDenied",
+    "Play",
+    "PlaybackDone",
+    "QueueStats",
+    "Queued",
+    "ReentrancyError",
+    "Refusal",
+    "RetrialResult",
+    "Revoked",
+    "Route",
+    "ServiceLevelDefinition",
+    "Session",
+    "SetData",
+    "SimulationResult",
+    "SnapshotError",
+    "StaffingPlan",
+    "StepReached",
+    "Tenant",
+    "TimeError",
+    "Timeout",
+    "Totals",
+    "Transfer",
+    "UnknownIdError",
+    "Voicemail",
+    "__version__",
+    "agents_for_asa",
+    "agents_for_erlang_a",
+    "agents_for_service_level",
+    "asa",
+    "compare",
+    "deterministic",
+    "empirical",
+    "erlang_a",
+    "erlang_b",
+    "erlang_b_retrial",
+    "erlang_c",
+    "example_config_path",
+    "example_forecast_path",
+    "example_model_path",
+    "exponential",
+    "gamma",
+    "load",
+    "load_mapping",
+    "load_model",
+    "lognormal",
+    "never",
+    "occupancy",
+    "parse_flow",
+    "piecewise",
+    "poisson",
+    "queue_length",
+    "read_forecast",
+    "run_lookup",
+    "servers_for_blocking",
+    "service_level",
+    "simulate",
+    "staffing_plan",
+    "trace",
+    "wait_quantile",
+]
