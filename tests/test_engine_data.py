@@ -77,11 +77,11 @@ def test_special_floats_round_trip() -> None:
 
 
 def test_call_info_and_call_view_are_built_with_typed_data() -> None:
-    view = callroute.CallView("c1", "q", 0, 0.0, {"ok": True, "n": 3})
+    view = callroute.engine.CallView("c1", "q", 0, 0.0, {"ok": True, "n": 3})
     assert view.data == {"ok": True, "n": 3}
-    assert view == callroute.CallView("c1", "q", 0, 0.0, {"ok": True, "n": 3})
-    assert hash(view) == hash(callroute.CallView("c1", "q", 0, 0.0, {"ok": True, "n": 3}))
-    assert view != callroute.CallView("c1", "q", 0, 0.0, {"ok": "True", "n": 3})
+    assert view == callroute.engine.CallView("c1", "q", 0, 0.0, {"ok": True, "n": 3})
+    assert hash(view) == hash(callroute.engine.CallView("c1", "q", 0, 0.0, {"ok": True, "n": 3}))
+    assert view != callroute.engine.CallView("c1", "q", 0, 0.0, {"ok": "True", "n": 3})
 
 
 @pytest.mark.parametrize(
@@ -109,7 +109,7 @@ def test_a_wrong_value_is_a_parameter_error(data: Any, message: str) -> None:
 
 
 def test_the_readme_bank_flow_routes_with_its_own_data() -> None:
-    center = callroute.load(callroute.example_config_path())
+    center = callroute.load_center(callroute.example_path("center"))
     now = dt.datetime(2026, 3, 3, 10, 0, tzinfo=zoneinfo.ZoneInfo("Europe/Berlin"))
     call = ivr.Session(
         center.flows["bank_main"],

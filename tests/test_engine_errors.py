@@ -145,11 +145,11 @@ def test_error_classes_subclass_the_builtins_users_catch() -> None:
         callroute.DuplicateIdError,
         callroute.InvalidEventError,
         callroute.ConfigError,
-        callroute.SnapshotError,
+        callroute.errors.SnapshotError,
     ):
         assert issubclass(cls, ValueError)
         assert issubclass(cls, callroute.EngineError)
-    assert issubclass(callroute.EngineInvariantError, AssertionError)
+    assert issubclass(callroute.errors.EngineInvariantError, AssertionError)
     assert issubclass(callroute.EngineError, callroute.CallrouteError)
 
 
@@ -174,11 +174,11 @@ def test_engine_options_are_checked() -> None:
 
 def test_snapshot_errors(eng: Engine) -> None:
     blob = eng.snapshot()
-    with pytest.raises(callroute.SnapshotError, match="not a callroute engine snapshot"):
+    with pytest.raises(callroute.errors.SnapshotError, match="not a callroute engine snapshot"):
         Engine.restore(b"not a snapshot")
-    with pytest.raises(callroute.SnapshotError):
+    with pytest.raises(callroute.errors.SnapshotError):
         Engine.restore(blob[: len(blob) // 2])
-    with pytest.raises(callroute.SnapshotError):
+    with pytest.raises(callroute.errors.SnapshotError):
         Engine.restore("text")  # type: ignore[arg-type]
     assert Engine.restore(bytearray(blob)).snapshot() == blob
 
@@ -196,7 +196,7 @@ def test_corrupt_snapshots_never_crash(eng: Engine) -> None:
         bad[12:24] = struct.pack("<QI", len(body), zlib.crc32(body))
         try:
             restored = Engine.restore(bytes(bad))
-        except callroute.SnapshotError:
+        except callroute.errors.SnapshotError:
             continue
         restored.audit()  # whatever decodes is consistent
 

@@ -8,44 +8,46 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from callroute import (
-    BusinessHours,
-    Collect,
+from callroute.errors import (
     ConfigError,
-    Digits,
-    Flow,
-    Hangup,
-    HungUp,
     InvalidEventError,
-    Lookup,
-    LookupResult,
-    OfferCallback,
-    Play,
-    PlaybackDone,
-    Route,
-    Session,
-    SetData,
     TimeError,
-    Timeout,
-    Transfer,
-    Voicemail,
-    parse_flow,
-    run_lookup,
+)
+from callroute.hours import (
+    BusinessHours,
 )
 from callroute.ivr import (
     AuthenticateNode,
     BranchNode,
     CallbackNode,
+    Collect,
     CollectNode,
     DataTest,
+    Digits,
+    Flow,
+    Hangup,
     HangupNode,
+    HungUp,
+    Lookup,
+    LookupResult,
     MenuNode,
+    OfferCallback,
+    Play,
+    PlaybackDone,
     PlayNode,
     QueueNode,
+    Route,
     Rule,
+    Session,
+    SetData,
     SetDataNode,
     TimeOfDay,
+    Timeout,
+    Transfer,
+    Voicemail,
     VoicemailNode,
+    parse_flow,
+    run_lookup,
 )
 
 UTC = timezone.utc

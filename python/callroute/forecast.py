@@ -1,4 +1,4 @@
-"""Reading interval forecasts (CSV) and the bundled example."""
+"""Reading interval forecasts (CSV)."""
 
 from __future__ import annotations
 
@@ -6,15 +6,15 @@ import csv
 import itertools
 import math
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 
+from ._internal.deprecation import moved
 from .errors import ParameterError
 
-__all__ = ["Forecast", "example_forecast_path", "read_forecast"]
+__all__ = ["Forecast", "load_forecast"]
 
 _TIME_COLUMNS = ("interval_start", "interval", "time", "start", "period")
 
@@ -29,13 +29,9 @@ class Forecast:
 
     @property
     def columns(self) -> dict[str, object]:
+        """``{"interval_start": labels, "calls": calls}``, the table
+        :func:`callroute.staffing_plan` takes."""
         return {"interval_start": self.labels, "calls": self.calls}
-
-
-def example_forecast_path() -> Path:
-    """The bundled example: an average weekday of a real bank's call center (Anonymous
-    Bank, February 1999), calls per half hour from 07:00 to 24:00."""
-    return Path(str(resources.files("callroute") / "data" / "bank_weekday.csv"))
 
 
 def _minutes(label: str) -> int | None:
@@ -45,10 +41,18 @@ def _minutes(label: str) -> int | None:
     return int(parts[0]) * 60 + int(parts[1])
 
 
-def read_forecast(path: str | Path, *, calls_column: str = "calls") -> Forecast:
-    """Read a CSV with a time column (``interval_start``/``time``, ``HH:MM``) and a calls
-    column. The interval length is taken from the spacing of ``HH:MM`` labels when they
-    are evenly spaced; errors name the file, line and column."""
+def load_forecast(path: str | Path, *, calls_column: str = "calls") -> Forecast:
+    """Read a forecast: a CSV with a time column (``interval_start``/``time``, ``HH:MM``)
+    and a calls column.
+
+    :param path: the CSV file (``callroute.example_path("forecast")`` is a bundled one).
+    :param calls_column: the column holding calls offered per interval.
+    :returns: a :class:`Forecast`; its ``interval`` is taken from the spacing of ``HH:MM``
+        labels when they are evenly spaced (else ``None``).
+    :raises ~callroute.errors.ParameterError: naming the file, line and column, when the
+        file cannot be read, lacks the column, has no rows or a count that is not a
+        number >= 0.
+    """
     path = Path(path)
     try:
         handle = path.open(newline="", encoding="utf-8")
@@ -90,3 +94,15 @@ def _spacing(labels: list[str]) -> float | None:
         return None
     step = steps.pop()
     return float(step * 60) if step > 0 else None
+
+
+__getattr__ = moved(
+    __name__,
+    {
+        "read_forecast": "callroute.forecast:load_forecast",
+        "example_forecast_path": (
+            "callroute._internal.examples:example_forecast_path",
+            'callroute.example_path("forecast")',
+        ),
+    },
+)

@@ -1,4 +1,4 @@
-"""Reading a center: :func:`load` and :func:`load_mapping`.
+"""Reading a center: :func:`load_center` and :func:`load_mapping`.
 
 Every section and cross reference is validated, all problems reported at once, before the
 engine is built.
@@ -24,8 +24,8 @@ from pydantic_core import PydanticCustomError
 from .._core import Engine
 from .._internal.files import read_document
 from ..errors import CallrouteError, ConfigError
+from ..hours import find_zone
 from ..ivr import BusinessHours, Flow, parse_flow
-from ..ivr.hours import _find_zone
 from .center import Center
 from .problems import _kind, _message, _num, _one_of, _Problems, _unknown, format_path
 from .schema import (
@@ -56,8 +56,13 @@ from .tenancy import (
 )
 
 
-def load(path: str | os.PathLike[str]) -> Center:
+def load_center(path: str | os.PathLike[str]) -> Center:
     """Read, validate and build a center from a YAML, JSON or TOML file.
+
+    :param path: the center file (``.yaml``/``.yml``, ``.json`` or ``.toml``).
+    :returns: the :class:`Center`, its engine holding every queue and agent (logged out).
+    :raises ~callroute.errors.ConfigError: listing every problem, each with its path in the
+        file (``queues.billing.steps[1].after: ...``); also when the file cannot be read.
 
     The file is read with limits (size, and in YAML aliases and the size as expanded: see
     :mod:`callroute._internal.files`), so a hostile file fails fast with a ``ConfigError``.
@@ -66,7 +71,13 @@ def load(path: str | os.PathLike[str]) -> Center:
 
 
 def load_mapping(data: Any, source: str = "<mapping>") -> Center:
-    """Validate and build a center from an already parsed mapping."""
+    """Validate and build a center from an already parsed mapping.
+
+    :param data: the mapping, as :func:`load_center` would read it from a file.
+    :param source: what problems are reported against (a file name).
+    :returns: the :class:`Center`.
+    :raises ~callroute.errors.ConfigError: listing every problem with its path.
+    """
     if not isinstance(data, Mapping):
         raise ConfigError(
             problems=[f"(top level): must be a mapping, got {_kind(data)}"], source=source
@@ -702,7 +713,7 @@ def _number_owners(tenants: Mapping[str, TenantConfig]) -> dict[str, list[str]]:
 
 
 def _zone_ok(name: str) -> bool:
-    return _find_zone(name) is not None
+    return find_zone(name) is not None
 
 
 def _when(value: datetime) -> str:

@@ -7,7 +7,6 @@ schema``) gives the JSON Schema for editors.
 from __future__ import annotations
 
 from datetime import date, datetime, time
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -21,7 +20,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from ..engine import Strategy
-from ..ivr.hours import _DayName
+from ..hours import DayName
 
 DEFAULT_MEDIA = ("voice", "chat", "email", "sms", "video", "social")
 MAX_SECONDS = 1e12
@@ -224,10 +223,10 @@ class OperatorConfig(_Model):
 
 
 class HoursConfig(_Model):
-    """Business hours (schema only: :meth:`callroute.ivr.BusinessHours.from_spec` reads them)."""
+    """Business hours (schema only: :meth:`callroute.hours.BusinessHours.from_spec` reads them)."""
 
     timezone: Name | None = Field(default=None, description="IANA zone; default: the center's")
-    weekly: dict[_DayName, list[str] | str] = Field(
+    weekly: dict[DayName, list[str] | str] = Field(
         default_factory=dict, description='open ranges per day, "HH:MM-HH:MM"; absent: closed'
     )
     holidays: list[date] = Field(default_factory=list, description="closed all day")
@@ -335,8 +334,3 @@ def schema() -> dict[str, Any]:
     """The JSON Schema of a center file (for editor completion and validation)."""
     out = CenterConfig.model_json_schema()
     return {"$schema": "https://json-schema.org/draft/2020-12/schema", **out}
-
-
-def example_config_path() -> Path:
-    """The bundled example: an outsourcer hosting a bank and a mobile operator."""
-    return Path(__file__).parent.parent / "data" / "example_outsourcer.yaml"

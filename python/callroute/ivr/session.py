@@ -10,10 +10,10 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Any, Literal
 
+from .._internal.checks import _Problems
 from ..errors import ConfigError, InvalidEventError, TimeError
-from ._check import _Problems
+from ..hours import BusinessHours
 from .flow import Flow
-from .hours import BusinessHours
 from .messages import (
     _EVENTS,
     Action,
