@@ -41,7 +41,7 @@ import numpy.typing as npt
 
 from . import _core
 from ._internal.files import read_document
-from .errors import ModelError
+from .errors import ModelError, UnknownIdError
 
 __all__ = [
     "Comparison",
@@ -484,6 +484,12 @@ class SimulationResult:
             out[k, :, : r[key].shape[1]] = r[key]
         return out
 
+    def _line(self, line: str) -> int:
+        """The row of ``line``; an :class:`UnknownIdError` naming the lines if there is none."""
+        if line not in self.lines:
+            raise UnknownIdError(f"unknown line {line!r}; lines: {', '.join(self.lines)}")
+        return self.lines.index(line)
+
     def kpi(self, name: str, line: str | None = None) -> FloatArray:
         """One KPI per replication (over the whole run), for a line or all lines together.
 
@@ -493,13 +499,8 @@ class SimulationResult:
         ``mean_wait`` all calls', ``aht`` is mean talk time.
         """
         if name not in KPIS:
-            raise ModelError(f"unknown KPI {name!r}; expected one of {', '.join(KPIS)}")
-        if line is None:
-            rows = slice(None)
-        else:
-            if line not in self.lines:
-                raise ModelError(f"unknown line {line!r}; lines: {', '.join(self.lines)}")
-            rows = slice(self.lines.index(line), self.lines.index(line) + 1)
+            raise UnknownIdError(f"unknown KPI {name!r}; expected one of {', '.join(KPIS)}")
+        rows = slice(None) if line is None else [self._line(line)]
         t: dict[str, FloatArray] = {}
         for key in (
             "offered",
@@ -558,7 +559,7 @@ class SimulationResult:
     def intervals(self, line: str | None = None) -> dict[str, FloatArray]:
         """Per interval (means over replications): start, offered, answered, abandoned,
         service_level, asa and the occupancy of all agents."""
-        rows = slice(None) if line is None else [self.lines.index(line)]
+        rows = slice(None) if line is None else [self._line(line)]
         s = {
             k: self._stack(k)[:, rows, :].sum(axis=1).mean(axis=0)
             for k in ("offered", "answered", "answered_within", "abandoned", "wait_answered")

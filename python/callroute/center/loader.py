@@ -23,7 +23,7 @@ from pydantic_core import PydanticCustomError
 
 from .._core import Engine
 from .._internal.files import read_document
-from ..errors import CallrouteError, ConfigError
+from ..errors import CallrouteError, ConfigError, Problem
 from ..ivr import BusinessHours, Flow, parse_flow
 from ..ivr.hours import _find_zone
 from .center import Center
@@ -339,7 +339,9 @@ class _Builder:
         else:
             self.problems.add(anchor, problem)
 
-    def _raw_entry(self, anchor: tuple[str | int, ...], text: str) -> tuple[int, int, int, str]:
+    def _raw_entry(
+        self, anchor: tuple[str | int, ...], text: str
+    ) -> tuple[int, int, int, str | Problem]:
         p = self.problems
         first = p._order.get(str(anchor[0]), -1)
         second = p._items.get(str(anchor[0]), {}).get(anchor[1], -1) if len(anchor) > 1 else -1

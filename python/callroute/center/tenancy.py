@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 
 from .._core import AgentStats, CallInfo, Engine, IntervalStats, QueueStats
 from ..engine import Decision
-from ..errors import ParameterError, PermissionDenied
+from ..errors import PermissionDenied, UnknownIdError
 
 __all__ = [
     "BUILTIN_ROLES",
@@ -209,7 +209,7 @@ class Directory:
         """May ``tenant`` place an outbound contact of ``media`` at ``now``?"""
         found = self._tenants.get(tenant)
         if found is None:
-            raise ParameterError(f"unknown tenant {tenant!r}")
+            raise UnknownIdError(f"unknown tenant {tenant!r}")
         return self._admit(found, now, media, "outbound", None)
 
     def _pick(
@@ -295,7 +295,7 @@ class Operator:
 
     def has(self, permission: str) -> bool:
         if permission not in PERMISSIONS:
-            raise ParameterError(
+            raise UnknownIdError(
                 f"unknown permission {permission!r} (expected one of: {', '.join(PERMISSIONS)})"
             )
         return permission in (self.permissions or frozenset())
