@@ -91,23 +91,36 @@ from ._core import (
     StepReached,
     Totals,
 )
-from .types import DataValue, Strategy
+from .types import (
+    AgentState,
+    CallState,
+    DataValue,
+    ExitReason,
+    RevokeReason,
+    Seconds,
+    Strategy,
+)
 
 __all__ = [
+    "AgentState",
     "AgentStateChanged",
     "AgentStats",
     "CallInfo",
+    "CallState",
     "CallView",
     "DataValue",
     "Decision",
     "Engine",
     "Exit",
+    "ExitReason",
     "IntervalStats",
     "Offer",
     "Overflow",
     "QueueStats",
     "Queued",
+    "RevokeReason",
     "Revoked",
+    "Seconds",
     "StepReached",
     "Strategy",
     "Totals",

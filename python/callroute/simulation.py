@@ -41,7 +41,7 @@ import numpy.typing as npt
 
 from . import _core
 from ._internal.files import read_document
-from .errors import ModelError, UnknownIdError
+from .errors import ModelError, ParameterError, UnknownIdError
 
 __all__ = [
     "Comparison",
@@ -499,7 +499,7 @@ class SimulationResult:
         ``mean_wait`` all calls', ``aht`` is mean talk time.
         """
         if name not in KPIS:
-            raise UnknownIdError(f"unknown KPI {name!r}; expected one of {', '.join(KPIS)}")
+            raise ParameterError(f"unknown KPI {name!r}; expected one of {', '.join(KPIS)}")
         rows = slice(None) if line is None else [self._line(line)]
         t: dict[str, FloatArray] = {}
         for key in (

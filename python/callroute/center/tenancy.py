@@ -23,7 +23,8 @@ from zoneinfo import ZoneInfo
 
 from .._core import AgentStats, CallInfo, Engine, IntervalStats, QueueStats
 from ..engine import Decision
-from ..errors import PermissionDenied, UnknownIdError
+from ..errors import ParameterError, PermissionDenied, UnknownIdError
+from ..types import AgentState
 
 __all__ = [
     "BUILTIN_ROLES",
@@ -295,7 +296,7 @@ class Operator:
 
     def has(self, permission: str) -> bool:
         if permission not in PERMISSIONS:
-            raise UnknownIdError(
+            raise ParameterError(
                 f"unknown permission {permission!r} (expected one of: {', '.join(PERMISSIONS)})"
             )
         return permission in (self.permissions or frozenset())
@@ -373,7 +374,7 @@ class OperatorView:
         self._require("view_stats", agent, "agent")
         return self._engine.agent_stats(agent)
 
-    def agent_state(self, agent: str) -> str:
+    def agent_state(self, agent: str) -> AgentState:
         self._require("view_stats", agent, "agent")
         return self._engine.agent_state(agent)
 
