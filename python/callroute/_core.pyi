@@ -1,19 +1,19 @@
 """Stubs of the native module ``callroute._core`` (private: import ``callroute``)."""
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any, ClassVar, TypedDict, final
+from typing import Any, ClassVar, final
 
 import numpy as np
 import numpy.typing as npt
-from typing_extensions import Required
+from typing_extensions import Unpack
 
 from .types import AgentState as _AgentState
 from .types import CallState as _CallState
 from .types import DataValue as _DataValue
 from .types import ExitReason as _ExitReason
+from .types import QueueSpec as _QueueSpec
 from .types import RevokeReason as _RevokeReason
 from .types import Seconds as _Seconds
-from .types import Strategy as _Strategy
 
 _F = npt.NDArray[np.float64]
 
@@ -624,12 +624,6 @@ class CallView:
     def __eq__(self, other: object, /) -> bool: ...
     def __hash__(self) -> int: ...
 
-class _Step(TypedDict, total=False):
-    after: Required[_Seconds]
-    skills: Mapping[str, int] | None
-    also_queues: Sequence[str]
-    priority: int
-
 _Decision = Offer | Queued | Revoked | Overflow | Exit | StepReached | AgentStateChanged
 _Scorer = Callable[[CallView, list[str]], Sequence[float]]
 
@@ -640,30 +634,7 @@ class Engine:
     EVENT_METHODS: ClassVar[tuple[str, ...]]
 
     def __new__(cls, *, seed: int = 0, interval: _Seconds = 1800.0) -> Engine: ...
-    def add_queue(
-        self,
-        name: str,
-        *,
-        tenant: str = "default",
-        media: str = "voice",
-        skills: Mapping[str, int] | None = None,
-        strategy: _Strategy = "longest_idle",
-        sl_threshold: _Seconds = 20.0,
-        short_abandon: _Seconds = 5.0,
-        wrapup: _Seconds = 0.0,
-        offer_timeout: _Seconds = 15.0,
-        retry: _Seconds = 5.0,
-        max_wait: _Seconds | None = None,
-        overflow: str | None = None,
-        steps: Sequence[_Step] = (),
-        weight: int = 0,
-        aging: _Seconds = 0.0,
-        max_no_answer: int = 3,
-        join_empty: bool = True,
-        leave_when_empty: bool = False,
-        shared_with: Sequence[str] = (),
-        expected_aht: _Seconds = 180.0,
-    ) -> None: ...
+    def add_queue(self, name: str, **spec: Unpack[_QueueSpec]) -> None: ...
     def add_agent(
         self,
         name: str,

@@ -96,8 +96,10 @@ from .types import (
     CallState,
     DataValue,
     ExitReason,
+    QueueSpec,
     RevokeReason,
     Seconds,
+    StepSpec,
     Strategy,
 )
 
@@ -116,12 +118,14 @@ __all__ = [
     "IntervalStats",
     "Offer",
     "Overflow",
+    "QueueSpec",
     "QueueStats",
     "Queued",
     "RevokeReason",
     "Revoked",
     "Seconds",
     "StepReached",
+    "StepSpec",
     "Strategy",
     "Totals",
 ]

@@ -312,13 +312,13 @@ def _with_center(model: Mapping[str, Any]) -> dict[str, Any]:
     staffing (``counts``/``interval`` or ``shifts``).
     """
     from .center import load
+    from .center.schema import queue_spec
 
     if "queues" in model:
         raise ModelError("model: give queues or center, not both")
     center = load(model["center"])
-    specs = {
-        name: {"name": name, **q.model_dump(exclude={"hours", "announcements", "description"})}
-        for name, q in center.queues.items()
+    specs: dict[str, dict[str, Any]] = {
+        n: {"name": n, **queue_spec(q)} for n, q in center.queues.items()
     }
     queues: list[dict[str, Any]] = []
 
@@ -484,11 +484,10 @@ class SimulationResult:
             out[k, :, : r[key].shape[1]] = r[key]
         return out
 
-    def _line(self, line: str) -> int:
-        """The row of ``line``; an :class:`UnknownIdError` naming the lines if there is none."""
-        if line not in self.lines:
-            raise UnknownIdError(f"unknown line {line!r}; lines: {', '.join(self.lines)}")
-        return self.lines.index(line)
+    def _line(self, line: str) -> int:  # its row, or an UnknownIdError naming the lines
+        if line in self.lines:
+            return self.lines.index(line)
+        raise UnknownIdError(f"unknown line {line!r}; lines: {', '.join(self.lines)}")
 
     def kpi(self, name: str, line: str | None = None) -> FloatArray:
         """One KPI per replication (over the whole run), for a line or all lines together.

@@ -6,15 +6,18 @@ The native module's stubs (``_core.pyi``) use them too, so they live here rather
 
 from __future__ import annotations
 
-from typing import Literal, TypeAlias
+from collections.abc import Mapping, Sequence
+from typing import Literal, TypeAlias, TypedDict
 
 __all__ = [
     "AgentState",
     "CallState",
     "DataValue",
     "ExitReason",
+    "QueueSpec",
     "RevokeReason",
     "Seconds",
+    "StepSpec",
     "Strategy",
 ]
 
@@ -51,3 +54,44 @@ RevokeReason: TypeAlias = Literal["no_answer", "abandoned", "transferred", "logg
 
 ExitReason: TypeAlias = Literal["max_wait", "closed", "no_agents"]
 """Why a call left a queue unanswered (``Exit.reason``)."""
+
+
+class _StepAfter(TypedDict):
+    after: Seconds
+
+
+class StepSpec(_StepAfter, total=False):
+    """A relaxation step of a queue: from ``after`` seconds in the queue on, the call's
+    ``skills`` requirement is replaced (None: kept), agents of ``also_queues`` may take it
+    too, and ``priority`` is added to its priority. Each step inherits the previous one."""
+
+    skills: Mapping[str, int] | None
+    also_queues: Sequence[str]
+    priority: int
+
+
+class QueueSpec(TypedDict, total=False):
+    """The keyword arguments of :meth:`callroute.Engine.add_queue`: the one spelling of a
+    queue's settings (the center file's queues validate into one, ``Engine.add_queue(name,
+    **spec)`` takes it). Every key is optional; ``help(Engine.add_queue)`` and
+    docs/engine.md give the defaults and their meaning. Times are :data:`Seconds`."""
+
+    tenant: str
+    media: str
+    skills: Mapping[str, int] | None
+    strategy: Strategy
+    sl_threshold: Seconds
+    short_abandon: Seconds
+    wrapup: Seconds
+    offer_timeout: Seconds
+    retry: Seconds
+    max_wait: Seconds | None
+    overflow: str | None
+    steps: Sequence[StepSpec]
+    weight: int
+    aging: float
+    max_no_answer: int
+    join_empty: bool
+    leave_when_empty: bool
+    shared_with: Sequence[str]
+    expected_aht: Seconds

@@ -43,6 +43,7 @@ from .schema import (
     _check_dnis,
     _prompt_shorthand,
     _Settings,
+    queue_spec,
 )
 from .tenancy import (
     BUILTIN_ROLES,
@@ -549,7 +550,7 @@ class _Builder:
         engine = Engine(seed=s.engine.seed, interval=s.engine.interval)
         for name in _build_order(parsed.queues):
             self._engine_call(
-                ("queues", name), engine.add_queue, name, _queue_kwargs(parsed.queues[name])
+                ("queues", name), engine.add_queue, name, queue_spec(parsed.queues[name])
             )
         for name, a in parsed.agents.items():
             kwargs: dict[str, Any] = {
@@ -611,38 +612,6 @@ class _Builder:
             method(name, **kwargs)
         except (CallrouteError, ValueError, TypeError, OverflowError) as exc:
             self.problems.add(loc, str(exc))
-
-
-def _queue_kwargs(q: QueueConfig) -> dict[str, Any]:
-    return {
-        "tenant": q.tenant,
-        "media": q.media,
-        "skills": q.skills,
-        "strategy": q.strategy,
-        "sl_threshold": q.sl_threshold,
-        "short_abandon": q.short_abandon,
-        "wrapup": q.wrapup,
-        "offer_timeout": q.offer_timeout,
-        "retry": q.retry,
-        "max_wait": q.max_wait,
-        "overflow": q.overflow,
-        "steps": [
-            {
-                "after": s.after,
-                "skills": s.skills,
-                "also_queues": s.also_queues,
-                "priority": s.priority,
-            }
-            for s in q.steps
-        ],
-        "weight": q.weight,
-        "aging": q.aging,
-        "max_no_answer": q.max_no_answer,
-        "join_empty": q.join_empty,
-        "leave_when_empty": q.leave_when_empty,
-        "shared_with": q.shared_with,
-        "expected_aht": q.expected_aht,
-    }
 
 
 def _depends(q: QueueConfig) -> list[str]:
