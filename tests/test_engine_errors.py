@@ -139,6 +139,8 @@ def test_error_leaves_the_engine_unchanged(
 
 
 def test_error_classes_subclass_the_builtins_users_catch() -> None:
+    # issue 12: the classes say what went wrong; the engine raises their Engine* variants,
+    # which are also EngineErrors (the plain classes are not: load() errors are no engine's)
     assert issubclass(callroute.UnknownIdError, LookupError)
     for cls in (
         callroute.TimeError,
@@ -146,9 +148,15 @@ def test_error_classes_subclass_the_builtins_users_catch() -> None:
         callroute.InvalidEventError,
         callroute.ConfigError,
         callroute.errors.SnapshotError,
+        callroute.ParameterError,
     ):
         assert issubclass(cls, ValueError)
-        assert issubclass(cls, callroute.EngineError)
+        assert not issubclass(cls, callroute.EngineError)
+        engine_cls = getattr(callroute.errors, "Engine" + cls.__name__)
+        assert issubclass(engine_cls, cls)
+        assert issubclass(engine_cls, callroute.EngineError)
+    assert issubclass(callroute.errors.EngineUnknownIdError, callroute.UnknownIdError)
+    assert issubclass(callroute.errors.EngineUnknownIdError, callroute.EngineError)
     assert issubclass(callroute.errors.EngineInvariantError, AssertionError)
     assert issubclass(callroute.EngineError, callroute.CallrouteError)
 

@@ -146,6 +146,7 @@ def test_a_scorer_calling_its_own_engine_raises_reentrancy_error() -> None:
     err = out.get("error")
     assert isinstance(err, callroute.errors.ReentrancyError), out
     assert isinstance(err, callroute.InvalidEventError)  # the family it belongs to
+    assert type(err) is callroute.errors.EngineReentrancyError  # raised by the engine
     assert "own engine" in str(err)
     # applied as for a failed scorer, and the engine goes on
     assert eng.call_info("c1").state == "offered"

@@ -10,7 +10,9 @@ from typing import Any
 import pytest
 from callroute.errors import (
     ConfigError,
+    EngineError,
     InvalidEventError,
+    ParameterError,
     TimeError,
 )
 from callroute.hours import (
@@ -704,10 +706,19 @@ def test_session_errors_are_typed() -> None:
         session.feed(Timeout(), 9.0)
     with pytest.raises(InvalidEventError, match="not an IVR event"):
         session.feed("1", 12.0)  # type: ignore[arg-type]
-    with pytest.raises(InvalidEventError, match="DTMF"):
+    # bad arguments are ParameterErrors (issue 12), not events out of turn nor configuration
+    with pytest.raises(ParameterError, match="DTMF") as bad:
         Digits("12x")
-    with pytest.raises(ConfigError, match="must return a datetime"):
+    assert not isinstance(bad.value, (InvalidEventError, EngineError))
+    with pytest.raises(ParameterError, match="must return a datetime") as bad:
         Session(flow, clock=lambda now: now, verifiers={"pins": Verifier()}).start(0.0)  # type: ignore[arg-type, return-value]
+    assert not isinstance(bad.value, (ConfigError, EngineError))
+    with pytest.raises(ParameterError, match="must be a Flow"):
+        Session("main")  # type: ignore[arg-type]
+    with pytest.raises(ParameterError, match="data must be a mapping"):
+        bank_session().start(0.0, data=[("a", 1)])  # type: ignore[arg-type]
+    with pytest.raises(ParameterError, match="caller must be a str"):
+        bank_session().start(0.0, caller=5)  # type: ignore[arg-type]
     session.feed(HungUp(), 12.0)
     with pytest.raises(InvalidEventError, match="finished"):
         session.feed(Digits("1"), 13.0)

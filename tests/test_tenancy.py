@@ -125,7 +125,8 @@ def test_operator_permissions(center: cr.Center) -> None:
     assert not analyst.can("login_agents", "farid")
     with pytest.raises(cr.ParameterError, match="unknown permission"):
         sup.can("fly")
-    with pytest.raises(cr.ParameterError, match="unknown operator 'nobody'"):
+    # an unknown name is an UnknownIdError (a LookupError) everywhere (issue 12)
+    with pytest.raises(cr.UnknownIdError, match="unknown operator 'nobody'"):
         center.operator("nobody")
 
 

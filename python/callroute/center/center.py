@@ -10,7 +10,7 @@ from typing import Any
 from .._core import Engine
 from .._internal.deprecation import warn_once
 from ..engine import DataValue, Decision
-from ..errors import ParameterError, PermissionDenied
+from ..errors import PermissionDenied, UnknownIdError
 from .lint import _lint
 from .problems import _unknown
 from .schema import AgentConfig, NumberConfig, PromptConfig, QueueConfig
@@ -62,7 +62,7 @@ class Center:
         """What operator ``name`` may see and do: only its tenant, only its roles."""
         op = self.operators.get(name)
         if op is None:
-            raise ParameterError(_unknown("operator", name, self.operators))
+            raise UnknownIdError(_unknown("operator", name, self.operators))
         return OperatorView(op, self.engine, self.ownership)
 
     def resolve(

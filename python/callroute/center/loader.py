@@ -23,7 +23,7 @@ from pydantic_core import PydanticCustomError
 
 from .._core import Engine
 from .._internal.files import read_document
-from ..errors import CallrouteError, ConfigError
+from ..errors import CallrouteError, ConfigError, Problem
 from ..hours import find_zone
 from ..ivr import BusinessHours, Flow, parse_flow
 from .center import Center
@@ -43,6 +43,7 @@ from .schema import (
     _check_dnis,
     _prompt_shorthand,
     _Settings,
+    queue_spec,
 )
 from .tenancy import (
     BUILTIN_ROLES,
@@ -350,7 +351,9 @@ class _Builder:
         else:
             self.problems.add(anchor, problem)
 
-    def _raw_entry(self, anchor: tuple[str | int, ...], text: str) -> tuple[int, int, int, str]:
+    def _raw_entry(
+        self, anchor: tuple[str | int, ...], text: str
+    ) -> tuple[int, int, int, str | Problem]:
         p = self.problems
         first = p._order.get(str(anchor[0]), -1)
         second = p._items.get(str(anchor[0]), {}).get(anchor[1], -1) if len(anchor) > 1 else -1
@@ -558,7 +561,7 @@ class _Builder:
         engine = Engine(seed=s.engine.seed, interval=s.engine.interval)
         for name in _build_order(parsed.queues):
             self._engine_call(
-                ("queues", name), engine.add_queue, name, _queue_kwargs(parsed.queues[name])
+                ("queues", name), engine.add_queue, name, queue_spec(parsed.queues[name])
             )
         for name, a in parsed.agents.items():
             kwargs: dict[str, Any] = {
@@ -620,38 +623,6 @@ class _Builder:
             method(name, **kwargs)
         except (CallrouteError, ValueError, TypeError, OverflowError) as exc:
             self.problems.add(loc, str(exc))
-
-
-def _queue_kwargs(q: QueueConfig) -> dict[str, Any]:
-    return {
-        "tenant": q.tenant,
-        "media": q.media,
-        "skills": q.skills,
-        "strategy": q.strategy,
-        "sl_threshold": q.sl_threshold,
-        "short_abandon": q.short_abandon,
-        "wrapup": q.wrapup,
-        "offer_timeout": q.offer_timeout,
-        "retry": q.retry,
-        "max_wait": q.max_wait,
-        "overflow": q.overflow,
-        "steps": [
-            {
-                "after": s.after,
-                "skills": s.skills,
-                "also_queues": s.also_queues,
-                "priority": s.priority,
-            }
-            for s in q.steps
-        ],
-        "weight": q.weight,
-        "aging": q.aging,
-        "max_no_answer": q.max_no_answer,
-        "join_empty": q.join_empty,
-        "leave_when_empty": q.leave_when_empty,
-        "shared_with": q.shared_with,
-        "expected_aht": q.expected_aht,
-    }
 
 
 def _depends(q: QueueConfig) -> list[str]:

@@ -7,7 +7,7 @@ schema``) gives the JSON Schema for editors.
 from __future__ import annotations
 
 from datetime import date, datetime, time
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 
 from pydantic import (
     BaseModel,
@@ -21,6 +21,7 @@ from pydantic_core import PydanticCustomError
 
 from ..engine import Strategy
 from ..hours import DayName
+from ..types import QueueSpec
 
 DEFAULT_MEDIA = ("voice", "chat", "email", "sms", "video", "social")
 MAX_SECONDS = 1e12
@@ -171,7 +172,9 @@ class QueueAnnouncements(_Model):
 
 
 class QueueConfig(_Model):
-    """A queue exactly as :meth:`Engine.add_queue` takes it, plus its tenant's extras."""
+    """A queue of the center file: a :class:`~callroute.types.QueueSpec` (validated, with
+    its defaults) plus the file's extras (``hours``, ``announcements``, ``description``);
+    :func:`queue_spec` gives the spec ``Engine.add_queue`` takes."""
 
     tenant: Name
     media: Name = "voice"
@@ -195,6 +198,14 @@ class QueueConfig(_Model):
     hours: Name | None = Field(default=None, description="open only within these business hours")
     announcements: QueueAnnouncements | None = None
     description: str = ""
+
+
+_QUEUE_SPEC_KEYS = QueueSpec.__required_keys__ | QueueSpec.__optional_keys__
+
+
+def queue_spec(q: QueueConfig) -> QueueSpec:
+    """The queue's :class:`~callroute.types.QueueSpec`: ``Engine.add_queue(name, **spec)``."""
+    return cast(QueueSpec, q.model_dump(include=set(_QUEUE_SPEC_KEYS)))
 
 
 class AgentConfig(_Model):

@@ -23,8 +23,9 @@ from zoneinfo import ZoneInfo
 
 from .._core import AgentStats, CallInfo, Engine, IntervalStats, QueueStats
 from ..engine import Decision
-from ..errors import ParameterError, PermissionDenied
+from ..errors import ParameterError, PermissionDenied, UnknownIdError
 from ..hours import HoursLike
+from ..types import AgentState
 
 __all__ = [
     "BUILTIN_ROLES",
@@ -209,7 +210,7 @@ class Directory:
         """May ``tenant`` place an outbound contact of ``media`` at ``now``?"""
         found = self._tenants.get(tenant)
         if found is None:
-            raise ParameterError(f"unknown tenant {tenant!r}")
+            raise UnknownIdError(f"unknown tenant {tenant!r}")
         return self._admit(found, now, media, "outbound", None)
 
     def _pick(
@@ -396,7 +397,7 @@ class OperatorView:
         self._require("view_stats", agent, "agent")
         return self._engine.agent_stats(agent)
 
-    def agent_state(self, agent: str) -> str:
+    def agent_state(self, agent: str) -> AgentState:
         """The state of ``agent`` (:meth:`Engine.agent_state`).
 
         :raises ~callroute.errors.PermissionDenied: without ``view_stats``, or when ``agent``

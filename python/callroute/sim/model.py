@@ -217,13 +217,13 @@ def _with_center(model: Mapping[str, Any]) -> dict[str, Any]:
     staffing (``counts``/``interval`` or ``shifts``).
     """
     from ..center import load_center
+    from ..center.schema import queue_spec
 
     if "queues" in model:
         raise ModelError("model: give queues or center, not both")
     center = load_center(model["center"])
-    specs = {
-        name: {"name": name, **q.model_dump(exclude={"hours", "announcements", "description"})}
-        for name, q in center.queues.items()
+    specs: dict[str, dict[str, Any]] = {
+        n: {"name": n, **queue_spec(q)} for n, q in center.queues.items()
     }
     queues: list[dict[str, Any]] = []
 

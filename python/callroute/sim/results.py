@@ -11,7 +11,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .._internal.tables import Estimate, Table
-from ..errors import ModelError
+from ..errors import ParameterError, UnknownIdError
 
 __all__ = ["KPIS", "Comparison", "Estimate", "SimulationResult", "Table"]
 
@@ -110,6 +110,11 @@ class SimulationResult:
             out[k, :, : r[key].shape[1]] = r[key]
         return out
 
+    def _line(self, line: str) -> int:  # its row, or an UnknownIdError naming the lines
+        if line in self.lines:
+            return self.lines.index(line)
+        raise UnknownIdError(f"unknown line {line!r}; lines: {', '.join(self.lines)}")
+
     def kpi(self, name: str, line: str | None = None) -> FloatArray:
         """One KPI per replication (over the whole run), for a line or all lines together.
 
@@ -119,13 +124,8 @@ class SimulationResult:
         ``mean_wait`` all calls', ``aht`` is mean talk time.
         """
         if name not in KPIS:
-            raise ModelError(f"unknown KPI {name!r}; expected one of {', '.join(KPIS)}")
-        if line is None:
-            rows = slice(None)
-        else:
-            if line not in self.lines:
-                raise ModelError(f"unknown line {line!r}; lines: {', '.join(self.lines)}")
-            rows = slice(self.lines.index(line), self.lines.index(line) + 1)
+            raise ParameterError(f"unknown KPI {name!r}; expected one of {', '.join(KPIS)}")
+        rows = slice(None) if line is None else [self._line(line)]
         t: dict[str, FloatArray] = {}
         for key in (
             "offered",
@@ -192,11 +192,9 @@ class SimulationResult:
         start (seconds), offered, answered, abandoned, service_level, asa and the occupancy
         of all agents; for ``line``, or every line together (``None``).
 
-        :raises ~callroute.errors.ModelError: for a line the model does not have.
+        :raises ~callroute.errors.UnknownIdError: for a line the model does not have.
         """
-        if line is not None and line not in self.lines:
-            raise ModelError(f"unknown line {line!r}; lines: {', '.join(self.lines)}")
-        rows = slice(None) if line is None else [self.lines.index(line)]
+        rows = slice(None) if line is None else [self._line(line)]
         s = {
             k: self._stack(k)[:, rows, :].sum(axis=1).mean(axis=0)
             for k in ("offered", "answered", "answered_within", "abandoned", "wait_answered")
