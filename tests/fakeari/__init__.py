@@ -4,7 +4,13 @@ Built from the real transcripts in ``tests/fixtures/asterisk/ari-*.jsonl``; see
 ``FakeAsterisk`` for the scripting API and ``tests/test_fakeari.py`` for the conformance tests.
 """
 
-from .server import DEFAULT_MEDIA_DURATIONS, DEFAULT_ORDER, FakeAsterisk, RecordedRequest
+from .server import (
+    DEFAULT_MEDIA_DURATIONS,
+    DEFAULT_ORDER,
+    FakeAsterisk,
+    RecordedRequest,
+    RecordedResponse,
+)
 from .state import AgentScript, FakeBridge, FakeChannel, FakePlayback, FakeRecording
 
 __all__ = [
@@ -17,4 +23,5 @@ __all__ = [
     "FakePlayback",
     "FakeRecording",
     "RecordedRequest",
+    "RecordedResponse",
 ]

@@ -43,10 +43,26 @@ class FlowsMixin(_Base):
             self.emit(shapes.ev_hangup_request(self.ts(), channel.json(), cause, soft))
 
     def destroyed(self, channel: FakeChannel, cause: int) -> None:
-        """Publish ``ChannelDestroyed`` (if subscribed) and forget the channel."""
+        """Publish ``ChannelDestroyed`` (if subscribed) and forget the channel; a Local peer
+        whose caller id changed meanwhile sends its ChannelCallerId after it (quirk 38)."""
+        pending = channel.pending_caller
+        if pending is not None:
+            channel.caller = pending
         if channel.subscribed:
             self.emit(shapes.ev_destroyed(self.ts(), channel.json(), cause))
+            if pending is not None:
+                maker = shapes.ev_callerid if any(pending) else shapes.ev_callerid_unavailable
+                self.emit(maker(self.ts(), channel.json()))
         self.forget(channel)
+
+    def set_connected(self, channel: FakeChannel, connected: tuple[str, str]) -> None:
+        """Change a channel's connected line (ChannelConnectedLine); a Local leg's peer takes
+        it as its caller id."""
+        channel.connected = connected
+        self.ev("ChannelConnectedLine", channel)
+        peer = self.channels.get(channel.peer) if channel.peer else None
+        if peer is not None:
+            peer.pending_caller = connected
 
     def forget(self, channel: FakeChannel) -> None:
         """Drop ``channel`` from the live state and cancel its timers."""
@@ -180,8 +196,10 @@ class FlowsMixin(_Base):
         channel.cancel_timers()
         for pb_id in list(channel.playbacks):
             playback = self.playbacks.get(pb_id)
-            if playback is not None:
+            if playback is not None and not playback.endless:
                 self.finish_playback(playback, "done")
+            elif playback is not None:
+                self.playbacks.pop(pb_id, None)
         bridge = self.leave_bridge(channel, by_hangup=True)
         if channel.originated:
             was_in_stasis = channel.in_stasis
@@ -191,6 +209,8 @@ class FlowsMixin(_Base):
             self.stasis_end(channel)
             if was_in_stasis:
                 self.varset(channel, "STASISSTATUS", "SUCCESS")
+            # out of Stasis the originated leg is back in its dial application
+            channel.app_name, channel.app_data = "AppDial2", "(Outgoing Line)"
             if peer is not None:
                 self.hangup_request(peer, 16)
             if early:
@@ -199,13 +219,7 @@ class FlowsMixin(_Base):
                 self.destroyed(channel, cause)
             if peer is not None:
                 self.hangup_request(peer, 16, soft=True)
-                peer_json = peer.json()
                 self.destroyed(peer, 16)
-                # README quirk 38: a late ChannelCallerId for the destroyed peer
-                peer_json["caller"] = shapes.party("", "")
-                peer_json["dialplan"]["app_name"] = ""
-                peer_json["dialplan"]["app_data"] = ""
-                self.emit(shapes.ev_callerid_unavailable(self.ts(), peer_json))
         else:
             self.stasis_end(channel)
             self.forget(channel)
@@ -296,11 +310,12 @@ class FlowsMixin(_Base):
         if peer is not None:
             for var, value in reversed(list(agent.variables.items())):
                 self.varset(peer, var, value)  # recorded in reverse order of the body
-            peer.caller = agent.caller
-            peer.connected = agent.caller
-            if peer.subscribed:
-                self.emit(shapes.ev_callerid(self.ts(), peer.json()))
-            self.ev("ChannelConnectedLine", peer)
+            if any(agent.caller):  # no callerId, no caller id events (ari-errors 59-69)
+                peer.caller = agent.caller
+                peer.connected = agent.caller
+                if peer.subscribed:
+                    self.emit(shapes.ev_callerid(self.ts(), peer.json()))
+                self.ev("ChannelConnectedLine", peer)
         unreachable = script.unreachable or not script.online
         if peer is not None and unreachable:
             # Local extension does not exist: no Dial at all, cause 0 (quirk 32)
@@ -313,6 +328,9 @@ class FlowsMixin(_Base):
                 self._agent_rejects(agent, script)
             else:
                 self.later(script.reject_after, self._agent_rejects, agent, script, owner=agent)
+            return
+        if script.answer_after is not None and script.answer_after <= 0:
+            self._agent_answers(agent, script)  # answers at once: no ringing (ari-bridge 14-21)
             return
         agent.state = "Ringing"
         self.ev("ChannelStateChange", agent)
@@ -424,9 +442,8 @@ class FlowsMixin(_Base):
         members = [self.channels[c] for c in bridge.channels]
         if len(members) == 2 and members[0].caller != members[1].caller:
             a, b = members
-            a.connected, b.connected = b.caller, a.caller
-            self.ev("ChannelConnectedLine", b)
-            self.ev("ChannelConnectedLine", a)
+            self.set_connected(b, a.caller)
+            self.set_connected(a, b.caller)
 
     def update_bridgepeers(self, bridge: FakeBridge) -> None:
         """Publish the BRIDGEPEER ChannelVarset of every channel of a mixing bridge."""
@@ -442,6 +459,17 @@ class FlowsMixin(_Base):
         channel.bridge = None
         if bridge is None:
             return None
+        if bridge.bridge_type == "mixing" and not by_hangup:
+            # BRIDGEPEER left stale by an Announcer that went away is refreshed first
+            # (ari-bridge 65-66)
+            stale = [
+                c
+                for c in bridge.channels
+                if self.channels[c].variables.get("BRIDGEPEER")
+                not in (None, self._peer_names(bridge, c))
+            ]
+            if stale:
+                self.update_bridgepeers(bridge)
         if channel.variables.get("BRIDGEPEER"):
             self.varset(channel, "BRIDGEPEER", "")
         bridge.channels.pop(channel.id, None)
@@ -455,8 +483,7 @@ class FlowsMixin(_Base):
                 for other in rest:
                     self.varset(other, "BRIDGEPEER", self._peer_names(bridge, other.id))
             for other in rest:
-                other.connected = ("", "")
-                self.ev("ChannelConnectedLine", other)
+                self.set_connected(other, ("", ""))
         return bridge
 
     def check_recorder_alone(self, bridge: FakeBridge) -> None:
@@ -517,7 +544,8 @@ class FlowsMixin(_Base):
             return
         scheme = first.partition(":")[0]
         if scheme not in ("sound", "recording", "number", "digits", "characters", "tone"):
-            return  # README quirk 29: unknown scheme, no PlaybackFinished at all
+            playback.endless = True  # README quirk 29: unknown scheme, no PlaybackFinished
+            return
         length = self.media_length(playback.media_uri)
         if length is not None:
             playback.timer = self.later(length, self.finish_playback, playback, "done")

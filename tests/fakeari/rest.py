@@ -104,11 +104,10 @@ class RestMixin(_Base):
 
     # ----------------------------------------------------------------- plumbing
 
-    @staticmethod
-    def _params(request: web.Request) -> dict[str, str]:
+    def _params(self, request: web.Request) -> dict[str, str]:
         """Query parameters, plus any given in a JSON body (ARI accepts both)."""
         params = dict(request.query)
-        body = request.get("body")
+        body = self.scratch(request).get("body")
         if isinstance(body, dict):
             for key, value in body.items():
                 if key != "variables" and not isinstance(value, (dict, list)):
@@ -127,7 +126,9 @@ class RestMixin(_Base):
         if self.order.get(op, "events_first") == "events_first":
             action()
             await self.flush()
+            self.scratch(request)["events_before"] = self.published
             return response
+        self.scratch(request)["events_before"] = self.published
         await response.prepare(request)
         await response.write_eof()
         action()
@@ -202,7 +203,7 @@ class RestMixin(_Base):
             timeout = float(params.get("timeout", "30"))
         except ValueError:
             return _err(400, "timeout must be a number")  # not recorded
-        body = request.get("body")
+        body = self.scratch(request).get("body")
         variables = body.get("variables") if isinstance(body, dict) else None
         if variables is not None and not isinstance(variables, dict):
             return _err(400, "Variables must be an object")  # not recorded
@@ -220,8 +221,13 @@ class RestMixin(_Base):
         )
         response = _json(200, agent.json())
         if not in_app:
-            # into the dialplan (ari-errors): not the app's channel, no events; it answers
+            # into the dialplan (ari-errors 38-45): not the app's channel, no events; it
+            # answers and runs the given extension
             agent.state = "Up"
+            agent.context = params.get("context", agent.context)
+            agent.exten = params.get("extension", agent.exten)
+            agent.priority = int(params.get("priority", "1") or 1)
+            agent.app_name, agent.app_data = "", ""
             if agent.peer and agent.peer in self.channels:
                 self.channels[agent.peer].state = "Up"
             return response
@@ -314,7 +320,7 @@ class RestMixin(_Base):
     def _new_playback(self, request: web.Request, target_uri: str) -> FakePlayback | web.Response:
         media = request.query.getall("media", [])
         if not media:
-            body = request.get("body")
+            body = self.scratch(request).get("body")
             if isinstance(body, dict) and body.get("media"):
                 raw = body["media"]
                 media = list(raw) if isinstance(raw, list) else [str(raw)]
@@ -337,6 +343,7 @@ class RestMixin(_Base):
             # ari-errors 73-76: PlaybackStarted, then 201 showing "failed", then Finished
             self.start_playback(playback, target)
             await self.flush()
+            self.scratch(request)["events_before"] = self.published
             return _json(201, playback.json(), reason="Created")
         response = _json(201, playback.json(), reason="Created")
         return await self._reply(

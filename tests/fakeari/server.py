@@ -55,6 +55,16 @@ class RecordedRequest(NamedTuple):
     body: Any
 
 
+class RecordedResponse(NamedTuple):
+    """One REST response the fake sent, with ``events_before``: how many events had been
+    published when it went out (compare with ``mark()`` values to assert orderings)."""
+
+    method: str
+    path: str
+    status: int
+    events_before: int
+
+
 @dataclass
 class _Failure:
     method: str
@@ -119,6 +129,7 @@ class FakeAsterisk(FlowsMixin, RestMixin):
         #: endpoint ("PJSIP/1001") -> "online" | "offline"
         self.endpoints: dict[str, str] = {}
         self.requests: collections.deque[RecordedRequest] = collections.deque(maxlen=log_size)
+        self.responses: collections.deque[RecordedResponse] = collections.deque(maxlen=log_size)
         #: every event Asterisk published (sent or lost), in order
         self.events: collections.deque[dict[str, Any]] = collections.deque(maxlen=log_size)
         #: events published while no websocket was connected (lost, as on a real Asterisk)
@@ -138,6 +149,7 @@ class FakeAsterisk(FlowsMixin, RestMixin):
         self._runner: web.AppRunner | None = None
         self._port = 0
         self._timers: set[asyncio.TimerHandle] = set()
+        self._scratch: dict[int, dict[str, Any]] = {}
 
     # ----------------------------------------------------------------- lifecycle
 
@@ -383,10 +395,18 @@ class FakeAsterisk(FlowsMixin, RestMixin):
             return self._unauthorized()
         assert self._loop is not None
         if self._loop.time() < self._refuse_ws_until:
-            return web.json_response({"message": "Service Unavailable"}, status=503)
+            return web.Response(
+                status=503,
+                text='{"message":"Service Unavailable"}',
+                content_type="application/json",
+            )
         if request.query["app"] != self.app:
             # Asterisk would register another app; this fake serves one
-            return web.json_response({"message": "Invalid application provided"}, status=400)
+            return web.Response(
+                status=400,
+                text='{"message":"Invalid application provided"}',
+                content_type="application/json",
+            )
         ws = web.WebSocketResponse(autoping=True)
         await ws.prepare(request)
         conn = _Conn(ws=ws, transport=request.transport)
@@ -410,11 +430,16 @@ class FakeAsterisk(FlowsMixin, RestMixin):
 
     @staticmethod
     def _unauthorized() -> web.Response:
-        return web.json_response(
-            {"message": "Authentication required"},
+        return web.Response(
             status=401,
+            text='{"message":"Authentication required"}',
+            content_type="application/json",
             headers={"WWW-Authenticate": 'Basic realm="Asterisk REST Interface"'},
         )
+
+    def scratch(self, request: web.Request) -> dict[str, Any]:
+        """Per-request storage of the fake (parsed body, response ordering mark)."""
+        return self._scratch.setdefault(id(request), {})
 
     def _log_request(self, request: web.Request, body: Any) -> None:
         self.requests.append(
@@ -435,17 +460,36 @@ class FakeAsterisk(FlowsMixin, RestMixin):
                 body = json.loads(raw)
             except ValueError:
                 body = raw.decode("utf-8", "replace")
-        request["body"] = body
+        self._scratch[id(request)] = {"body": body}
         self._log_request(request, body)
         if not self._credentials_ok(request):
             return self._unauthorized()
+        try:
+            return await self._dispatch(request, handler)
+        finally:
+            self._scratch.pop(id(request), None)
+
+    async def _dispatch(
+        self, request: web.Request, handler: Callable[[web.Request], Any]
+    ) -> web.StreamResponse:
         for failure in self._failures:
             if failure.method in ("*", request.method) and failure.pattern.search(request.path):
                 failure.times -= 1
                 if failure.times <= 0:
                     self._failures.remove(failure)
-                return web.json_response(failure.body, status=failure.status)
-        return await handler(request)
+                self._log_response(request, failure.status)
+                return web.Response(
+                    status=failure.status,
+                    text=json.dumps(failure.body, separators=(",", ":")),
+                    content_type="application/json",
+                )
+        response: web.StreamResponse = await handler(request)
+        self._log_response(request, response.status)
+        return response
+
+    def _log_response(self, request: web.Request, status: int) -> None:
+        mark = self.scratch(request).get("events_before", self.published)
+        self.responses.append(RecordedResponse(request.method, request.path, status, mark))
 
     # ----------------------------------------------------------------- scripting API
 

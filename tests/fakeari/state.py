@@ -66,7 +66,9 @@ class FakeChannel:
     timers: list[asyncio.TimerHandle] = field(default_factory=list)
     playbacks: set[str] = field(default_factory=set)
     alive: bool = True
-    hangup_cause: int = 16
+    #: caller id a Local peer takes over from its leg's connected line, published (as
+    #: ChannelCallerId) only when the peer is destroyed (README quirk 38)
+    pending_caller: tuple[str, str] | None = None
 
     def json(self) -> dict[str, Any]:
         """The ARI ``Channel`` object, keys in Asterisk's order."""
@@ -149,6 +151,8 @@ class FakePlayback:
     state: str = "queued"
     language: str = "en"
     timer: asyncio.TimerHandle | None = None
+    #: unknown URI scheme: no PlaybackFinished ever, not even on hangup (README quirk 29)
+    endless: bool = False
 
     def json(self) -> dict[str, Any]:
         """The ARI ``Playback`` object."""
