@@ -513,7 +513,9 @@ def test_thousand_concurrent_calls() -> None:
 
     async def run(fake: FakeAsterisk, app: Client) -> None:
         n = 1000
-        ids = await asyncio.gather(*(fake.place_call(caller=f"{5550000 + i}") for i in range(n)))
+        ids = await asyncio.gather(
+            *(fake.place_call(caller=f"{5550000 + i}", hangup_after=3600.0) for i in range(n))
+        )
         sem = asyncio.Semaphore(50)
 
         async def handle(i: int, cid: str) -> None:
@@ -534,5 +536,7 @@ def test_thousand_concurrent_calls() -> None:
         assert Counter(e["type"] for e in app.events)["StasisStart"] == n
         assert fake.channels == {}
         assert not fake.lost_events
+        await asyncio.gather(*(app.call("DELETE", f"/bridges/h{i}") for i in range(n)))
+        assert (fake.bridges, fake.playbacks, fake.timers_pending) == ({}, {}, 0)
 
     scenario(run)

@@ -67,8 +67,14 @@ class FlowsMixin(_Base):
     def forget(self, channel: FakeChannel) -> None:
         """Drop ``channel`` from the live state and cancel its timers."""
         channel.alive = False
-        channel.cancel_timers()
+        self.cancel_channel_timers(channel)
         self.channels.pop(channel.id, None)
+
+    def cancel_channel_timers(self, channel: FakeChannel) -> None:
+        """Cancel every scheduled far-end action of ``channel``."""
+        for handle in channel.timers:
+            self.cancel(handle)
+        channel.timers.clear()
 
     def dial(self, agent: FakeChannel, status: str) -> None:
         """Publish ``Dial`` for an originated leg (peer = the leg, no caller)."""
@@ -193,7 +199,7 @@ class FlowsMixin(_Base):
         self, channel: FakeChannel, cause: int, peer: FakeChannel | None = None
     ) -> None:
         """Playbacks stop, the bridge is left, StasisEnd, and (originated) ChannelDestroyed."""
-        channel.cancel_timers()
+        self.cancel_channel_timers(channel)
         for pb_id in list(channel.playbacks):
             playback = self.playbacks.get(pb_id)
             if playback is not None and not playback.endless:

@@ -100,7 +100,7 @@ class FakeAsterisk(FlowsMixin, RestMixin):
         destroyed_before_stasis_end: bool = False,
         media_durations: dict[str, float] | None = None,
         default_agent: AgentScript | None = None,
-        log_size: int | None = 100_000,
+        log_size: int | None = 10_000,
     ) -> None:
         if speed <= 0:
             raise ValueError(f"speed must be > 0, got {speed!r}")
@@ -236,6 +236,11 @@ class FakeAsterisk(FlowsMixin, RestMixin):
         if owner is not None:
             owner.timers.append(handle)
         return handle
+
+    @property
+    def timers_pending(self) -> int:
+        """How many far-end actions are scheduled (0 once every call has ended)."""
+        return len(self._timers)
 
     def cancel(self, handle: asyncio.TimerHandle | None) -> None:
         """Cancel a handle returned by ``later``."""

@@ -91,12 +91,6 @@ class FakeChannel:
             "language": self.language,
         }
 
-    def cancel_timers(self) -> None:
-        """Cancel every scheduled far-end action of this channel."""
-        for handle in self.timers:
-            handle.cancel()
-        self.timers.clear()
-
 
 @dataclass
 class FakeBridge:
