@@ -24,7 +24,7 @@ from fakeari import FakeAsterisk
 from fakeari.transcript import FIXTURES, Replay, key_shape, replay, signature
 
 ACD = sorted(p.name for p in FIXTURES.glob("ari-acd-*.jsonl"))
-BLOCKS = ["ari-bridge.jsonl", "ari-errors.jsonl"]
+BLOCKS = ["ari-bridge.jsonl", "ari-errors.jsonl", "ari-stasis-dtmf.jsonl"]
 SPEED = 10.0
 AUTH = {"Authorization": "Basic " + base64.b64encode(b"callroute:callroute-test-secret").decode()}
 
@@ -128,7 +128,11 @@ def test_rest_answers_match_recording(name: str) -> None:
         if ex.path == "/ari/asterisk/info" and ex.recorded_status == 200:
             continue  # build data of two different recording machines
         assert key_shape(ex.fake_body) == key_shape(ex.recorded_body), where
-        assert normalized(ex.fake_body, back, peers) == normalized(ex.recorded_body, {}, peers)
+        recorded = normalized(ex.recorded_body, {}, peers)
+        if "/play?" in ex.path and recorded.get("state") == "playing":
+            # the 201 of /play raced PlaybackStarted there (quirk 25); the fake answers first
+            recorded["state"] = "queued"
+        assert normalized(ex.fake_body, back, peers) == recorded, where
 
 
 # ----------------------------------------------------------------------------- building blocks

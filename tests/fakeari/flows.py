@@ -106,18 +106,24 @@ class FlowsMixin(_Base):
         args: list[str],
         dtmf: list[tuple[float, str]],
         hangup_after: float | None,
+        *,
+        answered: bool = False,
+        dialplan: tuple[str, str, int] | None = None,
+        channel_name: str | None = None,
     ) -> FakeChannel:
         """A dialplan caller (``Local/<dnis>@acd-inbound-…;2``) enters Stasis in state Ring."""
         uid = self.new_uniqueid(2)  # the ;1 half takes the uniqueid before it
+        seq = self.new_chan_seq()
+        context, exten, priority = dialplan or ("acd-inbound", dnis, 3)
         channel = FakeChannel(
             id=uid,
-            name=f"Local/{dnis}@acd-inbound-{self.new_chan_seq()};2",
-            state="Ring",
+            name=channel_name or f"Local/{dnis}@acd-inbound-{seq};2",
+            state="Up" if answered else "Ring",
             caller=(name, number),
             connected=(name, number),
-            context="acd-inbound",
-            exten=dnis,
-            priority=3,
+            context=context,
+            exten=exten,
+            priority=priority,
             app_name="Stasis",
             app_data=",".join([self.app, *args]),
             creationtime=self.ts(),
@@ -128,17 +134,21 @@ class FlowsMixin(_Base):
         )
         self.channels[uid] = channel
         self.ev("StasisStart", channel, args=list(args))
+        if answered:
+            self.answer_channel(channel, silent=True)
         if hangup_after is not None:
             self.later(hangup_after, self.far_hangup, channel, 16, owner=channel)
         return channel
 
-    def answer_channel(self, channel: FakeChannel) -> None:
+    def answer_channel(self, channel: FakeChannel, silent: bool = False) -> None:
         """``POST /answer``: Ring -> Up (ChannelStateChange); the caller's digits start."""
-        if channel.state == "Up":
+        if channel.answered_at is not None:
             return
-        channel.state = "Up"
         channel.answered_at = self.now()
-        self.ev("ChannelStateChange", channel)
+        if channel.state != "Up":
+            channel.state = "Up"
+            if not silent:
+                self.ev("ChannelStateChange", channel)
         for at, digits in channel.dtmf_plan:
             for i, digit in enumerate(digits):
                 self.later(at + 0.3 * i, self._dtmf_if_alive, channel, digit, owner=channel)
@@ -169,6 +179,19 @@ class FlowsMixin(_Base):
         else:
             self.hangup_request(channel, cause)
         self._end_in_app(channel, cause)
+
+    def dialplan_hangup(self, channel: FakeChannel) -> None:
+        """An originated leg the app sent back to the dialplan hangs up there
+        (ari-stasis-dtmf 76-80)."""
+        if not channel.alive:
+            return
+        self.varset(channel, "STASISSTATUS", "SUCCESS")
+        peer = self.channels.get(channel.peer) if channel.peer else None
+        self.hangup_request(peer or channel, 16)
+        self.destroyed(channel, 16)
+        if peer is not None:
+            self.hangup_request(peer, 16, soft=True)
+            self.destroyed(peer, 16)
 
     def app_hangup(self, channel: FakeChannel, cause: int) -> None:
         """``DELETE /channels/{id}``: soft hangup request cause 32 (README quirk 31)."""

@@ -274,12 +274,18 @@ class RestMixin(_Base):
         if isinstance(channel, web.Response):
             return channel
 
+        params = self._params(request)
+
         def action() -> None:
             self.leave_bridge(channel, by_hangup=False)
             self.stasis_end(channel)
             if channel.originated:
-                # back in the dialplan; it hangs up a moment later (not recorded further)
-                self.later(1.0, self.far_hangup, channel, 16, owner=channel)
+                # back in the dialplan, where it hangs up (ari-stasis-dtmf 62-80: 1 s later)
+                channel.context = params.get("context") or channel.context
+                channel.exten = params.get("extension") or channel.exten
+                channel.priority = int(params.get("priority") or 1)
+                channel.app_name, channel.app_data = "", ""
+                self.later(self.continue_hangup_after, self.dialplan_hangup, channel, owner=channel)
             else:
                 self.forget(channel)  # silent from now on (quirk 27)
 

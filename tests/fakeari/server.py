@@ -116,6 +116,8 @@ class FakeAsterisk(FlowsMixin, RestMixin):
         if media_durations:
             self.media_durations.update(media_durations)
         self.default_media_duration = 1.0
+        #: virtual seconds an originated leg sent back to the dialplan lives before hanging up
+        self.continue_hangup_after = 1.0
         self.missing_media: set[str] = {"sound:no-such-sound-file"}
         self.default_agent = default_agent or AgentScript()
         self.agents: dict[str, AgentScript] = {}
@@ -592,6 +594,10 @@ class FakeAsterisk(FlowsMixin, RestMixin):
         args: tuple[str, ...] | list[str] | None = None,
         dtmf: Iterable[tuple[float, str]] = (),
         hangup_after: float | None = None,
+        *,
+        answered: bool = False,
+        dialplan: tuple[str, str, int] | None = None,
+        channel_name: str | None = None,
     ) -> str:
         """A caller dials ``dnis`` and enters ``Stasis(app, *args)`` unanswered (state Ring).
 
@@ -599,10 +605,24 @@ class FakeAsterisk(FlowsMixin, RestMixin):
         with ``t`` seconds after the app answers (the caller's phone sends digits only once
         answered, 0.3 s apart). ``hangup_after``: the caller hangs up that many seconds after
         being placed (its patience), whatever state the call is in. Returns the channel id.
+        ``answered``/``dialplan`` (context, exten, priority)/``channel_name`` describe a
+        dialplan that answers before ``Stasis()`` (the ari-stasis-dtmf channel 2); by default
+        the channel is ``Local/<dnis>@acd-inbound-…;2`` at ``acd-inbound,<dnis>,3`` as in the
+        ``ari-acd-*`` recordings.
         """
         if args is None:
             args = ("inbound", dnis)
-        channel = self.start_caller(dnis, caller, name, list(args), list(dtmf), hangup_after)
+        channel = self.start_caller(
+            dnis,
+            caller,
+            name,
+            list(args),
+            list(dtmf),
+            hangup_after,
+            answered=answered,
+            dialplan=dialplan,
+            channel_name=channel_name,
+        )
         await self.flush()
         return channel.id
 

@@ -34,15 +34,12 @@ AGENT_TOPOLOGY: dict[str, dict[str, Any]] = {
     "Local/agent8@agents-unavailable": {"congestion": True},
     "Local/agent99@agents": {"unreachable": True},
     # conf/extensions.conf [ari-peer]: Answer() at once, then Wait(PEER_WAIT)
+    "Local/5552001@ari-peer": {"answer_after": 0.0},
     "Local/5552011@ari-peer": {"answer_after": 0.0},
     "Local/5552012@ari-peer": {"answer_after": 0.0},
     "Local/5552092@ari-peer": {"answer_after": 0.0},
 }
 
-#: Variables the far ends' dialplan sets (recording-specific, not modelled by the fake).
-_CALLER_NOTE = re.compile(
-    r"caller (?P<name>.+?) <(?P<number>\d+)>\): its ;2 half runs (?P<ctx>[^,]+),(?P<dnis>\d+)"
-)
 _TS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+0000$")
 
 
@@ -225,15 +222,16 @@ async def replay(path: Path, speed: float = 20.0, **fake_options: Any) -> Replay
                     ws = await session.ws_connect(url)
                     reader = asyncio.create_task(read(ws))
                     await fake.wait_connected()
-                elif kind == "note" and (m := _CALLER_NOTE.search(rec["text"])):
-                    fid = await fake.place_call(dnis=m["dnis"], caller=m["number"], name=m["name"])
-                    out.idmap[callers[0]] = fid
                 elif kind == "ws-message":
                     event = json.loads(rec["text"])
                     if is_modelled(event, variables) and not _deferred(event, out.recorded_roles):
                         expected_before += 1
                     cid = (event.get("channel") or {}).get("id", "")
-                    if event["type"] == "ChannelDtmfReceived":
+                    if event["type"] == "StasisStart" and cid in callers:
+                        # the caller placed by AMI enters Stasis from the dialplan
+                        await caught_up(expected_before - 1)
+                        out.idmap[cid] = await _place(fake, event)
+                    elif event["type"] == "ChannelDtmfReceived":
                         await caught_up(expected_before - 1)
                         await fake.caller_dtmf(
                             out.idmap.get(cid, cid),
@@ -261,6 +259,27 @@ async def replay(path: Path, speed: float = 20.0, **fake_options: Any) -> Replay
         await fake.stop()
     out.fake_events = received
     return out
+
+
+async def _place(fake: FakeAsterisk, start: dict[str, Any]) -> str:
+    """``place_call`` for the caller of a recorded StasisStart (defaults for ari-acd ones)."""
+    channel = start["channel"]
+    args = start["args"]
+    kwargs: dict[str, Any] = {}
+    if channel["state"] == "Up":  # ari-stasis-dtmf channel 2: answered by its dialplan
+        plan = channel["dialplan"]
+        kwargs = {
+            "answered": True,
+            "dialplan": (plan["context"], plan["exten"], plan["priority"]),
+            "channel_name": channel["name"],
+        }
+    return await fake.place_call(
+        dnis=args[1] if len(args) > 1 else "",
+        caller=channel["caller"]["number"],
+        name=channel["caller"]["name"],
+        args=args,
+        **kwargs,
+    )
 
 
 def _script_agent(fake: FakeAsterisk, rec: dict[str, Any]) -> None:
