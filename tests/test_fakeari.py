@@ -544,3 +544,31 @@ def test_thousand_concurrent_calls() -> None:
         assert (fake.bridges, fake.playbacks, fake.timers_pending) == ({}, {}, 0)
 
     scenario(run)
+
+
+def test_media_list_plays_in_turn_with_playback_continuing() -> None:
+    async def run(fake: FakeAsterisk, app: Client) -> None:
+        cid = await fake.place_call()
+        await app.call("POST", f"/channels/{cid}/answer")
+        status, body = await app.call(
+            "POST",
+            f"/channels/{cid}/play",
+            media="sound:callroute-beep,digits:3",
+            playbackId="pos",
+        )
+        assert status == 201
+        assert (body["media_uri"], body["next_media_uri"]) == ("sound:callroute-beep", "digits:3")
+        await app.until("PlaybackFinished")
+        kinds = [
+            (e["type"], e["playback"]["media_uri"], e["playback"]["state"])
+            for e in app.events
+            if "playback" in e
+        ]
+        assert kinds == [
+            ("PlaybackStarted", "sound:callroute-beep", "playing"),
+            ("PlaybackContinuing", "digits:3", "continuing"),
+            ("PlaybackFinished", "digits:3", "done"),
+        ]
+        assert fake.playbacks == {}
+
+    scenario(run)

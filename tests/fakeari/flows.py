@@ -543,20 +543,17 @@ class FlowsMixin(_Base):
 
     # ----------------------------------------------------------------- playbacks
 
-    def media_length(self, media: str) -> float | None:
+    def media_length(self, uri: str) -> float | None:
         """Seconds a media URI plays; ``None`` plays until stopped (tones, unknown schemes)."""
-        total = 0.0
-        for uri in media.split(","):
-            if uri in self.media_durations:
-                total += self.media_durations[uri]
-            elif uri.startswith(("sound:", "recording:", "number:", "digits:", "characters:")):
-                total += self.default_media_duration
-            else:
-                return None
-        return total
+        if uri in self.media_durations:
+            return self.media_durations[uri]
+        if uri.startswith(("sound:", "recording:", "number:", "digits:", "characters:")):
+            return self.default_media_duration
+        return None
 
     def start_playback(self, playback: FakePlayback, target: FakeChannel | FakeBridge) -> None:
-        """PlaybackStarted, then PlaybackFinished after the media's length (or failed)."""
+        """PlaybackStarted, then PlaybackFinished after the media's length (or failed); a
+        list of media gives PlaybackContinuing between items."""
         self.playbacks[playback.id] = playback
         target.playbacks.add(playback.id)
         if isinstance(target, FakeBridge) and target.bridge_type == "mixing":
@@ -566,18 +563,32 @@ class FlowsMixin(_Base):
                 self.update_bridgepeers(target)
         playback.state = "playing"
         self.emit(shapes.ev_playback("PlaybackStarted", self.ts(), playback.json()))
-        first = playback.media_uri.split(",")[0]
-        if first in self.missing_media:
-            playback.state = "failed"
+        self._play_item(playback)
+
+    def _play_item(self, playback: FakePlayback) -> None:
+        uri = playback.media_uri
+        if uri in self.missing_media:
             self.finish_playback(playback, "failed")
             return
-        scheme = first.partition(":")[0]
+        scheme = uri.partition(":")[0]
         if scheme not in ("sound", "recording", "number", "digits", "characters", "tone"):
             playback.endless = True  # README quirk 29: unknown scheme, no PlaybackFinished
             return
-        length = self.media_length(playback.media_uri)
+        length = self.media_length(uri)
         if length is not None:
-            playback.timer = self.later(length, self.finish_playback, playback, "done")
+            playback.timer = self.later(length, self._item_done, playback)
+
+    def _item_done(self, playback: FakePlayback) -> None:
+        if playback.id not in self.playbacks:
+            return
+        if playback.index + 1 >= len(playback.media):
+            self.finish_playback(playback, "done")
+            return
+        playback.index += 1
+        playback.state = "continuing"
+        self.emit(shapes.ev_playback("PlaybackContinuing", self.ts(), playback.json()))
+        playback.state = "playing"
+        self._play_item(playback)
 
     def finish_playback(self, playback: FakePlayback, state: str) -> None:
         """PlaybackFinished (``done`` or ``failed``) and forget the playback."""

@@ -339,13 +339,13 @@ class RestMixin(_Base):
         )
         if pb_id in self.playbacks:
             return _err(409, "Playback with the same ID already exists")  # not recorded
-        return FakePlayback(id=pb_id, media_uri=",".join(media), target_uri=target_uri)
+        uris = [uri for item in media for uri in item.split(",") if uri]
+        return FakePlayback(id=pb_id, media=uris, target_uri=target_uri)
 
     async def _play(
         self, request: web.Request, playback: FakePlayback, target: FakeChannel | FakeBridge
     ) -> web.Response:
-        first = playback.media_uri.split(",")[0]
-        if first in self.missing_media:
+        if playback.media_uri in self.missing_media:
             # ari-errors 73-76: PlaybackStarted, then 201 showing "failed", then Finished
             self.start_playback(playback, target)
             await self.flush()

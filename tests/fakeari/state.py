@@ -140,23 +140,31 @@ class FakePlayback:
     """One playback (``json()`` gives the ARI ``Playback`` object)."""
 
     id: str
-    media_uri: str
+    #: the media URIs to play in turn (``media=a,b`` or repeated ``media``)
+    media: list[str]
     target_uri: str
     state: str = "queued"
     language: str = "en"
     timer: asyncio.TimerHandle | None = None
     #: unknown URI scheme: no PlaybackFinished ever, not even on hangup (README quirk 29)
     endless: bool = False
+    index: int = 0
+
+    @property
+    def media_uri(self) -> str:
+        """The media URI playing now."""
+        return self.media[self.index]
 
     def json(self) -> dict[str, Any]:
-        """The ARI ``Playback`` object."""
-        return {
-            "id": self.id,
-            "media_uri": self.media_uri,
-            "target_uri": self.target_uri,
-            "language": self.language,
-            "state": self.state,
-        }
+        """The ARI ``Playback`` object (``next_media_uri`` while a list has more to play;
+        ARI 10 model, no list playback in the transcripts)."""
+        out: dict[str, Any] = {"id": self.id, "media_uri": self.media_uri}
+        if self.index + 1 < len(self.media):
+            out["next_media_uri"] = self.media[self.index + 1]
+        out["target_uri"] = self.target_uri
+        out["language"] = self.language
+        out["state"] = self.state
+        return out
 
 
 @dataclass
