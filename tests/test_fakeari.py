@@ -458,7 +458,9 @@ def test_websocket_gap_loses_events_and_state_is_still_there() -> None:
         assert fake.ws_connects == 2
         assert (await app.call("GET", "/channels"))[0] == 200
         channels = (await app.call("GET", "/channels"))[1]
-        assert [c["id"] for c in channels] == [second]  # the resync source after a gap
+        in_app = [c["id"] for c in channels if c["dialplan"]["app_name"] == "Stasis"]
+        assert in_app == [second]  # the resync source after a gap
+        assert len(channels) == 2  # and its Local ;1 half, never in the app
         assert not any(
             e["type"] == "StasisStart" and e["channel"]["id"] == second for e in app.events
         )
@@ -529,7 +531,7 @@ def test_thousand_concurrent_calls() -> None:
                 await app.call("POST", f"/bridges/h{i}/addChannel", channel=cid)
 
         await asyncio.gather(*(handle(i, cid) for i, cid in enumerate(ids)))
-        assert len(fake.channels) == n
+        assert len(fake.channels) == 2 * n  # each caller's ;1 half is listed too
         await asyncio.gather(*(fake.hangup(cid) for cid in ids))
         for _ in range(1000):
             ends = sum(1 for e in app.events if e["type"] == "StasisEnd")
@@ -570,5 +572,25 @@ def test_media_list_plays_in_turn_with_playback_continuing() -> None:
             ("PlaybackFinished", "digits:3", "done"),
         ]
         assert fake.playbacks == {}
+
+    scenario(run)
+
+
+def test_caller_local_half_is_listed_and_goes_with_the_caller() -> None:
+    async def run(fake: FakeAsterisk, app: Client) -> None:
+        cid = await fake.place_call()
+        _, channels = await app.call("GET", "/channels")
+        half = next(c for c in channels if c["id"] != cid)
+        assert half["name"].endswith(";1")
+        assert half["dialplan"]["app_name"] != "Stasis"
+        assert await app.call("POST", f"/channels/{half['id']}/answer") == (
+            409,
+            {"message": "Channel not in Stasis application"},
+        )
+        assert await app.call("DELETE", f"/channels/{half['id']}") == (204, None)
+        await app.until("StasisEnd", cid)
+        request = next(e for e in app.events if e["type"] == "ChannelHangupRequest")
+        assert (request["cause"], request.get("soft")) == (16, None)  # a far-end hangup
+        assert fake.channels == {}
 
     scenario(run)

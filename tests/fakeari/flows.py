@@ -69,6 +69,8 @@ class FlowsMixin(_Base):
         channel.alive = False
         self.cancel_channel_timers(channel)
         self.channels.pop(channel.id, None)
+        if channel.half is not None and channel.role == "caller":
+            self.channels.pop(channel.half, None)
 
     def cancel_channel_timers(self, channel: FakeChannel) -> None:
         """Cancel every scheduled far-end action of ``channel``."""
@@ -133,6 +135,25 @@ class FlowsMixin(_Base):
             dtmf_plan=sorted(dtmf),
         )
         self.channels[uid] = channel
+        if channel_name is None:
+            prefix, _, num = uid.rpartition(".")
+            half = FakeChannel(
+                id=f"{prefix}.{int(num) - 1}",
+                name=f"Local/{dnis}@acd-inbound-{seq};1",
+                state="Down",
+                caller=(name, number),
+                connected=(name, number),
+                context="acd-inbound",
+                exten=dnis,
+                priority=1,
+                app_name="AppDial2",
+                app_data="(Outgoing Line)",
+                creationtime=channel.creationtime,
+                role="caller-half",
+                subscribed=False,
+            )
+            channel.half, half.half = half.id, channel.id
+            self.channels[half.id] = half
         self.ev("StasisStart", channel, args=list(args))
         if answered:
             self.answer_channel(channel, silent=True)
@@ -145,6 +166,11 @@ class FlowsMixin(_Base):
         if channel.answered_at is not None:
             return
         channel.answered_at = self.now()
+        half = self.channels.get(channel.half) if channel.half else None
+        if half is not None:  # the caller's phone runs acd-caller once answered
+            half.state = "Up"
+            half.context, half.exten, half.priority = "acd-caller", channel.caller[1], 1
+            half.app_name, half.app_data = "", ""
         if channel.state != "Up":
             channel.state = "Up"
             if not silent:
@@ -161,6 +187,8 @@ class FlowsMixin(_Base):
 
     def far_hangup(self, channel: FakeChannel, cause: int = 16) -> None:
         """The far end hangs up ``channel`` (caller patience, agent talk over, test hangup)."""
+        if channel.role == "caller-half" and channel.half in self.channels:
+            channel = self.channels[channel.half]  # the Local pair goes as one
         if not channel.alive:
             return
         if channel.role == "agent" and channel.peer and channel.peer in self.channels:
@@ -195,6 +223,9 @@ class FlowsMixin(_Base):
 
     def app_hangup(self, channel: FakeChannel, cause: int) -> None:
         """``DELETE /channels/{id}``: soft hangup request cause 32 (README quirk 31)."""
+        if channel.role == "caller-half" and channel.half in self.channels:
+            self.far_hangup(self.channels[channel.half], cause)  # its ;2 sees a far hangup
+            return
         if not channel.alive:
             return
         if not channel.subscribed:

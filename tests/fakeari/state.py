@@ -47,7 +47,8 @@ class FakeChannel:
     app_name: str
     app_data: str
     creationtime: str
-    #: caller (placed by the test), agent (originated into the app), peer (Local ;2 half)
+    #: caller (placed by the test), caller-half (its ;1 half), agent (originated into the
+    #: app), peer (an originated Local leg's ;2 half)
     role: str
     #: the app receives this channel's events
     subscribed: bool = True
@@ -58,6 +59,9 @@ class FakeChannel:
     variables: dict[str, str] = field(default_factory=dict)
     bridge: str | None = None
     peer: str | None = None
+    #: a dialplan caller's other Local half (``;1``, the caller's phone): listed by
+    #: GET /channels, never in the app, gone with the caller
+    half: str | None = None
     endpoint: str = ""
     dialstring: str = ""
     args: list[str] = field(default_factory=list)
