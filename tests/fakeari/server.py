@@ -164,7 +164,9 @@ class FakeAsterisk(FlowsMixin, RestMixin):
         app.router.add_get("/ari/events", self._ws_handler)
         self._add_routes(app.router)
         app.router.add_route("*", "/{tail:.*}", self._h_not_found)
-        self._runner = web.AppRunner(app, handle_signals=False, access_log=None)
+        self._runner = web.AppRunner(
+            app, handle_signals=False, access_log=None, shutdown_timeout=1.0
+        )
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
@@ -365,7 +367,7 @@ class FakeAsterisk(FlowsMixin, RestMixin):
             self._connected.clear()
         conn.queue.put_nowait(None)
         with contextlib.suppress(Exception):
-            await conn.ws.close()
+            await asyncio.wait_for(conn.ws.close(), 1.0)  # a client that never answers
 
     async def _writer(self, conn: _Conn) -> None:
         while True:
