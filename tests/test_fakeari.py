@@ -20,7 +20,7 @@ from typing import Any
 
 import aiohttp
 import pytest
-from fakeari import FakeAsterisk
+from fakeari import DEFAULT_ORDER, FakeAsterisk
 from fakeari.transcript import FIXTURES, Replay, key_shape, replay, signature
 
 ACD = sorted(p.name for p in FIXTURES.glob("ari-acd-*.jsonl"))
@@ -87,6 +87,19 @@ def test_acd_event_sequence_matches_recording(name: str) -> None:
     recorded = [signature(e, rep.recorded_roles) for e in rep.recorded_events]
     fake = [signature(e, rep.fake_roles) for e in rep.fake_events]
     assert fake == recorded
+
+
+@pytest.mark.parametrize("name", ACD)
+def test_acd_event_sequence_is_the_same_with_the_other_response_orderings(name: str) -> None:
+    """Both orderings of events and REST responses occur in the transcripts; either way the
+    event sequence is the recorded one."""
+    flipped = {
+        op: "response_first" if way == "events_first" else "events_first"
+        for op, way in DEFAULT_ORDER.items()
+    }
+    rep = asyncio.run(asyncio.wait_for(replay(FIXTURES / name, SPEED, order=flipped), 120))
+    recorded = [signature(e, rep.recorded_roles) for e in rep.recorded_events]
+    assert [signature(e, rep.fake_roles) for e in rep.fake_events] == recorded
 
 
 @pytest.mark.parametrize("name", ACD)

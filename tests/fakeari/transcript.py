@@ -158,7 +158,9 @@ def _far_end_scripts(fake: FakeAsterisk) -> None:
         fake.set_agent(endpoint, **script)
 
 
-async def replay(path: Path, speed: float = 20.0, **fake_options: Any) -> Replay:
+async def replay(
+    path: Path, speed: float = 20.0, order: dict[str, str] | None = None, **fake_options: Any
+) -> Replay:
     """Drive a fresh ``FakeAsterisk`` through the transcript at ``path``: the app's side
     (websocket upgrades, REST requests with their recorded credentials, Asterisk-chosen ids
     mapped to the fake's) and the far ends' side (the AMI-placed caller, every DTMF digit,
@@ -177,6 +179,7 @@ async def replay(path: Path, speed: float = 20.0, **fake_options: Any) -> Replay
     received: list[dict[str, Any]] = []
     expected_before = 0
     fake = FakeAsterisk(speed=speed, **fake_options)
+    fake.order.update(order or {})
     await fake.start()
     _far_end_scripts(fake)
     try:
