@@ -198,10 +198,9 @@ class Client:
         self.ws: aiohttp.ClientWebSocketResponse | None = None
         self._reader: asyncio.Task[None] | None = None
 
-    async def connect(self) -> None:
-        url = (
-            f"{self.fake.base_url}/ari/events?app=callroute&api_key=callroute:callroute-test-secret"
-        )
+    async def connect(self, extra: str = "") -> None:
+        key = "callroute:callroute-test-secret"
+        url = f"{self.fake.base_url}/ari/events?app=callroute&api_key={key}{extra}"
         self.ws = await self.session.ws_connect(url)
         self._reader = asyncio.create_task(self._read(self.ws))
         await self.fake.wait_connected()
@@ -369,9 +368,21 @@ def test_unreachable_endpoints() -> None:
     scenario(run)
 
 
-def test_endpoint_state_changes_are_published() -> None:
+def test_endpoint_state_changes_reach_a_subscribed_app_only() -> None:
     async def run(fake: FakeAsterisk, app: Client) -> None:
         fake.set_agent("PJSIP/1001")
+        fake.set_agent("PJSIP/1002")
+        fake.set_endpoint_state("PJSIP/1002", online=False)  # not subscribed: not told
+        assert not any(e["type"] == "EndpointStateChange" for e in fake.events)
+        status, body = await app.call(
+            "POST", "/applications/callroute/subscription", eventSource="endpoint:PJSIP/1001"
+        )
+        assert (status, body["endpoint_ids"]) == (200, ["PJSIP/1001"])
+        assert (
+            await app.call(
+                "POST", "/applications/callroute/subscription", eventSource="endpoint:PJSIP/9"
+            )
+        )[0] == 422
         fake.set_endpoint_state("PJSIP/1001", online=False)
         event = await app.until("EndpointStateChange")
         assert event["endpoint"] == {
@@ -382,7 +393,19 @@ def test_endpoint_state_changes_are_published() -> None:
         }
         status, body = await app.call("GET", "/endpoints")
         assert status == 200
-        assert body[0]["state"] == "offline"
+        assert [e["state"] for e in body] == ["offline", "offline"]
+
+    scenario(run)
+
+
+def test_subscribe_all_websocket_gets_endpoint_events() -> None:
+    async def run(fake: FakeAsterisk, app: Client) -> None:
+        fake.set_agent("PJSIP/1001")
+        assert app.ws is not None
+        await app.ws.close()
+        await app.connect("&subscribeAll=true")
+        fake.set_endpoint_state("PJSIP/1001", online=False)
+        assert (await app.until("EndpointStateChange"))["endpoint"]["state"] == "offline"
 
     scenario(run)
 

@@ -62,8 +62,8 @@ class RestMixin(_Base):
         get("/ari/asterisk/info", self._h_info)
         get("/ari/applications", self._h_apps)
         get("/ari/applications/{app}", self._h_app)
-        post("/ari/applications/{app}/subscription", self._h_app)
-        delete("/ari/applications/{app}/subscription", self._h_app)
+        post("/ari/applications/{app}/subscription", self._h_subscription)
+        delete("/ari/applications/{app}/subscription", self._h_subscription)
         get("/ari/channels", self._h_channels)
         post("/ari/channels", self._h_originate)
         post("/ari/channels/{id}", self._h_originate)
@@ -153,7 +153,7 @@ class RestMixin(_Base):
             "name": self.app,
             "channel_ids": [c.id for c in self.channels.values() if c.in_stasis],
             "bridge_ids": [b.id for b in self.bridges.values() if b.app_refs > 0],
-            "endpoint_ids": [],
+            "endpoint_ids": sorted(self.endpoint_subscriptions),
             "device_names": [],
             "events_allowed": [],
             "events_disallowed": [],
@@ -165,6 +165,31 @@ class RestMixin(_Base):
     async def _h_app(self, request: web.Request) -> web.Response:
         if request.match_info["app"] != self.app:
             return _err(404, "Application not found")
+        return _json(200, self._app_json())
+
+    async def _h_subscription(self, request: web.Request) -> web.Response:
+        """Subscribe the app to event sources; only ``endpoint:<tech>[/<resource>]`` matters
+        here (EndpointStateChange needs it, or ``subscribeAll=true``). Not recorded."""
+        if request.match_info["app"] != self.app:
+            return _err(404, "Application not found")
+        sources = [x for x in self._params(request).get("eventSource", "").split(",") if x]
+        if not sources:
+            return _err(400, "Missing parameter eventSource")
+        names = []
+        for source in sources:
+            kind, _, name = source.partition(":")
+            if kind != "endpoint":
+                continue  # channel:/bridge:/deviceState: sources are accepted and ignored
+            tech = name.partition("/")[0]
+            if "/" in name and name not in self.endpoints:
+                return _err(422, "Event source does not exist")
+            if not any(e.partition("/")[0] == tech for e in self.endpoints) and "/" not in name:
+                return _err(422, "Event source does not exist")
+            names.append(name)
+        if request.method == "POST":
+            self.endpoint_subscriptions.update(names)
+        else:
+            self.endpoint_subscriptions.difference_update(names)
         return _json(200, self._app_json())
 
     # ----------------------------------------------------------------- channels

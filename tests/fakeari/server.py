@@ -137,6 +137,10 @@ class FakeAsterisk(FlowsMixin, RestMixin):
         #: events published while no websocket was connected (lost, as on a real Asterisk)
         self.lost_events: collections.deque[dict[str, Any]] = collections.deque(maxlen=log_size)
         self.ws_connects = 0
+        #: ``endpoint:`` event sources the app subscribed to (``PJSIP/1001`` or ``PJSIP``)
+        self.endpoint_subscriptions: set[str] = set()
+        #: a websocket connected with ``subscribeAll=true`` (only endpoint events are affected)
+        self.subscribe_all = False
         #: number of events published so far (``mark()``; ``wait_event(since=...)``)
         self.published = 0
         self._failures: list[_Failure] = []
@@ -416,6 +420,8 @@ class FakeAsterisk(FlowsMixin, RestMixin):
                 text='{"message":"Invalid application provided"}',
                 content_type="application/json",
             )
+        if request.query.get("subscribeAll", "").lower() in ("true", "yes", "1"):
+            self.subscribe_all = True
         ws = web.WebSocketResponse(autoping=True)
         await ws.prepare(request)
         conn = _Conn(ws=ws, transport=request.transport)
@@ -539,7 +545,8 @@ class FakeAsterisk(FlowsMixin, RestMixin):
     ) -> AgentScript:
         """Script the far end of ``endpoint`` (``"PJSIP/1001"``, ``"Local/agent1@agents"``).
 
-        See ``AgentScript``. Changing ``online`` publishes ``EndpointStateChange``.
+        See ``AgentScript``. Changing ``online`` publishes ``EndpointStateChange`` (to an app
+        subscribed to the endpoint).
         """
         script = AgentScript(
             answer_after=answer_after,
@@ -555,17 +562,26 @@ class FakeAsterisk(FlowsMixin, RestMixin):
         previous = self.endpoints.get(endpoint)
         self.endpoints[endpoint] = state
         if previous is not None and previous != state:
-            self.emit(shapes.ev_endpoint(self.ts(), self.endpoint_json(endpoint)))
+            self._endpoint_changed(endpoint)
         return script
 
     def set_endpoint_state(self, endpoint: str, online: bool) -> None:
-        """Take ``endpoint`` offline/online (``EndpointStateChange``), keeping its script."""
+        """Take ``endpoint`` offline/online (``EndpointStateChange`` if the app subscribed to
+        it), keeping its script."""
         script = self.agents.get(endpoint) or AgentScript(**vars(self.default_agent))
         script.online = online
         self.agents[endpoint] = script
         state = "online" if online else "offline"
         if self.endpoints.get(endpoint) != state:
             self.endpoints[endpoint] = state
+            self._endpoint_changed(endpoint)
+
+    def _endpoint_changed(self, endpoint: str) -> None:
+        """EndpointStateChange, published only to an app subscribed to the endpoint (or its
+        technology) or connected with ``subscribeAll=true``, as ARI does."""
+        tech = endpoint.partition("/")[0]
+        subs = self.endpoint_subscriptions
+        if self.subscribe_all or endpoint in subs or tech in subs:
             self.emit(shapes.ev_endpoint(self.ts(), self.endpoint_json(endpoint)))
 
     def endpoint_json(self, endpoint: str) -> dict[str, Any]:
