@@ -506,6 +506,31 @@ def test_websocket_gap_loses_events_and_state_is_still_there() -> None:
     scenario(run)
 
 
+def test_pbx_restart_forgets_every_call_silently() -> None:
+    async def run(fake: FakeAsterisk, app: Client) -> None:
+        fake.set_agent("PJSIP/1001", answer_after=0.0)
+        cid = await fake.place_call()
+        await app.call("POST", f"/channels/{cid}/answer")
+        await app.call("POST", "/channels", **originate("PJSIP/1001", "a1"))
+        await app.call("POST", "/bridges", type="mixing", bridgeId="m1")
+        await app.call("POST", "/bridges/m1/addChannel", channel=f"{cid},a1")
+        await app.call("POST", "/bridges/m1/record", name="r1", format="wav")
+        seen = len(app.events)
+        fake.restart_pbx(down_for=0.1)
+        await app.closed()
+        assert len(app.events) == seen  # nothing told: the process is gone
+        await asyncio.sleep(0.15)
+        await app.connect()
+        assert await app.call("GET", "/channels") == (200, [])
+        assert await app.call("GET", "/bridges") == (200, [])
+        assert (await app.call("GET", "/recordings/live/r1"))[0] == 404
+        again = await fake.place_call()
+        assert again.endswith(".1")  # uniqueids start again at .0 (its ;1 half)
+        await app.until("StasisStart", again)
+
+    scenario(run)
+
+
 def test_inject_raw_frames_reach_the_client() -> None:
     async def run(fake: FakeAsterisk, app: Client) -> None:
         fake.inject_raw("not json {")

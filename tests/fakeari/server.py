@@ -364,6 +364,25 @@ class FakeAsterisk(FlowsMixin, RestMixin):
                 conn.transport.abort()
             conn.queue.put_nowait(None)
 
+    def restart_pbx(self, down_for: float = 0.0) -> None:
+        """Asterisk restarts: the websocket drops (as ``drop_websocket``), every channel,
+        bridge, playback and live recording is gone without a single event, and uniqueids
+        start again at ``.0`` (README: "Asterisk was restarted ... so its uniqueids start
+        again at .0"). Scripts, endpoints and stored recordings survive."""
+        self.drop_websocket(down_for)
+        for channel in list(self.channels.values()):
+            self.forget(channel)
+        for playback in self.playbacks.values():
+            self.cancel(playback.timer)
+        for recording in self.recordings.values():
+            if recording.state == "recording":
+                self.cancel(recording.timer)
+                recording.state = "failed"
+        self.playbacks.clear()
+        self.bridges.clear()
+        self._uid = 0
+        self._chan_seq = 0
+
     async def _close_conn(self, conn: _Conn) -> None:
         if conn in self._conns:
             self._conns.remove(conn)
