@@ -47,11 +47,11 @@ def mm50(cr: Any, rate: float, patience: float | None) -> dict[str, Any]:
             {
                 "name": "c",
                 "queue": "q",
-                "handle": cr.exponential(1.0),
-                "patience": cr.exponential(patience) if patience else "never",
+                "handle": cr.sim.exponential(1.0),
+                "patience": cr.sim.exponential(patience) if patience else "never",
             }
         ],
-        "arrivals": cr.poisson(rate),
+        "arrivals": cr.sim.poisson(rate),
     }
 
 
@@ -169,7 +169,7 @@ def test_sim_peer(
 
 def center_day(cr: Any) -> dict[str, Any]:
     """A 1,000-agent, 20-skill center over a bank's weekday profile: ~200,000 calls."""
-    forecast = cr.read_forecast(cr.example_forecast_path())
+    forecast = cr.load_forecast(cr.example_path("forecast"))
     scale = 200_000 / float(forecast.calls.sum())
     skills = [f"s{k}" for k in range(20)]
     groups = [
@@ -180,14 +180,19 @@ def center_day(cr: Any) -> dict[str, Any]:
         {"name": s, "skills": {s: 2}, "steps": [{"after": 30, "skills": {s: 1}}]} for s in skills
     ]
     calls = [
-        {"name": s, "queue": s, "handle": cr.lognormal(170, 1.2), "patience": cr.exponential(300)}
+        {
+            "name": s,
+            "queue": s,
+            "handle": cr.sim.lognormal(170, 1.2),
+            "patience": cr.sim.exponential(300),
+        }
         for s in skills
     ]
     return {
         "queues": queues,
         "groups": groups,
         "calls": calls,
-        "arrivals": cr.piecewise([c * scale for c in forecast.calls], interval=1800),
+        "arrivals": cr.sim.piecewise([c * scale for c in forecast.calls], interval=1800),
         "horizon": 1800 * len(forecast.calls),
     }
 

@@ -229,7 +229,7 @@ def test_all_problems_at_once_with_file_path(tmp_path: Path) -> None:
     path = tmp_path / "center.yaml"
     path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     with pytest.raises(cr.ConfigError) as info:
-        cr.load(path)
+        cr.load_center(path)
     err = info.value
     assert isinstance(err, ValueError)
     assert err.source == str(path)
@@ -245,22 +245,22 @@ def test_all_problems_at_once_with_file_path(tmp_path: Path) -> None:
 
 def test_unreadable_and_unparsable_files(tmp_path: Path) -> None:
     with pytest.raises(cr.ConfigError, match="cannot read"):
-        cr.load(tmp_path / "missing.yaml")
+        cr.load_center(tmp_path / "missing.yaml")
     bad = tmp_path / "bad.yaml"
     bad.write_text("tenants: [unclosed\n", encoding="utf-8")
     with pytest.raises(cr.ConfigError, match=r"bad\.yaml: cannot parse"):
-        cr.load(bad)
+        cr.load_center(bad)
     top = tmp_path / "list.json"
     top.write_text("[1, 2]", encoding="utf-8")
     with pytest.raises(cr.ConfigError) as info:
-        cr.load(top)
+        cr.load_center(top)
     assert info.value.problems == ["(top level): must be a mapping, got a list"]
 
 
 def test_json_and_toml(tmp_path: Path) -> None:
     j = tmp_path / "c.json"
     j.write_text(json.dumps(BASE), encoding="utf-8")
-    assert cr.load(j).engine.queues() == ["billing", "cards"]
+    assert cr.load_center(j).engine.queues() == ["billing", "cards"]
     t = tmp_path / "c.toml"
     t.write_text(
         'skills = ["billing"]\n[tenants.bank]\nnumbers = ["+4980010"]\n'
@@ -268,7 +268,7 @@ def test_json_and_toml(tmp_path: Path) -> None:
         '[agents.ann]\ntenant = "bank"\nskills = {billing = 2}\n',
         encoding="utf-8",
     )
-    assert cr.load(t).engine.agents() == ["ann"]
+    assert cr.load_center(t).engine.agents() == ["ann"]
 
 
 # ----------------------------------------------------------------- lint
@@ -319,7 +319,7 @@ def test_auto_answer_agent_from_yaml_routes_with_auto_answer(tmp_path: Path) -> 
     data["agents"]["bob"] = {"tenant": "bank", "skills": {"billing": 5}}
     path = tmp_path / "center.yaml"
     path.write_text(yaml.safe_dump(data), encoding="utf-8")
-    center = cr.load(path)
+    center = cr.load_center(path)
     assert center.agents["ann"].auto_answer is True
     assert center.agents["bob"].auto_answer is False  # the default
     eng = center.engine
@@ -344,7 +344,7 @@ def test_auto_answer_agent_from_yaml_routes_with_auto_answer(tmp_path: Path) -> 
 
 
 def test_example_loads_lints_clean_and_routes() -> None:
-    center = cr.load(cr.example_config_path())
+    center = cr.load_center(cr.example_path("center"))
     assert center.lint() == []
     assert set(center.tenants) == {"bank", "mobile"}
     assert set(center.flows) == {"bank_main", "mobile_main"}
@@ -366,16 +366,16 @@ def test_example_ivr_routes_to_its_tenants_queues() -> None:
     from datetime import datetime
     from zoneinfo import ZoneInfo
 
-    center = cr.load(cr.example_config_path())
+    center = cr.load_center(cr.example_path("center"))
     flow = center.flows["mobile_main"]
     when = datetime(2026, 3, 4, 10, 0, tzinfo=ZoneInfo("Europe/Berlin"))  # a Wednesday
-    session = cr.Session(flow, clock=lambda now: when)
+    session = cr.ivr.Session(flow, clock=lambda now: when)
     actions = session.start(0.0)
-    assert cr.Play("mobile_welcome") in actions
-    actions = session.feed(cr.Digits("9"), 1.0)
-    actions = session.feed(cr.Digits("2"), 2.0)
+    assert cr.ivr.Play("mobile_welcome") in actions
+    actions = session.feed(cr.ivr.Digits("9"), 1.0)
+    actions = session.feed(cr.ivr.Digits("2"), 2.0)
     route = actions[-1]
-    assert isinstance(route, cr.Route)
+    assert isinstance(route, cr.ivr.Route)
     assert route.queue == "mobile_support_en"
     assert center.tenants["mobile"].queues.count(route.queue) == 1
 
@@ -385,7 +385,7 @@ def test_schema_describes_the_example() -> None:
     doc = schema()
     assert doc["$schema"].startswith("https://json-schema.org/")
     assert "queues" in doc["properties"]
-    example = yaml.safe_load(cr.example_config_path().read_text(encoding="utf-8"))
+    example = yaml.safe_load(cr.example_path("center").read_text(encoding="utf-8"))
     jsonschema.validate(json.loads(json.dumps(example, default=str)), doc)
 
 
@@ -513,10 +513,10 @@ def test_random_queue_fields_on_a_valid_center(fields: dict[str, Any]) -> None:
 def test_lease_bounds_compare_across_time_zones() -> None:
     lease = {"start": "2025-01-01T10:00:00+02:00", "end": "2025-01-01T09:00:00Z"}
     base = {"tenants": {"t": {"numbers": ["+15550001"], "lease": lease}}}
-    cr.load_mapping(base)  # 09:00 UTC is 11:00+02:00: after the start
+    cr.center.load_mapping(base)  # 09:00 UTC is 11:00+02:00: after the start
     lease["end"] = "2025-01-01T07:00:00Z"  # 09:00+02:00: before it
     with pytest.raises(cr.ConfigError, match=r"tenants\.t\.lease\.end: must be after"):
-        cr.load_mapping(base)
+        cr.center.load_mapping(base)
 
 
 def test_bad_business_hours_are_reported_once() -> None:
@@ -530,14 +530,14 @@ def test_bad_business_hours_are_reported_once() -> None:
         },
     }
     with pytest.raises(cr.ConfigError) as info:
-        cr.load_mapping(data)
+        cr.center.load_mapping(data)
     assert info.value.problems == [
         "hours.office.weekly.mon[0]: not a valid time of day: '25:00-26:00'"
     ]
 
 
 def test_a_flow_asking_for_an_unknown_skill_is_named() -> None:
-    data = yaml.safe_load(cr.example_config_path().read_text(encoding="utf-8"))
+    data = yaml.safe_load(cr.example_path("center").read_text(encoding="utf-8"))
     flows = data["flows"]
     name = next(n for n, f in flows.items() if "billing_queue" in f["nodes"])
     flows[name]["nodes"]["billing_queue"]["skills"] = ["billing", "biling"]

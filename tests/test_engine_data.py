@@ -77,11 +77,11 @@ def test_special_floats_round_trip() -> None:
 
 
 def test_call_info_and_call_view_are_built_with_typed_data() -> None:
-    view = callroute.CallView("c1", "q", 0, 0.0, {"ok": True, "n": 3})
+    view = callroute.engine.CallView("c1", "q", 0, 0.0, {"ok": True, "n": 3})
     assert view.data == {"ok": True, "n": 3}
-    assert view == callroute.CallView("c1", "q", 0, 0.0, {"ok": True, "n": 3})
-    assert hash(view) == hash(callroute.CallView("c1", "q", 0, 0.0, {"ok": True, "n": 3}))
-    assert view != callroute.CallView("c1", "q", 0, 0.0, {"ok": "True", "n": 3})
+    assert view == callroute.engine.CallView("c1", "q", 0, 0.0, {"ok": True, "n": 3})
+    assert hash(view) == hash(callroute.engine.CallView("c1", "q", 0, 0.0, {"ok": True, "n": 3}))
+    assert view != callroute.engine.CallView("c1", "q", 0, 0.0, {"ok": "True", "n": 3})
 
 
 @pytest.mark.parametrize(
@@ -109,7 +109,7 @@ def test_a_wrong_value_is_a_parameter_error(data: Any, message: str) -> None:
 
 
 def test_the_readme_bank_flow_routes_with_its_own_data() -> None:
-    center = callroute.load(callroute.example_config_path())
+    center = callroute.load_center(callroute.example_path("center"))
     now = dt.datetime(2026, 3, 3, 10, 0, tzinfo=zoneinfo.ZoneInfo("Europe/Berlin"))
     call = ivr.Session(
         center.flows["bank_main"],
@@ -129,3 +129,67 @@ def test_the_readme_bank_flow_routes_with_its_own_data() -> None:
         "c1", 14.0, tenant="bank", queue=route.queue, priority=route.priority, data=route.data
     )
     same(center.engine.call_info("c1").data, dict(route.data))
+
+
+# ---------------------------------------------------------------- Offer.data (issue 13)
+
+
+def test_an_offer_carries_the_calls_data_for_the_screen_pop() -> None:
+    eng = engine()
+    eng.call_arrived("c1", 1.0, queue="q", data=DATA)  # queued: nobody ready
+    offers = [d for d in eng.agent_ready("a", 2.0) if isinstance(d, callroute.Offer)]
+    assert len(offers) == 1
+    same(dict(offers[0].data), DATA)
+    assert list(offers[0].data) == list(DATA)  # in the order it came
+    # declined and offered again: the new offer carries the same data
+    eng.add_agent("b")
+    eng.agent_ready("b", 3.0)
+    again = [d for d in eng.offer_declined("c1", 4.0) if isinstance(d, callroute.Offer)]
+    assert again
+    assert again[0].agent == "b"
+    same(dict(again[0].data), DATA)
+
+
+def test_offer_data_is_read_only_and_leaves_the_offer_unchanged() -> None:
+    eng = engine()
+    eng.agent_ready("a", 0.0)
+    (offer,) = [
+        d
+        for d in eng.call_arrived("c1", 1.0, queue="q", data={"account": "42"})
+        if isinstance(d, callroute.Offer)
+    ]
+    with pytest.raises(TypeError):
+        offer.data["account"] = "43"  # type: ignore[index]
+    with pytest.raises(AttributeError):
+        offer.data = {}  # type: ignore[misc]
+    assert offer.data == {"account": "42"}
+
+
+def test_offers_of_calls_without_data_are_as_before() -> None:
+    eng = engine()
+    eng.agent_ready("a", 0.0)
+    out = eng.call_arrived("c1", 1.0, queue="q")
+    offer = out[0]
+    assert isinstance(offer, callroute.Offer)
+    assert offer.data == {}
+    assert offer == callroute.Offer("c1", "a", "q", 16.0, False)
+    assert repr(offer) == (
+        "Offer(call='c1', agent='a', queue='q', expires=16.0, callback=False, auto_answer=False)"
+    )
+
+
+def test_offers_with_data_compare_hash_pickle_and_repr_by_value() -> None:
+    import pickle
+
+    offer = callroute.Offer("c1", "a", "q", 16.0, False, data={"ok": True, "n": 3})
+    assert offer == callroute.Offer("c1", "a", "q", 16.0, False, False, {"ok": True, "n": 3})
+    assert hash(offer) == hash(callroute.Offer("c1", "a", "q", 16.0, False, data=offer.data))
+    assert offer != callroute.Offer("c1", "a", "q", 16.0, False, data={"ok": "True", "n": 3})
+    assert offer != callroute.Offer("c1", "a", "q", 16.0, False)
+    assert pickle.loads(pickle.dumps(offer)) == offer
+    assert repr(offer).endswith("auto_answer=False, data={'ok': True, 'n': 3})")
+    with pytest.raises(TypeError, match="data"):
+        callroute.Offer("c1", "a", "q", 16.0, False, data={"k": [1]})  # type: ignore[dict-item]
+    match offer:
+        case callroute.Offer(call, agent, data=data):
+            assert (call, agent, data["ok"]) == ("c1", "a", True)

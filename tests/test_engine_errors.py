@@ -139,17 +139,25 @@ def test_error_leaves_the_engine_unchanged(
 
 
 def test_error_classes_subclass_the_builtins_users_catch() -> None:
+    # issue 12: the classes say what went wrong; the engine raises their Engine* variants,
+    # which are also EngineErrors (the plain classes are not: load() errors are no engine's)
     assert issubclass(callroute.UnknownIdError, LookupError)
     for cls in (
         callroute.TimeError,
         callroute.DuplicateIdError,
         callroute.InvalidEventError,
         callroute.ConfigError,
-        callroute.SnapshotError,
+        callroute.errors.SnapshotError,
+        callroute.ParameterError,
     ):
         assert issubclass(cls, ValueError)
-        assert issubclass(cls, callroute.EngineError)
-    assert issubclass(callroute.EngineInvariantError, AssertionError)
+        assert not issubclass(cls, callroute.EngineError)
+        engine_cls = getattr(callroute.errors, "Engine" + cls.__name__)
+        assert issubclass(engine_cls, cls)
+        assert issubclass(engine_cls, callroute.EngineError)
+    assert issubclass(callroute.errors.EngineUnknownIdError, callroute.UnknownIdError)
+    assert issubclass(callroute.errors.EngineUnknownIdError, callroute.EngineError)
+    assert issubclass(callroute.errors.EngineInvariantError, AssertionError)
     assert issubclass(callroute.EngineError, callroute.CallrouteError)
 
 
@@ -174,11 +182,11 @@ def test_engine_options_are_checked() -> None:
 
 def test_snapshot_errors(eng: Engine) -> None:
     blob = eng.snapshot()
-    with pytest.raises(callroute.SnapshotError, match="not a callroute engine snapshot"):
+    with pytest.raises(callroute.errors.SnapshotError, match="not a callroute engine snapshot"):
         Engine.restore(b"not a snapshot")
-    with pytest.raises(callroute.SnapshotError):
+    with pytest.raises(callroute.errors.SnapshotError):
         Engine.restore(blob[: len(blob) // 2])
-    with pytest.raises(callroute.SnapshotError):
+    with pytest.raises(callroute.errors.SnapshotError):
         Engine.restore("text")  # type: ignore[arg-type]
     assert Engine.restore(bytearray(blob)).snapshot() == blob
 
@@ -196,7 +204,7 @@ def test_corrupt_snapshots_never_crash(eng: Engine) -> None:
         bad[12:24] = struct.pack("<QI", len(body), zlib.crc32(body))
         try:
             restored = Engine.restore(bytes(bad))
-        except callroute.SnapshotError:
+        except callroute.errors.SnapshotError:
             continue
         restored.audit()  # whatever decodes is consistent
 

@@ -287,10 +287,10 @@ def scored_engine() -> Engine:
 
 def test_custom_scorer_picks_the_highest_score() -> None:
     eng = scored_engine()
-    seen: list[tuple[callroute.CallView, list[str]]] = []
+    seen: list[tuple[callroute.engine.CallView, list[str]]] = []
     scores = {"a": 1.0, "b": 5.0, "c": 3.0}
 
-    def scorer(call: callroute.CallView, agents: list[str]) -> Sequence[float]:
+    def scorer(call: callroute.engine.CallView, agents: list[str]) -> Sequence[float]:
         seen.append((call, agents))
         return [scores[a] for a in agents]
 
@@ -318,7 +318,7 @@ def test_custom_scorer_picks_the_highest_score() -> None:
     ],
 )
 def test_failing_scorer_warns_and_falls_back(
-    scorer: Callable[[callroute.CallView, list[str]], Any], cause: type[Exception]
+    scorer: Callable[[callroute.engine.CallView, list[str]], Any], cause: type[Exception]
 ) -> None:
     eng = scored_engine()
     eng.set_scorer(scorer)
@@ -348,7 +348,7 @@ def test_failing_scorer_under_warnings_as_errors_still_applies_the_event() -> No
 def test_scorer_may_not_reenter_its_engine() -> None:
     eng = scored_engine()
 
-    def scorer(call: callroute.CallView, agents: list[str]) -> list[float]:
+    def scorer(call: callroute.engine.CallView, agents: list[str]) -> list[float]:
         eng.totals()  # the engine is busy routing this very call
         return [0.0] * len(agents)
 
@@ -379,7 +379,7 @@ def test_an_engine_and_its_scorer_are_collected() -> None:
         def __init__(self, eng: Engine) -> None:
             self.eng = eng  # a reference cycle: engine -> scorer -> engine
 
-        def __call__(self, call: callroute.CallView, agents: list[str]) -> list[float]:
+        def __call__(self, call: callroute.engine.CallView, agents: list[str]) -> list[float]:
             return [0.0] * len(agents)
 
         def __del__(self) -> None:

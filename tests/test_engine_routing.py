@@ -533,8 +533,9 @@ def test_mixed_queue_of_auto_answer_and_ringing_agents() -> None:
 def test_offer_auto_answer_field() -> None:
     offer = callroute.Offer("c1", "a", "q", 1.0, False, True)
     assert offer.auto_answer is True
+    # issue 13 added the call's attached data last, with a default (test_engine_data.py)
     assert callroute.Offer.__match_args__ == (
-        "call", "agent", "queue", "expires", "callback", "auto_answer",
+        "call", "agent", "queue", "expires", "callback", "auto_answer", "data",
     )  # fmt: skip
     match offer:
         case callroute.Offer(call, agent, _, expires, _, auto_answer=True):

@@ -55,7 +55,7 @@ def test_an_interrupt_in_the_scorer_propagates_after_the_event(
 ) -> None:
     eng = scored_engine()
 
-    def scorer(call: callroute.CallView, agents: list[str]) -> list[float]:
+    def scorer(call: callroute.engine.CallView, agents: list[str]) -> list[float]:
         raise interrupt
 
     eng.set_scorer(scorer)
@@ -87,7 +87,7 @@ def test_after_an_interrupt_the_scorer_is_not_run_again_in_that_call() -> None:
         eng.call_arrived(f"c{i}", 1.0, queue="q")  # offered to a0, a1, a2 until 16.0
     runs: list[str] = []
 
-    def scorer(call: callroute.CallView, agents: list[str]) -> list[float]:
+    def scorer(call: callroute.engine.CallView, agents: list[str]) -> list[float]:
         runs.append(call.id)
         raise KeyboardInterrupt
 
@@ -107,7 +107,7 @@ def test_a_batch_stops_after_the_interrupted_event() -> None:
     eng = scored_engine()
     runs: list[str] = []
 
-    def scorer(call: callroute.CallView, agents: list[str]) -> list[float]:
+    def scorer(call: callroute.engine.CallView, agents: list[str]) -> list[float]:
         runs.append(call.id)
         if call.id == "c2":
             raise KeyboardInterrupt
@@ -137,15 +137,16 @@ def test_an_ordinary_exception_still_warns() -> None:
 def test_a_scorer_calling_its_own_engine_raises_reentrancy_error() -> None:
     eng = scored_engine()
 
-    def scorer(call: callroute.CallView, agents: list[str]) -> list[float]:
+    def scorer(call: callroute.engine.CallView, agents: list[str]) -> list[float]:
         eng.totals()  # the engine is busy routing this very call
         return [0.0] * len(agents)
 
     eng.set_scorer(scorer)
     out = in_thread(lambda: eng.call_arrived("c1", 1.0, queue="q"))
     err = out.get("error")
-    assert isinstance(err, callroute.ReentrancyError), out
+    assert isinstance(err, callroute.errors.ReentrancyError), out
     assert isinstance(err, callroute.InvalidEventError)  # the family it belongs to
+    assert type(err) is callroute.errors.EngineReentrancyError  # raised by the engine
     assert "own engine" in str(err)
     # applied as for a failed scorer, and the engine goes on
     assert eng.call_info("c1").state == "offered"
@@ -156,18 +157,18 @@ def test_a_scorer_calling_its_own_engine_raises_reentrancy_error() -> None:
 def test_engines_whose_scorers_call_each_other_on_one_thread() -> None:
     a, b = scored_engine(), scored_engine()
 
-    def score_a(call: callroute.CallView, agents: list[str]) -> list[float]:
+    def score_a(call: callroute.engine.CallView, agents: list[str]) -> list[float]:
         b.call_arrived("via-a", 1.0, queue="q")  # B's scorer then reads A: a cycle
         return [0.0] * len(agents)
 
-    def score_b(call: callroute.CallView, agents: list[str]) -> list[float]:
+    def score_b(call: callroute.engine.CallView, agents: list[str]) -> list[float]:
         a.totals()
         return [0.0] * len(agents)
 
     a.set_scorer(score_a)
     b.set_scorer(score_b)
     out = in_thread(lambda: a.call_arrived("c1", 1.0, queue="q"))
-    assert isinstance(out.get("error"), callroute.ReentrancyError), out
+    assert isinstance(out.get("error"), callroute.errors.ReentrancyError), out
     for eng in (a, b):
         eng.set_scorer(None)
         eng.audit()
@@ -179,8 +180,8 @@ def test_engines_whose_scorers_call_each_other_from_two_threads() -> None:
     a, b = scored_engine(), scored_engine()
     both_scoring = threading.Barrier(2, timeout=GUARD)
 
-    def crossing(other: Engine) -> Callable[[callroute.CallView, list[str]], list[float]]:
-        def scorer(call: callroute.CallView, agents: list[str]) -> list[float]:
+    def crossing(other: Engine) -> Callable[[callroute.engine.CallView, list[str]], list[float]]:
+        def scorer(call: callroute.engine.CallView, agents: list[str]) -> list[float]:
             both_scoring.wait()  # both engines are locked, each inside its scorer
             other.totals()
             return [0.0] * len(agents)
@@ -203,7 +204,7 @@ def test_engines_whose_scorers_call_each_other_from_two_threads() -> None:
     errors = [r["error"] for r in results.values() if "error" in r]
     # exactly one side closes the cycle and is refused; the other then goes through
     assert len(errors) == 1, results
-    assert isinstance(errors[0], callroute.ReentrancyError)
+    assert isinstance(errors[0], callroute.errors.ReentrancyError)
     assert "deadlock" in str(errors[0])
     for eng in (a, b):
         eng.set_scorer(None)
@@ -216,7 +217,7 @@ def test_a_scorer_dropped_by_set_scorer_may_call_the_engine_from_del() -> None:
     seen: list[int] = []
 
     class Scorer:
-        def __call__(self, call: callroute.CallView, agents: list[str]) -> list[float]:
+        def __call__(self, call: callroute.engine.CallView, agents: list[str]) -> list[float]:
             return [0.0] * len(agents)
 
         def __del__(self) -> None:

@@ -381,7 +381,7 @@ def _meets(traffic, n, aht, patience, target, level, max_abandon, max_occ, sl_de
 )
 def test_agents_for_erlang_a(cr, traffic, patience, target, level, max_abandon, max_occ, sl_def):
     aht = 180.0
-    n = cr.agents_for_erlang_a(
+    n = cr.erlang.agents_for_erlang_a(
         traffic,
         aht,
         patience,

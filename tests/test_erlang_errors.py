@@ -60,19 +60,23 @@ def _bad_calls():
             lambda cr, v=v: cr.service_level(v, 5, 180, 20),
         )
         add(f"asa-traffic={tag}", "traffic", lambda cr, v=v: cr.asa(v, 5, 180))
-        add(f"occupancy-traffic={tag}", "traffic", lambda cr, v=v: cr.occupancy(v, 5))
-        add(f"queue_length-traffic={tag}", "traffic", lambda cr, v=v: cr.queue_length(v, 5))
+        add(f"occupancy-traffic={tag}", "traffic", lambda cr, v=v: cr.erlang.occupancy(v, 5))
+        add(f"queue_length-traffic={tag}", "traffic", lambda cr, v=v: cr.erlang.queue_length(v, 5))
         add(
             f"wait_quantile-traffic={tag}",
             "traffic",
-            lambda cr, v=v: cr.wait_quantile(v, 5, 180, 0.8),
+            lambda cr, v=v: cr.erlang.wait_quantile(v, 5, 180, 0.8),
         )
         add(
-            f"servers_for_blocking-traffic={tag}",
+            f"agents_for_blocking-traffic={tag}",
             "traffic",
-            lambda cr, v=v: cr.servers_for_blocking(v, 0.01),
+            lambda cr, v=v: cr.erlang.agents_for_blocking(v, 0.01),
         )
-        add(f"retrial-traffic={tag}", "traffic", lambda cr, v=v: cr.erlang_b_retrial(v, 5, 0.5))
+        add(
+            f"retrial-traffic={tag}",
+            "traffic",
+            lambda cr, v=v: cr.erlang.erlang_b_retrial(v, 5, 0.5),
+        )
         add(f"erlang_a-traffic={tag}", "traffic", lambda cr, v=v: cr.erlang_a(v, 5, 180, 60))
         add(
             f"agents_for_service_level-traffic={tag}",
@@ -82,16 +86,20 @@ def _bad_calls():
         add(
             f"agents_for_asa-traffic={tag}",
             "traffic",
-            lambda cr, v=v: cr.agents_for_asa(v, 180, 20),
+            lambda cr, v=v: cr.erlang.agents_for_asa(v, 180, 20),
         )
         add(
             f"agents_for_erlang_a-traffic={tag}",
             "traffic",
-            lambda cr, v=v: cr.agents_for_erlang_a(v, 180, 60, target=20, level=0.8),
+            lambda cr, v=v: cr.erlang.agents_for_erlang_a(v, 180, 60, target=20, level=0.8),
         )
     for v, tag in [(-1.0, "neg"), (NAN, "nan"), (-0.5, "neghalf")]:
-        add(f"erlang_b-servers={tag}", "servers", lambda cr, v=v: cr.erlang_b(10, v))
-        add(f"retrial-servers={tag}", "servers", lambda cr, v=v: cr.erlang_b_retrial(10, v, 0.5))
+        add(f"erlang_b-agents={tag}", "agents", lambda cr, v=v: cr.erlang_b(10, v))
+        add(
+            f"retrial-agents={tag}",
+            "agents",
+            lambda cr, v=v: cr.erlang.erlang_b_retrial(10, v, 0.5),
+        )
         add(f"erlang_c-agents={tag}", "agents", lambda cr, v=v: cr.erlang_c(10, v))
         add(
             f"service_level-agents={tag}",
@@ -99,29 +107,33 @@ def _bad_calls():
             lambda cr, v=v: cr.service_level(10, v, 180, 20),
         )
         add(f"asa-agents={tag}", "agents", lambda cr, v=v: cr.asa(10, v, 180))
-        add(f"occupancy-agents={tag}", "agents", lambda cr, v=v: cr.occupancy(10, v))
-        add(f"queue_length-agents={tag}", "agents", lambda cr, v=v: cr.queue_length(10, v))
+        add(f"occupancy-agents={tag}", "agents", lambda cr, v=v: cr.erlang.occupancy(10, v))
+        add(f"queue_length-agents={tag}", "agents", lambda cr, v=v: cr.erlang.queue_length(10, v))
         add(
             f"wait_quantile-agents={tag}",
             "agents",
-            lambda cr, v=v: cr.wait_quantile(10, v, 180, 0.8),
+            lambda cr, v=v: cr.erlang.wait_quantile(10, v, 180, 0.8),
         )
         add(f"erlang_a-agents={tag}", "agents", lambda cr, v=v: cr.erlang_a(10, v, 180, 60))
     for v, tag in [(0.0, "zero"), (-180.0, "neg"), (NAN, "nan"), (-0.0, "negzero")]:
         add(f"service_level-aht={tag}", "aht", lambda cr, v=v: cr.service_level(10, 12, v, 20))
         add(f"asa-aht={tag}", "aht", lambda cr, v=v: cr.asa(10, 12, v))
-        add(f"wait_quantile-aht={tag}", "aht", lambda cr, v=v: cr.wait_quantile(10, 12, v, 0.8))
+        add(
+            f"wait_quantile-aht={tag}",
+            "aht",
+            lambda cr, v=v: cr.erlang.wait_quantile(10, 12, v, 0.8),
+        )
         add(f"erlang_a-aht={tag}", "aht", lambda cr, v=v: cr.erlang_a(10, 12, v, 60))
         add(
             f"agents_for_service_level-aht={tag}",
             "aht",
             lambda cr, v=v: cr.agents_for_service_level(10, v, 20, 0.8),
         )
-        add(f"agents_for_asa-aht={tag}", "aht", lambda cr, v=v: cr.agents_for_asa(10, v, 20))
+        add(f"agents_for_asa-aht={tag}", "aht", lambda cr, v=v: cr.erlang.agents_for_asa(10, v, 20))
         add(
             f"agents_for_erlang_a-aht={tag}",
             "aht",
-            lambda cr, v=v: cr.agents_for_erlang_a(10, v, 60, target=20, level=0.8),
+            lambda cr, v=v: cr.erlang.agents_for_erlang_a(10, v, 60, target=20, level=0.8),
         )
     for v, tag in [(0.0, "zero"), (1.0, "one"), (-0.2, "neg"), (1.5, "big"), (NAN, "nan")]:
         add(
@@ -132,19 +144,19 @@ def _bad_calls():
         add(
             f"agents_for_erlang_a-level={tag}",
             "level",
-            lambda cr, v=v: cr.agents_for_erlang_a(10, 180, 60, target=20, level=v),
+            lambda cr, v=v: cr.erlang.agents_for_erlang_a(10, 180, 60, target=20, level=v),
         )
-        add(f"wait_quantile-q={tag}", "q", lambda cr, v=v: cr.wait_quantile(10, 12, 180, v))
+        add(f"wait_quantile-q={tag}", "q", lambda cr, v=v: cr.erlang.wait_quantile(10, 12, 180, v))
         add(
-            f"servers_for_blocking-blocking={tag}",
+            f"agents_for_blocking-blocking={tag}",
             "blocking",
-            lambda cr, v=v: cr.servers_for_blocking(10, v),
+            lambda cr, v=v: cr.erlang.agents_for_blocking(10, v),
         )
     for v, tag in [(1.0, "one"), (-0.1, "neg"), (NAN, "nan"), (2.0, "two")]:
         add(
             f"retrial-retry_fraction={tag}",
             "retry_fraction",
-            lambda cr, v=v: cr.erlang_b_retrial(10, 12, v),
+            lambda cr, v=v: cr.erlang.erlang_b_retrial(10, 12, v),
         )
     for v, tag in [(0.0, "zero"), (-60.0, "neg"), (NAN, "nan")]:
         add(f"erlang_a-patience={tag}", "patience", lambda cr, v=v: cr.erlang_a(10, 12, 180, v))
@@ -157,7 +169,7 @@ def _bad_calls():
         add(
             f"agents_for_erlang_a-sl_definition={tag}",
             "sl_definition",
-            lambda cr, v=v: cr.agents_for_erlang_a(
+            lambda cr, v=v: cr.erlang.agents_for_erlang_a(
                 10, 180, 60, target=20, level=0.8, sl_definition=v
             ),
         )
@@ -195,9 +207,9 @@ def test_message_format_example(cr):
         ),
         pytest.param(
             lambda cr: cr.erlang_b(10.0, np.array([[1.0, 2.0], [3.0, -1.0]])),
-            "servers",
+            "agents",
             "(1, 1)",
-            id="erlang_b-servers-2d",
+            id="erlang_b-agents-2d",
         ),
         pytest.param(
             lambda cr: cr.service_level(10.0, 12.0, np.array([180.0, 0.0]), 20.0),
@@ -206,7 +218,7 @@ def test_message_format_example(cr):
             id="sl-aht",
         ),
         pytest.param(
-            lambda cr: cr.wait_quantile(10.0, 12.0, 180.0, np.array([0.5, 0.9, 1.0])),
+            lambda cr: cr.erlang.wait_quantile(10.0, 12.0, 180.0, np.array([0.5, 0.9, 1.0])),
             "q",
             "(2,)",
             id="wq-q",
@@ -232,7 +244,7 @@ def test_message_format_example(cr):
             id="asa-2d",
         ),
         pytest.param(
-            lambda cr: cr.servers_for_blocking(5.0, [0.1, 0.0, 2.0]),
+            lambda cr: cr.erlang.agents_for_blocking(5.0, [0.1, 0.0, 2.0]),
             "blocking",
             "(1,)",
             id="sfb-blocking-list",
@@ -421,8 +433,8 @@ def test_fuzz_erlang_b(cr, a, n):
 @given(a=anyfloat, n=anyfloat)
 def test_fuzz_erlang_c_occupancy_queue(cr, a, n):
     _run(cr, lambda: cr.erlang_c(a, n), _prob, f"erlang_c({a!r}, {n!r})")
-    _run(cr, lambda: cr.occupancy(a, n), _prob, f"occupancy({a!r}, {n!r})")
-    _run(cr, lambda: cr.queue_length(a, n), _nonneg, f"queue_length({a!r}, {n!r})")
+    _run(cr, lambda: cr.erlang.occupancy(a, n), _prob, f"occupancy({a!r}, {n!r})")
+    _run(cr, lambda: cr.erlang.queue_length(a, n), _nonneg, f"queue_length({a!r}, {n!r})")
 
 
 @isolated
@@ -444,7 +456,7 @@ def test_fuzz_service_level_asa(cr, a, n, aht, t):
 def test_fuzz_wait_quantile(cr, a, n, aht, q):
     _run(
         cr,
-        lambda: cr.wait_quantile(a, n, aht, q),
+        lambda: cr.erlang.wait_quantile(a, n, aht, q),
         _nonneg,
         f"wait_quantile({a!r}, {n!r}, {aht!r}, {q!r})",
     )
@@ -455,7 +467,10 @@ def test_fuzz_wait_quantile(cr, a, n, aht, q):
 @given(a=anyfloat, b=unit)
 def test_fuzz_servers_for_blocking(cr, a, b):
     _run_staffing(
-        cr, lambda: cr.servers_for_blocking(a, b), _count, f"servers_for_blocking({a!r}, {b!r})"
+        cr,
+        lambda: cr.erlang.agents_for_blocking(a, b),
+        _count,
+        f"agents_for_blocking({a!r}, {b!r})",
     )
 
 
@@ -470,7 +485,7 @@ def test_fuzz_erlang_b_retrial(cr, a, n, r):
         _nonneg(res.offered_load, f"{what}.offered_load")
         assert res.offered_load >= a * (1 - 1e-12), f"{what}: offered_load < traffic"
 
-    _run(cr, lambda: cr.erlang_b_retrial(a, n, r), check, what)
+    _run(cr, lambda: cr.erlang.erlang_b_retrial(a, n, r), check, what)
 
 
 def _check_a(res, what, with_target=True):
@@ -532,7 +547,10 @@ def test_fuzz_agents_for_asa(cr, a, aht, w, occ, frac):
     what = f"agents_for_asa({a!r}, {aht!r}, {w!r}, max_occupancy={occ!r}, fractional={frac})"
     check = _nonneg if frac else _count
     _run_staffing(
-        cr, lambda: cr.agents_for_asa(a, aht, w, max_occupancy=occ, fractional=frac), check, what
+        cr,
+        lambda: cr.erlang.agents_for_asa(a, aht, w, max_occupancy=occ, fractional=frac),
+        check,
+        what,
     )
 
 
@@ -560,7 +578,7 @@ def test_fuzz_agents_for_erlang_a(cr, a, aht, pat, t, lvl, ab):
     )
     _run_staffing(
         cr,
-        lambda: cr.agents_for_erlang_a(a, aht, pat, target=t, level=lvl, max_abandon=ab),
+        lambda: cr.erlang.agents_for_erlang_a(a, aht, pat, target=t, level=lvl, max_abandon=ab),
         _count,
         what,
     )
@@ -631,11 +649,11 @@ def test_fuzz_valid_domain_answers_in_range(cr, load, aht, t, q, a_aht, pat):
     _prob(c, f"erlang_c({a!r}, {n!r})")
     # C = B / (1 - (a/n)(1 - B)) >= B; equal up to rounding when a/n is tiny
     assert c >= b * (1 - 1e-12), f"erlang_c({a!r}, {n!r}) = {c!r} < erlang_b = {b!r}"
-    occ = _answer(f"occupancy({a!r}, {n!r})", lambda: cr.occupancy(a, n))
+    occ = _answer(f"occupancy({a!r}, {n!r})", lambda: cr.erlang.occupancy(a, n))
     _prob(occ, f"occupancy({a!r}, {n!r})")
     assert occ == pytest.approx(a / n, rel=1e-12)
     _finite_nonneg(
-        _answer(f"queue_length({a!r}, {n!r})", lambda: cr.queue_length(a, n)),
+        _answer(f"queue_length({a!r}, {n!r})", lambda: cr.erlang.queue_length(a, n)),
         f"queue_length({a!r}, {n!r})",
     )
     what = f"service_level({a!r}, {n!r}, {aht!r}, {t!r})"
@@ -645,7 +663,7 @@ def test_fuzz_valid_domain_answers_in_range(cr, load, aht, t, q, a_aht, pat):
     what = f"asa({a!r}, {n!r}, {aht!r})"
     _finite_nonneg(_answer(what, lambda: cr.asa(a, n, aht)), what)
     what = f"wait_quantile({a!r}, {n!r}, {aht!r}, {q!r})"
-    _finite_nonneg(_answer(what, lambda: cr.wait_quantile(a, n, aht, q)), what)
+    _finite_nonneg(_answer(what, lambda: cr.erlang.wait_quantile(a, n, aht, q)), what)
     what = f"erlang_a({a!r}, {n!r}, {a_aht!r}, {pat!r}, target={t!r})"
     _check_a(_answer(what, lambda: cr.erlang_a(a, n, a_aht, pat, target=t)), what)
 
@@ -663,7 +681,7 @@ _BAD = {
     "q": st.one_of(st.floats(max_value=0.0), st.floats(min_value=1.0), st.just(NAN)),
 }
 _PARAMS = {
-    "erlang_b": ("traffic", "servers"),
+    "erlang_b": ("traffic", "agents"),
     "erlang_c": ("traffic", "agents"),
     "occupancy": ("traffic", "agents"),
     "queue_length": ("traffic", "agents"),
@@ -742,8 +760,8 @@ def _extreme_calls():
             _prob,
         )
         add(
-            f"servers_for_blocking-A={a:g}",
-            lambda cr, a=a: cr.servers_for_blocking(a, 0.01),
+            f"agents_for_blocking-A={a:g}",
+            lambda cr, a=a: cr.erlang.agents_for_blocking(a, 0.01),
             _count,
         )
         add(
@@ -751,12 +769,20 @@ def _extreme_calls():
             lambda cr, a=a: cr.agents_for_service_level(a, 180.0, 20.0, 0.8),
             _count,
         )
-        add(f"agents_for_asa-A={a:g}", lambda cr, a=a: cr.agents_for_asa(a, 180.0, 20.0), _count)
-        add(f"retrial-A={a:g}", lambda cr, a=a: cr.erlang_b_retrial(a, a, 0.5).blocking, _prob)
+        add(
+            f"agents_for_asa-A={a:g}",
+            lambda cr, a=a: cr.erlang.agents_for_asa(a, 180.0, 20.0),
+            _count,
+        )
+        add(
+            f"retrial-A={a:g}",
+            lambda cr, a=a: cr.erlang.erlang_b_retrial(a, a, 0.5).blocking,
+            _prob,
+        )
     for occ in (1e-6, 1e-20, 1e-203, 5e-324):
         add(
             f"agents_for_asa-max_occupancy={occ:g}",
-            lambda cr, occ=occ: cr.agents_for_asa(10.0, 180.0, 20.0, max_occupancy=occ),
+            lambda cr, occ=occ: cr.erlang.agents_for_asa(10.0, 180.0, 20.0, max_occupancy=occ),
             _count,
         )
         add(
@@ -772,7 +798,11 @@ def _extreme_calls():
             lambda cr, lvl=lvl: cr.agents_for_service_level(10.0, 180.0, 20.0, lvl),
             _count,
         )
-    add("agents_for_asa-asa=5e-324", lambda cr: cr.agents_for_asa(10.0, 180.0, 5e-324), _count)
+    add(
+        "agents_for_asa-asa=5e-324",
+        lambda cr: cr.erlang.agents_for_asa(10.0, 180.0, 5e-324),
+        _count,
+    )
     add(
         "agents_for_service_level-target=0-aht=tiny",
         lambda cr: cr.agents_for_service_level(10.0, 1e-300, 0.0, 0.99),
@@ -790,7 +820,7 @@ def _extreme_calls():
         )
     add(
         "agents_for_erlang_a-max_abandon=1e-300",
-        lambda cr: cr.agents_for_erlang_a(10.0, 180.0, 60.0, max_abandon=1e-300),
+        lambda cr: cr.erlang.agents_for_erlang_a(10.0, 180.0, 60.0, max_abandon=1e-300),
         _count,
     )
     return c

@@ -200,12 +200,12 @@ def test_asa(cr, traffic, agents, aht):
 @pytest.mark.parametrize(("traffic", "agents"), C_POINTS)
 def test_queue_length_and_occupancy(cr, traffic, agents):
     assert_rel(
-        cr.queue_length(traffic, agents),
+        cr.erlang.queue_length(traffic, agents),
         R.queue_length(traffic, agents),
         what=f"queue_length({traffic}, {agents})",
     )
     assert_rel(
-        cr.occupancy(traffic, agents),
+        cr.erlang.occupancy(traffic, agents),
         R.occupancy(traffic, agents),
         what=f"occupancy({traffic}, {agents})",
     )
@@ -217,7 +217,7 @@ def test_wait_quantile(cr, traffic, agents, q):
     aht = 180.0
     what = f"wait_quantile({traffic}, {agents}, aht={aht}, q={q})"
     expected = R.wait_quantile(traffic, agents, aht, q)
-    got = cr.wait_quantile(traffic, agents, aht, q)
+    got = cr.erlang.wait_quantile(traffic, agents, aht, q)
     scale = aht / (agents - traffic)
     assert got >= 0.0, what
     # below the atom at 0 (q <= 1 - C) the answer is exactly 0
@@ -233,7 +233,7 @@ def test_wait_quantile(cr, traffic, agents, q):
 def test_wait_quantile_inverts_service_level(cr):
     """P(W > wait_quantile(q)) = 1 - q: the quantile is the inverse of the SL curve."""
     for a, n, q in [(10, 14, 0.95), (100, 110, 0.9), (1000, 1030, 0.99)]:
-        t = cr.wait_quantile(a, n, 180, q)
+        t = cr.erlang.wait_quantile(a, n, 180, q)
         assert_rel(
             1.0 - cr.service_level(a, n, 180, t), mpf(1) - mpf(q), rtol=1e-9, what=f"{a},{n},{q}"
         )
@@ -275,9 +275,9 @@ def test_unstable_load(cr, traffic, agents):
     assert cr.service_level(traffic, agents, 180, 20) == 0.0
     assert cr.service_level(traffic, agents, 180, 0) == 0.0
     assert cr.asa(traffic, agents, 180) == math.inf
-    assert cr.queue_length(traffic, agents) == math.inf
-    assert cr.wait_quantile(traffic, agents, 180, 0.8) == math.inf
-    assert cr.occupancy(traffic, agents) == 1.0
+    assert cr.erlang.queue_length(traffic, agents) == math.inf
+    assert cr.erlang.wait_quantile(traffic, agents, 180, 0.8) == math.inf
+    assert cr.erlang.occupancy(traffic, agents) == 1.0
 
 
 @pytest.mark.parametrize(
@@ -297,8 +297,8 @@ def test_barely_stable_stays_a_probability(cr, traffic, agents):
     w = cr.asa(traffic, agents, 180)
     assert w > 0.0
     assert not math.isnan(w)
-    assert cr.wait_quantile(traffic, agents, 180, 0.5) >= 0.0
-    assert cr.queue_length(traffic, agents) > 0.0
+    assert cr.erlang.wait_quantile(traffic, agents, 180, 0.5) >= 0.0
+    assert cr.erlang.queue_length(traffic, agents) > 0.0
 
 
 def test_zero_traffic(cr):
@@ -306,9 +306,9 @@ def test_zero_traffic(cr):
     assert cr.erlang_c(0.0, 0) == 0.0  # no calls: nobody waits, even with no agents
     assert cr.service_level(0.0, 3, 180, 20) == 1.0
     assert cr.asa(0.0, 3, 180) == 0.0
-    assert cr.queue_length(0.0, 3) == 0.0
-    assert cr.occupancy(0.0, 3) == 0.0
-    assert cr.wait_quantile(0.0, 3, 180, 0.99) == 0.0
+    assert cr.erlang.queue_length(0.0, 3) == 0.0
+    assert cr.erlang.occupancy(0.0, 3) == 0.0
+    assert cr.erlang.wait_quantile(0.0, 3, 180, 0.99) == 0.0
 
 
 def test_service_level_huge_exponent(cr):
@@ -329,15 +329,15 @@ def test_scalar_calls_return_python_float(cr):
         cr.erlang_c(10, 14),
         cr.service_level(10, 14, 180, 20),
         cr.asa(10, 14, 180),
-        cr.occupancy(10, 14),
-        cr.queue_length(10, 14),
-        cr.wait_quantile(10, 14, 180, 0.9),
+        cr.erlang.occupancy(10, 14),
+        cr.erlang.queue_length(10, 14),
+        cr.erlang.wait_quantile(10, 14, 180, 0.9),
     ):
         assert type(v) is float, type(v)
     for v in (
-        cr.servers_for_blocking(10, 0.01),
+        cr.erlang.agents_for_blocking(10, 0.01),
         cr.agents_for_service_level(10, 180, 20, 0.8),
-        cr.agents_for_asa(10, 180, 20),
+        cr.erlang.agents_for_asa(10, 180, 20),
     ):
         assert type(v) is int, type(v)
     assert type(cr.agents_for_service_level(10, 180, 20, 0.8, fractional=True)) is float
@@ -348,9 +348,9 @@ ARRAY_FUNCS = {
     "erlang_c": lambda cr, a, n: cr.erlang_c(a, n),
     "service_level": lambda cr, a, n: cr.service_level(a, n, 180.0, 20.0),
     "asa": lambda cr, a, n: cr.asa(a, n, 180.0),
-    "occupancy": lambda cr, a, n: cr.occupancy(a, n),
-    "queue_length": lambda cr, a, n: cr.queue_length(a, n),
-    "wait_quantile": lambda cr, a, n: cr.wait_quantile(a, n, 180.0, 0.9),
+    "occupancy": lambda cr, a, n: cr.erlang.occupancy(a, n),
+    "queue_length": lambda cr, a, n: cr.erlang.queue_length(a, n),
+    "wait_quantile": lambda cr, a, n: cr.erlang.wait_quantile(a, n, 180.0, 0.9),
 }
 
 
@@ -408,10 +408,13 @@ def test_staffing_vectorised_int64(cr):
             assert got[i, j] == cr.agents_for_service_level(
                 float(a[i, 0]), 180.0, 20.0, float(lvl[j])
             )
-    got = cr.servers_for_blocking([10.0, 100.0], 0.01)
+    got = cr.erlang.agents_for_blocking([10.0, 100.0], 0.01)
     assert got.dtype == np.int64
-    assert list(got) == [cr.servers_for_blocking(10.0, 0.01), cr.servers_for_blocking(100.0, 0.01)]
-    got = cr.agents_for_asa([10.0, 100.0], 180.0, [20.0, 5.0])
+    assert list(got) == [
+        cr.erlang.agents_for_blocking(10.0, 0.01),
+        cr.erlang.agents_for_blocking(100.0, 0.01),
+    ]
+    got = cr.erlang.agents_for_asa([10.0, 100.0], 180.0, [20.0, 5.0])
     assert got.dtype == np.int64
     frac = cr.agents_for_service_level(np.array([10.0, 100.0]), 180.0, 20.0, 0.8, fractional=True)
     assert frac.dtype == np.float64
@@ -452,7 +455,7 @@ def test_agents_for_service_level(cr, traffic, target, level):
 @pytest.mark.parametrize("asa_target", [1, 5, 20, 60, 600], ids=lambda v: f"asa={v:g}")
 def test_agents_for_asa(cr, traffic, asa_target):
     aht = 180.0
-    n = cr.agents_for_asa(traffic, aht, asa_target)
+    n = cr.erlang.agents_for_asa(traffic, aht, asa_target)
     what = f"agents_for_asa({traffic}, aht={aht}, asa={asa_target})"
     assert isinstance(n, int), what
     assert R.asa(traffic, n, aht) <= asa_target, f"{what} = {n} does not meet the target"
@@ -462,8 +465,8 @@ def test_agents_for_asa(cr, traffic, asa_target):
 @pytest.mark.parametrize("traffic", [*STAFF_TRAFFIC, 5000], ids=lambda a: f"A={a:g}")
 @pytest.mark.parametrize("blocking", [0.5, 0.1, 0.01, 0.001, 1e-6, 1e-12], ids=lambda v: f"B={v:g}")
 def test_servers_for_blocking(cr, traffic, blocking):
-    n = cr.servers_for_blocking(traffic, blocking)
-    what = f"servers_for_blocking({traffic}, {blocking})"
+    n = cr.erlang.agents_for_blocking(traffic, blocking)
+    what = f"agents_for_blocking({traffic}, {blocking})"
     assert isinstance(n, int), what
     assert R.erlang_b_int(traffic, n) <= blocking, f"{what} = {n} does not meet the target"
     assert n >= 1
@@ -497,7 +500,7 @@ def test_max_occupancy_allows_exact_ratio(cr, traffic, max_occ, expected_floor):
         f"agents_for_service_level({traffic}, aht={aht}, target={target}, level={level}, "
         f"max_occupancy={max_occ}) = {got}, expected {expected_floor}"
     )
-    got = cr.agents_for_asa(traffic, aht, 1e6, max_occupancy=max_occ)
+    got = cr.erlang.agents_for_asa(traffic, aht, 1e6, max_occupancy=max_occ)
     assert got == expected_floor, f"agents_for_asa({traffic}, max_occupancy={max_occ}) = {got}"
 
 
@@ -547,8 +550,8 @@ def test_fractional_agents_for_service_level(cr, traffic, target, level):
 )
 def test_fractional_agents_for_asa(cr, traffic, asa_target):
     aht = 180.0
-    n = cr.agents_for_asa(traffic, aht, asa_target)
-    x = cr.agents_for_asa(traffic, aht, asa_target, fractional=True)
+    n = cr.erlang.agents_for_asa(traffic, aht, asa_target)
+    x = cr.erlang.agents_for_asa(traffic, aht, asa_target, fractional=True)
     what = f"agents_for_asa({traffic}, {aht}, {asa_target}, fractional=True)"
     assert isinstance(x, float), what
     assert n - 1 < x <= n, f"{what} = {x!r} not in ({n - 1}, {n}]"
@@ -577,7 +580,7 @@ def test_fractional_agents_for_asa(cr, traffic, asa_target):
     ],
 )
 def test_erlang_b_retrial(cr, traffic, servers, retry):
-    res = cr.erlang_b_retrial(traffic, servers, retry)
+    res = cr.erlang.erlang_b_retrial(traffic, servers, retry)
     blocking, load = res.blocking, res.offered_load
     exp_b, exp_y = R.erlang_b_retrial(float(traffic), float(servers), float(retry))
     what = f"erlang_b_retrial({traffic}, {servers}, {retry})"
@@ -588,9 +591,9 @@ def test_erlang_b_retrial(cr, traffic, servers, retry):
 
 
 def test_erlang_b_retrial_vectorised(cr):
-    res = cr.erlang_b_retrial(np.array([10.0, 100.0]), np.array([12.0, 105.0]), 0.5)
+    res = cr.erlang.erlang_b_retrial(np.array([10.0, 100.0]), np.array([12.0, 105.0]), 0.5)
     assert res.blocking.shape == (2,)
     assert res.offered_load.dtype == np.float64
-    one = cr.erlang_b_retrial(100.0, 105.0, 0.5)
+    one = cr.erlang.erlang_b_retrial(100.0, 105.0, 0.5)
     assert res.blocking[1] == one.blocking
     assert res.offered_load[1] == one.offered_load

@@ -82,7 +82,7 @@ def test_a_simulation_model_with_a_bomb_under_an_unknown_key_is_refused(tmp_path
     child = run_capped(
         f"""
         import callroute
-        from callroute.simulation import load_model
+        from callroute.sim import load_model
         try:
             load_model({str(path)!r})
         except callroute.ModelError as exc:
@@ -145,21 +145,21 @@ def test_load_model_on_non_utf8_is_a_model_error(tmp_path: Path) -> None:
     path = tmp_path / "model.yaml"
     path.write_bytes(b"horizon: 10\nname: caf\xe9\n")
     with pytest.raises(callroute.ModelError, match=r"not UTF-8 text \(byte 21\)") as info:
-        callroute.simulation.load_model(path)
+        callroute.sim.load_model(path)
     assert str(path) in str(info.value)
 
 
 def test_load_center_problems_name_the_file(tmp_path: Path) -> None:
     missing = tmp_path / "missing.yaml"
     with pytest.raises(callroute.ConfigError, match="cannot read") as info:
-        callroute.load(missing)
+        callroute.load_center(missing)
     assert info.value.source == str(missing)
     bad = tmp_path / "bad.json"
     bad.write_text("{")
     with pytest.raises(callroute.ConfigError, match="cannot parse") as info:
-        callroute.load(bad)
+        callroute.load_center(bad)
     assert info.value.source == str(bad)
     deep = tmp_path / "deep.json"
     deep.write_text("[" * 100_000 + "]" * 100_000)
     with pytest.raises(callroute.ConfigError, match="cannot parse"):
-        callroute.load(deep)
+        callroute.load_center(deep)

@@ -13,7 +13,7 @@ from callroute.cli import main
 
 
 def test_bundled_example_looks_like_a_bank_weekday() -> None:
-    f = cr.read_forecast(cr.example_forecast_path())
+    f = cr.load_forecast(cr.example_path("forecast"))
     assert f.interval == 1800
     assert f.labels[0] == "07:00"
     assert f.labels[-1] == "23:30"
@@ -44,21 +44,33 @@ def test_bundled_example_matches_the_bank_records(bank_month: Path) -> None:
             h, m, _ = (int(x) for x in row["vru_entry"].split(":"))
             if 7 <= h < 24:
                 counts[f"{h:02d}:{30 * (m // 30):02d}"] += 1
-    f = cr.read_forecast(cr.example_forecast_path())
+    f = cr.load_forecast(cr.example_path("forecast"))
     for label, calls in zip(f.labels, f.calls, strict=True):
         assert calls == pytest.approx(counts[label] / len(days), abs=0.051), label
 
 
 def test_forecast_errors_name_file_and_line(tmp_path: Path) -> None:
+    # a loader's errors are ConfigErrors with structured problems (issue 12), every bad row
     bad = tmp_path / "f.csv"
-    bad.write_text("interval_start,calls\n09:00,10\n09:30,lots\n")
-    with pytest.raises(cr.ParameterError, match=r"f\.csv:3: calls must be a number, got 'lots'"):
-        cr.read_forecast(bad)
-    with pytest.raises(cr.ParameterError, match="cannot read forecast"):
-        cr.read_forecast(tmp_path / "missing.csv")
+    bad.write_text("interval_start,calls\n09:00,10\n09:30,lots\n10:00,-1\n")
+    with pytest.raises(cr.ConfigError) as info:
+        cr.load_forecast(bad)
+    err = info.value
+    assert not isinstance(err, cr.EngineError)
+    assert err.source == str(bad)
+    assert [(p.location, p.message) for p in err.problems] == [
+        ("line 3", "calls must be a number, got 'lots'"),
+        ("line 4", "calls must be >= 0, got '-1'"),
+    ]
+    assert str(err).splitlines()[0] == f"{bad}: line 3: calls must be a number, got 'lots'"
+    with pytest.raises(cr.ConfigError, match="cannot read forecast"):
+        cr.load_forecast(tmp_path / "missing.csv")
     (tmp_path / "g.csv").write_text("time,volume\n09:00,1\n")
-    with pytest.raises(cr.ParameterError, match="no 'calls' column"):
-        cr.read_forecast(tmp_path / "g.csv")
+    with pytest.raises(cr.ConfigError, match="no 'calls' column"):
+        cr.load_forecast(tmp_path / "g.csv")
+    (tmp_path / "h.csv").write_text("time,calls\n")
+    with pytest.raises(cr.ConfigError, match="no rows"):
+        cr.load_forecast(tmp_path / "h.csv")
 
 
 def test_staff_cli_writes_csv_and_plot(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

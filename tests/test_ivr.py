@@ -8,44 +8,48 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from callroute import (
-    BusinessHours,
-    Collect,
+from callroute.errors import (
     ConfigError,
-    Digits,
-    Flow,
-    Hangup,
-    HungUp,
+    EngineError,
     InvalidEventError,
-    Lookup,
-    LookupResult,
-    OfferCallback,
-    Play,
-    PlaybackDone,
-    Route,
-    Session,
-    SetData,
+    ParameterError,
     TimeError,
-    Timeout,
-    Transfer,
-    Voicemail,
-    parse_flow,
-    run_lookup,
+)
+from callroute.hours import (
+    BusinessHours,
 )
 from callroute.ivr import (
     AuthenticateNode,
     BranchNode,
     CallbackNode,
+    Collect,
     CollectNode,
     DataTest,
+    Digits,
+    Flow,
+    Hangup,
     HangupNode,
+    HungUp,
+    Lookup,
+    LookupResult,
     MenuNode,
+    OfferCallback,
+    Play,
+    PlaybackDone,
     PlayNode,
     QueueNode,
+    Route,
     Rule,
+    Session,
+    SetData,
     SetDataNode,
     TimeOfDay,
+    Timeout,
+    Transfer,
+    Voicemail,
     VoicemailNode,
+    parse_flow,
+    run_lookup,
 )
 
 UTC = timezone.utc
@@ -702,10 +706,19 @@ def test_session_errors_are_typed() -> None:
         session.feed(Timeout(), 9.0)
     with pytest.raises(InvalidEventError, match="not an IVR event"):
         session.feed("1", 12.0)  # type: ignore[arg-type]
-    with pytest.raises(InvalidEventError, match="DTMF"):
+    # bad arguments are ParameterErrors (issue 12), not events out of turn nor configuration
+    with pytest.raises(ParameterError, match="DTMF") as bad:
         Digits("12x")
-    with pytest.raises(ConfigError, match="must return a datetime"):
+    assert not isinstance(bad.value, (InvalidEventError, EngineError))
+    with pytest.raises(ParameterError, match="must return a datetime") as bad:
         Session(flow, clock=lambda now: now, verifiers={"pins": Verifier()}).start(0.0)  # type: ignore[arg-type, return-value]
+    assert not isinstance(bad.value, (ConfigError, EngineError))
+    with pytest.raises(ParameterError, match="must be a Flow"):
+        Session("main")  # type: ignore[arg-type]
+    with pytest.raises(ParameterError, match="data must be a mapping"):
+        bank_session().start(0.0, data=[("a", 1)])  # type: ignore[arg-type]
+    with pytest.raises(ParameterError, match="caller must be a str"):
+        bank_session().start(0.0, caller=5)  # type: ignore[arg-type]
     session.feed(HungUp(), 12.0)
     with pytest.raises(InvalidEventError, match="finished"):
         session.feed(Digits("1"), 13.0)

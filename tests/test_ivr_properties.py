@@ -5,18 +5,27 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from callroute import (
+from callroute.errors import (
     ConfigError,
+)
+from callroute.ivr import (
+    Collect,
     Digits,
     Flow,
+    Hangup,
     HungUp,
+    Lookup,
     LookupResult,
+    OfferCallback,
+    Play,
     PlaybackDone,
+    Route,
     Session,
+    SetData,
     Timeout,
+    Transfer,
     parse_flow,
 )
-from callroute.ivr import Collect, Hangup, Lookup, OfferCallback, Play, Route, SetData, Transfer
 from callroute.ivr import Voicemail as VoicemailAction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -85,7 +94,7 @@ flow_spec = st.fixed_dictionaries(
 
 
 def parse_office() -> Any:
-    from callroute import BusinessHours
+    from callroute.hours import BusinessHours
 
     return BusinessHours.from_spec(HOURS)
 

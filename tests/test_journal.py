@@ -124,8 +124,8 @@ def test_refused_inputs_are_journaled_and_refused_again(tmp_path: Path) -> None:
             ("agent_ready", "refused"),
             ("call_ended", "refused"),
         ]
-        assert stored[1].result == f"TimeError: {time_err.value}"
-        assert stored[2].result.startswith("UnknownIdError: ")
+        assert stored[1].result == f"EngineTimeError: {time_err.value}"
+        assert stored[2].result.startswith("EngineUnknownIdError: ")
     with Journal(tmp_path / "j.sqlite") as journal:
         again, _ = JournaledEngine.recover(factory, journal, snapshot_every=1000)
         assert again.recovery is not None
@@ -261,7 +261,15 @@ def test_secrets_never_reach_the_file_or_the_logs(
         "c1", 1.0, queue="q", data={"account": "42", "pin": PIN, "verifierSecret": PIN}
     )
     assert je.call_info("c1").data == {"account": "42", "pin": REDACTED, "verifierSecret": REDACTED}
-    assert decisions[0] == Offer("c1", "a", "q", 16.0, False)
+    # the offer carries the scrubbed data (Offer.data), never the PIN
+    assert decisions[0] == Offer(
+        "c1",
+        "a",
+        "q",
+        16.0,
+        False,
+        data={"account": "42", "pin": REDACTED, "verifierSecret": REDACTED},
+    )
     journal.note("ivr", {"call": "c1", "entered": Digits(PIN, secret=True)}, key="c1")
     journal.note("auth", {"verifier": {"secret": PIN, "PIN": PIN}, "mother_maiden": PIN})
     journal.record_outcome("c1", "completed", 5.0, {"auth": {"pin": PIN}, "ok": True})

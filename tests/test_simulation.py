@@ -13,21 +13,24 @@ import callroute as cr
 import numpy as np
 import pytest
 import yaml
+from callroute.sim.results import _half_width
 
 
 def mmn(rate: float, aht: float, agents: int, *, patience: Any = "never", **queue: Any) -> dict:
     return {
         "queues": [{"name": "q", "max_no_answer": 0, **queue}],
         "groups": [{"name": "g", "count": agents}],
-        "calls": [{"name": "c", "queue": "q", "handle": cr.exponential(aht), "patience": patience}],
-        "arrivals": cr.poisson(rate),
+        "calls": [
+            {"name": "c", "queue": "q", "handle": cr.sim.exponential(aht), "patience": patience}
+        ],
+        "arrivals": cr.sim.poisson(rate),
     }
 
 
 def within_ci(result: cr.SimulationResult, kpi: str, truth: float, line: str | None = None) -> None:
     values = result.kpi(kpi, line)
     mean = float(values.mean())
-    half = 2.58 / 1.96 * cr.simulation._half_width(values)  # 99 %
+    half = 2.58 / 1.96 * _half_width(values)  # 99 %
     assert abs(mean - truth) <= half, f"{kpi}: simulated {mean:.5f} ± {half:.5f}, exact {truth:.5f}"
 
 
@@ -47,7 +50,7 @@ def test_mm_n_matches_erlang_c(rate: float, aht: float, agents: int) -> None:
 
 def test_mm_n_m_matches_erlang_a() -> None:
     # M/M/50+M: lambda = 48, mu = 1, mean patience 2 (the benchmark model)
-    model = mmn(48.0, 1.0, 50, patience=cr.exponential(2.0), sl_threshold=0.0)
+    model = mmn(48.0, 1.0, 50, patience=cr.sim.exponential(2.0), sl_threshold=0.0)
     res = cr.simulate(model, horizon=2000, warmup=100, replications=10, seed=4)
     exact = cr.erlang_a(48.0, 50, 1.0, 2.0, target=0.0)
     within_ci(res, "abandon_rate", exact.p_abandon)
@@ -64,10 +67,10 @@ def test_fully_flexible_agents_pool_two_queues() -> None:
         ],
         "groups": [{"name": "all", "count": 12, "skills": {"x": 3, "y": 3}}],
         "calls": [
-            {"name": "a", "queue": "a", "share": 0.7, "handle": cr.exponential(100)},
-            {"name": "b", "queue": "b", "share": 0.3, "handle": cr.exponential(100)},
+            {"name": "a", "queue": "a", "share": 0.7, "handle": cr.sim.exponential(100)},
+            {"name": "b", "queue": "b", "share": 0.3, "handle": cr.sim.exponential(100)},
         ],
-        "arrivals": cr.poisson(calls=10, per=100),  # 10 Erlangs on 12 agents
+        "arrivals": cr.sim.poisson(calls=10, per=100),  # 10 Erlangs on 12 agents
     }
     res = cr.simulate(model, horizon=200_000, warmup=10_000, replications=10, seed=5)
     within_ci(res, "service_level", 1 - cr.erlang_c(10, 12))
@@ -77,7 +80,7 @@ def test_fully_flexible_agents_pool_two_queues() -> None:
 
 
 def test_conservation_and_records() -> None:
-    model = mmn(0.2, 180, 38, patience=cr.exponential(120))
+    model = mmn(0.2, 180, 38, patience=cr.sim.exponential(120))
     res = cr.simulate(model, horizon=20_000, replications=2, seed=1, record_calls=True)
     for run in res.runs:
         assert run["unfinished"] == 0
@@ -98,7 +101,7 @@ def test_conservation_and_records() -> None:
 
 
 def test_same_seed_same_result_whatever_the_threads() -> None:
-    model = cr.load_model(cr.example_model_path())
+    model = cr.load_model(cr.example_path("model"))
     one = cr.simulate(model, replications=3, seed=9, threads=1)
     two = cr.simulate(model, replications=3, seed=9, threads=2)
     for a, b in zip(one.runs, two.runs, strict=True):
@@ -111,7 +114,7 @@ def test_same_seed_same_result_whatever_the_threads() -> None:
 def test_piecewise_arrivals_follow_the_profile() -> None:
     calls = [100, 0, 400]
     model = mmn(1.0, 1.0, 50)
-    model["arrivals"] = cr.piecewise(calls, interval=1000)
+    model["arrivals"] = cr.sim.piecewise(calls, interval=1000)
     res = cr.simulate(model, horizon=3000, replications=20, seed=3, interval=1000)
     per_interval = res.intervals()["offered"][:3]
     assert per_interval[1] == 0
@@ -123,7 +126,7 @@ def test_daily_multiplier_spreads_the_days() -> None:
     model = mmn(0.1, 1.0, 5)
     plain = cr.simulate(model, horizon=86_400, replications=30, seed=1)
     dispersed = cr.simulate(
-        model, horizon=86_400, replications=30, seed=1, daily_multiplier=cr.gamma(1.0, 0.3)
+        model, horizon=86_400, replications=30, seed=1, daily_multiplier=cr.sim.gamma(1.0, 0.3)
     )
     # Poisson days have sd sqrt(8640) ~ 93; a 30 % daily multiplier adds ~ 2,600
     assert plain.kpi("offered").std() < 200
@@ -133,7 +136,7 @@ def test_daily_multiplier_spreads_the_days() -> None:
 def test_trace_replays_arrivals_exactly() -> None:
     times = [0.5, 1.0, 1.0, 7.25, 100.0]
     model = mmn(1.0, 10.0, 1)
-    model["arrivals"] = cr.trace(times)
+    model["arrivals"] = cr.sim.trace(times)
     res = cr.simulate(model, horizon=200, record_calls=True)
     calls = res.calls
     assert calls is not None
@@ -149,8 +152,8 @@ def test_shifts_and_breaks_take_agents_off() -> None:
     ]
     # calls of 10 s; the one answered at 1195 s is on when the break is due at 1200 s: the
     # agent finishes it (5 s more staffed), then leaves; a call in the break waits for 2400 s
-    model["calls"][0]["handle"] = cr.deterministic(10)
-    model["arrivals"] = cr.trace([100.0, 1195.0, 1800.0, 3000.0])
+    model["calls"][0]["handle"] = cr.sim.deterministic(10)
+    model["arrivals"] = cr.sim.trace([100.0, 1195.0, 1800.0, 3000.0])
     res = cr.simulate(model, horizon=3600, interval=1200, drain=0, record_calls=True)
     staffed = res.runs[0]["staffed"][0]
     assert staffed[0] == pytest.approx(1200)
@@ -161,8 +164,8 @@ def test_shifts_and_breaks_take_agents_off() -> None:
 
 
 def test_retrials_and_callbacks() -> None:
-    model = mmn(0.5, 60.0, 20, patience=cr.exponential(20))
-    model["calls"][0]["retrial"] = {"probability": 0.5, "delay": cr.exponential(60)}
+    model = mmn(0.5, 60.0, 20, patience=cr.sim.exponential(20))
+    model["calls"][0]["retrial"] = {"probability": 0.5, "delay": cr.sim.exponential(60)}
     res = cr.simulate(model, horizon=5000, seed=2, record_calls=True)
     calls = res.calls
     assert calls is not None
@@ -170,7 +173,7 @@ def test_retrials_and_callbacks() -> None:
     abandoned = int((calls["outcome"] == 1).sum())
     assert 0.35 * abandoned < retrials < 0.65 * abandoned
 
-    model = mmn(0.5, 60.0, 20, patience=cr.exponential(20))
+    model = mmn(0.5, 60.0, 20, patience=cr.sim.exponential(20))
     without = cr.simulate(model, horizon=5000, seed=2).runs[0]
     model["calls"][0]["callback"] = {"after": 5, "accept": 1.0}
     run = cr.simulate(model, horizon=5000, seed=2).runs[0]
@@ -186,8 +189,8 @@ def test_retrials_and_callbacks() -> None:
 def test_skills_routed_calls_have_their_own_line() -> None:
     model = {
         "groups": [{"name": "g", "count": 5, "skills": {"en": 3}}],
-        "calls": [{"name": "english", "skills": {"en": 2}, "handle": cr.exponential(60)}],
-        "arrivals": cr.poisson(0.02),
+        "calls": [{"name": "english", "skills": {"en": 2}, "handle": cr.sim.exponential(60)}],
+        "arrivals": cr.sim.poisson(0.02),
     }
     res = cr.simulate(model, horizon=10_000)
     assert res.lines == ["type:english"]
@@ -199,18 +202,18 @@ def test_skills_routed_calls_have_their_own_line() -> None:
     [
         (lambda m: m["calls"][0].update(handle={"expo": {"mean": 1}}), "calls[0].handle"),
         (lambda m: m["calls"][0].update(queue="nope"), 'calls[0].queue: unknown queue "nope"'),
-        (lambda m: m["calls"][0].update(handle=cr.exponential(-1)), "calls[0].handle.mean"),
+        (lambda m: m["calls"][0].update(handle=cr.sim.exponential(-1)), "calls[0].handle.mean"),
         (lambda m: m["queues"][0].update(sl_treshold=20), "sl_treshold"),
         (lambda m: m["groups"][0].update(no_answer=2), "groups[0].no_answer"),
-        (lambda m: m.update(arrivals=cr.trace([3, 1])), "arrivals.times[1]"),
+        (lambda m: m.update(arrivals=cr.sim.trace([3, 1])), "arrivals.times[1]"),
         (lambda m: m.pop("groups"), "missing groups"),
         (
             lambda m: m["calls"].append(
                 {
                     "name": "s",
                     "skills": {"x": 1},
-                    "handle": cr.exponential(1),
-                    "wrapup": cr.exponential(1),
+                    "handle": cr.sim.exponential(1),
+                    "wrapup": cr.sim.exponential(1),
                 }
             ),
             "calls[1].wrapup: only for queue-routed call types",
@@ -242,8 +245,9 @@ def test_bad_run_options() -> None:
 
 
 def test_compare_pairs_the_replications() -> None:
-    model = cr.load_model(cr.example_model_path())
-    comparison = cr.compare(model, ["longest_idle", "round_robin"], replications=8, seed=3)
+    model = cr.load_model(cr.example_path("model"))
+    variants = {s: model.with_strategy(s) for s in ("longest_idle", "round_robin")}
+    comparison = cr.compare(variants, replications=8, seed=3)
     table = comparison.table()
     base = table["longest_idle"]
     assert base["service_level_diff"] == (0.0, 0.0)
@@ -254,7 +258,7 @@ def test_compare_pairs_the_replications() -> None:
     assert other["service_level_diff"][1] < other["service_level"][1]
     assert "paired replications" in str(comparison)
     with pytest.raises(cr.ModelError, match="at least two"):
-        cr.compare(model, ["longest_idle"])
+        cr.compare({"longest_idle": model.with_strategy("longest_idle")})
 
 
 def test_cli_simulate_and_compare(tmp_path: Any) -> None:
@@ -307,7 +311,7 @@ def test_cli_simulate_and_compare(tmp_path: Any) -> None:
 
 
 def test_model_from_a_center_file(tmp_path: Any) -> None:
-    model = cr.load_model(cr.example_model_path("outsourcer"))
+    model = cr.load_model(cr.example_path("outsourcer_model"))
     res = cr.simulate(model, replications=2, seed=1)
     assert set(res.lines) == {
         "bank_billing",
@@ -330,18 +334,18 @@ def test_model_from_a_center_file(tmp_path: Any) -> None:
     model["groups"] = [{"name": "zoe", "count": 1}]
     with pytest.raises(cr.ModelError, match="not agents of the center: zoe"):
         cr.simulate(model)
-    with pytest.raises(cr.ModelError, match="no example"):
-        cr.example_model_path("nope")
+    with pytest.raises(cr.ParameterError, match="no example 'nope'"):
+        cr.example_path("nope")
 
 
 def test_center_auto_answer_agent_neither_rings_nor_misses(tmp_path: Any) -> None:
-    model = cr.load_model(cr.example_model_path("outsourcer"))
+    model = cr.load_model(cr.example_path("outsourcer_model"))
     center = yaml.safe_load(Path(model["center"]).read_text(encoding="utf-8"))
     center["agents"]["anna"]["auto_answer"] = True
     path = tmp_path / "center.yaml"
     path.write_text(yaml.safe_dump(center), encoding="utf-8")
     model["center"] = str(path)
-    for setting in [{"ring": cr.deterministic(3)}, {"no_answer": 0.1}]:
+    for setting in [{"ring": cr.sim.deterministic(3)}, {"no_answer": 0.1}]:
         model["groups"] = [{"name": "anna", "count": 1, **setting}]
         with pytest.raises(cr.ModelError, match=r"groups\.anna: .* answers automatically"):
             cr.simulate(model)
@@ -351,9 +355,9 @@ def test_center_auto_answer_agent_neither_rings_nor_misses(tmp_path: Any) -> Non
         cr.simulate(model)
     assert "answers automatically" not in str(info.value)
     # with no ring and no misses the flag is accepted, and routes as the same agent without it
-    model["groups"] = [{"name": "anna", "count": 1, "ring": cr.deterministic(0)}]
+    model["groups"] = [{"name": "anna", "count": 1, "ring": cr.sim.deterministic(0)}]
     flagged = cr.simulate(model, replications=1)
-    model["center"] = cr.load_model(cr.example_model_path("outsourcer"))["center"]
+    model["center"] = cr.load_model(cr.example_path("outsourcer_model"))["center"]
     plain = cr.simulate(model, replications=1)
     assert flagged.kpi("answered").sum() > 0
     assert (flagged.kpi("answered") == plain.kpi("answered")).all()
@@ -371,11 +375,11 @@ def test_each_chat_keeps_its_own_wrapup() -> None:
             {
                 "name": "c",
                 "queue": "chat",
-                "handle": cr.deterministic(10),
-                "wrapup": cr.deterministic(100),
+                "handle": cr.sim.deterministic(10),
+                "wrapup": cr.sim.deterministic(100),
             }
         ],
-        "arrivals": cr.trace([0.0, 5.0]),
+        "arrivals": cr.sim.trace([0.0, 5.0]),
     }
     res = cr.simulate(model, horizon=200, interval=10_000)
     # chat 1: talk 0-10, wrap-up 10-110; chat 2: talk 5-15, wrap-up 15-115

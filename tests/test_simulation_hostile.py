@@ -19,8 +19,10 @@ def mmn(rate: float, aht: float, agents: int, *, patience: Any = "never", **queu
     return {
         "queues": [{"name": "q", "max_no_answer": 0, **queue}],
         "groups": [{"name": "g", "count": agents}],
-        "calls": [{"name": "c", "queue": "q", "handle": cr.exponential(aht), "patience": patience}],
-        "arrivals": cr.poisson(rate),
+        "calls": [
+            {"name": "c", "queue": "q", "handle": cr.sim.exponential(aht), "patience": patience}
+        ],
+        "arrivals": cr.sim.poisson(rate),
     }
 
 
@@ -31,7 +33,7 @@ def test_utilization_is_offered_load_over_agents() -> None:
     """M/M/10 at 8 Erlangs: the mean number of busy agents is lambda/mu exactly, so the
     occupancy is 0.8. Very patient callers (10^5 s) never abandon, but their patience timers
     used to stretch the counted staffed time up to a day past the last call."""
-    model = mmn(0.08, 100.0, 10, patience=cr.deterministic(1e5))
+    model = mmn(0.08, 100.0, 10, patience=cr.sim.deterministic(1e5))
     res = cr.simulate(model, horizon=23_000, warmup=3_000, interval=1_000, replications=20, seed=5)
     busy = res._stack("busy").sum(axis=(1, 2))
     staffed = res._stack("staffed").sum(axis=(1, 2))
@@ -56,7 +58,7 @@ def test_compare_variants_see_the_same_callers() -> None:
     and callback acceptances used to be drawn from the callers' stream in routing order)."""
 
     def variant(first: int) -> dict[str, Any]:
-        patience = cr.exponential(60)
+        patience = cr.sim.exponential(60)
         return {
             "queues": [
                 {"name": "a", "weight": first, "max_no_answer": 0},
@@ -67,24 +69,23 @@ def test_compare_variants_see_the_same_callers() -> None:
                 {
                     "name": "ca",
                     "queue": "a",
-                    "handle": cr.exponential(50),
+                    "handle": cr.sim.exponential(50),
                     "patience": patience,
-                    "wrapup": cr.exponential(5),
+                    "wrapup": cr.sim.exponential(5),
                     "callback": {"after": 20, "accept": 0.3},
                 },
                 {
                     "name": "cb",
                     "queue": "b",
-                    "handle": cr.lognormal(40, 1.2),
+                    "handle": cr.sim.lognormal(40, 1.2),
                     "patience": patience,
-                    "wrapup": cr.gamma(4, 0.5),
+                    "wrapup": cr.sim.gamma(4, 0.5),
                 },
             ],
-            "arrivals": cr.poisson(0.11),
+            "arrivals": cr.sim.poisson(0.11),
         }
 
     comparison = cr.compare(
-        variant(1),
         {"a first": variant(1), "b first": variant(0)},
         horizon=20_000,
         replications=2,
@@ -131,10 +132,10 @@ def test_replications_are_bounded_by_memory() -> None:
 @pytest.mark.parametrize(
     ("handle", "field"),
     [
-        (cr.deterministic(1e13), "calls[0].handle.value"),
-        (cr.exponential(2e9), "calls[0].handle.mean"),
-        (cr.lognormal(100, 1e300), "calls[0].handle.cv"),
-        (cr.gamma(100, 1e300), "calls[0].handle.cv"),
+        (cr.sim.deterministic(1e13), "calls[0].handle.value"),
+        (cr.sim.exponential(2e9), "calls[0].handle.mean"),
+        (cr.sim.lognormal(100, 1e300), "calls[0].handle.cv"),
+        (cr.sim.gamma(100, 1e300), "calls[0].handle.cv"),
     ],
 )
 def test_distribution_parameters_are_bounded(handle: Any, field: str) -> None:
@@ -145,7 +146,7 @@ def test_distribution_parameters_are_bounded(handle: Any, field: str) -> None:
 
 
 def test_tiny_and_huge_cvs_give_finite_handle_times() -> None:
-    for handle in (cr.gamma(30, 1e-160), cr.lognormal(30, 1e-160), cr.gamma(30, 100)):
+    for handle in (cr.sim.gamma(30, 1e-160), cr.sim.lognormal(30, 1e-160), cr.sim.gamma(30, 100)):
         model = mmn(0.1, 10.0, 2)
         model["calls"][0]["handle"] = handle
         res = cr.simulate(model, horizon=2_000, seed=1, record_calls=True)
@@ -158,15 +159,15 @@ def test_tiny_and_huge_cvs_give_finite_handle_times() -> None:
 
 
 def test_a_zero_delay_retrial_loop_is_refused() -> None:
-    model = mmn(0.1, 10.0, 0, patience=cr.deterministic(0))
-    model["calls"][0]["retrial"] = {"probability": 1.0, "delay": cr.deterministic(0)}
+    model = mmn(0.1, 10.0, 0, patience=cr.sim.deterministic(0))
+    model["calls"][0]["retrial"] = {"probability": 1.0, "delay": cr.sim.deterministic(0)}
     with pytest.raises(cr.ModelError, match=r"calls\[0\]\.retrial\.delay"):
         cr.simulate(model, horizon=100)
 
 
 def test_a_retrial_delay_beyond_the_clock_is_refused() -> None:
-    model = mmn(0.01, 10.0, 0, patience=cr.deterministic(0))
-    model["calls"][0]["retrial"] = {"probability": 1.0, "delay": cr.deterministic(1e13)}
+    model = mmn(0.01, 10.0, 0, patience=cr.sim.deterministic(0))
+    model["calls"][0]["retrial"] = {"probability": 1.0, "delay": cr.sim.deterministic(1e13)}
     with pytest.raises(cr.ModelError, match=r"calls\[0\]\.retrial\.delay\.value"):
         cr.simulate(model, horizon=1_000)
 

@@ -38,20 +38,20 @@ def test_header_is_as_documented(blob: bytes) -> None:
 @pytest.mark.parametrize("version", [0, 2, VERSION + 1, 2**32 - 1])
 def test_other_versions_are_refused_by_name(blob: bytes, version: int) -> None:
     message = f"unsupported snapshot version {version} (this build reads {VERSION})"
-    with pytest.raises(callroute.SnapshotError) as info:
+    with pytest.raises(callroute.errors.SnapshotError) as info:
         Engine.restore(sealed(version, blob[24:]))
     assert str(info.value) == message
 
 
 def test_the_format_before_the_header_is_refused_by_its_version(blob: bytes) -> None:
-    with pytest.raises(callroute.SnapshotError, match=r"^unsupported snapshot version 2 \("):
+    with pytest.raises(callroute.errors.SnapshotError, match=r"^unsupported snapshot version 2 \("):
         Engine.restore(b"CRENG\0\0\x02" + blob[24:])
 
 
 def test_trailing_bytes_are_refused(blob: bytes) -> None:
-    with pytest.raises(callroute.SnapshotError, match="followed by 1 bytes"):
+    with pytest.raises(callroute.errors.SnapshotError, match="followed by 1 bytes"):
         Engine.restore(blob + b"\0")
-    with pytest.raises(callroute.SnapshotError, match="1 bytes left over"):
+    with pytest.raises(callroute.errors.SnapshotError, match="1 bytes left over"):
         Engine.restore(sealed(VERSION, blob[24:] + b"\0"))
 
 
@@ -61,7 +61,7 @@ def test_every_single_bit_flip_is_refused(blob: bytes) -> None:
         for bit in range(8):
             bad = bytearray(blob)
             bad[i] ^= 1 << bit
-            with pytest.raises(callroute.SnapshotError):
+            with pytest.raises(callroute.errors.SnapshotError):
                 Engine.restore(bytes(bad))
             refused += 1
     assert refused == 8 * len(blob) > 1000
@@ -98,7 +98,7 @@ def test_snapshots_from_threads_while_a_scorer_is_installed() -> None:
         eng.add_agent(name)
         eng.agent_ready(name, 0.0)
 
-    def scorer(call: callroute.CallView, agents: list[str]) -> Sequence[float]:
+    def scorer(call: callroute.engine.CallView, agents: list[str]) -> Sequence[float]:
         return [1.0 if a == "b" else 0.0 for a in agents]
 
     eng.set_scorer(scorer)

@@ -63,7 +63,7 @@ def test_erlang_a_plan_reports_abandonment() -> None:
 def test_tables_and_frames() -> None:
     table = {"interval_start": ["09:00", "09:30"], "calls": [100, 140]}
     plan = cr.staffing_plan(table, interval=1800, aht=200, target=30, level=0.9)
-    assert list(plan.interval) == ["09:00", "09:30"]
+    assert list(plan.labels) == ["09:00", "09:30"]
     pd = pytest.importorskip("pandas")
     df = plan.to_pandas()
     assert list(df["agents"]) == list(plan.agents)

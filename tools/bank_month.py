@@ -141,18 +141,18 @@ def build_model(calls: list[dict[str, Any]]) -> dict[str, Any]:
             {
                 "name": "regular",
                 "queue": "bank",
-                "handle": cr.empirical(handle[0]),
-                "patience": cr.exponential(patience),
+                "handle": cr.sim.empirical(handle[0]),
+                "patience": cr.sim.exponential(patience),
             },
             {
                 "name": "priority",
                 "queue": "bank",
                 "priority": 1,
-                "handle": cr.empirical(handle[1]),
-                "patience": cr.exponential(patience),
+                "handle": cr.sim.empirical(handle[1]),
+                "patience": cr.sim.exponential(patience),
             },
         ],
-        "arrivals": cr.trace([c["arrival"] for c in calls], [c["priority"] for c in calls]),
+        "arrivals": cr.sim.trace([c["arrival"] for c in calls], [c["priority"] for c in calls]),
         "horizon": horizon,
     }
 

@@ -1,211 +1,202 @@
 """callroute: an embeddable contact-center routing engine.
 
-Exact, fast Erlang B/C/A mathematics and interval staffing plans, and the skill-based
-routing engine :class:`Engine`, computed in Rust. See ``callroute.erlang``,
-``callroute.staffing``, ``callroute.engine`` and ``callroute.simulation``.
+The top level holds the core of the library:
+
+- the routing engine, :class:`Engine`, and the decisions it returns (:class:`Offer`,
+  :class:`Overflow`, :class:`Exit`, ...);
+- a whole center from one file: :func:`load_center` gives a :class:`Center`;
+- exact Erlang B/C/A mathematics (:func:`erlang_b`, :func:`erlang_c`, :func:`erlang_a`,
+  :func:`service_level`, :func:`asa`, :func:`agents_for_service_level`) and interval
+  staffing (:func:`staffing_plan`);
+- the simulator: :func:`simulate` and :func:`compare` run a model (:func:`load_model`);
+- forecasts (:func:`load_forecast`), the bundled examples (:func:`example_path`);
+- the errors, all under :class:`CallrouteError`.
+
+Everything else lives in its subpackage: :mod:`callroute.engine` (statistics views),
+:mod:`callroute.erlang` (every Erlang function), :mod:`callroute.center` (schema, tenancy,
+operators), :mod:`callroute.ivr` (call flows), :mod:`callroute.hours` (business hours),
+:mod:`callroute.sim` (distributions, results), :mod:`callroute.staffing`,
+:mod:`callroute.forecast`, :mod:`callroute.errors`. Names that used to sit at the top level
+still work for one release, with a ``DeprecationWarning`` (once per name) naming their home.
 """
 
 from __future__ import annotations
 
 from ._core import __version__
-from .center import (
-    Center,
-    Directory,
-    Operator,
-    OperatorView,
-    Refusal,
-    Tenant,
-    example_config_path,
-    load,
-    load_mapping,
-)
+from ._internal.deprecation import moved
+from ._internal.examples import example_path
+from .center import Center, load_center
 from .engine import (
     AgentStateChanged,
-    AgentStats,
-    CallInfo,
-    CallView,
     Decision,
     Engine,
     Exit,
-    IntervalStats,
     Offer,
     Overflow,
     Queued,
-    QueueStats,
     Revoked,
     StepReached,
-    Totals,
 )
 from .erlang import (
     ErlangAResult,
-    RetrialResult,
-    ServiceLevelDefinition,
-    agents_for_asa,
-    agents_for_erlang_a,
     agents_for_service_level,
     asa,
     erlang_a,
     erlang_b,
-    erlang_b_retrial,
     erlang_c,
-    occupancy,
-    queue_length,
-    servers_for_blocking,
     service_level,
-    wait_quantile,
 )
 from .errors import (
     CallrouteError,
     ConfigError,
     DuplicateIdError,
     EngineError,
-    EngineInvariantError,
     InfeasibleError,
     InvalidEventError,
     ModelError,
     ParameterError,
     PermissionDenied,
-    ReentrancyError,
-    SnapshotError,
     TimeError,
     UnknownIdError,
 )
-from .forecast import Forecast, example_forecast_path, read_forecast
-from .ivr import (
-    BusinessHours,
-    Collect,
-    Digits,
-    Flow,
-    Hangup,
-    HungUp,
-    Lookup,
-    LookupResult,
-    OfferCallback,
-    Outcome,
-    Play,
-    PlaybackDone,
-    Route,
-    Session,
-    SetData,
-    Timeout,
-    Transfer,
-    Voicemail,
-    parse_flow,
-    run_lookup,
-)
-from .simulation import (
-    Comparison,
-    SimulationResult,
-    compare,
-    deterministic,
-    empirical,
-    example_model_path,
-    exponential,
-    gamma,
-    load_model,
-    lognormal,
-    never,
-    piecewise,
-    poisson,
-    simulate,
-    trace,
-)
+from .forecast import Forecast, load_forecast
+from .sim import Comparison, SimulationResult, compare, load_model, simulate
 from .staffing import StaffingPlan, staffing_plan
 
 __all__ = [
     "AgentStateChanged",
-    "AgentStats",
-    "BusinessHours",
-    "CallInfo",
-    "CallView",
     "CallrouteError",
     "Center",
-    "Collect",
     "Comparison",
     "ConfigError",
     "Decision",
-    "Digits",
-    "Directory",
     "DuplicateIdError",
     "Engine",
     "EngineError",
-    "EngineInvariantError",
     "ErlangAResult",
     "Exit",
-    "Flow",
     "Forecast",
-    "Hangup",
-    "HungUp",
     "InfeasibleError",
-    "IntervalStats",
     "InvalidEventError",
-    "Lookup",
-    "LookupResult",
     "ModelError",
     "Offer",
-    "OfferCallback",
-    "Operator",
-    "OperatorView",
-    "Outcome",
     "Overflow",
     "ParameterError",
     "PermissionDenied",
-    "Play",
-    "PlaybackDone",
-    "QueueStats",
     "Queued",
-    "ReentrancyError",
-    "Refusal",
-    "RetrialResult",
     "Revoked",
-    "Route",
-    "ServiceLevelDefinition",
-    "Session",
-    "SetData",
     "SimulationResult",
-    "SnapshotError",
     "StaffingPlan",
     "StepReached",
-    "Tenant",
     "TimeError",
-    "Timeout",
-    "Totals",
-    "Transfer",
     "UnknownIdError",
-    "Voicemail",
     "__version__",
-    "agents_for_asa",
-    "agents_for_erlang_a",
     "agents_for_service_level",
     "asa",
     "compare",
-    "deterministic",
-    "empirical",
     "erlang_a",
     "erlang_b",
-    "erlang_b_retrial",
     "erlang_c",
-    "example_config_path",
-    "example_forecast_path",
-    "example_model_path",
-    "exponential",
-    "gamma",
-    "load",
-    "load_mapping",
+    "example_path",
+    "load_center",
+    "load_forecast",
     "load_model",
-    "lognormal",
-    "never",
-    "occupancy",
-    "parse_flow",
-    "piecewise",
-    "poisson",
-    "queue_length",
-    "read_forecast",
-    "run_lookup",
-    "servers_for_blocking",
     "service_level",
     "simulate",
     "staffing_plan",
-    "trace",
-    "wait_quantile",
 ]
+
+# Former top-level names -> their home ("module:name"), or (home, what to use instead).
+_MOVED: dict[str, str | tuple[str, str]] = {
+    **{
+        name: f"callroute.engine:{name}"
+        for name in (
+            "AgentStats",
+            "CallInfo",
+            "CallView",
+            "IntervalStats",
+            "QueueStats",
+            "Totals",
+        )
+    },
+    **{
+        name: f"callroute.erlang:{name}"
+        for name in (
+            "RetrialResult",
+            "ServiceLevelDefinition",
+            "agents_for_asa",
+            "agents_for_erlang_a",
+            "erlang_b_retrial",
+            "occupancy",
+            "queue_length",
+            "wait_quantile",
+        )
+    },
+    **{
+        name: f"callroute.errors:{name}"
+        for name in ("EngineInvariantError", "ReentrancyError", "SnapshotError")
+    },
+    **{
+        name: f"callroute.center:{name}"
+        for name in ("Directory", "Operator", "OperatorView", "Refusal", "Tenant", "load_mapping")
+    },
+    "servers_for_blocking": "callroute.erlang:agents_for_blocking",
+    "load": "callroute.center:load_center",
+    "example_config_path": (
+        "callroute._internal.examples:example_config_path",
+        'callroute.example_path("center")',
+    ),
+    "example_model_path": (
+        "callroute._internal.examples:example_model_path",
+        'callroute.example_path("model") or example_path("outsourcer_model")',
+    ),
+    "example_forecast_path": (
+        "callroute._internal.examples:example_forecast_path",
+        'callroute.example_path("forecast")',
+    ),
+    "read_forecast": "callroute.forecast:load_forecast",
+    "BusinessHours": "callroute.hours:BusinessHours",
+    **{
+        name: f"callroute.ivr:{name}"
+        for name in (
+            "Collect",
+            "Digits",
+            "Flow",
+            "Hangup",
+            "HungUp",
+            "Lookup",
+            "LookupResult",
+            "OfferCallback",
+            "Outcome",
+            "Play",
+            "PlaybackDone",
+            "Route",
+            "Session",
+            "SetData",
+            "Timeout",
+            "Transfer",
+            "Voicemail",
+            "parse_flow",
+            "run_lookup",
+        )
+    },
+    **{
+        name: f"callroute.sim:{name}"
+        for name in (
+            "deterministic",
+            "empirical",
+            "exponential",
+            "gamma",
+            "lognormal",
+            "never",
+            "piecewise",
+            "poisson",
+            "trace",
+        )
+    },
+    # modules that moved
+    "simulation": "callroute.sim",
+    "plot": "callroute.sim.plot",
+}
+
+__getattr__ = moved(__name__, _MOVED)

@@ -91,24 +91,41 @@ from ._core import (
     StepReached,
     Totals,
 )
-from .types import DataValue, Strategy
+from .types import (
+    AgentState,
+    CallState,
+    DataValue,
+    ExitReason,
+    QueueSpec,
+    RevokeReason,
+    Seconds,
+    StepSpec,
+    Strategy,
+)
 
 __all__ = [
+    "AgentState",
     "AgentStateChanged",
     "AgentStats",
     "CallInfo",
+    "CallState",
     "CallView",
     "DataValue",
     "Decision",
     "Engine",
     "Exit",
+    "ExitReason",
     "IntervalStats",
     "Offer",
     "Overflow",
+    "QueueSpec",
     "QueueStats",
     "Queued",
+    "RevokeReason",
     "Revoked",
+    "Seconds",
     "StepReached",
+    "StepSpec",
     "Strategy",
     "Totals",
 ]

@@ -29,14 +29,16 @@ queue length and wait quantiles infinity. No traffic at all is stable whatever t
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, TypeAlias, overload
+from typing import Any, Literal, TypeAlias, TypeVar, overload
 
 import numpy as np
 import numpy.typing as npt
 
 from . import _core
+from ._internal.deprecation import moved, warn_once
 from .errors import ParameterError
 
 __all__ = [
@@ -44,6 +46,7 @@ __all__ = [
     "RetrialResult",
     "ServiceLevelDefinition",
     "agents_for_asa",
+    "agents_for_blocking",
     "agents_for_erlang_a",
     "agents_for_service_level",
     "asa",
@@ -53,7 +56,6 @@ __all__ = [
     "erlang_c",
     "occupancy",
     "queue_length",
-    "servers_for_blocking",
     "service_level",
     "wait_quantile",
 ]
@@ -63,6 +65,33 @@ ArrayLike: TypeAlias = "npt.ArrayLike"
 FloatArray: TypeAlias = "npt.NDArray[np.float64]"
 IntArray: TypeAlias = "npt.NDArray[np.int64]"
 ServiceLevelDefinition: TypeAlias = Literal["offered", "answered", "offered_minus_early_abandons"]
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _servers_renamed(func: _F) -> _F:
+    """Accept the old keyword ``servers=`` for ``agents=`` (warns once; positional calls
+    are unchanged), and name the argument ``agents`` in errors (the core says servers)."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if "servers" in kwargs:
+            if "agents" in kwargs:
+                raise TypeError(f"{func.__name__}() got both agents and servers (its old name)")
+            warn_once(
+                "callroute.erlang",
+                f"{func.__name__}(servers=)",
+                f"{func.__name__}(servers=...) is deprecated; use agents=...",
+            )
+            kwargs["agents"] = kwargs.pop("servers")
+        try:
+            return func(*args, **kwargs)
+        except ParameterError as exc:
+            message = str(exc)
+            if not message.startswith("servers "):
+                raise
+            raise type(exc)("agents " + message.removeprefix("servers ")) from None
+
+    return wrapper  # type: ignore[return-value]
 
 
 def _type(value: object) -> str:
@@ -201,26 +230,41 @@ def _as_agents(value: FloatArray, fractional: bool) -> FloatArray | IntArray:
 
 
 @overload
-def erlang_b(traffic: Number, servers: Number) -> float: ...
+def erlang_b(traffic: Number, agents: Number) -> float: ...
 @overload
-def erlang_b(traffic: ArrayLike, servers: ArrayLike) -> float | FloatArray: ...
-def erlang_b(traffic: ArrayLike, servers: ArrayLike) -> float | FloatArray:
-    """Erlang B blocking probability of ``traffic`` Erlangs on ``servers`` servers.
+def erlang_b(traffic: ArrayLike, agents: ArrayLike) -> float | FloatArray: ...
+@_servers_renamed
+def erlang_b(traffic: ArrayLike, agents: ArrayLike) -> float | FloatArray:
+    """Erlang B blocking probability of ``traffic`` Erlangs offered to ``agents`` servers
+    (trunks, lines, agents) with no queue.
 
-    ``servers`` may be real: the continuous extension (incomplete gamma function) joins the
-    integer values smoothly.
+    :param traffic: offered load in Erlangs, >= 0 (scalar or array).
+    :param agents: servers, real >= 0: the continuous extension (incomplete gamma
+        function) joins the integer values smoothly. (Formerly ``servers=``: still accepted
+        as a keyword, with a ``DeprecationWarning``.)
+    :returns: the blocking probability in [0, 1]; an array for array input.
+    :raises ~callroute.errors.ParameterError: naming the argument that is not a finite
+        number in its domain.
     """
-    if (s := _scalars(("traffic", "servers"), (traffic, servers))) is not None:
+    if (s := _scalars(("traffic", "agents"), (traffic, agents))) is not None:
         return _core.erlang_b(*s)
-    return _vectorized(_core.erlang_b_array, ("traffic", "servers"), (traffic, servers))
+    return _vectorized(_core.erlang_b_array, ("traffic", "agents"), (traffic, agents))
 
 
 @overload
-def servers_for_blocking(traffic: Number, blocking: Number) -> int: ...
+def agents_for_blocking(traffic: Number, blocking: Number) -> int: ...
 @overload
-def servers_for_blocking(traffic: ArrayLike, blocking: ArrayLike) -> int | IntArray: ...
-def servers_for_blocking(traffic: ArrayLike, blocking: ArrayLike) -> int | IntArray:
-    """Fewest servers (trunks) whose Erlang B blocking is at most ``blocking``."""
+def agents_for_blocking(traffic: ArrayLike, blocking: ArrayLike) -> int | IntArray: ...
+def agents_for_blocking(traffic: ArrayLike, blocking: ArrayLike) -> int | IntArray:
+    """Fewest agents (servers, trunks) whose Erlang B blocking is at most ``blocking``
+    (formerly ``servers_for_blocking``, still importable with a ``DeprecationWarning``).
+
+    :param traffic: offered load in Erlangs, >= 0.
+    :param blocking: the highest blocking probability allowed, in (0, 1).
+    :returns: the smallest integer ``n`` with ``erlang_b(traffic, n) <= blocking`` (an
+        ``int64`` array for array input).
+    :raises ~callroute.errors.ParameterError: naming the argument out of its domain.
+    """
     if (s := _scalars(("traffic", "blocking"), (traffic, blocking))) is not None:
         return int(_core.servers_for_blocking(*s))
     out = _vectorized(
@@ -237,21 +281,28 @@ class RetrialResult:
     offered_load: float | FloatArray
 
 
+@_servers_renamed
 def erlang_b_retrial(
-    traffic: ArrayLike, servers: ArrayLike, retry_fraction: ArrayLike
+    traffic: ArrayLike, agents: ArrayLike, retry_fraction: ArrayLike
 ) -> RetrialResult:
     """Extended Erlang B: a fraction ``retry_fraction`` of blocked callers redial.
 
-    Solves ``y = traffic + retry_fraction * y * B(y, servers)`` for the offered load ``y``
-    (first attempts plus retries); ``blocking = B(y, servers)``.
+    Solves ``y = traffic + retry_fraction * y * B(y, agents)`` for the offered load ``y``
+    (first attempts plus retries); ``blocking = B(y, agents)``.
+
+    :param traffic: first-attempt load in Erlangs, >= 0.
+    :param agents: servers, >= 0 (formerly ``servers=``, still accepted with a warning).
+    :param retry_fraction: the share of blocked attempts that redial, in [0, 1).
+    :returns: :class:`RetrialResult` (``blocking``, ``offered_load``).
+    :raises ~callroute.errors.ParameterError: naming the argument out of its domain.
     """
     if (
-        s := _scalars(("traffic", "servers", "retry_fraction"), (traffic, servers, retry_fraction))
+        s := _scalars(("traffic", "agents", "retry_fraction"), (traffic, agents, retry_fraction))
     ) is not None:
         b, y = _core.erlang_b_retrial(*s)
         return RetrialResult(b, y)
     flat, shape = _arrays(
-        ("traffic", "servers", "retry_fraction"), (traffic, servers, retry_fraction)
+        ("traffic", "agents", "retry_fraction"), (traffic, agents, retry_fraction)
     )
     b_arr, y_arr = _core.erlang_b_retrial_array(flat[0], flat[1], flat[2], list(shape))
     return RetrialResult(b_arr.reshape(shape), y_arr.reshape(shape))
@@ -265,8 +316,15 @@ def erlang_c(traffic: Number, agents: Number) -> float: ...
 @overload
 def erlang_c(traffic: ArrayLike, agents: ArrayLike) -> float | FloatArray: ...
 def erlang_c(traffic: ArrayLike, agents: ArrayLike) -> float | FloatArray:
-    """Erlang C: probability that a call waits (1.0 when ``agents <= traffic``, except with
-    no traffic at all: 0.0)."""
+    """Erlang C: the probability that a call waits (M/M/n, no abandonment).
+
+    :param traffic: offered load in Erlangs (arrival rate x AHT), >= 0.
+    :param agents: agents answering, real >= 0 (the continuous extension between integers).
+    :returns: P(wait) in [0, 1]: 1.0 when ``agents <= traffic`` (unstable), except with no
+        traffic at all (0.0); an array for array input.
+    :raises ~callroute.errors.ParameterError: naming the argument (and, for arrays, the
+        first bad index) when a value is not a finite number in its domain.
+    """
     if (s := _scalars(("traffic", "agents"), (traffic, agents))) is not None:
         return _core.erlang_c(*s)
     return _vectorized(_core.erlang_c_array, ("traffic", "agents"), (traffic, agents))
@@ -281,7 +339,16 @@ def service_level(
 def service_level(
     traffic: ArrayLike, agents: ArrayLike, aht: ArrayLike, target: ArrayLike
 ) -> float | FloatArray:
-    """Fraction of calls answered within ``target`` seconds (0.0 when unstable)."""
+    """Service level: the fraction of calls answered within ``target`` seconds (Erlang C).
+
+    :param traffic: offered load in Erlangs, >= 0.
+    :param agents: agents answering, >= 0.
+    :param aht: average handle time in seconds, > 0.
+    :param target: the threshold in seconds, >= 0.
+    :returns: a fraction in [0, 1] (0.0 when unstable, ``agents <= traffic``).
+    :raises ~callroute.errors.ParameterError: naming the argument (and, for arrays, the
+        first bad index) when a value is not a finite number in its domain.
+    """
     if (
         s := _scalars(("traffic", "agents", "aht", "target"), (traffic, agents, aht, target))
     ) is not None:
@@ -298,7 +365,15 @@ def asa(traffic: Number, agents: Number, aht: Number) -> float: ...
 @overload
 def asa(traffic: ArrayLike, agents: ArrayLike, aht: ArrayLike) -> float | FloatArray: ...
 def asa(traffic: ArrayLike, agents: ArrayLike, aht: ArrayLike) -> float | FloatArray:
-    """Average speed of answer over all calls, in seconds (inf when unstable)."""
+    """Average speed of answer over all calls (waiting or not), Erlang C.
+
+    :param traffic: offered load in Erlangs, >= 0.
+    :param agents: agents answering, >= 0.
+    :param aht: average handle time in seconds, > 0.
+    :returns: the mean wait in seconds (``inf`` when unstable, ``agents <= traffic``).
+    :raises ~callroute.errors.ParameterError: naming the argument (and, for arrays, the
+        first bad index) when a value is not a finite number in its domain.
+    """
     if (s := _scalars(("traffic", "agents", "aht"), (traffic, agents, aht))) is not None:
         return _core.asa(*s)
     return _vectorized(_core.asa_array, ("traffic", "agents", "aht"), (traffic, agents, aht))
@@ -354,9 +429,18 @@ def agents_for_service_level(
 ) -> Any:
     """Fewest agents answering ``level`` of calls within ``target`` seconds (Erlang C).
 
-    With ``max_occupancy``, also ``traffic / agents <= max_occupancy``. Returns an ``int``
-    (``int64`` array), or with ``fractional=True`` the real agent count (continuous
-    extension of Erlang C) at which the binding constraint is met exactly.
+    :param traffic: offered load in Erlangs, >= 0.
+    :param aht: average handle time in seconds, > 0.
+    :param target: the service-level threshold in seconds, >= 0.
+    :param level: the fraction to answer within ``target``, in [0, 1).
+    :param max_occupancy: also require ``traffic / agents <= max_occupancy`` (a scalar in
+        (0, 1]); ``None``: no cap.
+    :param fractional: return the real agent count (continuous extension of Erlang C) at
+        which the binding constraint is met exactly.
+    :returns: an ``int`` (an ``int64`` array for array input), or a float with
+        ``fractional=True``.
+    :raises ~callroute.errors.ParameterError: naming the argument (and, for arrays, the
+        first bad index) when a value is not a finite number in its domain.
     """
     fractional = _check_fractional(fractional)
     max_occupancy = _option("max_occupancy", max_occupancy)
@@ -456,9 +540,21 @@ def erlang_a(
     """Erlang A (M/M/n+M): calls abandon after an exponential patience of mean ``patience``.
 
     Exact: the state space is summed without truncation and in scaled arithmetic, so long
-    queues and large ``agents * target / aht`` are handled. ``sl_definition`` says what the
-    service level divides by: ``"offered"`` (all calls), ``"answered"``, or
-    ``"offered_minus_early_abandons"`` (calls not abandoned before ``target``).
+    queues and large ``agents * target / aht`` are handled.
+
+    :param traffic: offered load in Erlangs, >= 0.
+    :param agents: agents answering, >= 0.
+    :param aht: average handle time in seconds, > 0.
+    :param patience: mean patience in seconds, > 0.
+    :param target: the service-level threshold in seconds (``None``: no service level).
+    :param sl_definition: what the service level divides by: ``"offered"`` (all calls),
+        ``"answered"``, or ``"offered_minus_early_abandons"`` (calls not abandoned before
+        ``target``).
+    :returns: :class:`ErlangAResult` (``p_wait``, ``p_abandon``, ``asa``, ``mean_wait``,
+        ``occupancy``, ``queue_length``, and ``service_level`` when ``target`` is given);
+        arrays in it for array input.
+    :raises ~callroute.errors.ParameterError: naming the argument (and, for arrays, the
+        first bad index) when a value is not a finite number in its domain.
     """
     definition = _check_definition(sl_definition)
     scalar = _scalars(("traffic", "agents", "aht", "patience"), (traffic, agents, aht, patience))
@@ -520,3 +616,6 @@ def agents_for_erlang_a(
         fractional,
     ).reshape(shape)
     return _as_agents(out, fractional)
+
+
+__getattr__ = moved(__name__, {"servers_for_blocking": "callroute.erlang:agents_for_blocking"})

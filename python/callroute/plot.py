@@ -1,131 +1,15 @@
-"""Plots (optional: ``pip install 'callroute[plot]'``)."""
+"""Deprecated: plots live in :mod:`callroute.sim.plot` (same names)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+import warnings
 
-if TYPE_CHECKING:
-    from .simulation import Comparison, SimulationResult
-    from .staffing import StaffingPlan
+from .sim.plot import plot_comparison, plot_simulation, plot_staffing
+
+warnings.warn(
+    "callroute.plot is deprecated; use callroute.sim.plot (same names)",
+    DeprecationWarning,
+    stacklevel=2,
+)
 
 __all__ = ["plot_comparison", "plot_simulation", "plot_staffing"]
-
-
-def _pyplot() -> Any:
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError as exc:
-        raise ImportError("plotting needs matplotlib: pip install 'callroute[plot]'") from exc
-    return plt
-
-
-def _save(plt: Any, fig: Any, out: str | Path) -> Path:
-    path = Path(out)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
-
-
-def _clock(seconds: float) -> str:
-    minutes = int(seconds // 60) % (24 * 60)
-    return f"{minutes // 60:02d}:{minutes % 60:02d}"
-
-
-def plot_simulation(result: SimulationResult, out: str | Path) -> Path:
-    """Service level per interval for each line, with calls offered behind."""
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(11, 4.5))
-    every = result.intervals()
-    x = list(range(len(every["start"])))
-    twin = ax.twinx()
-    twin.bar(x, every["offered"], color="#dddddd", label="calls offered (all lines)")
-    twin.set_ylabel("calls per interval")
-    for line in result.lines:
-        ax.plot(x, result.intervals(line)["service_level"], marker=".", label=f"SL {line}")
-    ax.set_zorder(twin.get_zorder() + 1)
-    ax.patch.set_visible(False)
-    ax.set_ylim(0, 1.05)
-    ax.set_ylabel("answered within threshold / offered")
-    labels = [_clock(t) for t in every["start"]]
-    step = max(1, len(labels) // 12)
-    ax.set_xticks(x[::step])
-    ax.set_xticklabels(labels[::step], rotation=45, ha="right")
-    ax.set_title(f"Simulated service level per interval ({result.replications} replications)")
-    handles = ax.get_legend_handles_labels()[0] + twin.get_legend_handles_labels()[0]
-    ax.legend(handles, [str(h.get_label()) for h in handles], loc="lower left", frameon=False)
-    fig.tight_layout()
-    return _save(plt, fig, out)
-
-
-def plot_comparison(comparison: Comparison, out: str | Path) -> Path:
-    """Each variant's KPIs with 95 % CIs, and its paired difference to the first variant."""
-    plt = _pyplot()
-    table = comparison.table()
-    names = list(table)
-    fig, axes = plt.subplots(1, 3, figsize=(13, 4))
-    percent = plt.FuncFormatter(lambda v, _: f"{v:.1%}")
-    sl = [table[n]["service_level"] for n in names]
-    axes[0].errorbar(
-        names, [m for m, _ in sl], yerr=[h for _, h in sl], fmt="o", capsize=6, color="#08519c"
-    )
-    axes[0].set_title("service level (95 % CI)")
-    axes[0].yaxis.set_major_formatter(percent)
-    for ax, (kpi, title) in zip(
-        axes[1:],
-        (("service_level", "service level"), ("abandon_rate", "abandonment")),
-        strict=True,
-    ):
-        diffs = [table[n][kpi + "_diff"] for n in names[1:]]
-        ax.bar(
-            names[1:],
-            [m for m, _ in diffs],
-            yerr=[h for _, h in diffs],
-            capsize=6,
-            color="#6baed6",
-        )
-        ax.axhline(0.0, color="black", linewidth=0.8)
-        ax.set_title(f"{title} minus {names[0]}'s\n(paired, 95 % CI)", fontsize=10)
-        ax.yaxis.set_major_formatter(percent)
-    for ax in axes:
-        ax.tick_params(axis="x", rotation=20)
-    n = next(iter(comparison.results.values())).replications
-    fig.suptitle(f"Routing strategies on the same calls ({n} replications, common random numbers)")
-    fig.tight_layout()
-    return _save(plt, fig, out)
-
-
-def plot_staffing(plan: StaffingPlan, out: str | Path) -> Path:
-    """Draw required and scheduled agents per interval, with the calls on a second axis."""
-    plt = _pyplot()
-    labels = [str(x) for x in plan.interval]
-    x = range(len(labels))
-    fig, ax = plt.subplots(figsize=(11, 4.5))
-    ax.bar(x, plan.scheduled, color="#c6dbef", label="scheduled (after shrinkage)")
-    ax.step(x, plan.agents, where="mid", color="#08519c", linewidth=2, label="required on phones")
-    ax.set_ylabel("agents")
-    ax.set_xticks(list(x)[:: max(1, len(labels) // 12)])
-    ax.set_xticklabels(labels[:: max(1, len(labels) // 12)], rotation=45, ha="right")
-    twin = ax.twinx()
-    twin.plot(x, plan.calls, color="#e6550d", marker=".", linewidth=1, label="calls offered")
-    twin.set_ylabel("calls per interval")
-    p = plan.parameters
-    ax.set_title(
-        f"Staffing plan: {p.get('level', 0):.0%} within {p.get('target', 0):g} s, "
-        f"AHT {p.get('aht', 0):g} s, shrinkage {p.get('shrinkage', 0):.0%}",
-        pad=26,
-    )
-    handles = ax.get_legend_handles_labels()[0] + twin.get_legend_handles_labels()[0]
-    ax.legend(
-        handles,
-        [str(h.get_label()) for h in handles],
-        loc="lower center",
-        bbox_to_anchor=(0.5, 1.0),
-        ncol=3,
-        frameon=False,
-    )
-    fig.tight_layout()
-    return _save(plt, fig, out)

@@ -23,6 +23,8 @@ import numpy as np
 import numpy.typing as npt
 
 from . import erlang
+from ._internal.deprecation import warn_once
+from ._internal.tables import Table
 from .errors import ParameterError
 
 __all__ = ["StaffingPlan", "staffing_plan"]
@@ -37,10 +39,11 @@ class StaffingPlan:
     """A staffing plan, one row per interval, held as columns (numpy arrays).
 
     Convert with :meth:`to_pandas` or :meth:`to_polars`, iterate rows with :meth:`rows`,
-    or ``print`` it as a table.
+    or ``print`` it as a table. ``labels`` names each interval (its start, ``"09:30"``, or
+    its index); the interval length in seconds is ``parameters["interval"]``.
     """
 
-    interval: npt.NDArray[np.object_]
+    labels: npt.NDArray[np.object_]
     calls: npt.NDArray[np.float64]
     traffic: npt.NDArray[np.float64]
     agents: npt.NDArray[np.int64]
@@ -55,7 +58,7 @@ class StaffingPlan:
     def columns(self) -> dict[str, npt.NDArray[Any]]:
         """The columns by name, in display order."""
         cols: dict[str, npt.NDArray[Any]] = {
-            "interval": self.interval,
+            "interval": self.labels,
             "calls": self.calls,
             "traffic": self.traffic,
             "agents": self.agents,
@@ -68,14 +71,27 @@ class StaffingPlan:
             cols["p_abandon"] = self.p_abandon
         return cols
 
+    @property
+    def interval(self) -> npt.NDArray[np.object_]:
+        """Deprecated: the interval labels are :attr:`labels` (``interval`` is seconds
+        everywhere else: ``parameters["interval"]``)."""
+        warn_once(
+            "callroute.StaffingPlan", "interval", "StaffingPlan.interval is deprecated; use .labels"
+        )
+        return self.labels
+
     def __len__(self) -> int:
+        """The number of intervals."""
         return len(self.calls)
+
+    @property
+    def table(self) -> Table:
+        """The plan as a :class:`~callroute.sim.Table` (the columns of :attr:`columns`)."""
+        return Table(self.columns)
 
     def rows(self) -> Iterator[dict[str, Any]]:
         """Each interval as a dict of plain Python values."""
-        cols = self.columns
-        for i in range(len(self)):
-            yield {k: v[i].item() if hasattr(v[i], "item") else v[i] for k, v in cols.items()}
+        return self.table.rows()
 
     @property
     def agent_hours(self) -> float:
@@ -85,21 +101,11 @@ class StaffingPlan:
 
     def to_pandas(self) -> Any:
         """The plan as a ``pandas.DataFrame`` (needs pandas)."""
-        try:
-            import pandas as pd
-        except ImportError as exc:  # pragma: no cover - depends on the environment
-            raise ImportError("to_pandas() needs pandas: pip install 'callroute[frames]'") from exc
-        return pd.DataFrame(self.columns)
+        return self.table.to_pandas()
 
     def to_polars(self) -> Any:
-        """The plan as a ``polars.DataFrame`` (needs polars)."""
-        try:
-            import polars as pl
-        except ImportError as exc:  # pragma: no cover - depends on the environment
-            raise ImportError("to_polars() needs polars: pip install 'callroute[frames]'") from exc
-        cols = dict(self.columns)
-        cols["interval"] = np.asarray([str(v) for v in self.interval])
-        return pl.DataFrame(cols)
+        """The plan as a ``polars.DataFrame`` (needs polars; the labels become strings)."""
+        return self.table.to_polars()
 
     def format(self) -> str:
         """The plan as an aligned text table with a totals line."""
@@ -109,7 +115,7 @@ class StaffingPlan:
         lines = []
         for i in range(len(self)):
             row = [
-                str(self.interval[i]),
+                str(self.labels[i]),
                 f"{self.calls[i]:.1f}",
                 f"{self.traffic[i]:.2f}",
                 str(self.agents[i]),
@@ -213,12 +219,32 @@ def staffing_plan(
 ) -> StaffingPlan:
     """Staff each interval of a forecast to answer ``level`` of calls within ``target`` s.
 
-    ``calls`` is the number of calls offered per interval: a sequence or array, or a table
-    (pandas or polars DataFrame, or a mapping of columns) with a ``calls`` column and
-    optionally a time column (``interval_start``, ``time``... or ``time_column``).
-    ``interval`` is the interval length in seconds, ``aht`` the average handle time in
-    seconds. ``model="erlang_a"`` takes abandonment into account (needs ``patience``, the
-    mean patience in seconds) and may add ``max_abandon``.
+    :param calls: calls offered per interval: a sequence or array, or a table (pandas or
+        polars DataFrame, or a mapping of columns, e.g. :attr:`Forecast.columns`) with a
+        ``calls_column`` and optionally a time column (``interval_start``, ``time``... or
+        ``time_column``) whose values label the rows.
+    :param interval: the interval length in seconds, > 0.
+    :param aht: average handle time in seconds, > 0.
+    :param target: the service-level threshold in seconds, >= 0.
+    :param level: the fraction of calls to answer within ``target``, in [0, 1).
+    :param shrinkage: the share of paid time not on the phones (breaks, training), in
+        [0, 1): ``scheduled = ceil(agents / (1 - shrinkage))``.
+    :param max_occupancy: cap on ``traffic / agents`` per interval (``None``: none).
+    :param model: ``"erlang_c"``, or ``"erlang_a"`` to take abandonment into account
+        (needs ``patience``, the mean patience in seconds, and may add ``max_abandon``,
+        the highest abandonment rate allowed).
+    :param patience: mean patience in seconds (Erlang A only).
+    :param max_abandon: the highest abandonment rate allowed (Erlang A only).
+    :param sl_definition: what the service level divides by (see
+        :func:`callroute.erlang_a`).
+    :param time_column: the column labelling the intervals (default: the first of
+        ``interval_start``, ``interval``, ``time``, ``start``, ``period`` present).
+    :param calls_column: the column holding the calls.
+    :returns: a :class:`StaffingPlan`, one row per interval (``labels``, ``calls``,
+        ``traffic``, ``agents``, ``scheduled``, ``service_level``, ``asa``, ``occupancy``,
+        and ``p_abandon`` with Erlang A).
+    :raises ~callroute.errors.ParameterError: naming the argument, column or first bad
+        interval when an input is out of its domain.
     """
     labels, raw = _split_table(calls, time_column, calls_column)
     counts = erlang._array("calls", raw).reshape(-1)  # numbers only: no str, bool or mask
@@ -271,7 +297,7 @@ def staffing_plan(
 
     agents_arr = np.asarray(agents, dtype=np.int64).reshape(-1)
     return StaffingPlan(
-        interval=labels,
+        labels=labels,
         calls=counts,
         traffic=np.asarray(traffic, dtype=np.float64),
         agents=agents_arr,

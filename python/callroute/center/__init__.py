@@ -1,6 +1,6 @@
 """A whole center in one file: tenants, skills, queues, agents, hours, prompts, IVR flows.
 
-:func:`load` reads YAML, JSON or TOML (Python 3.11+), validates everything and returns a
+:func:`load_center` reads YAML, JSON or TOML (Python 3.11+), validates everything and returns a
 :class:`Center` holding a configured :class:`~callroute.Engine`. Every problem is reported at
 once, each with its path in the file and what is expected::
 
@@ -19,8 +19,9 @@ the loader. Tenants, operators and their permissions live in :mod:`callroute.cen
 
 from __future__ import annotations
 
+from .._internal.deprecation import moved
 from .center import Center
-from .loader import load, load_mapping
+from .loader import load_center, load_mapping
 from .schema import (
     AgentConfig,
     CenterConfig,
@@ -34,7 +35,6 @@ from .schema import (
     QueueConfig,
     StepConfig,
     TenantConfig,
-    example_config_path,
     schema,
 )
 from .tenancy import (
@@ -78,8 +78,18 @@ __all__ = [
     "StepConfig",
     "Tenant",
     "TenantConfig",
-    "example_config_path",
-    "load",
+    "load_center",
     "load_mapping",
     "schema",
 ]
+
+__getattr__ = moved(
+    __name__,
+    {
+        "load": "callroute.center.loader:load_center",
+        "example_config_path": (
+            "callroute._internal.examples:example_config_path",
+            'callroute.example_path("center")',
+        ),
+    },
+)

@@ -8,8 +8,9 @@ from datetime import datetime
 from typing import Any
 
 from .._core import Engine
+from .._internal.deprecation import warn_once
 from ..engine import DataValue, Decision
-from ..errors import ParameterError, PermissionDenied
+from ..errors import PermissionDenied, UnknownIdError
 from .lint import _lint
 from .problems import _unknown
 from .schema import AgentConfig, NumberConfig, PromptConfig, QueueConfig
@@ -61,7 +62,7 @@ class Center:
         """What operator ``name`` may see and do: only its tenant, only its roles."""
         op = self.operators.get(name)
         if op is None:
-            raise ParameterError(_unknown("operator", name, self.operators))
+            raise UnknownIdError(_unknown("operator", name, self.operators))
         return OperatorView(op, self.engine, self.ownership)
 
     def resolve(
@@ -93,8 +94,16 @@ class Center:
             )
         return self.engine.call_arrived(call, now, queue=queue, priority=priority, data=data)
 
-    def open_queues(self, now: datetime) -> dict[str, bool]:
-        """Open or close each queue with ``hours`` for the moment ``now``; returns them."""
+    def apply_open_hours(self, now: datetime) -> dict[str, bool]:
+        """Open or close every queue that has business ``hours``, as they are at ``now``.
+
+        This changes the engine's state (:meth:`Engine.set_queue_open` per such queue).
+
+        :param now: the moment (an aware datetime, or naive meaning each queue's hours' own
+            time zone).
+        :returns: ``{queue: is_open}`` for each queue with hours (others are left as they
+            are).
+        """
         changed: dict[str, bool] = {}
         for name, q in self.queues.items():
             if q.hours is not None:
@@ -102,6 +111,16 @@ class Center:
                 self.engine.set_queue_open(name, is_open)
                 changed[name] = is_open
         return changed
+
+    def open_queues(self, now: datetime) -> dict[str, bool]:
+        """Deprecated name of :meth:`apply_open_hours` (it changes state; the old name read
+        like a query)."""
+        warn_once(
+            "callroute.Center",
+            "open_queues",
+            "Center.open_queues is deprecated; use apply_open_hours",
+        )
+        return self.apply_open_hours(now)
 
     def lint(self) -> list[str]:
         """What validates but cannot work, one ``path: finding`` per line (empty: clean)."""

@@ -1,4 +1,4 @@
-"""Reading a center: :func:`load` and :func:`load_mapping`.
+"""Reading a center: :func:`load_center` and :func:`load_mapping`.
 
 Every section and cross reference is validated, all problems reported at once, before the
 engine is built.
@@ -23,9 +23,9 @@ from pydantic_core import PydanticCustomError
 
 from .._core import Engine
 from .._internal.files import read_document
-from ..errors import CallrouteError, ConfigError
+from ..errors import CallrouteError, ConfigError, Problem
+from ..hours import find_zone
 from ..ivr import BusinessHours, Flow, parse_flow
-from ..ivr.hours import _find_zone
 from .center import Center
 from .problems import _kind, _message, _num, _one_of, _Problems, _unknown, format_path
 from .schema import (
@@ -43,6 +43,7 @@ from .schema import (
     _check_dnis,
     _prompt_shorthand,
     _Settings,
+    queue_spec,
 )
 from .tenancy import (
     BUILTIN_ROLES,
@@ -56,8 +57,13 @@ from .tenancy import (
 )
 
 
-def load(path: str | os.PathLike[str]) -> Center:
+def load_center(path: str | os.PathLike[str]) -> Center:
     """Read, validate and build a center from a YAML, JSON or TOML file.
+
+    :param path: the center file (``.yaml``/``.yml``, ``.json`` or ``.toml``).
+    :returns: the :class:`Center`, its engine holding every queue and agent (logged out).
+    :raises ~callroute.errors.ConfigError: listing every problem, each with its path in the
+        file (``queues.billing.steps[1].after: ...``); also when the file cannot be read.
 
     The file is read with limits (size, and in YAML aliases and the size as expanded: see
     :mod:`callroute._internal.files`), so a hostile file fails fast with a ``ConfigError``.
@@ -66,7 +72,13 @@ def load(path: str | os.PathLike[str]) -> Center:
 
 
 def load_mapping(data: Any, source: str = "<mapping>") -> Center:
-    """Validate and build a center from an already parsed mapping."""
+    """Validate and build a center from an already parsed mapping.
+
+    :param data: the mapping, as :func:`load_center` would read it from a file.
+    :param source: what problems are reported against (a file name).
+    :returns: the :class:`Center`.
+    :raises ~callroute.errors.ConfigError: listing every problem with its path.
+    """
     if not isinstance(data, Mapping):
         raise ConfigError(
             problems=[f"(top level): must be a mapping, got {_kind(data)}"], source=source
@@ -339,7 +351,9 @@ class _Builder:
         else:
             self.problems.add(anchor, problem)
 
-    def _raw_entry(self, anchor: tuple[str | int, ...], text: str) -> tuple[int, int, int, str]:
+    def _raw_entry(
+        self, anchor: tuple[str | int, ...], text: str
+    ) -> tuple[int, int, int, str | Problem]:
         p = self.problems
         first = p._order.get(str(anchor[0]), -1)
         second = p._items.get(str(anchor[0]), {}).get(anchor[1], -1) if len(anchor) > 1 else -1
@@ -547,7 +561,7 @@ class _Builder:
         engine = Engine(seed=s.engine.seed, interval=s.engine.interval)
         for name in _build_order(parsed.queues):
             self._engine_call(
-                ("queues", name), engine.add_queue, name, _queue_kwargs(parsed.queues[name])
+                ("queues", name), engine.add_queue, name, queue_spec(parsed.queues[name])
             )
         for name, a in parsed.agents.items():
             kwargs: dict[str, Any] = {
@@ -611,38 +625,6 @@ class _Builder:
             self.problems.add(loc, str(exc))
 
 
-def _queue_kwargs(q: QueueConfig) -> dict[str, Any]:
-    return {
-        "tenant": q.tenant,
-        "media": q.media,
-        "skills": q.skills,
-        "strategy": q.strategy,
-        "sl_threshold": q.sl_threshold,
-        "short_abandon": q.short_abandon,
-        "wrapup": q.wrapup,
-        "offer_timeout": q.offer_timeout,
-        "retry": q.retry,
-        "max_wait": q.max_wait,
-        "overflow": q.overflow,
-        "steps": [
-            {
-                "after": s.after,
-                "skills": s.skills,
-                "also_queues": s.also_queues,
-                "priority": s.priority,
-            }
-            for s in q.steps
-        ],
-        "weight": q.weight,
-        "aging": q.aging,
-        "max_no_answer": q.max_no_answer,
-        "join_empty": q.join_empty,
-        "leave_when_empty": q.leave_when_empty,
-        "shared_with": q.shared_with,
-        "expected_aht": q.expected_aht,
-    }
-
-
 def _depends(q: QueueConfig) -> list[str]:
     out = [o for s in q.steps for o in s.also_queues]
     if q.overflow is not None:
@@ -702,7 +684,7 @@ def _number_owners(tenants: Mapping[str, TenantConfig]) -> dict[str, list[str]]:
 
 
 def _zone_ok(name: str) -> bool:
-    return _find_zone(name) is not None
+    return find_zone(name) is not None
 
 
 def _when(value: datetime) -> str:

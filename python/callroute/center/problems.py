@@ -14,6 +14,8 @@ from pydantic import (
     ValidationError,
 )
 
+from ..errors import Problem
+
 
 def format_path(loc: Iterable[str | int]) -> str:
     """``("queues", "billing", "steps", 1, "after")`` -> ``queues.billing.steps[1].after``."""
@@ -162,21 +164,22 @@ class _Problems:
         for key, value in data.items():
             if isinstance(value, Mapping):
                 self._items[key] = {k: i for i, k in enumerate(value)}
-        self._found: list[tuple[int, int, int, str]] = []
+        self._found: list[tuple[int, int, int, str | Problem]] = []
 
     def add(self, loc: Sequence[str | int], message: str) -> None:
         section = str(loc[0]) if loc else ""
         first = self._order.get(section, -1)
         second = self._items.get(section, {}).get(loc[1], -1) if len(loc) > 1 else -1
-        self._found.append((first, second, len(self._found), f"{format_path(loc)}: {message}"))
+        self._found.append((first, second, len(self._found), Problem(format_path(loc), message)))
 
     def extend(self, prefix: Sequence[str | int], error: ValidationError, model: Any) -> None:
         for e in error.errors(include_url=False):
             loc = tuple(e["loc"])
             self.add((*prefix, *loc), _message(e, model))
 
-    def texts(self) -> list[str]:
-        return [text for *_, text in sorted(self._found)]
+    def texts(self) -> list[Problem]:
+        """The problems in file order (each a ``str`` with ``location`` and ``message``)."""
+        return [Problem.parse(text) for *_, text in sorted(self._found, key=lambda f: f[:3])]
 
     def __bool__(self) -> bool:
         return bool(self._found)

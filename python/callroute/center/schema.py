@@ -7,8 +7,7 @@ schema``) gives the JSON Schema for editors.
 from __future__ import annotations
 
 from datetime import date, datetime, time
-from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 
 from pydantic import (
     BaseModel,
@@ -21,7 +20,8 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from ..engine import Strategy
-from ..ivr.hours import _DayName
+from ..hours import DayName
+from ..types import QueueSpec
 
 DEFAULT_MEDIA = ("voice", "chat", "email", "sms", "video", "social")
 MAX_SECONDS = 1e12
@@ -172,7 +172,9 @@ class QueueAnnouncements(_Model):
 
 
 class QueueConfig(_Model):
-    """A queue exactly as :meth:`Engine.add_queue` takes it, plus its tenant's extras."""
+    """A queue of the center file: a :class:`~callroute.types.QueueSpec` (validated, with
+    its defaults) plus the file's extras (``hours``, ``announcements``, ``description``);
+    :func:`queue_spec` gives the spec ``Engine.add_queue`` takes."""
 
     tenant: Name
     media: Name = "voice"
@@ -196,6 +198,14 @@ class QueueConfig(_Model):
     hours: Name | None = Field(default=None, description="open only within these business hours")
     announcements: QueueAnnouncements | None = None
     description: str = ""
+
+
+_QUEUE_SPEC_KEYS = QueueSpec.__required_keys__ | QueueSpec.__optional_keys__
+
+
+def queue_spec(q: QueueConfig) -> QueueSpec:
+    """The queue's :class:`~callroute.types.QueueSpec`: ``Engine.add_queue(name, **spec)``."""
+    return cast(QueueSpec, q.model_dump(include=set(_QUEUE_SPEC_KEYS)))
 
 
 class AgentConfig(_Model):
@@ -224,10 +234,10 @@ class OperatorConfig(_Model):
 
 
 class HoursConfig(_Model):
-    """Business hours (schema only: :meth:`callroute.ivr.BusinessHours.from_spec` reads them)."""
+    """Business hours (schema only: :meth:`callroute.hours.BusinessHours.from_spec` reads them)."""
 
     timezone: Name | None = Field(default=None, description="IANA zone; default: the center's")
-    weekly: dict[_DayName, list[str] | str] = Field(
+    weekly: dict[DayName, list[str] | str] = Field(
         default_factory=dict, description='open ranges per day, "HH:MM-HH:MM"; absent: closed'
     )
     holidays: list[date] = Field(default_factory=list, description="closed all day")
@@ -335,8 +345,3 @@ def schema() -> dict[str, Any]:
     """The JSON Schema of a center file (for editor completion and validation)."""
     out = CenterConfig.model_json_schema()
     return {"$schema": "https://json-schema.org/draft/2020-12/schema", **out}
-
-
-def example_config_path() -> Path:
-    """The bundled example: an outsourcer hosting a bank and a mobile operator."""
-    return Path(__file__).parent.parent / "data" / "example_outsourcer.yaml"

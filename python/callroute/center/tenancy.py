@@ -18,12 +18,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal, Protocol
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from .._core import AgentStats, CallInfo, Engine, IntervalStats, QueueStats
 from ..engine import Decision
-from ..errors import ParameterError, PermissionDenied
+from ..errors import ParameterError, PermissionDenied, UnknownIdError
+from ..hours import HoursLike
+from ..types import AgentState
 
 __all__ = [
     "BUILTIN_ROLES",
@@ -60,12 +62,6 @@ RefusalReason = Literal[
 ]
 
 
-class OpenHours(Protocol):
-    """Anything that says whether a moment is inside its hours (``ivr.BusinessHours``)."""
-
-    def is_open(self, when: datetime, /) -> bool: ...
-
-
 @dataclass(frozen=True)
 class Lease:
     """When the center hosts a tenant: from ``start`` until ``end`` (aware datetimes; either
@@ -73,7 +69,7 @@ class Lease:
 
     start: datetime | None = None
     end: datetime | None = None
-    hours: OpenHours | None = None
+    hours: HoursLike | None = None
     hours_name: str | None = None
 
     def refusal(self, now: datetime) -> str | None:
@@ -108,6 +104,7 @@ class Tenant:
 
     @property
     def zone(self) -> ZoneInfo:
+        """The tenant's time zone (from ``timezone``)."""
         return ZoneInfo(self.timezone)
 
 
@@ -127,6 +124,7 @@ class AccessNumber:
 
     @property
     def shared(self) -> bool:
+        """True when more than one tenant answers on this number."""
         return len(self.tenants) > 1
 
 
@@ -168,13 +166,16 @@ class Directory:
 
     @property
     def tenants(self) -> Mapping[str, Tenant]:
+        """Every tenant, by name."""
         return self._tenants
 
     @property
     def numbers(self) -> Mapping[str, AccessNumber]:
+        """Every access number (DNIS) and the tenants behind it."""
         return self._numbers
 
     def number(self, dnis: str) -> AccessNumber | None:
+        """The access number ``dnis``, or ``None`` when no tenant has it."""
         return self._numbers.get(dnis)
 
     def resolve(
@@ -209,7 +210,7 @@ class Directory:
         """May ``tenant`` place an outbound contact of ``media`` at ``now``?"""
         found = self._tenants.get(tenant)
         if found is None:
-            raise ParameterError(f"unknown tenant {tenant!r}")
+            raise UnknownIdError(f"unknown tenant {tenant!r}")
         return self._admit(found, now, media, "outbound", None)
 
     def _pick(
@@ -294,6 +295,10 @@ class Operator:
             object.__setattr__(self, "permissions", frozenset(granted))
 
     def has(self, permission: str) -> bool:
+        """Whether the operator holds ``permission`` (from its roles or given outright).
+
+        :raises ~callroute.errors.ParameterError: for a permission that does not exist.
+        """
         if permission not in PERMISSIONS:
             raise ParameterError(
                 f"unknown permission {permission!r} (expected one of: {', '.join(PERMISSIONS)})"
@@ -310,9 +315,11 @@ class Ownership:
     shared_with: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def queues_of(self, tenant: str) -> list[str]:
+        """The names of the queues ``tenant`` owns."""
         return [q for q, t in self.queues.items() if t == tenant]
 
     def agents_of(self, tenant: str) -> list[str]:
+        """The names of the agents ``tenant`` owns."""
         return [a for a, t in self.agents.items() if t == tenant]
 
 
@@ -326,10 +333,12 @@ class OperatorView:
 
     @property
     def operator(self) -> Operator:
+        """The operator this view belongs to."""
         return self._operator
 
     @property
     def tenant(self) -> str:
+        """The tenant the operator works for (the only one it sees)."""
         return self._operator.tenant
 
     def __repr__(self) -> str:
@@ -362,22 +371,47 @@ class OperatorView:
         return [c for c in self._engine.calls() if self._engine.call_info(c).queue in mine]
 
     def queue_stats(self, queue: str) -> QueueStats:
+        """The engine's statistics of ``queue`` (:meth:`Engine.queue_stats`).
+
+        :raises ~callroute.errors.PermissionDenied: without ``view_stats``, or when ``queue``
+            is not the operator's tenant's.
+        """
         self._require("view_stats", queue, "queue")
         return self._engine.queue_stats(queue)
 
     def interval_stats(self, queue: str) -> list[IntervalStats]:
+        """Per-interval statistics of ``queue`` (:meth:`Engine.interval_stats`).
+
+        :raises ~callroute.errors.PermissionDenied: without ``view_stats``, or when ``queue``
+            is not the operator's tenant's.
+        """
         self._require("view_stats", queue, "queue")
         return self._engine.interval_stats(queue)
 
     def agent_stats(self, agent: str) -> AgentStats:
+        """The engine's statistics of ``agent`` (:meth:`Engine.agent_stats`).
+
+        :raises ~callroute.errors.PermissionDenied: without ``view_stats``, or when ``agent``
+            is not the operator's tenant's.
+        """
         self._require("view_stats", agent, "agent")
         return self._engine.agent_stats(agent)
 
-    def agent_state(self, agent: str) -> str:
+    def agent_state(self, agent: str) -> AgentState:
+        """The state of ``agent`` (:meth:`Engine.agent_state`).
+
+        :raises ~callroute.errors.PermissionDenied: without ``view_stats``, or when ``agent``
+            is not the operator's tenant's.
+        """
         self._require("view_stats", agent, "agent")
         return self._engine.agent_state(agent)
 
     def call_info(self, call: str) -> CallInfo:
+        """What the engine knows of ``call`` (:meth:`Engine.call_info`).
+
+        :raises ~callroute.errors.PermissionDenied: without ``view_stats``, or when ``call``
+            is not the operator's tenant's.
+        """
         self._require("view_stats", None, "")
         denied = PermissionDenied(
             f"operator {self._operator.name!r} cannot see call {call!r} "
@@ -398,10 +432,21 @@ class OperatorView:
         return list(self._engine.agent_ready(agent, now))
 
     def agent_not_ready(self, agent: str, now: float, reason: str = "break") -> list[Decision]:
+        """Put ``agent`` in not-ready for ``reason`` (``login_agents``); returns the
+        engine's decisions.
+
+        :raises ~callroute.errors.PermissionDenied: without ``login_agents``, or for an
+            agent of another tenant.
+        """
         self._require("login_agents", agent, "agent")
         return list(self._engine.agent_not_ready(agent, now, reason))
 
     def logout_agent(self, agent: str, now: float) -> list[Decision]:
+        """Log ``agent`` out (``login_agents``); returns the engine's decisions.
+
+        :raises ~callroute.errors.PermissionDenied: without ``login_agents``, or for an
+            agent of another tenant.
+        """
         self._require("login_agents", agent, "agent")
         return list(self._engine.agent_logout(agent, now))
 

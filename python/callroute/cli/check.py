@@ -22,14 +22,15 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..center import example_config_path, load
+    from .._internal.examples import example_path
+    from ..center import load_center
     from ..errors import ConfigError
 
     if args.example == bool(args.config):
         raise CallrouteError("give a center file or --example (not both)")
-    path = str(example_config_path() if args.example else args.config)
+    path = str(example_path("center") if args.example else args.config)
     try:
-        center = load(path)
+        center = load_center(path)
     except ConfigError as exc:
         for problem in exc.problems:
             print(f"{path}: error: {problem}")

@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING, Any
 
 from ..errors import CallrouteError
 from ._args import _positive
+
+if TYPE_CHECKING:
+    from ..sim import SimModel
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -42,13 +46,15 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
             )
 
 
-def _model_args(args: argparse.Namespace) -> tuple[dict[str, object], dict[str, object]]:
-    from ..simulation import example_model_path, load_model
+def _model_args(args: argparse.Namespace) -> tuple[SimModel, dict[str, Any]]:
+    from .._internal.examples import ExampleKind, example_path
+    from ..sim import load_model
 
     if bool(args.example) == bool(args.model):
         raise CallrouteError("give a model file or --example (not both)")
-    model = load_model(example_model_path(args.example) if args.example else args.model)
-    options: dict[str, object] = {
+    kind: ExampleKind = "model" if args.example == "bank" else "outsourcer_model"
+    model = load_model(example_path(kind) if args.example else args.model)
+    options: dict[str, Any] = {
         "replications": args.replications,
         "seed": args.seed,
         "threads": args.threads,
@@ -62,13 +68,13 @@ def _model_args(args: argparse.Namespace) -> tuple[dict[str, object], dict[str, 
 
 
 def run_simulate(args: argparse.Namespace) -> int:
-    from ..simulation import simulate
+    from ..sim import simulate
 
     model, options = _model_args(args)
-    result = simulate(model, **options)  # type: ignore[arg-type]
+    result = simulate(model, **options)
     print(result.format())
     if args.plot:
-        from ..plot import plot_simulation
+        from ..sim.plot import plot_simulation
 
         plot_simulation(result, args.plot)
         print(f"# plot written to {args.plot}")
@@ -76,14 +82,14 @@ def run_simulate(args: argparse.Namespace) -> int:
 
 
 def run_compare(args: argparse.Namespace) -> int:
-    from ..simulation import compare
+    from ..sim import compare
 
     model, options = _model_args(args)
     strategies = [s.strip() for s in args.strategies.split(",") if s.strip()]
-    comparison = compare(model, strategies, **options)
+    comparison = compare({s: model.with_strategy(s) for s in strategies}, **options)
     print(comparison.format())
     if args.plot:
-        from ..plot import plot_comparison
+        from ..sim.plot import plot_comparison
 
         plot_comparison(comparison, args.plot)
         print(f"# plot written to {args.plot}")

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 
+from .._internal.examples import example_path
 from ..errors import CallrouteError
-from ..forecast import example_forecast_path, read_forecast
+from ..forecast import load_forecast
 from ..staffing import staffing_plan
 from ._args import _fraction, _positive
 
@@ -40,8 +41,8 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 def run(args: argparse.Namespace) -> int:
     if args.example == bool(args.forecast):
         raise CallrouteError("give a forecast CSV or --example (not both)")
-    path = example_forecast_path() if args.example else args.forecast
-    forecast = read_forecast(path)
+    path = example_path("forecast") if args.example else args.forecast
+    forecast = load_forecast(path)
     interval = args.interval or forecast.interval
     if interval is None:
         raise CallrouteError(f"{path}: cannot infer the interval length; pass --interval SECONDS")
@@ -67,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
     if args.csv:
         _write_csv(plan, args.csv)
     if args.plot:
-        from ..plot import plot_staffing
+        from ..sim.plot import plot_staffing
 
         plot_staffing(plan, args.plot)
         print(f"# plot written to {args.plot}")

@@ -40,8 +40,8 @@ masks the digits. The session passes the PIN to the verifier and keeps it nowher
 
 from __future__ import annotations
 
+from ..hours import BusinessHours
 from .flow import DEFAULT_STEP_LIMIT, Flow
-from .hours import BusinessHours
 from .lookup import run_lookup
 from .messages import (
     DTMF,

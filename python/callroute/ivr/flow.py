@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
-from ._check import _Problems, _show
+from .._internal.checks import _Problems, _show
 from .nodes import (
     AuthenticateNode,
     BranchNode,

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from ..errors import InvalidEventError
+from ..errors import ParameterError
 
 #: Keys of a telephone keypad (DTMF tones); ``A``-``D`` exist on some phones only.
 DTMF = frozenset("0123456789*#ABCD")
@@ -135,7 +135,7 @@ class Digits:
     """The caller entered ``text`` (DTMF characters ``0-9 * # A-D``; may be empty).
 
     With ``secret=True`` (answering a ``Collect(secret=True)``) ``repr`` and ``str`` mask
-    the digits. Raises :class:`~callroute.errors.InvalidEventError` for other characters.
+    the digits. Raises :class:`~callroute.errors.ParameterError` for other characters.
     """
 
     text: str
@@ -143,9 +143,9 @@ class Digits:
 
     def __post_init__(self) -> None:
         if not isinstance(self.text, str):
-            raise InvalidEventError(f"Digits.text must be a str, got {type(self.text).__name__}")
+            raise ParameterError(f"Digits.text must be a str, got {type(self.text).__name__}")
         if not set(self.text) <= DTMF:
-            raise InvalidEventError("Digits.text may only hold DTMF characters 0-9 * # A-D")
+            raise ParameterError("Digits.text may only hold DTMF characters 0-9 * # A-D")
 
     def __repr__(self) -> str:
         if self.secret:

@@ -10,8 +10,8 @@ from types import MappingProxyType
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from ._check import _Problems, _show, _tuple
-from .hours import BusinessHours, _local, _zone
+from .._internal.checks import _Problems, _show, _tuple
+from ..hours import BusinessHours, _zone, local_time
 
 _MENU_KEYS = frozenset("0123456789*#")
 
@@ -80,7 +80,7 @@ class TimeOfDay:
 
     def holds(self, when: datetime) -> bool:
         """Evaluate at ``when``."""
-        local = _local(when, ZoneInfo(self.zone) if self.zone else None)
+        local = local_time(when, ZoneInfo(self.zone) if self.zone else None)
         now = local.time().replace(tzinfo=None)
         start, end = self.start.replace(tzinfo=None), self.end.replace(tzinfo=None)
         if start < end:

@@ -7,9 +7,9 @@ from collections.abc import Mapping
 from datetime import time
 from typing import Any, cast
 
-from ._check import _Problems, _show, _tuple
+from .._internal.checks import _Problems, _show, _tuple
+from ..hours import BusinessHours, _parse_hours, _parse_range, _zone, day_index
 from .flow import DEFAULT_STEP_LIMIT, Flow, _flow_path
-from .hours import BusinessHours, _day_index, _parse_hours, _parse_range, _zone
 from .nodes import (
     _NODE_TYPES,
     BranchNode,
@@ -212,7 +212,7 @@ def _parse_condition(
     if not isinstance(raw_days, tuple):
         raw_days = (raw_days,)
     for j, day in enumerate(raw_days):
-        index = _day_index(day)
+        index = day_index(day)
         if index is None:
             problems.add(f"{path}.days[{j}]", f"unknown day {_show(day)} (expected mon..sun)")
         else:

@@ -10,10 +10,10 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Any, Literal
 
-from ..errors import ConfigError, InvalidEventError, TimeError
-from ._check import _Problems
+from .._internal.checks import _Problems
+from ..errors import InvalidEventError, ParameterError, TimeError
+from ..hours import BusinessHours
 from .flow import Flow
-from .hours import BusinessHours
 from .messages import (
     _EVENTS,
     Action,
@@ -102,13 +102,14 @@ class Session:
     given by name, ``calendars`` business hours given by name. ``step_limit`` overrides
     :attr:`Flow.step_limit`.
 
-    Raises :class:`~callroute.errors.ConfigError` for a bad argument, a missing clock or
-    verifier. :meth:`start` and :meth:`feed` raise only
+    Raises :class:`~callroute.errors.ParameterError` when ``flow`` is not a :class:`Flow`,
+    :class:`~callroute.errors.ConfigError` (every problem listed) for a bad setting, a
+    missing clock or verifier. :meth:`start` and :meth:`feed` raise only
     :class:`~callroute.errors.InvalidEventError` (not an event, not started, started
-    twice, already finished, bad ``caller``/``dnis``/``data``),
-    :class:`~callroute.errors.TimeError` (``now`` not finite or going backwards) and
-    :class:`~callroute.errors.ConfigError` (the clock returned no datetime); the session is
-    unchanged after any of them. Exceptions raised by ``clock`` itself propagate.
+    twice, already finished), :class:`~callroute.errors.ParameterError` (bad
+    ``caller``/``dnis``/``data``; the clock returned no datetime) and
+    :class:`~callroute.errors.TimeError` (``now`` not finite or going backwards); the
+    session is unchanged after any of them. Exceptions raised by ``clock`` itself propagate.
     """
 
     __slots__ = (
@@ -144,7 +145,7 @@ class Session:
     ) -> None:
         problems = _Problems()
         if not isinstance(flow, Flow):
-            raise ConfigError(f"Session: flow must be a Flow, got {type(flow).__name__}")
+            raise ParameterError(f"Session: flow must be a Flow, got {type(flow).__name__}")
         if step_limit is not None:
             problems.integer("Session.step_limit", step_limit, minimum=1)
         if clock is not None and not callable(clock):
@@ -265,11 +266,11 @@ class Session:
         self._check_now(now)
         for label, value in (("caller", caller), ("dnis", dnis)):
             if value is not None and not isinstance(value, str):
-                raise InvalidEventError(f"{label} must be a str or None")
+                raise ParameterError(f"{label} must be a str or None")
         if data is not None and not isinstance(data, Mapping):
-            raise InvalidEventError("data must be a mapping")
+            raise ParameterError("data must be a mapping")
         if data is not None and not all(isinstance(k, str) for k in data):
-            raise InvalidEventError("data keys must be strings")
+            raise ParameterError("data keys must be strings")
         self._started = True
         self.caller, self.dnis = caller, dnis
         self._data = dict(data or {})
@@ -528,7 +529,7 @@ class Session:
         assert self._clock is not None  # checked in __init__ (needs_clock)
         when = self._clock(self._now)
         if not isinstance(when, datetime):
-            raise ConfigError(f"Session.clock must return a datetime, got {type(when).__name__}")
+            raise ParameterError(f"Session.clock must return a datetime, got {type(when).__name__}")
         return when
 
     def _holds(self, condition: Condition) -> bool:

@@ -216,7 +216,9 @@ _FIELDS = {cls: operator.attrgetter(*cls.__match_args__) for cls in _KINDS.value
 def decision_record(decision: Decision) -> list[Any]:
     """``[type name, *fields]`` of a decision, in the order of its ``__match_args__``."""
     cls = type(decision)
-    return [cls.__name__, *_FIELDS[cls](decision)]
+    fields = _FIELDS[cls](decision)
+    # Offer.data is a read-only mapping: stored as a JSON object, given back as a dict
+    return [cls.__name__, *(dict(f) if isinstance(f, Mapping) else f for f in fields)]
 
 
 def decisions_json(decisions: Iterable[Decision]) -> str:

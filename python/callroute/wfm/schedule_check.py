@@ -19,7 +19,7 @@ import numpy.typing as npt
 
 from .. import erlang
 from ..errors import ParameterError
-from ..simulation import exponential, never, piecewise, simulate
+from ..sim import exponential, never, piecewise, simulate
 from .schedule import Schedule
 
 __all__ = ["ScheduleCheck", "simulate_schedule"]

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..plot import _pyplot, _save
+from ..sim.plot import _pyplot, _save
 
 if TYPE_CHECKING:
     from .schedule import Schedule

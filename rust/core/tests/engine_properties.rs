@@ -1002,6 +1002,7 @@ impl Driver {
                 expires,
                 callback,
                 auto_answer,
+                ..
             } => {
                 self.offers += 1;
                 let mut s = self.calls.remove(&**call).ok_or("offer of unknown call")?;

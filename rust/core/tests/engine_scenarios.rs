@@ -44,6 +44,7 @@ fn offer(call: &str, agent: &str, queue: &str, expires: f64) -> Decision {
         expires,
         callback: false,
         auto_answer: false,
+        data: Vec::new(),
     }
 }
 
@@ -56,6 +57,7 @@ fn auto_offer(call: &str, agent: &str, queue: &str, now: f64) -> Decision {
         expires: now,
         callback: false,
         auto_answer: true,
+        data: Vec::new(),
     }
 }
 
@@ -509,6 +511,7 @@ fn callback_request_is_flagged_on_the_offer() {
                 expires: 25.0,
                 callback: true,
                 auto_answer: false,
+                data: Vec::new(),
             },
             state("a0", AgentState::Offered),
         ]

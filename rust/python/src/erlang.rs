@@ -7,7 +7,7 @@ use callroute_core::erlang::{self as core, ErlangATargets, ErlangError, ServiceL
 use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1};
 use pyo3::prelude::*;
 
-use crate::errors::{scalar, to_py, At};
+use crate::errors::{new_err, scalar, to_py, At, Class};
 
 type Arr<'py> = PyReadonlyArray1<'py, f64>;
 type Out<'py> = Bound<'py, PyArray1<f64>>;
@@ -23,11 +23,13 @@ fn kernel<'py, const N: usize, const M: usize>(
         .iter()
         .map(|a| a.as_slice())
         .collect::<Result<_, _>>()
-        .map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))?;
+        .map_err(|e| new_err(py, Class::Parameter, e.to_string()))?;
     let len = slices.first().map_or(0, |s| s.len());
     if slices.iter().any(|s| s.len() != len) {
-        return Err(pyo3::exceptions::PyValueError::new_err(
-            "inputs must have equal lengths",
+        return Err(new_err(
+            py,
+            Class::Parameter,
+            "inputs must have equal lengths".to_owned(),
         ));
     }
     let result = py.detach(|| {

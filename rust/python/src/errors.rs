@@ -3,7 +3,13 @@
 //! The exception classes live in `callroute/errors.py` (they need multiple inheritance:
 //! `ParameterError(CallrouteError, ValueError)`). Every lookup goes through [`class`], which
 //! imports each class once and caches it: one table, [`Class`], names them all. Erlang errors
-//! map through [`to_py`], routing-engine errors through [`engine_error`].
+//! map through [`to_py`], routing-engine errors through [`engine_error`], simulator errors
+//! are [`Class::Model`].
+//!
+//! Classes say what went wrong (`TimeError`, `UnknownIdError`, ...). What the routing engine
+//! raises is also marked as the engine's: it raises the combined classes `Engine*Error`
+//! (`EngineTimeError(TimeError, EngineError)`, ...), so `except EngineError` catches
+//! everything the engine raised, and only that.
 
 use callroute_core::acd::EngineError;
 use callroute_core::erlang::ErlangError;
@@ -14,21 +20,39 @@ use pyo3::types::PyType;
 /// The exception classes of `callroute.errors` the binding raises or tests against.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Class {
+    /// the root, `CallrouteError` (tested against, never raised)
     Callroute,
+    /// `ParameterError`: an Erlang argument outside its domain
     Parameter,
+    /// `InfeasibleError`: no staffing in reach meets the target
     Infeasible,
-    Config,
-    Time,
-    UnknownId,
-    DuplicateId,
-    InvalidEvent,
+    /// `ModelError`: a simulation model that cannot run (a kind of `ConfigError`)
+    Model,
+    /// `ReentrancyError` (tested against: a scorer's error to propagate)
     Reentrancy,
-    Snapshot,
-    Invariant,
+    /// `EngineError`: the marker of what the engine raised (a core variant without a class)
     Engine,
+    /// `EngineParameterError(ParameterError, EngineError)`: a bad event argument
+    EngineParameter,
+    /// `EngineConfigError(ConfigError, EngineError)`: a bad queue or agent setting
+    EngineConfig,
+    /// `EngineTimeError(TimeError, EngineError)`
+    EngineTime,
+    /// `EngineUnknownIdError(UnknownIdError, EngineError)`
+    EngineUnknownId,
+    /// `EngineDuplicateIdError(DuplicateIdError, EngineError)`
+    EngineDuplicateId,
+    /// `EngineInvalidEventError(InvalidEventError, EngineError)`
+    EngineInvalidEvent,
+    /// `EngineReentrancyError(ReentrancyError, EngineInvalidEventError)`
+    EngineReentrancy,
+    /// `EngineSnapshotError(SnapshotError, EngineError)`
+    EngineSnapshot,
+    /// `EngineInvariantError(EngineError, AssertionError)`
+    EngineInvariant,
 }
 
-const CLASSES: usize = 12;
+const CLASSES: usize = 15;
 
 impl Class {
     /// The class's name in `callroute.errors`.
@@ -37,15 +61,18 @@ impl Class {
             Class::Callroute => "CallrouteError",
             Class::Parameter => "ParameterError",
             Class::Infeasible => "InfeasibleError",
-            Class::Config => "ConfigError",
-            Class::Time => "TimeError",
-            Class::UnknownId => "UnknownIdError",
-            Class::DuplicateId => "DuplicateIdError",
-            Class::InvalidEvent => "InvalidEventError",
+            Class::Model => "ModelError",
             Class::Reentrancy => "ReentrancyError",
-            Class::Snapshot => "SnapshotError",
-            Class::Invariant => "EngineInvariantError",
             Class::Engine => "EngineError",
+            Class::EngineParameter => "EngineParameterError",
+            Class::EngineConfig => "EngineConfigError",
+            Class::EngineTime => "EngineTimeError",
+            Class::EngineUnknownId => "EngineUnknownIdError",
+            Class::EngineDuplicateId => "EngineDuplicateIdError",
+            Class::EngineInvalidEvent => "EngineInvalidEventError",
+            Class::EngineReentrancy => "EngineReentrancyError",
+            Class::EngineSnapshot => "EngineSnapshotError",
+            Class::EngineInvariant => "EngineInvariantError",
         }
     }
 }
@@ -119,38 +146,45 @@ pub fn scalar<T>(py: Python<'_>, r: Result<T, ErlangError>) -> PyResult<T> {
 pub fn engine_error(py: Python<'_>, err: EngineError, prefix: &str) -> PyErr {
     let msg = format!("{prefix}{err}");
     let c = match err {
-        EngineError::BadTime(_) => Class::Time,
-        EngineError::Unknown { .. } => Class::UnknownId,
-        EngineError::Duplicate { .. } => Class::DuplicateId,
-        EngineError::WrongState(_) => Class::InvalidEvent,
-        EngineError::InvalidConfig(_) => Class::Config,
-        EngineError::Snapshot(_) => Class::Snapshot,
+        EngineError::BadTime(_) => Class::EngineTime,
+        EngineError::Unknown { .. } => Class::EngineUnknownId,
+        EngineError::Duplicate { .. } => Class::EngineDuplicateId,
+        EngineError::WrongState(_) => Class::EngineInvalidEvent,
+        EngineError::InvalidConfig(_) => Class::EngineConfig,
+        EngineError::Snapshot(_) => Class::EngineSnapshot,
         // a variant added to the core and not yet given its own class: the base class
         _ => Class::Engine,
     };
     new_err(py, c, msg)
 }
 
-/// A Python-side argument of the wrong type or out of range (`ConfigError`).
+/// A queue or agent setting of the wrong type or out of range (`EngineConfigError`).
 #[cold]
 pub fn config_error(py: Python<'_>, msg: String) -> PyErr {
-    new_err(py, Class::Config, msg)
+    new_err(py, Class::EngineConfig, msg)
 }
 
-/// A time argument that is not a real number (`TimeError`).
+/// A time argument that is not a real number (`EngineTimeError`).
 #[cold]
 pub fn time_error(py: Python<'_>, msg: String) -> PyErr {
-    new_err(py, Class::Time, msg)
+    new_err(py, Class::EngineTime, msg)
 }
 
 /// A broken engine invariant, or an engine left unusable by an earlier panic.
 #[cold]
 pub fn invariant_error(py: Python<'_>, msg: String) -> PyErr {
-    new_err(py, Class::Invariant, msg)
+    new_err(py, Class::EngineInvariant, msg)
 }
 
-/// A call into an engine from inside a scorer that would wait forever (`ReentrancyError`).
+/// A call into an engine from inside a scorer that would wait forever
+/// (`EngineReentrancyError`).
 #[cold]
 pub fn reentrancy_error(py: Python<'_>, msg: String) -> PyErr {
-    new_err(py, Class::Reentrancy, msg)
+    new_err(py, Class::EngineReentrancy, msg)
+}
+
+/// A simulation model that cannot run (`ModelError`).
+#[cold]
+pub fn model_error(py: Python<'_>, msg: String) -> PyErr {
+    new_err(py, Class::Model, msg)
 }

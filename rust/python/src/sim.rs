@@ -11,18 +11,9 @@ use std::time::Duration;
 use callroute_core::sim::{self, Model, Replication};
 use numpy::{IntoPyArray, PyArray2, PyArrayMethods};
 use pyo3::prelude::*;
-use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyDict, PyType};
+use pyo3::types::PyDict;
 
-static MODEL_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
-
-#[cold]
-fn model_error(py: Python<'_>, msg: String) -> PyErr {
-    match MODEL_ERROR.import(py, "callroute.errors", "ModelError") {
-        Ok(ty) => PyErr::from_type(ty.clone(), msg),
-        Err(e) => e,
-    }
-}
+use crate::errors::model_error;
 
 fn parse(py: Python<'_>, json: &str) -> PyResult<Model> {
     let de = &mut serde_json::Deserializer::from_str(json);

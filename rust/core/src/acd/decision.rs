@@ -102,6 +102,10 @@ pub enum Decision {
         /// it existed, where it was false
         #[serde(default)]
         auto_answer: bool,
+        /// the call's attached data (`CallSpec::data`), in its order, for the agent's
+        /// screen; absent from decisions serialized before it existed, where it was empty
+        #[serde(default)]
+        data: Vec<(Arc<str>, Arc<str>)>,
     },
     /// The call waits: its position (1 = next) and expected wait in seconds.
     Queued {

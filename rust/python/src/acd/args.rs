@@ -1,6 +1,7 @@
 //! Python arguments of the engine, extracted into owned Rust values.
 //!
-//! Bad types and out-of-range values become `ConfigError` (or `TimeError` for times) with
+//! Bad types and out-of-range values become `EngineConfigError` (`EngineTimeError` for
+//! times, `EngineParameterError` for attached data) with
 //! the argument's name, never a `TypeError` from deep inside or a panic.
 
 use callroute_core::acd::{AgentConfig, CallSpec, QueueConfig, StepConfig, Strategy};
@@ -55,7 +56,7 @@ pub fn number(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<f64> {
 /// can hold, is refused by name like a wrong type), else a `ConfigError`.
 #[inline]
 pub fn text<'a>(obj: &'a Bound<'_, PyAny>, name: &str) -> PyResult<&'a str> {
-    text_or(obj, name, Class::Config)
+    text_or(obj, name, Class::EngineConfig)
 }
 
 /// [`text`], refused with an error of class `c`.
@@ -125,7 +126,7 @@ fn items<'py>(
     obj: &Bound<'py, PyAny>,
     name: &str,
 ) -> PyResult<Vec<(Bound<'py, PyAny>, Bound<'py, PyAny>)>> {
-    items_or(obj, name, Class::Config)
+    items_or(obj, name, Class::EngineConfig)
 }
 
 /// [`items`], refused with an error of class `c`.
@@ -180,13 +181,14 @@ pub fn capacity(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<Vec<(String, u32
 /// Attached data: a mapping of str to str, int, float or bool, each value encoded as the
 /// core's text ([`DataValue`]). Any problem is a `ParameterError` naming the entry.
 pub fn data(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<Vec<(String, String)>> {
-    items_or(obj, name, Class::Parameter)?
+    items_or(obj, name, Class::EngineParameter)?
         .iter()
         .map(|(k, v)| {
-            let key = text_or(k, &format!("{name} keys"), Class::Parameter)?;
+            let key = text_or(k, &format!("{name} keys"), Class::EngineParameter)?;
             let place = format!("{name}[{key:?}]");
-            let value = DataValue::extract(v)
-                .map_err(|why| new_err(obj.py(), Class::Parameter, format!("{place} {why}")))?;
+            let value = DataValue::extract(v).map_err(|why| {
+                new_err(obj.py(), Class::EngineParameter, format!("{place} {why}"))
+            })?;
             Ok((key.to_owned(), value.encode()))
         })
         .collect()

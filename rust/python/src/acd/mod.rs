@@ -8,6 +8,7 @@
 //! scorer needs the interpreter.
 
 mod args;
+mod data;
 mod scorer;
 pub mod values;
 

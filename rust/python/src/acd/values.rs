@@ -8,6 +8,8 @@ use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
 use callroute_core::acd::{self as core, AgentState, Decision};
+
+use super::data::{OfferData, NO_DATA};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
@@ -17,6 +19,14 @@ pub trait Field: Sized {
     fn to_py<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>>;
     fn from_py(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<Self>;
     fn hash_into<H: Hasher>(&self, h: &mut H);
+    /// The value as the constructor takes it (for `__reduce__` and `__repr__`).
+    fn to_arg<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.to_py(py)
+    }
+    /// Whether `__repr__` shows it (an optional field may hide its empty default).
+    fn shown(&self) -> bool {
+        true
+    }
 }
 
 #[cold]
@@ -247,7 +257,7 @@ impl Field for DataValue {
 }
 
 /// Attached data as the core keeps it, decoded.
-fn decode_data(data: &[(Arc<str>, Arc<str>)]) -> Vec<(Arc<str>, DataValue)> {
+pub fn decode_data(data: &[(Arc<str>, Arc<str>)]) -> Vec<(Arc<str>, DataValue)> {
     data.iter()
         .map(|(k, v)| (k.clone(), DataValue::decode(v)))
         .collect()
@@ -321,10 +331,12 @@ macro_rules! value_class {
                     ));
                 )+
                 $( $(
-                    parts.push(format!(
-                        concat!(stringify!($ofield), "={}"),
-                        self.$ofield.to_py(py)?.repr()?
-                    ));
+                    if self.$ofield.shown() {
+                        parts.push(format!(
+                            concat!(stringify!($ofield), "={}"),
+                            self.$ofield.to_arg(py)?.repr()?
+                        ));
+                    }
                 )+ )?
                 Ok(format!(concat!(stringify!($name), "({})"), parts.join(", ")))
             }
@@ -352,7 +364,7 @@ macro_rules! value_class {
                 let me = slf.get();
                 let args = PyTuple::new(
                     py,
-                    [$(me.$field.to_py(py)?),+ $( $(, me.$ofield.to_py(py)?)+ )?],
+                    [$(me.$field.to_arg(py)?),+ $( $(, me.$ofield.to_arg(py)?)+ )?],
                 )?;
                 Ok((slf.get_type().into_any(), args))
             }
@@ -365,10 +377,12 @@ macro_rules! value_class {
 value_class! {
     /// Offer `call` to `agent` until `expires`; `callback` when the agent calls back;
     /// `auto_answer` when the agent answers by itself: the call is connected already, with
-    /// nothing to accept (and `expires` is the time of the offer).
+    /// nothing to accept (and `expires` is the time of the offer); `data`: the call's
+    /// attached data, a read-only mapping for the agent's screen.
     Offer {
         call: Arc<str>, agent: Arc<str>, queue: Arc<str>, expires: f64, callback: bool;
         auto_answer: bool = false,
+        data: OfferData = NO_DATA,
     }
 }
 
@@ -421,6 +435,7 @@ fn decision<'py>(py: Python<'py>, d: Decision) -> PyResult<Bound<'py, PyAny>> {
             expires,
             callback,
             auto_answer,
+            data,
         } => Bound::new(
             py,
             Offer {
@@ -430,6 +445,7 @@ fn decision<'py>(py: Python<'py>, d: Decision) -> PyResult<Bound<'py, PyAny>> {
                 expires,
                 callback,
                 auto_answer,
+                data: OfferData(decode_data(&data)),
             },
         )?
         .into_any(),

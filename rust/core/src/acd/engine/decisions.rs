@@ -1,6 +1,8 @@
 //! Decisions: the compact [`Out`] records an input collects, and their conversion into
 //! the public [`Decision`]s it returns.
 
+use std::sync::Arc;
+
 use crate::acd::decision::{Decision, ExitReason, RevokeReason};
 
 use super::model::State;
@@ -19,6 +21,7 @@ pub(crate) enum Out {
         expires: f64,
         callback: bool,
         auto_answer: bool,
+        data: Vec<(Arc<str>, Arc<str>)>,
     },
     Queued {
         call: CallId,
@@ -80,6 +83,7 @@ impl Engine {
                 expires,
                 callback,
                 auto_answer,
+                data,
             } => Decision::Offer {
                 call: call.into_arc(),
                 agent: agent(a),
@@ -87,6 +91,7 @@ impl Engine {
                 expires,
                 callback,
                 auto_answer,
+                data,
             },
             Out::Queued {
                 call,

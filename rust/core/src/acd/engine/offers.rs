@@ -73,13 +73,16 @@ impl Engine {
         if auto && self.raw_out {
             self.answered_out.push((c, a));
         } else {
+            let call = self.call(c);
             self.out.push(Out::Offer {
-                call: self.call(c).id.clone(),
+                call: call.id.clone(),
                 agent: a,
                 queue: q,
                 expires: secs(expires),
                 callback,
                 auto_answer: auto,
+                // empty for most calls (no allocation); the simulator's calls have none
+                data: call.data.clone(),
             });
         }
         if auto {

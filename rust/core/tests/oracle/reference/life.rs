@@ -141,6 +141,7 @@ impl Reference {
             expires: secs(expires),
             callback: self.calls[ci].callback,
             auto_answer: auto,
+            data: self.calls[ci].data.clone(),
         });
         if auto {
             self.connect(ci, a, uid);

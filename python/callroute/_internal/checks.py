@@ -5,22 +5,25 @@ from __future__ import annotations
 import math
 from collections.abc import Collection
 
-from ..errors import ConfigError
+from ..errors import ConfigError, Problem
 
 # --------------------------------------------------------------------------------------
 # Validation helpers
 
 
+def _printable(text: str) -> str:
+    """One problem per line: escape what str.splitlines() would split on."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 class _Problems:
-    """Collects ``path: message`` lines."""
+    """Collects problems (``path: message``)."""
 
     def __init__(self) -> None:
-        self.lines: list[str] = []
+        self.lines: list[Problem] = []
 
     def add(self, path: str, message: str) -> None:
-        # One problem per line: escape what str.splitlines() would split on.
-        line = f"{path}: {message}"
-        self.lines.append("".join(c if c.isprintable() else repr(c)[1:-1] for c in line))
+        self.lines.append(Problem(_printable(path), _printable(message)))
 
     def text(self, path: str, value: object, *, optional: bool = False) -> None:
         if value is None and optional:
@@ -71,7 +74,7 @@ class _Problems:
 
     def raise_if_any(self) -> None:
         if self.lines:
-            raise ConfigError("\n".join(self.lines))
+            raise ConfigError(problems=self.lines)
 
 
 def _show(value: object) -> str:
