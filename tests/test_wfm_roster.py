@@ -151,3 +151,14 @@ def test_bad_roster_inputs() -> None:
         build_roster([day(0, [9])], [Agent("a"), Agent("a")])
     with pytest.raises(ParameterError, match="unavailable"):
         build_roster([day(0, [9])], [Agent("a", unavailable=[(5, 1)])])
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_a_roster_is_valid_even_without_time_to_solve(solver: str) -> None:
+    # with (almost) no time the solver may return only the greedy start: still a roster
+    # that keeps every rule, and the greedy start fills these shifts
+    days = [day(d, [6, 9, 14]) for d in range(4)]
+    agents = [Agent(f"a{i}", max_days=3) for i in range(4)]
+    r = build_roster(days, agents, solver=solver, time_limit=1e-6)
+    check(r, days, agents, 660)
+    assert r.unfilled == ()
