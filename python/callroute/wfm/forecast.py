@@ -1,0 +1,475 @@
+"""Forecast models for calls per interval, all behind one interface.
+
+``model.fit(history, calendar)`` returns a fitted model; its ``predict(dates)`` gives an
+:class:`IntervalForecast` (mean per day and interval, negative binomial quantiles), and
+``update(date, observed)`` re-forecasts the rest of a day from its first intervals' counts.
+
+Models:
+
+- :class:`SeasonalNaive`: each interval as on the last open day of the same weekday;
+- :class:`WeekdayAverage`: the historical mean of each weekday and interval (the baseline);
+- :class:`DailyProfile`: a daily total (weekday effects times an exponentially weighted
+  level, its half-life chosen on the training days alone) times a weekday intraday profile
+  shrunk toward the all-days profile, with special-day multipliers (given, or estimated
+  from past days of the same event).
+
+Every model estimates the negative binomial size of its own one-day-ahead errors on the
+training days, so its quantiles reflect real over-dispersion, not Poisson noise alone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from ..errors import ParameterError
+from .calendar import Calendar
+from .forecast_dist import nb_quantile
+from .history import History
+
+__all__ = [
+    "DailyProfile",
+    "FittedModel",
+    "IntervalForecast",
+    "Model",
+    "SeasonalNaive",
+    "WeekdayAverage",
+]
+
+FloatArray = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class IntervalForecast:
+    """Expected calls per ``(day, interval)`` and the count distribution around them.
+
+    Counts are negative binomial with mean ``mean`` and size ``size`` (variance
+    ``mean + mean**2 / size``); ``size = inf`` is Poisson.
+    """
+
+    method: str
+    dates: tuple[dt.date, ...]
+    start: int
+    interval: int
+    mean: FloatArray
+    size: float
+
+    def quantile(self, q: float) -> FloatArray:
+        """The ``q`` quantile of calls in each interval."""
+        return nb_quantile(self.mean, self.size, q)
+
+    def bounds(self, level: float = 0.9) -> tuple[FloatArray, FloatArray]:
+        """The central prediction interval of ``level`` (e.g. 0.9: the 5 % and 95 % quantiles)."""
+        if not 0.0 < level < 1.0:
+            raise ParameterError(f"level must be in (0, 1), got {level}")
+        tail = (1.0 - level) / 2
+        return self.quantile(tail), self.quantile(1.0 - tail)
+
+
+def _weekdays(dates: Sequence[dt.date]) -> npt.NDArray[np.int64]:
+    return np.array([d.weekday() for d in dates], dtype=np.int64)
+
+
+def _size_from_errors(actual: FloatArray, mean: FloatArray) -> float:
+    """Method-of-moments negative binomial size of ``actual`` around ``mean``."""
+    keep = mean > 0
+    if not keep.any():
+        return math.inf
+    excess = float(np.sum((actual[keep] - mean[keep]) ** 2 - mean[keep]))
+    scale = float(np.sum(mean[keep] ** 2))
+    if excess <= 0 or scale <= 0:
+        return math.inf
+    return scale / excess
+
+
+class FittedModel:
+    """A model fitted to history: predicts whole days and updates a day in progress."""
+
+    method: str = ""
+
+    def __init__(self, history: History, calendar: Calendar, matrix: FloatArray) -> None:
+        self.start = history.start
+        self.interval = history.interval
+        self.calendar = calendar
+        self.slots = history.slots
+        self.last_date = history.dates[-1]
+        self.size = math.inf
+        #: Variance of the day's level relative to the forecast (prior of :meth:`update`).
+        self.level_var = 0.0
+        self._matrix = matrix
+        self._dates = history.dates
+
+    def _day_means(self, dates: Sequence[dt.date]) -> FloatArray:
+        raise NotImplementedError
+
+    def predict(self, dates: Sequence[dt.date]) -> IntervalForecast:
+        """The forecast for ``dates`` (after the history); closed days are all zero."""
+        dates = tuple(dates)
+        if not dates:
+            raise ParameterError("predict needs at least one date")
+        mean = self._day_means(dates)
+        for i, day in enumerate(dates):
+            if not self.calendar.is_open(day):
+                mean[i] = 0.0
+                continue
+            mean[i] *= self.calendar.open_mask(day, self.start, self.interval, self.slots)
+            event = self.calendar.event(day)
+            if event is not None:
+                mean[i] *= self._event_factor(event.name, event.multiplier)
+                if event.profile is not None:
+                    profile = np.asarray(event.profile, dtype=np.float64)
+                    if profile.size != self.slots:
+                        raise ParameterError(
+                            f"special day {day} ({event.name}): profile has {profile.size} "
+                            f"factors, the day has {self.slots} intervals"
+                        )
+                    mean[i] *= profile
+        return IntervalForecast(self.method, dates, self.start, self.interval, mean, self.size)
+
+    def horizon(self, days: int) -> IntervalForecast:
+        """The forecast for the next ``days`` open days of the calendar."""
+        return self.predict(self.calendar.next_open(self.last_date, days))
+
+    def _event_factor(self, name: str, given: float | None) -> float:
+        if given is not None:
+            return given
+        return self._estimated_events().get(name, 1.0)
+
+    def _estimated_events(self) -> dict[str, float]:
+        """Past occurrences' ratio of actual to model totals, per event name (geometric mean)."""
+        ratios: dict[str, list[float]] = {}
+        for i, day in enumerate(self._dates):
+            event = self.calendar.event(day)
+            if event is None or event.multiplier is not None or event.closed:
+                continue
+            expected = float(self._day_means([day])[0].sum())
+            actual = float(self._matrix[i].sum())
+            if expected > 0 and actual > 0:
+                ratios.setdefault(event.name, []).append(math.log(actual / expected))
+        return {name: math.exp(float(np.mean(v))) for name, v in ratios.items()}
+
+    def update(self, date: dt.date, observed: npt.ArrayLike) -> IntervalForecast:
+        """Re-forecast ``date`` from its first intervals' counts (``observed``, in order).
+
+        The day's level is scaled by the shrunk ratio of observed to expected calls: with
+        prior variance ``level_var`` of the level and sampling variance ``1/E`` plus the
+        model's residual dispersion, the weight on the observed ratio is
+        ``level_var / (level_var + noise)`` (linear Bayes). Observed intervals keep their
+        counts in the returned mean (size of their uncertainty: none).
+        """
+        base = self.predict([date])
+        seen = np.asarray(observed, dtype=np.float64).ravel()
+        k = seen.size
+        if k > self.slots or np.any(~np.isfinite(seen)) or np.any(seen < 0):
+            raise ParameterError(f"observed: at most {self.slots} finite counts >= 0")
+        expected = float(base.mean[0, :k].sum())
+        factor = 1.0
+        if expected > 0 and self.level_var > 0:
+            extra = 0.0 if math.isinf(self.size) else max(1.0 / self.size - self.level_var, 0.0)
+            noise = 1.0 / expected + extra / max(k, 1)
+            weight = self.level_var / (self.level_var + noise)
+            factor = 1.0 + weight * (float(seen.sum()) / expected - 1.0)
+        mean = base.mean.copy()
+        mean[0, k:] *= max(factor, 0.0)
+        mean[0, :k] = seen
+        return IntervalForecast(
+            self.method + "+intraday", (date,), self.start, self.interval, mean, self.size
+        )
+
+
+class Model:
+    """A forecast method: ``fit(history, calendar)`` gives a :class:`FittedModel`."""
+
+    name = "model"
+
+    def fit(
+        self, history: History, calendar: Calendar | None = None, *, queue: str | None = None
+    ) -> FittedModel:
+        """Fit to ``history`` (one ``queue``, or all queues summed); special and closed days
+        come from ``calendar`` (default: every day open, none special)."""
+        calendar = calendar if calendar is not None else Calendar()
+        matrix = history.total(queue)
+        if matrix.shape[0] < 1:
+            raise ParameterError("the history has no days")
+        return self._fit(history, calendar, matrix)
+
+    def _fit(self, history: History, calendar: Calendar, matrix: FloatArray) -> FittedModel:
+        raise NotImplementedError
+
+
+def _normal_days(history: History, calendar: Calendar) -> npt.NDArray[np.bool_]:
+    """Days that are neither special nor marked closed."""
+    return np.array(
+        [calendar.event(d) is None and d not in calendar.closed for d in history.dates],
+        dtype=bool,
+    )
+
+
+class _SeasonalNaiveFit(FittedModel):
+    method = "seasonal naive"
+
+    def __init__(self, history: History, calendar: Calendar, matrix: FloatArray) -> None:
+        super().__init__(history, calendar, matrix)
+        normal = _normal_days(history, calendar)
+        self._last: dict[int, FloatArray] = {}
+        days = _weekdays(history.dates)
+        actual, mean = [], []
+        for i in np.flatnonzero(normal):
+            dow = int(days[i])
+            if dow in self._last:
+                actual.append(matrix[i])
+                mean.append(self._last[dow])
+            self._last[dow] = matrix[i]
+        self._fallback = matrix[np.flatnonzero(normal)[-1] if normal.any() else -1]
+        if actual:
+            self.size = _size_from_errors(np.array(actual), np.array(mean))
+            totals = np.array(actual).sum(1) / np.maximum(np.array(mean).sum(1), 1e-9)
+            self.level_var = float(np.var(totals))
+
+    def _day_means(self, dates: Sequence[dt.date]) -> FloatArray:
+        return np.array([self._last.get(d.weekday(), self._fallback) for d in dates], dtype=float)
+
+
+class SeasonalNaive(Model):
+    """Each interval as on the most recent normal day of the same weekday."""
+
+    name = "seasonal naive"
+
+    def _fit(self, history: History, calendar: Calendar, matrix: FloatArray) -> FittedModel:
+        return _SeasonalNaiveFit(history, calendar, matrix)
+
+
+class _WeekdayAverageFit(FittedModel):
+    method = "weekday x interval average"
+
+    def __init__(self, history: History, calendar: Calendar, matrix: FloatArray) -> None:
+        super().__init__(history, calendar, matrix)
+        normal = _normal_days(history, calendar)
+        days = _weekdays(history.dates)
+        rows = matrix[normal] if normal.any() else matrix
+        self._all = rows.mean(axis=0)
+        self._by_day: dict[int, FloatArray] = {}
+        sums: dict[int, FloatArray] = {}
+        counts: dict[int, int] = {}
+        actual, mean = [], []
+        for i in np.flatnonzero(normal):
+            dow = int(days[i])
+            if counts.get(dow, 0) >= 1:
+                actual.append(matrix[i])
+                mean.append(sums[dow] / counts[dow])
+            sums[dow] = sums.get(dow, 0.0) + matrix[i]
+            counts[dow] = counts.get(dow, 0) + 1
+        self._by_day = {dow: sums[dow] / counts[dow] for dow in sums}
+        if actual:
+            self.size = _size_from_errors(np.array(actual), np.array(mean))
+            totals = np.array(actual).sum(1) / np.maximum(np.array(mean).sum(1), 1e-9)
+            self.level_var = float(np.var(totals))
+
+    def _day_means(self, dates: Sequence[dt.date]) -> FloatArray:
+        return np.array([self._by_day.get(d.weekday(), self._all) for d in dates], dtype=float)
+
+
+class WeekdayAverage(Model):
+    """The mean of each interval over past normal days of the same weekday (the baseline)."""
+
+    name = "weekday x interval average"
+
+    def _fit(self, history: History, calendar: Calendar, matrix: FloatArray) -> FittedModel:
+        return _WeekdayAverageFit(history, calendar, matrix)
+
+
+class _DailyProfileFit(FittedModel):
+    method = "daily total x profile"
+
+    def __init__(
+        self, history: History, calendar: Calendar, matrix: FloatArray, model: DailyProfile
+    ) -> None:
+        super().__init__(history, calendar, matrix)
+        normal = _normal_days(history, calendar) & (matrix.sum(axis=1) > 0)
+        if not normal.any():
+            raise ParameterError("DailyProfile needs at least one normal day with calls")
+        days = _weekdays(history.dates)
+        totals = matrix.sum(axis=1)
+        self._weekday = self._weekday_effects(days, totals, normal, model.window)
+        x = totals / np.array([self._weekday.get(int(d), 1.0) for d in days])
+        half_lives = model.half_lives if model.half_life is None else (model.half_life,)
+        best = None
+        for h in half_lives:
+            for phi in model.persistence:
+                level, pred = self._filter(x, normal, h, phi)
+                err = (x - pred)[normal][model.burn_in :]
+                score = float(np.mean(err**2)) if err.size else 0.0
+                if best is None or score < best[0]:
+                    best = (score, h, phi, level, pred)
+        assert best is not None
+        _, self.half_life, self.persistence, self._level, pred = best
+        self._profiles = self._profiles_by_day(days, matrix, normal, model.shrinkage)
+        self._shape = self._recent_shape(days, matrix, normal, model)
+        # One-day-ahead errors on the training days give the dispersion and level variance.
+        check = np.flatnonzero(normal)[model.burn_in :]
+        if check.size:
+            w = np.array([self._weekday.get(int(days[i]), 1.0) for i in check])
+            expected_totals = pred[check] * w
+            prof = np.array([self._profiles.get(int(days[i]), self._all) for i in check])
+            prof = prof * self._shape_pred[check]
+            self.size = _size_from_errors(matrix[check], expected_totals[:, None] * prof)
+            self.level_var = float(np.var(totals[check] / expected_totals))
+
+    @staticmethod
+    def _weekday_effects(
+        days: npt.NDArray[np.int64], totals: FloatArray, normal: npt.NDArray[np.bool_], window: int
+    ) -> dict[int, float]:
+        """Geometric mean ratio of each weekday's total to a centred moving mean of totals."""
+        idx = np.flatnonzero(normal)
+        logs: dict[int, list[float]] = {}
+        for j, i in enumerate(idx):
+            lo, hi = max(0, j - window), min(idx.size, j + window + 1)
+            local = float(totals[idx[lo:hi]].mean())
+            logs.setdefault(int(days[i]), []).append(math.log(totals[i] / local))
+        effects = {d: math.exp(float(np.mean(v))) for d, v in logs.items()}
+        scale = float(np.exp(np.mean(np.log(list(effects.values())))))
+        return {d: e / scale for d, e in effects.items()}
+
+    @staticmethod
+    def _filter(
+        x: FloatArray, normal: npt.NDArray[np.bool_], half_life: float, phi: float
+    ) -> tuple[float, FloatArray]:
+        """Level of the next day; ``pred[i]`` is the level known before day ``i``.
+
+        The level is an exponentially weighted mean ``m`` (weights halve every
+        ``half_life`` normal days; ``inf``: the plain mean, ``0``: the last day alone)
+        plus ``phi`` times the last normal day's departure from it (AR(1) persistence).
+        Before the first normal day the prediction is the mean of all normal days.
+        """
+        keep = 0.0 if half_life <= 0 else 0.5 ** (1.0 / half_life)
+        pred = np.zeros(x.size)
+        fallback = float(x[normal].mean())
+        total = weight = 0.0
+        last = fallback
+        for i in range(x.size):
+            pred[i] = fallback
+            if weight > 0:
+                mean = total / weight
+                pred[i] = mean + phi * (last - mean)
+            if normal[i]:
+                total = keep * total + float(x[i])
+                weight = keep * weight + 1.0
+                last = float(x[i])
+        mean = total / weight
+        return mean + phi * (last - mean), pred
+
+    def _profiles_by_day(
+        self,
+        days: npt.NDArray[np.int64],
+        matrix: FloatArray,
+        normal: npt.NDArray[np.bool_],
+        shrinkage: float,
+    ) -> dict[int, FloatArray]:
+        """Weekday intraday shares, shrunk toward the all-days shares by ``shrinkage`` days."""
+        shares = matrix[normal] / matrix[normal].sum(axis=1, keepdims=True)
+        self._all = shares.mean(axis=0)
+        out = {}
+        for dow in np.unique(days[normal]):
+            own = shares[days[normal] == dow]
+            n = own.shape[0]
+            out[int(dow)] = (own.sum(axis=0) + shrinkage * self._all) / (n + shrinkage)
+        return out
+
+    def _recent_shape(
+        self,
+        days: npt.NDArray[np.int64],
+        matrix: FloatArray,
+        normal: npt.NDArray[np.bool_],
+        model: DailyProfile,
+    ) -> FloatArray:
+        """Recent days' departure from their weekday profile, exponentially weighted.
+
+        The half-life (normal days) is the one of ``model.shape_half_lives`` with the least
+        one-day-ahead squared error of the training days' shares (``inf``: no adjustment);
+        ``_shape_pred[i]`` is the adjustment known before day ``i``.
+        """
+        slots = matrix.shape[1]
+        base = np.array([self._profiles.get(int(d), self._all) for d in days])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            shares = matrix / matrix.sum(axis=1, keepdims=True)
+            ratio = np.where(base > 0, shares / base, 1.0)
+        best: tuple[float, float, FloatArray, FloatArray] | None = None
+        for h in model.shape_half_lives:
+            keep = 0.5 ** (1.0 / h) if h > 0 else 0.0
+            pred = np.ones((days.size, slots))
+            total = np.zeros(slots)
+            weight = 0.0
+            for i in range(days.size):
+                if weight > 0 and math.isfinite(h):
+                    adj = total / weight
+                    pred[i] = adj / float(np.sum(adj * base[i]))
+                if normal[i]:
+                    total = keep * total + ratio[i]
+                    weight = keep * weight + 1.0
+            check = np.flatnonzero(normal)[model.burn_in :]
+            score = float(np.sum((shares[check] - base[check] * pred[check]) ** 2))
+            current = np.ones(slots)
+            if weight > 0 and math.isfinite(h):
+                current = total / weight
+            if best is None or score < best[0]:
+                best = (score, h, pred, current)
+        assert best is not None
+        _, self.shape_half_life, self._shape_pred, current = best
+        return current
+
+    def _day_means(self, dates: Sequence[dt.date]) -> FloatArray:
+        rows = []
+        for day in dates:
+            dow = day.weekday()
+            total = self._level * self._weekday.get(dow, 1.0)
+            profile = self._profiles.get(dow, self._all) * self._shape
+            rows.append(total * profile / profile.sum())
+        return np.array(rows, dtype=float)
+
+
+class DailyProfile(Model):
+    """Daily total (weekday effect x exponentially weighted level) x intraday profile.
+
+    ``half_life`` (open days) of the level: ``None`` picks, at each fit, the value among
+    ``half_lives`` with the smallest one-day-ahead error of the training days' totals
+    (``inf`` weighs all days equally). ``shrinkage`` is the weight, in days, of the all-days
+    profile in each weekday's profile; ``window`` the half-width (days) of the moving mean
+    the weekday effects are measured against; ``burn_in`` the first days not scored.
+    """
+
+    name = "daily total x profile"
+
+    def __init__(
+        self,
+        *,
+        half_life: float | None = None,
+        half_lives: Sequence[float] = (0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, math.inf),
+        persistence: Sequence[float] = (0.0, 0.2, 0.4, 0.6, 0.8),
+        shape_half_lives: Sequence[float] = (1.0, 2.0, 4.0, 8.0, 16.0, math.inf),
+        shrinkage: float = 4.0,
+        window: int = 5,
+        burn_in: int = 5,
+    ) -> None:
+        if half_life is not None and not half_life >= 0:
+            raise ParameterError(f"half_life must be >= 0, got {half_life}")
+        if not half_lives or any(not h >= 0 for h in half_lives):
+            raise ParameterError("half_lives must be values >= 0")
+        if shrinkage < 0 or window < 1 or burn_in < 0:
+            raise ParameterError("shrinkage >= 0, window >= 1 and burn_in >= 0 are required")
+        self.half_life = half_life
+        self.half_lives = tuple(half_lives)
+        self.shape_half_lives = tuple(shape_half_lives)
+        if not persistence or any(not 0 <= p <= 1 for p in persistence):
+            raise ParameterError("persistence values must be in [0, 1]")
+        self.persistence = tuple(persistence)
+        self.shrinkage = shrinkage
+        self.window = window
+        self.burn_in = burn_in
+
+    def _fit(self, history: History, calendar: Calendar, matrix: FloatArray) -> FittedModel:
+        return _DailyProfileFit(history, calendar, matrix, self)
