@@ -495,7 +495,9 @@ def read_queue_log(path: str | Path, *, interval: int = 1800, tz: str = "UTC") -
     return _aggregate(order, interval, str(path))
 
 
-def read_master_csv(path: str | Path, *, interval: int = 1800) -> History:
+def read_master_csv(
+    path: str | Path, *, interval: int = 1800, userfield_prefix: str | None = None
+) -> History:
     """Asterisk ``cdr_csv`` records (``Master.csv``, the 21 columns of ``newcdrcolumns``).
 
     A call is the set of CDRs sharing a ``linkedid`` with at least one leg whose ``lastapp``
@@ -504,6 +506,12 @@ def read_master_csv(path: str | Path, *, interval: int = 1800) -> History:
     (``dstchannel``); otherwise abandoned. CDRs do not separate wait from talk time, so
     handle time and wait are NaN (use ``queue_log`` for them). Times are taken as written
     (Asterisk writes them in the server's zone; UTC in the recorded fixtures).
+
+    A call that leaves the queue by its timeout and goes on in the dialplan ends with
+    another ``lastapp``: no ``Queue`` leg shows it. If the dialplan marks queue legs in
+    ``userfield`` (e.g. ``Set(CDR(userfield)=callroute-sales)``), pass
+    ``userfield_prefix="callroute-"``: legs so marked count too, their queue the rest of the
+    userfield. CDRs cannot tell a timeout from an abandon; both count as abandoned.
     """
     path = Path(path)
     problems = _Problems(path)
@@ -516,15 +524,18 @@ def read_master_csv(path: str | Path, *, interval: int = 1800) -> History:
         if len(row) != 21:
             problems.add(line, f"{len(row)} columns, a Master.csv CDR has 21")
             continue
-        lastapp, lastdata, start = row[7], row[8], row[9]
-        if lastapp != "Queue":
+        lastapp, lastdata, start, userfield = row[7], row[8], row[9], row[17]
+        if lastapp == "Queue":
+            queue = lastdata.split(",")[0]
+        elif userfield_prefix and userfield.startswith(userfield_prefix):
+            queue = userfield[len(userfield_prefix) :]
+        else:
             continue
         try:
             when = dt.datetime.strptime(start, "%Y-%m-%d %H:%M:%S")
         except ValueError:
             problems.add(line, f"start must be YYYY-MM-DD HH:MM:SS, got {start!r}")
             continue
-        queue = lastdata.split(",")[0]
         linkedid = row[19]
         if not queue or not linkedid:
             problems.add(line, "a Queue CDR without a queue name or linkedid")
