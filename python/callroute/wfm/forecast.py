@@ -191,8 +191,9 @@ class Model:
         self, history: History, calendar: Calendar | None = None, *, queue: str | None = None
     ) -> FittedModel:
         """Fit to ``history`` (one ``queue``, or all queues summed); special and closed days
-        come from ``calendar`` (default: every day open, none special)."""
-        calendar = calendar if calendar is not None else Calendar()
+        come from ``calendar`` (default: open on the weekdays the history has, none special)."""
+        if calendar is None:
+            calendar = Calendar.build(open_weekdays={d.weekday() for d in history.dates})
         matrix = history.total(queue)
         if matrix.shape[0] < 1:
             raise ParameterError("the history has no days")

@@ -100,7 +100,8 @@ def backtest(
         if not 0 < cut < history.slots:
             raise ParameterError(f"intraday time {intraday} s is outside the day's intervals")
     matrix = history.total(queue)
-    calendar = calendar if calendar is not None else Calendar()
+    if calendar is None:
+        calendar = Calendar.build(open_weekdays={d.weekday() for d in history.dates})
     collected: dict[tuple[str, int, str], list[tuple[FloatArray, ...]]] = {}
     for origin in range(min_train, n):
         train = history.days(list(history.dates[:origin]))
