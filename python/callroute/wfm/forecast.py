@@ -309,6 +309,13 @@ class _DailyProfileFit(FittedModel):
                     best = (score, h, phi, level, pred)
         assert best is not None
         _, self.half_life, self.persistence, self._level, pred = best
+        self._mean_level, self._last_level = self._level, self._level
+        if self.persistence:
+            keep = 0.0 if self.half_life <= 0 else 0.5 ** (1.0 / self.half_life)
+            ages = np.cumsum(normal[::-1])[::-1] - 1.0
+            weights = np.where(normal, keep**ages if keep > 0 else (ages == 0) * 1.0, 0.0)
+            self._mean_level = float(np.sum(weights * x) / np.sum(weights))
+            self._last_level = float(x[np.flatnonzero(normal)[-1]])
         self._profiles = self._profiles_by_day(days, matrix, normal, model.shrinkage)
         self._shape = self._recent_shape(days, matrix, normal, model)
         # One-day-ahead errors on the training days give the dispersion and level variance.
@@ -427,7 +434,13 @@ class _DailyProfileFit(FittedModel):
         rows = []
         for day in dates:
             dow = day.weekday()
-            total = self._level * self._weekday.get(dow, 1.0)
+            # The last day's departure from the mean level fades as phi ** (open days ahead).
+            after = self.last_date + dt.timedelta(days=1)
+            ahead = max(1, len(self.calendar.open_days(after, day)))
+            level = self._mean_level + self.persistence**ahead * (
+                self._last_level - self._mean_level
+            )
+            total = level * self._weekday.get(dow, 1.0)
             profile = self._profiles.get(dow, self._all) * self._shape
             rows.append(total * profile / profile.sum())
         return np.array(rows, dtype=float)
