@@ -48,8 +48,9 @@ FloatArray = npt.NDArray[np.float64]
 class IntervalForecast:
     """Expected calls per ``(day, interval)`` and the count distribution around them.
 
-    Counts are negative binomial with mean ``mean`` and size ``size`` (variance
-    ``mean + mean**2 / size``); ``size = inf`` is Poisson.
+    Counts are negative binomial with mean ``mean`` and size ``size[day]`` (variance
+    ``mean + mean**2 / size``; ``inf`` is Poisson): one size per day, as uncertainty grows
+    with the days ahead.
     """
 
     method: str
@@ -57,11 +58,13 @@ class IntervalForecast:
     start: int
     interval: int
     mean: FloatArray
-    size: float
+    size: FloatArray
 
     def quantile(self, q: float) -> FloatArray:
         """The ``q`` quantile of calls in each interval."""
-        return nb_quantile(self.mean, self.size, q)
+        return np.array(
+            [nb_quantile(row, float(r), q) for row, r in zip(self.mean, self.size, strict=True)]
+        ).reshape(self.mean.shape)
 
     def bounds(self, level: float = 0.9) -> tuple[FloatArray, FloatArray]:
         """The central prediction interval of ``level`` (e.g. 0.9: the 5 % and 95 % quantiles)."""
@@ -129,7 +132,16 @@ class FittedModel:
                             f"factors, the day has {self.slots} intervals"
                         )
                     mean[i] *= profile
-        return IntervalForecast(self.method, dates, self.start, self.interval, mean, self.size)
+        sizes = np.array([self._size_ahead(self._ahead(day)) for day in dates])
+        return IntervalForecast(self.method, dates, self.start, self.interval, mean, sizes)
+
+    def _ahead(self, day: dt.date) -> int:
+        """Open days from the end of the history to ``day`` (at least 1)."""
+        return max(1, len(self.calendar.open_days(self.last_date + dt.timedelta(days=1), day)))
+
+    def _size_ahead(self, ahead: int) -> float:
+        """The negative binomial size ``ahead`` open days out (default: as one day out)."""
+        return self.size
 
     def horizon(self, days: int) -> IntervalForecast:
         """The forecast for the next ``days`` open days of the calendar."""
@@ -170,7 +182,8 @@ class FittedModel:
         expected = float(base.mean[0, :k].sum())
         factor = 1.0
         if expected > 0 and self.level_var > 0:
-            extra = 0.0 if math.isinf(self.size) else max(1.0 / self.size - self.level_var, 0.0)
+            size = float(base.size[0])
+            extra = 0.0 if math.isinf(size) else max(1.0 / size - self.level_var, 0.0)
             noise = 1.0 / expected + extra / max(k, 1)
             weight = self.level_var / (self.level_var + noise)
             factor = 1.0 + weight * (float(seen.sum()) / expected - 1.0)
@@ -178,7 +191,7 @@ class FittedModel:
         mean[0, k:] *= max(factor, 0.0)
         mean[0, :k] = seen
         return IntervalForecast(
-            self.method + "+intraday", (date,), self.start, self.interval, mean, self.size
+            self.method + "+intraday", (date,), self.start, self.interval, mean, base.size
         )
 
 
@@ -299,23 +312,17 @@ class _DailyProfileFit(FittedModel):
         self._weekday = self._weekday_effects(days, totals, normal, model.window)
         x = totals / np.array([self._weekday.get(int(d), 1.0) for d in days])
         half_lives = model.half_lives if model.half_life is None else (model.half_life,)
-        best = None
-        for h in half_lives:
-            for phi in model.persistence:
-                level, pred = self._filter(x, normal, h, phi)
-                err = (x - pred)[normal][model.burn_in :]
-                score = float(np.mean(err**2)) if err.size else 0.0
-                if best is None or score < best[0]:
-                    best = (score, h, phi, level, pred)
-        assert best is not None
-        _, self.half_life, self.persistence, self._level, pred = best
-        self._mean_level, self._last_level = self._level, self._level
-        if self.persistence:
-            keep = 0.0 if self.half_life <= 0 else 0.5 ** (1.0 / self.half_life)
-            ages = np.cumsum(normal[::-1])[::-1] - 1.0
-            weights = np.where(normal, keep**ages if keep > 0 else (ages == 0) * 1.0, 0.0)
-            self._mean_level = float(np.sum(weights * x) / np.sum(weights))
-            self._last_level = float(x[np.flatnonzero(normal)[-1]])
+        self._xs = x[normal]
+        self._burn_in = model.burn_in
+        self._means = {h: self._ew_means(self._xs, h) for h in half_lives}
+        self._choices = [(h, phi) for h in half_lives for phi in model.persistence]
+        self._by_ahead: dict[int, tuple[float, float, float, float]] = {}
+        self.half_life, self.persistence, self._level, _ = self._level_ahead(1)
+        # The one-day-ahead level known before each normal day (the mean of all before any).
+        means = self._means[self.half_life]
+        pred = np.full(x.size, float(self._xs.mean()))
+        idx = np.flatnonzero(normal)
+        pred[idx[1:]] = means[:-1] + self.persistence * (self._xs[:-1] - means[:-1])
         self._profiles = self._profiles_by_day(days, matrix, normal, model.shrinkage)
         self._shape = self._recent_shape(days, matrix, normal, model)
         # One-day-ahead errors on the training days give the dispersion and level variance.
@@ -323,7 +330,17 @@ class _DailyProfileFit(FittedModel):
         if check.size:
             w = np.array([self._weekday.get(int(days[i]), 1.0) for i in check])
             expected_totals = pred[check] * w
-            prof = np.array([self._profiles.get(int(days[i]), self._all) for i in check])
+            # Each day's profile without that day itself (leave one out), so the profile's
+            # own estimation error shows in the dispersion as it will on a new day.
+            prof = np.empty((check.size, matrix.shape[1]))
+            k = model.shrinkage
+            for row, i in enumerate(check):
+                dow = int(days[i])
+                own_sum, count = self._own[dow]
+                share = matrix[i] / totals[i]
+                prof[row] = (own_sum - share + k * self._all) / max(count - 1 + k, 1e-9)
+                if count - 1 + k <= 0:
+                    prof[row] = self._all
             prof = prof * self._shape_pred[check]
             self.size = _size_from_errors(matrix[check], expected_totals[:, None] * prof)
             self.level_var = float(np.var(totals[check] / expected_totals))
@@ -344,32 +361,55 @@ class _DailyProfileFit(FittedModel):
         return {d: e / scale for d, e in effects.items()}
 
     @staticmethod
-    def _filter(
-        x: FloatArray, normal: npt.NDArray[np.bool_], half_life: float, phi: float
-    ) -> tuple[float, FloatArray]:
-        """Level of the next day; ``pred[i]`` is the level known before day ``i``.
-
-        The level is an exponentially weighted mean ``m`` (weights halve every
-        ``half_life`` normal days; ``inf``: the plain mean, ``0``: the last day alone)
-        plus ``phi`` times the last normal day's departure from it (AR(1) persistence).
-        Before the first normal day the prediction is the mean of all normal days.
-        """
+    def _ew_means(xs: FloatArray, half_life: float) -> FloatArray:
+        """``m[j]``: the mean of ``xs[: j + 1]`` with weights halving every ``half_life`` days
+        back (``inf``: the plain mean, ``0``: the last value alone)."""
         keep = 0.0 if half_life <= 0 else 0.5 ** (1.0 / half_life)
-        pred = np.zeros(x.size)
-        fallback = float(x[normal].mean())
+        out = np.empty(xs.size)
         total = weight = 0.0
-        last = fallback
-        for i in range(x.size):
-            pred[i] = fallback
-            if weight > 0:
-                mean = total / weight
-                pred[i] = mean + phi * (last - mean)
-            if normal[i]:
-                total = keep * total + float(x[i])
-                weight = keep * weight + 1.0
-                last = float(x[i])
-        mean = total / weight
-        return mean + phi * (last - mean), pred
+        for j, value in enumerate(xs):
+            total = keep * total + float(value)
+            weight = keep * weight + 1.0
+            out[j] = total / weight
+        return out
+
+    def _level_ahead(self, ahead: int) -> tuple[float, float, float, float]:
+        """(half-life, phi, level, relative error variance) for ``ahead`` days out.
+
+        The level is an exponentially weighted mean ``m`` plus ``phi**ahead`` times the last
+        day's departure from it (AR(1) persistence). Half-life and ``phi`` are the pair with
+        the least squared error ``ahead`` days out over the training days (after
+        ``burn_in``); the variance is that of the training days' ratio to their forecast.
+        """
+        if ahead in self._by_ahead:
+            return self._by_ahead[ahead]
+        xs = self._xs
+        n = xs.size
+        best: tuple[float, float, float, float, float] | None = None
+        for half_life, phi in self._choices:
+            means = self._means[half_life]
+            fade = phi**ahead
+            level = float(means[-1] + fade * (xs[-1] - means[-1]))
+            score = var = 0.0
+            if n > ahead:
+                pred = means[: n - ahead] + fade * (xs[: n - ahead] - means[: n - ahead])
+                keep = np.arange(ahead, n) >= self._burn_in
+                if keep.any():
+                    err = xs[ahead:][keep] - pred[keep]
+                    score = float(np.mean(err**2))
+                    var = float(np.mean((xs[ahead:][keep] / pred[keep] - 1.0) ** 2))
+            if best is None or score < best[0]:
+                best = (score, half_life, phi, level, var)
+        assert best is not None
+        self._by_ahead[ahead] = best[1:]
+        return self._by_ahead[ahead]
+
+    def _size_ahead(self, ahead: int) -> float:
+        """One-day-ahead dispersion plus the growth of the level's error variance."""
+        growth = max(0.0, self._level_ahead(ahead)[3] - self._level_ahead(1)[3])
+        if growth == 0.0:
+            return self.size
+        return 1.0 / ((0.0 if math.isinf(self.size) else 1.0 / self.size) + growth)
 
     def _profiles_by_day(
         self,
@@ -382,9 +422,11 @@ class _DailyProfileFit(FittedModel):
         shares = matrix[normal] / matrix[normal].sum(axis=1, keepdims=True)
         self._all = shares.mean(axis=0)
         out = {}
+        self._own: dict[int, tuple[FloatArray, int]] = {}
         for dow in np.unique(days[normal]):
             own = shares[days[normal] == dow]
             n = own.shape[0]
+            self._own[int(dow)] = (own.sum(axis=0), n)
             out[int(dow)] = (own.sum(axis=0) + shrinkage * self._all) / (n + shrinkage)
         return out
 
@@ -434,12 +476,7 @@ class _DailyProfileFit(FittedModel):
         rows = []
         for day in dates:
             dow = day.weekday()
-            # The last day's departure from the mean level fades as phi ** (open days ahead).
-            after = self.last_date + dt.timedelta(days=1)
-            ahead = max(1, len(self.calendar.open_days(after, day)))
-            level = self._mean_level + self.persistence**ahead * (
-                self._last_level - self._mean_level
-            )
+            level = self._level_ahead(self._ahead(day))[2]
             total = level * self._weekday.get(dow, 1.0)
             profile = self._profiles.get(dow, self._all) * self._shape
             rows.append(total * profile / profile.sum())
