@@ -106,6 +106,7 @@ class FittedModel:
         self.level_var = 0.0
         self._matrix = matrix
         self._dates = history.dates
+        self._events_cache: tuple[int, dict[str, FloatArray]] | None = None
 
     def _day_means(self, dates: Sequence[dt.date]) -> FloatArray:
         raise NotImplementedError
@@ -123,7 +124,10 @@ class FittedModel:
             mean[i] *= self.calendar.open_mask(day, self.start, self.interval, self.slots)
             event = self.calendar.event(day)
             if event is not None:
-                mean[i] *= self._event_factor(event.name, event.multiplier)
+                if event.multiplier is not None:
+                    mean[i] *= event.multiplier
+                elif event.profile is None:
+                    mean[i] *= self._estimated_events().get(event.name, 1.0)
                 if event.profile is not None:
                     profile = np.asarray(event.profile, dtype=np.float64)
                     if profile.size != self.slots:
@@ -147,23 +151,42 @@ class FittedModel:
         """The forecast for the next ``days`` open days of the calendar."""
         return self.predict(self.calendar.next_open(self.last_date, days))
 
-    def _event_factor(self, name: str, given: float | None) -> float:
-        if given is not None:
-            return given
-        return self._estimated_events().get(name, 1.0)
+    #: Prior weight, in expected calls, of an event's whole-day ratio in each interval's.
+    event_prior_calls = 100.0
 
-    def _estimated_events(self) -> dict[str, float]:
-        """Past occurrences' ratio of actual to model totals, per event name (geometric mean)."""
-        ratios: dict[str, list[float]] = {}
+    def _estimated_events(self) -> dict[str, FloatArray]:
+        """Per event name, factors per interval estimated from its past occurrences.
+
+        Over the past days carrying the event (with neither multiplier nor profile given),
+        ``A_s`` calls came in interval ``s`` where the model (without the event) expected
+        ``E_s``. The day ratio ``R`` is the geometric mean of the days' actual/expected
+        totals; each interval's factor is ``(A_s + m R) / (E_s + m)``, shrunk toward ``R``
+        with ``m = event_prior_calls`` expected calls of weight.
+        """
+        key = id(self.calendar)
+        if self._events_cache is not None and self._events_cache[0] == key:
+            return self._events_cache[1]
+        logs: dict[str, list[float]] = {}
+        actual: dict[str, FloatArray] = {}
+        expected: dict[str, FloatArray] = {}
         for i, day in enumerate(self._dates):
             event = self.calendar.event(day)
-            if event is None or event.multiplier is not None or event.closed:
+            if event is None or event.multiplier is not None or event.profile is not None:
                 continue
-            expected = float(self._day_means([day])[0].sum())
-            actual = float(self._matrix[i].sum())
-            if expected > 0 and actual > 0:
-                ratios.setdefault(event.name, []).append(math.log(actual / expected))
-        return {name: math.exp(float(np.mean(v))) for name, v in ratios.items()}
+            if event.closed:
+                continue
+            base = self._day_means([day])[0]
+            if base.sum() > 0 and self._matrix[i].sum() > 0:
+                logs.setdefault(event.name, []).append(math.log(self._matrix[i].sum() / base.sum()))
+                actual[event.name] = actual.get(event.name, 0.0) + self._matrix[i]
+                expected[event.name] = expected.get(event.name, 0.0) + base
+        m = self.event_prior_calls
+        out = {}
+        for name, values in logs.items():
+            ratio = math.exp(float(np.mean(values)))
+            out[name] = (actual[name] + m * ratio) / (expected[name] + m)
+        self._events_cache = (key, out)
+        return out
 
     def update(self, date: dt.date, observed: npt.ArrayLike) -> IntervalForecast:
         """Re-forecast ``date`` from its first intervals' counts (``observed``, in order).
