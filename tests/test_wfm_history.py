@@ -297,3 +297,53 @@ def test_anonymous_bank_bad_rows(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as err:
         read_anonymous_bank(path)
     assert [p.split(": ")[0] for p in err.value.problems] == [f"{path}:{n}" for n in (3, 4, 5, 6)]
+
+
+# --- the simulator's call records ---------------------------------------------------------
+
+
+def test_simulator_records_match_its_interval_statistics() -> None:
+    import callroute as cr
+    from callroute.wfm import from_call_records
+
+    model = {
+        "queues": [{"name": "q", "max_no_answer": 0}],
+        "groups": [{"name": "g", "count": 20}],
+        "calls": [
+            {
+                "name": "c",
+                "queue": "q",
+                "handle": cr.exponential(180),
+                "patience": cr.exponential(60),
+            }
+        ],
+        "arrivals": cr.poisson(0.1),
+    }
+    res = cr.simulate(model, horizon=4 * 3600, replications=1, seed=3, record_calls=True)
+    assert res.calls is not None
+    start = dt.datetime(2024, 1, 8, 8, 0)
+    h = from_call_records(res.calls, start=start, interval=int(res.interval), lines=res.lines)
+    sim = res.intervals()
+    slots = h.slots
+    assert h.dates == (start.date(),)
+    assert h.start == 8 * 3600
+    # The simulator's own per-interval counters are the independent truth.
+    assert h.offered[0, 0].tolist() == sim["offered"][:slots].tolist()
+    assert h.answered[0, 0].tolist() == sim["answered"][:slots].tolist()
+    assert h.abandoned[0, 0].tolist() == sim["abandoned"][:slots].tolist()
+    assert sim["offered"][slots:].sum() == 0
+
+
+def test_simulator_records_bad_values() -> None:
+    from callroute.wfm import from_call_records
+
+    calls = {
+        "arrival": [0.0, -1.0, 5.0, 7.0],
+        "line": [0, 0, 3, 0],
+        "wait": [0.0, 0.0, 0.0, 0.0],
+        "outcome": [0, 0, 0, 9],
+        "handle": [10.0, 10.0, 10.0, 10.0],
+    }
+    with pytest.raises(ConfigError) as err:
+        from_call_records(calls, start=dt.datetime(2024, 1, 1), lines=["q"])
+    assert [p.split(": ")[1] for p in err.value.problems] == ["calls[1]", "calls[2]", "calls[3]"]

@@ -13,6 +13,7 @@ from .forecast import (
 )
 from .history import (
     History,
+    from_call_records,
     read_anonymous_bank,
     read_interval_csv,
     read_master_csv,
@@ -29,6 +30,7 @@ __all__ = [
     "SeasonalNaive",
     "SpecialDay",
     "WeekdayAverage",
+    "from_call_records",
     "read_anonymous_bank",
     "read_interval_csv",
     "read_master_csv",

@@ -8,7 +8,8 @@ record them). Importers:
   ``queue``, ``answered``, ``abandoned``, ``handle_seconds``, ``wait_seconds``);
 - :func:`read_anonymous_bank`: call-by-call records in the Anonymous Bank layout;
 - :func:`read_queue_log`: Asterisk ``queue_log`` (``ENTERQUEUE``/``CONNECT``/``ABANDON``...);
-- :func:`read_master_csv`: Asterisk ``Master.csv`` CDRs (the ``Queue`` legs).
+- :func:`read_master_csv`: Asterisk ``Master.csv`` CDRs (the ``Queue`` legs);
+- :func:`from_call_records`: per-call records as the simulator returns them.
 
 Every bad row is reported with its file and line in one :class:`~callroute.errors.ConfigError`
 (``problems`` lists them); nothing is dropped or filled in silently.
@@ -20,7 +21,7 @@ import csv
 import datetime as dt
 import itertools
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -32,6 +33,7 @@ from ..errors import ConfigError, ParameterError
 
 __all__ = [
     "History",
+    "from_call_records",
     "read_anonymous_bank",
     "read_interval_csv",
     "read_master_csv",
@@ -551,3 +553,63 @@ def read_master_csv(
     for call in calls.values():
         call.abandoned = 1.0 - call.answered
     return _aggregate(list(calls.values()), interval, str(path), timed=False)
+
+
+def from_call_records(
+    calls: Mapping[str, npt.ArrayLike],
+    *,
+    start: dt.datetime,
+    interval: int = 1800,
+    lines: Sequence[str] | None = None,
+    source: str = "<call records>",
+) -> History:
+    """Per-call records in the simulator's layout (``SimulationResult.calls``).
+
+    Columns: ``arrival`` (seconds after ``start``), ``line`` (index into ``lines``; the
+    label is the index itself when ``lines`` is not given), ``wait``, ``outcome`` (0
+    answered, 1 abandoned, 2 exited, 3 unfinished: the last two offered only) and
+    ``handle`` (seconds, of answered calls). Bad records are reported as ``calls[i]``.
+    """
+    need = ("arrival", "line", "wait", "outcome", "handle")
+    missing = [k for k in need if k not in calls]
+    if missing:
+        raise ConfigError(problems=[f"{source}: missing columns {missing}"])
+    cols = {k: np.asarray(calls[k], dtype=np.float64).ravel() for k in need}
+    n = cols["arrival"].size
+    if any(c.size != n for c in cols.values()):
+        raise ConfigError(problems=[f"{source}: columns of different lengths"])
+    problems: list[str] = []
+    names = list(lines) if lines is not None else None
+    records: list[_Call] = []
+    for i in range(n):
+        arrival, line, wait, outcome, handle = (float(cols[k][i]) for k in need)
+        values = (arrival, wait, handle)
+        if not all(math.isfinite(v) and v >= 0 for v in values):
+            problems.append(f"{source}: calls[{i}]: arrival, wait and handle must be >= 0")
+            continue
+        if outcome not in (0.0, 1.0, 2.0, 3.0):
+            problems.append(f"{source}: calls[{i}]: outcome must be 0-3, got {outcome}")
+            continue
+        if not line.is_integer() or line < 0 or (names is not None and line >= len(names)):
+            problems.append(f"{source}: calls[{i}]: no line {line}")
+            continue
+        when = start + dt.timedelta(seconds=arrival)
+        second = when.hour * 3600 + when.minute * 60 + when.second + when.microsecond / 1e6
+        answered = outcome == 0.0
+        abandoned = outcome == 1.0
+        records.append(
+            _Call(
+                when.date(),
+                second,
+                names[int(line)] if names is not None else str(int(line)),
+                answered=float(answered),
+                abandoned=float(abandoned),
+                handle=handle if answered else 0.0,
+                wait=wait if answered or abandoned else 0.0,
+            )
+        )
+        if len(problems) > _MAX_PROBLEMS:
+            break
+    if problems:
+        raise ConfigError(problems=problems[:_MAX_PROBLEMS])
+    return _aggregate(records, interval, source)
