@@ -1,7 +1,25 @@
-"""Workforce planning: staffing at a chosen cost/service point and shift schedules."""
+"""Workforce planning: history, forecasts with special days, staffing at a chosen cost/service
+point, shift schedules with breaks, rosters and the simulated check."""
 
 from __future__ import annotations
 
+from .calendar import Calendar, SpecialDay
+from .forecast import (
+    DailyProfile,
+    FittedModel,
+    IntervalForecast,
+    Model,
+    SeasonalNaive,
+    WeekdayAverage,
+)
+from .history import (
+    History,
+    from_call_records,
+    read_anonymous_bank,
+    read_interval_csv,
+    read_master_csv,
+    read_queue_log,
+)
 from .roster import Agent, Assignment, Roster, RosterDay, build_roster
 from .schedule import (
     BreakRule,
@@ -29,25 +47,39 @@ __all__ = [
     "Agent",
     "Assignment",
     "BreakRule",
+    "Calendar",
     "CostFrontier",
     "CostOptimalPlan",
     "Costs",
+    "DailyProfile",
+    "FittedModel",
+    "History",
+    "IntervalForecast",
+    "Model",
     "Roster",
     "RosterDay",
     "Schedule",
     "ScheduleCheck",
     "ScheduledShift",
+    "SeasonalNaive",
     "ShiftType",
     "SolveInfo",
+    "SpecialDay",
+    "WeekdayAverage",
     "build_roster",
     "cost_frontier",
     "cost_optimal_staffing",
     "coverage_of",
     "daily_service_level_staffing",
+    "from_call_records",
     "newsvendor_fractile",
     "plot_coverage",
     "plot_frontier",
     "quantile_calls",
+    "read_anonymous_bank",
+    "read_interval_csv",
+    "read_master_csv",
+    "read_queue_log",
     "schedule_shifts",
     "simulate_schedule",
 ]
