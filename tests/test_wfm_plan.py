@@ -172,15 +172,19 @@ def test_surge_cli_table_and_csv(
     history: tuple[Path, dt.date], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path, day = history
-    out = tmp_path / "surge.csv"
-    assert main(["plan", str(path), "--surge", f"{day}:1.5", "--replications", "2",
-                 "--out", str(out)]) == 0  # fmt: skip
+    out, png = tmp_path / "surge.csv", tmp_path / "surge.png"
+    args = ["plan", str(path), "--surge", f"{day}:1.5", "--replications", "2", "--out", str(out)]
+    if _has_matplotlib():
+        args += ["--plot", str(png)]
+    assert main(args) == 0
     assert "extra shifts" in capsys.readouterr().out
     rows = _rows(out)
     assert len(rows) == SLOTS
     for r in rows:
         assert float(r["surge_calls"]) == pytest.approx(1.5 * float(r["calls"]), rel=1e-6)
         assert int(r["delta"]) == int(r["surge_agents"]) - int(r["agents"]) >= 0
+    if _has_matplotlib():
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 @pytest.mark.parametrize(
@@ -195,6 +199,7 @@ def test_surge_cli_table_and_csv(
         (["schedule", "{dir}/nocol.csv"], ["nocol.csv", "agents"]),
         (["schedule", "{dir}/calls.csv"], ["calls.csv", "--aht"]),
         (["plan", "{dir}/bad_history.csv"], ["bad_history.csv:3", "calls"]),
+        (["plan", "{history}", "--date", "2026-10-17"], ["--date 2026-10-17", "Saturday"]),
     ],
 )
 def test_bad_input_exits_2_naming_file_and_problem(

@@ -121,6 +121,10 @@ def run(args: argparse.Namespace) -> int:
             _progress(f"plot written to {args.plot}")
     else:
         day = _date(args.date, "--date") if args.date else calendar.next_open(history.dates[-1])[0]
+        if not calendar.is_open(day):
+            raise ConfigError(
+                f"--date {day}: a {day:%A}, and {args.history} has no calls on that weekday"
+            )
         _progress(f"forecasting {day} (daily total x profile)")
         fitted = DailyProfile().fit(history, calendar, queue=args.queue)
         calls = fitted.predict([day]).mean[0]

@@ -22,7 +22,7 @@ from ..staffing import staffing_plan
 from .calendar import Calendar, SpecialDay
 from .forecast import DailyProfile, Model
 from .history import History
-from .schedule import BreakRule, Schedule, ShiftType, coverage_of, schedule_shifts
+from .schedule import BreakRule, Schedule, ShiftType, schedule_shifts
 from .schedule_check import ScheduleCheck, simulate_schedule
 from .staffing import Costs, cost_optimal_staffing
 
@@ -229,6 +229,7 @@ class SurgeWhatIf:
 
     date: dt.date
     multiplier: float
+    level: float
     base: DayPlan
     surge_calls: FloatArray
     surge_requirement: IntArray
@@ -392,9 +393,6 @@ def surge_what_if(
             {t.name: 0 for t in types},
             {},
         )
-    assert np.array_equal(
-        extra.coverage, coverage_of(extra.shifts, types, missing.size, period_minutes)
-    )
     calls = np.repeat(surged / k, k)
     sim: dict[str, Any] = {
         "aht": aht,
@@ -406,7 +404,7 @@ def surge_what_if(
         _combined(base.schedule, _empty_like(extra), need), calls, seed=seed, **sim
     )
     with_extra = simulate_schedule(_combined(base.schedule, extra, need), calls, seed=seed, **sim)
-    return SurgeWhatIf(date, multiplier, base, surged, surge_req, extra, without, with_extra)
+    return SurgeWhatIf(date, multiplier, level, base, surged, surge_req, extra, without, with_extra)
 
 
 def _empty_like(extra: Schedule) -> Schedule:

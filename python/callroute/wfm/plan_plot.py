@@ -64,6 +64,7 @@ def plot_surge(what: SurgeWhatIf, out: str | Path) -> Path:
     bottom.plot(
         x, [r["sl_with_extra"] for r in rows], marker="o", color="#31a354", label="with extra"
     )
+    bottom.axhline(what.level, color="#e6550d", linestyle=":", label=f"target {what.level:.0%}")
     bottom.set_ylim(0, 1.05)
     bottom.set_ylabel("simulated service level")
     bottom.set_xticks(x[::2], labels[::2], rotation=45)
