@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import importlib.util
 import math
 from pathlib import Path
 
@@ -137,8 +138,6 @@ def test_schedule_cli_covers_the_requirement(tmp_path: Path) -> None:
 
 
 def _has_matplotlib() -> bool:
-    import importlib.util
-
     return importlib.util.find_spec("matplotlib") is not None
 
 
@@ -173,7 +172,8 @@ def test_surge_cli_table_and_csv(
 ) -> None:
     path, day = history
     out, png = tmp_path / "surge.csv", tmp_path / "surge.png"
-    args = ["plan", str(path), "--surge", f"{day}:1.5", "--replications", "2", "--out", str(out)]
+    base = ["plan", str(path), "--surge", f"{day}:1.5", "--replications", "2"]
+    args = [*base, "--out", str(out)]
     if _has_matplotlib():
         args += ["--plot", str(png)]
     assert main(args) == 0
@@ -183,6 +183,14 @@ def test_surge_cli_table_and_csv(
     for r in rows:
         assert float(r["surge_calls"]) == pytest.approx(1.5 * float(r["calls"]), rel=1e-6)
         assert int(r["delta"]) == int(r["surge_agents"]) - int(r["agents"]) >= 0
+    if importlib.util.find_spec("polars") is not None:
+        import polars as pl
+
+        parquet = tmp_path / "surge.parquet"
+        assert main([*base, "--out", str(parquet)]) == 0
+        frame = pl.read_parquet(parquet)
+        assert frame.height == SLOTS
+        assert frame["delta"].to_list() == [int(r["delta"]) for r in rows]
     if _has_matplotlib():
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 

@@ -46,7 +46,9 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     s.add_argument("--penalty", type=float, default=1.0, help="cost per missing agent-period")
     s.add_argument("--replications", type=int, default=20, help="simulation runs (default 20)")
     s.add_argument("--seed", type=int, default=0)
-    s.add_argument("--out", metavar="OUT.csv", help="write the per-interval table as CSV")
+    s.add_argument(
+        "--out", metavar="OUT.csv", help="write the per-interval table as CSV (or .parquet)"
+    )
     s.add_argument("--shifts", metavar="SHIFTS.csv", help="write the shifts as CSV")
     s.add_argument("--plot", metavar="OUT.png", help="plot service level (and coverage)")
     s.set_defaults(run=run)

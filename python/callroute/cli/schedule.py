@@ -117,7 +117,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "--penalty", type=float, default=1.0, help="cost per missing agent-period (default 1.0)"
     )
     s.add_argument("--time-limit", type=_positive, default=60.0, help="solver seconds")
-    s.add_argument("--out", metavar="OUT.csv", help="write the shifts as CSV")
+    s.add_argument("--out", metavar="OUT.csv", help="write the shifts as CSV (or .parquet)")
     s.add_argument("--plot", metavar="OUT.png", help="coverage against requirement")
     s.set_defaults(run=run)
 
@@ -151,7 +151,20 @@ def print_schedule(schedule: Schedule, start: int) -> None:
 
 
 def write_rows(rows: list[dict[str, object]], out: str) -> None:
-    """CSV with the rows' keys as header."""
+    """CSV with the rows' keys as header; Parquet (via polars, the ``frames`` extra) when
+    ``out`` ends in ``.parquet``."""
+    if out.lower().endswith(".parquet"):
+        try:
+            import polars as pl
+        except ImportError as exc:
+            raise ImportError(
+                "Parquet output needs polars: pip install 'callroute[frames]'"
+            ) from exc
+        try:
+            pl.DataFrame(rows).write_parquet(out)
+        except OSError as exc:
+            raise ConfigError(f"{out}: cannot write: {exc.strerror or exc}") from None
+        return
     try:
         with open(out, "w", newline="", encoding="utf-8") as handle:
             writer = csv.DictWriter(handle, fieldnames=list(rows[0]) if rows else ["empty"])
