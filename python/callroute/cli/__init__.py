@@ -3,6 +3,8 @@
 ``callroute erlang``  single questions (P(wait), service level, ASA... or agents needed);
 ``callroute staff``   an interval staffing plan from a forecast CSV (or ``--example``);
 ``callroute forecast`` calls per interval from a history file, with intervals; or a backtest;
+``callroute schedule`` shifts with breaks covering a requirement or forecast CSV;
+``callroute plan``    history -> forecast -> staffing -> shifts -> simulated check (--surge);
 ``callroute simulate`` a model (YAML, JSON or TOML; or ``--example``) with the routing engine;
 ``callroute compare``  the same workload under several routing strategies, paired;
 ``callroute check``   validate and lint a center file (exit 0 clean, 1 warnings, 2 errors);
@@ -16,7 +18,7 @@ import sys
 from collections.abc import Sequence
 
 from ..errors import CallrouteError
-from . import check, erlang, forecast, schema, simulate, staff
+from . import check, erlang, forecast, plan, schedule, schema, simulate, staff
 
 __all__ = ["main"]
 
@@ -26,7 +28,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="callroute", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     sub = parser.add_subparsers(dest="command", required=True)
-    for command in (erlang, staff, forecast, simulate, check, schema):
+    for command in (erlang, staff, forecast, schedule, plan, simulate, check, schema):
         command.add_parser(sub)
     return parser
 

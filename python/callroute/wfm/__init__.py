@@ -20,6 +20,15 @@ from .history import (
     read_master_csv,
     read_queue_log,
 )
+from .plan import (
+    DayPlan,
+    SurgeWhatIf,
+    default_shift_types,
+    plan_day,
+    requirement_for,
+    schedule_requirement,
+    surge_what_if,
+)
 from .roster import Agent, Assignment, Roster, RosterDay, build_roster
 from .schedule import (
     BreakRule,
@@ -52,6 +61,7 @@ __all__ = [
     "CostOptimalPlan",
     "Costs",
     "DailyProfile",
+    "DayPlan",
     "FittedModel",
     "History",
     "IntervalForecast",
@@ -65,14 +75,17 @@ __all__ = [
     "ShiftType",
     "SolveInfo",
     "SpecialDay",
+    "SurgeWhatIf",
     "WeekdayAverage",
     "build_roster",
     "cost_frontier",
     "cost_optimal_staffing",
     "coverage_of",
     "daily_service_level_staffing",
+    "default_shift_types",
     "from_call_records",
     "newsvendor_fractile",
+    "plan_day",
     "plot_coverage",
     "plot_frontier",
     "quantile_calls",
@@ -80,6 +93,9 @@ __all__ = [
     "read_interval_csv",
     "read_master_csv",
     "read_queue_log",
+    "requirement_for",
+    "schedule_requirement",
     "schedule_shifts",
     "simulate_schedule",
+    "surge_what_if",
 ]
