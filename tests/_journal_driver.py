@@ -141,8 +141,16 @@ def make_scenario(seed: int, calls: int) -> list[Input]:
     return events
 
 
-def run(scenario: str, path: str, progress_fd: int, snapshot_every: int) -> None:
-    """Continue the scripted run in the journal at ``path`` to its end."""
+def run(
+    scenario: str, path: str, progress_fd: int, snapshot_every: int, gate_fd: int | None = None
+) -> None:
+    """Continue the scripted run in the journal at ``path`` to its end.
+
+    With ``gate_fd``, each input waits for one byte from it (the parent grants inputs, so a
+    slow parent never lets the run race to its end before the kill); at end of file the
+    gate is open for good.
+    """
+    gate_open = gate_fd is None
     with open(scenario, encoding="utf-8") as f:
         events = [tuple(e) for e in json.load(f)]
     journal = Journal(path, prune=False)
@@ -154,6 +162,8 @@ def run(scenario: str, path: str, progress_fd: int, snapshot_every: int) -> None
         for call, outcome in outcomes_of(r.kind, r.args, r.error, r.decisions):
             journal.record_outcome(call, outcome, r.t)
     for kind, args, kwargs in events[journal.last_seq :]:
+        if not gate_open and not os.read(gate_fd, 1):  # type: ignore[arg-type]
+            gate_open = True
         error = None
         decisions: list[object] = []
         try:
@@ -168,4 +178,4 @@ def run(scenario: str, path: str, progress_fd: int, snapshot_every: int) -> None
 
 
 if __name__ == "__main__":
-    run(sys.argv[1], sys.argv[2], sys.stdout.fileno(), int(sys.argv[3]))
+    run(sys.argv[1], sys.argv[2], sys.stdout.fileno(), int(sys.argv[3]), sys.stdin.fileno())

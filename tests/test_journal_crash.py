@@ -56,8 +56,14 @@ def reference(
     return results, outcomes, eng.snapshot(), eng.totals().arrived
 
 
-def spawn(fresh: bool, scenario: Path, db: Path) -> tuple[int, int, subprocess.Popen[bytes] | None]:
-    """Start a driver: (pid, progress fd, Popen or None for a fork)."""
+def spawn(
+    fresh: bool, scenario: Path, db: Path
+) -> tuple[int, int, int, subprocess.Popen[bytes] | None]:
+    """Start a driver: (pid, progress fd, gate fd, Popen or None for a fork).
+
+    The driver takes one byte from the gate per input: the parent grants the inputs it
+    may run, so however slow the parent is, the kill lands within one input of its target.
+    """
     if fresh:
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(
@@ -66,23 +72,28 @@ def spawn(fresh: bool, scenario: Path, db: Path) -> tuple[int, int, subprocess.P
         proc = subprocess.Popen(
             [sys.executable, str(DRIVER), str(scenario), str(db), str(SNAPSHOT_EVERY)],
             stdout=subprocess.PIPE,
+            stdin=subprocess.PIPE,
             env=env,
         )
         assert proc.stdout is not None
-        return proc.pid, proc.stdout.fileno(), proc
+        assert proc.stdin is not None
+        return proc.pid, proc.stdout.fileno(), proc.stdin.fileno(), proc
     read_fd, write_fd = os.pipe()
+    gate_read, gate_write = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: run, and never return into pytest
         code = 0
         try:
             os.close(read_fd)
-            run(str(scenario), str(db), write_fd, SNAPSHOT_EVERY)
+            os.close(gate_write)
+            run(str(scenario), str(db), write_fd, SNAPSHOT_EVERY, gate_read)
         except BaseException:
             traceback.print_exc()
             code = 3
         os._exit(code)
     os.close(write_fd)
-    return pid, read_fd, None
+    os.close(gate_read)
+    return pid, read_fd, gate_write, None
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork and SIGKILL (POSIX)")
@@ -104,8 +115,10 @@ def test_kill_9_at_50_points_loses_no_call_and_changes_no_decision(tmp_path: Pat
         assert time.monotonic() - started < 300, "hang guard"
         fresh = rounds % 12 == 0
         rounds += 1
-        pid, fd, proc = spawn(fresh, scenario, db)
+        pid, fd, gate, proc = spawn(fresh, scenario, db)
         target = 0 if rng.random() < 0.1 else rng.randint(1, step)
+        if target:  # one input more than the target: the kill may land inside it
+            os.write(gate, b"." * (target + 1))
         got = 0
         finished = False
         if target == 0:  # kill it while it starts and recovers
@@ -120,10 +133,12 @@ def test_kill_9_at_50_points_loses_no_call_and_changes_no_decision(tmp_path: Pat
         if proc is not None:
             status = proc.wait()
             proc.stdout.close()  # type: ignore[union-attr]
+            proc.stdin.close()  # type: ignore[union-attr]
             killed = status == -signal.SIGKILL
         else:
             _, raw = os.waitpid(pid, 0)
             os.close(fd)
+            os.close(gate)
             killed = os.WIFSIGNALED(raw) and os.WTERMSIG(raw) == signal.SIGKILL
             status = os.WEXITSTATUS(raw) if not killed else -signal.SIGKILL
         assert killed or status == 0, f"driver failed with status {status}"
@@ -133,9 +148,9 @@ def test_kill_9_at_50_points_loses_no_call_and_changes_no_decision(tmp_path: Pat
             break
     assert kills == KILLS, f"the run ended after {kills} kills: make the steps smaller"
     # the last start, in a fresh interpreter, runs to the end
-    pid, fd, proc = spawn(True, scenario, db)
+    pid, fd, gate, proc = spawn(True, scenario, db)
     assert proc is not None
-    progress, _ = proc.communicate(timeout=120)
+    progress, _ = proc.communicate(timeout=120)  # closes the gate: the run goes to its end
     assert proc.returncode == 0
     assert len(progress) < len(events)  # it continued the journal, not a new run
 
