@@ -539,6 +539,7 @@ class _Builder:
                 agents=tuple(a for a, c in parsed.agents.items() if c.tenant == name),
                 flows=tuple(f for f, o in self.flow_owner.items() if o == name),
                 prompts=tuple(p for p, c in parsed.prompts.items() if c.tenant == name),
+                record=t.record,
             )
         numbers = {
             dnis: AccessNumber(dnis, (), dict(n.choices), n.prompt, n.code_prompt)

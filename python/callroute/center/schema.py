@@ -113,6 +113,7 @@ class TenantConfig(_Model):
     media: MediaConfig = Field(default_factory=MediaConfig)
     hours: Name | None = Field(default=None, description="business hours (a name under `hours`)")
     flow: Name | None = Field(default=None, description="IVR flow that answers its calls")
+    record: bool = Field(default=False, description="record every answered call of the tenant")
 
     @field_validator("numbers")
     @classmethod
@@ -195,6 +196,9 @@ class QueueConfig(_Model):
     expected_aht: PositiveSeconds = 180.0
     hours: Name | None = Field(default=None, description="open only within these business hours")
     announcements: QueueAnnouncements | None = None
+    record: bool = Field(
+        default=False, description="record answered calls (callroute serve: bridge recording)"
+    )
     description: str = ""
 
 
@@ -214,6 +218,10 @@ class AgentConfig(_Model):
         default=False, description="the phone answers by itself: offers connect at once"
     )
     full_name: str = ""
+    endpoint: Name | None = Field(
+        default=None,
+        description="PBX endpoint rung for voice offers (e.g. PJSIP/1001); none: not by voice",
+    )
 
 
 class OperatorConfig(_Model):

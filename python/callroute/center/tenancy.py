@@ -105,6 +105,7 @@ class Tenant:
     agents: tuple[str, ...] = ()
     flows: tuple[str, ...] = ()
     prompts: tuple[str, ...] = ()
+    record: bool = False
 
     @property
     def zone(self) -> ZoneInfo:

@@ -1,0 +1,15 @@
+"""The imperative shell: routes real calls through a PBX (Asterisk ARI first).
+
+:class:`Runtime` (``callroute serve``) owns one engine, a monotonic clock, the timer loop,
+the IVR sessions and the mapping from engine decisions and IVR actions to PBX commands.
+Its core, :class:`~callroute.runtime.calls.CallCore`, is sans-I/O: PBX events in, commands
+out (:mod:`callroute.runtime.commands`); the service carries the commands out.
+"""
+
+from __future__ import annotations
+
+from .calls import CallCore
+from .service import Runtime
+from .state import Call, Leg, Options, Phase
+
+__all__ = ["Call", "CallCore", "Leg", "Options", "Phase", "Runtime"]
