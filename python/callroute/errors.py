@@ -115,3 +115,88 @@ class PermissionDenied(CallrouteError):  # noqa: N818 (the name reads as the eve
 
 class ModelError(CallrouteError, ValueError):
     """A simulation model that cannot run; the message names the field (``calls[1].handle``)."""
+
+
+# --- Asterisk REST Interface (ARI) adapter errors (callroute.adapters.ari) ---------------------
+
+
+class AriError(CallrouteError):
+    """A request to Asterisk's REST interface (ARI) failed.
+
+    ``status`` is the HTTP status (``None`` when no response came), ``method`` and ``path``
+    name the request (the path without credentials), ``message`` is Asterisk's own text: the
+    ``message`` of its JSON error body, or ``error`` for the 500 ``{"error": "Allocation
+    failed"}`` of a bogus endpoint technology, or the start of a non-JSON body.
+    """
+
+    status: int | None
+    method: str | None
+    path: str | None
+    message: str
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        method: str | None = None,
+        path: str | None = None,
+    ) -> None:
+        where = f"{method} {path}" if method or path else "ARI"
+        code = f" -> {status}" if status is not None else ""
+        super().__init__(f"{where}{code}: {message}")
+        self.message = message
+        self.status = status
+        self.method = method
+        self.path = path
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        return (
+            partial(type(self), status=self.status, method=self.method, path=self.path),
+            (self.message,),
+        )
+
+
+class AriUnauthorized(AriError):  # noqa: N818 (HTTP status names)
+    """401/403: wrong ARI user or password (``{"message": "Authentication required"}``)."""
+
+
+class AriNotFound(AriError, LookupError):  # noqa: N818 (HTTP status names)
+    """404: no such channel, bridge, playback, recording or resource."""
+
+
+class AriConflict(AriError):  # noqa: N818 (HTTP status names)
+    """409 (or 412): the object is in the wrong state (``Channel not in Stasis application``)."""
+
+
+class AriUnprocessable(AriError, ValueError):  # noqa: N818 (HTTP status names)
+    """400 or 422: missing/invalid parameters, or an object that cannot take part.
+
+    Asterisk answers 422 ``Channel not in Stasis application`` for a bridge ``addChannel``
+    (where a channel operation gets 409) and 400 ``Channel not found`` when the channel to add
+    does not exist.
+    """
+
+
+class AriServerError(AriError):
+    """5xx: Asterisk failed (e.g. 500 ``Allocation failed`` for an unknown endpoint technology)."""
+
+
+class AriUnavailable(AriError):  # noqa: N818 (HTTP status names)
+    """No answer from Asterisk: connection refused or reset, timeout, websocket gone."""
+
+
+class AriProtocolError(AriError, ValueError):
+    """Asterisk answered with a body that is not the documented JSON shape."""
+
+
+__all__ += [
+    "AriConflict",
+    "AriError",
+    "AriNotFound",
+    "AriProtocolError",
+    "AriServerError",
+    "AriUnauthorized",
+    "AriUnavailable",
+    "AriUnprocessable",
+]
