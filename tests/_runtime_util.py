@@ -69,9 +69,12 @@ CENTER: dict[str, Any] = {
 }
 
 
-def make_center(agents: Mapping[str, str] | None = None, **queue: Any) -> Any:
-    """The ACD center with ``agents`` (name -> endpoint) and queue overrides."""
+def make_center(agents: Mapping[str, str] | None = None, *, ivr: bool = True, **queue: Any) -> Any:
+    """The ACD center with ``agents`` (name -> endpoint) and queue overrides; without
+    ``ivr`` the tenant has no flow (calls go straight to its queue, as in most recordings)."""
     spec = {**CENTER, "queues": {"sales": {**CENTER["queues"]["sales"], **queue}}}
+    if not ivr:
+        spec["tenants"] = {"acme": {"numbers": [DNIS]}}
     if agents is not None:
         spec["agents"] = {
             name: {"tenant": "acme", "skills": {"sales": 5}, "endpoint": ep}

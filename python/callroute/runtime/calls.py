@@ -80,6 +80,10 @@ class CallCore(LegsMixin):
         self._endpoint_agent = {ep: name for name, ep in self.endpoints.items()}
         self._hours_open: dict[str, bool] = {}
         self._lanes: dict[str, str] = {}
+        self._seen: dict[str, None] = {}
+        #: counts channels the core came to know; :meth:`reconcile` looks only at those
+        #: known before the PBX listed its channels
+        self.stamp = 0
         self._stale_lanes: list[str] = []
         self._handlers: dict[str, Callable[[Any, float], list[Command]]] = {
             "StasisStart": self._on_stasis_start,
@@ -166,8 +170,12 @@ class CallCore(LegsMixin):
                 return self._playbacks_drained(call, now)
         return []
 
-    def reconcile(self, live: Mapping[str, Any], now: float) -> list[Command]:
-        """After a websocket gap: ``live`` maps channel ids to channels the PBX lists.
+    def reconcile(
+        self, live: Mapping[str, Any], now: float, stamp: int | None = None
+    ) -> list[Command]:
+        """After a websocket gap: ``live`` maps channel ids to channels the PBX lists;
+        ``stamp`` is :attr:`stamp` when the list was asked for (what came later is newer
+        than the list and left alone).
 
         Calls whose caller channel vanished get their outcome (abandoned, ended); legs that
         vanished count as unanswered (ringing) or hung up (connected). Channels in our
@@ -175,15 +183,17 @@ class CallCore(LegsMixin):
         (a live caller is worth more than a replayed prompt), agent legs are hung up (their
         offer is gone; the engine re-offers the call).
         """
+        limit = self.stamp if stamp is None else stamp
         out: list[Command] = []
         for leg in list(self.legs.values()):
-            if leg.channel not in live and leg.state != "gone":
+            if leg.born <= limit and leg.channel not in live and leg.state != "gone":
                 out += self._leg_gone(leg, now, "vanished during the gap")
         for call in list(self.calls.values()):
-            if call.channel is not None and call.caller_up and call.channel not in live:
+            gone = call.channel is not None and call.channel not in live
+            if call.born <= limit and call.caller_up and gone:
                 out += self._caller_gone(call, now)
         for channel_id, channel in live.items():
-            if channel_id in self._by_channel or channel_id in self.legs:
+            if channel_id in self._seen or channel_id in self.legs:
                 continue
             args = _stasis_args(channel, self.options.app)
             if args is None:
@@ -296,6 +306,9 @@ class CallCore(LegsMixin):
             caller_name=(getattr(channel, "caller_name", None) or None),
             started=now,
         )
+        self.stamp += 1
+        call.born = self.stamp
+        self._see(channel.id)
         self.calls[call.id] = call
         self._by_channel[channel.id] = call.id
         self._lanes[channel.id] = call.id
@@ -715,6 +728,11 @@ class CallCore(LegsMixin):
         bridge = getattr(command, "bridge", "")
         return next((c for c in self.calls.values() if bridge in (c.hold, c.mix)), None)
 
+    def _see(self, channel: str) -> None:
+        self._seen[channel] = None
+        if len(self._seen) > 100_000:
+            del self._seen[next(iter(self._seen))]
+
     def lane(self, command: Command) -> str:
         """The call a command belongs to: commands of one lane run in order."""
         call = getattr(command, "call", None)
@@ -739,11 +757,15 @@ class CallCore(LegsMixin):
 
 def _stasis_args(channel: Any, app: str) -> tuple[str, ...] | None:
     """The Stasis arguments of a listed channel that sits in app ``app``, else None."""
+    name = getattr(channel, "dialplan_app_name", "") or ""
+    data = getattr(channel, "dialplan_app_data", "") or ""
     raw = getattr(channel, "raw", None) or {}
     dialplan = raw.get("dialplan") if isinstance(raw, Mapping) else None
-    if not isinstance(dialplan, Mapping) or dialplan.get("app_name") != "Stasis":
+    if not name and isinstance(dialplan, Mapping):
+        name, data = dialplan.get("app_name", ""), dialplan.get("app_data", "")
+    if name != "Stasis":
         return None
-    parts = str(dialplan.get("app_data", "")).split(",")
+    parts = str(data).split(",")
     if not parts or parts[0] != app:
         return None
     return tuple(parts[1:])

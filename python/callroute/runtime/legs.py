@@ -41,6 +41,8 @@ class LegsMixin:
     _outcome: Callable[[Call, str, float, dict[str, Any]], list[Command]]
     _publish_call: Callable[..., cmd.Publish]
     _ivr_feed: Callable[[Call, Any, float], list[Command]]
+    _see: Callable[[str], None]
+    stamp: int
 
     # ------------------------------------------------------------------ offers
 
@@ -62,7 +64,7 @@ class LegsMixin:
             return refused + self._decide(self._engine("offer_declined", d.call, now), now)
         call.attempts += 1
         leg = Leg(f"{call.id}-a{call.attempts}", call.id, d.agent)
-        self.legs[leg.channel] = leg
+        self._register(leg)
         call.agent, call.leg, call.auto_answer = d.agent, leg.channel, d.auto_answer
         if call.phase is Phase.QUEUED:
             call.phase = Phase.OFFERING
@@ -133,6 +135,12 @@ class LegsMixin:
 
     # ------------------------------------------------------------------ legs
 
+    def _register(self, leg: Leg) -> None:
+        self.stamp += 1
+        leg.born = self.stamp
+        self._see(leg.channel)
+        self.legs[leg.channel] = leg
+
     def _leg_answered(self, leg: Leg, now: float) -> list[Command]:
         call = self.calls.get(leg.call)
         if leg.kind == "customer":
@@ -162,7 +170,7 @@ class LegsMixin:
             out.append(cmd.CreateBridge(call.mix, "mixing", "callroute-call"))
             out.append(cmd.AddChannels(call.mix, (leg.channel,)))
             cust = Leg(f"{call.id}-c{call.attempts}", call.id, leg.agent, "customer")
-            self.legs[cust.channel] = cust
+            self._register(cust)
             call.customer_leg = cust.channel
             endpoint = self.options.callback_endpoint.format(number=call.callback_number)
             out.append(

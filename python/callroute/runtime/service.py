@@ -60,7 +60,8 @@ class Runtime:
     leases, hours and IVR time branches). ``verifiers`` / ``verifier`` answer the IVR's PIN
     checks (``verifier`` serves every name not in ``verifiers``); ``lookups`` are the IVR's
     lookup hooks (plain functions run in a thread, coroutine functions awaited), each cut
-    off at its node's timeout.
+    off at its node's timeout. ``speed`` (tests): ``clock`` runs that many times faster
+    than the event loop's time, so waits on the loop are divided by it.
     """
 
     def __init__(
@@ -76,8 +77,12 @@ class Runtime:
         verifiers: Mapping[str, Verifier] | None = None,
         lookups: Mapping[str, LookupHook] | None = None,
         options: Options | None = None,
+        speed: float = 1.0,
     ) -> None:
+        if not speed > 0:
+            raise ParameterError(f"speed must be > 0, got {speed!r}")
         self.center = center
+        self._speed = float(speed)
         self.pbx = pbx
         self.journal = journal
         self.engine = engine if engine is not None else center.engine
@@ -127,7 +132,9 @@ class Runtime:
                 deadline = self.core.next_deadline()
                 wake = self._hours_at if deadline is None else min(deadline, self._hours_at)
                 try:
-                    item = await asyncio.wait_for(self._inbox.get(), max(0.0, wake - now))
+                    item = await asyncio.wait_for(
+                        self._inbox.get(), max(0.0, wake - now) / self._speed
+                    )
                 except asyncio.TimeoutError:
                     item = None
                 if item is not None:
@@ -203,15 +210,16 @@ class Runtime:
         elif kind == "failed":
             self._guard("repair", self.core.command_failed, item[1], item[2], now)
         elif kind == "resync":
-            self._guard("resync", self.core.reconcile, item[1], now)
+            self._guard("resync", self.core.reconcile, item[1], now, item[2])
 
     async def _resync(self) -> None:
+        stamp = self.core.stamp
         try:
             channels = await self.pbx.list_channels()
         except Exception as exc:
             _log.error("resync: listing channels failed (%s: %s)", type(exc).__name__, exc)
             return
-        self._inbox.put_nowait(("resync", {c.id: c for c in channels}))
+        self._inbox.put_nowait(("resync", {c.id: c for c in channels}, stamp))
 
     def _spawn(self, coro: Awaitable[Any]) -> None:
         task = asyncio.ensure_future(coro)
@@ -273,8 +281,7 @@ class Runtime:
         elif isinstance(c, cmd.CreateBridge):
             await pbx.create_bridge(c.bridge, type=c.kind, name=c.name)
         elif isinstance(c, cmd.AddChannels):
-            for channel in c.channels:
-                await pbx.add_channel(c.bridge, channel, role=c.role)
+            await pbx.add_channel(c.bridge, list(c.channels), role=c.role)
         elif isinstance(c, cmd.RemoveChannel):
             await pbx.remove_channel(c.bridge, c.channel)
         elif isinstance(c, cmd.DestroyBridge):
@@ -316,7 +323,7 @@ class Runtime:
                     pending: Awaitable[Any] = hook(action.request)
                 else:
                     pending = asyncio.to_thread(hook, action.request)
-                value = await asyncio.wait_for(pending, action.timeout)
+                value = await asyncio.wait_for(pending, action.timeout / self._speed)
                 result = LookupResult(value=value, token=action.token)
             except asyncio.TimeoutError:
                 result = LookupResult(error="timeout", token=action.token)

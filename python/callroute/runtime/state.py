@@ -40,6 +40,7 @@ class Leg:
     kind: Literal["agent", "customer"] = "agent"
     state: Literal["ringing", "up", "gone"] = "ringing"
     current: bool = True
+    born: int = 0
 
 
 @dataclass
@@ -52,6 +53,7 @@ class Call:
     caller: str | None
     caller_name: str | None
     started: float
+    born: int = 0
     tenant: str | None = None
     phase: Phase = Phase.IVR
     session: Session | None = None
