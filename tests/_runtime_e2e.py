@@ -7,6 +7,7 @@ same speed so ring and offer timeouts agree as they would on a real PBX.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import re
 from collections.abc import AsyncIterator, Callable
@@ -15,10 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from _runtime_util import make_center
-from fakeari import FakeAsterisk
-
 from callroute.adapters.ari import AriClient
 from callroute.runtime import Options, Runtime
+from fakeari import FakeAsterisk
 
 SPEED = 40.0
 FIXTURES = Path(__file__).parent / "fixtures" / "asterisk"
@@ -128,9 +128,7 @@ async def running(
     finally:
         await runtime.stop()
         task.cancel()
-        try:
+        with contextlib.suppress(asyncio.CancelledError, Exception):
             await task
-        except (asyncio.CancelledError, Exception):
-            pass
         await client.close()
         await fake.stop()

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 
 from _runtime_e2e import our_kinds, recorded_kinds, running, until
-
 from callroute.runtime import Runtime
 
 
