@@ -160,9 +160,11 @@ class CallCore(LegsMixin):
             return []
         if isinstance(command, (cmd.Answer, cmd.AddChannels, cmd.CreateBridge)):
             call = self._call_of_command(command)
-            if call is not None and call.phase is not Phase.ENDED:
-                _log.warning("call %s: %s failed; treating the caller as gone", call.id, command)
-                return self._caller_gone(call, now)
+            if call is not None and call.phase is not Phase.ENDED and call.caller_up:
+                # the caller cannot be served: release the PBX channel, end the call
+                _log.warning("call %s: %s failed: hanging up the caller", call.id, type(command).__name__)
+                channel = call.channel or ""
+                return self._caller_gone(call, now) + [cmd.Hangup(channel)]
         if isinstance(command, (cmd.PlayChannel, cmd.PlayBridge)):
             call = self.calls.get(self._playbacks.pop(command.playback_id, ""))
             if call is not None:
