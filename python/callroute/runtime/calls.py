@@ -36,6 +36,7 @@ from ..ivr import Voicemail as IvrVoicemail
 from . import commands as cmd
 from .commands import Command
 from .legs import LegsMixin
+from .recovery import RecoveryMixin
 from .state import Call, Leg, Options, Phase, Task, engine_data, safe_number
 
 _log = logging.getLogger("callroute.runtime")
@@ -44,7 +45,7 @@ _log = logging.getLogger("callroute.runtime")
 FAILED_DIAL = frozenset({"BUSY", "CONGESTION", "NOANSWER", "CHANUNAVAIL", "CANCEL", "DONTCALL"})
 
 
-class CallCore(LegsMixin):
+class CallCore(LegsMixin, RecoveryMixin):
     """Calls, agent legs and the engine, driven one input at a time (see module doc).
 
     ``engine`` is the center's engine or a journaling wrapper with the same methods;
@@ -81,6 +82,7 @@ class CallCore(LegsMixin):
         self._hours_open: dict[str, bool] = {}
         self._lanes: dict[str, str] = {}
         self._seen: dict[str, None] = {}
+        self._dirty: set[str] = set()
         #: counts channels the core came to know; :meth:`reconcile` looks only at those
         #: known before the PBX listed its channels
         self.stamp = 0
@@ -162,53 +164,17 @@ class CallCore(LegsMixin):
             call = self._call_of_command(command)
             if call is not None and call.phase is not Phase.ENDED and call.caller_up:
                 # the caller cannot be served: release the PBX channel, end the call
-                _log.warning("call %s: %s failed: hanging up the caller", call.id, type(command).__name__)
+                _log.warning(
+                    "call %s: %s failed: hanging up the caller", call.id, type(command).__name__
+                )
                 channel = call.channel or ""
-                return self._caller_gone(call, now) + [cmd.Hangup(channel)]
+                return [*self._caller_gone(call, now), cmd.Hangup(channel)]
         if isinstance(command, (cmd.PlayChannel, cmd.PlayBridge)):
             call = self.calls.get(self._playbacks.pop(command.playback_id, ""))
             if call is not None:
                 call.playbacks.discard(command.playback_id)
                 return self._playbacks_drained(call, now)
         return []
-
-    def reconcile(
-        self, live: Mapping[str, Any], now: float, stamp: int | None = None
-    ) -> list[Command]:
-        """After a websocket gap: ``live`` maps channel ids to channels the PBX lists;
-        ``stamp`` is :attr:`stamp` when the list was asked for (what came later is newer
-        than the list and left alone).
-
-        Calls whose caller channel vanished get their outcome (abandoned, ended); legs that
-        vanished count as unanswered (ringing) or hung up (connected). Channels in our
-        Stasis app the runtime does not know: inbound callers are adopted as new calls
-        (a live caller is worth more than a replayed prompt), agent legs are hung up (their
-        offer is gone; the engine re-offers the call).
-        """
-        limit = self.stamp if stamp is None else stamp
-        out: list[Command] = []
-        for leg in list(self.legs.values()):
-            if leg.born <= limit and leg.channel not in live and leg.state != "gone":
-                out += self._leg_gone(leg, now, "vanished during the gap")
-        for call in list(self.calls.values()):
-            gone = call.channel is not None and call.channel not in live
-            if call.born <= limit and call.caller_up and gone:
-                out += self._caller_gone(call, now)
-        for channel_id, channel in live.items():
-            if channel_id in self._seen or channel_id in self.legs:
-                continue
-            args = _stasis_args(channel, self.options.app)
-            if args is None:
-                continue
-            if args[:1] == ("agent",) or args[:1] == ("customer",):
-                _log.warning(
-                    "channel %s: unknown %s leg after resync: hanging up", channel_id, args[0]
-                )
-                out.append(cmd.Hangup(channel_id))
-            else:
-                _log.warning("channel %s: unknown caller after resync: adopting", channel_id)
-                out += self._inbound(channel, args, now, adopted=True)
-        return out
 
     # ------------------------------------------------------------------ PBX events
 
@@ -543,6 +509,7 @@ class CallCore(LegsMixin):
             _log.error("call %s: engine refused the call: %s", call.id, exc)
             return self._refuse(call, "rejected", now)
         call.phase, call.queue = Phase.QUEUED, queue
+        self._dirty.add(call.id)
         call.hold = f"{call.id}-hold"
         channel = call.channel or ""
         out: list[Command] = [
@@ -564,6 +531,7 @@ class CallCore(LegsMixin):
         if self._engine_query("call_info", call.id) is None:
             return self._decide(decisions, now)
         call.phase, call.callback, call.callback_number = Phase.CALLBACK, True, number
+        self._dirty.add(call.id)
         out = self._decide(decisions, now)
         if call.hold is not None:
             out.append(cmd.DestroyBridge(call.hold))
@@ -592,6 +560,8 @@ class CallCore(LegsMixin):
     def _decide(self, decisions: list[Decision], now: float) -> list[Command]:
         out: list[Command] = []
         for d in decisions:
+            if isinstance(d, (Offer, Revoked, Exit, Overflow)):
+                self._dirty.add(d.call)
             if isinstance(d, Offer):
                 out += self._offer(d, now)
             elif isinstance(d, Revoked):
@@ -697,6 +667,7 @@ class CallCore(LegsMixin):
             if call.recording_duration is not None:
                 detail["recording_duration"] = call.recording_duration
         call.outcome_done, call.outcome_guard = True, None
+        self._dirty.add(call.id)
         self.outcomes[outcome] += 1
         _log.info("call %s: outcome %s", call.id, outcome)
         self._forget(call)
@@ -755,19 +726,3 @@ class CallCore(LegsMixin):
         for channel in self._stale_lanes:
             self._lanes.pop(channel, None)
         self._stale_lanes.clear()
-
-
-def _stasis_args(channel: Any, app: str) -> tuple[str, ...] | None:
-    """The Stasis arguments of a listed channel that sits in app ``app``, else None."""
-    name = getattr(channel, "dialplan_app_name", "") or ""
-    data = getattr(channel, "dialplan_app_data", "") or ""
-    raw = getattr(channel, "raw", None) or {}
-    dialplan = raw.get("dialplan") if isinstance(raw, Mapping) else None
-    if not name and isinstance(dialplan, Mapping):
-        name, data = dialplan.get("app_name", ""), dialplan.get("app_data", "")
-    if name != "Stasis":
-        return None
-    parts = str(data).split(",")
-    if not parts or parts[0] != app:
-        return None
-    return tuple(parts[1:])

@@ -42,6 +42,7 @@ class LegsMixin:
     _publish_call: Callable[..., cmd.Publish]
     _ivr_feed: Callable[[Call, Any, float], list[Command]]
     _see: Callable[[str], None]
+    _dirty: set[str]
     stamp: int
 
     # ------------------------------------------------------------------ offers
@@ -143,6 +144,7 @@ class LegsMixin:
 
     def _leg_answered(self, leg: Leg, now: float) -> list[Command]:
         call = self.calls.get(leg.call)
+        self._dirty.add(leg.call)
         if leg.kind == "customer":
             return self._customer_answered(leg, call, now)
         if (
@@ -216,6 +218,7 @@ class LegsMixin:
         """A ringing leg ended without an answer (busy, no answer, failure)."""
         leg.state = "gone"
         call = self.calls.get(leg.call)
+        self._dirty.add(leg.call)
         if leg.kind == "customer":
             if call is not None and call.phase is Phase.CONNECTED:
                 _log.info("call %s: callback customer not reached (%s)", call.id, why)

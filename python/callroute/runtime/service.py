@@ -31,6 +31,7 @@ from ..ivr import LookupResult
 from . import commands as cmd
 from .calls import CallCore
 from .commands import Command
+from .journal import JournaledEngine
 from .state import Options, Task, engine_data
 
 _log = logging.getLogger("callroute.runtime")
@@ -53,11 +54,13 @@ class _Subscriber:
 class Runtime:
     """Routes the calls of ``center`` through ``pbx`` (an ARI client or one of its shape).
 
-    ``journal`` (a :class:`callroute.runtime.journal.Journal`, optional) receives each
-    call's one outcome; pass ``engine`` (e.g. a ``JournaledEngine`` around
-    ``center.engine``) to have every engine input journaled. ``clock`` is a monotonic
-    clock in seconds, ``wallclock`` gives the aware datetime of "now" once at start (for
-    leases, hours and IVR time branches). ``verifiers`` / ``verifier`` answer the IVR's PIN
+    ``journal`` (a :class:`callroute.runtime.journal.Journal`, optional): every engine
+    input is journaled before it is applied (a ``JournaledEngine`` around the center's
+    engine, recovered from the journal when it holds a run: the calls in flight are
+    restored from their notes and checked against the PBX at the first connect), each
+    call's one outcome is recorded there. ``engine`` overrides the engine used.
+    ``clock`` is a monotonic clock in seconds, ``wallclock`` gives the aware datetime of
+    "now" once at start (for leases, hours and IVR time branches). ``verifiers`` / ``verifier`` answer the IVR's PIN
     checks (``verifier`` serves every name not in ``verifiers``); ``lookups`` are the IVR's
     lookup hooks (plain functions run in a thread, coroutine functions awaited), each cut
     off at its node's timeout. ``speed`` (tests): ``clock`` runs that many times faster
@@ -85,6 +88,20 @@ class Runtime:
         self._speed = float(speed)
         self.pbx = pbx
         self.journal = journal
+        restored: list[Any] = []
+        if engine is None and journal is not None:
+            fresh = center.engine
+            engine, _ = JournaledEngine.recover(lambda: fresh, journal)
+            center.engine = engine.engine  # queries (operator views) see the live state
+            recovery = engine.recovery
+            if recovery is not None:
+                restored = [n.payload for n in recovery.notes if n.kind == "call"]
+                _log.info(
+                    "recovered from %s: %d inputs replayed, %d calls in flight",
+                    journal.path,
+                    len(recovery.replayed),
+                    len(restored),
+                )
         self.engine = engine if engine is not None else center.engine
         self._clock = clock
         self._t0 = clock() - float(self.engine.now or 0.0)
@@ -100,6 +117,7 @@ class Runtime:
         table.update(verifiers or {})
         self.options = options or Options(id_prefix=_run_prefix())
         self.core = CallCore(center, self.engine, wall=wall, options=self.options, verifiers=table)
+        self.core.restore(restored)
         self._lookups = dict(lookups or {})
         self._inbox: asyncio.Queue[tuple[Any, ...]] = asyncio.Queue()
         self._lanes: dict[str, deque[Command]] = {}
@@ -244,6 +262,22 @@ class Runtime:
                     self._spawn(self._run_lane(lane, queue))
                 queue.append(command)
         self.core.end_step()
+        notes = self.core.take_notes()
+        if self.journal is not None and notes:
+            self._write_notes(notes)
+
+    def _write_notes(self, notes: list[tuple[str, dict[str, Any] | None]]) -> None:
+        journal = self.journal
+        assert journal is not None
+        for call, payload in notes:
+            try:
+                if payload is None:
+                    journal.forget("call", call)
+                else:
+                    journal.note("call", {**payload, "call": call}, key=call)
+            except Exception as exc:
+                self.errors_seen += 1
+                _log.error("call %s: journaling its state failed: %s", call, exc)
 
     async def _run_lane(self, lane: str, queue: deque[Command]) -> None:
         while queue:

@@ -83,6 +83,7 @@ class Call:
     outcome_guard: float | None = None
     outcome_done: bool = False
     auto_answer: bool = False
+    restored: bool = False
     data: dict[str, DataValue] = field(default_factory=dict)
 
     def next_playback(self) -> str:
