@@ -61,8 +61,8 @@ class Runtime:
     call's one outcome is recorded there. ``engine`` overrides the engine used.
     ``clock`` is a monotonic clock in seconds, ``wallclock`` gives the aware datetime of
     "now" once at start (for leases, hours and IVR time branches). ``verifiers`` /
-    ``verifier`` answer the IVR's PIN checks (``verifier`` serves every name not in ``verifiers``); ``lookups`` are the IVR's
-    lookup hooks (plain functions run in a thread, coroutine functions awaited), each cut
+    ``verifier`` answer the IVR's PIN checks (``verifier`` serves every name not in
+    ``verifiers``); ``lookups`` are the IVR's lookup hooks (plain functions run in a thread, coroutine functions awaited), each cut
     off at its node's timeout. ``speed`` (tests): ``clock`` runs that many times faster
     than the event loop's time, so waits on the loop are divided by it.
     """
