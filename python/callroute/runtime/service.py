@@ -57,14 +57,15 @@ class Runtime:
     ``journal`` (a :class:`callroute.runtime.journal.Journal`, optional): every engine
     input is journaled before it is applied (a ``JournaledEngine`` around the center's
     engine, recovered from the journal when it holds a run: the calls in flight are
-    restored from their notes and checked against the PBX at the first connect), each
+    restored from their notes and checked against the PBX at the first connect), and each
     call's one outcome is recorded there. ``engine`` overrides the engine used.
-    ``clock`` is a monotonic clock in seconds, ``wallclock`` gives the aware datetime of
-    "now" once at start (for leases, hours and IVR time branches). ``verifiers`` /
-    ``verifier`` answer the IVR's PIN checks (``verifier`` serves every name not in
-    ``verifiers``); ``lookups`` are the IVR's lookup hooks (plain functions run in a thread, coroutine functions awaited), each cut
-    off at its node's timeout. ``speed`` (tests): ``clock`` runs that many times faster
-    than the event loop's time, so waits on the loop are divided by it.
+
+    ``clock``: a monotonic clock in seconds; ``wallclock``: the aware datetime of "now",
+    read once at start (leases, hours, IVR time branches). ``verifiers`` / ``verifier``
+    answer the IVR's PIN checks (``verifier`` serves every name not in ``verifiers``).
+    ``lookups``: the IVR's lookup hooks (plain functions run in a thread, coroutine
+    functions awaited), each cut off at its node's timeout. ``speed`` (tests): ``clock``
+    runs that many times faster than the event loop, so waits on the loop are divided by it.
     """
 
     def __init__(
