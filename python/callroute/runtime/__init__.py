@@ -1,0 +1,1 @@
+"""The live runtime: the imperative shell around the engine (PBX, journal, HTTP API)."""
