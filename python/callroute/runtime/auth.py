@@ -175,7 +175,8 @@ class Access:
                 raise denied
             return
         owner = queue_tenant(self.center, info.queue)
-        if not self._operator_may(permission, owner, info.queue, "queue"):
+        # A call is its tenant's: the target of the permission is the tenant itself.
+        if not self._operator_may(permission, owner, owner or call, "call"):
             raise denied
 
     def visible_calls(self) -> list[str]:

@@ -44,6 +44,7 @@ import logging
 import math
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from datetime import datetime, timezone
 from typing import Any
 
 from aiohttp import web
@@ -369,6 +370,7 @@ async def _task_submit(request: web.Request) -> web.Response:
             raise RequestError("'tenant' is required")
         tenant = access.who.tenant
     access.tenant(tenant, "change_queues")
+    _admit(access, tenant, media)
     queue = _field(body, "queue", str, None)
     skills = _field(body, "skills", dict, None)
     if (queue is None) == (skills is None):
@@ -397,6 +399,18 @@ async def _task_submit(request: web.Request) -> web.Response:
         media, tenant, queue=queue, skills=skills, priority=priority, data=data
     )
     return web.json_response({"task": task, "tenant": tenant}, status=201)
+
+
+def _admit(access: Access, tenant: str, media: str) -> None:
+    """The tenant's hosting terms: its inbound media and its lease window (wall clock)."""
+    hosted = access.center.tenants[tenant]
+    if media not in hosted.inbound:
+        allowed = ", ".join(sorted(hosted.inbound)) or "none"
+        raise PermissionDenied(f"tenant {tenant!r} may not take {media!r} in (allowed: {allowed})")
+    if hosted.lease is not None:
+        why = hosted.lease.refusal(datetime.now(timezone.utc))
+        if why is not None:
+            raise PermissionDenied(f"tenant {tenant!r} is not hosted now: {why}")
 
 
 _TASK_ACTIONS = ("accept", "decline", "end")
