@@ -148,7 +148,12 @@ class LocalRuntime:
     # -- presence --
 
     async def agent_login(self, agent: str) -> object:
-        return await self._apply(lambda now: self._center.engine.agent_ready(agent, now))
+        # As the runtime does: logged in but not ready (reason "login") until /ready.
+        if self._center.engine.agent_state(agent) != "logged_out":
+            return []
+        return await self._apply(
+            lambda now: self._center.engine.agent_not_ready(agent, now, "login")
+        )
 
     async def agent_ready(self, agent: str) -> object:
         return await self._apply(lambda now: self._center.engine.agent_ready(agent, now))

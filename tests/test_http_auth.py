@@ -82,6 +82,8 @@ def test_agents_act_only_on_themselves() -> None:
         rt = LocalRuntime(make_center())
         async with serve(rt) as client:
             status, body, _ = await client.call("POST", "/agents/anna/login", "anna")
+            assert (status, body["state"], body["reason"]) == (200, "not_ready", "login")
+            status, body, _ = await client.call("POST", "/agents/anna/ready", "anna")
             assert (status, body["state"]) == (200, "ready")
             for other in ("ben", "farid", "nobody"):
                 status, body, _ = await client.call("POST", f"/agents/{other}/ready", "anna")

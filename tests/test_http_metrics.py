@@ -17,7 +17,7 @@ def run(coro: Any) -> Any:
 async def _scenario(rt: LocalRuntime) -> None:
     """bank_billing: 4 calls; anna answers 1 (after 1 s of wait), 1 is abandoned, 2 wait.
     mobile_sales: 1 call waiting. (The clock moves one second per input.)"""
-    await rt.agent_login("anna")  # t=1
+    await rt.agent_ready("anna")  # t=1
     await rt.place_call(
         "b1", tenant="bank", queue="bank_billing", caller="1", dnis="+498001234510"
     )  # t=2: offered to anna at once

@@ -22,7 +22,7 @@ def test_the_offered_agent_gets_its_screen_pop_and_no_other_agent_does() -> None
         rt = LocalRuntime(make_center())
         async with serve(rt) as client:
             # anna alone is ready for bank_billing (billing 7: highest proficiency)
-            assert (await client.call("POST", "/agents/anna/login", "anna"))[0] == 200
+            assert (await client.call("POST", "/agents/anna/ready", "anna"))[0] == 200
             async with (
                 client.stream("/agents/anna/stream", "anna") as anna,
                 client.stream("/agents/ben/stream", "ben") as ben,
@@ -82,8 +82,8 @@ def test_a_tenant_stream_carries_only_its_tenant() -> None:
                 client.stream("/tenants/bank/stream", "bank_supervisor") as bank,
                 client.stream("/tenants/mobile/stream", "mobile_supervisor") as mobile,
             ):
-                await client.call("POST", "/agents/farid/login", "mobile_supervisor")
-                await client.call("POST", "/agents/anna/login", "bank_supervisor")
+                await client.call("POST", "/agents/farid/ready", "mobile_supervisor")
+                await client.call("POST", "/agents/anna/ready", "bank_supervisor")
                 await rt.place_call(
                     "m-1",
                     tenant="mobile",
@@ -100,8 +100,8 @@ def test_a_tenant_stream_carries_only_its_tenant() -> None:
                     data={"account": "87654321"},
                 )
                 # a last bank event and a last mobile event mark the end of each stream
-                await client.call("POST", "/agents/emma/login", "bank_supervisor")
-                await client.call("POST", "/agents/jonas/login", "mobile_supervisor")
+                await client.call("POST", "/agents/emma/ready", "bank_supervisor")
+                await client.call("POST", "/agents/jonas/ready", "mobile_supervisor")
                 bank_seen = await bank.until(lambda e: e.get("agent") == "emma")
                 mobile_seen = await mobile.until(lambda e: e.get("agent") == "jonas")
             assert {e["tenant"] for e in bank_seen} == {"bank"}
@@ -130,7 +130,7 @@ def test_a_closed_stream_unsubscribes() -> None:
                 assert len(rt.hub) == 1
             # the server notices the client going away when it next writes
             for _ in range(200):
-                await rt.agent_login("anna")
+                await rt.agent_ready("anna")
                 await rt.agent_not_ready("anna", "break")
                 if len(rt.hub) == 0:
                     break

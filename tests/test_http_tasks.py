@@ -48,7 +48,7 @@ def test_chats_beside_a_call_up_to_capacity_over_http() -> None:
     async def go() -> None:
         rt = LocalRuntime(make_center(chat_beside_voice=True))
         async with serve(rt) as client:
-            assert (await client.call("POST", "/agents/anna/login", "anna"))[0] == 200
+            assert (await client.call("POST", "/agents/anna/ready", "anna"))[0] == 200
             async with client.stream("/agents/anna/stream", "anna") as anna:
                 await rt.place_call(
                     "v1", tenant="bank", queue="bank_billing", caller="1", dnis="+498001234510"
@@ -88,7 +88,7 @@ def test_voice_takes_the_agent_whole_by_default() -> None:
     async def go() -> None:
         rt = LocalRuntime(make_center())
         async with serve(rt) as client:
-            await client.call("POST", "/agents/ben/login", "ben")
+            await client.call("POST", "/agents/ben/ready", "ben")
             async with client.stream("/agents/ben/stream", "ben") as ben:
                 await rt.place_call(
                     "v1", tenant="bank", queue="bank_billing", caller="1", dnis="+498001234510"
@@ -122,7 +122,7 @@ def test_tasks_by_skills_and_accepting_twice() -> None:
     async def go() -> None:
         rt = LocalRuntime(make_center())
         async with serve(rt) as client:
-            await client.call("POST", "/agents/anna/login", "anna")
+            await client.call("POST", "/agents/anna/ready", "anna")
             status, body, text = await client.call(
                 "POST",
                 "/tasks",

@@ -14,12 +14,19 @@ from __future__ import annotations
 
 import math
 from collections.abc import AsyncIterator, Mapping
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
+from .._core import Engine
 from ..center import Center
 from ..engine import DataValue
 
-__all__ = ["RuntimeAPI", "engine_stats", "queue_media", "queue_tenant"]
+__all__ = [
+    "RuntimeAPI",
+    "engine_stats",
+    "queue_media",
+    "queue_tenant",
+    "runtime_engine",
+]
 
 
 class RuntimeAPI(Protocol):
@@ -80,11 +87,13 @@ class RuntimeAPI(Protocol):
     ) -> AsyncIterator[dict[str, Any]]:
         """Events for ``agent`` (its offers, revocations, state), or for ``tenant`` (all
         of its events), or everything when both are ``None``. Each event is a JSON-ready
-        dict with ``type`` and ``tenant`` (and ``agent`` when about one)."""
+        dict with ``type``. The subscription must be live when this returns (not at the
+        first read), so nothing published after the call is missed."""
         ...
 
     async def stats(self, tenant: str | None = None) -> dict[str, Any]:
-        """Statistics in the shape of :func:`engine_stats` (only ``tenant``'s if given)."""
+        """Statistics (only ``tenant``'s if given). The HTTP layer computes its own
+        ``/stats`` and ``/metrics`` with :func:`engine_stats`, one shape for every runtime."""
         ...
 
 
@@ -123,7 +132,16 @@ def _num(value: float) -> float | None:
     return None if math.isnan(value) or math.isinf(value) else value
 
 
-def engine_stats(center: Center, tenant: str | None = None) -> dict[str, Any]:
+def runtime_engine(runtime: RuntimeAPI) -> Engine:
+    """The engine a runtime routes with: its ``engine`` attribute when it has one (a
+    journaled or recovered engine), else its center's."""
+    found = getattr(runtime, "engine", None)
+    return cast(Engine, found) if found is not None else runtime.center.engine
+
+
+def engine_stats(
+    center: Center, tenant: str | None = None, engine: Engine | None = None
+) -> dict[str, Any]:
     """Statistics of the center's engine, for ``tenant`` only when given.
 
     Shape (JSON-ready; NaN and infinities become ``None``)::
@@ -136,9 +154,10 @@ def engine_stats(center: Center, tenant: str | None = None) -> dict[str, Any]:
 
     ``offered``/``answered``/``abandoned`` count since the engine started; ``service_level``
     is answered within the queue's threshold over those offered that ended (engine rule);
-    ``asa`` the mean wait of answered calls (``None`` before the first).
+    ``asa`` the mean wait of answered calls (``None`` before the first). ``engine``
+    defaults to the center's (pass :func:`runtime_engine` of a runtime).
     """
-    engine = center.engine
+    engine = engine if engine is not None else center.engine
     queues: dict[str, dict[str, Any]] = {}
     for q in engine.queues():
         owner = queue_tenant(center, q)

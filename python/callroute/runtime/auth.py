@@ -26,6 +26,7 @@ import hashlib
 from dataclasses import dataclass
 from typing import Literal
 
+from .._core import Engine
 from ..center import Center, Operator, OperatorView
 from ..center.tenancy import Permission
 from ..errors import CallrouteError, PermissionDenied, UnknownIdError
@@ -94,14 +95,16 @@ class TokenTable:
 
 
 class Access:
-    """What one principal may see and do in one center; every check raises
+    """What one principal may see and do in one center (whose live engine is ``engine``,
+    by default the center's); every check raises
     :class:`~callroute.errors.PermissionDenied` (or returns a filtered list)."""
 
-    def __init__(self, center: Center, who: Principal) -> None:
+    def __init__(self, center: Center, who: Principal, engine: Engine | None = None) -> None:
         self.center = center
         self.who = who
+        self.engine = engine if engine is not None else center.engine
         self._view = (
-            OperatorView(who.operator, center.engine, center.ownership)
+            OperatorView(who.operator, self.engine, center.ownership)
             if who.operator is not None
             else None
         )
@@ -163,7 +166,7 @@ class Access:
     def call(self, call: str, permission: Permission) -> None:
         """May this principal see or act on ``call`` (a call or task)? An agent: only one
         offered to or held by it; an operator: one in its tenants' queues."""
-        engine = self.center.engine
+        engine = self.engine
         denied = self._deny("call", call, "reach")
         if call not in engine.calls():
             if self.who.scope == "center" and permission in self.who.permissions:
@@ -181,7 +184,7 @@ class Access:
 
     def visible_calls(self) -> list[str]:
         """Active calls this principal may see."""
-        engine = self.center.engine
+        engine = self.engine
         if self.who.kind == "agent":
             return [c for c in engine.calls() if engine.call_info(c).agent == self.who.name]
         mine = set(self.tenants("view_stats"))

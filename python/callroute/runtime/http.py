@@ -60,7 +60,7 @@ from ..errors import (
     TimeError,
     UnknownIdError,
 )
-from .api import RuntimeAPI, queue_media, queue_tenant
+from .api import RuntimeAPI, engine_stats, queue_media, queue_tenant, runtime_engine
 from .auth import Access, TokenTable, Unauthorized
 from .metrics import Metrics
 
@@ -162,7 +162,8 @@ async def _auth(
 
 def _access(request: web.Request) -> Access:
     who = request.app[_TOKENS].authenticate(request.headers.get("Authorization"))
-    return Access(request.app[_RUNTIME].center, who)
+    runtime = request.app[_RUNTIME]
+    return Access(runtime.center, who, runtime_engine(runtime))
 
 
 async def _body(request: web.Request) -> dict[str, Any]:
@@ -229,8 +230,10 @@ async def _health(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
-async def _scoped_stats(request: web.Request, access: Access) -> dict[str, Any]:
-    runtime = request.app[_RUNTIME]
+def _scoped_stats(request: web.Request, access: Access) -> dict[str, Any]:
+    """Statistics of the tenants in reach (``?tenant=`` narrows), computed here from the
+    runtime's engine (:func:`~callroute.runtime.api.engine_stats`): one shape whatever the
+    runtime, and nothing of another tenant ever assembled for a scoped caller."""
     tenants = access.tenants("view_stats")
     if not tenants:
         raise PermissionDenied(f"{access.who.label} may not view statistics")
@@ -238,31 +241,18 @@ async def _scoped_stats(request: web.Request, access: Access) -> dict[str, Any]:
     if wanted is not None:
         access.tenant(wanted, "view_stats")
     elif access.who.scope == "center":
-        return await runtime.stats()
-    target = wanted if wanted is not None else tenants[0]
-    part = await runtime.stats(target)
-    # Trust, but check: only entries of the tenant asked for leave this process.
-    return {
-        "queues": {k: v for k, v in part.get("queues", {}).items() if _tenant_of(v) == target},
-        "agents": {k: v for k, v in part.get("agents", {}).items() if _tenant_of(v) == target},
-        "agents_by_state": {
-            k: v for k, v in part.get("agents_by_state", {}).items() if k == target
-        },
-    }
-
-
-def _tenant_of(entry: Any) -> Any:
-    return entry.get("tenant") if isinstance(entry, Mapping) else None
+        return engine_stats(access.center, None, access.engine)
+    return engine_stats(access.center, wanted if wanted is not None else tenants[0], access.engine)
 
 
 async def _stats(request: web.Request) -> web.Response:
     access = _access(request)
-    return web.json_response(_jsonable(await _scoped_stats(request, access)))
+    return web.json_response(_jsonable(_scoped_stats(request, access)))
 
 
 async def _metrics(request: web.Request) -> web.Response:
     access = _access(request)
-    stats = await _scoped_stats(request, access)
+    stats = _scoped_stats(request, access)
     body = request.app[_METRICS].render(stats)
     return web.Response(body=body, headers={"Content-Type": "text/plain; version=0.0.4"})
 
@@ -275,7 +265,7 @@ async def _queues(request: web.Request) -> web.Response:
         raise PermissionDenied(f"{access.who.label} may not view queues")
     out = [
         {"queue": q, "tenant": queue_tenant(center, q), "media": queue_media(center, q)}
-        for q in center.engine.queues()
+        for q in access.engine.queues()
         if queue_tenant(center, q) in mine
     ]
     return web.json_response({"queues": out})
@@ -286,7 +276,7 @@ async def _calls(request: web.Request) -> web.Response:
     center = request.app[_RUNTIME].center
     out = []
     for call in access.visible_calls():
-        info = center.engine.call_info(call)
+        info = access.engine.call_info(call)
         out.append(
             {
                 "call": call,
@@ -311,7 +301,7 @@ def _agent_name(request: web.Request, access: Access, permission: Permission) ->
 async def _agent_get(request: web.Request) -> web.Response:
     access = _access(request)
     agent = _agent_name(request, access, "view_stats")
-    engine = access.center.engine
+    engine = access.engine
     return web.json_response(
         {
             "agent": agent,
@@ -348,7 +338,7 @@ async def _agent_action(request: web.Request) -> web.Response:
             "wrapup-done": runtime.wrapup_done,
         }
         await calls[action](agent)
-    engine = access.center.engine
+    engine = access.engine
     return web.json_response(
         {"agent": agent, "state": engine.agent_state(agent), "reason": engine.agent_reason(agent)}
     )
