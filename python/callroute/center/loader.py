@@ -554,6 +554,7 @@ class _Builder:
                 agents=tuple(a for a, c in parsed.agents.items() if c.tenant == name),
                 flows=tuple(f for f, o in self.flow_owner.items() if o == name),
                 prompts=tuple(p for p, c in parsed.prompts.items() if c.tenant == name),
+                crm_webhook=t.crm_webhook,
             )
         numbers = {
             dnis: AccessNumber(dnis, (), dict(n.choices), n.prompt, n.code_prompt)

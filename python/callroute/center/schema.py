@@ -64,6 +64,14 @@ def _check_token_hash(value: str) -> str:
     return lowered
 
 
+def _check_url(value: str) -> str:
+    scheme, sep, rest = value.partition("://")
+    host = rest.split("/", 1)[0]
+    if scheme not in ("http", "https") or not sep or not host or any(c.isspace() for c in value):
+        raise PydanticCustomError("url", "must be an http:// or https:// URL with a host")
+    return value
+
+
 def _to_datetime(value: Any) -> Any:
     if isinstance(value, date) and not isinstance(value, datetime):
         return datetime.combine(value, time())
@@ -133,6 +141,15 @@ class TenantConfig(_Model):
     media: MediaConfig = Field(default_factory=MediaConfig)
     hours: Name | None = Field(default=None, description="business hours (a name under `hours`)")
     flow: Name | None = Field(default=None, description="IVR flow that answers its calls")
+    crm_webhook: str | None = Field(
+        default=None,
+        description="http(s) URL that receives a POST of each offer's screen-pop (JSON)",
+    )
+
+    @field_validator("crm_webhook")
+    @classmethod
+    def _webhook(cls, value: str | None) -> str | None:
+        return None if value is None else _check_url(value)
 
     @field_validator("numbers")
     @classmethod

@@ -105,6 +105,7 @@ class Tenant:
     agents: tuple[str, ...] = ()
     flows: tuple[str, ...] = ()
     prompts: tuple[str, ...] = ()
+    crm_webhook: str | None = None
 
     @property
     def zone(self) -> ZoneInfo:

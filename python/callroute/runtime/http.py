@@ -42,7 +42,6 @@ import contextlib
 import json
 import logging
 import math
-import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from datetime import datetime, timezone
 from typing import Any
@@ -63,6 +62,8 @@ from ..errors import (
 from .api import RuntimeAPI, engine_stats, queue_media, queue_tenant, runtime_engine
 from .auth import Access, TokenTable, Unauthorized
 from .metrics import Metrics
+from .scrub import scrub
+from .webhook import CrmWebhook
 
 __all__ = ["KEEPALIVE_SECONDS", "build_app", "scrub"]
 
@@ -74,27 +75,7 @@ _MAX_BODY = 64 * 1024
 _RUNTIME = web.AppKey("runtime", RuntimeAPI)
 _TOKENS = web.AppKey("tokens", TokenTable)
 _METRICS = web.AppKey("metrics", Metrics)
-
-#: Words of attached-data keys never shown on a screen-pop, whatever a flow stored.
-_SECRET_WORDS = frozenset(
-    {"pin", "password", "passwd", "passcode", "secret", "cvv", "cvc", "otp", "tan"}
-)
-
-
-def _secret_key(key: str) -> bool:
-    # "pin", "new_pin", "cardPIN", "userPin", "Password" are secrets; "pinned", "spinner" not.
-    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", key)
-    return any(word in _SECRET_WORDS for word in re.findall(r"[a-z0-9]+", spaced.lower()))
-
-
-def scrub(event: Mapping[str, Any]) -> dict[str, Any]:
-    """``event`` without attached-data entries whose key names a secret (PIN, password,
-    ...). The IVR never stores a PIN; this keeps a flow's own mistake off every desktop."""
-    out = dict(event)
-    data = out.get("data")
-    if isinstance(data, Mapping):
-        out["data"] = {k: v for k, v in data.items() if not _secret_key(str(k))}
-    return out
+_WEBHOOK = web.AppKey("webhook", CrmWebhook)
 
 
 class RequestError(CallrouteError, ValueError):
@@ -488,8 +469,18 @@ async def _tenant_stream(request: web.Request) -> web.StreamResponse:
 # ------------------------------------------------------------------------ the app
 
 
+async def _run_webhook(app: web.Application) -> AsyncIterator[None]:
+    task = asyncio.ensure_future(app[_WEBHOOK].run())
+    yield
+    task.cancel()
+    with contextlib.suppress(BaseException):
+        await task
+
+
 def build_app(runtime: RuntimeAPI) -> web.Application:
-    """The HTTP application over ``runtime`` (tokens from ``runtime.center``).
+    """The HTTP application over ``runtime`` (tokens from ``runtime.center``). When a
+    tenant has a ``crm_webhook``, the app posts its offers there while it runs
+    (:class:`~callroute.runtime.webhook.CrmWebhook`).
 
     Serve it with ``aiohttp.web.AppRunner`` / ``TCPSite`` on loopback (the default of
     ``callroute serve``); put TLS in front of it before exposing it further.
@@ -500,6 +491,10 @@ def build_app(runtime: RuntimeAPI) -> web.Application:
     app[_METRICS] = Metrics()
     if not len(app[_TOKENS]):
         log.warning("no agent or operator of %s has a token: only /health answers", runtime.center)
+    webhook = CrmWebhook(runtime)
+    if webhook:
+        app[_WEBHOOK] = webhook
+        app.cleanup_ctx.append(_run_webhook)
     app.router.add_get("/health", _health)
     app.router.add_get("/metrics", _metrics)
     app.router.add_get("/stats", _stats)
