@@ -189,3 +189,21 @@ def test_scrub_drops_secret_looking_keys_only() -> None:
     }
     assert scrub(event)["data"] == {"account": "7", "pinned": True, "spinner": "s"}
     assert event["data"]["PIN"] == "1"  # the original is left alone
+
+
+def test_an_idle_stream_sends_keepalives(monkeypatch: pytest.MonkeyPatch) -> None:
+    import callroute.runtime.http as http
+
+    monkeypatch.setattr(http, "KEEPALIVE_SECONDS", 0.01)
+
+    async def go() -> None:
+        rt = LocalRuntime(make_center())
+        async with serve(rt) as client, client.stream("/agents/anna/stream", "anna") as anna:
+            line = await asyncio.wait_for(anna.resp.content.readline(), 10)
+            assert line == b": keepalive\n"
+            # and events still come through after keepalives
+            await rt.agent_ready("anna")
+            kind, event = await anna.next()
+            assert (kind, event["state"]) == ("agent_state", "ready")
+
+    run(go())

@@ -160,7 +160,9 @@ class Access:
 
     def tenant(self, tenant: str, permission: Permission) -> None:
         """May this principal see or act on ``tenant`` as a whole (its stream, its tasks)?"""
-        if tenant not in self.tenants(permission) or tenant not in self.center.tenants:
+        if tenant not in self.tenants(permission):
+            if self.who.scope == "center" and permission in self.who.permissions:
+                raise UnknownIdError(f"unknown tenant {tenant!r}")
             raise self._deny("tenant", tenant, "reach")
 
     def call(self, call: str, permission: Permission) -> None:

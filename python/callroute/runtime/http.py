@@ -71,6 +71,7 @@ log = logging.getLogger(__name__)
 
 KEEPALIVE_SECONDS = 15.0
 _MAX_BODY = 64 * 1024
+_MAX_DATA = 100
 
 _RUNTIME = web.AppKey("runtime", RuntimeAPI)
 _TOKENS = web.AppKey("tokens", TokenTable)
@@ -156,12 +157,16 @@ async def _body(request: web.Request) -> dict[str, Any]:
     if not raw.strip():
         return {}
     try:
-        parsed = json.loads(raw)
+        parsed = json.loads(raw, parse_constant=_no_constant)
     except (ValueError, UnicodeDecodeError) as exc:
         raise RequestError(f"body is not JSON: {exc}") from None
     if not isinstance(parsed, dict):
         raise RequestError(f"body must be a JSON object, got {type(parsed).__name__}")
     return parsed
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
 
 
 def _field(body: Mapping[str, Any], key: str, kind: type | tuple[type, ...], default: Any) -> Any:
@@ -307,8 +312,8 @@ async def _agent_action(request: web.Request) -> web.Response:
     if action == "not-ready":
         _only(body, {"reason"})
         reason = _field(body, "reason", str, "break")
-        if not reason or len(reason) > 100:
-            raise RequestError("'reason' must be 1 to 100 characters")
+        if not reason or len(reason) > 100 or not reason.isprintable():
+            raise RequestError("'reason' must be 1 to 100 printable characters")
         await runtime.agent_not_ready(agent, reason)
     else:
         _only(body, set())
@@ -361,7 +366,11 @@ async def _task_submit(request: web.Request) -> web.Response:
     priority = _field(body, "priority", int, 0)
     data = _field(body, "data", dict, None)
     if data is not None:
+        if len(data) > _MAX_DATA:
+            raise RequestError(f"'data' may hold at most {_MAX_DATA} entries")
         for k, v in data.items():
+            if not 1 <= len(k) <= 100:
+                raise RequestError("'data' keys must be 1 to 100 characters")
             if not isinstance(v, (str, int, float, bool)):
                 raise RequestError(
                     f"'data'[{k!r}] must be a string, number or boolean, got {_json_kind(v)}"
