@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 
 from _runtime_e2e import running, until
-
 from callroute.runtime import Runtime
 
 
@@ -123,7 +122,9 @@ def test_originate_failure_is_an_unanswered_offer() -> None:
             await ready(rt, "agent1")
             await fake.place_call()
             await until(lambda: outcomes(rt) == 1)
-            originates = [r for r in fake.requests if r.method == "POST" and r.path.endswith("/channels")]
+            originates = [
+                r for r in fake.requests if r.method == "POST" and r.path.endswith("/channels")
+            ]
             assert len(originates) == 2
             assert rt.core.outcomes["answered"] == 1
             assert rt.errors_seen >= 1

@@ -283,7 +283,16 @@ class CallCore(LegsMixin, RecoveryMixin):
         _log.info(
             "call %s: channel %s entered%s", call.id, channel.id, " (adopted)" if adopted else ""
         )
+        self._dirty.add(call.id)
         out: list[Command] = [cmd.Answer(channel.id)]
+        return out + self._restart(call, now)
+
+    def _restart(self, call: Call, now: float) -> list[Command]:
+        """Resolve the tenant of ``call`` and start its flow (again, after a recovery)."""
+        call.session, call.collect, call.collect_deadline = None, None, None
+        call.front, call.front_tries, call.phase = None, 0, Phase.IVR
+        out: list[Command] = []
+        dnis = call.dnis
         if safe_number(dnis) is None:
             return out + self._refuse(call, "unknown_number", now)
         found = self.center.resolve(dnis, self._wall(now))

@@ -54,8 +54,10 @@ class LegsMixin:
             return [self._offer_event(d, task.tenant, task.media, {}, None, None)]
         call = self.calls.get(d.call)
         if call is None:
-            _log.error("offer of unknown call %s to %s: declining", d.call, d.agent)
-            return self._decide(self._engine("offer_declined", d.call, now), now)
+            # a call the engine holds but the runtime lost (nothing on the PBX to ring for):
+            # end it in the engine rather than let it be offered for ever
+            _log.error("offer of unknown call %s to %s: ending it as abandoned", d.call, d.agent)
+            return self._decide(self._engine("call_abandoned", d.call, now), now)
         endpoint = self.endpoints.get(d.agent)
         if endpoint is None:
             _log.warning("call %s: agent %s has no endpoint: not ready, declined", d.call, d.agent)

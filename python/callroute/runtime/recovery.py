@@ -66,6 +66,7 @@ class RecoveryMixin:
     _caller_gone: Callable[[Call, float], list[Command]]
     _drop_bridges: Callable[[Call], list[Command]]
     _inbound: Callable[..., list[Command]]
+    _restart: Callable[[Call, float], list[Command]]
 
     def reconcile(
         self, live: Mapping[str, Any], now: float, stamp: int | None = None
@@ -117,7 +118,7 @@ class RecoveryMixin:
         out: list[tuple[str, dict[str, Any] | None]] = []
         for call_id in sorted(self._dirty):
             call = self.calls.get(call_id)
-            if call is None or call.outcome_done or call.phase in (Phase.IVR, Phase.FRONT_DOOR):
+            if call is None or call.outcome_done:
                 out.append((call_id, None))
                 continue
             payload: dict[str, Any] = {k: getattr(call, k) for k in _NOTED}
@@ -176,10 +177,25 @@ class RecoveryMixin:
             return []
         info = self._engine_query("call_info", call.id)
         leg = self.legs.get(call.leg or "")
+        out: list[Command]
+        if call.phase in (Phase.IVR, Phase.FRONT_DOOR):
+            if info is None:
+                # the IVR's progress is not kept: the caller starts the flow again
+                _log.info("call %s: back to the start of its IVR after recovery", call.id)
+                return self._restart(call, now)
+            # queued in the engine just before the crash, not yet in the holding bridge
+            call.phase, call.queue = Phase.QUEUED, info.queue
+            call.hold = f"{call.id}-hold"
+            out = [
+                cmd.CreateBridge(call.hold, "holding", "callroute-hold"),
+                cmd.AddChannels(call.hold, (call.channel or "",), "participant"),
+                cmd.StartMoh(call.hold, self.options.moh_class),
+            ]
+            return out + self._settle(call, live, now)
         if info is None:
             # the engine finished the call (an Exit, an end) before the crash let us act
             _log.warning("call %s: unknown to the engine after recovery: hanging up", call.id)
-            out: list[Command] = []
+            out = []
             for other in (call.leg, call.customer_leg, call.channel):
                 if other:
                     out.append(cmd.Hangup(other))

@@ -29,6 +29,7 @@ from ..center import Center
 from ..errors import ParameterError, PermissionDenied, UnknownIdError
 from ..ivr import LookupResult
 from . import commands as cmd
+from .api import engine_stats
 from .calls import CallCore
 from .commands import Command
 from .journal import JournaledEngine
@@ -530,37 +531,18 @@ class Runtime:
         )
 
     async def stats(self, tenant: str | None = None) -> dict[str, Any]:
-        """Per queue (of ``tenant``, or all): waiting, longest_wait, offered, answered,
-        abandoned, service_level, asa; agents by state; calls in the runtime by phase."""
+        """The engine's statistics in the HTTP layer's shape (:func:`engine_stats`: per
+        queue waiting, longest_wait, offered, answered, abandoned, service_level, asa; agents
+        and agents by state), plus ``calls``: this runtime's calls by phase."""
         if tenant is not None and tenant not in self.center.tenants:
             raise UnknownIdError(f"unknown tenant {tenant!r}")
-        queues: dict[str, Any] = {}
-        for name, owner in self.center.ownership.queues.items():
-            if tenant is not None and owner != tenant:
-                continue
-            s = self.engine.queue_stats(name)
-            queues[name] = {
-                "tenant": owner,
-                "waiting": s.waiting,
-                "offering": s.offering,
-                "longest_wait": s.longest_wait,
-                "offered": s.offered,
-                "answered": s.answered,
-                "abandoned": s.abandoned,
-                "exited": s.exited,
-                "service_level": s.service_level,
-                "asa": s.asa,
-            }
-        agents: dict[str, int] = {}
-        for name, owner in self.center.ownership.agents.items():
-            if tenant is None or owner == tenant:
-                state = self.engine.agent_state(name)
-                agents[state] = agents.get(state, 0) + 1
+        out = engine_stats(self.center, tenant, self.engine)
         phases: dict[str, int] = {}
         for call in self.core.calls.values():
             if tenant is None or call.tenant == tenant:
                 phases[call.phase.value] = phases.get(call.phase.value, 0) + 1
-        return {"queues": queues, "agents": agents, "calls": phases}
+        out["calls"] = phases
+        return out
 
     def data_for_engine(self, data: Mapping[str, Any]) -> dict[str, Any]:
         """The attached data as the engine takes it (see :func:`engine_data`)."""
