@@ -11,17 +11,20 @@ from pathlib import Path
 
 from _runtime_e2e import SPEED, until
 from _runtime_util import make_center
-from fakeari import FakeAsterisk
-
 from callroute.adapters.ari import AriClient
 from callroute.runtime import Journal, Options, Runtime
+from fakeari import FakeAsterisk
 
 AGENTS = {"agent1": "Local/agent1@agents", "agent2": "Local/agent2@agents"}
 
 
-async def start(fake: FakeAsterisk, path: Path, prefix: str) -> tuple[Runtime, asyncio.Task[None], AriClient, Journal]:
+async def start(
+    fake: FakeAsterisk, path: Path, prefix: str
+) -> tuple[Runtime, asyncio.Task[None], AriClient, Journal]:
     loop = asyncio.get_running_loop()
-    ari = AriClient(fake.base_url, "callroute", "callroute-test-secret", "callroute", backoff=(0.01, 0.05))
+    ari = AriClient(
+        fake.base_url, "callroute", "callroute-test-secret", "callroute", backoff=(0.01, 0.05)
+    )
     await ari.open()
     journal = Journal(path)
     rt = Runtime(

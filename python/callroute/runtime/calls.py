@@ -83,6 +83,10 @@ class CallCore(LegsMixin, RecoveryMixin):
         self._lanes: dict[str, str] = {}
         self._seen: dict[str, None] = {}
         self._dirty: set[str] = set()
+        #: ended calls whose teardown may still be running: noted until their lane drains
+        self._ended: dict[str, dict[str, Any]] = {}
+        self.ended_pending: set[str] = set()
+        self._cleanup: dict[str, dict[str, Any]] = {}
         #: counts channels the core came to know; :meth:`reconcile` looks only at those
         #: known before the PBX listed its channels
         self.stamp = 0
@@ -660,7 +664,7 @@ class CallCore(LegsMixin, RecoveryMixin):
     ) -> list[Command]:
         if call.outcome_done or call.outcome_pending is not None:
             return []
-        detail = {"tenant": call.tenant, "queue": call.queue, **detail}
+        detail = {"tenant": call.tenant, "queue": call.queue, "channel": call.channel, **detail}
         call.outcome_pending = (outcome, now, detail)
         if call.recording is not None and call.recording in self._recordings:
             call.outcome_guard = now + self.options.recording_guard
@@ -677,6 +681,12 @@ class CallCore(LegsMixin, RecoveryMixin):
                 detail["recording_duration"] = call.recording_duration
         call.outcome_done, call.outcome_guard = True, None
         self._dirty.add(call.id)
+        legs = [leg.channel for leg in self.legs.values() if leg.call == call.id]
+        self._ended[call.id] = {
+            "phase": "ended",
+            "channels": [c for c in (call.channel, *legs) if c],
+            "bridges": [f"{call.id}-hold", f"{call.id}-mix"],
+        }
         self.outcomes[outcome] += 1
         _log.info("call %s: outcome %s", call.id, outcome)
         self._forget(call)

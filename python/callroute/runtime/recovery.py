@@ -56,6 +56,9 @@ class RecoveryMixin:
     _recordings: dict[str, str]
     _seen: dict[str, None]
     _dirty: set[str]
+    _ended: dict[str, dict[str, Any]]
+    _cleanup: dict[str, dict[str, Any]]
+    ended_pending: set[str]
     _see: Callable[[str], None]
     _engine: Callable[..., list[Decision]]
     _engine_query: Callable[..., Any]
@@ -69,7 +72,11 @@ class RecoveryMixin:
     _restart: Callable[[Call, float], list[Command]]
 
     def reconcile(
-        self, live: Mapping[str, Any], now: float, stamp: int | None = None
+        self,
+        live: Mapping[str, Any],
+        now: float,
+        stamp: int | None = None,
+        bridges: Mapping[str, tuple[str, ...]] | None = None,
     ) -> list[Command]:
         """After a websocket gap: ``live`` maps channel ids to channels the PBX lists;
         ``stamp`` is :attr:`stamp` when the list was asked for (what came later is newer
@@ -83,6 +90,14 @@ class RecoveryMixin:
         """
         limit = self.stamp if stamp is None else stamp
         out: list[Command] = []
+        for call_id, note in list(self._cleanup.items()):
+            # calls that had their outcome when the process died: finish their teardown
+            del self._cleanup[call_id]
+            self.ended_pending.add(call_id)
+            for channel in note.get("channels") or ():
+                if channel in live:
+                    out.append(cmd.Hangup(str(channel)))
+            out += [cmd.DestroyBridge(str(b)) for b in note.get("bridges") or ()]
         for leg in list(self.legs.values()):
             if leg.born <= limit and leg.channel not in live and leg.state != "gone":
                 out += self._leg_gone(leg, now, "vanished during the gap")
@@ -93,7 +108,7 @@ class RecoveryMixin:
         for call in list(self.calls.values()):
             if call.restored:
                 call.restored = False
-                out += self._settle(call, live, now)
+                out += self._settle(call, live, now, bridges)
         for channel_id, channel in live.items():
             if channel_id in self._seen or channel_id in self.legs:
                 continue
@@ -118,6 +133,12 @@ class RecoveryMixin:
         out: list[tuple[str, dict[str, Any] | None]] = []
         for call_id in sorted(self._dirty):
             call = self.calls.get(call_id)
+            ended = self._ended.pop(call_id, None)
+            if ended is not None:
+                # kept until the call's PBX teardown has run (the service then deletes it)
+                out.append((call_id, ended))
+                self.ended_pending.add(call_id)
+                continue
             if call is None or call.outcome_done:
                 out.append((call_id, None))
                 continue
@@ -136,6 +157,12 @@ class RecoveryMixin:
         """
         count = 0
         for note in notes:
+            if note.get("phase") == "ended":
+                # its outcome is recorded; its channels may still need hanging up
+                self._cleanup[str(note.get("call"))] = dict(note)
+                for channel in note.get("channels") or ():
+                    self._see(str(channel))
+                continue
             try:
                 call = Call(
                     id=str(note["call"]),
@@ -171,8 +198,15 @@ class RecoveryMixin:
             count += 1
         return count
 
-    def _settle(self, call: Call, live: Mapping[str, Any], now: float) -> list[Command]:
-        """A restored call whose caller is still there: make the PBX match the engine."""
+    def _settle(
+        self,
+        call: Call,
+        live: Mapping[str, Any],
+        now: float,
+        bridges: Mapping[str, tuple[str, ...]] | None = None,
+    ) -> list[Command]:
+        """A restored call whose caller is still there: make the PBX match the engine
+        (``bridges``: the PBX's bridges and their channels, when known)."""
         if call.phase is Phase.ENDED or (not call.caller_up and not call.callback):
             return []
         info = self._engine_query("call_info", call.id)
@@ -191,7 +225,7 @@ class RecoveryMixin:
                 cmd.AddChannels(call.hold, (call.channel or "",), "participant"),
                 cmd.StartMoh(call.hold, self.options.moh_class),
             ]
-            return out + self._settle(call, live, now)
+            return out + self._settle(call, live, now, None)
         if info is None:
             # the engine finished the call (an Exit, an end) before the crash let us act
             _log.warning("call %s: unknown to the engine after recovery: hanging up", call.id)
@@ -203,6 +237,20 @@ class RecoveryMixin:
             call.phase = Phase.ENDED
             out += self._drop_bridges(call)
             return out + self._outcome(call, "interrupted", now, {"reason": "recovery"})
+        out = []
+        hold = call.hold or ""
+        waiting = call.phase in (Phase.QUEUED, Phase.OFFERING) and bool(hold)
+        if waiting and bridges is not None and call.channel not in bridges.get(hold, ()):
+            # the holding bridge may not have been made before the crash
+            if hold not in bridges:
+                out.append(cmd.CreateBridge(hold, "holding", "callroute-hold"))
+            out.append(cmd.AddChannels(hold, (call.channel or "",), "participant"))
+            out.append(cmd.StartMoh(hold, self.options.moh_class))
+        return out + self._settle_engine(call, info, leg, live, now)
+
+    def _settle_engine(
+        self, call: Call, info: Any, leg: Leg | None, live: Mapping[str, Any], now: float
+    ) -> list[Command]:
         if info.state == "waiting" and leg is not None and leg.state != "gone":
             leg.state, leg.current = "gone", False
             call.leg = call.agent = None

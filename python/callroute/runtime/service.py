@@ -230,16 +230,19 @@ class Runtime:
         elif kind == "failed":
             self._guard("repair", self.core.command_failed, item[1], item[2], now)
         elif kind == "resync":
-            self._guard("resync", self.core.reconcile, item[1], now, item[2])
+            self._guard("resync", self.core.reconcile, item[1], now, item[2], item[3])
 
     async def _resync(self) -> None:
         stamp = self.core.stamp
         try:
             channels = await self.pbx.list_channels()
+            bridges = await self.pbx.list_bridges()
         except Exception as exc:
             _log.error("resync: listing channels failed (%s: %s)", type(exc).__name__, exc)
             return
-        self._inbox.put_nowait(("resync", {c.id: c for c in channels}, stamp))
+        live = {c.id: c for c in channels}
+        members = {b.id: tuple(b.channels) for b in bridges}
+        self._inbox.put_nowait(("resync", live, stamp, members))
 
     def _spawn(self, coro: Awaitable[Any]) -> None:
         task = asyncio.ensure_future(coro)
@@ -267,6 +270,8 @@ class Runtime:
         notes = self.core.take_notes()
         if self.journal is not None and notes:
             self._write_notes(notes)
+        for call in [c for c in self.core.ended_pending if c not in self._lanes]:
+            self._teardown_done(call)
 
     def _write_notes(self, notes: list[tuple[str, dict[str, Any] | None]]) -> None:
         journal = self.journal
@@ -301,6 +306,17 @@ class Runtime:
                 )
                 self._inbox.put_nowait(("failed", command, exc))
         del self._lanes[lane]
+        if lane in self.core.ended_pending:
+            self._teardown_done(lane)
+
+    def _teardown_done(self, call: str) -> None:
+        """An ended call's PBX teardown ran: its journal note can go."""
+        self.core.ended_pending.discard(call)
+        if self.journal is not None:
+            try:
+                self.journal.forget("call", call)
+            except Exception as exc:
+                _log.error("call %s: deleting its journal note failed: %s", call, exc)
 
     async def _execute(self, c: Command) -> None:
         pbx = self.pbx
