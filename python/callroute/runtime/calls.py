@@ -219,14 +219,18 @@ class CallCore(LegsMixin, RecoveryMixin):
         digit = str(ev.digit)
         if call is None or call.collect is None or len(digit) != 1 or digit not in DTMF:
             return []
+        out: list[Command] = []
+        if not call.buffer and call.playbacks:
+            # barge-in: the caller knows the answer, stop the prompts
+            out += [cmd.StopPlayback(pid) for pid in sorted(call.playbacks)]
         call.buffer += digit
         collect = call.collect
         if (collect.terminator is not None and digit == collect.terminator) or len(
             call.buffer
         ) >= collect.max_digits:
-            return self._collect_done(call, now, timed_out=False)
+            return out + self._collect_done(call, now, timed_out=False)
         call.collect_deadline = now + collect.timeout
-        return []
+        return out
 
     def _on_playback_finished(self, ev: Any, now: float) -> list[Command]:
         pid = ev.playback.id
