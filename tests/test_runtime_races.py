@@ -8,9 +8,13 @@ down (quirk 24 ff.: a real Asterisk does not replay them), REST errors as record
 from __future__ import annotations
 
 import asyncio
+import time
 
 from _runtime_e2e import running, until
+from _runtime_util import StubPbx, make_center
+from callroute.ivr import Lookup
 from callroute.runtime import Runtime
+from callroute.runtime import commands as cmd
 
 
 def outcomes(rt: Runtime) -> int:
@@ -149,5 +153,38 @@ def test_rest_errors_and_bad_frames_do_not_stop_the_runtime() -> None:
             await until(lambda: rt.core.outcomes["answered"] == 1)
             assert rt.errors_seen >= 2
             assert not fake.channels
+
+    asyncio.run(main())
+
+
+def test_lookup_hooks_async_sync_slow_and_failing() -> None:
+    """The IVR's lookup hooks run outside the loop's task that owns the engine: a
+    coroutine hook is awaited, a plain one runs in a thread, each cut at its timeout."""
+
+    async def main() -> None:
+        center = make_center()
+        rt = Runtime(center, StubPbx())
+
+        async def fast(request: object) -> str:
+            return "gold"
+
+        def slow(request: object) -> str:
+            time.sleep(0.5)
+            return "late"
+
+        def broken(request: object) -> str:
+            raise RuntimeError("CRM down")
+
+        rt._lookups = {"fast": fast, "slow": slow, "broken": broken}
+        results = {}
+        for name, timeout in (("fast", 1.0), ("slow", 0.05), ("broken", 1.0), ("none", 1.0)):
+            rt._spawn(rt._run_lookup(cmd.RunLookup("c1", Lookup(name, {}, timeout, 7))))
+            item = await asyncio.wait_for(rt._inbox.get(), 5)
+            results[name] = item[2]
+        assert results["fast"].value == "gold"
+        assert results["fast"].token == 7
+        assert results["slow"].error == "timeout"
+        assert results["broken"].error == "RuntimeError: CRM down"
+        assert "unknown lookup hook" in (results["none"].error or "")
 
     asyncio.run(main())
