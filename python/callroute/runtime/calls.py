@@ -694,10 +694,8 @@ class CallCore(LegsMixin, RecoveryMixin):
         self.outcomes[outcome] += 1
         _log.info("call %s: outcome %s", call.id, outcome)
         self._forget(call)
-        return [
-            cmd.RecordOutcome(call.id, outcome, t, detail),
-            self._publish_call("ended", call.id, outcome=outcome),
-        ]
+        ended = self._publish_call("ended", call.id, outcome=outcome, agent=detail.get("agent"))
+        return [cmd.RecordOutcome(call.id, outcome, t, detail), ended]
 
     def _forget(self, call: Call) -> None:
         """Drop an ended call's records (late events for its channels are ignored); a call

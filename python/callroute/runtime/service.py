@@ -26,8 +26,8 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from ..center import Center
-from ..errors import ParameterError, PermissionDenied, UnknownIdError
-from ..ivr import LookupResult
+from ..errors import CallrouteError, ParameterError, PermissionDenied, UnknownIdError
+from ..ivr import LookupResult, Session
 from . import commands as cmd
 from .api import engine_stats
 from .calls import CallCore
@@ -120,6 +120,7 @@ class Runtime:
         self.options = options or Options(id_prefix=_run_prefix())
         self.core = CallCore(center, self.engine, wall=wall, options=self.options, verifiers=table)
         self.core.restore(restored)
+        self._check_flows(wall, table)
         self._lookups = dict(lookups or {})
         self._inbox: asyncio.Queue[tuple[Any, ...]] = asyncio.Queue()
         self._lanes: dict[str, deque[Command]] = {}
@@ -130,6 +131,15 @@ class Runtime:
         self._stopping = False
         self.events_seen = 0
         self.errors_seen = 0
+
+    def _check_flows(self, wall: Callable[[float], datetime], verifiers: Mapping[str, Any]) -> None:
+        """Log, at start, every IVR flow that cannot run (a verifier or calendar missing):
+        its calls would be refused."""
+        for name, flow in self.center.flows.items():
+            try:
+                Session(flow, clock=wall, verifiers=verifiers, calendars=self.center.hours)
+            except CallrouteError as exc:
+                _log.error("IVR flow %r cannot run; its calls will be refused: %s", name, exc)
 
     # ------------------------------------------------------------------ clock
 
