@@ -83,6 +83,8 @@ class CallCore(LegsMixin, RecoveryMixin):
         self._lanes: dict[str, str] = {}
         self._seen: dict[str, None] = {}
         self._dirty: set[str] = set()
+        #: calls with an IVR, playback or recording deadline pending (the timer looks at these)
+        self._timed: set[str] = set()
         #: ended calls whose teardown may still be running: noted until their lane drains
         self._ended: dict[str, dict[str, Any]] = {}
         self.ended_pending: set[str] = set()
@@ -116,8 +118,12 @@ class CallCore(LegsMixin, RecoveryMixin):
     def next_deadline(self) -> float | None:
         """The earliest time :meth:`on_timer` has work (engine timers, IVR waits, guards)."""
         times = [self.engine.next_deadline()]
-        for call in self.calls.values():
-            times += [call.collect_deadline, call.play_guard, call.outcome_guard]
+        for call_id in list(self._timed):
+            call = self.calls.get(call_id)
+            mine = [call.collect_deadline, call.play_guard, call.outcome_guard] if call else []
+            if not any(t is not None for t in mine):
+                self._timed.discard(call_id)  # nothing pending: out of the timed set
+            times += mine
         found = [t for t in times if t is not None]
         return min(found) if found else None
 
@@ -125,7 +131,10 @@ class CallCore(LegsMixin, RecoveryMixin):
         """Fire what is due at ``now``: engine timers, digit timeouts, guards."""
         out: list[Command] = []
         out += self._decide(self._engine("advance", now), now)
-        for call in list(self.calls.values()):
+        for call_id in sorted(self._timed):
+            call = self.calls.get(call_id)
+            if call is None:
+                continue
             if call.play_guard is not None and call.play_guard <= now:
                 _log.warning("call %s: playback never finished; going on", call.id)
                 for pid in call.playbacks:
@@ -230,6 +239,7 @@ class CallCore(LegsMixin, RecoveryMixin):
         ) >= collect.max_digits:
             return out + self._collect_done(call, now, timed_out=False)
         call.collect_deadline = now + collect.timeout
+        self._timed.add(call.id)
         return out
 
     def _on_playback_finished(self, ev: Any, now: float) -> list[Command]:
@@ -325,6 +335,7 @@ class CallCore(LegsMixin, RecoveryMixin):
         call.collect, call.buffer = collect, ""
         if not call.playbacks:
             call.collect_deadline = now + collect.timeout
+            self._timed.add(call.id)
         return out
 
     def _front_door_input(self, call: Call, text: str | None, now: float) -> list[Command]:
@@ -393,6 +404,7 @@ class CallCore(LegsMixin, RecoveryMixin):
             elif isinstance(action, Collect):
                 call.collect, call.buffer = action, ""
                 call.collect_deadline = None if call.playbacks else now + action.timeout
+                self._timed.add(call.id)
             elif isinstance(action, IvrLookup):
                 out.append(cmd.RunLookup(call.id, action))
             elif isinstance(action, (IvrRoute, IvrCallback, IvrVoicemail, IvrTransfer, IvrHangup)):
@@ -467,6 +479,7 @@ class CallCore(LegsMixin, RecoveryMixin):
         call.playbacks.add(pid)
         self._playbacks[pid] = call.id
         call.play_guard = now + self.options.playback_guard
+        self._timed.add(call.id)
         return [cmd.PlayChannel(call.channel, media, pid)]
 
     def _after_play(self, call: Call, actions: list[Any], now: float) -> list[Command]:
@@ -495,6 +508,7 @@ class CallCore(LegsMixin, RecoveryMixin):
                 out += self._run_deferred(call, actions, now)
         if call.collect is not None and call.collect_deadline is None:
             call.collect_deadline = now + call.collect.timeout
+            self._timed.add(call.id)
         if call.session is not None and call.session.waiting_for == "playback":
             out += self._ivr_feed(call, PlaybackDone(), now)
         if call.outcome_done:
@@ -629,6 +643,7 @@ class CallCore(LegsMixin, RecoveryMixin):
         call.playbacks.add(pid)
         self._playbacks[pid] = call.id
         call.play_guard = now + self.options.playback_guard
+        self._timed.add(call.id)
         uris = tuple(m[1:] if m.startswith("#") else f"sound:{m}" for m in media)
         return [cmd.PlayChannel(call.channel or "", uris, pid)]
 
@@ -672,6 +687,7 @@ class CallCore(LegsMixin, RecoveryMixin):
         call.outcome_pending = (outcome, now, detail)
         if call.recording is not None and call.recording in self._recordings:
             call.outcome_guard = now + self.options.recording_guard
+            self._timed.add(call.id)
             return []
         return self._flush_outcome(call)
 
