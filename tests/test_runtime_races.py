@@ -143,10 +143,12 @@ def test_rest_errors_and_bad_frames_do_not_stop_the_runtime() -> None:
             fake.inject_raw("this is not json")
             fake.inject_raw('{"type": "SomethingNew", "application": "callroute"}')
             fake.inject_raw('{"type": "StasisStart", "application": "callroute"}')
-            fake.fail_next("POST", r"/bridges$", 500, "Internal Server Error")
-            await fake.place_call(caller="5551001")  # its holding bridge fails: hung up
+            # a 500 is tried again (twice); failing every time, the caller is hung up
+            fake.fail_next("POST", r"/bridges$", 500, "Internal Server Error", times=3)
+            await fake.place_call(caller="5551001")
             await until(lambda: outcomes(rt) == 1)
             fake.fail_next("POST", r"/moh$", 404, "Bridge not found")
+            fake.fail_next("POST", r"/answer$", 500, "Internal Server Error")  # retried
             fake.fail_next("DELETE", r"/bridges/", 404, "Bridge not found", times=5)
             await ready(rt, "agent1")
             await fake.place_call(caller="5551002")

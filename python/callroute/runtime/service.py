@@ -67,6 +67,8 @@ class Runtime:
     ``lookups``: the IVR's lookup hooks (plain functions run in a thread, coroutine
     functions awaited), each cut off at its node's timeout. ``speed`` (tests): ``clock``
     runs that many times faster than the event loop, so waits on the loop are divided by it.
+    ``max_in_flight``: PBX requests running at once (the rest wait their turn, in order
+    per call), so a burst of calls does not flood Asterisk.
     """
 
     def __init__(
@@ -83,6 +85,7 @@ class Runtime:
         lookups: Mapping[str, LookupHook] | None = None,
         options: Options | None = None,
         speed: float = 1.0,
+        max_in_flight: int = 64,
     ) -> None:
         if not speed > 0:
             raise ParameterError(f"speed must be > 0, got {speed!r}")
@@ -129,6 +132,7 @@ class Runtime:
         self._task_seq = 0
         self._hours_at: float | None = None
         self._stopping = False
+        self._slots = asyncio.Semaphore(max_in_flight)
         self.events_seen = 0
         self.errors_seen = 0
 
@@ -154,19 +158,27 @@ class Runtime:
         """Consume the PBX's events and fire timers until :meth:`stop`."""
         reader = asyncio.create_task(self._read_events())
         try:
+            burst = 0
             while not self._stopping:
                 now = self.now()
                 if self._hours_at is None or now >= self._hours_at:
                     self._guard("hours", self.core.open_hours, now)
                     self._hours_at = now + HOURS_EVERY
-                deadline = self.core.next_deadline()
-                wake = self._hours_at if deadline is None else min(deadline, self._hours_at)
-                try:
-                    item = await asyncio.wait_for(
-                        self._inbox.get(), max(0.0, wake - now) / self._speed
-                    )
-                except asyncio.TimeoutError:
-                    item = None
+                item: tuple[Any, ...] | None = None
+                if not self._inbox.empty() and burst < 64:
+                    item, burst = self._inbox.get_nowait(), burst + 1
+                else:
+                    # wait for input or the next deadline; this also lets the command
+                    # lanes run (at the latest every 64 inputs of a burst)
+                    burst = 0
+                    deadline = self.core.next_deadline()
+                    wake = self._hours_at if deadline is None else min(deadline, self._hours_at)
+                    try:
+                        item = await asyncio.wait_for(
+                            self._inbox.get(), max(0.0, wake - now) / self._speed
+                        )
+                    except asyncio.TimeoutError:
+                        item = None
                 if item is not None:
                     self._handle(item)
                 deadline = self.core.next_deadline()
@@ -227,7 +239,7 @@ class Runtime:
             name = type(event).__name__
             if name == "Connected":
                 _log.info("PBX connected (resumed=%s): resync", getattr(event, "resumed", None))
-                self._spawn(self._resync())
+                self._spawn(self._resync(self.core.stamp))
             elif name == "Disconnected":
                 _log.warning("PBX disconnected: %s", getattr(event, "reason", ""))
             elif name == "MalformedEvent":
@@ -242,8 +254,9 @@ class Runtime:
         elif kind == "resync":
             self._guard("resync", self.core.reconcile, item[1], now, item[2], item[3])
 
-    async def _resync(self) -> None:
-        stamp = self.core.stamp
+    async def _resync(self, stamp: int) -> None:
+        """List the PBX's channels and bridges; ``stamp``: the core's when asked (what it
+        learns later is newer than the list)."""
         try:
             channels = await self.pbx.list_channels()
             bridges = await self.pbx.list_bridges()
@@ -300,7 +313,7 @@ class Runtime:
         while queue:
             command = queue.popleft()
             try:
-                await self._execute(command)
+                await self._execute_retrying(command)
             except Exception as exc:
                 status = getattr(exc, "status", None)
                 if status == 404 and isinstance(command, _TIDY):
@@ -327,6 +340,24 @@ class Runtime:
                 self.journal.forget("call", call)
             except Exception as exc:
                 _log.error("call %s: deleting its journal note failed: %s", call, exc)
+
+    async def _execute_retrying(self, command: Command) -> None:
+        """Run one PBX command, at most ``max_in_flight`` at a time. A transient failure
+        (timeout, connection, 5xx) is tried again twice, 0.2 s and 0.6 s later; an
+        originate is not (a late success would ring the agent twice), nor is an error
+        Asterisk answered for (4xx: the request itself cannot work)."""
+        for attempt in range(3):
+            try:
+                async with self._slots:
+                    await self._execute(command)
+                return
+            except Exception as exc:
+                status = getattr(exc, "status", None)
+                definite = isinstance(status, int) and 400 <= status < 500
+                if definite or isinstance(command, cmd.Originate) or attempt == 2:
+                    raise
+                _log.info("%s: %s; trying again", _describe(command), type(exc).__name__)
+                await asyncio.sleep((0.2, 0.6)[attempt] / self._speed)
 
     async def _execute(self, c: Command) -> None:
         pbx = self.pbx
