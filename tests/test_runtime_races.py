@@ -190,3 +190,21 @@ def test_lookup_hooks_async_sync_slow_and_failing() -> None:
         assert "unknown lookup hook" in (results["none"].error or "")
 
     asyncio.run(main())
+
+
+def test_offline_endpoint_makes_its_agent_not_ready_live_and_after_a_gap() -> None:
+    async def main() -> None:
+        agents = {"agent1": "Local/agent1@agents", "agent2": "Local/agent2@agents"}
+        async with running(agents) as (fake, rt):
+            fake.set_agent(agents["agent1"])
+            fake.set_agent(agents["agent2"])
+            await ready(rt, "agent1", "agent2")
+            fake.set_endpoint_state(agents["agent1"], online=False)  # EndpointStateChange
+            await until(lambda: rt.engine.agent_state("agent1") == "not_ready")
+            assert rt.engine.agent_reason("agent1") == "offline"
+            fake.drop_websocket(down_for=0.2)
+            fake.set_endpoint_state(agents["agent2"], online=False)  # its event is lost
+            await until(lambda: rt.engine.agent_state("agent2") == "not_ready")
+            assert rt.engine.agent_reason("agent2") == "offline"
+
+    asyncio.run(main())

@@ -259,8 +259,18 @@ class CallCore(LegsMixin, RecoveryMixin):
         call.recording_duration = float(duration) if duration is not None else None
         return self._flush_outcome(call)
 
+    def endpoints_listed(self, endpoints: list[Any], now: float) -> list[Command]:
+        """The PBX's endpoints at a (re)connect: agents whose phone is offline go not ready
+        (state changes missed while disconnected are caught up this way)."""
+        out: list[Command] = []
+        for ep in endpoints:
+            out += self._endpoint_state(ep, now)
+        return out
+
     def _on_endpoint_state_change(self, ev: Any, now: float) -> list[Command]:
-        ep = ev.endpoint
+        return self._endpoint_state(ev.endpoint, now)
+
+    def _endpoint_state(self, ep: Any, now: float) -> list[Command]:
         agent = self._endpoint_agent.get(f"{ep.technology}/{ep.resource}")
         if agent is None or str(ep.state).lower() not in ("offline", "unavailable"):
             return []

@@ -251,6 +251,8 @@ class Runtime:
             self._guard("lookup", self.core.lookup_done, item[1], item[2], now)
         elif kind == "failed":
             self._guard("repair", self.core.command_failed, item[1], item[2], now)
+        elif kind == "endpoints":
+            self._guard("endpoints", self.core.endpoints_listed, item[1], now)
         elif kind == "resync":
             self._guard("resync", self.core.reconcile, item[1], now, item[2], item[3])
 
@@ -259,13 +261,21 @@ class Runtime:
         learns later is newer than the list)."""
         try:
             channels = await self.pbx.list_channels()
-            bridges = await self.pbx.list_bridges()
         except Exception as exc:
             _log.error("resync: listing channels failed (%s: %s)", type(exc).__name__, exc)
             return
-        live = {c.id: c for c in channels}
-        members = {b.id: tuple(b.channels) for b in bridges}
-        self._inbox.put_nowait(("resync", live, stamp, members))
+        members: dict[str, tuple[str, ...]] | None = None
+        try:
+            members = {b.id: tuple(b.channels) for b in await self.pbx.list_bridges()}
+        except Exception as exc:
+            _log.warning("resync: listing bridges failed (%s: %s)", type(exc).__name__, exc)
+        self._inbox.put_nowait(("resync", {c.id: c for c in channels}, stamp, members))
+        try:
+            endpoints = await self.pbx.list_endpoints()
+        except Exception as exc:
+            _log.warning("resync: listing endpoints failed (%s: %s)", type(exc).__name__, exc)
+            return
+        self._inbox.put_nowait(("endpoints", endpoints))
 
     def _spawn(self, coro: Awaitable[Any]) -> None:
         task = asyncio.ensure_future(coro)
