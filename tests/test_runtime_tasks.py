@@ -9,7 +9,6 @@ import asyncio
 import pytest
 import yaml
 from _runtime_util import StubPbx
-
 from callroute.center import example_config_path, load_mapping
 from callroute.errors import ParameterError, PermissionDenied, UnknownIdError
 from callroute.runtime import Options, Runtime
