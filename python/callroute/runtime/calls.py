@@ -283,7 +283,7 @@ class CallCore(LegsMixin, RecoveryMixin):
 
     def _new_id(self) -> str:
         self._seq += 1
-        return f"{self.options.id_prefix}{self._seq}"
+        return f"{self.options.id_prefix or 'cr'}{self._seq}"
 
     def _inbound(
         self, channel: Any, args: tuple[str, ...], now: float, *, adopted: bool = False

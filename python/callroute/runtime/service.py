@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import inspect
 import logging
 import time
@@ -120,7 +121,9 @@ class Runtime:
         names = _verifier_names(center)
         table = {n: verifier for n in names if verifier is not None}
         table.update(verifiers or {})
-        self.options = options or Options(id_prefix=_run_prefix())
+        self.options = options or Options()
+        if self.options.id_prefix is None:
+            self.options = dataclasses.replace(self.options, id_prefix=_run_prefix())
         self.core = CallCore(center, self.engine, wall=wall, options=self.options, verifiers=table)
         self.core.restore(restored)
         self._check_flows(wall, table)

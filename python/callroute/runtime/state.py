@@ -112,11 +112,13 @@ class Options:
     ``exit_context``, extension = the exit reason: ``max_wait``, ``closed``, ``no_agents``)
     or ``hangup``. Voicemail and IVR transfers continue at ``voicemail_context`` /
     ``transfer_context`` with the box / destination as extension. Callbacks ring the agent,
-    then ``callback_endpoint`` formatted with the customer's number.
+    then ``callback_endpoint`` formatted with the customer's number. ``id_prefix`` starts
+    every call id (None: the runtime picks one unique to this run, so call ids never repeat
+    across restarts on one journal).
     """
 
     app: str = "callroute"
-    id_prefix: str = "cr"
+    id_prefix: str | None = None
     moh_class: str | None = None
     exit_action: Literal["dialplan", "hangup"] = "dialplan"
     exit_context: str = "callroute-exit"
