@@ -29,11 +29,18 @@ from callroute.adapters.ari import (
     AriUnprocessable,
     Bridge,
     Channel,
+    ChannelDestroyed,
     Connected,
+    Dial,
     Event,
     LiveRecording,
     Playback,
+    StasisEnd,
+    StasisStart,
     StoredRecording,
+    error_for_status,
+    parse_event,
+    query_string,
 )
 from test_ari_events import check_event
 
@@ -291,3 +298,117 @@ def test_every_recorded_error_status_is_covered() -> None:
     """ari-errors has 400, 401, 404, 409, 422 and 500 (README quirk 28), all in the table."""
     statuses = {ex.status for ex in load("ari-errors.jsonl").exchanges if ex.status >= 400}
     assert statuses == set(ERROR_FOR_STATUS)
+
+
+def _timeline(name: str) -> list[dict[str, Any]]:
+    return load(name).records
+
+
+def _first_seq(records: list[dict[str, Any]], pred: Any) -> int:
+    return next(r["seq"] for r in records if pred(r))
+
+
+def _frame(r: dict[str, Any]) -> dict[str, Any]:
+    return json.loads(r["text"]) if r["kind"] == "ws-message" else {}
+
+
+def test_events_before_their_rest_response_carry_client_chosen_ids() -> None:
+    """Quirks 25, 33 and 36, read from the recorded timeline: PlaybackStarted of
+    cr-bridge-tone comes before the 201 of its /play (which still says ``queued``),
+    RecordingStarted of acd-answered-1 before the 201 of /record (``queued``), and the Busy()
+    agent's Dial BUSY and ChannelDestroyed before the 200 of its POST /channels. The events
+    carry the ids the client chose (playbackId, name, channelId), which is what lets a
+    consumer match them; the replay test above checks the client sends those ids."""
+    for name, marker, kind, key, model in (
+        ("ari-bridge.jsonl", "playbackId=cr-bridge-tone", "PlaybackStarted", "playback", Playback),
+        ("ari-acd-answered.jsonl", "name=acd-answered-1", "RecordingStarted", "recording", None),
+    ):
+        rec = _timeline(name)
+        req = _first_seq(rec, lambda r, m=marker: m in r.get("path", ""))
+        resp = next(r for r in rec if r.get("req") == req)
+        early = [
+            parse_event(r["text"])
+            for r in rec
+            if r["kind"] == "ws-message" and req < r["seq"] < resp["seq"]
+        ]
+        ours = [e for e in early if e.type == kind]
+        assert len(ours) == 1, name
+        body = json.loads(resp["body"])
+        assert ours[0].raw[key].get("id", ours[0].raw[key].get("name")) == body.get(
+            "id", body.get("name")
+        )
+        assert body["state"] == "queued"
+        if model is Playback:
+            assert Playback.from_json(body).state == "queued"
+        else:
+            assert LiveRecording.from_json(body).state == "queued"
+
+    rec = _timeline("ari-acd-agent-busy.jsonl")
+    orig_req = _first_seq(rec, lambda r: "channelId=acd-6-agent7&" in r.get("path", ""))
+    orig_resp = next(r for r in rec if r.get("req") == orig_req)
+    before = [
+        parse_event(r["text"])
+        for r in rec
+        if r["kind"] == "ws-message" and orig_req < r["seq"] < orig_resp["seq"]
+    ]
+    busy = [e for e in before if isinstance(e, Dial) and e.dialstatus == "BUSY"]
+    gone = [e for e in before if isinstance(e, ChannelDestroyed)]
+    assert [e.peer.id for e in busy] == ["acd-6-agent7"]
+    assert {e.channel.id for e in gone} == {"acd-6-agent7", "acd-6-agent7-peer"}
+    assert Channel.from_json(json.loads(orig_resp["body"])).id == "acd-6-agent7"
+
+
+def test_dialplan_stasis_channels_go_silent_after_stasis_end() -> None:
+    """Quirk 27: a channel that entered through dialplan Stasis() sends nothing after its
+    StasisEnd (not even ChannelDestroyed), so StasisEnd is its end for a consumer."""
+    for name in TRANSCRIPTS:
+        evs = [parse_event(t) for t in load(name).frames]
+        for i, ev in enumerate(evs):
+            if isinstance(ev, StasisStart) and ev.args[:1] == ("inbound",):
+                cid = ev.channel.id
+                end = next(
+                    j for j, e in enumerate(evs) if isinstance(e, StasisEnd) and e.channel.id == cid
+                )
+                later = [e for e in evs[end + 1 :] if getattr(e, "channel", None) is not None]
+                assert all(e.channel.id != cid for e in later), (name, cid)  # type: ignore[attr-defined]
+                assert i < end
+
+
+def test_recorder_is_not_a_bridge_channel_but_turns_it_softmix() -> None:
+    """Quirk 36: GET of the recorded mixing bridge lists only caller and agent, with
+    technology softmix (simple_bridge before the Recorder joined)."""
+    t = load("ari-acd-answered.jsonl")
+    got = [
+        Bridge.from_json(json.loads(ex.response_body))
+        for ex in t.exchanges
+        if ex.path.startswith("/ari/bridges") and "acd-mix-1" in ex.path and ex.status == 200
+    ]
+    assert [(b.technology, sorted(b.channels)) for b in got] == [
+        ("simple_bridge", []),
+        ("softmix", ["acd-1-agent1", "callroute-test-1796204186.1"]),
+    ]
+
+
+def test_error_bodies_that_are_not_json_keep_their_text() -> None:
+    """Quirk 30: the upgrade without ``app`` answers 400 with an HTML body."""
+    html = next(h for h in load("ari-errors.jsonl").handshakes if h.status == 400)
+    err = error_for_status(html.status, "GET", "/ari/events", html.body)
+    assert isinstance(err, AriUnprocessable)
+    assert "HTTP request is missing param: [app]" in err.message
+    assert "<" not in err.message
+    assert error_for_status(418, "GET", "/ari/x", "").message == "(empty body)"
+    assert type(error_for_status(418, "GET", "/ari/x", "")) is AriError
+    assert type(error_for_status(503, "GET", "/ari/x", "{}")) is AriServerError
+
+
+def test_query_encoding_matches_the_recorded_requests() -> None:
+    """Spaces as ``+``; ``<``, ``>``, ``=`` escaped; ``,:;/@`` kept (recorded paths)."""
+    assert (
+        query_string([("callerId", "Carl Caller <5551001>"), ("timeout", 15), ("x", None)])
+        == "callerId=Carl+Caller+%3C5551001%3E&timeout=15"
+    )
+    assert query_string([("media", "tone:ring;tonezone=us")]) == "media=tone:ring;tonezone%3Dus"
+    assert query_string([("endpoint", "Local/agent1@agents"), ("appArgs", "agent,acd-1")]) == (
+        "endpoint=Local/agent1@agents&appArgs=agent,acd-1"
+    )
+    assert query_string([("beep", False), ("dtmf", "")]) == "beep=false&dtmf="

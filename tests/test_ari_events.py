@@ -332,3 +332,18 @@ def test_parse_event_never_raises_on_hostile_objects(kind: str, body: dict[str, 
 @given(st.text() | st.binary())
 def test_parse_event_never_raises_on_noise(frame: str | bytes) -> None:
     assert isinstance(parse_event(frame), Event)
+
+
+def test_checked_and_fast_channel_paths_agree() -> None:
+    """A recorded channel parses the same whether complete (fast path) or with a key the
+    fast path does not take (channelvars present, protocol_id missing: checked path)."""
+    js = json.loads(load("ari-acd-answered.jsonl").frames[0])["channel"]
+    fast = Channel.from_json(js)
+    with_vars = {**js, "channelvars": {"CALLROUTE_CALL": "acd-1"}}
+    slow = Channel.from_json(with_vars)
+    assert slow == fast  # channelvars and raw are not compared
+    assert dict(slow.channelvars) == {"CALLROUTE_CALL": "acd-1"}
+    _check_channel(slow, with_vars)
+    missing = {k: v for k, v in js.items() if k != "protocol_id"}
+    assert Channel.from_json(missing) == fast
+    assert Channel.from_json(missing).protocol_id == ""

@@ -12,6 +12,7 @@ iterator whether it is reading, or waiting to reconnect. Timeouts here are hang 
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import random
 import socket
@@ -19,12 +20,14 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from ari_replay import ReplayServer, WsPlan, load
+from ari_replay import Exchange, ReplayServer, WsPlan, load
 from callroute.adapters.ari import (
     AriClient,
     AriConflict,
+    AriProtocolError,
     AriUnauthorized,
     AriUnavailable,
+    AriUnprocessable,
     Connected,
     Disconnected,
     Event,
@@ -253,3 +256,99 @@ def test_bad_client_settings_are_refused(kwargs: dict[str, Any], word: str) -> N
     app = args.pop("app")
     with pytest.raises(ValueError, match=word):
         AriClient("http://127.0.0.1:1", USER, PASSWORD, app, **args)
+
+
+def _exchange(method: str, path: str, status: int, body: str) -> Exchange:
+    auth = "Basic " + base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
+    return Exchange(
+        method=method,
+        path=path,
+        headers={"authorization": auth},
+        body=None,
+        status=status,
+        reason="OK",
+        response_headers={"content-type": "application/json"},
+        response_body=body,
+    )
+
+
+def test_bodies_of_the_wrong_shape_are_protocol_errors_naming_the_request() -> None:
+    """A 200 whose body is not JSON, not an object, or an object missing a required key
+    raises AriProtocolError with the method, path and the missing key; never a KeyError."""
+    exchanges = [
+        _exchange("GET", "/ari/channels/c1", 200, '{"name": "Local/x"}'),
+        _exchange("GET", "/ari/bridges/b1", 200, "[]"),
+        _exchange("GET", "/ari/channels", 200, '[{"id": "a"}, {"id": 5}]'),
+        _exchange("GET", "/ari/bridges", 200, '{"not": "a list"}'),
+        _exchange("GET", "/ari/asterisk/info", 200, "<html>"),
+        _exchange("GET", "/ari/channels/c1/variable?variable=X", 200, '{"value": 3}'),
+    ]
+
+    async def main() -> None:
+        server = ReplayServer(exchanges)
+        await server.start()
+        ari = AriClient(server.base_url, USER, PASSWORD, APP)
+        calls = [
+            (ari.get_channel("c1"), "/ari/channels/c1", "missing key 'id'"),
+            (ari.get_bridge("b1"), "/ari/bridges/b1", "expected a JSON object"),
+            (ari.list_channels(), "/ari/channels", "expected a string"),
+            (ari.list_bridges(), "/ari/bridges", "expected a JSON list"),
+            (ari.asterisk_info(), "/ari/asterisk/info", "expected a JSON body"),
+            (ari.get_variable("c1", "X"), "/ari/channels/c1", "value"),
+        ]
+        try:
+            for coro, path, words in calls:
+                with pytest.raises(AriProtocolError) as info:
+                    await asyncio.wait_for(coro, GUARD)
+                assert info.value.method == "GET"
+                assert info.value.path is not None
+                assert info.value.path.startswith(path)
+                assert words in info.value.message
+            assert server.mismatches == []
+        finally:
+            await ari.close()
+            await server.stop()
+
+    asyncio.run(main())
+
+
+def test_empty_ids_are_refused_before_any_request() -> None:
+    """``hangup("")`` must not become ``DELETE /ari/channels`` (or any request at all)."""
+
+    async def main() -> None:
+        server = ReplayServer()
+        await server.start()
+        ari = AriClient(server.base_url, USER, PASSWORD, APP)
+        try:
+            for coro in (ari.hangup(""), ari.destroy_bridge(""), ari.play("", "sound:x")):
+                with pytest.raises(AriUnprocessable):
+                    await asyncio.wait_for(coro, GUARD)
+            with pytest.raises(AriUnprocessable):
+                await ari.play("c1", [])
+            assert server.received == []
+        finally:
+            await ari.close()
+            await server.stop()
+
+    asyncio.run(main())
+
+
+def test_a_closed_client_refuses_requests() -> None:
+    async def main() -> None:
+        ari = AriClient("http://127.0.0.1:1", USER, PASSWORD, APP)
+        await ari.close()
+        with pytest.raises(AriUnavailable, match="closed"):
+            await ari.answer("c1")
+        assert [i async for i in ari.events()] == []
+
+    asyncio.run(main())
+
+
+def test_the_password_never_shows_in_the_events_path_or_errors() -> None:
+    secret = "p@ss w:rd"
+    ari = AriClient("http://127.0.0.1:1", USER, secret, APP)
+    assert secret not in ari.events_path()
+    assert "api_key=***" in ari.events_path()
+    leaked = "ClientResponseError url=http://h/ari/events?api_key=callroute:p%40ss+w:rd " + secret
+    assert "p%40ss" not in ari._scrub(leaked.replace("+", "%20"))
+    assert secret not in ari._scrub(leaked)

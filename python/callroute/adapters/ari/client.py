@@ -33,10 +33,10 @@ import contextlib
 import json
 import logging
 import random
-from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Mapping, Sequence
 from types import TracebackType
-from typing import Any
-from urllib.parse import quote, quote_plus
+from typing import Any, TypeVar
+from urllib.parse import quote
 
 import aiohttp
 from yarl import URL
@@ -57,102 +57,28 @@ from callroute.adapters.ari.models import (
     StoredRecording,
     require_object,
 )
+from callroute.adapters.ari.wire import (
+    Params,
+    backoff_delay,
+    error_for_status,
+    join_ids,
+    join_media,
+    path_segment,
+    query_string,
+)
 from callroute.errors import (
     AriConflict,
     AriError,
-    AriNotFound,
     AriProtocolError,
-    AriServerError,
-    AriUnauthorized,
     AriUnavailable,
     AriUnprocessable,
 )
 
+_M = TypeVar("_M", Channel, Bridge, Playback, LiveRecording, StoredRecording, Endpoint)
+
 __all__ = ["AriClient", "backoff_delay", "error_for_status", "query_string"]
 
 log = logging.getLogger("callroute.adapters.ari")
-
-_SAFE = ":/@,;"
-"""Query value characters left unescaped, as in the recorded requests."""
-
-Params = Iterable[tuple[str, "str | int | bool | None"]]
-
-
-def query_string(params: Params) -> str:
-    """``k=v&...`` of the pairs whose value is not None, encoded as Asterisk's clients do.
-
-    Booleans become ``true``/``false``; spaces ``+``; ``,:;/@`` stay as they are.
-    """
-    parts = []
-    for key, value in params:
-        if value is None:
-            continue
-        text = ("true" if value else "false") if isinstance(value, bool) else str(value)
-        parts.append(f"{quote_plus(key, safe='')}={quote_plus(text, safe=_SAFE)}")
-    return "&".join(parts)
-
-
-def _seg(value: str) -> str:
-    """One path segment (an id or name), percent-encoded."""
-    if not isinstance(value, str) or not value:
-        raise AriUnprocessable(f"expected a non-empty id string, got {value!r}")
-    return quote(value, safe="")
-
-
-def _media(media: str | Sequence[str]) -> str:
-    if isinstance(media, str):
-        return media
-    items = list(media)
-    if not items or not all(isinstance(m, str) and m for m in items):
-        raise AriUnprocessable(f"media: expected a URI or a non-empty list of URIs, got {media!r}")
-    return ",".join(items)
-
-
-def _ids(ids: str | Sequence[str]) -> str:
-    return ids if isinstance(ids, str) else ",".join(ids)
-
-
-def _message(body: str) -> str:
-    """Asterisk's error text: JSON ``message`` (or ``error``), else the body's start."""
-    try:
-        data = json.loads(body)
-    except ValueError:
-        data = None
-    if isinstance(data, Mapping):
-        for key in ("message", "error"):
-            if isinstance(data.get(key), str):
-                return str(data[key])
-    text = " ".join(body.split())
-    return text[:200] if text else "(empty body)"
-
-
-def error_for_status(status: int, method: str, path: str, body: str) -> AriError:
-    """The typed error for an HTTP error ``status`` (401/403, 404, 409/412, 400/422, 5xx)."""
-    message = _message(body)
-    cls: type[AriError]
-    if status in (401, 403):
-        cls = AriUnauthorized
-    elif status == 404:
-        cls = AriNotFound
-    elif status in (409, 412):
-        cls = AriConflict
-    elif status in (400, 422):
-        cls = AriUnprocessable
-    elif status >= 500:
-        cls = AriServerError
-    else:
-        cls = AriError
-    return cls(message, status=status, method=method, path=path)
-
-
-def backoff_delay(attempt: int, backoff: tuple[float, float], rng: random.Random) -> float:
-    """Seconds to wait before reconnect ``attempt`` (0-based): capped doubling, with jitter.
-
-    ``min(cap, base * 2**attempt)`` times a uniform factor in [0.5, 1]: never above the cap,
-    never below half the un-jittered delay, so many clients do not reconnect in step.
-    """
-    base, cap = backoff
-    return float(min(cap, base * 2.0 ** min(attempt, 60)) * rng.uniform(0.5, 1.0))
 
 
 class AriClient:
@@ -164,6 +90,9 @@ class AriClient:
     ``timeout`` bounds every REST call (and each websocket connect attempt); ``backoff`` is
     ``(first delay, cap)`` in seconds for reconnects. ``rng`` seeds the jitter
     (tests); ``heartbeat`` pings the websocket so a dead peer is noticed.
+    ``max_connections`` caps concurrent REST connections (kept alive and reused): Asterisk's
+    ``http.conf`` ``sessionlimit`` (50 in the recorded setup) counts every HTTP session,
+    the event websocket included, so stay below it; the timeout includes waiting for one.
     """
 
     def __init__(
@@ -178,11 +107,14 @@ class AriClient:
         heartbeat: float | None = 20.0,
         subscribe_all: bool = False,
         rng: random.Random | None = None,
+        max_connections: int = 32,
     ) -> None:
         if not app:
             raise AriUnprocessable("app: the Stasis application name must not be empty")
         if not timeout > 0:
             raise AriUnprocessable(f"timeout: must be > 0 seconds, got {timeout!r}")
+        if max_connections < 1:
+            raise AriUnprocessable(f"max_connections: must be >= 1, got {max_connections!r}")
         if not (0 < backoff[0] <= backoff[1]):
             raise AriUnprocessable(f"backoff: need 0 < first <= cap, got {backoff!r}")
         root = base_url.rstrip("/")
@@ -205,6 +137,7 @@ class AriClient:
         self._ws: aiohttp.ClientWebSocketResponse[bool] | None = None
         self._closed = asyncio.Event()
         self._streaming = False
+        self._max_connections = max_connections
 
     # -- lifecycle ----------------------------------------------------------------------
 
@@ -217,7 +150,9 @@ class AriClient:
             if self._user:
                 token = base64.b64encode(f"{self._user}:{self._password}".encode()).decode()
                 headers["Authorization"] = f"Basic {token}"
-            self._session = aiohttp.ClientSession(headers=headers)
+            self._session = aiohttp.ClientSession(
+                headers=headers, connector=aiohttp.TCPConnector(limit=self._max_connections)
+            )
 
     async def close(self) -> None:
         """Stop: end :meth:`events` cleanly, close the websocket and the session. Idempotent."""
@@ -313,9 +248,33 @@ class AriClient:
 
     async def _list(self, path: str, params: Params | None = None) -> list[Mapping[str, Any]]:
         data = await self.request("GET", path, params)
-        if not isinstance(data, list):
-            raise AriProtocolError("expected a JSON list", method="GET", path=f"/ari{path}")
-        return [require_object(item, f"GET {path}[{i}]") for i, item in enumerate(data)]
+        try:
+            if not isinstance(data, list):
+                raise AriProtocolError(f"expected a JSON list, got {type(data).__name__}")
+            return [require_object(item, f"[{i}]") for i, item in enumerate(data)]
+        except AriProtocolError as exc:
+            raise AriProtocolError(exc.message, method="GET", path=f"/ari{path}") from None
+
+    async def _one(
+        self,
+        cls: type[_M],
+        method: str,
+        path: str,
+        params: Params | None = None,
+        body: Mapping[str, Any] | None = None,
+    ) -> _M:
+        data = await self.request(method, path, params, body)
+        try:
+            return cls.from_json(data, cls.__name__)
+        except AriProtocolError as exc:
+            raise AriProtocolError(exc.message, method=method, path=f"/ari{path}") from None
+
+    async def _many(self, cls: type[_M], path: str) -> list[_M]:
+        items = await self._list(path)
+        try:
+            return [cls.from_json(item, f"{cls.__name__}[{i}]") for i, item in enumerate(items)]
+        except AriProtocolError as exc:
+            raise AriProtocolError(exc.message, method="GET", path=f"/ari{path}") from None
 
     # -- asterisk / applications ----------------------------------------------------------
 
@@ -329,42 +288,44 @@ class AriClient:
 
     async def get_application(self, name: str | None = None) -> Mapping[str, Any]:
         """``GET /applications/{name}`` (default: this client's app) as a JSON object."""
-        return await self._object("GET", f"/applications/{_seg(name or self.app)}")
+        return await self._object("GET", f"/applications/{path_segment(name or self.app)}")
 
     # -- channels -----------------------------------------------------------------------
 
     async def answer(self, channel_id: str) -> None:
         """Answer a channel in the app (204 also when already up; 409 if not in Stasis)."""
-        await self.request("POST", f"/channels/{_seg(channel_id)}/answer")
+        await self.request("POST", f"/channels/{path_segment(channel_id)}/answer")
 
     async def hangup(self, channel_id: str, reason: str | None = "normal") -> None:
         """``DELETE /channels/{id}?reason=...`` (``reason=None`` sends none). Any channel.
 
         The resulting soft ChannelHangupRequest has cause 32 whatever the reason (quirk 31).
         """
-        await self.request("DELETE", f"/channels/{_seg(channel_id)}", [("reason", reason)])
+        await self.request("DELETE", f"/channels/{path_segment(channel_id)}", [("reason", reason)])
 
     async def ring(self, channel_id: str) -> None:
         """Indicate ringing to the channel."""
-        await self.request("POST", f"/channels/{_seg(channel_id)}/ring")
+        await self.request("POST", f"/channels/{path_segment(channel_id)}/ring")
 
     async def ring_stop(self, channel_id: str) -> None:
         """Stop indicating ringing."""
-        await self.request("DELETE", f"/channels/{_seg(channel_id)}/ring")
+        await self.request("DELETE", f"/channels/{path_segment(channel_id)}/ring")
 
     async def mute(self, channel_id: str, direction: str = "both") -> None:
         """Mute the channel (``direction`` ``both``, ``in`` or ``out``)."""
-        await self.request("POST", f"/channels/{_seg(channel_id)}/mute", [("direction", direction)])
+        await self.request(
+            "POST", f"/channels/{path_segment(channel_id)}/mute", [("direction", direction)]
+        )
 
     async def unmute(self, channel_id: str, direction: str = "both") -> None:
         """Unmute the channel."""
         await self.request(
-            "DELETE", f"/channels/{_seg(channel_id)}/mute", [("direction", direction)]
+            "DELETE", f"/channels/{path_segment(channel_id)}/mute", [("direction", direction)]
         )
 
     async def send_dtmf(self, channel_id: str, dtmf: str) -> None:
         """Send DTMF digits to the channel (400 ``DTMF is required`` when empty)."""
-        await self.request("POST", f"/channels/{_seg(channel_id)}/dtmf", [("dtmf", dtmf)])
+        await self.request("POST", f"/channels/{path_segment(channel_id)}/dtmf", [("dtmf", dtmf)])
 
     async def play(
         self, channel_id: str, media: str | Sequence[str], playback_id: str | None = None
@@ -374,25 +335,28 @@ class AriClient:
         Its ``state`` is often still ``queued`` though PlaybackStarted came first (quirk 25);
         bad URIs are accepted (201) and fail later or never finish (quirk 29).
         """
-        params = [("media", _media(media)), ("playbackId", playback_id)]
-        data = await self._object("POST", f"/channels/{_seg(channel_id)}/play", params)
-        return Playback.from_json(data)
+        params = [("media", join_media(media)), ("playbackId", playback_id)]
+        return await self._one(
+            Playback, "POST", f"/channels/{path_segment(channel_id)}/play", params
+        )
 
     async def stop_playback(self, playback_id: str) -> None:
         """``DELETE /playbacks/{id}``: stop a playback (404 once it finished)."""
-        await self.request("DELETE", f"/playbacks/{_seg(playback_id)}")
+        await self.request("DELETE", f"/playbacks/{path_segment(playback_id)}")
 
     async def get_playback(self, playback_id: str) -> Playback:
         """``GET /playbacks/{id}``."""
-        return Playback.from_json(await self._object("GET", f"/playbacks/{_seg(playback_id)}"))
+        return await self._one(Playback, "GET", f"/playbacks/{path_segment(playback_id)}")
 
     async def start_moh(self, channel_id: str, moh_class: str | None = None) -> None:
         """Start music on hold on a channel (``mohClass``)."""
-        await self.request("POST", f"/channels/{_seg(channel_id)}/moh", [("mohClass", moh_class)])
+        await self.request(
+            "POST", f"/channels/{path_segment(channel_id)}/moh", [("mohClass", moh_class)]
+        )
 
     async def stop_moh(self, channel_id: str) -> None:
         """Stop a channel's music on hold."""
-        await self.request("DELETE", f"/channels/{_seg(channel_id)}/moh")
+        await self.request("DELETE", f"/channels/{path_segment(channel_id)}/moh")
 
     async def continue_in_dialplan(
         self,
@@ -409,20 +373,20 @@ class AriClient:
             ("priority", priority),
             ("label", label),
         ]
-        await self.request("POST", f"/channels/{_seg(channel_id)}/continue", params)
+        await self.request("POST", f"/channels/{path_segment(channel_id)}/continue", params)
 
     async def set_variable(self, channel_id: str, name: str, value: str) -> None:
         """Set a channel variable."""
         await self.request(
             "POST",
-            f"/channels/{_seg(channel_id)}/variable",
+            f"/channels/{path_segment(channel_id)}/variable",
             [("variable", name), ("value", value)],
         )
 
     async def get_variable(self, channel_id: str, name: str) -> str:
         """A channel variable's value (``{"value": ...}``)."""
         data = await self._object(
-            "GET", f"/channels/{_seg(channel_id)}/variable", [("variable", name)]
+            "GET", f"/channels/{path_segment(channel_id)}/variable", [("variable", name)]
         )
         value = data.get("value")
         if not isinstance(value, str):
@@ -433,11 +397,11 @@ class AriClient:
 
     async def get_channel(self, channel_id: str) -> Channel:
         """``GET /channels/{id}`` (404 :class:`AriNotFound` once it is gone)."""
-        return Channel.from_json(await self._object("GET", f"/channels/{_seg(channel_id)}"))
+        return await self._one(Channel, "GET", f"/channels/{path_segment(channel_id)}")
 
     async def list_channels(self) -> list[Channel]:
         """``GET /channels``: every channel Asterisk has (not only the app's)."""
-        return [Channel.from_json(c) for c in await self._list("/channels")]
+        return await self._many(Channel, "/channels")
 
     async def originate(
         self,
@@ -462,7 +426,7 @@ class AriClient:
         params: list[tuple[str, str | int | bool | None]] = [
             ("endpoint", endpoint),
             ("app", self.app),
-            ("appArgs", _ids(app_args) or None),
+            ("appArgs", join_ids(app_args) or None),
             ("callerId", caller_id),
             ("timeout", timeout),
             ("channelId", channel_id),
@@ -470,7 +434,7 @@ class AriClient:
             ("originator", originator),
         ]
         body = None if variables is None else {"variables": dict(variables)}
-        return Channel.from_json(await self._object("POST", "/channels", params, body))
+        return await self._one(Channel, "POST", "/channels", params, body)
 
     async def originate_to_dialplan(
         self,
@@ -497,7 +461,7 @@ class AriClient:
             ("otherChannelId", other_channel_id),
         ]
         body = None if variables is None else {"variables": dict(variables)}
-        return Channel.from_json(await self._object("POST", "/channels", params, body))
+        return await self._one(Channel, "POST", "/channels", params, body)
 
     # -- bridges ------------------------------------------------------------------------
 
@@ -506,43 +470,44 @@ class AriClient:
     ) -> Bridge:
         """``POST /bridges?type=...&name=...&bridgeId=...`` (``mixing``, ``holding``, ...)."""
         params = [("type", type), ("name", name), ("bridgeId", bridge_id)]
-        return Bridge.from_json(await self._object("POST", "/bridges", params))
+        return await self._one(Bridge, "POST", "/bridges", params)
 
     async def get_bridge(self, bridge_id: str) -> Bridge:
         """``GET /bridges/{id}``."""
-        return Bridge.from_json(await self._object("GET", f"/bridges/{_seg(bridge_id)}"))
+        return await self._one(Bridge, "GET", f"/bridges/{path_segment(bridge_id)}")
 
     async def destroy_bridge(self, bridge_id: str) -> None:
         """``DELETE /bridges/{id}`` (BridgeDestroyed only if an app channel was in it: 35)."""
-        await self.request("DELETE", f"/bridges/{_seg(bridge_id)}")
+        await self.request("DELETE", f"/bridges/{path_segment(bridge_id)}")
 
     async def add_channel(
         self, bridge_id: str, channel_id: str | Sequence[str], role: str | None = None
     ) -> None:
         """Add channel(s) to a bridge (422 if one is not in Stasis, 400 if it is gone: 28)."""
-        params = [("channel", _ids(channel_id)), ("role", role)]
-        await self.request("POST", f"/bridges/{_seg(bridge_id)}/addChannel", params)
+        params = [("channel", join_ids(channel_id)), ("role", role)]
+        await self.request("POST", f"/bridges/{path_segment(bridge_id)}/addChannel", params)
 
     async def remove_channel(self, bridge_id: str, channel_id: str | Sequence[str]) -> None:
         """Remove channel(s) from a bridge."""
-        params = [("channel", _ids(channel_id))]
-        await self.request("POST", f"/bridges/{_seg(bridge_id)}/removeChannel", params)
+        params = [("channel", join_ids(channel_id))]
+        await self.request("POST", f"/bridges/{path_segment(bridge_id)}/removeChannel", params)
 
     async def start_bridge_moh(self, bridge_id: str, moh_class: str | None = None) -> None:
         """Music on hold for a bridge; sends no event at all (quirk 37)."""
-        await self.request("POST", f"/bridges/{_seg(bridge_id)}/moh", [("mohClass", moh_class)])
+        await self.request(
+            "POST", f"/bridges/{path_segment(bridge_id)}/moh", [("mohClass", moh_class)]
+        )
 
     async def stop_bridge_moh(self, bridge_id: str) -> None:
         """Stop a bridge's music on hold."""
-        await self.request("DELETE", f"/bridges/{_seg(bridge_id)}/moh")
+        await self.request("DELETE", f"/bridges/{path_segment(bridge_id)}/moh")
 
     async def play_on_bridge(
         self, bridge_id: str, media: str | Sequence[str], playback_id: str | None = None
     ) -> Playback:
         """Play media into a bridge (see :meth:`play`)."""
-        params = [("media", _media(media)), ("playbackId", playback_id)]
-        data = await self._object("POST", f"/bridges/{_seg(bridge_id)}/play", params)
-        return Playback.from_json(data)
+        params = [("media", join_media(media)), ("playbackId", playback_id)]
+        return await self._one(Playback, "POST", f"/bridges/{path_segment(bridge_id)}/play", params)
 
     async def record_bridge(
         self,
@@ -568,40 +533,39 @@ class AriClient:
             ("beep", beep),
             ("terminateOn", terminate_on),
         ]
-        data = await self._object("POST", f"/bridges/{_seg(bridge_id)}/record", params)
-        return LiveRecording.from_json(data)
+        return await self._one(
+            LiveRecording, "POST", f"/bridges/{path_segment(bridge_id)}/record", params
+        )
 
     async def list_bridges(self) -> list[Bridge]:
         """``GET /bridges``."""
-        return [Bridge.from_json(b) for b in await self._list("/bridges")]
+        return await self._many(Bridge, "/bridges")
 
     # -- recordings and endpoints ---------------------------------------------------------
 
     async def stop_recording(self, name: str) -> None:
         """``POST /recordings/live/{name}/stop`` (RecordingFinished follows)."""
-        await self.request("POST", f"/recordings/live/{_seg(name)}/stop")
+        await self.request("POST", f"/recordings/live/{path_segment(name)}/stop")
 
     async def get_live_recording(self, name: str) -> LiveRecording:
         """``GET /recordings/live/{name}``."""
-        data = await self._object("GET", f"/recordings/live/{_seg(name)}")
-        return LiveRecording.from_json(data)
+        return await self._one(LiveRecording, "GET", f"/recordings/live/{path_segment(name)}")
 
     async def list_stored_recordings(self) -> list[StoredRecording]:
         """``GET /recordings/stored``."""
-        return [StoredRecording.from_json(r) for r in await self._list("/recordings/stored")]
+        return await self._many(StoredRecording, "/recordings/stored")
 
     async def get_stored_recording(self, name: str) -> StoredRecording:
         """``GET /recordings/stored/{name}``."""
-        data = await self._object("GET", f"/recordings/stored/{_seg(name)}")
-        return StoredRecording.from_json(data)
+        return await self._one(StoredRecording, "GET", f"/recordings/stored/{path_segment(name)}")
 
     async def delete_stored_recording(self, name: str) -> None:
         """``DELETE /recordings/stored/{name}``."""
-        await self.request("DELETE", f"/recordings/stored/{_seg(name)}")
+        await self.request("DELETE", f"/recordings/stored/{path_segment(name)}")
 
     async def list_endpoints(self) -> list[Endpoint]:
         """``GET /endpoints``."""
-        return [Endpoint.from_json(e) for e in await self._list("/endpoints")]
+        return await self._many(Endpoint, "/endpoints")
 
     # -- events -------------------------------------------------------------------------
 
@@ -628,12 +592,13 @@ class AriClient:
             raise AriConflict("events() is already being iterated", method="GET", path=None)
         self._streaming = True
         try:
-            async for item in self._stream():
-                yield item
+            async with contextlib.aclosing(self._stream()) as stream:
+                async for item in stream:
+                    yield item
         finally:
             self._streaming = False
 
-    async def _stream(self) -> AsyncIterator[StreamItem]:
+    async def _stream(self) -> AsyncGenerator[StreamItem, None]:
         was_up = False
         down_reported = False
         attempt = 0
@@ -669,6 +634,13 @@ class AriClient:
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(self._closed.wait(), delay)
 
+    def _scrub(self, text: str) -> str:
+        """``text`` with the password (plain or URL-encoded) masked, for errors and logs."""
+        for secret in {self._password, quote(self._password, safe=":")}:
+            if secret:
+                text = text.replace(secret, "***")
+        return text
+
     async def _connect(self) -> aiohttp.ClientWebSocketResponse[bool]:
         if self._session is None:
             await self.open()
@@ -682,14 +654,16 @@ class AriClient:
                 session.ws_connect(url, heartbeat=self._heartbeat, autoping=True), self.timeout
             )
         except aiohttp.WSServerHandshakeError as exc:
-            raise error_for_status(exc.status, "GET", masked, exc.message) from None
+            raise error_for_status(exc.status, "GET", masked, self._scrub(exc.message)) from None
         except asyncio.TimeoutError:
             raise AriUnavailable(
                 f"no websocket within {self.timeout:g} s", method="GET", path=masked
             ) from None
         except (aiohttp.ClientError, OSError) as exc:
             raise AriUnavailable(
-                f"connection failed: {exc.__class__.__name__}: {exc}", method="GET", path=masked
+                self._scrub(f"connection failed: {exc.__class__.__name__}: {exc}"),
+                method="GET",
+                path=masked,
             ) from None
         self._ws = ws
         return ws

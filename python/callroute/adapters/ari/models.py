@@ -114,6 +114,10 @@ class Channel:
     @classmethod
     def from_json(cls, data: object, what: str = "channel") -> Channel:
         """Build from ARI's channel JSON; :class:`AriProtocolError` if the shape is wrong."""
+        if type(data) is dict:  # fast path: the complete shape Asterisk 22 always sends
+            fast = _channel_fast(cls, data)
+            if fast is not None:
+                return fast
         obj = require_object(data, what)
         caller = _sub(obj, "caller", what)
         connected = _sub(obj, "connected", what)
@@ -138,6 +142,38 @@ class Channel:
             protocol_id=_str(obj, "protocol_id", what, ""),
             raw=obj,
         )
+
+
+def _channel_fast(cls: type[Channel], data: dict[str, Any]) -> Channel | None:
+    """The channel when every field is present with its type, else None (checked path)."""
+    try:
+        caller, connected, dialplan = data["caller"], data["connected"], data["dialplan"]
+        texts = (
+            data["id"],
+            data["name"],
+            data["state"],
+            caller["number"],
+            caller["name"],
+            connected["number"],
+            dialplan["context"],
+            dialplan["exten"],
+            data["creationtime"],
+            data["language"],
+            connected["name"],
+            dialplan["app_name"],
+            dialplan["app_data"],
+            data["accountcode"],
+            data["protocol_id"],
+        )
+        priority = dialplan["priority"]
+    except (KeyError, TypeError):
+        return None
+    if "channelvars" in data or type(priority) is not int:
+        return None
+    for value in texts:
+        if type(value) is not str:
+            return None
+    return cls(*texts[:10], {}, *texts[10:11], priority, *texts[11:], raw=data)
 
 
 @dataclass(frozen=True)
