@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import sqlite3
 from pathlib import Path
@@ -16,8 +17,12 @@ from callroute.runtime.recorder import (
     REDACTED,
     decision_from_record,
     decision_record,
+    dumps,
     is_secret_key,
+    scrub,
 )
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 PIN = "739215"
 
@@ -236,9 +241,11 @@ def test_notes_keyed_and_appended_come_back_at_recovery(tmp_path: Path) -> None:
 
 
 def test_secret_keys() -> None:
-    for key in ("pin", "PIN", "account_pin", "accountPin", "caller.pin", "Password", "api-token"):
+    for key in ("pin", "PIN", "account_pin", "accountPin", "cardPIN", "caller.pin", "Password"):
         assert is_secret_key(key), key
-    for key in ("shipping", "account", "pinned", "spinach", "opinion"):
+    for key in ("api-token", "new_pin", "tan", "OTP", "verifier_secret"):
+        assert is_secret_key(key), key
+    for key in ("shipping", "account", "pinned", "spinach", "opinion", "spinner", "stand"):
         assert not is_secret_key(key), key
 
 
@@ -286,7 +293,9 @@ def test_arguments_that_cannot_be_journaled_are_refused_before_anything(tmp_path
         je = JournaledEngine(factory(), journal)
         je.agent_ready("a", 0.0)
         before = je.snapshot()
-        with pytest.raises(ParameterError, match=r"data\['when'\]: a object cannot be journaled"):
+        with pytest.raises(
+            ParameterError, match=r"data\['when'\]: 'object' values cannot be journaled"
+        ):
             je.call_arrived("c1", 1.0, queue="q", data={"when": object()})
         with pytest.raises(ParameterError, match="keys must be str"):
             je.set_agent_skills("a", {1: 2}, 1.0)  # type: ignore[dict-item]
@@ -387,3 +396,94 @@ def test_first_start_uses_the_factory(tmp_path: Path) -> None:
         assert je.recovery.snapshot_seq == 0
         assert je.snapshot() == factory().snapshot()
         assert journal.snapshot_seqs() == [0]
+
+
+def test_configuration_inputs_are_journaled_too(tmp_path: Path) -> None:
+    path = tmp_path / "j.sqlite"
+    with Journal(path) as journal:
+        je = JournaledEngine(factory(), journal)
+        je.agent_ready("a", 0.0)
+        je.add_queue("late", skills={"x": 1}, steps=({"after": 5.0, "skills": {"x": 0}},))
+        je.add_agent("z", skills={"x": 2}, capacity={"voice": 1})
+        with pytest.raises(CallrouteError):
+            je.add_agent("z")  # a duplicate: refused, journaled as such
+        je.agent_ready("z", 1.0)
+        je.set_queue_open("late", False)
+        je.set_queue_open("late", True)
+        je.call_arrived("c1", 2.0, queue="late")
+        live = je.snapshot()
+        journal.close()  # killed: no flush, no checkpoint
+    with Journal(path) as journal:
+        again, _ = JournaledEngine.recover(factory, journal)
+        assert again.snapshot() == live
+        assert again.call_info("c1").agent == "z"
+        kinds = [(i.kind, i.status, i.t) for i in journal.inputs()]
+        assert kinds[1:5] == [
+            ("add_queue", "applied", 0.0),  # untimed inputs carry the engine's time
+            ("add_agent", "applied", 0.0),
+            ("add_agent", "refused", 0.0),
+            ("agent_ready", "applied", 1.0),
+        ]
+
+
+def test_a_journal_that_cannot_be_written_refuses_the_input(tmp_path: Path) -> None:
+    journal = Journal(tmp_path / "j.sqlite")
+    je = JournaledEngine(factory(), journal)
+    je.agent_ready("a", 0.0)
+    before = je.snapshot()
+    journal.close()
+    with pytest.raises(JournalError, match="journal write failed"):
+        je.call_arrived("c1", 1.0, queue="q")
+    assert je.snapshot() == before  # not journaled, so not applied
+
+
+def test_no_usable_snapshot_replays_all_or_says_why(tmp_path: Path) -> None:
+    ref, ref_out = plain_run()
+    for prune in (False, True):
+        path = tmp_path / f"j{prune}.sqlite"
+        with Journal(path, prune=prune) as journal:
+            je = JournaledEngine(factory(), journal, snapshot_every=4, snapshot_seconds=None)
+            script(je)
+        db = sqlite3.connect(path)
+        db.execute("UPDATE snapshots SET blob = zeroblob(40)")
+        db.commit()
+        db.close()
+        with Journal(path) as journal:
+            if prune:
+                with pytest.raises(JournalError, match="no usable snapshot and early inputs"):
+                    JournaledEngine.recover(factory, journal)
+                continue
+            again, replayed = JournaledEngine.recover(factory, journal)
+            assert again.recovery is not None
+            assert again.recovery.snapshot_seq is None
+            assert replayed == ref_out
+            assert again.snapshot() == ref.snapshot()
+
+
+_leaf = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-999, 999),
+    st.floats(allow_nan=False),
+    st.text(max_size=5),
+)
+_keys = st.sampled_from(["a", "b", "pin", "userPin", "secret", "x_token", "account", "Password"])
+_payloads = st.recursive(
+    _leaf, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_keys, inner, max_size=3)
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(payload=st.dictionaries(_keys, _payloads, max_size=4))
+def test_scrubbed_payloads_hold_no_value_under_a_secret_key(payload: dict[str, Any]) -> None:
+    def plant(value: Any) -> Any:  # every value under a secret key becomes the PIN
+        if isinstance(value, dict):
+            return {k: PIN if is_secret_key(k) else plant(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [plant(v) for v in value]
+        return value
+
+    planted = plant(payload)
+    text = dumps(scrub(planted))
+    assert PIN not in text
+    assert json.loads(text) == json.loads(dumps(scrub(json.loads(text))))  # idempotent

@@ -51,6 +51,9 @@ power-loss durability and pay a disk flush per engine input. The file is opened 
 ``locking_mode=EXCLUSIVE``: a second process opening the same journal gets a
 :class:`JournalError` instead of interleaving its inputs.
 
+Shutdown: :meth:`JournaledEngine.checkpoint` then :meth:`Journal.close` leaves nothing to
+replay. ``Engine.feed`` has no journaled twin: journal inputs one by one.
+
 Threads: calls are serialized by a lock; the SQLite work is blocking (a commit per input, tens
 of microseconds), so an asyncio runtime calls it from the task that owns the engine.
 """
@@ -518,8 +521,7 @@ def _restore_latest(
             log.error(
                 "journal %s: snapshot %d unusable (%s); trying an older one", journal.path, seq, exc
             )
-    first = journal.inputs()[:1]
-    if first and first[0].seq == 1:
+    if journal.first_input_seq() == 1:
         log.warning(
             "journal %s: no usable snapshot; replaying every input on a new engine", journal.path
         )
