@@ -209,3 +209,30 @@ def test_an_idle_stream_sends_keepalives(monkeypatch: pytest.MonkeyPatch) -> Non
             assert (kind, event["state"]) == ("agent_state", "ready")
 
     run(go())
+
+
+def test_a_failing_event_source_ends_the_stream_and_is_logged(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    class Broken(LocalRuntime):
+        def subscribe(self, agent: str | None = None, tenant: str | None = None) -> Any:
+            async def events() -> Any:
+                yield {"type": "agent_state", "agent": agent, "state": "ready"}
+                raise RuntimeError("event source broke")
+
+            return events()
+
+    async def go() -> None:
+        rt = Broken(make_center())
+        with caplog.at_level(logging.ERROR, logger="callroute.runtime.http"):
+            async with serve(rt) as client, client.stream("/agents/anna/stream", "anna") as anna:
+                kind, event = await anna.next()
+                assert (kind, event["state"]) == ("agent_state", "ready")
+                with pytest.raises(EOFError):
+                    await anna.next()
+        assert any("failed after 1 events" in r.getMessage() for r in caplog.records)
+        # the server is still fine
+        async with serve(rt) as client:
+            assert (await client.call("GET", "/health", None))[0] == 200
+
+    run(go())

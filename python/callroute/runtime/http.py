@@ -116,7 +116,15 @@ async def _errors(
     except CallrouteError as exc:
         for kind, status in _STATUS:
             if isinstance(exc, kind):
-                if status != 401:
+                if status == 401:  # never the header itself: it may hold a real token
+                    log.warning(
+                        "%s %s from %s refused: %s",
+                        request.method,
+                        request.path,
+                        request.remote,
+                        exc,
+                    )
+                else:
                     log.info("%s %s: %s %s", request.method, request.path, type(exc).__name__, exc)
                 return _error(status, type(exc).__name__, str(exc))
         log.exception("%s %s: unexpected callroute error", request.method, request.path)
@@ -449,6 +457,9 @@ async def _sse(request: web.Request, events: AsyncIterator[dict[str, Any]]) -> w
             await response.write(f"id: {seq}\nevent: {kind}\ndata: {payload}\n\n".encode())
     except (ConnectionResetError, ConnectionError):
         log.info("stream %s closed by its client", request.path)
+    except Exception:
+        # The response has started: no error answer is possible any more; end the stream.
+        log.exception("stream %s failed after %d events; closing it", request.path, seq)
     finally:
         if pending is not None:
             pending.cancel()
