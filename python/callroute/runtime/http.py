@@ -343,6 +343,8 @@ _TASK_FIELDS = {"media", "tenant", "queue", "skills", "priority", "data"}
 
 async def _task_submit(request: web.Request) -> web.Response:
     access = _access(request)
+    if not access.tenants("change_queues"):
+        raise PermissionDenied(f"{access.who.label} may not submit tasks")
     body = await _body(request)
     _only(body, _TASK_FIELDS)
     media = _field(body, "media", str, None)
