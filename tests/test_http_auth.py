@@ -145,7 +145,7 @@ BAD_BODIES: list[tuple[str, str, Any, int]] = [
     ("/tasks", "bank_admin", b'{"media": "chat", "queue": "bank_chat", "data": {"a": [1]}}', 400),
     ("/tasks", "bank_admin", b'{"media": "chat", "skills": {"billing": "x"}}', 400),
     ("/tasks", "bank_admin", b'{"media": "voice", "queue": "bank_chat"}', 400),
-    ("/tasks", "bank_admin", b'{"media": "chat", "skills": {"nope": 1}}', 404),
+    ("/tasks", "bank_admin", b'{"media": "chat", "skills": {"nope": 1}}', 400),
     ("/tasks", "bank_admin", b'{"media": "chat", "queue": "mobile_sales"}', 403),
     ("/tasks", "bank_admin", b'{"media": "chat", "tenant": "mobile", "queue": "bank_chat"}', 403),
     ("/tasks", "center_admin", b'{"media": "chat", "queue": "bank_chat"}', 400),

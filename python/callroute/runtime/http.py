@@ -385,9 +385,12 @@ async def _task_submit(request: web.Request) -> web.Response:
                 raise RequestError(
                     f"'data'[{k!r}] must be a string, number or boolean, got {_json_kind(v)}"
                 )
-    task = await request.app[_RUNTIME].submit_task(
-        media, tenant, queue=queue, skills=skills, priority=priority, data=data
-    )
+    try:
+        task = await request.app[_RUNTIME].submit_task(
+            media, tenant, queue=queue, skills=skills, priority=priority, data=data
+        )
+    except UnknownIdError as exc:  # a name in the body (skill, media): the body is wrong
+        raise RequestError(str(exc)) from None
     return web.json_response({"task": task, "tenant": tenant}, status=201)
 
 
