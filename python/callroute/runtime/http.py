@@ -77,6 +77,8 @@ _RUNTIME = web.AppKey("runtime", RuntimeAPI)
 _TOKENS = web.AppKey("tokens", TokenTable)
 _METRICS = web.AppKey("metrics", Metrics)
 _WEBHOOK = web.AppKey("webhook", CrmWebhook)
+#: Set on shutdown: the open streams end (cleanly: the chunked response is finished).
+_CLOSING = web.AppKey("closing", asyncio.Event)
 
 
 class RequestError(CallrouteError, ValueError):
@@ -438,17 +440,22 @@ async def _sse(request: web.Request, events: AsyncIterator[dict[str, Any]]) -> w
             "X-Accel-Buffering": "no",
         }
     )
-    await response.prepare(request)
-    await response.write(b": subscribed\n\n")
     iterator = aiter(events)
     pending: asyncio.Task[dict[str, Any]] | None = None
     seq = 0
+    stop = asyncio.ensure_future(request.app[_CLOSING].wait())
     try:
+        await response.prepare(request)
+        await response.write(b": subscribed\n\n")
         while True:
             if pending is None:
                 pending = asyncio.ensure_future(anext(iterator))
-            done, _ = await asyncio.wait({pending}, timeout=KEEPALIVE_SECONDS)
-            if not done:
+            done, _ = await asyncio.wait(
+                {pending, stop}, timeout=KEEPALIVE_SECONDS, return_when=asyncio.FIRST_COMPLETED
+            )
+            if stop in done:
+                break
+            if pending not in done:
                 await response.write(b": keepalive\n\n")
                 continue
             task, pending = pending, None
@@ -466,6 +473,7 @@ async def _sse(request: web.Request, events: AsyncIterator[dict[str, Any]]) -> w
         # The response has started: no error answer is possible any more; end the stream.
         log.exception("stream %s failed after %d events; closing it", request.path, seq)
     finally:
+        stop.cancel()
         if pending is not None:
             pending.cancel()
             with contextlib.suppress(BaseException):
@@ -494,6 +502,11 @@ async def _tenant_stream(request: web.Request) -> web.StreamResponse:
 # ------------------------------------------------------------------------ the app
 
 
+async def _close_streams(app: web.Application) -> None:
+    """On shutdown, end the open streams (they would otherwise hold it up to its timeout)."""
+    app[_CLOSING].set()
+
+
 async def _run_webhook(app: web.Application) -> AsyncIterator[None]:
     task = asyncio.ensure_future(app[_WEBHOOK].run())
     yield
@@ -514,6 +527,8 @@ def build_app(runtime: RuntimeAPI) -> web.Application:
     app[_RUNTIME] = runtime
     app[_TOKENS] = TokenTable(runtime.center)
     app[_METRICS] = Metrics()
+    app[_CLOSING] = asyncio.Event()
+    app.on_shutdown.append(_close_streams)
     if not len(app[_TOKENS]):
         log.warning("no agent or operator of %s has a token: only /health answers", runtime.center)
     webhook = CrmWebhook(runtime)
