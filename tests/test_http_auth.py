@@ -241,3 +241,24 @@ def test_a_center_without_tokens_still_loads_and_denies_everything() -> None:
             assert (await client.call("GET", "/stats", "bank_admin"))[0] == 401
 
     run(go())
+
+
+def test_tokens_never_reach_the_logs(caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    async def go() -> None:
+        rt = LocalRuntime(make_center())
+        async with serve(rt) as client:
+            with caplog.at_level(logging.DEBUG):
+                await client.call(
+                    "GET", "/stats", None, headers={"Authorization": "Bearer s3cr3t-guess"}
+                )
+                await client.call("POST", "/agents/ben/ready", "anna")  # 403, logged
+                await client.call("POST", "/agents/anna/ready", "anna", data=b"{bad")  # 400
+                await client.call("GET", "/stats", "center_admin")
+
+    run(go())
+    text = "\n".join(r.getMessage() for r in caplog.records)
+    assert "refused" in text  # the 401 was logged...
+    for secret in ("s3cr3t-guess", token("anna"), token("center_admin")):
+        assert secret not in text  # ...without any token
