@@ -25,6 +25,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
+from urllib.parse import quote
 
 from ..center import Center
 from ..errors import CallrouteError, ParameterError, PermissionDenied, UnknownIdError
@@ -262,6 +263,7 @@ class Runtime:
     async def _resync(self, stamp: int) -> None:
         """List the PBX's channels and bridges; ``stamp``: the core's when asked (what it
         learns later is newer than the list)."""
+        await self._subscribe_endpoints()
         try:
             channels = await self.pbx.list_channels()
         except Exception as exc:
@@ -279,6 +281,30 @@ class Runtime:
             _log.warning("resync: listing endpoints failed (%s: %s)", type(exc).__name__, exc)
             return
         self._inbox.put_nowait(("endpoints", endpoints))
+
+    async def _subscribe_endpoints(self) -> None:
+        """Ask for the agents' EndpointStateChange events: ARI sends them only to an app
+        subscribed to the endpoint (or its technology). One request per technology, else
+        one per endpoint; failures are logged (the states are still listed at resync)."""
+        request = getattr(self.pbx, "request", None)
+        if request is None:
+            return
+        app = getattr(self.pbx, "app", self.options.app)
+        path = f"/applications/{quote(app, safe='')}/subscription"
+        by_tech: dict[str, list[str]] = {}
+        for endpoint in sorted(set(self.core.endpoints.values())):
+            by_tech.setdefault(endpoint.partition("/")[0], []).append(endpoint)
+        for tech, endpoints in by_tech.items():
+            try:
+                await request("POST", path, [("eventSource", f"endpoint:{tech}")])
+                continue
+            except Exception as exc:
+                _log.info("subscribing to endpoint:%s failed (%s); one by one", tech, exc)
+            for endpoint in endpoints:
+                try:
+                    await request("POST", path, [("eventSource", f"endpoint:{endpoint}")])
+                except Exception as exc:
+                    _log.warning("no state events for endpoint %s: %s", endpoint, exc)
 
     def _spawn(self, coro: Awaitable[Any]) -> None:
         task = asyncio.ensure_future(coro)
