@@ -77,6 +77,7 @@ class Call:
     callback: bool = False
     callback_number: str | None = None
     last_announce: float | None = None
+    announce_at: float | None = None
     recording: str | None = None
     recording_duration: float | None = None
     outcome_pending: tuple[str, float, dict[str, Any]] | None = None
