@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import AsyncIterator, Mapping
-from typing import Any, Protocol, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from .._core import Engine
 from ..center import Center
@@ -188,3 +188,10 @@ def engine_stats(
         counts = by_state.setdefault(owner, {})
         counts[state] = counts.get(state, 0) + 1
     return {"queues": queues, "agents": agents, "agents_by_state": by_state}
+
+
+if TYPE_CHECKING:  # mypy checks that the runtime implements the facade
+    from .service import Runtime
+
+    def _conforms(runtime: Runtime) -> RuntimeAPI:
+        return runtime
