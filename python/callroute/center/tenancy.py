@@ -101,6 +101,8 @@ class Tenant:
     agents: tuple[str, ...] = ()
     flows: tuple[str, ...] = ()
     prompts: tuple[str, ...] = ()
+    record: bool = False
+    crm_webhook: str | None = None
 
     @property
     def zone(self) -> ZoneInfo:
@@ -280,12 +282,20 @@ class Directory:
 @dataclass(frozen=True)
 class Operator:
     """Someone who runs part of the center, for one tenant. ``permissions`` defaults to the
-    union of the built-in roles' permissions (a center passes its own role table)."""
+    union of the built-in roles' permissions (a center passes its own role table).
+
+    ``scope`` is ``"tenant"`` (the default: only ``tenant``) or ``"center"`` (every tenant;
+    :class:`OperatorView` still shows only ``tenant``, the HTTP layer widens it).
+    ``token_sha256`` holds the hex SHA-256 of each of the operator's valid API tokens
+    (none, one, or two while rotating).
+    """
 
     name: str
     tenant: str
     roles: tuple[str, ...] = ()
     permissions: frozenset[Permission] | None = None
+    scope: Literal["tenant", "center"] = "tenant"
+    token_sha256: tuple[str, ...] = field(default=(), repr=False)
 
     def __post_init__(self) -> None:
         if self.permissions is None:
