@@ -316,9 +316,9 @@ def _with_center(model: Mapping[str, Any]) -> dict[str, Any]:
     if "queues" in model:
         raise ModelError("model: give queues or center, not both")
     center = load(model["center"])
+    skip = {"hours", "announcements", "description", "record"}  # not the engine's
     specs = {
-        name: {"name": name, **q.model_dump(exclude={"hours", "announcements", "description"})}
-        for name, q in center.queues.items()
+        name: {"name": name, **q.model_dump(exclude=skip)} for name, q in center.queues.items()
     }
     queues: list[dict[str, Any]] = []
 

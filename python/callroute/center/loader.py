@@ -506,6 +506,21 @@ class _Builder:
             self._ref((*at, "tenant"), "tenant", op.tenant, parsed.declared["tenants"])
             for i, role in enumerate(op.roles):
                 self._ref((*at, "roles", i), "role", role, roles)
+        # One token, one principal: a token shared by two would make either act as the other.
+        seen: dict[str, str] = {}
+        holders: list[tuple[str, str, str | None]] = [
+            *(("agents", n, a.token_sha256) for n, a in parsed.agents.items()),
+            *(("operators", n, o.token_sha256) for n, o in parsed.operators.items()),
+        ]
+        for section, name, digest in holders:
+            if digest is None:
+                continue
+            first = seen.setdefault(digest, f"{section}.{name}")
+            if first != f"{section}.{name}":
+                self.problems.add(
+                    (section, name, "token_sha256"),
+                    f"the same token as {first} (every agent and operator needs its own)",
+                )
 
     # -- assembling --
 
@@ -539,6 +554,8 @@ class _Builder:
                 agents=tuple(a for a, c in parsed.agents.items() if c.tenant == name),
                 flows=tuple(f for f, o in self.flow_owner.items() if o == name),
                 prompts=tuple(p for p, c in parsed.prompts.items() if c.tenant == name),
+                record=t.record,
+                crm_webhook=t.crm_webhook,
             )
         numbers = {
             dnis: AccessNumber(dnis, (), dict(n.choices), n.prompt, n.code_prompt)
@@ -569,6 +586,8 @@ class _Builder:
                 op.tenant,
                 tuple(op.roles),
                 frozenset(p for r in op.roles for p in role_table.get(r, frozenset())),
+                scope=op.scope,
+                token_sha256=op.token_sha256,
             )
             for name, op in parsed.operators.items()
         }

@@ -51,6 +51,27 @@ def _check_code(value: str) -> str:
     return value
 
 
+def _check_token_hash(value: str) -> str:
+    # A hash, never the token itself: the file may be read by more people than the tokens'
+    # owners, and a leaked SHA-256 of a random token does not give the token away.
+    lowered = value.lower()
+    if len(lowered) != 64 or any(c not in "0123456789abcdef" for c in lowered):
+        raise PydanticCustomError(
+            "token_sha256",
+            "must be the SHA-256 of the token as 64 hex digits "
+            '(printf %s "$TOKEN" | sha256sum), never the token itself',
+        )
+    return lowered
+
+
+def _check_url(value: str) -> str:
+    scheme, sep, rest = value.partition("://")
+    host = rest.split("/", 1)[0]
+    if scheme not in ("http", "https") or not sep or not host or any(c.isspace() for c in value):
+        raise PydanticCustomError("url", "must be an http:// or https:// URL with a host")
+    return value
+
+
 def _to_datetime(value: Any) -> Any:
     if isinstance(value, date) and not isinstance(value, datetime):
         return datetime.combine(value, time())
@@ -70,6 +91,13 @@ Code = Annotated[str, Field(min_length=1)]
 Choice = Annotated[str, BeforeValidator(_name_or_number)]
 When = Annotated[datetime, BeforeValidator(_to_datetime)]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
+TokenHash = Annotated[
+    str,
+    Field(
+        description="SHA-256 (hex) of the bearer token for the HTTP API; the token is never "
+        "written in the file"
+    ),
+]
 
 
 class _Model(BaseModel):
@@ -113,6 +141,16 @@ class TenantConfig(_Model):
     media: MediaConfig = Field(default_factory=MediaConfig)
     hours: Name | None = Field(default=None, description="business hours (a name under `hours`)")
     flow: Name | None = Field(default=None, description="IVR flow that answers its calls")
+    record: bool = Field(default=False, description="record every answered call of the tenant")
+    crm_webhook: str | None = Field(
+        default=None,
+        description="http(s) URL that receives a POST of each offer's screen-pop (JSON)",
+    )
+
+    @field_validator("crm_webhook")
+    @classmethod
+    def _webhook(cls, value: str | None) -> str | None:
+        return None if value is None else _check_url(value)
 
     @field_validator("numbers")
     @classmethod
@@ -195,6 +233,9 @@ class QueueConfig(_Model):
     expected_aht: PositiveSeconds = 180.0
     hours: Name | None = Field(default=None, description="open only within these business hours")
     announcements: QueueAnnouncements | None = None
+    record: bool = Field(
+        default=False, description="record answered calls (callroute serve: bridge recording)"
+    )
     description: str = ""
 
 
@@ -214,13 +255,33 @@ class AgentConfig(_Model):
         default=False, description="the phone answers by itself: offers connect at once"
     )
     full_name: str = ""
+    endpoint: Name | None = Field(
+        default=None,
+        description="PBX endpoint rung for voice offers (e.g. PJSIP/1001); none: not by voice",
+    )
+    token_sha256: TokenHash | None = None
+
+    @field_validator("token_sha256")
+    @classmethod
+    def _token(cls, value: str | None) -> str | None:
+        return None if value is None else _check_token_hash(value)
 
 
 class OperatorConfig(_Model):
-    """Someone who runs part of the center, for one tenant."""
+    """Someone who runs part of the center, for one tenant (``scope: center``: for all)."""
 
     tenant: Name
     roles: list[Name] = Field(min_length=1)
+    scope: Literal["tenant", "center"] = Field(
+        default="tenant",
+        description="tenant: only its own tenant; center: every tenant (the center's own staff)",
+    )
+    token_sha256: TokenHash | None = None
+
+    @field_validator("token_sha256")
+    @classmethod
+    def _token(cls, value: str | None) -> str | None:
+        return None if value is None else _check_token_hash(value)
 
 
 class HoursConfig(_Model):

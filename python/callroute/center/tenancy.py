@@ -105,6 +105,8 @@ class Tenant:
     agents: tuple[str, ...] = ()
     flows: tuple[str, ...] = ()
     prompts: tuple[str, ...] = ()
+    record: bool = False
+    crm_webhook: str | None = None
 
     @property
     def zone(self) -> ZoneInfo:
@@ -279,12 +281,19 @@ class Directory:
 @dataclass(frozen=True)
 class Operator:
     """Someone who runs part of the center, for one tenant. ``permissions`` defaults to the
-    union of the built-in roles' permissions (a center passes its own role table)."""
+    union of the built-in roles' permissions (a center passes its own role table).
+
+    ``scope`` is ``"tenant"`` (the default: only ``tenant``) or ``"center"`` (every tenant;
+    :class:`OperatorView` still shows only ``tenant``, the HTTP layer widens it).
+    ``token_sha256`` is the hex SHA-256 of the operator's API token, if it has one.
+    """
 
     name: str
     tenant: str
     roles: tuple[str, ...] = ()
     permissions: frozenset[Permission] | None = None
+    scope: Literal["tenant", "center"] = "tenant"
+    token_sha256: str | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if self.permissions is None:

@@ -5,7 +5,8 @@
 ``callroute simulate`` a model (YAML, JSON or TOML; or ``--example``) with the routing engine;
 ``callroute compare``  the same workload under several routing strategies, paired;
 ``callroute check``   validate and lint a center file (exit 0 clean, 1 warnings, 2 errors);
-``callroute schema``  print the JSON Schema of center files (for editor completion).
+``callroute schema``  print the JSON Schema of center files (for editor completion);
+``callroute serve``   route real calls through Asterisk ARI (runtime, journal, HTTP API).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import sys
 from collections.abc import Sequence
 
 from ..errors import CallrouteError
-from . import check, erlang, schema, simulate, staff
+from . import check, erlang, schema, serve, simulate, staff
 
 __all__ = ["main"]
 
@@ -25,7 +26,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="callroute", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     sub = parser.add_subparsers(dest="command", required=True)
-    for command in (erlang, staff, simulate, check, schema):
+    for command in (erlang, staff, simulate, check, schema, serve):
         command.add_parser(sub)
     return parser
 

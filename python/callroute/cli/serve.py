@@ -1,0 +1,130 @@
+"""``callroute serve``: route the calls of a center file through Asterisk (ARI).
+
+One asyncio process: the runtime (engine, IVR, queueing, offers) on the ARI client, an
+optional SQLite journal (every engine input written before it is applied; restarting on the
+same journal recovers the calls in flight) and the HTTP API (agents, tasks, screen-pops,
+``/stats``, ``/metrics``, ``/health``) on loopback by default.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import importlib
+import logging
+import os
+import signal
+import sys
+from typing import Any
+
+from ..errors import CallrouteError, ParameterError
+
+_log = logging.getLogger("callroute.serve")
+
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register ``callroute serve``."""
+    c = sub.add_parser(
+        "serve",
+        help="route real calls through Asterisk ARI",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    c.add_argument("config", help="center file (YAML, JSON or TOML)")
+    c.add_argument("--ari", required=True, help="Asterisk HTTP root, e.g. http://127.0.0.1:8088")
+    c.add_argument("--ari-user", required=True, help="ARI user (ari.conf)")
+    c.add_argument(
+        "--ari-password",
+        default=None,
+        help="ARI password (default: the CALLROUTE_ARI_PASSWORD environment variable)",
+    )
+    c.add_argument("--app", default="callroute", help="Stasis application name")
+    c.add_argument("--journal", default=None, help="SQLite journal file (crash recovery)")
+    c.add_argument(
+        "--listen", default="127.0.0.1:8099", help="HTTP API address host:port ('' for none)"
+    )
+    c.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING, ...")
+    c.set_defaults(run=run)
+
+
+def _listen(text: str) -> tuple[str, int] | None:
+    if not text:
+        return None
+    host, sep, port = text.rpartition(":")
+    if not sep or not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise ParameterError(f"--listen: expected host:port, got {text!r}")
+    return host or "127.0.0.1", int(port)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run until SIGINT/SIGTERM; exit 0 after a clean stop."""
+    logging.basicConfig(
+        level=getattr(logging, str(args.log_level).upper(), logging.INFO),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    password = args.ari_password or os.environ.get("CALLROUTE_ARI_PASSWORD")
+    if password is None:
+        raise ParameterError("--ari-password or CALLROUTE_ARI_PASSWORD is required")
+    listen = _listen(args.listen)
+    asyncio.run(_serve(args, password, listen))
+    return 0
+
+
+async def _serve(args: argparse.Namespace, password: str, listen: tuple[str, int] | None) -> None:
+    from ..adapters.ari import AriClient
+    from ..center import load
+    from ..runtime import Journal, Runtime
+
+    center = load(args.config)
+    journal = Journal(args.journal) if args.journal else None
+    runner: Any = None
+    try:
+        async with AriClient(args.ari, args.ari_user, password, args.app) as ari:
+            runtime = Runtime(center, ari, journal=journal, options=_options(args.app))
+            if listen is not None:
+                runner = await _start_http(runtime, *listen)
+            stop = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                with contextlib.suppress(NotImplementedError, RuntimeError):
+                    loop.add_signal_handler(sig, stop.set)
+            task = asyncio.create_task(runtime.run())
+            _log.info("serving %s on %s (app %s)", args.config, args.ari, args.app)
+            waiter = asyncio.create_task(stop.wait())
+            await asyncio.wait({task, waiter}, return_when=asyncio.FIRST_COMPLETED)
+            await runtime.stop()
+            waiter.cancel()
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, CallrouteError):
+                await task
+    finally:
+        if runner is not None:
+            await runner.cleanup()
+        if journal is not None:
+            journal.close()
+
+
+def _options(app: str) -> Any:
+    from ..runtime import Options
+    from ..runtime.service import _run_prefix
+
+    return Options(app=app, id_prefix=_run_prefix())
+
+
+async def _start_http(runtime: Any, host: str, port: int) -> Any:
+    """The HTTP API on ``host:port`` (needs :mod:`callroute.runtime.http`)."""
+    from aiohttp import web
+
+    try:
+        http = importlib.import_module("callroute.runtime.http")
+    except ImportError:  # pragma: no cover - the HTTP layer is part of the package
+        _log.warning("callroute.runtime.http is missing: no HTTP API")
+        return None
+    runner = web.AppRunner(http.build_app(runtime))
+    await runner.setup()
+    site = web.TCPSite(runner, host, port)
+    await site.start()
+    _log.info("HTTP API on http://%s:%d", host, port)
+    return runner

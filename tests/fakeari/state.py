@@ -1,0 +1,187 @@
+"""State objects of the fake Asterisk: channels, bridges, playbacks, recordings, endpoints."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from typing import Any
+
+from .shapes import party
+
+
+@dataclass
+class AgentScript:
+    """How the far end of an originated endpoint behaves (see ``FakeAsterisk.set_agent``).
+
+    ``answer_after``: seconds of ringing before the agent answers (``None``: never answers, the
+    originate ``timeout`` ends it with cause 19). ``busy`` / ``congestion``: the far end is busy
+    (Dial ``BUSY``, peer cause 17) or congested (Dial ``CONGESTION``, peer cause 34) after
+    ``reject_after`` seconds. ``unreachable``: for a Local endpoint the extension does not exist
+    (no Dial event, both halves destroyed with cause 0); for any other technology the originate
+    fails with ``500 {"error":"Allocation failed"}``, as it does for an endpoint Asterisk cannot
+    allocate. ``talk``: the agent hangs up that many seconds after answering. ``online``: the
+    endpoint's state (``EndpointStateChange`` when it changes; offline endpoints are unreachable).
+    """
+
+    answer_after: float | None = 2.0
+    busy: bool = False
+    congestion: bool = False
+    unreachable: bool = False
+    talk: float | None = None
+    reject_after: float = 0.0
+    online: bool = True
+
+
+@dataclass
+class FakeChannel:
+    """One channel as Asterisk knows it (``json()`` gives the ARI Channel object)."""
+
+    id: str
+    name: str
+    state: str
+    caller: tuple[str, str]
+    connected: tuple[str, str]
+    context: str
+    exten: str
+    priority: int
+    app_name: str
+    app_data: str
+    creationtime: str
+    #: caller (placed by the test), agent (originated into the app), peer (Local ;2 half)
+    role: str
+    #: the app receives this channel's events
+    subscribed: bool = True
+    in_stasis: bool = False
+    #: created by ARI originate: keeps sending events after StasisEnd, ChannelDestroyed at the end
+    originated: bool = False
+    language: str = "en"
+    variables: dict[str, str] = field(default_factory=dict)
+    bridge: str | None = None
+    peer: str | None = None
+    endpoint: str = ""
+    dialstring: str = ""
+    args: list[str] = field(default_factory=list)
+    answered_at: float | None = None
+    dtmf_plan: list[tuple[float, str]] = field(default_factory=list)
+    timers: list[asyncio.TimerHandle] = field(default_factory=list)
+    playbacks: set[str] = field(default_factory=set)
+    alive: bool = True
+    hangup_cause: int = 16
+
+    def json(self) -> dict[str, Any]:
+        """The ARI ``Channel`` object, keys in Asterisk's order."""
+        return {
+            "id": self.id,
+            "name": self.name,
+            "state": self.state,
+            "protocol_id": "",
+            "caller": party(*self.caller),
+            "connected": party(*self.connected),
+            "accountcode": "",
+            "dialplan": {
+                "context": self.context,
+                "exten": self.exten,
+                "priority": self.priority,
+                "app_name": self.app_name,
+                "app_data": self.app_data,
+            },
+            "creationtime": self.creationtime,
+            "language": self.language,
+        }
+
+    def cancel_timers(self) -> None:
+        """Cancel every scheduled far-end action of this channel."""
+        for handle in self.timers:
+            handle.cancel()
+        self.timers.clear()
+
+
+@dataclass
+class FakeBridge:
+    """One ARI bridge; ``channels`` keeps insertion order, JSON lists them sorted."""
+
+    id: str
+    bridge_type: str
+    name: str
+    creationtime: str
+    technology: str
+    channels: dict[str, None] = field(default_factory=dict)
+    #: addChannel minus removeChannel: the app is subscribed while positive (README quirk 35)
+    app_refs: int = 0
+    moh: str | None = None
+    recording: str | None = None
+    recorder_name: str = ""
+    announcer_name: str = ""
+    playbacks: set[str] = field(default_factory=set)
+
+    def json(self) -> dict[str, Any]:
+        """The ARI ``Bridge`` object."""
+        return {
+            "id": self.id,
+            "technology": self.technology,
+            "bridge_type": self.bridge_type,
+            "bridge_class": "stasis",
+            "creator": "Stasis",
+            "name": self.name,
+            "channels": sorted(self.channels),
+            "creationtime": self.creationtime,
+            "video_mode": "talker",
+        }
+
+    def participants(self) -> int:
+        """Channels plus the hidden Recorder/Announcer channels (they count for mixing)."""
+        return len(self.channels) + (1 if self.recording else 0) + (1 if self.playbacks else 0)
+
+    def retech(self) -> None:
+        """Re-evaluate the mixing technology as Asterisk's smart bridge does."""
+        if self.bridge_type != "mixing":
+            return
+        self.technology = "softmix" if self.participants() > 2 else "simple_bridge"
+
+
+@dataclass
+class FakePlayback:
+    """One playback (``json()`` gives the ARI ``Playback`` object)."""
+
+    id: str
+    media_uri: str
+    target_uri: str
+    state: str = "queued"
+    language: str = "en"
+    timer: asyncio.TimerHandle | None = None
+
+    def json(self) -> dict[str, Any]:
+        """The ARI ``Playback`` object."""
+        return {
+            "id": self.id,
+            "media_uri": self.media_uri,
+            "target_uri": self.target_uri,
+            "language": self.language,
+            "state": self.state,
+        }
+
+
+@dataclass
+class FakeRecording:
+    """One live bridge recording (``json()`` gives the ARI ``LiveRecording`` object)."""
+
+    name: str
+    format: str
+    target_uri: str
+    bridge: str
+    started: float
+    state: str = "queued"
+    duration: int | None = None
+    timer: asyncio.TimerHandle | None = None
+
+    def json(self) -> dict[str, Any]:
+        """The ARI ``LiveRecording`` object (``duration`` only once finished)."""
+        out: dict[str, Any] = {
+            "name": self.name,
+            "format": self.format,
+            "state": self.state,
+            "target_uri": self.target_uri,
+        }
+        if self.duration is not None:
+            out["duration"] = self.duration
+        return out
