@@ -1,0 +1,71 @@
+"""Recovery when the engine is ahead of a call's note (found by tests/test_serve_crash.py).
+
+The runtime journals an engine input before applying it, and rewrites a call's note after
+the commands of the event were made. A kill -9 between the two leaves a journal whose
+engine says the call is *connected* (``offer_accepted`` applied) while the call's note
+still says *offering* (the agent leg ringing). If both legs are then gone by the restart,
+the restored call must end as answered (``call_ended``, the agent freed): not be judged as
+a ringing leg that vanished (``offer_declined``, refused by the engine) and a caller who
+abandoned in queue (``call_abandoned``, refused), which left the call connected in the
+engine for ever (its agent busy with nobody) beside an ``abandoned`` outcome.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from _runtime_util import DNIS, Channel, StasisStart, make_center
+from callroute.runtime import CallCore, Options
+from callroute.runtime import commands as cmd
+
+T0 = datetime(2026, 12, 2, 9, 0, tzinfo=timezone.utc)
+AGENTS = {"agent1": "PJSIP/1001"}
+
+
+def _core(center: Any) -> Any:
+    return CallCore(
+        center,
+        center.engine,
+        wall=lambda t: T0 + timedelta(seconds=t),
+        options=Options(id_prefix="r"),
+    )
+
+
+def _restart_with_accepted_offer(live: dict[str, Any]) -> tuple[Any, Any, list[Any], str]:
+    center = make_center(AGENTS, ivr=False, record=False, wrapup=0)
+    first = _core(center)
+    center.engine.agent_ready("agent1", 0.0)
+    caller = Channel("pbx-1", caller_number="5551001")
+    out = first.on_event(StasisStart(caller, ("inbound", DNIS)), 1.0)
+    (orig,) = [c for c in out if isinstance(c, cmd.Originate)]
+    notes = [{**p, "call": c} for c, p in first.take_notes() if p is not None]
+    assert [n["phase"] for n in notes] == ["offering"]
+    # the agent answered: offer_accepted reached the engine (journaled and applied), then
+    # the process died before the call's note said so
+    center.engine.offer_accepted(orig.call, 2.0)
+    assert center.engine.call_info(orig.call).state == "connected"
+    second = _core(center)
+    second.restore(notes)
+    commands = second.reconcile(live, 3.0)
+    return center, second, commands, orig.call
+
+
+def test_both_legs_gone_after_the_crash_ends_the_connected_call_answered() -> None:
+    center, core, commands, call = _restart_with_accepted_offer({})
+    assert center.engine.calls() == []
+    assert center.engine.agent_state("agent1") != "busy"
+    stats = center.engine.queue_stats("sales")
+    assert (stats.answered, stats.abandoned) == (1, 0)
+    outcomes = [c for c in commands if isinstance(c, cmd.RecordOutcome)]
+    assert [(o.call, o.outcome) for o in outcomes] == [(call, "answered")]
+    assert core.calls == {}
+
+
+def test_agent_leg_gone_caller_there_ends_the_call_answered() -> None:
+    caller = Channel("pbx-1", caller_number="5551001", state="Up")
+    center, _, commands, call = _restart_with_accepted_offer({"pbx-1": caller})
+    assert center.engine.calls() == []
+    outcomes = [c for c in commands if isinstance(c, cmd.RecordOutcome)]
+    assert [(o.call, o.outcome) for o in outcomes] == [(call, "answered")]
+    assert cmd.Hangup("pbx-1") in commands
