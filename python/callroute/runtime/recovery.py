@@ -98,6 +98,9 @@ class RecoveryMixin:
                 if channel in live:
                     out.append(cmd.Hangup(str(channel)))
             out += [cmd.DestroyBridge(str(b)) for b in note.get("bridges") or ()]
+        for call in list(self.calls.values()):
+            if call.restored:
+                self._catch_up(call, live)
         for leg in list(self.legs.values()):
             if leg.born <= limit and leg.channel not in live and leg.state != "gone":
                 out += self._leg_gone(leg, now, "vanished during the gap")
@@ -197,6 +200,22 @@ class RecoveryMixin:
                 self._recordings[call.recording] = call.id
             count += 1
         return count
+
+    def _catch_up(self, call: Call, live: Mapping[str, Any]) -> None:
+        """A restored call noted as offering whose offer the engine accepted (the process
+        died between the journaled ``offer_accepted`` and the call's next note): when a leg
+        is gone, it is judged as the connected call it was (ended, answered), not as a ring
+        that vanished and a caller who abandoned in queue (both refused by the engine)."""
+        if call.phase is not Phase.OFFERING or call.leg is None:
+            return
+        if call.leg in live and call.channel in live:
+            return  # both still there: _settle bridges them
+        leg = self.legs.get(call.leg)
+        info = self._engine_query("call_info", call.id)
+        if leg is None or info is None or info.state != "connected" or info.agent != leg.agent:
+            return
+        leg.state = "up"
+        call.phase = Phase.CONNECTED
 
     def _settle(
         self,
