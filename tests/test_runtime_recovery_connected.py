@@ -69,3 +69,27 @@ def test_agent_leg_gone_caller_there_ends_the_call_answered() -> None:
     outcomes = [c for c in commands if isinstance(c, cmd.RecordOutcome)]
     assert [(o.call, o.outcome) for o in outcomes] == [(call, "answered")]
     assert cmd.Hangup("pbx-1") in commands
+
+
+def test_a_call_reoffered_during_the_resync_keeps_its_new_offer() -> None:
+    """The restored call's ringing leg vanished: the resync declines it and the engine offers
+    the call again at once (a new leg, not in the channel list: it is not rung yet). That new
+    offer must be rung, not declined as another vanished leg (found by test_serve_crash)."""
+    agents = {"agent1": "PJSIP/1001", "agent2": "PJSIP/1002"}
+    center = make_center(agents, ivr=False, record=False, wrapup=0)
+    first = _core(center)
+    center.engine.agent_ready("agent1", 0.0)
+    caller = Channel("pbx-1", caller_number="5551001", state="Up")
+    first.on_event(StasisStart(caller, ("inbound", DNIS)), 1.0)
+    center.engine.agent_ready("agent2", 1.5)
+    notes = [{**p, "call": c} for c, p in first.take_notes() if p is not None]
+    second = _core(center)
+    second.restore(notes)
+    commands = second.reconcile({"pbx-1": caller}, 3.0)
+    originates = [c for c in commands if isinstance(c, cmd.Originate)]
+    assert len(originates) == 1
+    (orig,) = originates
+    info = center.engine.call_info(orig.call)
+    assert info.state == "offered"
+    assert agents[info.agent] == orig.endpoint
+    assert center.engine.agent_stats(info.agent).declined == 0
