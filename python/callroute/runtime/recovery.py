@@ -108,6 +108,7 @@ class RecoveryMixin:
             gone = call.channel is not None and call.channel not in live
             if call.born <= limit and call.caller_up and gone:
                 out += self._caller_gone(call, now)
+        self._listed = limit
         for call in list(self.calls.values()):
             if call.restored:
                 call.restored = False
@@ -276,6 +277,8 @@ class RecoveryMixin:
             call.phase = Phase.CALLBACK if call.callback else Phase.QUEUED
             return [cmd.Hangup(leg.channel)]
         if info.state == "offered":
+            if leg is not None and leg.born > getattr(self, "_listed", leg.born):
+                return []  # offered again in this very resync: a new leg, not listed yet
             if leg is None or leg.channel not in live or leg.agent != info.agent:
                 if leg is not None and leg.channel in live:
                     leg.current = False
