@@ -28,8 +28,8 @@ def rest_kind(method: str, path: str, query: dict[str, str] | None = None) -> st
     """A REST request as a step of the call flow (GETs are diagnostics: None)."""
     path = path.split("?", 1)[0]
     path = path[4:] if path.startswith("/ari") else path
-    if method == "GET":
-        return None
+    if method == "GET" or path.startswith("/applications/"):
+        return None  # diagnostics, and the app's endpoint subscription at connect
     rules = [
         ("POST", r"^/channels/[^/]+/answer$", "answer"),
         ("POST", r"^/channels/[^/]+/play$", "play"),

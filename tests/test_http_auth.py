@@ -145,7 +145,7 @@ BAD_BODIES: list[tuple[str, str, Any, int]] = [
     ("/tasks", "bank_admin", b'{"media": "chat", "queue": "bank_chat", "data": {"a": [1]}}', 400),
     ("/tasks", "bank_admin", b'{"media": "chat", "skills": {"billing": "x"}}', 400),
     ("/tasks", "bank_admin", b'{"media": "voice", "queue": "bank_chat"}', 400),
-    ("/tasks", "bank_admin", b'{"media": "chat", "skills": {"nope": 1}}', 404),
+    ("/tasks", "bank_admin", b'{"media": "chat", "skills": {"nope": 1}}', 400),
     ("/tasks", "bank_admin", b'{"media": "chat", "queue": "mobile_sales"}', 403),
     ("/tasks", "bank_admin", b'{"media": "chat", "tenant": "mobile", "queue": "bank_chat"}', 403),
     ("/tasks", "center_admin", b'{"media": "chat", "queue": "bank_chat"}', 400),
@@ -233,7 +233,7 @@ def test_a_center_without_tokens_still_loads_and_denies_everything() -> None:
     from callroute.center import example_config_path, load
 
     center = load(example_config_path())  # no token fields at all: unchanged behaviour
-    assert all(op.token_sha256 is None and op.scope == "tenant" for op in center.operators.values())
+    assert all(op.token_sha256 == () and op.scope == "tenant" for op in center.operators.values())
 
     async def go() -> None:
         async with serve(LocalRuntime(center)) as client:
@@ -241,3 +241,52 @@ def test_a_center_without_tokens_still_loads_and_denies_everything() -> None:
             assert (await client.call("GET", "/stats", "bank_admin"))[0] == 401
 
     run(go())
+
+
+def test_tokens_never_reach_the_logs(caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    async def go() -> None:
+        rt = LocalRuntime(make_center())
+        async with serve(rt) as client:
+            with caplog.at_level(logging.DEBUG):
+                await client.call(
+                    "GET", "/stats", None, headers={"Authorization": "Bearer s3cr3t-guess"}
+                )
+                await client.call("POST", "/agents/ben/ready", "anna")  # 403, logged
+                await client.call("POST", "/agents/anna/ready", "anna", data=b"{bad")  # 400
+                await client.call("GET", "/stats", "center_admin")
+
+    run(go())
+    text = "\n".join(r.getMessage() for r in caplog.records)
+    assert "refused" in text  # the 401 was logged...
+    for secret in ("s3cr3t-guess", token("anna"), token("center_admin")):
+        assert secret not in text  # ...without any token
+
+
+def test_rotation_two_tokens_at_once_then_the_old_one_removed() -> None:
+    old, new = token("anna"), "a-new-token-for-anna-fedcba9876543210"
+    data = center_mapping()
+    data["agents"]["anna"]["token_sha256"] = [token_sha256(old), token_sha256(new).upper()]
+
+    async def go(center: Any, expect_old: int) -> None:
+        async with serve(LocalRuntime(center)) as client:
+            auth_new = {"Authorization": f"Bearer {new}"}
+            status, body, _ = await client.call("GET", "/agents/anna", None, headers=auth_new)
+            assert (status, body["agent"]) == (200, "anna")
+            assert (await client.call("GET", "/agents/anna", "anna"))[0] == expect_old
+
+    run(go(load_mapping(data, source="center.yaml"), 200))
+    data["agents"]["anna"]["token_sha256"] = [token_sha256(new)]
+    run(go(load_mapping(data, source="center.yaml"), 401))
+
+    for bad in ([], [token_sha256(new)] * 2, [token_sha256(new), "nope"], ["a" * 64] * 5):
+        data["agents"]["anna"]["token_sha256"] = bad
+        with pytest.raises(ConfigError) as err:
+            load_mapping(data, source="center.yaml")
+        assert any(p.startswith("agents.anna.token_sha256") for p in err.value.problems), bad
+    # a hash in another principal's list is a shared token too
+    data["agents"]["anna"]["token_sha256"] = [token_sha256(new), token_sha256(token("ben"))]
+    with pytest.raises(ConfigError) as err:
+        load_mapping(data, source="center.yaml")
+    assert any("agents.anna" in p and "agents.ben" in p for p in err.value.problems)

@@ -235,3 +235,49 @@ def test_the_property_saw_both_tenants_events(world: World) -> None:
 
 def test_tokens_of_the_property_are_distinct() -> None:
     assert len({token(n) for n in OPERATORS}) == len(OPERATORS)
+
+
+@settings(
+    max_examples=120,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(data=st.data())
+def test_an_agent_reaches_only_itself(world: World, data: st.DataObject) -> None:
+    """Agents' tokens: presence, state and stream of the agent itself, tasks offered to or
+    held by it; nothing of another agent (its own tenant's included), no tenant-wide view."""
+    w = world
+    rt = w.rt
+    if data.draw(st.booleans()):
+        q = data.draw(st.sampled_from([q for q in QUEUES if CENTER.queues[q].media == "voice"]))
+        w.calls += 1
+        tenant = rt.center.ownership.queues[q]
+        w.run(rt.place_call(f"call-{w.calls}", tenant=tenant, queue=q, caller="1", dnis="12"))
+    who = data.draw(st.sampled_from(AGENTS))
+    kind, name, req = _draw_request(data, w)
+    eng = rt.center.engine
+    if kind == "agent":
+        mine = name == who
+    elif kind == "call":
+        mine = name in eng.calls() and eng.call_info(name).agent == who
+    else:
+        mine = False
+    before = eng.snapshot()
+    published = len(rt.published)
+    status, body, text = w.run(_request(w, who, req))
+    assert status != 500, text
+    if kind is None:
+        if req[2] == "/calls":
+            assert status == 200
+            assert all(c["agent"] == who for c in body["calls"]), body
+        else:
+            assert status == 403, (who, req, status)
+        event("agent: list")
+    elif not mine:
+        event("agent: not its own")
+        assert status == 403, (who, req, status, body)
+        assert eng.snapshot() == before
+        assert len(rt.published) == published
+    else:
+        event("agent: its own")
+        assert status != 403, (who, req, body)

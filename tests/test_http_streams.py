@@ -7,9 +7,11 @@ import asyncio
 import logging
 from typing import Any
 
+import aiohttp
 import pytest
-from _http_util import LocalRuntime, make_center, serve
-from callroute.runtime.http import scrub
+from _http_util import LocalRuntime, make_center, serve, token
+from aiohttp.test_utils import TestServer
+from callroute.runtime.http import build_app, scrub
 from callroute.runtime.hub import Hub
 
 
@@ -207,5 +209,51 @@ def test_an_idle_stream_sends_keepalives(monkeypatch: pytest.MonkeyPatch) -> Non
             await rt.agent_ready("anna")
             kind, event = await anna.next()
             assert (kind, event["state"]) == ("agent_state", "ready")
+
+    run(go())
+
+
+def test_a_failing_event_source_ends_the_stream_and_is_logged(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    class Broken(LocalRuntime):
+        def subscribe(self, agent: str | None = None, tenant: str | None = None) -> Any:
+            async def events() -> Any:
+                yield {"type": "agent_state", "agent": agent, "state": "ready"}
+                raise RuntimeError("event source broke")
+
+            return events()
+
+    async def go() -> None:
+        rt = Broken(make_center())
+        with caplog.at_level(logging.ERROR, logger="callroute.runtime.http"):
+            async with serve(rt) as client, client.stream("/agents/anna/stream", "anna") as anna:
+                kind, event = await anna.next()
+                assert (kind, event["state"]) == ("agent_state", "ready")
+                with pytest.raises(EOFError):
+                    await anna.next()
+        assert any("failed after 1 events" in r.getMessage() for r in caplog.records)
+        # the server is still fine
+        async with serve(rt) as client:
+            assert (await client.call("GET", "/health", None))[0] == 200
+
+    run(go())
+
+
+def test_shutdown_ends_open_streams() -> None:
+    async def go() -> None:
+        rt = LocalRuntime(make_center())
+        server = TestServer(build_app(rt), host="127.0.0.1", port=0)
+        await server.start_server()
+        async with aiohttp.ClientSession() as session:
+            url = str(server.make_url("/agents/anna/stream"))
+            async with session.get(url, headers={"Authorization": f"Bearer {token('anna')}"}) as r:
+                assert await r.content.readline() == b": subscribed\n"
+                assert len(rt.hub) == 1
+                # the keepalive is 15 s: without the shutdown hook close() would wait on it
+                await asyncio.wait_for(server.close(), 10)
+                rest = await asyncio.wait_for(r.content.read(), 10)
+                assert b"event:" not in rest
+        assert len(rt.hub) == 0
 
     run(go())

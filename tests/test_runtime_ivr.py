@@ -209,3 +209,18 @@ def test_pin_is_never_logged(caplog: pytest.LogCaptureFixture) -> None:
         out += core.on_event(ChannelDtmfReceived(CALLER, d), 3.0)
     assert "9753" not in caplog.text
     assert "9753" not in repr(out)
+
+
+def test_periodic_announcement_with_position() -> None:
+    core = acd(
+        {"q": {"type": "queue", "queue": "sales"}},
+        announcements={"periodic": "callroute-beep", "position": True, "every": 20},
+    )
+    out = core.on_event(StasisStart(CALLER, ("inbound", DNIS)), 0.0)
+    drain(core, out, 1.0)  # the first position announcement, played
+    assert core.next_deadline() == 20.0
+    out = core.on_timer(20.0)
+    (play,) = of(out, cmd.PlayChannel)
+    assert play.media == ("sound:callroute-beep", "sound:queue-youarenext")
+    drain(core, out, 22.0)
+    assert core.next_deadline() == 40.0

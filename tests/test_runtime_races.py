@@ -143,10 +143,12 @@ def test_rest_errors_and_bad_frames_do_not_stop_the_runtime() -> None:
             fake.inject_raw("this is not json")
             fake.inject_raw('{"type": "SomethingNew", "application": "callroute"}')
             fake.inject_raw('{"type": "StasisStart", "application": "callroute"}')
-            fake.fail_next("POST", r"/bridges$", 500, "Internal Server Error")
-            await fake.place_call(caller="5551001")  # its holding bridge fails: hung up
+            # a 500 is tried again (twice); failing every time, the caller is hung up
+            fake.fail_next("POST", r"/bridges$", 500, "Internal Server Error", times=3)
+            await fake.place_call(caller="5551001")
             await until(lambda: outcomes(rt) == 1)
             fake.fail_next("POST", r"/moh$", 404, "Bridge not found")
+            fake.fail_next("POST", r"/answer$", 500, "Internal Server Error")  # retried
             fake.fail_next("DELETE", r"/bridges/", 404, "Bridge not found", times=5)
             await ready(rt, "agent1")
             await fake.place_call(caller="5551002")
@@ -186,5 +188,23 @@ def test_lookup_hooks_async_sync_slow_and_failing() -> None:
         assert results["slow"].error == "timeout"
         assert results["broken"].error == "RuntimeError: CRM down"
         assert "unknown lookup hook" in (results["none"].error or "")
+
+    asyncio.run(main())
+
+
+def test_offline_endpoint_makes_its_agent_not_ready_live_and_after_a_gap() -> None:
+    async def main() -> None:
+        agents = {"agent1": "Local/agent1@agents", "agent2": "Local/agent2@agents"}
+        async with running(agents) as (fake, rt):
+            fake.set_agent(agents["agent1"])
+            fake.set_agent(agents["agent2"])
+            await ready(rt, "agent1", "agent2")
+            fake.set_endpoint_state(agents["agent1"], online=False)  # EndpointStateChange
+            await until(lambda: rt.engine.agent_state("agent1") == "not_ready")
+            assert rt.engine.agent_reason("agent1") == "offline"
+            fake.drop_websocket(down_for=0.2)
+            fake.set_endpoint_state(agents["agent2"], online=False)  # its event is lost
+            await until(lambda: rt.engine.agent_state("agent2") == "not_ready")
+            assert rt.engine.agent_reason("agent2") == "offline"
 
     asyncio.run(main())

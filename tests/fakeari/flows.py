@@ -43,16 +43,40 @@ class FlowsMixin(_Base):
             self.emit(shapes.ev_hangup_request(self.ts(), channel.json(), cause, soft))
 
     def destroyed(self, channel: FakeChannel, cause: int) -> None:
-        """Publish ``ChannelDestroyed`` (if subscribed) and forget the channel."""
+        """Publish ``ChannelDestroyed`` (if subscribed) and forget the channel; a Local peer
+        whose caller id changed meanwhile sends its ChannelCallerId after it (quirk 38)."""
+        pending = channel.pending_caller
+        if pending is not None:
+            channel.caller = pending
         if channel.subscribed:
             self.emit(shapes.ev_destroyed(self.ts(), channel.json(), cause))
+            if pending is not None:
+                maker = shapes.ev_callerid if any(pending) else shapes.ev_callerid_unavailable
+                self.emit(maker(self.ts(), channel.json()))
         self.forget(channel)
+
+    def set_connected(self, channel: FakeChannel, connected: tuple[str, str]) -> None:
+        """Change a channel's connected line (ChannelConnectedLine); a Local leg's peer takes
+        it as its caller id."""
+        channel.connected = connected
+        self.ev("ChannelConnectedLine", channel)
+        peer = self.channels.get(channel.peer) if channel.peer else None
+        if peer is not None:
+            peer.pending_caller = connected
 
     def forget(self, channel: FakeChannel) -> None:
         """Drop ``channel`` from the live state and cancel its timers."""
         channel.alive = False
-        channel.cancel_timers()
+        self.cancel_channel_timers(channel)
         self.channels.pop(channel.id, None)
+        if channel.half is not None and channel.role == "caller":
+            self.channels.pop(channel.half, None)
+
+    def cancel_channel_timers(self, channel: FakeChannel) -> None:
+        """Cancel every scheduled far-end action of ``channel``."""
+        for handle in channel.timers:
+            self.cancel(handle)
+        channel.timers.clear()
 
     def dial(self, agent: FakeChannel, status: str) -> None:
         """Publish ``Dial`` for an originated leg (peer = the leg, no caller)."""
@@ -84,18 +108,24 @@ class FlowsMixin(_Base):
         args: list[str],
         dtmf: list[tuple[float, str]],
         hangup_after: float | None,
+        *,
+        answered: bool = False,
+        dialplan: tuple[str, str, int] | None = None,
+        channel_name: str | None = None,
     ) -> FakeChannel:
         """A dialplan caller (``Local/<dnis>@acd-inbound-…;2``) enters Stasis in state Ring."""
         uid = self.new_uniqueid(2)  # the ;1 half takes the uniqueid before it
+        seq = self.new_chan_seq()
+        context, exten, priority = dialplan or ("acd-inbound", dnis, 3)
         channel = FakeChannel(
             id=uid,
-            name=f"Local/{dnis}@acd-inbound-{self.new_chan_seq()};2",
-            state="Ring",
+            name=channel_name or f"Local/{dnis}@acd-inbound-{seq};2",
+            state="Up" if answered else "Ring",
             caller=(name, number),
             connected=(name, number),
-            context="acd-inbound",
-            exten=dnis,
-            priority=3,
+            context=context,
+            exten=exten,
+            priority=priority,
             app_name="Stasis",
             app_data=",".join([self.app, *args]),
             creationtime=self.ts(),
@@ -105,18 +135,46 @@ class FlowsMixin(_Base):
             dtmf_plan=sorted(dtmf),
         )
         self.channels[uid] = channel
+        if channel_name is None:
+            prefix, _, num = uid.rpartition(".")
+            half = FakeChannel(
+                id=f"{prefix}.{int(num) - 1}",
+                name=f"Local/{dnis}@acd-inbound-{seq};1",
+                state="Down",
+                caller=(name, number),
+                connected=(name, number),
+                context="acd-inbound",
+                exten=dnis,
+                priority=1,
+                app_name="AppDial2",
+                app_data="(Outgoing Line)",
+                creationtime=channel.creationtime,
+                role="caller-half",
+                subscribed=False,
+            )
+            channel.half, half.half = half.id, channel.id
+            self.channels[half.id] = half
         self.ev("StasisStart", channel, args=list(args))
+        if answered:
+            self.answer_channel(channel, silent=True)
         if hangup_after is not None:
             self.later(hangup_after, self.far_hangup, channel, 16, owner=channel)
         return channel
 
-    def answer_channel(self, channel: FakeChannel) -> None:
+    def answer_channel(self, channel: FakeChannel, silent: bool = False) -> None:
         """``POST /answer``: Ring -> Up (ChannelStateChange); the caller's digits start."""
-        if channel.state == "Up":
+        if channel.answered_at is not None:
             return
-        channel.state = "Up"
         channel.answered_at = self.now()
-        self.ev("ChannelStateChange", channel)
+        half = self.channels.get(channel.half) if channel.half else None
+        if half is not None:  # the caller's phone runs acd-caller once answered
+            half.state = "Up"
+            half.context, half.exten, half.priority = "acd-caller", channel.caller[1], 1
+            half.app_name, half.app_data = "", ""
+        if channel.state != "Up":
+            channel.state = "Up"
+            if not silent:
+                self.ev("ChannelStateChange", channel)
         for at, digits in channel.dtmf_plan:
             for i, digit in enumerate(digits):
                 self.later(at + 0.3 * i, self._dtmf_if_alive, channel, digit, owner=channel)
@@ -129,6 +187,8 @@ class FlowsMixin(_Base):
 
     def far_hangup(self, channel: FakeChannel, cause: int = 16) -> None:
         """The far end hangs up ``channel`` (caller patience, agent talk over, test hangup)."""
+        if channel.role == "caller-half" and channel.half in self.channels:
+            channel = self.channels[channel.half]  # the Local pair goes as one
         if not channel.alive:
             return
         if channel.role == "agent" and channel.peer and channel.peer in self.channels:
@@ -148,8 +208,24 @@ class FlowsMixin(_Base):
             self.hangup_request(channel, cause)
         self._end_in_app(channel, cause)
 
+    def dialplan_hangup(self, channel: FakeChannel) -> None:
+        """An originated leg the app sent back to the dialplan hangs up there
+        (ari-stasis-dtmf 76-80)."""
+        if not channel.alive:
+            return
+        self.varset(channel, "STASISSTATUS", "SUCCESS")
+        peer = self.channels.get(channel.peer) if channel.peer else None
+        self.hangup_request(peer or channel, 16)
+        self.destroyed(channel, 16)
+        if peer is not None:
+            self.hangup_request(peer, 16, soft=True)
+            self.destroyed(peer, 16)
+
     def app_hangup(self, channel: FakeChannel, cause: int) -> None:
         """``DELETE /channels/{id}``: soft hangup request cause 32 (README quirk 31)."""
+        if channel.role == "caller-half" and channel.half in self.channels:
+            self.far_hangup(self.channels[channel.half], cause)  # its ;2 sees a far hangup
+            return
         if not channel.alive:
             return
         if not channel.subscribed:
@@ -177,11 +253,13 @@ class FlowsMixin(_Base):
         self, channel: FakeChannel, cause: int, peer: FakeChannel | None = None
     ) -> None:
         """Playbacks stop, the bridge is left, StasisEnd, and (originated) ChannelDestroyed."""
-        channel.cancel_timers()
+        self.cancel_channel_timers(channel)
         for pb_id in list(channel.playbacks):
             playback = self.playbacks.get(pb_id)
-            if playback is not None:
+            if playback is not None and not playback.endless:
                 self.finish_playback(playback, "done")
+            elif playback is not None:
+                self.playbacks.pop(pb_id, None)
         bridge = self.leave_bridge(channel, by_hangup=True)
         if channel.originated:
             was_in_stasis = channel.in_stasis
@@ -191,6 +269,8 @@ class FlowsMixin(_Base):
             self.stasis_end(channel)
             if was_in_stasis:
                 self.varset(channel, "STASISSTATUS", "SUCCESS")
+            # out of Stasis the originated leg is back in its dial application
+            channel.app_name, channel.app_data = "AppDial2", "(Outgoing Line)"
             if peer is not None:
                 self.hangup_request(peer, 16)
             if early:
@@ -199,13 +279,7 @@ class FlowsMixin(_Base):
                 self.destroyed(channel, cause)
             if peer is not None:
                 self.hangup_request(peer, 16, soft=True)
-                peer_json = peer.json()
                 self.destroyed(peer, 16)
-                # README quirk 38: a late ChannelCallerId for the destroyed peer
-                peer_json["caller"] = shapes.party("", "")
-                peer_json["dialplan"]["app_name"] = ""
-                peer_json["dialplan"]["app_data"] = ""
-                self.emit(shapes.ev_callerid_unavailable(self.ts(), peer_json))
         else:
             self.stasis_end(channel)
             self.forget(channel)
@@ -296,11 +370,12 @@ class FlowsMixin(_Base):
         if peer is not None:
             for var, value in reversed(list(agent.variables.items())):
                 self.varset(peer, var, value)  # recorded in reverse order of the body
-            peer.caller = agent.caller
-            peer.connected = agent.caller
-            if peer.subscribed:
-                self.emit(shapes.ev_callerid(self.ts(), peer.json()))
-            self.ev("ChannelConnectedLine", peer)
+            if any(agent.caller):  # no callerId, no caller id events (ari-errors 59-69)
+                peer.caller = agent.caller
+                peer.connected = agent.caller
+                if peer.subscribed:
+                    self.emit(shapes.ev_callerid(self.ts(), peer.json()))
+                self.ev("ChannelConnectedLine", peer)
         unreachable = script.unreachable or not script.online
         if peer is not None and unreachable:
             # Local extension does not exist: no Dial at all, cause 0 (quirk 32)
@@ -313,6 +388,9 @@ class FlowsMixin(_Base):
                 self._agent_rejects(agent, script)
             else:
                 self.later(script.reject_after, self._agent_rejects, agent, script, owner=agent)
+            return
+        if script.answer_after is not None and script.answer_after <= 0:
+            self._agent_answers(agent, script)  # answers at once: no ringing (ari-bridge 14-21)
             return
         agent.state = "Ringing"
         self.ev("ChannelStateChange", agent)
@@ -424,9 +502,8 @@ class FlowsMixin(_Base):
         members = [self.channels[c] for c in bridge.channels]
         if len(members) == 2 and members[0].caller != members[1].caller:
             a, b = members
-            a.connected, b.connected = b.caller, a.caller
-            self.ev("ChannelConnectedLine", b)
-            self.ev("ChannelConnectedLine", a)
+            self.set_connected(b, a.caller)
+            self.set_connected(a, b.caller)
 
     def update_bridgepeers(self, bridge: FakeBridge) -> None:
         """Publish the BRIDGEPEER ChannelVarset of every channel of a mixing bridge."""
@@ -442,6 +519,17 @@ class FlowsMixin(_Base):
         channel.bridge = None
         if bridge is None:
             return None
+        if bridge.bridge_type == "mixing" and not by_hangup:
+            # BRIDGEPEER left stale by an Announcer that went away is refreshed first
+            # (ari-bridge 65-66)
+            stale = [
+                c
+                for c in bridge.channels
+                if self.channels[c].variables.get("BRIDGEPEER")
+                not in (None, self._peer_names(bridge, c))
+            ]
+            if stale:
+                self.update_bridgepeers(bridge)
         if channel.variables.get("BRIDGEPEER"):
             self.varset(channel, "BRIDGEPEER", "")
         bridge.channels.pop(channel.id, None)
@@ -455,8 +543,7 @@ class FlowsMixin(_Base):
                 for other in rest:
                     self.varset(other, "BRIDGEPEER", self._peer_names(bridge, other.id))
             for other in rest:
-                other.connected = ("", "")
-                self.ev("ChannelConnectedLine", other)
+                self.set_connected(other, ("", ""))
         return bridge
 
     def check_recorder_alone(self, bridge: FakeBridge) -> None:
@@ -487,20 +574,17 @@ class FlowsMixin(_Base):
 
     # ----------------------------------------------------------------- playbacks
 
-    def media_length(self, media: str) -> float | None:
+    def media_length(self, uri: str) -> float | None:
         """Seconds a media URI plays; ``None`` plays until stopped (tones, unknown schemes)."""
-        total = 0.0
-        for uri in media.split(","):
-            if uri in self.media_durations:
-                total += self.media_durations[uri]
-            elif uri.startswith(("sound:", "recording:", "number:", "digits:", "characters:")):
-                total += self.default_media_duration
-            else:
-                return None
-        return total
+        if uri in self.media_durations:
+            return self.media_durations[uri]
+        if uri.startswith(("sound:", "recording:", "number:", "digits:", "characters:")):
+            return self.default_media_duration
+        return None
 
     def start_playback(self, playback: FakePlayback, target: FakeChannel | FakeBridge) -> None:
-        """PlaybackStarted, then PlaybackFinished after the media's length (or failed)."""
+        """PlaybackStarted, then PlaybackFinished after the media's length (or failed); a
+        list of media gives PlaybackContinuing between items."""
         self.playbacks[playback.id] = playback
         target.playbacks.add(playback.id)
         if isinstance(target, FakeBridge) and target.bridge_type == "mixing":
@@ -510,17 +594,32 @@ class FlowsMixin(_Base):
                 self.update_bridgepeers(target)
         playback.state = "playing"
         self.emit(shapes.ev_playback("PlaybackStarted", self.ts(), playback.json()))
-        first = playback.media_uri.split(",")[0]
-        if first in self.missing_media:
-            playback.state = "failed"
+        self._play_item(playback)
+
+    def _play_item(self, playback: FakePlayback) -> None:
+        uri = playback.media_uri
+        if uri in self.missing_media:
             self.finish_playback(playback, "failed")
             return
-        scheme = first.partition(":")[0]
+        scheme = uri.partition(":")[0]
         if scheme not in ("sound", "recording", "number", "digits", "characters", "tone"):
-            return  # README quirk 29: unknown scheme, no PlaybackFinished at all
-        length = self.media_length(playback.media_uri)
+            playback.endless = True  # README quirk 29: unknown scheme, no PlaybackFinished
+            return
+        length = self.media_length(uri)
         if length is not None:
-            playback.timer = self.later(length, self.finish_playback, playback, "done")
+            playback.timer = self.later(length, self._item_done, playback)
+
+    def _item_done(self, playback: FakePlayback) -> None:
+        if playback.id not in self.playbacks:
+            return
+        if playback.index + 1 >= len(playback.media):
+            self.finish_playback(playback, "done")
+            return
+        playback.index += 1
+        playback.state = "continuing"
+        self.emit(shapes.ev_playback("PlaybackContinuing", self.ts(), playback.json()))
+        playback.state = "playing"
+        self._play_item(playback)
 
     def finish_playback(self, playback: FakePlayback, state: str) -> None:
         """PlaybackFinished (``done`` or ``failed``) and forget the playback."""

@@ -62,8 +62,8 @@ class RestMixin(_Base):
         get("/ari/asterisk/info", self._h_info)
         get("/ari/applications", self._h_apps)
         get("/ari/applications/{app}", self._h_app)
-        post("/ari/applications/{app}/subscription", self._h_app)
-        delete("/ari/applications/{app}/subscription", self._h_app)
+        post("/ari/applications/{app}/subscription", self._h_subscription)
+        delete("/ari/applications/{app}/subscription", self._h_subscription)
         get("/ari/channels", self._h_channels)
         post("/ari/channels", self._h_originate)
         post("/ari/channels/{id}", self._h_originate)
@@ -104,11 +104,10 @@ class RestMixin(_Base):
 
     # ----------------------------------------------------------------- plumbing
 
-    @staticmethod
-    def _params(request: web.Request) -> dict[str, str]:
+    def _params(self, request: web.Request) -> dict[str, str]:
         """Query parameters, plus any given in a JSON body (ARI accepts both)."""
         params = dict(request.query)
-        body = request.get("body")
+        body = self.scratch(request).get("body")
         if isinstance(body, dict):
             for key, value in body.items():
                 if key != "variables" and not isinstance(value, (dict, list)):
@@ -127,7 +126,9 @@ class RestMixin(_Base):
         if self.order.get(op, "events_first") == "events_first":
             action()
             await self.flush()
+            self.scratch(request)["events_before"] = self.published
             return response
+        self.scratch(request)["events_before"] = self.published
         await response.prepare(request)
         await response.write_eof()
         action()
@@ -152,7 +153,7 @@ class RestMixin(_Base):
             "name": self.app,
             "channel_ids": [c.id for c in self.channels.values() if c.in_stasis],
             "bridge_ids": [b.id for b in self.bridges.values() if b.app_refs > 0],
-            "endpoint_ids": [],
+            "endpoint_ids": sorted(self.endpoint_subscriptions),
             "device_names": [],
             "events_allowed": [],
             "events_disallowed": [],
@@ -164,6 +165,31 @@ class RestMixin(_Base):
     async def _h_app(self, request: web.Request) -> web.Response:
         if request.match_info["app"] != self.app:
             return _err(404, "Application not found")
+        return _json(200, self._app_json())
+
+    async def _h_subscription(self, request: web.Request) -> web.Response:
+        """Subscribe the app to event sources; only ``endpoint:<tech>[/<resource>]`` matters
+        here (EndpointStateChange needs it, or ``subscribeAll=true``). Not recorded."""
+        if request.match_info["app"] != self.app:
+            return _err(404, "Application not found")
+        sources = [x for x in self._params(request).get("eventSource", "").split(",") if x]
+        if not sources:
+            return _err(400, "Missing parameter eventSource")
+        names = []
+        for source in sources:
+            kind, _, name = source.partition(":")
+            if kind != "endpoint":
+                continue  # channel:/bridge:/deviceState: sources are accepted and ignored
+            tech = name.partition("/")[0]
+            if "/" in name and name not in self.endpoints:
+                return _err(422, "Event source does not exist")
+            if not any(e.partition("/")[0] == tech for e in self.endpoints) and "/" not in name:
+                return _err(422, "Event source does not exist")
+            names.append(name)
+        if request.method == "POST":
+            self.endpoint_subscriptions.update(names)
+        else:
+            self.endpoint_subscriptions.difference_update(names)
         return _json(200, self._app_json())
 
     # ----------------------------------------------------------------- channels
@@ -202,7 +228,7 @@ class RestMixin(_Base):
             timeout = float(params.get("timeout", "30"))
         except ValueError:
             return _err(400, "timeout must be a number")  # not recorded
-        body = request.get("body")
+        body = self.scratch(request).get("body")
         variables = body.get("variables") if isinstance(body, dict) else None
         if variables is not None and not isinstance(variables, dict):
             return _err(400, "Variables must be an object")  # not recorded
@@ -220,8 +246,13 @@ class RestMixin(_Base):
         )
         response = _json(200, agent.json())
         if not in_app:
-            # into the dialplan (ari-errors): not the app's channel, no events; it answers
+            # into the dialplan (ari-errors 38-45): not the app's channel, no events; it
+            # answers and runs the given extension
             agent.state = "Up"
+            agent.context = params.get("context", agent.context)
+            agent.exten = params.get("extension", agent.exten)
+            agent.priority = int(params.get("priority", "1") or 1)
+            agent.app_name, agent.app_data = "", ""
             if agent.peer and agent.peer in self.channels:
                 self.channels[agent.peer].state = "Up"
             return response
@@ -268,12 +299,18 @@ class RestMixin(_Base):
         if isinstance(channel, web.Response):
             return channel
 
+        params = self._params(request)
+
         def action() -> None:
             self.leave_bridge(channel, by_hangup=False)
             self.stasis_end(channel)
             if channel.originated:
-                # back in the dialplan; it hangs up a moment later (not recorded further)
-                self.later(1.0, self.far_hangup, channel, 16, owner=channel)
+                # back in the dialplan, where it hangs up (ari-stasis-dtmf 62-80: 1 s later)
+                channel.context = params.get("context") or channel.context
+                channel.exten = params.get("extension") or channel.exten
+                channel.priority = int(params.get("priority") or 1)
+                channel.app_name, channel.app_data = "", ""
+                self.later(self.continue_hangup_after, self.dialplan_hangup, channel, owner=channel)
             else:
                 self.forget(channel)  # silent from now on (quirk 27)
 
@@ -314,7 +351,7 @@ class RestMixin(_Base):
     def _new_playback(self, request: web.Request, target_uri: str) -> FakePlayback | web.Response:
         media = request.query.getall("media", [])
         if not media:
-            body = request.get("body")
+            body = self.scratch(request).get("body")
             if isinstance(body, dict) and body.get("media"):
                 raw = body["media"]
                 media = list(raw) if isinstance(raw, list) else [str(raw)]
@@ -327,16 +364,17 @@ class RestMixin(_Base):
         )
         if pb_id in self.playbacks:
             return _err(409, "Playback with the same ID already exists")  # not recorded
-        return FakePlayback(id=pb_id, media_uri=",".join(media), target_uri=target_uri)
+        uris = [uri for item in media for uri in item.split(",") if uri]
+        return FakePlayback(id=pb_id, media=uris, target_uri=target_uri)
 
     async def _play(
         self, request: web.Request, playback: FakePlayback, target: FakeChannel | FakeBridge
     ) -> web.Response:
-        first = playback.media_uri.split(",")[0]
-        if first in self.missing_media:
+        if playback.media_uri in self.missing_media:
             # ari-errors 73-76: PlaybackStarted, then 201 showing "failed", then Finished
             self.start_playback(playback, target)
             await self.flush()
+            self.scratch(request)["events_before"] = self.published
             return _json(201, playback.json(), reason="Created")
         response = _json(201, playback.json(), reason="Created")
         return await self._reply(

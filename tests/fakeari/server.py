@@ -55,6 +55,16 @@ class RecordedRequest(NamedTuple):
     body: Any
 
 
+class RecordedResponse(NamedTuple):
+    """One REST response the fake sent, with ``events_before``: how many events had been
+    published when it went out (compare with ``mark()`` values to assert orderings)."""
+
+    method: str
+    path: str
+    status: int
+    events_before: int
+
+
 @dataclass
 class _Failure:
     method: str
@@ -90,7 +100,7 @@ class FakeAsterisk(FlowsMixin, RestMixin):
         destroyed_before_stasis_end: bool = False,
         media_durations: dict[str, float] | None = None,
         default_agent: AgentScript | None = None,
-        log_size: int | None = 100_000,
+        log_size: int | None = 10_000,
     ) -> None:
         if speed <= 0:
             raise ValueError(f"speed must be > 0, got {speed!r}")
@@ -106,6 +116,8 @@ class FakeAsterisk(FlowsMixin, RestMixin):
         if media_durations:
             self.media_durations.update(media_durations)
         self.default_media_duration = 1.0
+        #: virtual seconds an originated leg sent back to the dialplan lives before hanging up
+        self.continue_hangup_after = 1.0
         self.missing_media: set[str] = {"sound:no-such-sound-file"}
         self.default_agent = default_agent or AgentScript()
         self.agents: dict[str, AgentScript] = {}
@@ -119,11 +131,16 @@ class FakeAsterisk(FlowsMixin, RestMixin):
         #: endpoint ("PJSIP/1001") -> "online" | "offline"
         self.endpoints: dict[str, str] = {}
         self.requests: collections.deque[RecordedRequest] = collections.deque(maxlen=log_size)
+        self.responses: collections.deque[RecordedResponse] = collections.deque(maxlen=log_size)
         #: every event Asterisk published (sent or lost), in order
         self.events: collections.deque[dict[str, Any]] = collections.deque(maxlen=log_size)
         #: events published while no websocket was connected (lost, as on a real Asterisk)
         self.lost_events: collections.deque[dict[str, Any]] = collections.deque(maxlen=log_size)
         self.ws_connects = 0
+        #: ``endpoint:`` event sources the app subscribed to (``PJSIP/1001`` or ``PJSIP``)
+        self.endpoint_subscriptions: set[str] = set()
+        #: a websocket connected with ``subscribeAll=true`` (only endpoint events are affected)
+        self.subscribe_all = False
         #: number of events published so far (``mark()``; ``wait_event(since=...)``)
         self.published = 0
         self._failures: list[_Failure] = []
@@ -138,6 +155,7 @@ class FakeAsterisk(FlowsMixin, RestMixin):
         self._runner: web.AppRunner | None = None
         self._port = 0
         self._timers: set[asyncio.TimerHandle] = set()
+        self._scratch: dict[int, dict[str, Any]] = {}
 
     # ----------------------------------------------------------------- lifecycle
 
@@ -150,7 +168,9 @@ class FakeAsterisk(FlowsMixin, RestMixin):
         app.router.add_get("/ari/events", self._ws_handler)
         self._add_routes(app.router)
         app.router.add_route("*", "/{tail:.*}", self._h_not_found)
-        self._runner = web.AppRunner(app, handle_signals=False, access_log=None)
+        self._runner = web.AppRunner(
+            app, handle_signals=False, access_log=None, shutdown_timeout=1.0
+        )
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
@@ -224,6 +244,11 @@ class FakeAsterisk(FlowsMixin, RestMixin):
         if owner is not None:
             owner.timers.append(handle)
         return handle
+
+    @property
+    def timers_pending(self) -> int:
+        """How many far-end actions are scheduled (0 once every call has ended)."""
+        return len(self._timers)
 
     def cancel(self, handle: asyncio.TimerHandle | None) -> None:
         """Cancel a handle returned by ``later``."""
@@ -339,6 +364,25 @@ class FakeAsterisk(FlowsMixin, RestMixin):
                 conn.transport.abort()
             conn.queue.put_nowait(None)
 
+    def restart_pbx(self, down_for: float = 0.0) -> None:
+        """Asterisk restarts: the websocket drops (as ``drop_websocket``), every channel,
+        bridge, playback and live recording is gone without a single event, and uniqueids
+        start again at ``.0`` (README: "Asterisk was restarted ... so its uniqueids start
+        again at .0"). Scripts, endpoints and stored recordings survive."""
+        self.drop_websocket(down_for)
+        for channel in list(self.channels.values()):
+            self.forget(channel)
+        for playback in self.playbacks.values():
+            self.cancel(playback.timer)
+        for recording in self.recordings.values():
+            if recording.state == "recording":
+                self.cancel(recording.timer)
+                recording.state = "failed"
+        self.playbacks.clear()
+        self.bridges.clear()
+        self._uid = 0
+        self._chan_seq = 0
+
     async def _close_conn(self, conn: _Conn) -> None:
         if conn in self._conns:
             self._conns.remove(conn)
@@ -346,7 +390,7 @@ class FakeAsterisk(FlowsMixin, RestMixin):
             self._connected.clear()
         conn.queue.put_nowait(None)
         with contextlib.suppress(Exception):
-            await conn.ws.close()
+            await asyncio.wait_for(conn.ws.close(), 1.0)  # a client that never answers
 
     async def _writer(self, conn: _Conn) -> None:
         while True:
@@ -383,10 +427,20 @@ class FakeAsterisk(FlowsMixin, RestMixin):
             return self._unauthorized()
         assert self._loop is not None
         if self._loop.time() < self._refuse_ws_until:
-            return web.json_response({"message": "Service Unavailable"}, status=503)
+            return web.Response(
+                status=503,
+                text='{"message":"Service Unavailable"}',
+                content_type="application/json",
+            )
         if request.query["app"] != self.app:
             # Asterisk would register another app; this fake serves one
-            return web.json_response({"message": "Invalid application provided"}, status=400)
+            return web.Response(
+                status=400,
+                text='{"message":"Invalid application provided"}',
+                content_type="application/json",
+            )
+        if request.query.get("subscribeAll", "").lower() in ("true", "yes", "1"):
+            self.subscribe_all = True
         ws = web.WebSocketResponse(autoping=True)
         await ws.prepare(request)
         conn = _Conn(ws=ws, transport=request.transport)
@@ -410,11 +464,16 @@ class FakeAsterisk(FlowsMixin, RestMixin):
 
     @staticmethod
     def _unauthorized() -> web.Response:
-        return web.json_response(
-            {"message": "Authentication required"},
+        return web.Response(
             status=401,
+            text='{"message":"Authentication required"}',
+            content_type="application/json",
             headers={"WWW-Authenticate": 'Basic realm="Asterisk REST Interface"'},
         )
+
+    def scratch(self, request: web.Request) -> dict[str, Any]:
+        """Per-request storage of the fake (parsed body, response ordering mark)."""
+        return self._scratch.setdefault(id(request), {})
 
     def _log_request(self, request: web.Request, body: Any) -> None:
         self.requests.append(
@@ -435,17 +494,36 @@ class FakeAsterisk(FlowsMixin, RestMixin):
                 body = json.loads(raw)
             except ValueError:
                 body = raw.decode("utf-8", "replace")
-        request["body"] = body
+        self._scratch[id(request)] = {"body": body}
         self._log_request(request, body)
         if not self._credentials_ok(request):
             return self._unauthorized()
+        try:
+            return await self._dispatch(request, handler)
+        finally:
+            self._scratch.pop(id(request), None)
+
+    async def _dispatch(
+        self, request: web.Request, handler: Callable[[web.Request], Any]
+    ) -> web.StreamResponse:
         for failure in self._failures:
             if failure.method in ("*", request.method) and failure.pattern.search(request.path):
                 failure.times -= 1
                 if failure.times <= 0:
                     self._failures.remove(failure)
-                return web.json_response(failure.body, status=failure.status)
-        return await handler(request)
+                self._log_response(request, failure.status)
+                return web.Response(
+                    status=failure.status,
+                    text=json.dumps(failure.body, separators=(",", ":")),
+                    content_type="application/json",
+                )
+        response: web.StreamResponse = await handler(request)
+        self._log_response(request, response.status)
+        return response
+
+    def _log_response(self, request: web.Request, status: int) -> None:
+        mark = self.scratch(request).get("events_before", self.published)
+        self.responses.append(RecordedResponse(request.method, request.path, status, mark))
 
     # ----------------------------------------------------------------- scripting API
 
@@ -486,7 +564,8 @@ class FakeAsterisk(FlowsMixin, RestMixin):
     ) -> AgentScript:
         """Script the far end of ``endpoint`` (``"PJSIP/1001"``, ``"Local/agent1@agents"``).
 
-        See ``AgentScript``. Changing ``online`` publishes ``EndpointStateChange``.
+        See ``AgentScript``. Changing ``online`` publishes ``EndpointStateChange`` (to an app
+        subscribed to the endpoint).
         """
         script = AgentScript(
             answer_after=answer_after,
@@ -502,17 +581,26 @@ class FakeAsterisk(FlowsMixin, RestMixin):
         previous = self.endpoints.get(endpoint)
         self.endpoints[endpoint] = state
         if previous is not None and previous != state:
-            self.emit(shapes.ev_endpoint(self.ts(), self.endpoint_json(endpoint)))
+            self._endpoint_changed(endpoint)
         return script
 
     def set_endpoint_state(self, endpoint: str, online: bool) -> None:
-        """Take ``endpoint`` offline/online (``EndpointStateChange``), keeping its script."""
+        """Take ``endpoint`` offline/online (``EndpointStateChange`` if the app subscribed to
+        it), keeping its script."""
         script = self.agents.get(endpoint) or AgentScript(**vars(self.default_agent))
         script.online = online
         self.agents[endpoint] = script
         state = "online" if online else "offline"
         if self.endpoints.get(endpoint) != state:
             self.endpoints[endpoint] = state
+            self._endpoint_changed(endpoint)
+
+    def _endpoint_changed(self, endpoint: str) -> None:
+        """EndpointStateChange, published only to an app subscribed to the endpoint (or its
+        technology) or connected with ``subscribeAll=true``, as ARI does."""
+        tech = endpoint.partition("/")[0]
+        subs = self.endpoint_subscriptions
+        if self.subscribe_all or endpoint in subs or tech in subs:
             self.emit(shapes.ev_endpoint(self.ts(), self.endpoint_json(endpoint)))
 
     def endpoint_json(self, endpoint: str) -> dict[str, Any]:
@@ -543,6 +631,10 @@ class FakeAsterisk(FlowsMixin, RestMixin):
         args: tuple[str, ...] | list[str] | None = None,
         dtmf: Iterable[tuple[float, str]] = (),
         hangup_after: float | None = None,
+        *,
+        answered: bool = False,
+        dialplan: tuple[str, str, int] | None = None,
+        channel_name: str | None = None,
     ) -> str:
         """A caller dials ``dnis`` and enters ``Stasis(app, *args)`` unanswered (state Ring).
 
@@ -550,10 +642,24 @@ class FakeAsterisk(FlowsMixin, RestMixin):
         with ``t`` seconds after the app answers (the caller's phone sends digits only once
         answered, 0.3 s apart). ``hangup_after``: the caller hangs up that many seconds after
         being placed (its patience), whatever state the call is in. Returns the channel id.
+        ``answered``/``dialplan`` (context, exten, priority)/``channel_name`` describe a
+        dialplan that answers before ``Stasis()`` (the ari-stasis-dtmf channel 2); by default
+        the channel is ``Local/<dnis>@acd-inbound-…;2`` at ``acd-inbound,<dnis>,3`` as in the
+        ``ari-acd-*`` recordings.
         """
         if args is None:
             args = ("inbound", dnis)
-        channel = self.start_caller(dnis, caller, name, list(args), list(dtmf), hangup_after)
+        channel = self.start_caller(
+            dnis,
+            caller,
+            name,
+            list(args),
+            list(dtmf),
+            hangup_after,
+            answered=answered,
+            dialplan=dialplan,
+            channel_name=channel_name,
+        )
         await self.flush()
         return channel.id
 

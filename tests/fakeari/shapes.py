@@ -69,11 +69,20 @@ ASTERISK_INFO: dict[str, Any] = {
 }
 
 
+_second_cache: dict[int, str] = {}
+
+
 def timestamp(epoch: float) -> str:
     """Format ``epoch`` seconds as ARI does: ``2026-12-02T09:36:26.377+0000`` (UTC)."""
     ms = round(epoch * 1000)
-    dt = _dt.datetime.fromtimestamp(ms // 1000, tz=_dt.timezone.utc)
-    return dt.strftime("%Y-%m-%dT%H:%M:%S") + f".{ms % 1000:03d}+0000"
+    second = ms // 1000
+    prefix = _second_cache.get(second)
+    if prefix is None:
+        if len(_second_cache) > 4096:
+            _second_cache.clear()
+        dt = _dt.datetime.fromtimestamp(second, tz=_dt.timezone.utc)
+        prefix = _second_cache[second] = dt.strftime("%Y-%m-%dT%H:%M:%S")
+    return f"{prefix}.{ms % 1000:03d}+0000"
 
 
 def party(name: str, number: str) -> dict[str, str]:

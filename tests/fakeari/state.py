@@ -47,7 +47,8 @@ class FakeChannel:
     app_name: str
     app_data: str
     creationtime: str
-    #: caller (placed by the test), agent (originated into the app), peer (Local ;2 half)
+    #: caller (placed by the test), caller-half (its ;1 half), agent (originated into the
+    #: app), peer (an originated Local leg's ;2 half)
     role: str
     #: the app receives this channel's events
     subscribed: bool = True
@@ -58,6 +59,9 @@ class FakeChannel:
     variables: dict[str, str] = field(default_factory=dict)
     bridge: str | None = None
     peer: str | None = None
+    #: a dialplan caller's other Local half (``;1``, the caller's phone): listed by
+    #: GET /channels, never in the app, gone with the caller
+    half: str | None = None
     endpoint: str = ""
     dialstring: str = ""
     args: list[str] = field(default_factory=list)
@@ -66,7 +70,9 @@ class FakeChannel:
     timers: list[asyncio.TimerHandle] = field(default_factory=list)
     playbacks: set[str] = field(default_factory=set)
     alive: bool = True
-    hangup_cause: int = 16
+    #: caller id a Local peer takes over from its leg's connected line, published (as
+    #: ChannelCallerId) only when the peer is destroyed (README quirk 38)
+    pending_caller: tuple[str, str] | None = None
 
     def json(self) -> dict[str, Any]:
         """The ARI ``Channel`` object, keys in Asterisk's order."""
@@ -88,12 +94,6 @@ class FakeChannel:
             "creationtime": self.creationtime,
             "language": self.language,
         }
-
-    def cancel_timers(self) -> None:
-        """Cancel every scheduled far-end action of this channel."""
-        for handle in self.timers:
-            handle.cancel()
-        self.timers.clear()
 
 
 @dataclass
@@ -144,21 +144,31 @@ class FakePlayback:
     """One playback (``json()`` gives the ARI ``Playback`` object)."""
 
     id: str
-    media_uri: str
+    #: the media URIs to play in turn (``media=a,b`` or repeated ``media``)
+    media: list[str]
     target_uri: str
     state: str = "queued"
     language: str = "en"
     timer: asyncio.TimerHandle | None = None
+    #: unknown URI scheme: no PlaybackFinished ever, not even on hangup (README quirk 29)
+    endless: bool = False
+    index: int = 0
+
+    @property
+    def media_uri(self) -> str:
+        """The media URI playing now."""
+        return self.media[self.index]
 
     def json(self) -> dict[str, Any]:
-        """The ARI ``Playback`` object."""
-        return {
-            "id": self.id,
-            "media_uri": self.media_uri,
-            "target_uri": self.target_uri,
-            "language": self.language,
-            "state": self.state,
-        }
+        """The ARI ``Playback`` object (``next_media_uri`` while a list has more to play;
+        ARI 10 model, no list playback in the transcripts)."""
+        out: dict[str, Any] = {"id": self.id, "media_uri": self.media_uri}
+        if self.index + 1 < len(self.media):
+            out["next_media_uri"] = self.media[self.index + 1]
+        out["target_uri"] = self.target_uri
+        out["language"] = self.language
+        out["state"] = self.state
+        return out
 
 
 @dataclass

@@ -43,6 +43,7 @@ from .schema import (
     _check_dnis,
     _prompt_shorthand,
     _Settings,
+    token_hashes,
 )
 from .tenancy import (
     BUILTIN_ROLES,
@@ -508,19 +509,18 @@ class _Builder:
                 self._ref((*at, "roles", i), "role", role, roles)
         # One token, one principal: a token shared by two would make either act as the other.
         seen: dict[str, str] = {}
-        holders: list[tuple[str, str, str | None]] = [
+        holders: list[tuple[str, str, str | list[str] | None]] = [
             *(("agents", n, a.token_sha256) for n, a in parsed.agents.items()),
             *(("operators", n, o.token_sha256) for n, o in parsed.operators.items()),
         ]
-        for section, name, digest in holders:
-            if digest is None:
-                continue
-            first = seen.setdefault(digest, f"{section}.{name}")
-            if first != f"{section}.{name}":
-                self.problems.add(
-                    (section, name, "token_sha256"),
-                    f"the same token as {first} (every agent and operator needs its own)",
-                )
+        for section, name, value in holders:
+            for digest in token_hashes(value):
+                first = seen.setdefault(digest, f"{section}.{name}")
+                if first != f"{section}.{name}":
+                    self.problems.add(
+                        (section, name, "token_sha256"),
+                        f"the same token as {first} (every agent and operator needs its own)",
+                    )
 
     # -- assembling --
 
@@ -587,7 +587,7 @@ class _Builder:
                 tuple(op.roles),
                 frozenset(p for r in op.roles for p in role_table.get(r, frozenset())),
                 scope=op.scope,
-                token_sha256=op.token_sha256,
+                token_sha256=token_hashes(op.token_sha256),
             )
             for name, op in parsed.operators.items()
         }

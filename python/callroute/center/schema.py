@@ -72,6 +72,26 @@ def _check_url(value: str) -> str:
     return value
 
 
+def _check_token_hashes(value: str | list[str] | None) -> str | list[str] | None:
+    # A list holds the hashes of tokens valid at once: a new one beside the old while a
+    # desktop is switched over (rotation), then the old one removed.
+    if value is None or isinstance(value, str):
+        return None if value is None else _check_token_hash(value)
+    if not 1 <= len(value) <= 4:
+        raise PydanticCustomError("token_sha256", "a list of 1 to 4 token hashes")
+    hashes = [_check_token_hash(v) for v in value]
+    if len(set(hashes)) != len(hashes):
+        raise PydanticCustomError("token_sha256", "lists the same hash twice")
+    return hashes
+
+
+def token_hashes(value: str | list[str] | tuple[str, ...] | None) -> tuple[str, ...]:
+    """The token hashes of a ``token_sha256`` value (none, one, or a list while rotating)."""
+    if value is None:
+        return ()
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
 def _to_datetime(value: Any) -> Any:
     if isinstance(value, date) and not isinstance(value, datetime):
         return datetime.combine(value, time())
@@ -94,8 +114,8 @@ Name = Annotated[str, Field(min_length=1, max_length=200)]
 TokenHash = Annotated[
     str,
     Field(
-        description="SHA-256 (hex) of the bearer token for the HTTP API; the token is never "
-        "written in the file"
+        description="SHA-256 (hex) of the bearer token for the HTTP API (a list of up to 4 "
+        "while rotating); the token is never written in the file"
     ),
 ]
 
@@ -259,12 +279,12 @@ class AgentConfig(_Model):
         default=None,
         description="PBX endpoint rung for voice offers (e.g. PJSIP/1001); none: not by voice",
     )
-    token_sha256: TokenHash | None = None
+    token_sha256: TokenHash | list[TokenHash] | None = None
 
     @field_validator("token_sha256")
     @classmethod
-    def _token(cls, value: str | None) -> str | None:
-        return None if value is None else _check_token_hash(value)
+    def _token(cls, value: str | list[str] | None) -> str | list[str] | None:
+        return _check_token_hashes(value)
 
 
 class OperatorConfig(_Model):
@@ -276,12 +296,12 @@ class OperatorConfig(_Model):
         default="tenant",
         description="tenant: only its own tenant; center: every tenant (the center's own staff)",
     )
-    token_sha256: TokenHash | None = None
+    token_sha256: TokenHash | list[TokenHash] | None = None
 
     @field_validator("token_sha256")
     @classmethod
-    def _token(cls, value: str | None) -> str | None:
-        return None if value is None else _check_token_hash(value)
+    def _token(cls, value: str | list[str] | None) -> str | list[str] | None:
+        return _check_token_hashes(value)
 
 
 class HoursConfig(_Model):

@@ -285,7 +285,8 @@ class Operator:
 
     ``scope`` is ``"tenant"`` (the default: only ``tenant``) or ``"center"`` (every tenant;
     :class:`OperatorView` still shows only ``tenant``, the HTTP layer widens it).
-    ``token_sha256`` is the hex SHA-256 of the operator's API token, if it has one.
+    ``token_sha256`` holds the hex SHA-256 of each of the operator's valid API tokens
+    (none, one, or two while rotating).
     """
 
     name: str
@@ -293,7 +294,7 @@ class Operator:
     roles: tuple[str, ...] = ()
     permissions: frozenset[Permission] | None = None
     scope: Literal["tenant", "center"] = "tenant"
-    token_sha256: str | None = field(default=None, repr=False)
+    token_sha256: tuple[str, ...] = field(default=(), repr=False)
 
     def __post_init__(self) -> None:
         if self.permissions is None:

@@ -108,9 +108,8 @@ async def _serve(args: argparse.Namespace, password: str, listen: tuple[str, int
 
 def _options(app: str) -> Any:
     from ..runtime import Options
-    from ..runtime.service import _run_prefix
 
-    return Options(app=app, id_prefix=_run_prefix())
+    return Options(app=app)
 
 
 async def _start_http(runtime: Any, host: str, port: int) -> Any:

@@ -28,6 +28,7 @@ from typing import Literal
 
 from .._core import Engine
 from ..center import Center, Operator, OperatorView
+from ..center.schema import token_hashes
 from ..center.tenancy import Permission
 from ..errors import CallrouteError, PermissionDenied, UnknownIdError
 from .api import queue_tenant
@@ -67,13 +68,11 @@ class TokenTable:
     def __init__(self, center: Center) -> None:
         self._by_hash: dict[str, Principal] = {}
         for name, agent in center.agents.items():
-            if agent.token_sha256:
-                self._by_hash[agent.token_sha256] = Principal(
-                    name, "agent", agent.tenant, "agent", frozenset()
-                )
+            for digest in token_hashes(agent.token_sha256):
+                self._by_hash[digest] = Principal(name, "agent", agent.tenant, "agent", frozenset())
         for name, op in center.operators.items():
-            if op.token_sha256:
-                self._by_hash[op.token_sha256] = Principal(
+            for digest in token_hashes(op.token_sha256):
+                self._by_hash[digest] = Principal(
                     name, "operator", op.tenant, op.scope, op.permissions or frozenset(), op
                 )
 

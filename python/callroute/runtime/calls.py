@@ -16,7 +16,6 @@ the agent's endpoint → agent StasisStart → mixing bridge (+ recording) → `
 from __future__ import annotations
 
 import logging
-import math
 from collections import Counter
 from collections.abc import Callable, Mapping
 from datetime import datetime
@@ -36,6 +35,7 @@ from ..ivr import Voicemail as IvrVoicemail
 from . import commands as cmd
 from .commands import Command
 from .legs import LegsMixin
+from .prompts import PromptsMixin
 from .recovery import RecoveryMixin
 from .state import Call, Leg, Options, Phase, Task, engine_data, safe_number
 
@@ -45,7 +45,7 @@ _log = logging.getLogger("callroute.runtime")
 FAILED_DIAL = frozenset({"BUSY", "CONGESTION", "NOANSWER", "CHANUNAVAIL", "CANCEL", "DONTCALL"})
 
 
-class CallCore(LegsMixin, RecoveryMixin):
+class CallCore(LegsMixin, RecoveryMixin, PromptsMixin):
     """Calls, agent legs and the engine, driven one input at a time (see module doc).
 
     ``engine`` is the center's engine or a journaling wrapper with the same methods;
@@ -120,7 +120,11 @@ class CallCore(LegsMixin, RecoveryMixin):
         times = [self.engine.next_deadline()]
         for call_id in list(self._timed):
             call = self.calls.get(call_id)
-            mine = [call.collect_deadline, call.play_guard, call.outcome_guard] if call else []
+            mine = (
+                [call.collect_deadline, call.play_guard, call.outcome_guard, call.announce_at]
+                if call
+                else []
+            )
             if not any(t is not None for t in mine):
                 self._timed.discard(call_id)  # nothing pending: out of the timed set
             times += mine
@@ -145,6 +149,8 @@ class CallCore(LegsMixin, RecoveryMixin):
                 out += self._collect_done(call, now, timed_out=True)
             if call.outcome_guard is not None and call.outcome_guard <= now:
                 out += self._flush_outcome(call)
+            if call.announce_at is not None and call.announce_at <= now:
+                out += self._periodic(call, now)
         return out
 
     def open_hours(self, now: float) -> list[Command]:
@@ -259,8 +265,18 @@ class CallCore(LegsMixin, RecoveryMixin):
         call.recording_duration = float(duration) if duration is not None else None
         return self._flush_outcome(call)
 
+    def endpoints_listed(self, endpoints: list[Any], now: float) -> list[Command]:
+        """The PBX's endpoints at a (re)connect: agents whose phone is offline go not ready
+        (state changes missed while disconnected are caught up this way)."""
+        out: list[Command] = []
+        for ep in endpoints:
+            out += self._endpoint_state(ep, now)
+        return out
+
     def _on_endpoint_state_change(self, ev: Any, now: float) -> list[Command]:
-        ep = ev.endpoint
+        return self._endpoint_state(ev.endpoint, now)
+
+    def _endpoint_state(self, ep: Any, now: float) -> list[Command]:
         agent = self._endpoint_agent.get(f"{ep.technology}/{ep.resource}")
         if agent is None or str(ep.state).lower() not in ("offline", "unavailable"):
             return []
@@ -273,7 +289,7 @@ class CallCore(LegsMixin, RecoveryMixin):
 
     def _new_id(self) -> str:
         self._seq += 1
-        return f"{self.options.id_prefix}{self._seq}"
+        return f"{self.options.id_prefix or 'cr'}{self._seq}"
 
     def _inbound(
         self, channel: Any, args: tuple[str, ...], now: float, *, adopted: bool = False
@@ -455,18 +471,6 @@ class CallCore(LegsMixin, RecoveryMixin):
 
     # ------------------------------------------------------------------ prompts
 
-    def prompt_media(self, prompt: str) -> str:
-        """The ARI media URI of prompt ``prompt`` (``sound:`` + its file without the
-        extension, or ``sound:<name>``; ``Options.prompt_media`` overrides)."""
-        given = self.options.prompt_media.get(prompt)
-        if given:
-            return given
-        cfg = self.center.prompts.get(prompt)
-        if cfg is not None and cfg.file:
-            stem = cfg.file.rsplit(".", 1)[0] if "." in cfg.file.rsplit("/", 1)[-1] else cfg.file
-            return f"sound:{stem}"
-        return f"sound:{prompt}"
-
     def _play(
         self, call: Call, prompts: list[str | None], now: float, *, raw: bool = False
     ) -> list[Command]:
@@ -551,6 +555,9 @@ class CallCore(LegsMixin, RecoveryMixin):
         ann = self.center.queues[queue].announcements
         if ann is not None and ann.welcome:
             out += self._play(call, [ann.welcome], now)
+        if ann is not None and (ann.periodic or ann.position):
+            call.announce_at = now + ann.every
+            self._timed.add(call.id)
         out += self._decide(decisions, now)
         number = safe_number(callback)
         if callback is not None and call.phase is Phase.QUEUED and number is not None:
@@ -626,26 +633,9 @@ class CallCore(LegsMixin, RecoveryMixin):
         if call is None or call.phase not in (Phase.QUEUED, Phase.OFFERING):
             return []
         ann = self.center.queues[d.queue].announcements if d.queue in self.center.queues else None
-        if ann is None or not ann.position or call.playbacks:
+        if ann is None or not ann.position:
             return []
-        if call.last_announce is not None and now - call.last_announce < ann.every:
-            return []
-        call.last_announce = now
-        media: list[str] = (
-            ["queue-youarenext"]
-            if d.position <= 1
-            else ["queue-thereare", f"#number:{d.position}", "queue-callswaiting"]
-        )
-        minutes = math.ceil(d.expected_wait / 60.0) if math.isfinite(d.expected_wait) else 0
-        if 0 < minutes < 100:
-            media += ["queue-holdtime", f"#number:{minutes}", "queue-minutes"]
-        pid = call.next_playback()
-        call.playbacks.add(pid)
-        self._playbacks[pid] = call.id
-        call.play_guard = now + self.options.playback_guard
-        self._timed.add(call.id)
-        uris = tuple(m[1:] if m.startswith("#") else f"sound:{m}" for m in media)
-        return [cmd.PlayChannel(call.channel or "", uris, pid)]
+        return self._announce(call, [], d.position, d.expected_wait, ann.every, now)
 
     def _exit(self, d: Exit, now: float) -> list[Command]:
         call = self.calls.get(d.call)

@@ -77,6 +77,8 @@ _RUNTIME = web.AppKey("runtime", RuntimeAPI)
 _TOKENS = web.AppKey("tokens", TokenTable)
 _METRICS = web.AppKey("metrics", Metrics)
 _WEBHOOK = web.AppKey("webhook", CrmWebhook)
+#: Set on shutdown: the open streams end (cleanly: the chunked response is finished).
+_CLOSING = web.AppKey("closing", asyncio.Event)
 
 
 class RequestError(CallrouteError, ValueError):
@@ -116,7 +118,15 @@ async def _errors(
     except CallrouteError as exc:
         for kind, status in _STATUS:
             if isinstance(exc, kind):
-                if status != 401:
+                if status == 401:  # never the header itself: it may hold a real token
+                    log.warning(
+                        "%s %s from %s refused: %s",
+                        request.method,
+                        request.path,
+                        request.remote,
+                        exc,
+                    )
+                else:
                     log.info("%s %s: %s %s", request.method, request.path, type(exc).__name__, exc)
                 return _error(status, type(exc).__name__, str(exc))
         log.exception("%s %s: unexpected callroute error", request.method, request.path)
@@ -335,6 +345,8 @@ _TASK_FIELDS = {"media", "tenant", "queue", "skills", "priority", "data"}
 
 async def _task_submit(request: web.Request) -> web.Response:
     access = _access(request)
+    if not access.tenants("change_queues"):
+        raise PermissionDenied(f"{access.who.label} may not submit tasks")
     body = await _body(request)
     _only(body, _TASK_FIELDS)
     media = _field(body, "media", str, None)
@@ -375,9 +387,12 @@ async def _task_submit(request: web.Request) -> web.Response:
                 raise RequestError(
                     f"'data'[{k!r}] must be a string, number or boolean, got {_json_kind(v)}"
                 )
-    task = await request.app[_RUNTIME].submit_task(
-        media, tenant, queue=queue, skills=skills, priority=priority, data=data
-    )
+    try:
+        task = await request.app[_RUNTIME].submit_task(
+            media, tenant, queue=queue, skills=skills, priority=priority, data=data
+        )
+    except UnknownIdError as exc:  # a name in the body (skill, media): the body is wrong
+        raise RequestError(str(exc)) from None
     return web.json_response({"task": task, "tenant": tenant}, status=201)
 
 
@@ -425,17 +440,22 @@ async def _sse(request: web.Request, events: AsyncIterator[dict[str, Any]]) -> w
             "X-Accel-Buffering": "no",
         }
     )
-    await response.prepare(request)
-    await response.write(b": subscribed\n\n")
     iterator = aiter(events)
     pending: asyncio.Task[dict[str, Any]] | None = None
     seq = 0
+    stop = asyncio.ensure_future(request.app[_CLOSING].wait())
     try:
+        await response.prepare(request)
+        await response.write(b": subscribed\n\n")
         while True:
             if pending is None:
                 pending = asyncio.ensure_future(anext(iterator))
-            done, _ = await asyncio.wait({pending}, timeout=KEEPALIVE_SECONDS)
-            if not done:
+            done, _ = await asyncio.wait(
+                {pending, stop}, timeout=KEEPALIVE_SECONDS, return_when=asyncio.FIRST_COMPLETED
+            )
+            if stop in done:
+                break
+            if pending not in done:
                 await response.write(b": keepalive\n\n")
                 continue
             task, pending = pending, None
@@ -449,7 +469,11 @@ async def _sse(request: web.Request, events: AsyncIterator[dict[str, Any]]) -> w
             await response.write(f"id: {seq}\nevent: {kind}\ndata: {payload}\n\n".encode())
     except (ConnectionResetError, ConnectionError):
         log.info("stream %s closed by its client", request.path)
+    except Exception:
+        # The response has started: no error answer is possible any more; end the stream.
+        log.exception("stream %s failed after %d events; closing it", request.path, seq)
     finally:
+        stop.cancel()
         if pending is not None:
             pending.cancel()
             with contextlib.suppress(BaseException):
@@ -478,6 +502,11 @@ async def _tenant_stream(request: web.Request) -> web.StreamResponse:
 # ------------------------------------------------------------------------ the app
 
 
+async def _close_streams(app: web.Application) -> None:
+    """On shutdown, end the open streams (they would otherwise hold it up to its timeout)."""
+    app[_CLOSING].set()
+
+
 async def _run_webhook(app: web.Application) -> AsyncIterator[None]:
     task = asyncio.ensure_future(app[_WEBHOOK].run())
     yield
@@ -498,6 +527,8 @@ def build_app(runtime: RuntimeAPI) -> web.Application:
     app[_RUNTIME] = runtime
     app[_TOKENS] = TokenTable(runtime.center)
     app[_METRICS] = Metrics()
+    app[_CLOSING] = asyncio.Event()
+    app.on_shutdown.append(_close_streams)
     if not len(app[_TOKENS]):
         log.warning("no agent or operator of %s has a token: only /health answers", runtime.center)
     webhook = CrmWebhook(runtime)

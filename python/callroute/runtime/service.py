@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import inspect
 import logging
 import time
@@ -24,6 +25,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
+from urllib.parse import quote
 
 from ..center import Center
 from ..errors import CallrouteError, ParameterError, PermissionDenied, UnknownIdError
@@ -67,6 +69,8 @@ class Runtime:
     ``lookups``: the IVR's lookup hooks (plain functions run in a thread, coroutine
     functions awaited), each cut off at its node's timeout. ``speed`` (tests): ``clock``
     runs that many times faster than the event loop, so waits on the loop are divided by it.
+    ``max_in_flight``: PBX requests running at once (the rest wait their turn, in order
+    per call), so a burst of calls does not flood Asterisk.
     """
 
     def __init__(
@@ -83,6 +87,7 @@ class Runtime:
         lookups: Mapping[str, LookupHook] | None = None,
         options: Options | None = None,
         speed: float = 1.0,
+        max_in_flight: int = 64,
     ) -> None:
         if not speed > 0:
             raise ParameterError(f"speed must be > 0, got {speed!r}")
@@ -117,7 +122,9 @@ class Runtime:
         names = _verifier_names(center)
         table = {n: verifier for n in names if verifier is not None}
         table.update(verifiers or {})
-        self.options = options or Options(id_prefix=_run_prefix())
+        self.options = options or Options()
+        if self.options.id_prefix is None:
+            self.options = dataclasses.replace(self.options, id_prefix=_run_prefix())
         self.core = CallCore(center, self.engine, wall=wall, options=self.options, verifiers=table)
         self.core.restore(restored)
         self._check_flows(wall, table)
@@ -129,6 +136,7 @@ class Runtime:
         self._task_seq = 0
         self._hours_at: float | None = None
         self._stopping = False
+        self._slots = asyncio.Semaphore(max_in_flight)
         self.events_seen = 0
         self.errors_seen = 0
 
@@ -154,19 +162,27 @@ class Runtime:
         """Consume the PBX's events and fire timers until :meth:`stop`."""
         reader = asyncio.create_task(self._read_events())
         try:
+            burst = 0
             while not self._stopping:
                 now = self.now()
                 if self._hours_at is None or now >= self._hours_at:
                     self._guard("hours", self.core.open_hours, now)
                     self._hours_at = now + HOURS_EVERY
-                deadline = self.core.next_deadline()
-                wake = self._hours_at if deadline is None else min(deadline, self._hours_at)
-                try:
-                    item = await asyncio.wait_for(
-                        self._inbox.get(), max(0.0, wake - now) / self._speed
-                    )
-                except asyncio.TimeoutError:
-                    item = None
+                item: tuple[Any, ...] | None = None
+                if not self._inbox.empty() and burst < 64:
+                    item, burst = self._inbox.get_nowait(), burst + 1
+                else:
+                    # wait for input or the next deadline; this also lets the command
+                    # lanes run (at the latest every 64 inputs of a burst)
+                    burst = 0
+                    deadline = self.core.next_deadline()
+                    wake = self._hours_at if deadline is None else min(deadline, self._hours_at)
+                    try:
+                        item = await asyncio.wait_for(
+                            self._inbox.get(), max(0.0, wake - now) / self._speed
+                        )
+                    except asyncio.TimeoutError:
+                        item = None
                 if item is not None:
                     self._handle(item)
                 deadline = self.core.next_deadline()
@@ -227,7 +243,7 @@ class Runtime:
             name = type(event).__name__
             if name == "Connected":
                 _log.info("PBX connected (resumed=%s): resync", getattr(event, "resumed", None))
-                self._spawn(self._resync())
+                self._spawn(self._resync(self.core.stamp))
             elif name == "Disconnected":
                 _log.warning("PBX disconnected: %s", getattr(event, "reason", ""))
             elif name == "MalformedEvent":
@@ -239,20 +255,56 @@ class Runtime:
             self._guard("lookup", self.core.lookup_done, item[1], item[2], now)
         elif kind == "failed":
             self._guard("repair", self.core.command_failed, item[1], item[2], now)
+        elif kind == "endpoints":
+            self._guard("endpoints", self.core.endpoints_listed, item[1], now)
         elif kind == "resync":
             self._guard("resync", self.core.reconcile, item[1], now, item[2], item[3])
 
-    async def _resync(self) -> None:
-        stamp = self.core.stamp
+    async def _resync(self, stamp: int) -> None:
+        """List the PBX's channels and bridges; ``stamp``: the core's when asked (what it
+        learns later is newer than the list)."""
+        await self._subscribe_endpoints()
         try:
             channels = await self.pbx.list_channels()
-            bridges = await self.pbx.list_bridges()
         except Exception as exc:
             _log.error("resync: listing channels failed (%s: %s)", type(exc).__name__, exc)
             return
-        live = {c.id: c for c in channels}
-        members = {b.id: tuple(b.channels) for b in bridges}
-        self._inbox.put_nowait(("resync", live, stamp, members))
+        members: dict[str, tuple[str, ...]] | None = None
+        try:
+            members = {b.id: tuple(b.channels) for b in await self.pbx.list_bridges()}
+        except Exception as exc:
+            _log.warning("resync: listing bridges failed (%s: %s)", type(exc).__name__, exc)
+        self._inbox.put_nowait(("resync", {c.id: c for c in channels}, stamp, members))
+        try:
+            endpoints = await self.pbx.list_endpoints()
+        except Exception as exc:
+            _log.warning("resync: listing endpoints failed (%s: %s)", type(exc).__name__, exc)
+            return
+        self._inbox.put_nowait(("endpoints", endpoints))
+
+    async def _subscribe_endpoints(self) -> None:
+        """Ask for the agents' EndpointStateChange events: ARI sends them only to an app
+        subscribed to the endpoint (or its technology). One request per technology, else
+        one per endpoint; failures are logged (the states are still listed at resync)."""
+        request = getattr(self.pbx, "request", None)
+        if request is None:
+            return
+        app = getattr(self.pbx, "app", self.options.app)
+        path = f"/applications/{quote(app, safe='')}/subscription"
+        by_tech: dict[str, list[str]] = {}
+        for endpoint in sorted(set(self.core.endpoints.values())):
+            by_tech.setdefault(endpoint.partition("/")[0], []).append(endpoint)
+        for tech, endpoints in by_tech.items():
+            try:
+                await request("POST", path, [("eventSource", f"endpoint:{tech}")])
+                continue
+            except Exception as exc:
+                _log.info("subscribing to endpoint:%s failed (%s); one by one", tech, exc)
+            for endpoint in endpoints:
+                try:
+                    await request("POST", path, [("eventSource", f"endpoint:{endpoint}")])
+                except Exception as exc:
+                    _log.warning("no state events for endpoint %s: %s", endpoint, exc)
 
     def _spawn(self, coro: Awaitable[Any]) -> None:
         task = asyncio.ensure_future(coro)
@@ -300,7 +352,7 @@ class Runtime:
         while queue:
             command = queue.popleft()
             try:
-                await self._execute(command)
+                await self._execute_retrying(command)
             except Exception as exc:
                 status = getattr(exc, "status", None)
                 if status == 404 and isinstance(command, _TIDY):
@@ -327,6 +379,24 @@ class Runtime:
                 self.journal.forget("call", call)
             except Exception as exc:
                 _log.error("call %s: deleting its journal note failed: %s", call, exc)
+
+    async def _execute_retrying(self, command: Command) -> None:
+        """Run one PBX command, at most ``max_in_flight`` at a time. A transient failure
+        (timeout, connection, 5xx) is tried again twice, 0.2 s and 0.6 s later; an
+        originate is not (a late success would ring the agent twice), nor is an error
+        Asterisk answered for (4xx: the request itself cannot work)."""
+        for attempt in range(3):
+            try:
+                async with self._slots:
+                    await self._execute(command)
+                return
+            except Exception as exc:
+                status = getattr(exc, "status", None)
+                definite = isinstance(status, int) and 400 <= status < 500
+                if definite or isinstance(command, cmd.Originate) or attempt == 2:
+                    raise
+                _log.info("%s: %s; trying again", _describe(command), type(exc).__name__)
+                await asyncio.sleep((0.2, 0.6)[attempt] / self._speed)
 
     async def _execute(self, c: Command) -> None:
         pbx = self.pbx

@@ -77,6 +77,7 @@ class Call:
     callback: bool = False
     callback_number: str | None = None
     last_announce: float | None = None
+    announce_at: float | None = None
     recording: str | None = None
     recording_duration: float | None = None
     outcome_pending: tuple[str, float, dict[str, Any]] | None = None
@@ -112,11 +113,13 @@ class Options:
     ``exit_context``, extension = the exit reason: ``max_wait``, ``closed``, ``no_agents``)
     or ``hangup``. Voicemail and IVR transfers continue at ``voicemail_context`` /
     ``transfer_context`` with the box / destination as extension. Callbacks ring the agent,
-    then ``callback_endpoint`` formatted with the customer's number.
+    then ``callback_endpoint`` formatted with the customer's number. ``id_prefix`` starts
+    every call id (None: the runtime picks one unique to this run, so call ids never repeat
+    across restarts on one journal).
     """
 
     app: str = "callroute"
-    id_prefix: str = "cr"
+    id_prefix: str | None = None
     moh_class: str | None = None
     exit_action: Literal["dialplan", "hangup"] = "dialplan"
     exit_context: str = "callroute-exit"
