@@ -93,3 +93,27 @@ def test_a_call_reoffered_during_the_resync_keeps_its_new_offer() -> None:
     assert info.state == "offered"
     assert agents[info.agent] == orig.endpoint
     assert center.engine.agent_stats(info.agent).declined == 0
+
+
+def test_a_holding_bridge_whose_teardown_the_kill_cut_off_is_destroyed_at_the_resync() -> None:
+    """The agent answered: the runtime queued the holding bridge's teardown and noted the
+    call without it; a kill before the teardown ran left the bridge on the PBX, and no later
+    start knew of it (found by test_serve_crash: a bridge left over at the end of the run)."""
+    center = make_center(AGENTS, ivr=False, record=False, wrapup=0)
+    first = _core(center)
+    center.engine.agent_ready("agent1", 0.0)
+    caller = Channel("pbx-1", caller_number="5551001", state="Up")
+    out = first.on_event(StasisStart(caller, ("inbound", DNIS)), 1.0)
+    (orig,) = [c for c in out if isinstance(c, cmd.Originate)]
+    leg = Channel(orig.channel, state="Up")
+    out = first.on_event(StasisStart(leg, ("agent", orig.call)), 2.0)
+    hold = f"{orig.call}-hold"
+    assert cmd.DestroyBridge(hold) in out  # queued, never run: the process dies here
+    notes = [{**p, "call": c} for c, p in first.take_notes() if p is not None]
+    second = _core(center)
+    second.restore(notes)
+    mix = f"{orig.call}-mix"
+    bridges = {hold: (), mix: ("pbx-1", orig.channel)}
+    commands = second.reconcile({"pbx-1": caller, orig.channel: leg}, 3.0, None, bridges)
+    assert cmd.DestroyBridge(hold) in commands
+    assert cmd.DestroyBridge(mix) not in commands
