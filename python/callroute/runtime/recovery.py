@@ -101,6 +101,11 @@ class RecoveryMixin:
         for call in list(self.calls.values()):
             if call.restored:
                 self._catch_up(call, live)
+                # its holding bridge dropped (teardown queued) when the process died: the
+                # note no longer names it, the PBX may still have it
+                stale = f"{call.id}-hold"
+                if bridges is not None and call.hold is None and stale in bridges:
+                    out.append(cmd.DestroyBridge(stale))
         for leg in list(self.legs.values()):
             if leg.born <= limit and leg.channel not in live and leg.state != "gone":
                 out += self._leg_gone(leg, now, "vanished during the gap")
