@@ -98,6 +98,14 @@ class RecoveryMixin:
                 if channel in live:
                     out.append(cmd.Hangup(str(channel)))
             out += [cmd.DestroyBridge(str(b)) for b in note.get("bridges") or ()]
+        for call in list(self.calls.values()):
+            if call.restored:
+                self._catch_up(call, live)
+                # its holding bridge dropped (teardown queued) when the process died: the
+                # note no longer names it, the PBX may still have it
+                stale = f"{call.id}-hold"
+                if bridges is not None and call.hold is None and stale in bridges:
+                    out.append(cmd.DestroyBridge(stale))
         for leg in list(self.legs.values()):
             if leg.born <= limit and leg.channel not in live and leg.state != "gone":
                 out += self._leg_gone(leg, now, "vanished during the gap")
@@ -105,6 +113,7 @@ class RecoveryMixin:
             gone = call.channel is not None and call.channel not in live
             if call.born <= limit and call.caller_up and gone:
                 out += self._caller_gone(call, now)
+        self._listed = limit
         for call in list(self.calls.values()):
             if call.restored:
                 call.restored = False
@@ -198,6 +207,22 @@ class RecoveryMixin:
             count += 1
         return count
 
+    def _catch_up(self, call: Call, live: Mapping[str, Any]) -> None:
+        """A restored call noted as offering whose offer the engine accepted (the process
+        died between the journaled ``offer_accepted`` and the call's next note): when a leg
+        is gone, it is judged as the connected call it was (ended, answered), not as a ring
+        that vanished and a caller who abandoned in queue (both refused by the engine)."""
+        if call.phase is not Phase.OFFERING or call.leg is None:
+            return
+        if call.leg in live and call.channel in live:
+            return  # both still there: _settle bridges them
+        leg = self.legs.get(call.leg)
+        info = self._engine_query("call_info", call.id)
+        if leg is None or info is None or info.state != "connected" or info.agent != leg.agent:
+            return
+        leg.state = "up"
+        call.phase = Phase.CONNECTED
+
     def _settle(
         self,
         call: Call,
@@ -257,6 +282,8 @@ class RecoveryMixin:
             call.phase = Phase.CALLBACK if call.callback else Phase.QUEUED
             return [cmd.Hangup(leg.channel)]
         if info.state == "offered":
+            if leg is not None and leg.born > getattr(self, "_listed", leg.born):
+                return []  # offered again in this very resync: a new leg, not listed yet
             if leg is None or leg.channel not in live or leg.agent != info.agent:
                 if leg is not None and leg.channel in live:
                     leg.current = False
