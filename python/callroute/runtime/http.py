@@ -69,6 +69,16 @@ __all__ = ["KEEPALIVE_SECONDS", "build_app", "scrub"]
 
 log = logging.getLogger(__name__)
 
+
+def _kind_name(exc: CallrouteError) -> str:
+    """What went wrong, by its class of callroute.errors: ``InvalidEventError`` also for the
+    engine's ``EngineInvalidEventError`` (the ``Engine`` marker says who raised it, which an
+    HTTP client need not know)."""
+    for cls in type(exc).__mro__:
+        if not cls.__name__.startswith("Engine") and issubclass(cls, CallrouteError):
+            return cls.__name__
+    return type(exc).__name__
+
 KEEPALIVE_SECONDS = 15.0
 _MAX_BODY = 64 * 1024
 _MAX_DATA = 100
@@ -128,7 +138,7 @@ async def _errors(
                     )
                 else:
                     log.info("%s %s: %s %s", request.method, request.path, type(exc).__name__, exc)
-                return _error(status, type(exc).__name__, str(exc))
+                return _error(status, _kind_name(exc), str(exc))
         log.exception("%s %s: unexpected callroute error", request.method, request.path)
         return _error(500, "InternalError", "internal error (logged)")
     except (ConnectionResetError, asyncio.CancelledError):
