@@ -14,7 +14,12 @@ from callroute.center.schema import QueueConfig, StepConfig, queue_spec
 from callroute.types import QueueSpec, StepSpec
 
 SPEC_KEYS = QueueSpec.__required_keys__ | QueueSpec.__optional_keys__
-FILE_EXTRAS = {"hours", "announcements", "description"}  # the file's own, not the engine's
+FILE_EXTRAS = {
+    "hours",
+    "announcements",
+    "description",
+    "record",
+}  # the file's own (record: the live runtime's), not the engine's
 
 
 def _keywords() -> dict[str, Any]:
