@@ -176,8 +176,30 @@ def _optimum(
         hi = lo + 2 * (hi - lo) + 1
 
 
+class _ColumnTable:
+    """Rows, length and text of a result whose ``columns`` are equal-length arrays."""
+
+    @property
+    def columns(self) -> dict[str, npt.NDArray[Any]]:
+        raise NotImplementedError
+
+    def __len__(self) -> int:
+        return len(next(iter(self.columns.values())))
+
+    def rows(self) -> Iterator[dict[str, Any]]:
+        """Each row (an interval, or a staffing level) as a dict of plain Python values."""
+        return _rows(self.columns, len(self))
+
+    def format(self) -> str:
+        """An aligned text table."""
+        return _format(self.columns, len(self))
+
+    def __str__(self) -> str:
+        return self.format()
+
+
 @dataclass(frozen=True)
-class CostOptimalPlan:
+class CostOptimalPlan(_ColumnTable):
     """Cost-optimal staffing, one row per interval, as columns (numpy arrays)."""
 
     calls: FloatArray
@@ -221,20 +243,6 @@ class CostOptimalPlan:
             total_cost=self.total_cost,
         )
         return cols
-
-    def __len__(self) -> int:
-        return len(self.calls)
-
-    def rows(self) -> Iterator[dict[str, Any]]:
-        """Each interval as a dict of plain Python values."""
-        return _rows(self.columns, len(self))
-
-    def format(self) -> str:
-        """An aligned text table."""
-        return _format(self.columns, len(self))
-
-    def __str__(self) -> str:
-        return self.format()
 
 
 def _rows(cols: Mapping[str, npt.NDArray[Any]], n: int) -> Iterator[dict[str, Any]]:
@@ -344,7 +352,7 @@ def cost_optimal_staffing(
 
 
 @dataclass(frozen=True)
-class CostFrontier:
+class CostFrontier(_ColumnTable):
     """Service against cost for one interval, one row per staffing level.
 
     ``marginal_cost_per_abandon`` is, for each row, the extra wage paid for that row's last
@@ -383,20 +391,6 @@ class CostFrontier:
             optimal=self.optimal,
         )
         return cols
-
-    def __len__(self) -> int:
-        return len(self.agents)
-
-    def rows(self) -> Iterator[dict[str, Any]]:
-        """Each staffing level as a dict of plain Python values."""
-        return _rows(self.columns, len(self))
-
-    def format(self) -> str:
-        """An aligned text table."""
-        return _format(self.columns, len(self))
-
-    def __str__(self) -> str:
-        return self.format()
 
 
 def cost_frontier(
