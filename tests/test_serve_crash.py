@@ -59,8 +59,9 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import callroute
 import yaml
-from callroute.center import load
+from callroute.center import load_center
 from callroute.engine import Offer
 from callroute.runtime.auth import token_sha256
 from callroute.runtime.journal import JournaledEngine
@@ -164,7 +165,10 @@ class Serve:
         self.proc: subprocess.Popen[bytes] | None = None
         self.env = {
             **os.environ,
-            "PYTHONPATH": str(ROOT / "python"),
+            # the callroute these tests import (installed in CI, the source tree in development)
+            "PYTHONPATH": os.pathsep.join(
+                [str(Path(callroute.__file__).parent.parent), os.environ.get("PYTHONPATH", "")]
+            ),
             "CALLROUTE_ARI_PASSWORD": "callroute-test-secret",
         }
 
@@ -327,7 +331,7 @@ def test_kill_minus_nine_fifty_times_in_two_hundred_calls(tmp_path: Path) -> Non
     inputs = [harvest.inputs[s] for s in seqs]
 
     # -- an uncrashed engine fed the same inputs decides the same
-    center = load(cfg)
+    center = load_center(cfg)
     ref = center.engine
     decided: dict[str, list[tuple[int, str]]] = {}
     for item in inputs:
@@ -351,7 +355,7 @@ def test_kill_minus_nine_fifty_times_in_two_hundred_calls(tmp_path: Path) -> Non
                 decided.setdefault(d.call, []).append((item.seq, d.agent))
     with Journal(harvest.path) as j:
         outcomes = j.outcomes()
-        recovered, _ = JournaledEngine.recover(lambda: load(cfg).engine, j)
+        recovered, _ = JournaledEngine.recover(lambda: load_center(cfg).engine, j)
         assert recovered.queue_stats("sales") == ref.queue_stats("sales")
         assert recovered.totals() == ref.totals()
     assert ref.calls() == []
