@@ -79,6 +79,7 @@ def _kind_name(exc: CallrouteError) -> str:
             return cls.__name__
     return type(exc).__name__
 
+
 KEEPALIVE_SECONDS = 15.0
 _MAX_BODY = 64 * 1024
 _MAX_DATA = 100
