@@ -14,6 +14,7 @@ those of ``agents`` on the phones: scheduling more covers shrinkage, it does not
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -108,7 +109,8 @@ class StaffingPlan:
         return self.table.to_polars()
 
     def format(self) -> str:
-        """The plan as an aligned text table with a totals line."""
+        """The plan as an aligned text table with a totals line, and a note naming the
+        overloaded intervals (offered load >= agents on the phones), if any."""
         headers = ["interval", "calls", "traffic", "agents", "scheduled", "SL", "ASA s", "occ"]
         if self.p_abandon is not None:
             headers.append("abandon")
@@ -148,7 +150,21 @@ class StaffingPlan:
             )
 
         rule = "  ".join("-" * w for w in widths)
-        return "\n".join([fmt(headers), rule, *map(fmt, lines), rule, fmt(total)])
+        text = [fmt(headers), rule, *map(fmt, lines), rule, fmt(total)]
+        over = np.flatnonzero((self.traffic > 0) & (self.traffic >= self.agents))
+        if over.size:
+            names = ", ".join(str(self.labels[i]) for i in over[:10])
+            more = f" and {over.size - 10} more" if over.size > 10 else ""
+            meaning = (
+                "only abandonment keeps their queues finite"
+                if self.p_abandon is not None
+                else "their queues grow without bound (ASA inf: every caller waits)"
+            )
+            text.append(
+                f"note: overloaded (offered load >= agents on the phones) in {over.size} "
+                f"interval(s): {names}{more}; {meaning}"
+            )
+        return "\n".join(text)
 
     def __str__(self) -> str:
         return self.format()
@@ -201,10 +217,22 @@ def _positive(name: str, value: object) -> float:
     return number
 
 
+def _forecast_parts(calls: Any) -> tuple[Mapping[str, Any], float | None] | None:
+    """``(columns, interval)`` of a :class:`callroute.Forecast`, else ``None``. The forecast
+    module sits above this one, so a forecast is recognised by its fields."""
+    if not dataclasses.is_dataclass(calls) or isinstance(calls, type):
+        return None
+    if not {"labels", "calls", "interval"} <= {f.name for f in dataclasses.fields(calls)}:
+        return None
+    columns: Mapping[str, Any] = getattr(calls, "columns")  # noqa: B009 (a field of a dataclass)
+    interval: float | None = getattr(calls, "interval")  # noqa: B009
+    return columns, interval
+
+
 def staffing_plan(
     calls: Any,
     *,
-    interval: float,
+    interval: float | None = None,
     aht: float,
     target: float,
     level: float,
@@ -219,11 +247,12 @@ def staffing_plan(
 ) -> StaffingPlan:
     """Staff each interval of a forecast to answer ``level`` of calls within ``target`` s.
 
-    :param calls: calls offered per interval: a sequence or array, or a table (pandas or
-        polars DataFrame, or a mapping of columns, e.g. :attr:`Forecast.columns`) with a
-        ``calls_column`` and optionally a time column (``interval_start``, ``time``... or
-        ``time_column``) whose values label the rows.
-    :param interval: the interval length in seconds, > 0.
+    :param calls: calls offered per interval: a :class:`~callroute.Forecast` (its labels,
+        calls and interval), a sequence or array, or a table (pandas or polars DataFrame, or
+        a mapping of columns) with a ``calls_column`` and optionally a time column
+        (``interval_start``, ``time``... or ``time_column``) whose values label the rows.
+    :param interval: the interval length in seconds, > 0; by default the forecast's (needed
+        with any other ``calls``).
     :param aht: average handle time in seconds, > 0.
     :param target: the service-level threshold in seconds, >= 0.
     :param level: the fraction of calls to answer within ``target``, in [0, 1).
@@ -246,6 +275,20 @@ def staffing_plan(
     :raises ~callroute.errors.ParameterError: naming the argument, column or first bad
         interval when an input is out of its domain.
     """
+    forecast = _forecast_parts(calls)
+    if forecast is not None:
+        calls, known = forecast
+        if interval is None:
+            interval = known
+        elif known is not None and _positive("interval", interval) != known:
+            raise ParameterError(
+                f"interval={interval!r} s, but the forecast's intervals are {known:g} s long"
+            )
+    if interval is None:
+        raise ParameterError(
+            "interval (seconds) is needed: the calls do not say how long an interval is"
+            + (" (the forecast's labels are not times)" if forecast else "")
+        )
     labels, raw = _split_table(calls, time_column, calls_column)
     counts = erlang._array("calls", raw).reshape(-1)  # numbers only: no str, bool or mask
     bad = np.flatnonzero(~np.isfinite(counts) | (counts < 0))
