@@ -45,7 +45,15 @@ def run(args: argparse.Namespace) -> int:
     forecast = load_forecast(path)
     interval = args.interval or forecast.interval
     if interval is None:
-        raise CallrouteError(f"{path}: cannot infer the interval length; pass --interval SECONDS")
+        raise CallrouteError(
+            f"{path}: its interval labels are not times (HH:MM or a date-time), so the "
+            "interval length is unknown; pass --interval SECONDS"
+        )
+    if forecast.interval is not None and interval != forecast.interval:
+        raise CallrouteError(
+            f"--interval {args.interval:g}, but the intervals of {path} are "
+            f"{forecast.interval:g} s apart (leave --interval out)"
+        )
     plan = staffing_plan(
         forecast.columns,
         interval=interval,
