@@ -130,7 +130,7 @@ def simulate(
 
 
 def compare(
-    models: Mapping[str, Mapping[str, Any]],
+    models: Mapping[str, Mapping[str, Any]] | None = None,
     variants: Sequence[str] | Mapping[str, Mapping[str, Any]] | None = None,
     **options: Any,
 ) -> Comparison:
@@ -144,26 +144,34 @@ def compare(
         compare({s: base.with_strategy(s) for s in ("longest_idle", "round_robin")})
 
     :param models: ``{name: model}``, two or more; the first is the base of the differences.
-    :param variants: deprecated (the old form ``compare(model, variants)``: strategy names
-        applied to every queue of ``model``, or ``{name: model}``).
+    :param variants: deprecated (the old form ``compare(model, variants)``): strategy names
+        applied to every queue of ``model``, or ``{name: model}`` (then no ``model`` is
+        needed: ``compare(variants={...})``; one given is not used).
     :param options: keyword arguments of :func:`simulate` (``replications``, ``seed``,
         ``horizon``...).
     :returns: a :class:`Comparison` of the models.
     :raises ~callroute.errors.ModelError: with fewer than two models, when ``models`` is not
         a mapping of names to models, or when a model is invalid (naming the field).
     """
-    if variants is not None:
+    if isinstance(variants, Mapping):
+        warn_once(
+            "callroute.sim",
+            "compare(variants={name: model})",
+            "compare(model, {name: model}) is deprecated (the model was not used); pass the "
+            "mapping alone: compare({name: model})",
+        )
+        models = dict(variants)
+    elif variants is not None:
         warn_once(
             "callroute.sim",
             "compare(model, variants)",
             "compare(model, variants) is deprecated; use compare({name: model}), e.g. "
             "{s: model.with_strategy(s) for s in strategies}",
         )
-        if isinstance(variants, Mapping):
-            models = dict(variants)
-        else:
-            base = SimModel(models)
-            models = {str(s): base.with_strategy(str(s)) for s in variants}
+        if not isinstance(models, Mapping):
+            raise ModelError("compare(model, strategies): the model is missing")
+        base = SimModel(models)
+        models = {str(s): base.with_strategy(str(s)) for s in variants}
     if not isinstance(models, Mapping) or not all(isinstance(m, Mapping) for m in models.values()):
         raise ModelError(
             "compare() takes {name: model} (two or more models), e.g. "
