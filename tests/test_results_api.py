@@ -61,7 +61,7 @@ def test_simulation_results_are_estimates_and_tables() -> None:
     # the half-width is the t-based 95 % one: t(0.975, 3) = 3.182
     sd = float(offered.std(ddof=1))
     assert row["offered"].half_width == pytest.approx(3.182 * sd / 2.0, rel=1e-9)
-    util = res.utilization()["g"]
+    util = res.utilization["g"]
     assert isinstance(util, Estimate)
     assert 0.0 < util.mean < 1.0
     per_interval = res.intervals()

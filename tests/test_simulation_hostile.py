@@ -38,7 +38,7 @@ def test_utilization_is_offered_load_over_agents() -> None:
     busy = res._stack("busy").sum(axis=(1, 2))
     staffed = res._stack("staffed").sum(axis=(1, 2))
     share = busy / staffed
-    mean, half = res.utilization()["g"]
+    mean, half = res.utilization["g"]
     assert mean == pytest.approx(float(share.mean()))
     half99 = 2.58 / 1.96 * half
     assert abs(mean - 0.8) <= half99, f"occupancy {mean:.4f} ± {half99:.4f}, exact 0.8"

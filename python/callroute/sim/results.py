@@ -179,18 +179,22 @@ class SimulationResult:
             }
         )
 
+    @property
     def utilization(self) -> dict[str, Estimate]:
         """Per agent group: busy over logged-in time (mean, half-width), counted where the
         KPIs count calls: after the warm-up, until the end of the horizon (or the last event,
-        if the run stops before it)."""
+        if the run stops before it). A property, like :attr:`replications` (it used to be a
+        method: ``result.utilization()`` is now ``result.utilization``)."""
         busy, staffed = self._stack("busy").sum(axis=2), self._stack("staffed").sum(axis=2)
         share = _ratio(busy, staffed)
         return {g: _estimate(share[:, k]) for k, g in enumerate(self.groups)}
 
     def intervals(self, line: str | None = None) -> Table:
         """Per interval (means over replications), as a :class:`Table` with the columns
-        start (seconds), offered, answered, abandoned, service_level, asa and the occupancy
-        of all agents; for ``line``, or every line together (``None``).
+        start (seconds), offered, answered, abandoned, service_level, asa, the occupancy
+        of all agents and ``agents``, the agents logged in (counted agent-seconds over the
+        interval length: an interval cut by the warm-up or the horizon shows its share); for
+        ``line``, or every line together (``None``).
 
         :raises ~callroute.errors.UnknownIdError: for a line the model does not have.
         """
@@ -211,6 +215,7 @@ class SimulationResult:
                 "service_level": _ratio(s["answered_within"], s["offered"]),
                 "asa": _ratio(s["wait_answered"], s["answered"]),
                 "occupancy": _ratio(busy, staffed),
+                "agents": staffed / self.interval,
             }
         )
 
@@ -247,14 +252,25 @@ class SimulationResult:
             )
             for r in rows
         ]
-        util = ", ".join(f"{g} {m:.1%}" for g, (m, _) in self.utilization().items())
+        util = ", ".join(f"{g} {m:.1%}" for g, (m, _) in self.utilization.items())
         text.append(
             f"{self.replications} replication(s), means ± 95 % CI; agent utilization: {util}"
         )
+        full = [g for g, (m, _) in self.utilization.items() if m >= _SATURATED]
+        if full:
+            text.append(
+                f"note: {', '.join(full)} busy >= {_SATURATED:.0%} of their logged-in time: "
+                "overloaded or nearly (offered load >= agents), so queues grow over the run and "
+                "ASA and wait depend on the horizon, not on a steady state"
+            )
         return "\n".join(text)
 
     def __str__(self) -> str:
         return self.format()
+
+
+# A group busy this share of its time is reported as saturated (overloaded or nearly).
+_SATURATED = 0.98
 
 
 def _pm(value: tuple[float, float], fmt: str) -> str:
