@@ -35,28 +35,105 @@ def _clock(seconds: float) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
+def _percent() -> Any:
+    """A tick formatter for fractions shown as percentages, with the fewest decimals that
+    keep every tick label distinct (``0.1%``, ``0.15%``... never ``0.1%`` twice)."""
+    from matplotlib import ticker
+
+    class Percent(ticker.Formatter):
+        def format_ticks(self, values: Any) -> list[str]:
+            texts: list[str] = []
+            for decimals in range(7):
+                texts = [_pct(v, decimals) for v in values]
+                if len(set(texts)) == len(texts):
+                    break
+            return texts
+
+        def __call__(self, x: float, pos: int | None = None) -> str:
+            return _pct(x, 2)
+
+    return Percent()
+
+
+def _pct(value: float, decimals: int) -> str:
+    text = f"{value * 100:.{decimals}f}%"
+    return text[1:] if text.startswith("-") and float(text[:-1]) == 0 else text
+
+
+def _percent_axis(axis: Any) -> None:
+    """Percent labels (distinct) on at most seven round ticks."""
+    from matplotlib import ticker
+
+    axis.set_major_locator(ticker.MaxNLocator(nbins=6, steps=[1, 2, 2.5, 5, 10]))
+    axis.set_major_formatter(_percent())
+
+
+def _legend_above(
+    fig: Any, ax: Any, handles: list[Any] | None = None, *, title: str = "", ncol: int = 4
+) -> None:
+    """The legend above the axes, clear of the data (and the title above the legend)."""
+    handles = handles if handles is not None else ax.get_legend_handles_labels()[0]
+    legend = ax.legend(
+        handles,
+        [str(h.get_label()) for h in handles],
+        loc="lower left",
+        bbox_to_anchor=(0.0, 1.01),
+        ncol=min(ncol, len(handles)),
+        frameon=False,
+        fontsize=9,
+    )
+    if title:
+        fig.canvas.draw()
+        height = legend.get_window_extent().height * 72.0 / fig.dpi
+        ax.set_title(title, pad=height + 8.0)
+
+
+def _x_labels(ax: Any, labels: list[str]) -> None:
+    step = max(1, len(labels) // 12)
+    ticks = list(range(len(labels)))[::step]
+    ax.set_xticks(ticks)
+    ax.set_xticklabels(labels[::step], rotation=45, ha="right")
+
+
 def plot_simulation(result: SimulationResult, out: str | Path) -> Path:
-    """Service level per interval for each line, with calls offered behind."""
+    """Service level per interval for each line, with calls offered (bars) and the agents
+    on duty (a line, on its own axis) behind."""
     plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(11, 4.5))
+    fig, ax = plt.subplots(figsize=(11, 4.8))
     every = result.intervals()
     x = list(range(len(every["start"])))
     twin = ax.twinx()
     twin.bar(x, every["offered"], color="#dddddd", label="calls offered (all lines)")
     twin.set_ylabel("calls per interval")
+    twin.set_ylim(bottom=0)
+    staff = ax.twinx()
+    staff.spines["right"].set_position(("axes", 1.08))
+    staff.step(
+        x, every["agents"], where="mid", color="#756bb1", linewidth=1.5, label="agents on duty"
+    )
+    staff.set_ylabel("agents on duty", color="#756bb1")
+    staff.set_ylim(bottom=0)
     for line in result.lines:
         ax.plot(x, result.intervals(line)["service_level"], marker=".", label=f"SL {line}")
-    ax.set_zorder(twin.get_zorder() + 1)
+    ax.set_zorder(max(twin.get_zorder(), staff.get_zorder()) + 1)
     ax.patch.set_visible(False)
     ax.set_ylim(0, 1.05)
+    _percent_axis(ax.yaxis)
     ax.set_ylabel("answered within threshold / offered")
-    labels = [_clock(t) for t in every["start"]]
-    step = max(1, len(labels) // 12)
-    ax.set_xticks(x[::step])
-    ax.set_xticklabels(labels[::step], rotation=45, ha="right")
-    ax.set_title(f"Simulated service level per interval ({result.replications} replications)")
-    handles = ax.get_legend_handles_labels()[0] + twin.get_legend_handles_labels()[0]
-    ax.legend(handles, [str(h.get_label()) for h in handles], loc="lower left", frameon=False)
+    _x_labels(ax, [_clock(t) for t in every["start"]])
+    handles = [
+        *ax.get_legend_handles_labels()[0],
+        *twin.get_legend_handles_labels()[0],
+        *staff.get_legend_handles_labels()[0],
+    ]
+    fig.tight_layout()
+    _legend_above(
+        fig,
+        ax,
+        handles,
+        title=f"Simulated service level per interval ({result.replications} replications)",
+        ncol=5,
+    )
     fig.tight_layout()
     return _save(plt, fig, out)
 
@@ -67,13 +144,11 @@ def plot_comparison(comparison: Comparison, out: str | Path) -> Path:
     table = comparison.table()
     names = list(table)
     fig, axes = plt.subplots(1, 3, figsize=(13, 4))
-    percent = plt.FuncFormatter(lambda v, _: f"{v:.1%}")
     sl = [table[n]["service_level"] for n in names]
     axes[0].errorbar(
         names, [m for m, _ in sl], yerr=[h for _, h in sl], fmt="o", capsize=6, color="#08519c"
     )
     axes[0].set_title("service level (95 % CI)")
-    axes[0].yaxis.set_major_formatter(percent)
     for ax, (kpi, title) in zip(
         axes[1:],
         (("service_level", "service level"), ("abandon_rate", "abandonment")),
@@ -89,8 +164,8 @@ def plot_comparison(comparison: Comparison, out: str | Path) -> Path:
         )
         ax.axhline(0.0, color="black", linewidth=0.8)
         ax.set_title(f"{title} minus {names[0]}'s\n(paired, 95 % CI)", fontsize=10)
-        ax.yaxis.set_major_formatter(percent)
     for ax in axes:
+        _percent_axis(ax.yaxis)
         ax.tick_params(axis="x", rotation=20)
     n = next(iter(comparison.results.values())).replications
     fig.suptitle(f"Routing strategies on the same calls ({n} replications, common random numbers)")
@@ -107,25 +182,21 @@ def plot_staffing(plan: StaffingPlan, out: str | Path) -> Path:
     ax.bar(x, plan.scheduled, color="#c6dbef", label="scheduled (after shrinkage)")
     ax.step(x, plan.agents, where="mid", color="#08519c", linewidth=2, label="required on phones")
     ax.set_ylabel("agents")
-    ax.set_xticks(list(x)[:: max(1, len(labels) // 12)])
-    ax.set_xticklabels(labels[:: max(1, len(labels) // 12)], rotation=45, ha="right")
+    ax.set_ylim(bottom=0)
+    _x_labels(ax, labels)
     twin = ax.twinx()
     twin.plot(x, plan.calls, color="#e6550d", marker=".", linewidth=1, label="calls offered")
     twin.set_ylabel("calls per interval")
+    twin.set_ylim(bottom=0)
     p = plan.parameters
-    ax.set_title(
-        f"Staffing plan: {p.get('level', 0):.0%} within {p.get('target', 0):g} s, "
-        f"AHT {p.get('aht', 0):g} s, shrinkage {p.get('shrinkage', 0):.0%}",
-        pad=26,
-    )
     handles = ax.get_legend_handles_labels()[0] + twin.get_legend_handles_labels()[0]
-    ax.legend(
+    fig.tight_layout()
+    _legend_above(
+        fig,
+        ax,
         handles,
-        [str(h.get_label()) for h in handles],
-        loc="lower center",
-        bbox_to_anchor=(0.5, 1.0),
-        ncol=3,
-        frameon=False,
+        title=f"Staffing plan: {p.get('level', 0):.0%} within {p.get('target', 0):g} s, "
+        f"AHT {p.get('aht', 0):g} s, shrinkage {p.get('shrinkage', 0):.0%}",
     )
     fig.tight_layout()
     return _save(plt, fig, out)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..sim.plot import _pyplot, _save
+from ..sim.plot import _legend_above, _percent_axis, _pyplot, _save
 
 if TYPE_CHECKING:
     from .plan import DayPlan, SurgeWhatIf
@@ -25,14 +25,17 @@ def plot_plan(plan: DayPlan, level: float, out: str | Path) -> Path:
     top.step(x, plan.requirement, where="mid", color="#e6550d", linewidth=2, label="required")
     top.bar(x, agents, color="#c6dbef", width=1.0, label="on the phones (fewest)")
     top.set_ylabel("agents")
-    top.legend(frameon=False)
+    top.set_ylim(bottom=0)
     bottom.plot(x, promised, marker=".", color="#08519c", label="promised (Erlang)")
     bottom.plot(x, simulated, marker="o", color="#31a354", label="simulated")
     bottom.axhline(level, color="#e6550d", linestyle=":", label=f"target {level:.0%}")
     bottom.set_ylim(0, 1.05)
+    _percent_axis(bottom.yaxis)
     bottom.set_ylabel("service level")
     bottom.set_xticks(x[::2], plan.labels[::2], rotation=45)
-    bottom.legend(frameon=False)
+    fig.tight_layout()
+    _legend_above(fig, top)
+    _legend_above(fig, bottom)
     fig.tight_layout()
     return _save(plt, fig, out)
 
@@ -48,16 +51,12 @@ def plot_surge(what: SurgeWhatIf, out: str | Path) -> Path:
     top.bar(x, [r["surge_agents"] for r in rows], color="#fdae6b", width=1.0, label="agents, surge")
     top.bar(x, [r["agents"] for r in rows], color="#c6dbef", width=1.0, label="agents, normal")
     top.set_ylabel("agents")
+    top.set_ylim(bottom=0)
     calls = top.twinx()
     calls.plot(x, [r["calls"] for r in rows], color="#08519c", label="calls, normal")
     calls.plot(x, [r["surge_calls"] for r in rows], color="#e6550d", label="calls, surge")
     calls.set_ylabel("calls")
-    top.legend(frameon=False, loc="upper left")
-    calls.legend(frameon=False, loc="upper right")
-    top.set_title(
-        f"{what.date} x{what.multiplier:g}: +{what.extra_shifts} shifts "
-        f"(cost {what.extra.shift_cost:.2f})"
-    )
+    calls.set_ylim(bottom=0)
     bottom.plot(
         x, [r["sl_without"] for r in rows], marker="o", color="#de2d26", label="normal schedule"
     )
@@ -66,8 +65,17 @@ def plot_surge(what: SurgeWhatIf, out: str | Path) -> Path:
     )
     bottom.axhline(what.level, color="#e6550d", linestyle=":", label=f"target {what.level:.0%}")
     bottom.set_ylim(0, 1.05)
+    _percent_axis(bottom.yaxis)
     bottom.set_ylabel("simulated service level")
     bottom.set_xticks(x[::2], labels[::2], rotation=45)
-    bottom.legend(frameon=False)
+    fig.tight_layout()
+    _legend_above(
+        fig,
+        top,
+        top.get_legend_handles_labels()[0] + calls.get_legend_handles_labels()[0],
+        title=f"{what.date} x{what.multiplier:g}: +{what.extra_shifts} shifts "
+        f"(cost {what.extra.shift_cost:.2f})",
+    )
+    _legend_above(fig, bottom)
     fig.tight_layout()
     return _save(plt, fig, out)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..sim.plot import _pyplot, _save
+from ..sim.plot import _legend_above, _percent_axis, _pyplot, _save
 
 if TYPE_CHECKING:
     from .schedule import Schedule
@@ -44,8 +44,6 @@ def plot_frontier(frontier: CostFrontier, out: str | Path) -> Path:
         )
     left.set_xlabel("abandoned calls (%)")
     left.set_ylabel("cost per interval")
-    left.legend(frameon=False)
-    left.set_title("Cost against abandonment")
     right.plot(
         frontier.agents,
         frontier.marginal_cost_per_abandon,
@@ -69,9 +67,14 @@ def plot_frontier(frontier: CostFrontier, out: str | Path) -> Path:
             label="service level",
         )
         twin.set_ylim(0, 1.05)
+        _percent_axis(twin.yaxis)
         twin.set_ylabel("service level")
-    right.legend(frameon=False, loc="upper left")
-    right.set_title("Where a lower abandonment rate stops paying")
+    handles = right.get_legend_handles_labels()[0]
+    if frontier.service_level is not None:
+        handles += twin.get_legend_handles_labels()[0]
+    fig.tight_layout()
+    _legend_above(fig, left, title="Cost against abandonment", ncol=2)
+    _legend_above(fig, right, handles, title="Where a lower abandonment rate stops paying", ncol=2)
     fig.tight_layout()
     return _save(plt, fig, out)
 
@@ -89,10 +92,13 @@ def plot_coverage(schedule: Schedule, out: str | Path) -> Path:
         ax.bar(x, short, bottom=schedule.coverage, color="#fb6a4a", width=1.0, label="unmet")
     ax.set_xlabel(f"period ({schedule.period_minutes:g} min)")
     ax.set_ylabel("agents")
-    ax.set_title(
-        f"{sum(s.count for s in schedule.shifts)} shifts, cost {schedule.total_cost:.2f}, "
-        f"unmet {short.sum():g} agent-periods"
+    ax.set_ylim(bottom=0)
+    fig.tight_layout()
+    _legend_above(
+        fig,
+        ax,
+        title=f"{sum(s.count for s in schedule.shifts)} shifts, cost {schedule.total_cost:.2f}, "
+        f"unmet {short.sum():g} agent-periods",
     )
-    ax.legend(frameon=False)
     fig.tight_layout()
     return _save(plt, fig, out)
