@@ -52,7 +52,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     when the reader of the output closed it early (``callroute ... | head``; no traceback).
     """
     try:
-        args = _parser().parse_args(argv)
+        args = _parser().parse_args(argv)  # argparse's own exits (--help) drop EPIPE quietly
         try:
             result: int = args.run(args)
         except (CallrouteError, ImportError) as exc:
