@@ -287,7 +287,7 @@ def staffing_plan(
     if interval is None:
         raise ParameterError(
             "interval (seconds) is needed: the calls do not say how long an interval is"
-            + (" (the forecast's labels are not times)" if forecast else "")
+            + (" (the forecast's labels are not times, or it has one row)" if forecast else "")
         )
     labels, raw = _split_table(calls, time_column, calls_column)
     counts = erlang._array("calls", raw).reshape(-1)  # numbers only: no str, bool or mask

@@ -46,8 +46,8 @@ def run(args: argparse.Namespace) -> int:
     interval = args.interval or forecast.interval
     if interval is None:
         raise CallrouteError(
-            f"{path}: its interval labels are not times (HH:MM or a date-time), so the "
-            "interval length is unknown; pass --interval SECONDS"
+            f"{path}: the interval length is unknown (the labels are not times, HH:MM or "
+            "a date-time, or there is a single row); pass --interval SECONDS"
         )
     if forecast.interval is not None and interval != forecast.interval:
         raise CallrouteError(
