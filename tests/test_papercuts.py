@@ -11,7 +11,7 @@ import subprocess
 import sys
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import callroute as cr
 import numpy as np
@@ -533,3 +533,52 @@ def test_wfm_frontier_plot_legends_are_clear(figures: list[Any], tmp_path: Path)
     plot_frontier(frontier, tmp_path / "f.png")
     (fig,) = figures
     _check_figure(fig)
+
+
+class _Plan:
+    """What plot_plan reads of a DayPlan: a morning of six half hours."""
+
+    calls = np.array([20.0, 40.0, 60.0, 60.0, 40.0, 20.0])
+    requirement = np.array([3, 5, 7, 7, 5, 3])
+    labels: ClassVar[list[str]] = ["09:00", "09:30", "10:00", "10:30", "11:00", "11:30"]
+
+    def interval_sl(self) -> tuple[Any, Any, Any]:
+        promised = np.array([0.85, 0.84, 0.83, 0.83, 0.84, 0.85])
+        simulated = np.array([0.9, 0.8, 0.7, 0.75, 0.85, 0.95])
+        return promised, simulated, self.requirement
+
+
+def test_wfm_plan_and_surge_plots(figures: list[Any], tmp_path: Path) -> None:
+    from types import SimpleNamespace
+
+    from callroute.wfm.plan_plot import plot_plan, plot_surge
+
+    plot_plan(_Plan(), 0.8, tmp_path / "plan.png")  # type: ignore[arg-type]
+    rows = [
+        {
+            "interval_start": label,
+            "calls": 30.0 + k,
+            "surge_calls": 45.0 + k,
+            "agents": 5,
+            "surge_agents": 7,
+            "sl_without": 0.5,
+            "sl_with_extra": 0.82,
+        }
+        for k, label in enumerate(_Plan.labels)
+    ]
+    what = SimpleNamespace(
+        rows=lambda: rows,
+        date="2024-03-04",
+        multiplier=1.5,
+        extra_shifts=2,
+        extra=SimpleNamespace(shift_cost=16.0),
+        level=0.8,
+    )
+    plot_surge(what, tmp_path / "surge.png")  # type: ignore[arg-type]
+    plan_fig, surge_fig = figures
+    for fig in figures:
+        _check_figure(fig)
+    calls = [ax for ax in surge_fig.axes if ax.get_ylabel() == "calls"]
+    assert len(calls) == 1
+    assert calls[0].get_ylim()[0] == 0  # 30 to 50 calls: autoscaling alone would not
+    assert all(ax.get_ylim()[0] == 0 for ax in plan_fig.axes)
