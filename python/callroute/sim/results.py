@@ -295,19 +295,27 @@ class SimulationResult:
             }
         )
 
-    def utilization(self, kind: Kind = "ratio_of_means") -> dict[str, Estimate]:
+    def utilization(self) -> dict[str, Estimate]:
         """Per agent group: busy over logged-in time (mean, half-width), counted where the
         KPIs count calls: after the warm-up, until the end of the horizon (or the last event,
-        if the run stops before it). ``kind`` combines replications as in :meth:`summary`
-        (default: busy seconds over logged-in seconds of all replications)."""
-        _check_kind(kind)
+        if the run stops before it)."""
         busy, staffed = self._stack("busy").sum(axis=2), self._stack("staffed").sum(axis=2)
-        if kind == "ratio_of_means":
-            return {
-                g: _ratio_of_means(busy[:, k], staffed[:, k]) for k, g in enumerate(self.groups)
-            }
         share = _ratio(busy, staffed)
         return {g: _estimate(share[:, k]) for k, g in enumerate(self.groups)}
+
+    def occupancy(self, kind: Kind = "ratio_of_means") -> dict[str, Estimate]:
+        """Per agent group: busy over logged-in time, combined over replications as
+        :meth:`summary` combines ratios: by default busy seconds over logged-in seconds of
+        all replications (delta-method CI); ``"mean_of_ratios"`` gives each replication's
+        share averaged, as :meth:`utilization` does.
+
+        :raises ~callroute.errors.ParameterError: for another ``kind``.
+        """
+        _check_kind(kind)
+        busy, staffed = self._stack("busy").sum(axis=2), self._stack("staffed").sum(axis=2)
+        if kind == "mean_of_ratios":
+            return self.utilization()
+        return {g: _ratio_of_means(busy[:, k], staffed[:, k]) for k, g in enumerate(self.groups)}
 
     def intervals(self, line: str | None = None) -> Table:
         """Per interval (means over replications), as a :class:`Table` with the columns
