@@ -28,6 +28,7 @@ of workers, in any order the tasks finish.
 from __future__ import annotations
 
 import copy
+import functools
 import itertools
 import json
 import math
@@ -227,6 +228,12 @@ def _in_variant(name: str, exc: CallrouteError) -> CallrouteError:
 # ------------------------------------------------------------------------ the tasks
 
 
+@functools.lru_cache(maxsize=32)
+def _parsed(body: str) -> _core.SimModel:
+    """A variant's model parsed once per process (a worker runs many chunks of it)."""
+    return _core.sim_model(body)
+
+
 def _run_chunk(body: str, seed: int, indices: list[int]) -> dict[str, Any]:
     """Run replications ``indices`` of one model (its JSON) on one thread, and keep their
     totals: per counter an array (replications, lines), ``busy``/``staffed`` per group.
@@ -234,7 +241,7 @@ def _run_chunk(body: str, seed: int, indices: list[int]) -> dict[str, Any]:
     A plain module-level function of plain arguments, so any executor (threads, processes,
     a Dask cluster) can run it.
     """
-    runs = _core.sim_run(_core.sim_model(body), seed, indices, 1)
+    runs = _core.sim_run(_parsed(body), seed, indices, 1)
     first = runs[0]
     keys = [*_COUNTERS, *(["balked"] if "balked" in first else [])]
     out: dict[str, Any] = {"lines": list(first["lines"]), "groups": list(first["groups"])}
@@ -282,7 +289,9 @@ def sweep(
         pool), or a ``distributed.Client`` (a Dask cluster). The result is the same on each.
     :param threads: the local threads when ``executor`` is ``None`` (default: every core).
     :param chunk: replications per task (default: 10, fewer so that small studies still
-        spread over the workers).
+        spread over the local threads). On a cluster, give enough that a task runs for a
+        tenth of a second or more: each costs the scheduler and the network a few
+        milliseconds.
     :param progress: ``True`` draws a bar on stderr; a callable gets ``(done, total)``
         replications after each task.
     :param run: keyword arguments of :func:`simulate` for every variant (``horizon``,
