@@ -211,6 +211,10 @@ def test_bad_variants_and_options_are_named_before_anything_runs() -> None:
         cr.sweep(model, {"groups.generalists.count": [4, -1]}, replications=1)
     with pytest.raises(cr.ModelError, match=r"variant 'strategy=best'.*best"):
         cr.sweep(model, {"strategy": ["longest_idle", "best"]}, replications=1)
+    # refused by the engine only once the variant runs: still named
+    model["queues"][1]["steps"] = [{"after": 30, "skills": {"premium": 1}}]
+    with pytest.raises(cr.ModelError, match=r"variant 'queues.premium.steps.0.after=0'.*after"):
+        cr.sweep(model, {"queues.premium.steps.0.after": [10, 0]}, replications=1)
     with pytest.raises(cr.ModelError, match="no values"):
         cr.sweep(model, {"strategy": []})
     with pytest.raises(cr.ModelError, match="needs a grid"):
@@ -265,5 +269,6 @@ def test_the_plot_draws_a_kpi_against_a_grid_column(tmp_path: Path) -> None:
     )
     with pytest.raises(cr.ParameterError, match=r"groups\.specialists\.count also vary"):
         three.plot(tmp_path / "x.png")
+    assert result.plot(tmp_path / "premium.png", kpi="asa", line="premium").is_file()
     named = cr.sweep({"a": two_skill_model(), "b": two_skill_model()}, replications=2)
     assert named.plot(tmp_path / "named.png", kpi="asa").is_file()

@@ -155,9 +155,10 @@ def plot_sweep(
     x: str | None = None,
     by: str | None = None,
     kind: Kind = "ratio_of_means",
+    line: str | None = None,
 ) -> Path:
-    """A KPI of a sweep against one varied column, with 95 % CI bands, one line per value
-    of another (``by``).
+    """A KPI of a sweep (of ``line``, or every line together) against one varied column,
+    with 95 % CI bands, one line per value of another (``by``).
 
     ``x`` defaults to the first numeric grid column (else the first column), ``by`` to
     ``strategy`` when the grid varies it; every other column must hold one value.
@@ -181,7 +182,7 @@ def plot_sweep(
         raise ParameterError(
             f"plot_sweep: {', '.join(fixed)} also vary; pick them as x or by, or sweep them apart"
         )
-    summary = result.summary(kind, kpis=(kpi,))
+    summary = result.summary(kind, line=line, kpis=(kpi,))
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(9, 4.5))
     xs = cols[x] if x is not None else list(result.names)
@@ -198,9 +199,9 @@ def plot_sweep(
         mean = summary["mean"][rows]
         low, high = summary["low"][rows], summary["high"][rows]
         label = None if by is None else level
-        (line,) = ax.plot(pos, mean, marker="o", label=label)
+        (drawn,) = ax.plot(pos, mean, marker="o", label=label)
         if numeric_x:
-            ax.fill_between(pos, low, high, color=line.get_color(), alpha=0.2, linewidth=0)
+            ax.fill_between(pos, low, high, color=drawn.get_color(), alpha=0.2, linewidth=0)
         else:
             ax.errorbar(
                 pos,
@@ -208,13 +209,13 @@ def plot_sweep(
                 yerr=[mean - low, high - mean],
                 fmt="none",
                 capsize=5,
-                color=line.get_color(),
+                color=drawn.get_color(),
             )
     if not numeric_x:
         ax.set_xticks(range(len(ticks)))
         ax.set_xticklabels(ticks, rotation=20, ha="right")
     ax.set_xlabel(x or "variant")
-    ax.set_ylabel(kpi)
+    ax.set_ylabel(kpi if line is None else f"{kpi} of {line}")
     if kpi in _SHARES:
         ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:.0%}"))
     if by is not None:

@@ -349,7 +349,10 @@ def sweep(
         total, finished = replications * len(bodies), 0
         for future in as_completed(futures):
             v, c = futures[future]
-            done[(v, c)] = future.result()
+            try:
+                done[(v, c)] = future.result()
+            except CallrouteError as exc:  # a variant the engine refuses once it runs
+                raise _in_variant(names[v], exc) from None
             finished += len(parts[c])
             if report:
                 report(finished, total)
@@ -501,12 +504,14 @@ class SweepResult:
         x: str | None = None,
         by: str | None = None,
         kind: Kind = "ratio_of_means",
+        line: str | None = None,
     ) -> Path:
-        """Draw ``kpi`` against the grid column ``x`` with 95 % CI bands, one line per
-        value of ``by`` (see :func:`callroute.sim.plot.plot_sweep`); returns the file."""
+        """Draw ``kpi`` (of ``line``, or all lines) against the grid column ``x`` with 95 %
+        CI bands, one line per value of ``by`` (see :func:`callroute.sim.plot.plot_sweep`);
+        returns the file."""
         from .plot import plot_sweep
 
-        return plot_sweep(self, out, kpi=kpi, x=x, by=by, kind=kind)
+        return plot_sweep(self, out, kpi=kpi, x=x, by=by, kind=kind, line=line)
 
     def format(self, kind: Kind = "ratio_of_means") -> str:
         """A text table: one row per variant, service level, abandonment and ASA with
