@@ -114,3 +114,39 @@ def test_paired_difference_of_a_variant_to_itself_is_exactly_zero() -> None:
     est = results._ratio_of_means(num, den)
     assert est.mean == pytest.approx(10.0 / 29.0)
     assert math.isnan(results._ratio_of_means(num[:1], den[:1]).half_width)
+
+
+def test_paired_ratio_difference_covers_the_true_difference() -> None:
+    # two variants on the same days: E[num_a] / E[den] = 0.3, E[num_b] / E[den] = 0.25
+    rng = np.random.default_rng(7)
+    trials, n, covered, tighter = 3_000, 20, 0, 0
+    for _ in range(trials):
+        den = rng.gamma(4.0, 0.25, size=n)
+        shared = rng.normal(0.0, 0.1, size=n) * den  # what both variants see (the callers)
+        a = 0.30 * den + shared + rng.normal(0.0, 0.01, size=n) * den
+        b = 0.25 * den + shared + rng.normal(0.0, 0.01, size=n) * den
+        d = results._paired_ratio_difference(b, den, a, den)
+        covered += d.low <= -0.05 <= d.high
+        tighter += d.half_width < results._ratio_of_means(b, den).half_width
+    assert 0.93 <= covered / trials <= 0.97, covered / trials
+    assert tighter == trials  # pairing removes the shared noise
+
+
+def test_compare_table_gives_both_kinds() -> None:
+    model = day_model()
+    variants = {
+        "one_more": {**model, "groups": [{"name": "agents", "count": AGENTS + 1}]},
+        "base": model,
+    }
+    comparison = cr.compare(variants, horizon=1_300, warmup=300, replications=30, seed=5)
+    a, b = comparison.results["one_more"], comparison.results["base"]
+    rom = comparison.table()["base"]["service_level_diff"]
+    mor = comparison.table(kind="mean_of_ratios")["base"]["service_level_diff"]
+    ta, tb = a.totals(), b.totals()
+    expected = tb["answered_within"].sum() / tb["offered"].sum()
+    expected -= ta["answered_within"].sum() / ta["offered"].sum()
+    assert rom.mean == pytest.approx(expected, rel=1e-12)
+    per_day = b.kpi("service_level") - a.kpi("service_level")
+    assert mor.mean == pytest.approx(per_day.mean(), rel=1e-12)
+    assert rom.high < 0  # one agent fewer answers fewer at once
+    assert mor.high < 0
