@@ -227,6 +227,8 @@ def test_bad_variants_and_options_are_named_before_anything_runs() -> None:
         cr.sweep(model, {"strategy": ["round_robin"]}, replications=0)
     with pytest.raises(cr.ModelError, match="unknown option"):
         cr.sweep(model, {"strategy": ["round_robin"]}, horizn=5)
+    with pytest.raises(cr.ModelError, match="record_calls"):
+        cr.sweep(model, {"strategy": ["round_robin"]}, record_calls=True)
     with pytest.raises(cr.ParameterError, match="executor"):
         cr.sweep(model, {"strategy": ["round_robin"]}, executor=object())  # type: ignore[arg-type]
     result = cr.sweep(model, {"strategy": ["round_robin"]}, replications=2)

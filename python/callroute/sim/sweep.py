@@ -303,9 +303,12 @@ def sweep(
     """
     _whole(replications, "replications", 1, _MAX_REPLICATIONS)
     _whole(seed, "seed", 0, 2**64 - 1)
-    unknown = set(run) - {*_RUN_KEYS, "record_calls"}
+    unknown = set(run) - set(_RUN_KEYS)
     if unknown:
-        raise ModelError(f"sweep: unknown option(s) {', '.join(sorted(unknown))}")
+        raise ModelError(
+            f"sweep: unknown option(s) {', '.join(sorted(unknown))} (a sweep keeps totals, "
+            "not per-call records: simulate() one variant for those)"
+        )
     if threads is not None:
         _whole(threads, "threads", 0, 1024)
     names, columns, variants = _variants(models, grid)
