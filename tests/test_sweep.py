@@ -5,6 +5,7 @@ The Dask cluster runs are in test_sweep_dask.py."""
 from __future__ import annotations
 
 import copy
+import multiprocessing
 import signal
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
@@ -139,7 +140,9 @@ def test_results_are_the_same_on_every_executor_and_chunking() -> None:
         same_tables(local, cr.sweep(model, grid, replications=7, seed=11, **options))
     with ThreadPoolExecutor(max_workers=3) as pool:
         same_tables(local, cr.sweep(model, grid, replications=7, seed=11, executor=pool))
-    with ProcessPoolExecutor(max_workers=2) as pool:
+    # fresh worker processes (spawn: no fork of a process that has run threads)
+    spawn = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=2, mp_context=spawn) as pool:
         same_tables(local, cr.sweep(model, grid, replications=7, seed=11, executor=pool, chunk=2))
     other = cr.sweep(model, grid, replications=7, seed=12)
     assert not np.array_equal(local.table()["offered"], other.table()["offered"])
