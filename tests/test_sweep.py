@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 import multiprocessing
 import signal
+import sys
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
@@ -277,3 +278,27 @@ def test_the_plot_draws_a_kpi_against_a_grid_column(tmp_path: Path) -> None:
     assert result.plot(tmp_path / "premium.png", kpi="asa", line="premium").is_file()
     named = cr.sweep({"a": two_skill_model(), "b": two_skill_model()}, replications=2)
     assert named.plot(tmp_path / "named.png", kpi="asa").is_file()
+
+
+def test_default_chunk_spreads_work_and_keeps_cluster_tasks_large() -> None:
+    chunk = sys.modules["callroute.sim.sweep"]._default_chunk
+
+    class FakeClient:  # what sweep reads of a distributed.Client
+        def __init__(self, workers: int) -> None:
+            self.workers = workers
+
+        def get_executor(self, **kwargs: Any) -> Any:
+            raise AssertionError("not used here")
+
+        def nthreads(self) -> dict[str, int]:
+            return {f"tcp://127.0.0.1:{9000 + k}": 1 for k in range(self.workers)}
+
+    assert isinstance(FakeClient(1), cr.sim.DaskClient)
+    # 1,000 variants x 100 replications on 100 workers: whole variants per task
+    assert chunk(FakeClient(100), None, 100, 1_000) == 100
+    # a small study on 2 workers: still at least 10 per task, at most a variant's all
+    assert chunk(FakeClient(2), None, 6, 4) == 6
+    assert chunk(FakeClient(2), None, 50, 4) == 25
+    # local threads: at most 10, fewer so that the cores all get work
+    assert chunk(None, 2, 7, 4) == 4
+    assert chunk(None, 2, 1_000, 10) == 10

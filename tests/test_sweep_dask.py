@@ -95,7 +95,7 @@ def test_a_sweep_on_a_local_dask_cluster_gives_the_numbers_of_local_threads(
             replications=6,
             seed=21,
             executor=client,
-            chunk=2,
+            chunk=2 if not processes else None,  # None: the cluster's default
             progress=lambda done, total: seen.append(done),
         )
         # the tasks really ran on the cluster's workers

@@ -254,6 +254,23 @@ def _chunks(replications: int, chunk: int) -> list[list[int]]:
     return [list(range(s, min(replications, s + chunk))) for s in range(0, replications, chunk)]
 
 
+def _default_chunk(executor: Any, threads: int | None, replications: int, variants: int) -> int:
+    """Replications per task: on local threads at most 10 (small studies spread over the
+    cores, the progress bar moves); on a Dask cluster about four tasks per worker thread, at
+    least 10 replications each (a task costs the scheduler about a millisecond)."""
+    total = replications * variants
+    nthreads = getattr(executor, "nthreads", None)
+    if isinstance(executor, DaskClient) and callable(nthreads):
+        try:
+            workers = max(1, sum(int(n) for n in nthreads().values()))
+        except Exception:  # a client that cannot say: the plain default
+            workers = 0
+        if workers:
+            return max(1, min(replications, max(10, math.ceil(total / (4 * workers)))))
+    local = threads or os.cpu_count() or 1
+    return max(1, min(10, math.ceil(total / (4 * local))))
+
+
 def _whole(value: Any, name: str, low: int, high: int) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
         raise ModelError(f"{name} must be a whole number in [{low:,}, {high:,}], got {value!r}")
@@ -288,10 +305,11 @@ def sweep(
         releases the GIL), any :class:`concurrent.futures.Executor` (a thread or process
         pool), or a ``distributed.Client`` (a Dask cluster). The result is the same on each.
     :param threads: the local threads when ``executor`` is ``None`` (default: every core).
-    :param chunk: replications per task (default: 10, fewer so that small studies still
-        spread over the local threads). On a cluster, give enough that a task runs for a
-        tenth of a second or more: each costs the scheduler and the network a few
-        milliseconds.
+    :param chunk: replications per task (default: at most 10 on local threads or another
+        executor, so that small studies still spread over the workers; on a Dask client,
+        about four tasks per worker thread and at least 10 replications each). On a cluster,
+        give enough that a task runs for a tenth of a second or more: each costs the
+        scheduler and the network a few milliseconds.
     :param progress: ``True`` draws a bar on stderr; a callable gets ``(done, total)``
         replications after each task.
     :param run: keyword arguments of :func:`simulate` for every variant (``horizon``,
@@ -325,8 +343,7 @@ def sweep(
             raise _in_variant(name, exc) from None
         bodies.append(body)
     if chunk is None:
-        workers = threads or os.cpu_count() or 1
-        chunk = max(1, min(10, math.ceil(replications * len(bodies) / (4 * workers))))
+        chunk = _default_chunk(executor, threads, replications, len(bodies))
     _whole(chunk, "chunk", 1, _MAX_REPLICATIONS)
     report = _progress if progress is True else (progress or None)
     parts = _chunks(replications, chunk)
