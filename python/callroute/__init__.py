@@ -8,7 +8,8 @@ The top level holds the core of the library:
 - exact Erlang B/C/A mathematics (:func:`erlang_b`, :func:`erlang_c`, :func:`erlang_a`,
   :func:`service_level`, :func:`asa`, :func:`agents_for_service_level`) and interval
   staffing (:func:`staffing_plan`);
-- the simulator: :func:`simulate` and :func:`compare` run a model (:func:`load_model`);
+- the simulator: :func:`simulate` and :func:`compare` run a model (:func:`load_model`),
+  :func:`sweep` runs a study of many variants (local cores, any executor, or Dask);
 - forecasts (:func:`load_forecast`), the bundled examples (:func:`example_path`);
 - the errors, all under :class:`CallrouteError`.
 
@@ -60,7 +61,7 @@ from .errors import (
     UnknownIdError,
 )
 from .forecast import Forecast, load_forecast
-from .sim import Comparison, SimulationResult, compare, load_model, simulate
+from .sim import Comparison, SimulationResult, SweepResult, compare, load_model, simulate, sweep
 from .staffing import StaffingPlan, staffing_plan
 
 __all__ = [
@@ -88,6 +89,7 @@ __all__ = [
     "SimulationResult",
     "StaffingPlan",
     "StepReached",
+    "SweepResult",
     "TimeError",
     "UnknownIdError",
     "__version__",
@@ -104,6 +106,7 @@ __all__ = [
     "service_level",
     "simulate",
     "staffing_plan",
+    "sweep",
 ]
 
 # Former top-level names -> their home ("module:name"), or (home, what to use instead).

@@ -7,6 +7,8 @@
   examples: ``callroute.example_path("model")``);
 - :mod:`~callroute.sim.run`: :func:`simulate` and :func:`compare`;
 - :mod:`~callroute.sim.results`: :class:`SimulationResult` and :class:`Comparison`;
+- :mod:`~callroute.sim.sweep`: :func:`sweep` (many variants, on local cores, any
+  ``concurrent.futures`` executor or a Dask cluster) and :class:`SweepResult`;
 - :mod:`~callroute.sim.plot`: pictures of results and staffing plans (matplotlib, optional).
 
 Every replication draws from its own random streams derived from ``seed`` and its index,
@@ -42,11 +44,13 @@ from .distributions import (
 from .model import SimModel, load_model
 from .results import KPIS, Comparison, Estimate, SimulationResult, Table
 from .run import compare, simulate
+from .sweep import DaskClient, SweepResult, sweep
 
 __all__ = [
     "KPIS",
     "Arrivals",
     "Comparison",
+    "DaskClient",
     "Deterministic",
     "Distribution",
     "Empirical",
@@ -59,6 +63,7 @@ __all__ = [
     "Poisson",
     "SimModel",
     "SimulationResult",
+    "SweepResult",
     "Table",
     "Trace",
     "compare",
@@ -72,6 +77,7 @@ __all__ = [
     "piecewise",
     "poisson",
     "simulate",
+    "sweep",
     "trace",
 ]
 

@@ -5,11 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..errors import ParameterError
+
 if TYPE_CHECKING:
     from ..staffing import StaffingPlan
-    from .results import Comparison, SimulationResult
+    from .results import Comparison, Kind, SimulationResult
+    from .sweep import SweepResult
 
-__all__ = ["plot_comparison", "plot_simulation", "plot_staffing"]
+__all__ = ["plot_comparison", "plot_simulation", "plot_staffing", "plot_sweep"]
 
 
 def _pyplot() -> Any:
@@ -198,5 +201,102 @@ def plot_staffing(plan: StaffingPlan, out: str | Path) -> Path:
         title=f"Staffing plan: {p.get('level', 0):.0%} within {p.get('target', 0):g} s, "
         f"AHT {p.get('aht', 0):g} s, shrinkage {p.get('shrinkage', 0):.0%}",
     )
+    fig.tight_layout()
+    return _save(plt, fig, out)
+
+
+# KPIs drawn as percentages (the others are seconds or calls)
+_SHARES = (
+    "service_level",
+    "service_level_answered",
+    "service_level_minus_early",
+    "abandon_rate",
+    "occupancy",
+)
+
+
+def _numeric(values: list[Any]) -> bool:
+    return all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
+
+
+def plot_sweep(
+    result: SweepResult,
+    out: str | Path,
+    kpi: str = "service_level",
+    x: str | None = None,
+    by: str | None = None,
+    kind: Kind = "ratio_of_means",
+    line: str | None = None,
+) -> Path:
+    """A KPI of a sweep (of ``line``, or every line together) against one varied column,
+    with 95 % CI bands, one line per value of another (``by``).
+
+    ``x`` defaults to the first numeric grid column (else the first column), ``by`` to
+    ``strategy`` when the grid varies it; every other column must hold one value.
+
+    :raises ~callroute.errors.ParameterError: for an unknown column, or a third column
+        that varies (the lines would mix variants).
+    """
+    cols = result.columns
+    names = list(cols)
+    for given in (x, by):
+        if given is not None and given not in cols:
+            raise ParameterError(f"plot_sweep: no column {given!r}; columns: {names}")
+    if x is None:
+        numeric = [c for c in names if c != by and _numeric(cols[c]) and len(set(cols[c])) > 1]
+        rest = [c for c in names if c != by]
+        x = numeric[0] if numeric else (rest[0] if rest else None)
+    if by is None and "strategy" in cols and x != "strategy":
+        by = "strategy"
+    fixed = [c for c in names if c not in (x, by) and len({str(v) for v in cols[c]}) > 1]
+    if fixed:
+        raise ParameterError(
+            f"plot_sweep: {', '.join(fixed)} also vary; pick them as x or by, or sweep them apart"
+        )
+    summary = result.summary(kind, line=line, kpis=(kpi,))
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(9, 4.5))
+    xs = cols[x] if x is not None else list(result.names)
+    groups = cols[by] if by is not None else ["all"] * len(xs)
+    numeric_x = _numeric(xs)
+    ticks = list(dict.fromkeys(str(v) for v in xs))
+    for level in dict.fromkeys(str(g) for g in groups):
+        rows = [i for i, g in enumerate(groups) if str(g) == level]
+        if numeric_x:
+            rows.sort(key=lambda i: float(xs[i]))
+            pos = [float(xs[i]) for i in rows]
+        else:
+            pos = [ticks.index(str(xs[i])) for i in rows]
+        mean = summary["mean"][rows]
+        low, high = summary["low"][rows], summary["high"][rows]
+        label = None if by is None else level
+        (drawn,) = ax.plot(pos, mean, marker="o", label=label)
+        if numeric_x:
+            ax.fill_between(pos, low, high, color=drawn.get_color(), alpha=0.2, linewidth=0)
+        else:
+            ax.errorbar(
+                pos,
+                mean,
+                yerr=[mean - low, high - mean],
+                fmt="none",
+                capsize=5,
+                color=drawn.get_color(),
+            )
+    if not numeric_x:
+        ax.set_xticks(range(len(ticks)))
+        ax.set_xticklabels(ticks, rotation=20, ha="right")
+    ax.set_xlabel(x or "variant")
+    ax.set_ylabel(kpi if line is None else f"{kpi} of {line}")
+    if kpi in _SHARES:
+        ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:.0%}"))
+    if by is not None:
+        ax.legend(title=by, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    how = "ratio of totals" if kind == "ratio_of_means" else "mean of replications"
+    ax.set_title(
+        f"{kpi} ({how}, 95 % CI), {result.replications} replications per variant, "
+        "common random numbers",
+        fontsize=10,
+    )
+    ax.grid(alpha=0.3)
     fig.tight_layout()
     return _save(plt, fig, out)

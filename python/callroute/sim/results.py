@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -13,7 +13,7 @@ import numpy.typing as npt
 from .._internal.tables import Estimate, Table
 from ..errors import ParameterError, UnknownIdError
 
-__all__ = ["KPIS", "Comparison", "Estimate", "SimulationResult", "Table"]
+__all__ = ["KINDS", "KPIS", "Comparison", "Estimate", "Kind", "SimulationResult", "Table"]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -52,14 +52,18 @@ _T975 = (
 )
 
 
+def _t975(n: int) -> float:
+    """Student's t quantile at 0.975 for ``n`` values (``n - 1`` degrees of freedom)."""
+    return _T975[n - 2] if n - 1 <= len(_T975) else 1.96 + 2.4 / (n - 1)
+
+
 def _half_width(values: FloatArray) -> float:
     """95 % confidence half-width of the mean of ``values`` (NaN for fewer than two)."""
     v = values[np.isfinite(values)]
     n = len(v)
     if n < 2:
         return math.nan
-    t = _T975[n - 2] if n - 1 <= len(_T975) else 1.96 + 2.4 / (n - 1)
-    return float(t * v.std(ddof=1) / math.sqrt(n))
+    return float(_t975(n) * v.std(ddof=1) / math.sqrt(n))
 
 
 def _estimate(values: FloatArray) -> Estimate:
@@ -72,6 +76,108 @@ def _estimate(values: FloatArray) -> Estimate:
 def _ratio(num: FloatArray, den: FloatArray) -> FloatArray:
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(den > 0, num / np.where(den > 0, den, 1), np.nan)
+
+
+def _linearized(num: FloatArray, den: FloatArray) -> tuple[float, FloatArray]:
+    """The ratio of the totals ``R = sum(num) / sum(den)`` and each replication's influence
+    on it, ``(num_k - R den_k) / mean(den)`` (the delta method's linearization: the ratio's
+    variance is about the variance of the mean of these)."""
+    total = float(den.sum())
+    if not total > 0:
+        return math.nan, np.full(len(num), math.nan)
+    r = float(num.sum()) / total
+    return r, (num - r * den) / (total / len(den))
+
+
+def _ratio_of_means(num: FloatArray, den: FloatArray) -> Estimate:
+    """``sum(num) / sum(den)`` over replications with the 95 % half-width of the delta
+    method (NaN with fewer than two replications or no denominator)."""
+    r, influence = _linearized(num, den)
+    return Estimate(r, _half_width(influence) if math.isfinite(r) else math.nan)
+
+
+def _paired_ratio_difference(
+    num: FloatArray, den: FloatArray, base_num: FloatArray, base_den: FloatArray
+) -> Estimate:
+    """The difference of two ratios of means over the same replications (common random
+    numbers), with the 95 % half-width of the paired delta method."""
+    r, a = _linearized(num, den)
+    r0, b = _linearized(base_num, base_den)
+    return Estimate(r - r0, _half_width(a - b))
+
+
+Kind = Literal["ratio_of_means", "mean_of_ratios"]
+KINDS: tuple[Kind, ...] = ("ratio_of_means", "mean_of_ratios")
+
+# Per-replication totals the KPIs are made of (summed over the lines asked for and the
+# intervals), and each ratio KPI as (numerator, denominator) of those totals.
+_COUNTERS = (
+    "offered",
+    "answered",
+    "answered_within",
+    "abandoned",
+    "abandoned_within",
+    "exited",
+    "wait_answered",
+    "wait_all",
+    "talk",
+)
+RATIOS: dict[str, tuple[str, str]] = {
+    "abandon_rate": ("abandoned", "offered"),
+    "service_level": ("answered_within", "offered"),
+    "service_level_answered": ("answered_within", "answered"),
+    "service_level_minus_early": ("answered_within", "offered_minus_early"),
+    "asa": ("wait_answered", "answered"),
+    "mean_wait": ("wait_all", "finished"),
+    "aht": ("talk", "answered"),
+    "occupancy": ("busy", "staffed"),
+}
+
+
+def _check_kind(kind: str) -> None:
+    if kind not in KINDS:
+        raise ParameterError(f"kind must be one of {', '.join(KINDS)}, got {kind!r}")
+
+
+def _with_derived(t: dict[str, FloatArray]) -> dict[str, FloatArray]:
+    """The totals plus the denominators made of them (finished calls, offered minus
+    abandoned within the threshold)."""
+    out = dict(t)
+    if "answered" in t:
+        out["finished"] = t["answered"] + t["abandoned"] + t["exited"]
+        out["offered_minus_early"] = t["offered"] - t["abandoned_within"]
+    return out
+
+
+def kpi_values(totals: dict[str, FloatArray], name: str) -> FloatArray:
+    """One KPI per replication from its totals (a count as is, a ratio per replication)."""
+    t = _with_derived(totals)
+    if name in RATIOS:
+        num, den = RATIOS[name]
+        return _ratio(t[num], t[den])
+    return np.asarray(t[name], dtype=np.float64)
+
+
+def kpi_estimate(totals: dict[str, FloatArray], name: str, kind: Kind) -> Estimate:
+    """A KPI over replications from their totals: counts as the mean; ratios as the ratio
+    of the means (``kind="ratio_of_means"``, delta-method CI) or the mean of the
+    replications' ratios (``"mean_of_ratios"``, t CI)."""
+    if name in RATIOS and kind == "ratio_of_means":
+        t = _with_derived(totals)
+        num, den = RATIOS[name]
+        return _ratio_of_means(t[num], t[den])
+    return _estimate(kpi_values(totals, name))
+
+
+def kpi_difference(
+    totals: dict[str, FloatArray], base: dict[str, FloatArray], name: str, kind: Kind
+) -> Estimate:
+    """A KPI's paired difference to ``base`` over the same replications."""
+    if name in RATIOS and kind == "ratio_of_means":
+        t, b = _with_derived(totals), _with_derived(base)
+        num, den = RATIOS[name]
+        return _paired_ratio_difference(t[num], t[den], b[num], b[den])
+    return _estimate(kpi_values(totals, name) - kpi_values(base, name))
 
 
 KPIS = (
@@ -115,61 +221,71 @@ class SimulationResult:
             return self.lines.index(line)
         raise UnknownIdError(f"unknown line {line!r}; lines: {', '.join(self.lines)}")
 
+    def totals(self, line: str | None = None) -> dict[str, FloatArray]:
+        """Per replication, the whole run's counters that the KPIs are made of: calls
+        ``offered``, ``answered``, ``answered_within`` (the threshold), ``abandoned``,
+        ``abandoned_within``, ``exited``, and the seconds ``wait_answered``, ``wait_all``
+        and ``talk``; for ``line`` or every line together (``None``); plus the agents'
+        ``busy`` and ``staffed`` seconds (all groups).
+
+        :raises ~callroute.errors.UnknownIdError: for a line the model does not have.
+        """
+        rows = slice(None) if line is None else [self._line(line)]
+        out = {key: self._stack(key)[:, rows, :].sum(axis=(1, 2)) for key in _COUNTERS}
+        out["busy"] = self._stack("busy").sum(axis=(1, 2))
+        out["staffed"] = self._stack("staffed").sum(axis=(1, 2))
+        return out
+
     def kpi(self, name: str, line: str | None = None) -> FloatArray:
         """One KPI per replication (over the whole run), for a line or all lines together.
 
         ``service_level`` is answered within the threshold over offered;
         ``service_level_answered`` over answered; ``service_level_minus_early`` over offered
         minus calls abandoned within the threshold. ``asa`` averages answered calls' waits,
-        ``mean_wait`` all calls', ``aht`` is mean talk time.
+        ``mean_wait`` all calls', ``aht`` is mean talk time. Each replication's ratio is its
+        own; :meth:`summary` says how they combine.
         """
         if name not in KPIS:
             raise ParameterError(f"unknown KPI {name!r}; expected one of {', '.join(KPIS)}")
-        rows = slice(None) if line is None else [self._line(line)]
-        t: dict[str, FloatArray] = {}
-        for key in (
-            "offered",
-            "answered",
-            "answered_within",
-            "abandoned",
-            "abandoned_within",
-            "exited",
-            "wait_answered",
-            "wait_all",
-            "talk",
-        ):
-            t[key] = self._stack(key)[:, rows, :].sum(axis=(1, 2))
-        finished = t["answered"] + t["abandoned"] + t["exited"]
-        values = {
-            "offered": t["offered"],
-            "answered": t["answered"],
-            "abandon_rate": _ratio(t["abandoned"], t["offered"]),
-            "service_level": _ratio(t["answered_within"], t["offered"]),
-            "service_level_answered": _ratio(t["answered_within"], t["answered"]),
-            "service_level_minus_early": _ratio(
-                t["answered_within"], t["offered"] - t["abandoned_within"]
-            ),
-            "asa": _ratio(t["wait_answered"], t["answered"]),
-            "mean_wait": _ratio(t["wait_all"], finished),
-            "aht": _ratio(t["talk"], t["answered"]),
-            "exited": t["exited"],
-        }
-        return np.asarray(values[name], dtype=np.float64)
+        return kpi_values(self.totals(line), name)
 
-    def summary(self) -> dict[str, dict[str, Estimate]]:
+    def summary(self, kind: Kind = "ratio_of_means") -> dict[str, dict[str, Estimate]]:
         """``{line: {kpi: Estimate(mean, half_width)}}`` over the replications, with
-        ``"all"`` for every line together (KPIs as :meth:`kpi` defines them)."""
+        ``"all"`` for every line together (KPIs as :meth:`kpi` defines them).
+
+        Counts (``offered``, ``answered``, ``exited``) are means over replications. Ratios
+        (service levels, ``abandon_rate``, ``asa``, ``mean_wait``, ``aht``) depend on
+        ``kind``:
+
+        - ``"ratio_of_means"`` (the default, what published simulation studies report):
+          the totals over all replications divided, e.g. calls answered within the
+          threshold over calls offered in all replications; the 95 % half-width is the
+          delta method's. Busy days weigh by their calls, as they do in a real month.
+        - ``"mean_of_ratios"``: the mean of each replication's own ratio, with the
+          t-based half-width. Every replication weighs the same, busy or quiet.
+
+        The two differ when replications differ in load (a random daily multiplier).
+
+        :param kind: ``"ratio_of_means"`` or ``"mean_of_ratios"``.
+        :returns: ``{line: {kpi: Estimate}}`` with ``"all"`` last.
+        :raises ~callroute.errors.ParameterError: for another ``kind``.
+        """
+        _check_kind(kind)
         out: dict[str, dict[str, Estimate]] = {}
         for line in [*self.lines, None]:
+            t = self.totals(line)
             out["all" if line is None else line] = {
-                name: _estimate(self.kpi(name, line)) for name in KPIS
+                name: kpi_estimate(t, name, kind) for name in KPIS
             }
         return out
 
-    def summary_table(self) -> Table:
+    def summary_table(self, kind: Kind = "ratio_of_means") -> Table:
         """:meth:`summary` as one long :class:`Table`: columns ``line``, ``kpi``, ``mean``,
-        ``half_width`` (one row per line and KPI); ``to_pandas()``/``to_polars()`` convert."""
-        rows = [(line, k, e) for line, row in self.summary().items() for k, e in row.items()]
+        ``half_width`` (one row per line and KPI); ``to_pandas()``/``to_polars()`` convert.
+
+        :param kind: how ratios combine over replications (see :meth:`summary`).
+        """
+        rows = [(line, k, e) for line, row in self.summary(kind).items() for k, e in row.items()]
         return Table(
             {
                 "line": np.asarray([r[0] for r in rows], dtype=object),
@@ -188,6 +304,20 @@ class SimulationResult:
         busy, staffed = self._stack("busy").sum(axis=2), self._stack("staffed").sum(axis=2)
         share = _ratio(busy, staffed)
         return {g: _estimate(share[:, k]) for k, g in enumerate(self.groups)}
+
+    def occupancy(self, kind: Kind = "ratio_of_means") -> dict[str, Estimate]:
+        """Per agent group: busy over logged-in time, combined over replications as
+        :meth:`summary` combines ratios: by default busy seconds over logged-in seconds of
+        all replications (delta-method CI); ``"mean_of_ratios"`` gives each replication's
+        share averaged, as :meth:`utilization` does.
+
+        :raises ~callroute.errors.ParameterError: for another ``kind``.
+        """
+        _check_kind(kind)
+        busy, staffed = self._stack("busy").sum(axis=2), self._stack("staffed").sum(axis=2)
+        if kind == "mean_of_ratios":
+            return self.utilization()
+        return {g: _ratio_of_means(busy[:, k], staffed[:, k]) for k, g in enumerate(self.groups)}
 
     def intervals(self, line: str | None = None) -> Table:
         """Per interval (means over replications), as a :class:`Table` with the columns
@@ -254,7 +384,8 @@ class SimulationResult:
         ]
         util = ", ".join(f"{g} {m:.1%}" for g, (m, _) in self.utilization.items())
         text.append(
-            f"{self.replications} replication(s), means ± 95 % CI; agent utilization: {util}"
+            f"{self.replications} replication(s), means ± 95 % CI (ratios of the totals over "
+            f"replications); agent utilization: {util}"
         )
         full = [g for g, (m, _) in self.utilization.items() if m >= _SATURATED]
         if full:
@@ -290,24 +421,27 @@ class Comparison:
     results: dict[str, SimulationResult]
     kpis: tuple[str, ...] = ("service_level", "abandon_rate", "asa", "mean_wait")
 
-    def table(self, line: str | None = None) -> dict[str, dict[str, Estimate]]:
+    def table(
+        self, line: str | None = None, kind: Kind = "ratio_of_means"
+    ) -> dict[str, dict[str, Estimate]]:
         """``{variant: {kpi: Estimate, kpi + "_diff": Estimate}}`` (mean, half-width).
 
         Differences are to the first variant, replication by replication (same seeds, so
         the same arrivals and callers): their confidence intervals are much narrower than
-        those of the KPIs themselves.
+        those of the KPIs themselves. ``kind`` combines replications as
+        :meth:`SimulationResult.summary` does (default: ratios of the totals, with paired
+        delta-method intervals for the differences).
         """
+        _check_kind(kind)
         names = list(self.results)
-        base = self.results[names[0]]
+        base = self.results[names[0]].totals(line)
         out: dict[str, dict[str, Estimate]] = {}
         for name in names:
-            res = self.results[name]
+            t = self.results[name].totals(line)
             row = {}
             for k in self.kpis:
-                v = res.kpi(k, line)
-                d = v - base.kpi(k, line)
-                row[k] = _estimate(v)
-                row[k + "_diff"] = _estimate(d)
+                row[k] = kpi_estimate(t, k, kind)
+                row[k + "_diff"] = kpi_difference(t, base, k, kind)
             out[name] = row
         return out
 
@@ -335,7 +469,10 @@ class Comparison:
         widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
         lines = ["  ".join(c.rjust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
         n = self.results[names[0]].replications
-        lines.append(f"{n} paired replications, means ± 95 % CI, Δ against {names[0]}")
+        lines.append(
+            f"{n} paired replications, means ± 95 % CI (ratios of the totals over "
+            f"replications), Δ against {names[0]}"
+        )
         return "\n".join(lines)
 
     def __str__(self) -> str:
