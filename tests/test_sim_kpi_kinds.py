@@ -86,7 +86,10 @@ def test_counts_are_the_same_both_ways_and_occupancy_has_both(
     busy = days.occupancy()["agents"]
     # busy over staffed seconds of all days: the mean load over the agents
     assert busy.low <= LOAD * np.mean(DAYS) / AGENTS <= busy.high, busy
-    assert days.occupancy(kind="mean_of_ratios") == days.utilization()
+    assert days.occupancy() == days.utilization
+    mean_of_ratios = days.occupancy(kind="mean_of_ratios")["agents"]
+    assert mean_of_ratios != busy
+    assert mean_of_ratios.low <= LOAD * np.mean(DAYS) / AGENTS <= mean_of_ratios.high
 
 
 def test_unknown_kind_is_a_parameter_error(days: cr.SimulationResult) -> None:

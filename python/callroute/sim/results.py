@@ -297,13 +297,12 @@ class SimulationResult:
 
     @property
     def utilization(self) -> dict[str, Estimate]:
-        """Per agent group: busy over logged-in time (mean, half-width), counted where the
-        KPIs count calls: after the warm-up, until the end of the horizon (or the last event,
-        if the run stops before it). A property, like :attr:`replications` (it used to be a
-        method: ``result.utilization()`` is now ``result.utilization``)."""
-        busy, staffed = self._stack("busy").sum(axis=2), self._stack("staffed").sum(axis=2)
-        share = _ratio(busy, staffed)
-        return {g: _estimate(share[:, k]) for k, g in enumerate(self.groups)}
+        """Per agent group: busy over logged-in time, counted where the KPIs count calls:
+        after the warm-up, until the end of the horizon (or the last event, if the run stops
+        before it); combined over replications as :meth:`summary` combines ratios by default
+        (:meth:`occupancy` gives either kind). A property, like :attr:`replications` (it
+        used to be a method: ``result.utilization()`` is now ``result.utilization``)."""
+        return self.occupancy()
 
     def occupancy(self, kind: Kind = "ratio_of_means") -> dict[str, Estimate]:
         """Per agent group: busy over logged-in time, combined over replications as
@@ -316,7 +315,8 @@ class SimulationResult:
         _check_kind(kind)
         busy, staffed = self._stack("busy").sum(axis=2), self._stack("staffed").sum(axis=2)
         if kind == "mean_of_ratios":
-            return self.utilization()
+            share = _ratio(busy, staffed)
+            return {g: _estimate(share[:, k]) for k, g in enumerate(self.groups)}
         return {g: _ratio_of_means(busy[:, k], staffed[:, k]) for k, g in enumerate(self.groups)}
 
     def intervals(self, line: str | None = None) -> Table:
