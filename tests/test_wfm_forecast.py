@@ -331,7 +331,8 @@ def test_month_turn_effect_is_recovered_from_synthetic_days() -> None:
     assert fitted.turn_effect == pytest.approx(1.15, abs=0.015)  # type: ignore[attr-defined]
     # a turn Monday against a plain Monday: the effect times the same weekday level
     turn_day, plain_day = dt.date(2024, 9, 2), dt.date(2024, 9, 9)
-    assert fitted.is_month_turn(turn_day) and not fitted.is_month_turn(plain_day)
+    assert fitted.is_month_turn(turn_day)
+    assert not fitted.is_month_turn(plain_day)
     fc = fitted.predict([turn_day, plain_day]).mean
     assert fc[0].sum() / fc[1].sum() == pytest.approx(1.15, abs=0.015)
     assert fc[1].sum() == pytest.approx(RATES[0].sum() * 10, rel=0.02)
