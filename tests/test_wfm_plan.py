@@ -99,6 +99,10 @@ def test_plan_cli_runs_and_writes_parsable_files(
         assert int(r["required"]) == _erlang_c_agents(calls, AHT, INTERVAL, TARGET, LEVEL)
         assert 0.0 <= float(r["simulated_sl"]) <= 1.0
         assert 0.0 <= float(r["promised_sl"]) <= 1.0
+        # agents finish their call before a break or shift end: never fewer on the phones
+        # in the simulation than the schedule has, and Erlang at more agents promises more
+        assert float(r["agents_in_simulation"]) >= int(r["on_phones"]) - 1e-9
+        assert float(r["promised_at_simulated_agents"]) >= float(r["promised_sl"]) - 1e-9
     # the forecast follows the profile that generated the history (within 25 %)
     calls = np.array([float(r["calls"]) for r in rows])
     assert np.all(np.abs(calls - PROFILE) <= 0.25 * PROFILE)

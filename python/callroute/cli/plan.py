@@ -134,6 +134,8 @@ def run(args: argparse.Namespace) -> int:
         plan = plan_day(calls, start=history.start, interval=history.interval, **opts)
         print_schedule(plan.schedule, history.start)
         promised, simulated, agents = plan.interval_sl()
+        k = len(plan.check.calls) // len(plan.calls)
+        like = plan.check.folded(k)
         rows = [
             {
                 "interval_start": label,
@@ -142,19 +144,30 @@ def run(args: argparse.Namespace) -> int:
                 "on_phones": int(agents[i]),
                 "promised_sl": round(float(promised[i]), 4),
                 "simulated_sl": round(float(simulated[i]), 4),
+                "agents_in_simulation": round(float(like["effective"][i]), 2),
+                "promised_at_simulated_agents": round(float(like["promised_effective"][i]), 4),
             }
             for i, label in enumerate(plan.labels)
         ]
-        print(f"{'time':>5} {'calls':>7} {'req':>4} {'on':>4} {'promised':>9} {'simulated':>9}")
+        print(
+            f"{'time':>5} {'calls':>7} {'req':>4} {'on':>4} {'promised':>9} {'in sim':>6} "
+            f"{'at sim':>7} {'simulated':>9}"
+        )
         for r in rows:
             print(
                 f"{r['interval_start']:>5} {r['calls']:>7.1f} {r['required']:>4} "
-                f"{r['on_phones']:>4} {r['promised_sl']:>9.1%} {r['simulated_sl']:>9.1%}"
+                f"{r['on_phones']:>4} {r['promised_sl']:>9.1%} "
+                f"{r['agents_in_simulation']:>6.1f} {r['promised_at_simulated_agents']:>7.1%} "
+                f"{r['simulated_sl']:>9.1%}"
             )
+        check = plan.check
         print(
-            f"{day}: promised {plan.check.promised_day:.1%}, simulated "
-            f"{plan.check.simulated_day:.1%} ({plan.check.replications} replications), "
-            f"target {args.level:.0%} in {args.target:g} s"
+            f"{day}: promised {check.promised_day:.1%} at the schedule's agents, "
+            f"{check.promised_effective_day:.1%} at the agents the simulation had on the "
+            f"phones (calls finished into breaks and past shift ends: "
+            f"{(check.effective - check.coverage).mean():+.1f} agents a period); simulated "
+            f"{check.simulated_day:.1%} ± {check.simulated_day_halfwidth:.1%} "
+            f"({check.replications} replications), target {args.level:.0%} in {args.target:g} s"
         )
         if args.shifts:
             write_rows(_with_kind(plan.schedule, "normal", history.start), args.shifts)
