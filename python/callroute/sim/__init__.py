@@ -39,7 +39,7 @@ from .distributions import (
     poisson,
     trace,
 )
-from .model import SimModel, load_model
+from .model import SimModel, load_model, parse_model
 from .results import KPIS, Comparison, Estimate, SimulationResult, Table
 from .run import compare, simulate
 
@@ -69,6 +69,7 @@ __all__ = [
     "load_model",
     "lognormal",
     "never",
+    "parse_model",
     "piecewise",
     "poisson",
     "simulate",

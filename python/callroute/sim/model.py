@@ -34,11 +34,13 @@ from typing import Any
 
 import numpy as np
 
-from .._internal.files import read_document
+from .._internal.deprecation import warn_once
+from .._internal.files import read_document_lines, read_yaml_text
 from ..errors import ModelError
 from .distributions import Deterministic, Distribution
+from .modelfile import convert, model_format
 
-__all__ = ["SimModel", "load_model"]
+__all__ = ["SimModel", "load_model", "parse_model"]
 
 _RUN_KEYS = (
     "horizon",
@@ -173,6 +175,8 @@ def _result_bytes(body: Mapping[str, Any]) -> float:
 def _model_body(model: Mapping[str, Any], run: Mapping[str, Any]) -> dict[str, Any]:
     if not isinstance(model, Mapping):
         raise ModelError(f"a model is a mapping, got {type(model).__name__}")
+    if model_format(model) == "new":
+        model = convert(model)
     unknown = set(model) - {
         "queues",
         "groups",
@@ -303,26 +307,65 @@ class SimModel(dict[str, Any]):
         :raises ~callroute.errors.ModelError: when the model's ``center`` and groups do not
             fit together.
         """
-        base: Mapping[str, Any] = _with_center(self) if "center" in self else self
+        base: Mapping[str, Any] = convert(self) if model_format(self) == "new" else self
+        base = _with_center(base) if "center" in base else base
         out = SimModel(base)
         out["queues"] = [dict(q, strategy=strategy) for q in base.get("queues") or ()]
         return out
 
 
 def load_model(path: str | os.PathLike[str]) -> SimModel:
-    """Read a model from a YAML, JSON or TOML file.
+    """Read a model from a YAML, JSON or TOML file, and check it.
+
+    A model file of the name-keyed format (``version: 1``, ``kind: model``; see the README's
+    "Simulation model file") is checked whole: every problem is reported at once with its
+    path and line (``calls.billing.handle.exponential.mean: must be > 0, got -3 (model.yaml
+    line 14)``). The older list-shaped files still load (with a ``DeprecationWarning``);
+    their fields are checked when the model runs.
 
     :param path: the model file (``callroute.example_path("model")`` is a bundled one); a
         ``center`` path in it is taken relative to the file.
-    :returns: the model (a :class:`SimModel`, a ``dict``), for :func:`callroute.simulate`.
+    :returns: the model (a :class:`SimModel`: a ``dict`` of the list-shaped form), for
+        :func:`callroute.simulate`.
     :raises ~callroute.errors.ModelError: when the file cannot be read or parsed (within
-        the size and alias limits of :mod:`callroute._internal.files`), or its top level is
-        not a mapping. The model's fields are checked when it runs.
+        the size and alias limits of :mod:`callroute._internal.files`), its top level is not
+        a mapping, or (new format) anything in it is wrong; ``problems`` lists them all.
     """
     p = Path(path)
-    data = read_document(p, error=ModelError)
+    data, lines = read_document_lines(p, error=ModelError)
     if not isinstance(data, dict):
         raise ModelError(f"{p}: expected a mapping at the top level")
-    if isinstance(data.get("center"), str):
-        data["center"] = str(p.parent / data["center"])
-    return SimModel(data)
+    if model_format(data) == "new":
+        out = convert(data, source=str(p), lines=lines)
+    else:
+        warn_once(
+            "callroute.sim",
+            "list-shaped model file",
+            f"{p}: list-shaped model files are deprecated; write queues, groups and calls "
+            "as mappings of names with version: 1 and kind: model (see the README, "
+            '"Simulation model file")',
+        )
+        out = data
+    if isinstance(out.get("center"), str):
+        out["center"] = str(p.parent / out["center"])
+    return SimModel(out)
+
+
+def parse_model(text: str, *, source: str = "<text>") -> SimModel:
+    """Read a model of the name-keyed format from YAML text (JSON is YAML too), and check it.
+
+    :param text: the model, as a model file holds it.
+    :param source: what problems name (a file name); a ``center`` path is used as is.
+    :returns: the model (a :class:`SimModel`), for :func:`callroute.simulate`.
+    :raises ~callroute.errors.ModelError: listing every problem with its path and line.
+    """
+    data, lines = read_yaml_text(text, source=source, error=ModelError)
+    if model_format(data) != "new":
+        raise ModelError(
+            problems=[
+                "(top level): not a model of the name-keyed format (version: 1, kind: model, "
+                "queues, groups and calls as mappings of names)"
+            ],
+            source=source,
+        )
+    return SimModel(convert(data, source=source, lines=lines))
