@@ -19,6 +19,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
+    GetJsonSchemaHandler,
     BeforeValidator,
     ConfigDict,
     Discriminator,
@@ -26,7 +27,8 @@ from pydantic import (
     Tag,
     model_validator,
 )
-from pydantic_core import PydanticCustomError
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import PydanticCustomError, core_schema
 
 from ..center.schema import Int32, Level, Name, PositiveSeconds, Seconds, StepConfig
 from ..types import Strategy
@@ -225,6 +227,30 @@ def _dist_tag(value: Any) -> str | None:
     return None
 
 
+class _ShorthandSchema:
+    """The JSON Schema of a distribution: the mapping forms pydantic writes, or a number,
+    or the ``name(args)`` string."""
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, core: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        generated = handler(core)
+        names = "|".join(DURATIONS)
+        return {
+            "anyOf": [
+                generated,
+                {"type": "number", "minimum": 0, "description": "always this many seconds"},
+                {
+                    "type": "string",
+                    "pattern": rf"^\s*({names})\s*\(.*\)\s*$",
+                    "description": "exponential(180), lognormal(177, 1.23), gamma(shape=2, "
+                    "rate=0.01), deterministic(5), empirical(60, 90, 120)",
+                },
+            ],
+        }
+
+
 Dist = Annotated[
     Annotated[ExponentialDist, Tag("<exponential>")]
     | Annotated[LognormalDist, Tag("<lognormal>")]
@@ -240,6 +266,7 @@ Dist = Annotated[
         "empirical(v1, ...), or the same as a mapping ({exponential: {mean: 180}})",
     ),
     BeforeValidator(_shorthand),
+    _ShorthandSchema,
     Field(
         description="a duration in seconds: never, a number, exponential(mean), "
         "lognormal(mean, cv), gamma(mean, cv), gamma(shape=a, rate=b), deterministic(value), "
