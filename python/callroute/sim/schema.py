@@ -187,6 +187,14 @@ def _shorthand(value: Any) -> Any:
     match = _CALL.match(value)
     if match is not None and match.group(1) not in DURATIONS:
         _unknown_distribution(match.group(1))
+    opened = re.match(r"^\s*([a-z_]+)\s*\(", value)
+    if match is None and opened is not None and opened.group(1) in DURATIONS:
+        raise PydanticCustomError(
+            "distribution",
+            "not a distribution: {value}: inside [ ] or {{ }} a distribution with several "
+            "arguments must be quoted ('lognormal(240, 1.1)'), or the commas split it",
+            {"value": repr(value[:60])},
+        )
     if match is None:
         raise PydanticCustomError(
             "distribution",
