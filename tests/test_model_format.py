@@ -15,17 +15,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import jsonschema
+import callroute as cr
 import numpy as np
 import pytest
 import yaml
-from conftest import ROOT
-
-import callroute as cr
 from callroute._internal import deprecation
-from callroute.cli import main
 from callroute.sim import load_model, parse_model
-from callroute.sim.schema import schema
 
 BASIC = """\
 version: 1
@@ -238,14 +233,14 @@ def test_every_field_maps_to_the_list_shaped_model(tmp_path: Path) -> None:
         "no_answer": 0.05,
         "ring": {"deterministic": {"value": 4}},
     }
-    assert groups["juniors"]["start"] == 3600 and groups["juniors"]["interval"] == 1800
-    assert groups["night"]["shifts"] == [
-        {"start": 0, "end": 14400, "breaks": [(3600, 4500)]}
-    ]
+    assert groups["juniors"]["start"] == 3600
+    assert groups["juniors"]["interval"] == 1800
+    assert groups["night"]["shifts"] == [{"start": 0, "end": 14400, "breaks": [(3600, 4500)]}]
     assert groups["all_day"] == {"name": "all_day", "count": 2}
 
     sale, chat, own = model["calls"]
-    assert sale["name"] == "sale" and sale["queue"] == "sales"
+    assert sale["name"] == "sale"
+    assert sale["queue"] == "sales"
     assert (sale["priority"], sale["share"]) == (1, 2)
     assert sale["handle"] == {"lognormal": {"mean": 240, "cv": 1.1}}
     assert sale["handle_by_group"] == [["experts", {"exponential": {"mean": 150}}]]
@@ -302,7 +297,9 @@ def test_every_field_maps_to_the_list_shaped_model(tmp_path: Path) -> None:
     ],
 )
 def test_distribution_forms(tmp_path: Path, written: str, meant: Any) -> None:
-    text = BASIC.replace("handle: exponential(180)", f"handle: exponential(1)\n    patience: {written}")
+    text = BASIC.replace(
+        "handle: exponential(180)", f"handle: exponential(1)\n    patience: {written}"
+    )
     model = load_model(_write(tmp_path, text))
     patience = model["calls"][0]["patience"]
     if isinstance(meant, dict):
@@ -489,7 +486,10 @@ BAD_CASES = [
         None,
     ),
     (
-        ("  billing: {skills: {billing: 1}}", "  billing: {skills: {billing: 1}, overflow: bak, max_wait: 9}"),
+        (
+            "  billing: {skills: {billing: 1}}",
+            "  billing: {skills: {billing: 1}, overflow: bak, max_wait: 9}",
+        ),
         "queues.billing.overflow",
         "unknown queue 'bak'",
         5,
@@ -552,7 +552,10 @@ def test_every_problem_at_once_in_file_order(tmp_path: Path) -> None:
 
 
 def test_a_comma_inside_a_flow_collection_gets_a_hint(tmp_path: Path) -> None:
-    text = BASIC.replace("    queue: billing\n    handle: exponential(180)", "    {queue: billing, handle: lognormal(240, 1.1)}")
+    text = BASIC.replace(
+        "    queue: billing\n    handle: exponential(180)",
+        "    {queue: billing, handle: lognormal(240, 1.1)}",
+    )
     assert text != BASIC
     problems = _problems(tmp_path, text.replace("  billing:\n    {", "  billing: {"))
     assert any("must be quoted" in p.message for p in problems), problems
@@ -581,8 +584,7 @@ def test_parse_model_reads_text_and_names_its_source() -> None:
     with pytest.raises(cr.ModelError) as info:
         parse_model(BASIC.replace("count: 5", "count: x"), source="mine.yaml")
     assert str(info.value) == (
-        "mine.yaml: groups.tier1.count: must be an integer, got the string 'x' "
-        "(mine.yaml line 7)"
+        "mine.yaml: groups.tier1.count: must be an integer, got the string 'x' (mine.yaml line 7)"
     )
     with pytest.raises(cr.ModelError, match="not a model of the name-keyed format"):
         parse_model("tenants: {}")
@@ -657,15 +659,31 @@ def test_the_bundled_bank_model_is_the_old_one_rewritten(tmp_path: Path) -> None
             },
         ],
         "groups": [
-            {"name": g["name"], "skills": g["skills"], "start": 25200, "interval": 1800,
-             "counts": g["counts"]}
+            {
+                "name": g["name"],
+                "skills": g["skills"],
+                "start": 25200,
+                "interval": 1800,
+                "counts": g["counts"],
+            }
             for g in new["groups"]
         ],
         "calls": [
-            {"name": "general", "queue": "general", "share": 0.8,
-             "handle": cr.sim.lognormal(177, 1.23), "patience": cr.sim.exponential(352)},
-            {"name": "premium", "queue": "premium", "share": 0.2, "priority": 1,
-             "handle": cr.sim.lognormal(200, 1.1), "patience": cr.sim.exponential(352)},
+            {
+                "name": "general",
+                "queue": "general",
+                "share": 0.8,
+                "handle": cr.sim.lognormal(177, 1.23),
+                "patience": cr.sim.exponential(352),
+            },
+            {
+                "name": "premium",
+                "queue": "premium",
+                "share": 0.2,
+                "priority": 1,
+                "handle": cr.sim.lognormal(200, 1.1),
+                "patience": cr.sim.exponential(352),
+            },
         ],
         "arrivals": new["arrivals"],
     }
@@ -677,8 +695,13 @@ def test_the_bundled_bank_model_is_the_old_one_rewritten(tmp_path: Path) -> None
 
 
 def test_bundled_examples_load(tmp_path: Path) -> None:
-    for kind in ("model", "outsourcer_model", "contactcenters_mmc", "contactcenters_mmcab",
-                 "contactcenters_simplemsk"):
+    for kind in (
+        "model",
+        "outsourcer_model",
+        "contactcenters_mmc",
+        "contactcenters_mmcab",
+        "contactcenters_simplemsk",
+    ):
         path = cr.example_path(kind)  # type: ignore[arg-type]
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         assert (data["version"], data["kind"]) == (1, "model"), kind
@@ -714,79 +737,3 @@ def test_mmc_runs() -> None:
     assert abs(result.kpi("offered").mean() - 4.2 * 480) < 4 * math.sqrt(4.2 * 480 / 4)
     result = cr.simulate(load_model(cr.example_path("contactcenters_mmcab")), replications=4)
     assert result.kpi("abandon_rate").mean() > 0
-
-
-# ------------------------------------------------------------------------ check and schema
-
-
-def test_check_recognises_a_model_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    good = _write(tmp_path, BASIC, "good.yaml")
-    assert main(["check", str(good)]) == 0
-    out = capsys.readouterr()
-    assert out.out.strip() == f"{good}: ok: model file (1 queues, 1 groups, 1 call types)"
-    text = BASIC.replace("count: 5", "count: -5").replace("queue: billing", "queue: biling")
-    bad = _write(tmp_path, text, "bad.yaml")
-    assert main(["check", str(bad)]) == 2
-    out = capsys.readouterr()
-    assert out.out.splitlines() == [
-        f"{bad}: error: groups.tier1.count: must be >= 0, got -5 (bad.yaml line 7)",
-        f"{bad}: error: calls.billing.queue: unknown queue 'biling' (did you mean 'billing'?) "
-        "(bad.yaml line 10)",
-    ]
-    assert "model file: 2 errors" in out.err
-    old = _write(tmp_path, OLD, "old.yaml")
-    assert main(["check", str(old)]) == 1
-    out = capsys.readouterr()
-    assert "warning: list-shaped model file (deprecated)" in out.out
-    # a list-shaped file's fields are checked by the core
-    broken = _write(tmp_path, OLD.replace("mean: 180", "mean: -180"), "broken.yaml")
-    assert main(["check", str(broken)]) == 2
-    out = capsys.readouterr()
-    assert "calls[0].handle" in out.out and "model file" in out.err
-    # a center file is still a center file
-    assert main(["check", str(cr.example_path("center"))]) == 0
-    assert "ok (2 tenants" in capsys.readouterr().out
-
-
-def test_check_of_a_center_based_model(capsys: pytest.CaptureFixture[str]) -> None:
-    path = cr.example_path("outsourcer_model")
-    assert main(["check", str(path)]) == 0
-    assert "ok: model file (queues and agents of" in capsys.readouterr().out
-
-
-def test_schema_model(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["schema", "model"]) == 0
-    printed = json.loads(capsys.readouterr().out)
-    assert printed == schema()
-    assert printed["title"] == "callroute simulation model"
-    assert main(["schema"]) == 0
-    assert json.loads(capsys.readouterr().out)["title"] == "callroute center"
-    validator = jsonschema.Draft202012Validator(printed)
-    for kind in ("model", "contactcenters_simplemsk", "outsourcer_model"):
-        path = cr.example_path(kind)  # type: ignore[arg-type]
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-        assert not list(validator.iter_errors(doc)), kind
-    doc = yaml.safe_load(FULL)
-    assert not list(validator.iter_errors(doc))
-    doc["calls"]["sale"]["handle"] = "fast"
-    doc["calls"]["sale"]["sahre"] = 1
-    assert len(list(validator.iter_errors(doc))) >= 2
-
-
-# ------------------------------------------------------------------------ README
-
-
-def _readme_model() -> str:
-    section = (ROOT / "README.md").read_text(encoding="utf-8").split(
-        "## Simulation model file", 1
-    )[1].split("\n## ", 1)[0]
-    blocks = section.split("```yaml\n")
-    assert len(blocks) == 2, "the section shows one YAML example"
-    return blocks[1].split("```", 1)[0]
-
-
-def test_the_readme_example_loads_and_runs() -> None:
-    text = _readme_model()
-    model = parse_model(text, source="README.md")
-    assert cr.sim.schema.ModelFile.model_validate(yaml.safe_load(text))
-    assert model["calls"]

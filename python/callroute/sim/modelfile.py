@@ -211,14 +211,16 @@ def _references(data: Mapping[str, Any], found: _Found) -> None:
     own_arrivals = []
     for name, c in _items(data, "calls"):
         where = ("calls", name)
-        q = c.get("queue")
-        if isinstance(q, str) and not has_center and q not in queues:
-            found.add((*where, "queue"), _unknown_name("queue", q, queues))
+        joins = c.get("queue")
+        if isinstance(joins, str) and not has_center and joins not in queues:
+            found.add((*where, "queue"), _unknown_name("queue", joins, queues))
         by_group = c.get("handle_by_group")
         if isinstance(by_group, Mapping) and not has_center:
-            for g in by_group:
-                if str(g) not in groups:
-                    found.add((*where, "handle_by_group", g), _unknown_name("group", g, groups))
+            for group in by_group:
+                if str(group) not in groups:
+                    found.add(
+                        (*where, "handle_by_group", group), _unknown_name("group", group, groups)
+                    )
         for key in ("handle_by_period", "patience_by_period", "wrapup_by_period"):
             if c.get(key) is not None and not periods:
                 found.add((*where, key), "needs the model's periods (periods: {start, length})")
@@ -226,8 +228,9 @@ def _references(data: Mapping[str, Any], found: _Found) -> None:
         own_arrivals.append(arrivals is not None)
         _check_arrivals(arrivals, (*where, "arrivals"), periods, calls, found, own=True)
     if "arrivals" not in data or data.get("arrivals") is None:
-        missing = [n for (n, _), own in zip(_items(data, "calls"), own_arrivals, strict=True)
-                   if not own]
+        missing = [
+            n for (n, _), own in zip(_items(data, "calls"), own_arrivals, strict=True) if not own
+        ]
         if missing:
             found.add(
                 ("arrivals",),

@@ -13,17 +13,18 @@ or ``gamma(mean=1, cv=0.2)``, a plain number of seconds (always that long) or ``
 from __future__ import annotations
 
 import difflib
+import itertools
 import math
 import re
 from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
-    GetJsonSchemaHandler,
     BeforeValidator,
     ConfigDict,
     Discriminator,
     Field,
+    GetJsonSchemaHandler,
     Tag,
     model_validator,
 )
@@ -33,7 +34,7 @@ from pydantic_core import PydanticCustomError, core_schema
 from ..center.schema import Int32, Level, Name, PositiveSeconds, Seconds, StepConfig
 from ..types import Strategy
 
-__all__ = ["MODEL_VERSION", "DURATIONS", "ModelFile", "schema"]
+__all__ = ["DURATIONS", "MODEL_VERSION", "ModelFile", "schema"]
 
 MODEL_VERSION = 1
 """The version of the model format this release reads (``version: 1``)."""
@@ -97,7 +98,8 @@ class GammaParams(_Spec):
         """The mean (seconds) and coefficient of variation these parameters give."""
         if self.shape is not None and self.rate is not None:
             return self.shape / self.rate, 1.0 / math.sqrt(self.shape)
-        assert self.mean is not None and self.cv is not None
+        assert self.mean is not None
+        assert self.cv is not None
         return self.mean, self.cv
 
 
@@ -191,9 +193,9 @@ def _shorthand(value: Any) -> Any:
     if match is None and opened is not None and opened.group(1) in DURATIONS:
         raise PydanticCustomError(
             "distribution",
-            "not a distribution: {value}: inside [ ] or {{ }} a distribution with several "
+            "not a distribution: {value}: inside {brackets} a distribution with several "
             "arguments must be quoted ('lognormal(240, 1.1)'), or the commas split it",
-            {"value": repr(value[:60])},
+            {"value": repr(value[:60]), "brackets": "[ ] or { }"},
         )
     if match is None:
         raise PydanticCustomError(
@@ -375,8 +377,7 @@ Arrivals = Annotated[
     Discriminator(
         _arrivals_tag,
         custom_error_type="arrivals",
-        custom_error_message="must be one of {poisson: {...}}, {piecewise: {...}}, "
-        "{trace: {...}}",
+        custom_error_message="must be one of {poisson: {...}}, {piecewise: {...}}, {trace: {...}}",
     ),
 ]
 
@@ -449,7 +450,8 @@ class GroupModel(_Spec):
         given = [k for k in ("count", "counts", "shifts") if getattr(self, k) is not None]
         if len(given) > 1:
             raise PydanticCustomError(
-                "staffing", "give one of count, counts or shifts (got {given})",
+                "staffing",
+                "give one of count, counts or shifts (got {given})",
                 {"given": ", ".join(given)},
             )
         if self.counts is None and (self.start is not None or self.interval is not None):
@@ -483,7 +485,7 @@ class BalkingModel(_Spec):
         if (self.probability is None) == (self.by_expected_wait is None):
             raise PydanticCustomError("balking", "give probability or by_expected_wait")
         steps = [w for w, _ in self.by_expected_wait or ()]
-        if any(b <= a for a, b in zip(steps, steps[1:], strict=False)):
+        if any(b <= a for a, b in itertools.pairwise(steps)):
             raise PydanticCustomError("balking", "by_expected_wait: waits must increase")
         return self
 
