@@ -3,8 +3,10 @@
 - :mod:`~callroute.sim.distributions`: typed durations and arrival processes
   (:func:`exponential`, :func:`gamma`, :func:`never`, :func:`poisson`, :func:`piecewise`,
   :func:`trace`, ...);
-- :mod:`~callroute.sim.model`: the model mapping and :func:`load_model` (bundled
-  examples: ``callroute.example_path("model")``);
+- :mod:`~callroute.sim.model`: the model mapping, :func:`load_model` and
+  :func:`parse_model` (bundled examples: ``callroute.example_path("model")``);
+- :mod:`~callroute.sim.schema` and :mod:`~callroute.sim.modelfile`: the model file format
+  (``kind: model``, ``version: 1``), its JSON Schema and its checks;
 - :mod:`~callroute.sim.run`: :func:`simulate` and :func:`compare`;
 - :mod:`~callroute.sim.results`: :class:`SimulationResult` and :class:`Comparison`;
 - :mod:`~callroute.sim.plot`: pictures of results and staffing plans (matplotlib, optional).

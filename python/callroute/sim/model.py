@@ -1,7 +1,11 @@
 """A simulation model: the mapping (from Python, JSON, YAML or TOML) that :func:`simulate`
 runs, checked and turned into the JSON the core reads.
 
-A model looks like::
+Files are written in the name-keyed format (``version: 1``, ``kind: model``; README
+"Simulation model file", :mod:`callroute.sim.schema`, :mod:`callroute.sim.modelfile`), which
+:func:`load_model` and :func:`parse_model` check and turn into the list-shaped mapping
+below; :func:`simulate` takes either. The list-shaped mapping, what a :class:`SimModel`
+holds, looks like::
 
     {
       "queues": [{"name": "billing", "skills": {"billing": 1}, "sl_threshold": 20, ...}],
@@ -20,7 +24,7 @@ or ``counts`` with ``interval`` (and ``start``) for staffing per interval, or ``
 ``handle``, ``patience`` (default: never abandons), ``wrapup``, ``retrial`` (``{"probability":
 p, "delay": dist}``), ``callback`` (``{"after": s, "accept": p}``) and ``priority``.
 Durations and arrivals are the typed values of :mod:`callroute.sim.distributions` or their
-plain JSON form.
+plain JSON form. List-shaped files still load, with a deprecation warning.
 """
 
 from __future__ import annotations
