@@ -316,6 +316,12 @@ def test_distribution_forms(tmp_path: Path, written: str, meant: Any) -> None:
 
 
 BAD_CASES = [
+    (
+        ("queue: billing", "skills: {billing: 1}\n    wrapup: 10"),
+        "calls.billing",
+        "wrapup is only for queue-routed call types",
+        9,
+    ),
     # (what replaces what in BASIC, location, message fragment, line)
     (
         ("handle: exponential(180)", "handle: exponential(-5)"),

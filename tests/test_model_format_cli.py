@@ -94,3 +94,20 @@ def test_the_readme_example_loads_and_runs() -> None:
     model = parse_model(text, source="README.md")
     assert ModelFile.model_validate(yaml.safe_load(text))
     assert model["calls"]
+
+
+def test_check_names_what_the_core_finds_at_the_users_path(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # a caller who always calls again at once, with a patience that can be 0: the core's
+    # rule (retrials that would never end), reported at the call type's name and line
+    text = BASIC.replace(
+        "handle: exponential(180)",
+        "handle: exponential(180)\n    patience: 0\n    retrial: {probability: 1, delay: 0}",
+    )
+    path = _write(tmp_path, text, "loop.yaml")
+    assert main(["check", str(path)]) == 2
+    out = capsys.readouterr().out.splitlines()
+    assert len(out) == 1
+    assert out[0].startswith(f"{path}: error: calls.billing.retrial.delay: ")
+    assert out[0].endswith("(loop.yaml line 13)")

@@ -38,18 +38,26 @@ def _check_model(path: str, old: bool) -> int:
     import warnings
 
     from .. import _core
+    from .._internal.files import read_document_lines
     from ..errors import ModelError
     from ..sim.model import _model_body, _plain, load_model
+    from ..sim.modelfile import user_problem
 
     what = "model file"
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)
             model = load_model(path)
-        # what only the core knows (and a list-shaped file's every field)
-        _core.sim_model(json.dumps(_model_body(model, {}), default=_plain, allow_nan=False))
     except ModelError as exc:
         return _errors(path, what, exc.problems)
+    try:  # what only the core knows (and a list-shaped file's every field)
+        _core.sim_model(json.dumps(_model_body(model, {}), default=_plain, allow_nan=False))
+    except ModelError as exc:
+        problems = exc.problems
+        if not old:
+            _, lines = read_document_lines(path, error=ModelError)
+            problems = [user_problem(p, model, source=path, lines=lines) for p in problems]
+        return _errors(path, what, problems)
     calls, groups = len(model["calls"]), len(model.get("groups") or ())
     counts = f"{len(model.get('queues') or ())} queues, {groups} groups, {calls} call types"
     if "center" in model:

@@ -9,6 +9,7 @@ and turns it into the list-shaped mapping :func:`callroute.simulate` runs.
 from __future__ import annotations
 
 import difflib
+import re
 import types
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -29,7 +30,7 @@ from .schema import (
     dist_json,
 )
 
-__all__ = ["convert", "model_format"]
+__all__ = ["convert", "model_format", "user_problem"]
 
 _CENTER_SECTIONS = ("tenants", "agents", "numbers", "prompts", "flows", "operators", "roles")
 _MODEL_KEYS = ("groups", "calls", "arrivals", "horizon", "center")
@@ -401,3 +402,28 @@ def convert(data: Any, *, source: str = "<mapping>", lines: Lines | None = None)
     if found.items or parsed is None:
         raise ModelError(problems=found.problems(), source=source)
     return _to_mapping(parsed)
+
+
+_LIST_PATH = re.compile(r"^(queues|groups|calls)\[(\d+)\](.*)$")
+_PART = re.compile(r"\.([^.\[]+)|\[(\d+)\]")
+
+
+def user_problem(
+    problem: Problem, model: Mapping[str, Any], *, source: str, lines: Lines
+) -> Problem:
+    """A problem the core found in the list-shaped ``model`` (``calls[1].wrapup: ...``)
+    at the path and line the user wrote in the name-keyed file (``calls.chat.wrapup: ...
+    (model.yaml line 12)``); other problems as they are."""
+    match = _LIST_PATH.match(problem.location)
+    if match is None:
+        return problem
+    section, index, rest = match.group(1), int(match.group(2)), match.group(3)
+    items = model.get(section)
+    if not isinstance(items, list) or index >= len(items):
+        return problem
+    loc: list[Any] = [section, items[index].get("name")]
+    for name, number in _PART.findall(rest):
+        loc.append(name if name else int(number))
+    found = _Found(lines, source)
+    found.add(loc, problem.message)
+    return found.problems()[0]

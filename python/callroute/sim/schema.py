@@ -532,6 +532,12 @@ class CallModel(_Spec):
             raise PydanticCustomError("call", "give queue or skills (one of them)")
         if self.handle is None and self.handle_by_period is None:
             raise PydanticCustomError("call", "give handle (or handle_by_period)")
+        if self.skills is not None and (self.wrapup or self.wrapup_by_period) is not None:
+            raise PydanticCustomError(
+                "call",
+                "wrapup is only for queue-routed call types (a skills-routed call takes the "
+                "wrap-up of its implicit queue: none)",
+            )
         return self
 
 
