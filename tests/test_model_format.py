@@ -21,6 +21,9 @@ import pytest
 import yaml
 from callroute._internal import deprecation
 from callroute.sim import load_model, parse_model
+from callroute.sim.modelfile import convert
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 BASIC = """\
 version: 1
@@ -743,3 +746,44 @@ def test_mmc_runs() -> None:
     assert abs(result.kpi("offered").mean() - 4.2 * 480) < 4 * math.sqrt(4.2 * 480 / 4)
     result = cr.simulate(load_model(cr.example_path("contactcenters_mmcab")), replications=4)
     assert result.kpi("abandon_rate").mean() > 0
+
+
+JUNK = [None, -1, 0, 2.5, 1e308, True, "x", "exponential(", "never", [], {}, [1, "a"], {"a": 1}]
+
+
+def _leaves(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    out = [path]
+    if isinstance(value, dict):
+        for k, v in value.items():
+            out.extend(_leaves(v, (*path, k)))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            out.extend(_leaves(v, (*path, i)))
+    return out
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_any_damage_is_a_model_error_never_a_crash(data: st.DataObject) -> None:
+    doc = yaml.safe_load(FULL)
+    for _ in range(data.draw(st.integers(1, 4))):
+        paths = [p for p in _leaves(doc) if p]
+        if not paths:
+            break
+        path = data.draw(st.sampled_from(paths))
+        parent = doc
+        for part in path[:-1]:
+            parent = parent[part]
+        if data.draw(st.booleans()) and isinstance(parent, dict):
+            del parent[path[-1]]
+        else:
+            parent[path[-1]] = data.draw(st.sampled_from(JUNK))
+    problems: list[Any] = []
+    try:
+        model = convert(doc, source="fuzz.yaml")
+    except cr.ModelError as exc:
+        problems = exc.problems
+        assert problems
+    else:
+        assert isinstance(model["calls"], list)
+    assert all(isinstance(p, cr.errors.Problem) for p in problems)
