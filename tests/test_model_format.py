@@ -320,6 +320,27 @@ def test_distribution_forms(tmp_path: Path, written: str, meant: Any) -> None:
 
 BAD_CASES = [
     (
+        ("poisson: {rate: 60, per: 3600}", "trace: {times: [1, 5, 3]}"),
+        "arrivals.trace.times[2]",
+        "must not be before the time before it",
+        13,
+    ),
+    (
+        ("poisson: {rate: 60, per: 3600}", "trace: {times: [1, 5], types: [billing]}"),
+        "arrivals.trace.types",
+        "one call type per arrival time: 1 types for 2 times",
+        13,
+    ),
+    (
+        (
+            "handle: exponential(180)",
+            "handle: exponential(180)\n    arrivals: {poisson: {rate: 1}}",
+        ),
+        "arrivals",
+        "every call type has arrivals of its own",
+        13,
+    ),
+    (
         ("queue: billing", "skills: {billing: 1}\n    wrapup: 10"),
         "calls.billing",
         "wrapup is only for queue-routed call types",

@@ -239,6 +239,11 @@ def _references(data: Mapping[str, Any], found: _Found) -> None:
                 f"({', '.join(missing)}) share these",
             )
     else:
+        if own_arrivals and all(own_arrivals):
+            found.add(
+                ("arrivals",),
+                "every call type has arrivals of its own, so these would reach none: remove them",
+            )
         _check_arrivals(data["arrivals"], ("arrivals",), periods, calls, found, own=False)
         shared = [
             c.get("share", 1.0)
@@ -259,6 +264,17 @@ def _check_arrivals(
         return
     if kind == "piecewise" and spec.get("interval") is None and not periods:
         found.add((*where, kind), "needs interval (or the model's periods)")
+    times = spec.get("times") if kind == "trace" else None
+    if isinstance(times, list) and all(isinstance(t, (int, float)) for t in times):
+        back = next((i for i in range(1, len(times)) if times[i] < times[i - 1]), None)
+        if back is not None:
+            found.add((*where, kind, "times", back), "must not be before the time before it")
+        types_ = spec.get("types")
+        if isinstance(types_, list) and len(types_) != len(times):
+            found.add(
+                (*where, kind, "types"),
+                f"one call type per arrival time: {len(types_)} types for {len(times)} times",
+            )
     if kind == "trace" and spec.get("types") is not None:
         if own:
             found.add((*where, kind, "types"), "a call type's own trace has no types")
