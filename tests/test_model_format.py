@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 import textwrap
 import warnings
 from collections.abc import Iterator
@@ -808,3 +809,38 @@ def test_any_damage_is_a_model_error_never_a_crash(data: st.DataObject) -> None:
     else:
         assert isinstance(model["calls"], list)
     assert all(isinstance(p, cr.errors.Problem) for p in problems)
+
+
+@pytest.mark.skipif(sys.version_info < (3, 11), reason="reading TOML needs Python 3.11")
+def test_a_toml_model_file(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        """\
+        version = 1
+        kind = "model"
+        horizon = 3600
+
+        [queues.billing]
+        skills = {billing = 1}
+
+        [groups.tier1]
+        count = 5
+        skills = {billing = 3}
+
+        [calls.billing]
+        queue = "billing"
+        handle = "exponential(180)"
+        handle_by_level = {"3" = 0.5}
+
+        [arrivals.poisson]
+        rate = 60
+        per = 3600
+        """,
+        "model.toml",
+    )
+    model = load_model(path)
+    assert model["calls"][0]["handle_by_level"] == [[3, 0.5]]
+    assert model["arrivals"] == {"poisson": {"rate": pytest.approx(60 / 3600)}}
+    path.write_text(path.read_text().replace('"exponential(180)"', '"exponential(-1)"'))
+    with pytest.raises(cr.ModelError, match=r"calls\.billing\.handle\.exponential\.mean: must"):
+        load_model(path)
