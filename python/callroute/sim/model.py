@@ -39,7 +39,7 @@ from typing import Any
 import numpy as np
 
 from .._internal.deprecation import warn_once
-from .._internal.files import read_document_lines, read_yaml_text
+from .._internal.files import read_document, read_document_lines, read_yaml_text
 from ..errors import ModelError
 from .distributions import Deterministic, Distribution
 from .modelfile import convert, model_format
@@ -336,11 +336,15 @@ def load_model(path: str | os.PathLike[str]) -> SimModel:
         a mapping, or (new format) anything in it is wrong; ``problems`` lists them all.
     """
     p = Path(path)
-    data, lines = read_document_lines(p, error=ModelError)
+    data = read_document(p, error=ModelError)
     if not isinstance(data, dict):
         raise ModelError(f"{p}: expected a mapping at the top level")
     if model_format(data) == "new":
-        out = convert(data, source=str(p), lines=lines)
+        try:
+            out = convert(data, source=str(p))
+        except ModelError:  # read again, for the line of each problem
+            _, lines = read_document_lines(p, error=ModelError)
+            out = convert(data, source=str(p), lines=lines)
     else:
         warn_once(
             "callroute.sim",
