@@ -23,6 +23,12 @@ or ``counts`` with ``interval`` (and ``start``) for staffing per interval, or ``
 (time to answer). A call type has ``queue`` or ``skills``, ``share`` of the arrivals,
 ``handle``, ``patience`` (default: never abandons), ``wrapup``, ``retrial`` (``{"probability":
 p, "delay": dist}``), ``callback`` (``{"after": s, "accept": p}``) and ``priority``.
+The routing lab's keys (see ``LAB-SPEC``/the README): the model's ``periods`` (``{"start": s,
+"length": s}``) and ``busyness`` (``"shared"`` or ``"independent"``); a call type's own
+``arrivals`` (then optional at the top), ``handle_by_period``, ``patience_by_period``,
+``wrapup_by_period`` (lists, one per period), ``handle_by_group`` (``{group: dist}``),
+``handle_by_level`` (``{level: multiplier}``) and ``balking`` (``{"probability": p}`` or
+``{"by_expected_wait": {seconds: p}}``).
 Durations and arrivals are the typed values of :mod:`callroute.sim.distributions` or their
 plain JSON form. List-shaped files still load, with a deprecation warning.
 """
@@ -126,10 +132,34 @@ def _call(c: Mapping[str, Any], i: int) -> dict[str, Any]:
     out = dict(c)
     if out.get("skills") is not None:
         out["skills"] = _pairs(out["skills"], f"calls[{i}].skills")
+    if out.get("arrivals") is not None:
+        out["arrivals"] = _arrivals(out["arrivals"], f"calls[{i}].arrivals")
+    if out.get("handle_by_group") is not None:
+        out["handle_by_group"] = _pairs(out["handle_by_group"], f"calls[{i}].handle_by_group")
+    if isinstance(out.get("handle_by_level"), Mapping):  # {level: multiplier}
+        out["handle_by_level"] = [
+            [_number(k, int, f"calls[{i}].handle_by_level"), v]
+            for k, v in out["handle_by_level"].items()
+        ]
+    balking = out.get("balking")
+    if isinstance(balking, Mapping) and isinstance(balking.get("by_expected_wait"), Mapping):
+        steps = balking["by_expected_wait"]  # {wait: probability}
+        where = f"calls[{i}].balking.by_expected_wait"
+        out["balking"] = dict(
+            balking, by_expected_wait=[[_number(k, float, where), v] for k, v in steps.items()]
+        )
     return out
 
 
-def _arrivals(a: Any) -> Any:
+def _number(key: Any, kind: type[int] | type[float], where: str) -> int | float:
+    """A mapping key that stands for a number (YAML and JSON keys are often strings)."""
+    try:
+        return kind(key)
+    except (TypeError, ValueError):
+        raise ModelError(f"{where}: expected a number as key, got {key!r}") from None
+
+
+def _arrivals(a: Any, where: str = "arrivals") -> Any:
     """Accept ``calls`` (per interval, or per ``per`` seconds) where rates are expected."""
     if isinstance(a, Distribution):
         return a.to_json()
@@ -143,7 +173,7 @@ def _arrivals(a: Any) -> Any:
     if kind == "piecewise":
         length = float(spec.get("interval", 0) or 0)
         if not length > 0:
-            raise ModelError("arrivals.piecewise.interval must be > 0 seconds")
+            raise ModelError(f"{where}.piecewise.interval must be > 0 seconds")
         spec["rates"] = [float(c) / length for c in calls]
     elif kind == "poisson":
         spec["rate"] = float(calls) / float(spec.pop("per", 1.0))
@@ -188,21 +218,28 @@ def _model_body(model: Mapping[str, Any], run: Mapping[str, Any]) -> dict[str, A
         "arrivals",
         "record_calls",
         "center",
+        "periods",
+        "busyness",
         *_RUN_KEYS,
     }
     if unknown:
         raise ModelError(f"model: unknown key(s) {', '.join(sorted(map(str, unknown)))}")
     if "center" in model:
         model = _with_center(model)
-    for key in ("groups", "calls", "arrivals"):
+    for key in ("groups", "calls"):
         if key not in model:
             raise ModelError(f"model: missing {key}")
     body: dict[str, Any] = {
         "queues": [_queue(q, i) for i, q in enumerate(model.get("queues") or ())],
         "groups": [_group(g, i) for i, g in enumerate(model["groups"])],
         "calls": [_call(c, i) for i, c in enumerate(model["calls"])],
-        "arrivals": _arrivals(model["arrivals"]),
     }
+    # (optional when every call type has its own arrivals: the core names what is missing)
+    if model.get("arrivals") is not None:
+        body["arrivals"] = _arrivals(model["arrivals"])
+    for key in ("periods", "busyness"):
+        if model.get(key) is not None:
+            body[key] = model[key]
     for key in _RUN_KEYS:
         value = run.get(key, model.get(key))
         if value is not None:

@@ -85,6 +85,7 @@ KPIS = (
     "mean_wait",
     "aht",
     "exited",
+    "balked",
 )
 
 
@@ -139,6 +140,12 @@ class SimulationResult:
             "talk",
         ):
             t[key] = self._stack(key)[:, rows, :].sum(axis=(1, 2))
+        # (callers who left at once rather than wait; counted in abandoned too)
+        t["balked"] = (
+            self._stack("balked")[:, rows, :].sum(axis=(1, 2))
+            if all("balked" in r for r in self.runs)
+            else np.zeros(len(self.runs))
+        )
         finished = t["answered"] + t["abandoned"] + t["exited"]
         values = {
             "offered": t["offered"],
@@ -153,6 +160,7 @@ class SimulationResult:
             "mean_wait": _ratio(t["wait_all"], finished),
             "aht": _ratio(t["talk"], t["answered"]),
             "exited": t["exited"],
+            "balked": t["balked"],
         }
         return np.asarray(values[name], dtype=np.float64)
 
