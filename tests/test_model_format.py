@@ -153,7 +153,7 @@ calls:
   own_poisson:
     queue: backup
     handle: exponential(60)
-    wrapup_by_period: [deterministic(5), deterministic(10)]
+    wrapup_by_period: [deterministic(5), deterministic(10), deterministic(20)]
     arrivals:
       poisson: {calls: 30, per: 3600}
 arrivals:
@@ -188,7 +188,8 @@ def test_every_field_maps_to_the_list_shaped_model(tmp_path: Path) -> None:
     # Gamma(shape a, rate b): mean a/b, coefficient of variation 1/sqrt(a)
     assert model["daily_multiplier"] == {"gamma": {"mean": 1.0, "cv": pytest.approx(0.2)}}
 
-    sales, backup = model["queues"]
+    # a queue another names comes first (the engine adds it before)
+    backup, sales = model["queues"]
     assert sales == {
         "name": "sales",
         "tenant": "acme",
@@ -276,6 +277,7 @@ def test_every_field_maps_to_the_list_shaped_model(tmp_path: Path) -> None:
     assert own["wrapup_by_period"] == [
         {"deterministic": {"value": 5}},
         {"deterministic": {"value": 10}},
+        {"deterministic": {"value": 20}},
     ]
     assert own["arrivals"] == {"poisson": {"rate": pytest.approx(30 / 3600)}}
     # trace types are call type names in the file, indices in the core's form
@@ -320,6 +322,21 @@ def test_distribution_forms(tmp_path: Path, written: str, meant: Any) -> None:
 
 
 BAD_CASES = [
+    (
+        (
+            "handle: exponential(180)",
+            "handle: exponential(180)\n    patience: 0\n    retrial: {probability: 1, delay: 0}",
+        ),
+        "calls.billing.retrial.delay",
+        "would never end",
+        13,
+    ),
+    (
+        ("handle: exponential(180)", "handle_by_period: [1, 2, 3]\n    patience_by_period: [1, 2]"),
+        "calls.billing.patience_by_period",
+        "gives 2 periods where calls.billing.handle_by_period gives 3",
+        12,
+    ),
     (
         ("poisson: {rate: 60, per: 3600}", "trace: {times: [1, 5, 3]}"),
         "arrivals.trace.times[2]",
@@ -844,3 +861,20 @@ def test_a_toml_model_file(tmp_path: Path) -> None:
     path.write_text(path.read_text().replace('"exponential(180)"', '"exponential(-1)"'))
     with pytest.raises(cr.ModelError, match=r"calls\.billing\.handle\.exponential\.mean: must"):
         load_model(path)
+
+
+def test_simplemsk_runs() -> None:
+    # a short run: the acceptance against the published figures is the simulator's own test
+    model = load_model(cr.example_path("contactcenters_simplemsk"))
+    result = cr.simulate(model, replications=3, seed=2)
+    assert set(result.lines) == {"type0", "type1", "type2"}
+    assert set(result.groups) == {"group0", "group1"}
+    # about 5,200 calls a day: (4.2+5.3+3.2 + 5.1+4.3+4.8 + 6.3+5.2+4.8) a minute x 120 min
+    expected = (4.2 + 5.3 + 3.2 + 5.1 + 4.3 + 4.8 + 6.3 + 5.2 + 4.8) * 120
+    offered = result.kpi("offered").mean()
+    assert 0.7 * expected < offered < 1.3 * expected
+
+
+def test_every_field_runs(tmp_path: Path) -> None:
+    result = cr.simulate(load_model(_write(tmp_path, FULL)), replications=2, seed=5)
+    assert "sales" in result.lines

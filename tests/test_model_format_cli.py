@@ -111,3 +111,10 @@ def test_check_names_what_the_core_finds_at_the_users_path(
     assert len(out) == 1
     assert out[0].startswith(f"{path}: error: calls.billing.retrial.delay: ")
     assert out[0].endswith("(loop.yaml line 13)")
+
+
+def test_the_readme_example_runs() -> None:
+    result = cr.simulate(parse_model(_readme_model()), replications=4, seed=1)
+    assert set(result.lines) == {"billing", "sales", "type:renewals"}
+    # the example is a workable day, not an overloaded one
+    assert result.kpi("abandon_rate").mean() < 0.1

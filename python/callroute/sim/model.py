@@ -44,11 +44,12 @@ from typing import Any
 
 import numpy as np
 
+from .. import _core
 from .._internal.deprecation import warn_once
-from .._internal.files import read_document, read_document_lines, read_yaml_text
+from .._internal.files import Lines, read_document, read_document_lines, read_yaml_text
 from ..errors import ModelError
 from .distributions import Deterministic, Distribution
-from .modelfile import convert, model_format
+from .modelfile import convert, model_format, user_problem
 
 __all__ = ["SimModel", "load_model", "parse_model"]
 
@@ -377,23 +378,35 @@ def load_model(path: str | os.PathLike[str]) -> SimModel:
     if not isinstance(data, dict):
         raise ModelError(f"{p}: expected a mapping at the top level")
     if model_format(data) == "new":
+        return SimModel(_read_new(data, p))
+    warn_once(
+        "callroute.sim",
+        "list-shaped model file",
+        f"{p}: list-shaped model files are deprecated; write queues, groups and calls "
+        "as mappings of names with version: 1 and kind: model (see the README, "
+        '"Simulation model file")',
+    )
+    if isinstance(data.get("center"), str):
+        data["center"] = str(p.parent / data["center"])
+    return SimModel(data)
+
+
+def _read_new(data: dict[str, Any], path: Path) -> dict[str, Any]:
+    """A name-keyed model file's list-shaped model, checked whole (its lines are worked out
+    only when it has problems)."""
+    source = str(path)
+    lines: Lines | None = None
+    while True:
         try:
-            out = convert(data, source=str(p))
-        except ModelError:  # read again, for the line of each problem
-            _, lines = read_document_lines(p, error=ModelError)
-            out = convert(data, source=str(p), lines=lines)
-    else:
-        warn_once(
-            "callroute.sim",
-            "list-shaped model file",
-            f"{p}: list-shaped model files are deprecated; write queues, groups and calls "
-            "as mappings of names with version: 1 and kind: model (see the README, "
-            '"Simulation model file")',
-        )
-        out = data
-    if isinstance(out.get("center"), str):
-        out["center"] = str(p.parent / out["center"])
-    return SimModel(out)
+            out = convert(data, source=source, lines=lines)
+            if isinstance(out.get("center"), str):
+                out["center"] = str(path.parent / out["center"])
+            _core_check(out, source, lines)
+            return out
+        except ModelError:
+            if lines is not None:
+                raise
+            _, lines = read_document_lines(path, error=ModelError)
 
 
 def parse_model(text: str, *, source: str = "<text>") -> SimModel:
@@ -413,4 +426,19 @@ def parse_model(text: str, *, source: str = "<text>") -> SimModel:
             ],
             source=source,
         )
-    return SimModel(convert(data, source=source, lines=lines))
+    out = convert(data, source=source, lines=lines)
+    _core_check(out, source, lines)
+    return SimModel(out)
+
+
+def _core_check(model: dict[str, Any], source: str, lines: Lines | None = None) -> None:
+    """What only the core checks (its own rules, the center file's queues and agents), at
+    the user's path and line of a name-keyed model."""
+    try:
+        body = _model_body(model, {})
+        _core.sim_model(json.dumps(body, default=_plain, allow_nan=False))
+    except ModelError as exc:
+        if lines is None:
+            raise
+        problems = [user_problem(p, model, source=source, lines=lines) for p in exc.problems]
+        raise ModelError(problems=problems, source=source) from None

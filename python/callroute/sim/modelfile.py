@@ -209,6 +209,7 @@ def _references(data: Mapping[str, Any], found: _Found) -> None:
             found.add(("groups", name), "give count, counts (per interval) or shifts")
         if g.get("counts") is not None and g.get("interval") is None and not periods:
             found.add(("groups", name, "counts"), "needs interval (or the model's periods)")
+    _period_counts(data, found)
     own_arrivals = []
     for name, c in _items(data, "calls"):
         where = ("calls", name)
@@ -252,6 +253,24 @@ def _references(data: Mapping[str, Any], found: _Found) -> None:
         ]
         if shared and all(isinstance(s, (int, float)) and s == 0 for s in shared):
             found.add(("calls",), "the shares of the call types sharing arrivals are all 0")
+
+
+def _period_counts(data: Mapping[str, Any], found: _Found) -> None:
+    """Every value by period gives one value per main period: as many as the first one."""
+    first: tuple[str, str, int] | None = None
+    for name, c in _items(data, "calls"):
+        for key in ("handle_by_period", "patience_by_period", "wrapup_by_period"):
+            values = c.get(key)
+            if not isinstance(values, list):
+                continue
+            if first is None:
+                first = (name, key, len(values))
+            elif len(values) != first[2]:
+                found.add(
+                    ("calls", name, key),
+                    f"gives {len(values)} periods where calls.{first[0]}.{first[1]} gives "
+                    f"{first[2]}: give one value per main period everywhere",
+                )
 
 
 def _check_arrivals(
@@ -369,13 +388,34 @@ def _call_json(name: str, c: CallModel, m: ModelFile, calls: list[str]) -> dict[
     return out
 
 
+def _queues_in_order(m: ModelFile) -> list[dict[str, Any]]:
+    """The queues in the file's order, except that a queue named by another (its overflow,
+    a step's also_queues) comes before it, as the engine needs."""
+    out: list[dict[str, Any]] = []
+    placed: set[str] = set()
+
+    def place(name: str) -> None:
+        if name in placed:
+            return
+        placed.add(name)
+        q = m.queues[name]
+        for other in [q.overflow, *(o for step in q.steps for o in step.also_queues)]:
+            if other is not None and other in m.queues:
+                place(other)
+        out.append({"name": name, **q.model_dump()})
+
+    for name in m.queues:
+        place(name)
+    return out
+
+
 def _to_mapping(m: ModelFile) -> dict[str, Any]:
     calls = list(m.calls)
     out: dict[str, Any] = {}
     if m.center is not None:
         out["center"] = m.center
     else:
-        out["queues"] = [{"name": n, **q.model_dump()} for n, q in m.queues.items()]
+        out["queues"] = _queues_in_order(m)
     out["groups"] = [_group_json(n, g, m) for n, g in m.groups.items()]
     out["calls"] = [_call_json(n, c, m, calls) for n, c in m.calls.items()]
     if m.arrivals is not None:
