@@ -432,6 +432,11 @@ fn the_new_keys_are_checked_by_name() {
     m.calls[0].patience_by_period = Some(vec![]);
     assert!(error(&m).starts_with("calls[0].patience_by_period must give one value"));
 
+    m.calls[0].handle_by_period = None;
+    m.calls[0].patience_by_period = None;
+    m.calls[0].handle = Dist::Never;
+    assert!(error(&m).starts_with("calls[0].handle: missing"));
+
     let mut m = base.clone();
     m.calls[0].handle_by_group = Some(vec![("nope".into(), exp(1.0))]);
     assert!(error(&m).starts_with("calls[0].handle_by_group[0]: unknown group"));
