@@ -78,7 +78,7 @@ def expert_center(by_level: bool) -> SimModel:
                 {"name": "novices", "count": 10, "skills": {"s": 1}},
             ],
             "calls": [call],
-            "arrivals": cr.sim.poisson(0.055),
+            "arrivals": cr.sim.poisson(0.075),
             "horizon": 8 * 3600.0,
         }
     )
@@ -277,3 +277,27 @@ def test_the_list_shaped_model_passes_the_lab_keys_through() -> None:
     m["calls"][0]["handle_by_level"] = {9: -1.0}
     with pytest.raises(cr.errors.ModelError, match=r"calls\[0\]\.handle_by_level\[0\]"):
         cr.simulate(m, replications=1, horizon=60.0)
+
+
+def test_balked_callers_are_counted_through_the_results() -> None:
+    """One agent held by a first call of 10,000 s: every later caller must wait and, with
+    ``balking`` probability 1/2, leaves at once about half the time (binomial, 4 sd); the
+    balked ones count as abandoned with no wait (within the threshold), and in ``balked``."""
+    model = {
+        "queues": [{"name": "q"}],
+        "groups": [{"name": "g", "count": 1}],
+        "calls": [
+            {
+                "name": "c",
+                "queue": "q",
+                "handle": cr.sim.deterministic(10_000.0),
+                "balking": {"probability": 0.5},
+            }
+        ],
+        "arrivals": cr.sim.poisson(0.5),
+    }
+    res = cr.simulate(model, horizon=2_000.0, drain=0.0, replications=1, seed=4)
+    balked = float(res.kpi("balked")[0])
+    waiting = float(res.kpi("offered")[0]) - 1
+    assert abs(balked - waiting / 2) <= 4 * math.sqrt(waiting / 4)
+    assert total(res, "abandoned")[0] == balked == total(res, "abandoned_within")[0]

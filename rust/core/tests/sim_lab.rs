@@ -495,3 +495,21 @@ fn the_new_keys_are_checked_by_name() {
     let m: Model = serde_json::from_str(json).unwrap();
     m.validate().unwrap();
 }
+
+/// The agents' time ends with the last call, not with a leftover event: a caller who waited
+/// (its abandon event queued for 1,001 s) and was answered leaves no idle time behind it.
+/// One agent, calls at 0 and 1 s of 10 s each: staffed and busy 20 s.
+#[test]
+fn agent_time_ends_with_the_last_call() {
+    let mut c = call("c", "q", Dist::Deterministic { value: 10.0 });
+    c.patience = Dist::Deterministic { value: 1_000.0 };
+    let mut m = model(vec![group("g", 1)], vec![c], 5_000.0);
+    m.arrivals = Some(Arrivals::Trace {
+        times: vec![0.0, 1.0],
+        types: None,
+    });
+    let r = run(&m, 1, 0).unwrap();
+    assert_eq!(r.line_total(0).answered, 2);
+    assert_eq!(r.staffed[0].iter().sum::<f64>(), 20.0);
+    assert_eq!(r.busy[0].iter().sum::<f64>(), 20.0);
+}
