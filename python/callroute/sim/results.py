@@ -189,8 +189,8 @@ class SimulationResult:
 
     def utilization(self) -> dict[str, Estimate]:
         """Per agent group: busy over logged-in time (mean, half-width), counted where the
-        KPIs count calls: after the warm-up, until the end of the horizon (or the last event,
-        if the run stops before it)."""
+        KPIs count calls: after the warm-up, until the end of the horizon (or the last event
+        that changed anything, say the last call's end, if the run stops before it)."""
         busy, staffed = self._stack("busy").sum(axis=2), self._stack("staffed").sum(axis=2)
         share = _ratio(busy, staffed)
         return {g: _estimate(share[:, k]) for k, g in enumerate(self.groups)}

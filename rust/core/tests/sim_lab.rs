@@ -432,6 +432,11 @@ fn the_new_keys_are_checked_by_name() {
     m.calls[0].patience_by_period = Some(vec![]);
     assert!(error(&m).starts_with("calls[0].patience_by_period must give one value"));
 
+    m.calls[0].handle_by_period = None;
+    m.calls[0].patience_by_period = None;
+    m.calls[0].handle = Dist::Never;
+    assert!(error(&m).starts_with("calls[0].handle: missing"));
+
     let mut m = base.clone();
     m.calls[0].handle_by_group = Some(vec![("nope".into(), exp(1.0))]);
     assert!(error(&m).starts_with("calls[0].handle_by_group[0]: unknown group"));
@@ -489,4 +494,22 @@ fn the_new_keys_are_checked_by_name() {
         "horizon": 100}"#;
     let m: Model = serde_json::from_str(json).unwrap();
     m.validate().unwrap();
+}
+
+/// The agents' time ends with the last call, not with a leftover event: a caller who waited
+/// (its abandon event queued for 1,001 s) and was answered leaves no idle time behind it.
+/// One agent, calls at 0 and 1 s of 10 s each: staffed and busy 20 s.
+#[test]
+fn agent_time_ends_with_the_last_call() {
+    let mut c = call("c", "q", Dist::Deterministic { value: 10.0 });
+    c.patience = Dist::Deterministic { value: 1_000.0 };
+    let mut m = model(vec![group("g", 1)], vec![c], 5_000.0);
+    m.arrivals = Some(Arrivals::Trace {
+        times: vec![0.0, 1.0],
+        types: None,
+    });
+    let r = run(&m, 1, 0).unwrap();
+    assert_eq!(r.line_total(0).answered, 2);
+    assert_eq!(r.staffed[0].iter().sum::<f64>(), 20.0);
+    assert_eq!(r.busy[0].iter().sum::<f64>(), 20.0);
 }

@@ -137,6 +137,11 @@ pub(super) fn validate(model: &Model) -> Result<(), SimError> {
                 d.validate(&format!("{what}[{j}]"))?;
             }
         }
+        if c.handle_by_period.is_none() && matches!(c.handle, Dist::Never) {
+            return err(format!(
+                "{w}.handle: missing (give handle, or handle_by_period with the model's periods)"
+            ));
+        }
         if c.wrapup_by_period.is_some() && c.skills.is_some() {
             return err(format!(
                 "{w}.wrapup_by_period: only for queue-routed call types (a skills-routed call \

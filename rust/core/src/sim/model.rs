@@ -110,7 +110,8 @@ pub struct CallType {
     /// this call type's own arrival process (a trace without `types`)
     #[serde(default)]
     pub arrivals: Option<Arrivals>,
-    /// talk time
+    /// talk time (may be left out when `handle_by_period` gives it)
+    #[serde(default = "never")]
     pub handle: Dist,
     /// patience: the caller hangs up after waiting this long (`never`: no abandonment)
     #[serde(default = "never")]

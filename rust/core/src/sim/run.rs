@@ -410,6 +410,8 @@ struct Sim<'m> {
     next_cut: Us,
     /// the last time the agents' time was read
     last_cut: Us,
+    /// the time of the last input to the engine
+    last_input: Us,
     warmup_end: Us,
     horizon_end: Us,
     unfinished: u64,
@@ -583,6 +585,7 @@ impl<'m> Sim<'m> {
             open_interval: (0, start + us(model.interval)),
             next_cut: start,
             last_cut: start,
+            last_input: start,
             warmup_end: start + us(model.warmup),
             horizon_end: start + us(model.horizon),
             unfinished: 0,
@@ -747,13 +750,10 @@ impl Sim<'_> {
                     return Err(SimError("the run was interrupted".into()));
                 }
             }
-            if at >= self.next_cut {
-                self.close_intervals(at);
-            }
             self.now = at.max(self.now);
             match source {
                 None => {
-                    self.inputs += 1;
+                    self.input();
                     self.engine.advance_raw(self.now).map_err(engine_err)?;
                     self.decisions();
                 }
@@ -762,6 +762,19 @@ impl Sim<'_> {
                     self.fire(ev)?;
                 }
             }
+        }
+    }
+
+    /// Count an input to the engine, made now: the agents' time is read at every cut
+    /// (interval end...) passed since the last input, before the engine changes (events
+    /// that change nothing, like the abandon event of a call answered meanwhile, read none:
+    /// the agents' time ends with the last input, not with them).
+    #[inline(always)]
+    fn input(&mut self) {
+        self.inputs += 1;
+        self.last_input = self.now;
+        if self.now >= self.next_cut {
+            self.close_intervals(self.now);
         }
     }
 
@@ -833,7 +846,7 @@ impl Sim<'_> {
             Ev::Accept { slot, gen, token } => {
                 let c = &self.calls[slot as usize];
                 if c.gen == gen && c.token == token && c.phase == Phase::Offered {
-                    self.inputs += 1;
+                    self.input();
                     self.engine.accept_raw(slot, self.now).map_err(engine_err)?;
                     self.answered(slot);
                     self.decisions();
@@ -843,7 +856,7 @@ impl Sim<'_> {
                 if self.calls[slot as usize].gen == gen
                     && self.calls[slot as usize].phase == Phase::Connected
                 {
-                    self.inputs += 1;
+                    self.input();
                     let call = &self.calls[slot as usize];
                     let handle = call.handle;
                     // the call type's own wrap-up, drawn here and timed by the engine (the
@@ -889,7 +902,7 @@ impl Sim<'_> {
                         .map_or(0.0, |cb| cb.accept);
                     let mut rng = CallStream::new(self.call_key, c.caller, c.attempt, CALLBACK, 0);
                     if rng.unit() <= accept {
-                        self.inputs += 1;
+                        self.input();
                         self.engine
                             .callback_raw(slot, self.now)
                             .map_err(engine_err)?;
@@ -948,7 +961,7 @@ impl Sim<'_> {
     }
 
     fn set_presence(&mut self, a: u32, p: Presence) -> Result<(), SimError> {
-        self.inputs += 1;
+        self.input();
         let to = match p {
             Presence::Ready => RawPresence::Ready,
             Presence::Break => RawPresence::NotReady("break"),
@@ -986,7 +999,7 @@ impl Sim<'_> {
         };
         // the engine takes the call first (it names the slot); its decisions are handled
         // after the call's own events are scheduled
-        self.inputs += 1;
+        self.input();
         let (slot, queue) = self
             .engine
             .arrive_raw(&self.type_spec[call_type], self.type_queue[call_type], now)
@@ -1321,8 +1334,9 @@ impl Sim<'_> {
     }
 
     fn finish(mut self) -> Replication {
-        // agents' time counts until the last event, or the horizon if the run went past it
-        let end = self.now.min(self.horizon_end);
+        // agents' time counts until the last input to the engine (the last event that
+        // changed anything), or the horizon if the run went past it
+        let end = self.last_input.min(self.horizon_end);
         self.close_intervals(end);
         if end > self.last_cut {
             self.count_agent_time(end);

@@ -344,7 +344,7 @@ impl Sim<'_> {
 
     /// Call `slot` hangs up now, before an answer: counted abandoned (with any retrial).
     pub(super) fn abandon_now(&mut self, slot: u32) -> Result<(), SimError> {
-        self.inputs += 1;
+        self.input();
         self.engine
             .abandon_raw(slot, self.now)
             .map_err(engine_err)?;
