@@ -878,3 +878,30 @@ def test_simplemsk_runs() -> None:
 def test_every_field_runs(tmp_path: Path) -> None:
     result = cr.simulate(load_model(_write(tmp_path, FULL)), replications=2, seed=5)
     assert "sales" in result.lines
+
+
+def _totals(result: cr.SimulationResult, key: str) -> np.ndarray:
+    return np.array([np.sum(run[key]) for run in result.runs])
+
+
+@pytest.mark.parametrize(
+    ("kind", "seed"),
+    [("contactcenters_mmc", 1), ("contactcenters_mmcab", 2), ("contactcenters_simplemsk", 3)],
+)
+def test_the_contactcenters_files_are_the_accepted_models(kind: str, seed: int) -> None:
+    """The bundled files run exactly as the models of the simulator's acceptance tests
+    (test_sim_lab.py, against the published figures): same calls, same outcomes, same agent
+    time, replication by replication."""
+    from test_sim_lab import mmc, simple_msk
+
+    accepted = {
+        "contactcenters_mmc": lambda: mmc(),
+        "contactcenters_mmcab": lambda: mmc(cr.sim.exponential(60.0)),
+        "contactcenters_simplemsk": simple_msk,
+    }[kind]()
+    ours = cr.simulate(load_model(cr.example_path(kind)), replications=4, seed=seed)  # type: ignore[arg-type]
+    theirs = cr.simulate(accepted, replications=4, seed=seed)
+    for key in ("offered", "answered", "abandoned", "answered_within", "abandoned_within"):
+        assert np.array_equal(_totals(ours, key), _totals(theirs, key)), key
+    for key in ("busy", "staffed", "wait_answered"):
+        assert np.allclose(_totals(ours, key), _totals(theirs, key), rtol=1e-12), key
