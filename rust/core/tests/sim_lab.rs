@@ -163,6 +163,11 @@ fn per_type_poisson_rates_match_the_counts() {
         let n = r.line_total(line).offered as f64;
         close(n, expected, expected.sqrt(), 4.5, &format!("line {line}"));
     }
+    // max_calls bounds the arrivals of every process together
+    let mut capped = m.clone();
+    capped.max_calls = Some(100);
+    let r2 = run(&capped, 11, 0).unwrap();
+    assert_eq!((0..3).map(|l| r2.line_total(l).offered).sum::<u64>(), 100);
     // the piecewise type: 500 then 1,500 in its two intervals
     let records = r.calls.unwrap();
     let late = (0..records.arrival.len())

@@ -814,6 +814,8 @@ impl Sim<'_> {
 
     fn fire(&mut self, ev: Ev) -> Result<(), SimError> {
         match ev {
+            // (with several processes pending, another may have reached max_calls since)
+            Ev::Arrival if self.model.max_calls.is_some_and(|m| self.arrived >= m) => {}
             Ev::Arrival => {
                 let call_type = match &self.model.arrivals {
                     Some(Arrivals::Trace {

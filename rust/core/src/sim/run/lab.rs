@@ -239,6 +239,9 @@ impl Sim<'_> {
 
     /// An arrival of the `k`th call type with its own process.
     pub(super) fn type_arrival(&mut self, k: usize) -> Result<(), SimError> {
+        if self.model.max_calls.is_some_and(|m| self.arrived >= m) {
+            return Ok(()); // (another process reached the limit since this was scheduled)
+        }
         let p = &mut self.lab.types[k];
         p.next_trace += 1;
         let call_type = p.call_type as usize;
