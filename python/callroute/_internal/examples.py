@@ -9,13 +9,24 @@ from ..errors import ModelError, ParameterError
 
 __all__ = ["EXAMPLES", "ExampleKind", "example_path"]
 
-ExampleKind = Literal["center", "model", "outsourcer_model", "forecast"]
+ExampleKind = Literal[
+    "center",
+    "model",
+    "outsourcer_model",
+    "forecast",
+    "contactcenters_mmc",
+    "contactcenters_mmcab",
+    "contactcenters_simplemsk",
+]
 
 EXAMPLES: dict[str, str] = {
     "center": "example_outsourcer.yaml",
     "model": "example_center.yaml",
     "outsourcer_model": "example_outsourcer_day.yaml",
     "forecast": "bank_weekday.csv",
+    "contactcenters_mmc": "contactcenters_mmc.yaml",
+    "contactcenters_mmcab": "contactcenters_mmcab.yaml",
+    "contactcenters_simplemsk": "contactcenters_simplemsk.yaml",
 }
 """Kind of example -> file name under ``callroute/data``."""
 
@@ -31,7 +42,10 @@ def example_path(kind: ExampleKind) -> Path:
         :func:`callroute.simulate`); ``"outsourcer_model"``, a weekday of the ``"center"``
         example as a simulation model; ``"forecast"``, calls per half hour of an average
         weekday of a real bank (Anonymous Bank, February 1999), for
-        :func:`callroute.load_forecast`.
+        :func:`callroute.load_forecast`; ``"contactcenters_mmc"``,
+        ``"contactcenters_mmcab"`` and ``"contactcenters_simplemsk"``, the M/M/12 day, the
+        same with abandonment and the three-type, two-group center of ContactCenters'
+        examples of simulation programs, as model files.
     :returns: the file's path (it exists in every installation).
     :raises ~callroute.errors.ParameterError: for any other ``kind``.
     """

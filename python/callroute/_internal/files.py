@@ -27,7 +27,15 @@ from typing import Any
 
 from ..errors import CallrouteError, ConfigError
 
-__all__ = ["MAX_ALIASES", "MAX_BYTES", "MAX_NODES", "read_document"]
+__all__ = [
+    "MAX_ALIASES",
+    "MAX_BYTES",
+    "MAX_NODES",
+    "Lines",
+    "read_document",
+    "read_document_lines",
+    "read_yaml_text",
+]
 
 MAX_BYTES = 16 * 1024 * 1024
 """Largest document read (bytes)."""
@@ -94,6 +102,14 @@ def _fail(error: type[CallrouteError], path: str, problem: str) -> CallrouteErro
     return error(f"{path}: {problem}")
 
 
+Lines = dict[tuple[Any, ...], int]
+"""Where each part of a document starts: path (mapping keys as read, list indices as ints)
+-> line number (1-based). A mapping entry is at its key's line."""
+
+MAX_LINED_BYTES = 4 * 1024 * 1024
+"""Largest JSON document whose line numbers are worked out (a YAML one always gets them)."""
+
+
 def read_document(
     path: str | os.PathLike[str],
     *,
@@ -106,6 +122,86 @@ def read_document(
 
     Raises ``error`` naming the file on any problem (see the module's docstring).
     """
+    data, _ = _read(path, error, max_bytes, max_nodes, max_aliases, lines=False)
+    return data
+
+
+def read_document_lines(
+    path: str | os.PathLike[str],
+    *,
+    error: type[CallrouteError] = ConfigError,
+    max_bytes: int = MAX_BYTES,
+    max_nodes: int = MAX_NODES,
+    max_aliases: int = MAX_ALIASES,
+) -> tuple[Any, Lines]:
+    """:func:`read_document`, and the line where each part of the document starts
+    (:data:`Lines`; empty for TOML, and for JSON over 4 MiB or that YAML cannot read), so
+    problems can name the line the user wrote.
+    """
+    return _read(path, error, max_bytes, max_nodes, max_aliases, lines=True)
+
+
+def read_yaml_text(
+    text: str,
+    *,
+    source: str = "<text>",
+    error: type[CallrouteError] = ConfigError,
+    max_nodes: int = MAX_NODES,
+    max_aliases: int = MAX_ALIASES,
+) -> tuple[Any, Lines]:
+    """A YAML document given as text, read with the same limits as a file, and its
+    :data:`Lines`; raises ``error`` naming ``source`` on any problem."""
+    if len(text) > MAX_BYTES:
+        raise _fail(error, source, f"cannot read: larger than {MAX_BYTES:,} bytes")
+    try:
+        return _yaml(text, max_nodes, max_aliases, lines=True)
+    except _LimitError as exc:
+        raise _fail(error, source, str(exc)) from None
+    except RecursionError:
+        raise _fail(error, source, "cannot parse: nested too deeply") from None
+    except Exception as exc:
+        detail = " ".join(str(exc).split())
+        raise _fail(error, source, f"cannot parse: {detail}") from None
+
+
+def _node_lines(loader: Any, root: Any, limit: int) -> Lines:
+    """The line of every path of a composed (and constructed) YAML node tree."""
+    import yaml
+
+    out: Lines = {}
+    stack: list[tuple[tuple[Any, ...], Any]] = [((), root)]
+    seen = 0
+    while stack and seen <= limit:
+        path, node = stack.pop()
+        seen += 1
+        out.setdefault(path, node.start_mark.line + 1)
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                if not isinstance(key, yaml.ScalarNode):
+                    continue
+                try:
+                    name = loader.construct_object(key)
+                except Exception:  # an odd key: its value keeps the parent's line
+                    continue
+                if isinstance(name, (list, dict)):
+                    continue
+                out.setdefault((*path, name), key.start_mark.line + 1)
+                stack.append(((*path, name), value))
+        elif isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                stack.append(((*path, i), item))
+    return out
+
+
+def _read(
+    path: str | os.PathLike[str],
+    error: type[CallrouteError],
+    max_bytes: int,
+    max_nodes: int,
+    max_aliases: int,
+    *,
+    lines: bool,
+) -> tuple[Any, Lines]:
     p = Path(path)
     source = str(p)
     try:
@@ -122,18 +218,14 @@ def read_document(
     suffix = p.suffix.lower()
     try:
         if suffix in (".yaml", ".yml"):
-            loader = _limited_loader(max_nodes, max_aliases)(text)
-            try:
-                return loader.get_single_data()
-            finally:
-                loader.dispose()
+            return _yaml(text, max_nodes, max_aliases, lines=lines)
         if suffix == ".toml":
             if sys.version_info >= (3, 11):
                 import tomllib
 
-                return tomllib.loads(text)
+                return tomllib.loads(text), {}
             raise _fail(error, source, "reading TOML needs Python 3.11 or later")
-        return json.loads(text)
+        data = json.loads(text)
     except CallrouteError:
         raise
     except _LimitError as exc:
@@ -143,3 +235,22 @@ def read_document(
     except Exception as exc:
         detail = " ".join(str(exc).split())
         raise _fail(error, source, f"cannot parse: {detail}") from None
+    found: Lines = {}
+    if lines and len(raw) <= MAX_LINED_BYTES:
+        try:  # JSON is (nearly) YAML: its lines, when YAML reads it
+            _, found = _yaml(text, max_nodes, max_aliases, lines=True)
+        except Exception:
+            found = {}
+    return data, found
+
+
+def _yaml(text: str, max_nodes: int, max_aliases: int, *, lines: bool) -> tuple[Any, Lines]:
+    loader = _limited_loader(max_nodes, max_aliases)(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None, {}
+        data = loader.construct_document(node)
+        return data, (_node_lines(loader, node, max_nodes) if lines else {})
+    finally:
+        loader.dispose()

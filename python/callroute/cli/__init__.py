@@ -11,8 +11,8 @@ prints the package version.
 ``callroute plan``      history -> forecast -> staffing -> shifts -> simulated check (--surge);
 ``callroute simulate``  a model (YAML, JSON or TOML; or ``--example``) with the routing engine;
 ``callroute compare``   the same workload under several routing strategies, paired;
-``callroute check``     validate and lint a center file (exit 0 clean, 1 warnings, 2 errors);
-``callroute schema``    print the JSON Schema of center files (for editor completion);
+``callroute check``     validate a center or model file (exit 0 clean, 1 warnings, 2 errors);
+``callroute schema``    print the JSON Schema of center files, or (``schema model``) of model files;
 ``callroute serve``     route real calls through Asterisk ARI (runtime, journal, HTTP API).
 """
 

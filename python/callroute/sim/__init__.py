@@ -3,8 +3,10 @@
 - :mod:`~callroute.sim.distributions`: typed durations and arrival processes
   (:func:`exponential`, :func:`gamma`, :func:`never`, :func:`poisson`, :func:`piecewise`,
   :func:`trace`, ...);
-- :mod:`~callroute.sim.model`: the model mapping and :func:`load_model` (bundled
-  examples: ``callroute.example_path("model")``);
+- :mod:`~callroute.sim.model`: the model mapping, :func:`load_model` and
+  :func:`parse_model` (bundled examples: ``callroute.example_path("model")``);
+- :mod:`~callroute.sim.schema` and :mod:`~callroute.sim.modelfile`: the model file format
+  (``kind: model``, ``version: 1``), its JSON Schema and its checks;
 - :mod:`~callroute.sim.run`: :func:`simulate` and :func:`compare`;
 - :mod:`~callroute.sim.results`: :class:`SimulationResult` and :class:`Comparison`;
 - :mod:`~callroute.sim.sweep`: :func:`sweep` (many variants, on local cores, any
@@ -41,7 +43,7 @@ from .distributions import (
     poisson,
     trace,
 )
-from .model import SimModel, load_model
+from .model import SimModel, load_model, parse_model
 from .results import KPIS, Comparison, Estimate, SimulationResult, Table
 from .run import compare, simulate
 from .sweep import DaskClient, SweepResult, sweep
@@ -74,6 +76,7 @@ __all__ = [
     "load_model",
     "lognormal",
     "never",
+    "parse_model",
     "piecewise",
     "poisson",
     "simulate",

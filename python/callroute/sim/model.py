@@ -1,7 +1,11 @@
 """A simulation model: the mapping (from Python, JSON, YAML or TOML) that :func:`simulate`
 runs, checked and turned into the JSON the core reads.
 
-A model looks like::
+Files are written in the name-keyed format (``version: 1``, ``kind: model``; README
+"Simulation model file", :mod:`callroute.sim.schema`, :mod:`callroute.sim.modelfile`), which
+:func:`load_model` and :func:`parse_model` check and turn into the list-shaped mapping
+below; :func:`simulate` takes either. The list-shaped mapping, what a :class:`SimModel`
+holds, looks like::
 
     {
       "queues": [{"name": "billing", "skills": {"billing": 1}, "sl_threshold": 20, ...}],
@@ -19,8 +23,14 @@ or ``counts`` with ``interval`` (and ``start``) for staffing per interval, or ``
 (time to answer). A call type has ``queue`` or ``skills``, ``share`` of the arrivals,
 ``handle``, ``patience`` (default: never abandons), ``wrapup``, ``retrial`` (``{"probability":
 p, "delay": dist}``), ``callback`` (``{"after": s, "accept": p}``) and ``priority``.
+The routing lab's keys (see ``LAB-SPEC``/the README): the model's ``periods`` (``{"start": s,
+"length": s}``) and ``busyness`` (``"shared"`` or ``"independent"``); a call type's own
+``arrivals`` (then optional at the top), ``handle_by_period``, ``patience_by_period``,
+``wrapup_by_period`` (lists, one per period), ``handle_by_group`` (``{group: dist}``),
+``handle_by_level`` (``{level: multiplier}``) and ``balking`` (``{"probability": p}`` or
+``{"by_expected_wait": {seconds: p}}``).
 Durations and arrivals are the typed values of :mod:`callroute.sim.distributions` or their
-plain JSON form.
+plain JSON form. List-shaped files still load, with a deprecation warning.
 """
 
 from __future__ import annotations
@@ -34,11 +44,14 @@ from typing import Any
 
 import numpy as np
 
-from .._internal.files import read_document
+from .. import _core
+from .._internal.deprecation import warn_once
+from .._internal.files import Lines, read_document, read_document_lines, read_yaml_text
 from ..errors import ModelError
 from .distributions import Deterministic, Distribution
+from .modelfile import convert, model_format, user_problem
 
-__all__ = ["SimModel", "load_model"]
+__all__ = ["SimModel", "load_model", "parse_model"]
 
 _RUN_KEYS = (
     "horizon",
@@ -120,10 +133,34 @@ def _call(c: Mapping[str, Any], i: int) -> dict[str, Any]:
     out = dict(c)
     if out.get("skills") is not None:
         out["skills"] = _pairs(out["skills"], f"calls[{i}].skills")
+    if out.get("arrivals") is not None:
+        out["arrivals"] = _arrivals(out["arrivals"], f"calls[{i}].arrivals")
+    if out.get("handle_by_group") is not None:
+        out["handle_by_group"] = _pairs(out["handle_by_group"], f"calls[{i}].handle_by_group")
+    if isinstance(out.get("handle_by_level"), Mapping):  # {level: multiplier}
+        out["handle_by_level"] = [
+            [_number(k, int, f"calls[{i}].handle_by_level"), v]
+            for k, v in out["handle_by_level"].items()
+        ]
+    balking = out.get("balking")
+    if isinstance(balking, Mapping) and isinstance(balking.get("by_expected_wait"), Mapping):
+        steps = balking["by_expected_wait"]  # {wait: probability}
+        where = f"calls[{i}].balking.by_expected_wait"
+        out["balking"] = dict(
+            balking, by_expected_wait=[[_number(k, float, where), v] for k, v in steps.items()]
+        )
     return out
 
 
-def _arrivals(a: Any) -> Any:
+def _number(key: Any, kind: type[int] | type[float], where: str) -> int | float:
+    """A mapping key that stands for a number (YAML and JSON keys are often strings)."""
+    try:
+        return kind(key)
+    except (TypeError, ValueError):
+        raise ModelError(f"{where}: expected a number as key, got {key!r}") from None
+
+
+def _arrivals(a: Any, where: str = "arrivals") -> Any:
     """Accept ``calls`` (per interval, or per ``per`` seconds) where rates are expected."""
     if isinstance(a, Distribution):
         return a.to_json()
@@ -137,7 +174,7 @@ def _arrivals(a: Any) -> Any:
     if kind == "piecewise":
         length = float(spec.get("interval", 0) or 0)
         if not length > 0:
-            raise ModelError("arrivals.piecewise.interval must be > 0 seconds")
+            raise ModelError(f"{where}.piecewise.interval must be > 0 seconds")
         spec["rates"] = [float(c) / length for c in calls]
     elif kind == "poisson":
         spec["rate"] = float(calls) / float(spec.pop("per", 1.0))
@@ -173,6 +210,8 @@ def _result_bytes(body: Mapping[str, Any]) -> float:
 def _model_body(model: Mapping[str, Any], run: Mapping[str, Any]) -> dict[str, Any]:
     if not isinstance(model, Mapping):
         raise ModelError(f"a model is a mapping, got {type(model).__name__}")
+    if model_format(model) == "new":
+        model = convert(model)
     unknown = set(model) - {
         "queues",
         "groups",
@@ -180,21 +219,28 @@ def _model_body(model: Mapping[str, Any], run: Mapping[str, Any]) -> dict[str, A
         "arrivals",
         "record_calls",
         "center",
+        "periods",
+        "busyness",
         *_RUN_KEYS,
     }
     if unknown:
         raise ModelError(f"model: unknown key(s) {', '.join(sorted(map(str, unknown)))}")
     if "center" in model:
         model = _with_center(model)
-    for key in ("groups", "calls", "arrivals"):
+    for key in ("groups", "calls"):
         if key not in model:
             raise ModelError(f"model: missing {key}")
     body: dict[str, Any] = {
         "queues": [_queue(q, i) for i, q in enumerate(model.get("queues") or ())],
         "groups": [_group(g, i) for i, g in enumerate(model["groups"])],
         "calls": [_call(c, i) for i, c in enumerate(model["calls"])],
-        "arrivals": _arrivals(model["arrivals"]),
     }
+    # (optional when every call type has its own arrivals: the core names what is missing)
+    if model.get("arrivals") is not None:
+        body["arrivals"] = _arrivals(model["arrivals"])
+    for key in ("periods", "busyness"):
+        if model.get(key) is not None:
+            body[key] = model[key]
     for key in _RUN_KEYS:
         value = run.get(key, model.get(key))
         if value is not None:
@@ -303,26 +349,96 @@ class SimModel(dict[str, Any]):
         :raises ~callroute.errors.ModelError: when the model's ``center`` and groups do not
             fit together.
         """
-        base: Mapping[str, Any] = _with_center(self) if "center" in self else self
+        base: Mapping[str, Any] = convert(self) if model_format(self) == "new" else self
+        base = _with_center(base) if "center" in base else base
         out = SimModel(base)
         out["queues"] = [dict(q, strategy=strategy) for q in base.get("queues") or ()]
         return out
 
 
 def load_model(path: str | os.PathLike[str]) -> SimModel:
-    """Read a model from a YAML, JSON or TOML file.
+    """Read a model from a YAML, JSON or TOML file, and check it.
+
+    A model file of the name-keyed format (``version: 1``, ``kind: model``; see the README's
+    "Simulation model file") is checked whole: every problem is reported at once with its
+    path and line (``calls.billing.handle.exponential.mean: must be > 0, got -3 (model.yaml
+    line 14)``). The older list-shaped files still load (with a ``DeprecationWarning``);
+    their fields are checked when the model runs.
 
     :param path: the model file (``callroute.example_path("model")`` is a bundled one); a
         ``center`` path in it is taken relative to the file.
-    :returns: the model (a :class:`SimModel`, a ``dict``), for :func:`callroute.simulate`.
+    :returns: the model (a :class:`SimModel`: a ``dict`` of the list-shaped form), for
+        :func:`callroute.simulate`.
     :raises ~callroute.errors.ModelError: when the file cannot be read or parsed (within
-        the size and alias limits of :mod:`callroute._internal.files`), or its top level is
-        not a mapping. The model's fields are checked when it runs.
+        the size and alias limits of :mod:`callroute._internal.files`), its top level is not
+        a mapping, or (new format) anything in it is wrong; ``problems`` lists them all.
     """
     p = Path(path)
     data = read_document(p, error=ModelError)
     if not isinstance(data, dict):
         raise ModelError(f"{p}: expected a mapping at the top level")
+    if model_format(data) == "new":
+        return SimModel(_read_new(data, p))
+    warn_once(
+        "callroute.sim",
+        "list-shaped model file",
+        f"{p}: list-shaped model files are deprecated; write queues, groups and calls "
+        "as mappings of names with version: 1 and kind: model (see the README, "
+        '"Simulation model file")',
+    )
     if isinstance(data.get("center"), str):
         data["center"] = str(p.parent / data["center"])
     return SimModel(data)
+
+
+def _read_new(data: dict[str, Any], path: Path) -> dict[str, Any]:
+    """A name-keyed model file's list-shaped model, checked whole (its lines are worked out
+    only when it has problems)."""
+    source = str(path)
+    lines: Lines | None = None
+    while True:
+        try:
+            out = convert(data, source=source, lines=lines)
+            if isinstance(out.get("center"), str):
+                out["center"] = str(path.parent / out["center"])
+            _core_check(out, source, lines)
+            return out
+        except ModelError:
+            if lines is not None:
+                raise
+            _, lines = read_document_lines(path, error=ModelError)
+
+
+def parse_model(text: str, *, source: str = "<text>") -> SimModel:
+    """Read a model of the name-keyed format from YAML text (JSON is YAML too), and check it.
+
+    :param text: the model, as a model file holds it.
+    :param source: what problems name (a file name); a ``center`` path is used as is.
+    :returns: the model (a :class:`SimModel`), for :func:`callroute.simulate`.
+    :raises ~callroute.errors.ModelError: listing every problem with its path and line.
+    """
+    data, lines = read_yaml_text(text, source=source, error=ModelError)
+    if model_format(data) != "new":
+        raise ModelError(
+            problems=[
+                "(top level): not a model of the name-keyed format (version: 1, kind: model, "
+                "queues, groups and calls as mappings of names)"
+            ],
+            source=source,
+        )
+    out = convert(data, source=source, lines=lines)
+    _core_check(out, source, lines)
+    return SimModel(out)
+
+
+def _core_check(model: dict[str, Any], source: str, lines: Lines | None = None) -> None:
+    """What only the core checks (its own rules, the center file's queues and agents), at
+    the user's path and line of a name-keyed model."""
+    try:
+        body = _model_body(model, {})
+        _core.sim_model(json.dumps(body, default=_plain, allow_nan=False))
+    except ModelError as exc:
+        if lines is None:
+            raise
+        problems = [user_problem(p, model, source=source, lines=lines) for p in exc.problems]
+        raise ModelError(problems=problems, source=source) from None

@@ -191,6 +191,7 @@ KPIS = (
     "mean_wait",
     "aht",
     "exited",
+    "balked",
 )
 
 
@@ -224,7 +225,7 @@ class SimulationResult:
     def totals(self, line: str | None = None) -> dict[str, FloatArray]:
         """Per replication, the whole run's counters that the KPIs are made of: calls
         ``offered``, ``answered``, ``answered_within`` (the threshold), ``abandoned``,
-        ``abandoned_within``, ``exited``, and the seconds ``wait_answered``, ``wait_all``
+        ``abandoned_within``, ``exited``, ``balked`` (left at once), and the seconds ``wait_answered``, ``wait_all``
         and ``talk``; for ``line`` or every line together (``None``); plus the agents'
         ``busy`` and ``staffed`` seconds (all groups).
 
@@ -232,6 +233,12 @@ class SimulationResult:
         """
         rows = slice(None) if line is None else [self._line(line)]
         out = {key: self._stack(key)[:, rows, :].sum(axis=(1, 2)) for key in _COUNTERS}
+        # (callers who left at once rather than wait; counted in abandoned too)
+        out["balked"] = (
+            self._stack("balked")[:, rows, :].sum(axis=(1, 2))
+            if all("balked" in r for r in self.runs)
+            else np.zeros(len(self.runs))
+        )
         out["busy"] = self._stack("busy").sum(axis=(1, 2))
         out["staffed"] = self._stack("staffed").sum(axis=(1, 2))
         return out

@@ -32,12 +32,19 @@ fn call(name: &str, queue: &str, handle: Dist, patience: Dist) -> CallType {
         tenant: None,
         media: None,
         share: 1.0,
+        arrivals: None,
         handle,
         patience,
         wrapup: None,
         retrial: None,
         callback: None,
         sl_threshold: None,
+        handle_by_period: None,
+        patience_by_period: None,
+        wrapup_by_period: None,
+        handle_by_group: None,
+        handle_by_level: None,
+        balking: None,
     }
 }
 
@@ -46,8 +53,10 @@ fn model(queues: Vec<QueueConfig>, groups: Vec<AgentGroup>, calls: Vec<CallType>
         queues,
         groups,
         calls,
-        arrivals: Arrivals::Poisson { rate: 1.0 },
+        arrivals: Some(Arrivals::Poisson { rate: 1.0 }),
         daily_multiplier: None,
+        busyness: Default::default(),
+        periods: None,
         start: 0.0,
         horizon: 1000.0,
         warmup: 0.0,
@@ -93,7 +102,7 @@ fn occupancy_is_offered_load_over_agents() {
         Dist::Exponential { mean: aht },
         Dist::Deterministic { value: 1e5 },
     );
-    m.arrivals = Arrivals::Poisson { rate };
+    m.arrivals = Some(Arrivals::Poisson { rate });
     m.horizon = 23_000.0;
     m.warmup = 3_000.0; // 30 handle times: the empty start is forgotten
     m.interval = 1_000.0;
@@ -139,10 +148,10 @@ fn occupancy_ends_with_the_last_call() {
         Dist::Deterministic { value: 10.0 },
         Dist::Deterministic { value: 5_000.0 },
     );
-    m.arrivals = Arrivals::Trace {
+    m.arrivals = Some(Arrivals::Trace {
         times: vec![0.0, 20.0],
         types: None,
-    };
+    });
     let r = run(&m, 1, 0).unwrap();
     // busy 0-10 and 20-30, staffed until the last call ends at 30
     assert_eq!(r.busy[0].iter().sum::<f64>(), 20.0);
@@ -197,7 +206,7 @@ fn routing_variants_see_the_same_callers() {
         g.ring = Dist::Exponential { mean: 2.0 };
         g.no_answer = 0.1;
         let mut m = model(vec![a, b], vec![g], vec![ca, cb]);
-        m.arrivals = Arrivals::Poisson { rate: 0.11 };
+        m.arrivals = Some(Arrivals::Poisson { rate: 0.11 });
         m.horizon = 20_000.0;
         m.record_calls = true;
         m
@@ -282,10 +291,10 @@ fn presence_changes_far_from_zero() {
     m.drain = 10.0;
     // the call arrives with the first staffing, ends 1 s later; its wrap-up ends at
     // s0 + 2.000007 s, with the agent's logout
-    m.arrivals = Arrivals::Trace {
+    m.arrivals = Some(Arrivals::Trace {
         times: vec![s0, s0 + 4.5],
         types: None,
-    };
+    });
     m.record_calls = true;
     // (the case is the one described: the float round trip of that µs lands before it)
     let t = (s0 * 1e6).round() as i64 + 1_000_000 + 1_000_007;
@@ -322,10 +331,10 @@ fn overflow_between_queues_with_differently_timed_wrapups() {
             cb.wrapup = Some(Dist::Deterministic { value: 10.0 });
         }
         let mut m = model(vec![b, a], vec![group("g", 1)], vec![ca, cb]);
-        m.arrivals = Arrivals::Trace {
+        m.arrivals = Some(Arrivals::Trace {
             times: (0..10).map(|k| 100.0 * f64::from(k)).collect(),
             types: Some(vec![0; 10]), // every call is an overflowing one
-        };
+        });
         m.record_calls = true;
         m
     };
@@ -395,10 +404,10 @@ fn distribution_parameters_are_bounded() {
     m.interval = 1e300;
     assert!(error(run(&m, 1, 0)).starts_with("interval"));
     m.interval = 1800.0;
-    m.arrivals = Arrivals::Trace {
+    m.arrivals = Some(Arrivals::Trace {
         times: vec![0.0, 1e15],
         types: None,
-    };
+    });
     assert!(error(run(&m, 1, 0)).starts_with("arrivals.times[1]"));
 }
 
@@ -408,10 +417,10 @@ fn distribution_parameters_are_bounded() {
 #[test]
 fn long_durations_stay_long() {
     let mut m = single(1, Dist::Deterministic { value: 5e8 }, Dist::Never);
-    m.arrivals = Arrivals::Trace {
+    m.arrivals = Some(Arrivals::Trace {
         times: vec![0.0, 1.0],
         types: None,
-    };
+    });
     m.record_calls = true;
     let r = run(&m, 1, 0).unwrap();
     let c = r.calls.unwrap();
@@ -428,7 +437,7 @@ fn long_durations_stay_long() {
         probability: 1.0,
         delay: Dist::Deterministic { value: 5e8 },
     });
-    m.arrivals = Arrivals::Poisson { rate: 0.01 };
+    m.arrivals = Some(Arrivals::Poisson { rate: 0.01 });
     let r = run(&m, 1, 0).unwrap();
     let total = r.line_total(0);
     // about 10 callers, each abandoning once: their retrials fall after the drain
@@ -498,7 +507,7 @@ fn a_zero_delay_retrial_loop_is_refused() {
     assert!(e.starts_with("calls[0].retrial.delay"), "{e}");
     // a positive delay: the callers call again until the run ends, with the clock moving
     m.calls[0].retrial.as_mut().unwrap().delay = Dist::Deterministic { value: 100.0 };
-    m.arrivals = Arrivals::Poisson { rate: 0.01 };
+    m.arrivals = Some(Arrivals::Poisson { rate: 0.01 });
     m.drain = 1000.0;
     let r = run(&m, 1, 0).unwrap();
     assert!(r.arrivals > 100 && r.arrivals < 1_000, "{}", r.arrivals);
@@ -509,7 +518,7 @@ fn a_zero_delay_retrial_loop_is_refused() {
 #[test]
 fn an_overloaded_model_stops_with_an_error() {
     let mut m = single(1, Dist::Exponential { mean: 1.0 }, Dist::Never);
-    m.arrivals = Arrivals::Poisson { rate: 1e6 };
+    m.arrivals = Some(Arrivals::Poisson { rate: 1e6 });
     m.max_in_system = 10_000;
     let e = error(run(&m, 1, 0));
     assert!(e.contains("overloaded") && e.contains("\"q\""), "{e}");

@@ -144,6 +144,7 @@ fn to_dict(py: Python<'_>, r: Replication) -> PyResult<Bound<'_, PyDict>> {
     counter!(abandoned_within);
     counter!(exited);
     counter!(callbacks);
+    counter!(balked);
     counter!(wait_answered);
     counter!(wait_all);
     counter!(talk);

@@ -6,11 +6,13 @@
 //! derived from one seed.
 
 mod dist;
+mod lab;
 mod model;
 mod parallel;
 mod run;
 
 pub use dist::{CallStream, Dist, Draw, Stream, MAX_CV, MAX_DURATION};
+pub use lab::{Balking, Busyness, Periods, MAX_LEVEL_FACTOR};
 pub use model::{
     AgentGroup, Arrivals, CallType, CallbackOffer, Model, Retrial, Shift, Staffing, MAX_IN_SYSTEM,
     MAX_TIME,

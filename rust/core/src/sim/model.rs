@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::dist::Dist;
+use super::lab::{Balking, Busyness, Periods};
 use super::SimError;
 use crate::acd::QueueConfig;
 
@@ -18,11 +19,20 @@ pub struct Model {
     pub groups: Vec<AgentGroup>,
     /// call types, each with its share of the arrivals
     pub calls: Vec<CallType>,
-    /// the arrival process of all calls
-    pub arrivals: Arrivals,
+    /// the arrival process of the call types without their own, shared by `share`
+    /// (optional when every call type has its own `arrivals`)
+    #[serde(default)]
+    pub arrivals: Option<Arrivals>,
     /// a random multiplier of the arrival rate, drawn once per day of 86,400 s
     #[serde(default)]
     pub daily_multiplier: Option<Dist>,
+    /// one daily multiplier for every call type (`shared`) or one per call type
+    /// (`independent`)
+    #[serde(default)]
+    pub busyness: Busyness,
+    /// the main periods of the day, for the values given by period (`handle_by_period`...)
+    #[serde(default)]
+    pub periods: Option<Periods>,
     /// simulated clock at the start, seconds
     #[serde(default)]
     pub start: f64,
@@ -94,10 +104,14 @@ pub struct CallType {
     /// media for skills-routed calls
     #[serde(default)]
     pub media: Option<String>,
-    /// relative share of the arrivals
+    /// relative share of the arrivals of the model's process (ignored with `arrivals`)
     #[serde(default = "one")]
     pub share: f64,
-    /// talk time
+    /// this call type's own arrival process (a trace without `types`)
+    #[serde(default)]
+    pub arrivals: Option<Arrivals>,
+    /// talk time (may be left out when `handle_by_period` gives it)
+    #[serde(default = "never")]
     pub handle: Dist,
     /// patience: the caller hangs up after waiting this long (`never`: no abandonment)
     #[serde(default = "never")]
@@ -114,6 +128,25 @@ pub struct CallType {
     /// service-level threshold for skills-routed calls (queue-routed ones use the queue's)
     #[serde(default)]
     pub sl_threshold: Option<f64>,
+    /// talk time by period of arrival (see [`Model::periods`]), instead of `handle`
+    #[serde(default)]
+    pub handle_by_period: Option<Vec<Dist>>,
+    /// patience by period of arrival, instead of `patience`
+    #[serde(default)]
+    pub patience_by_period: Option<Vec<Dist>>,
+    /// after-call work by period of arrival, instead of `wrapup`
+    #[serde(default)]
+    pub wrapup_by_period: Option<Vec<Dist>>,
+    /// talk time when an agent of the named group answers (other groups: the type's own)
+    #[serde(default)]
+    pub handle_by_group: Option<Vec<(String, Dist)>>,
+    /// multiplier of the talk time by the answering agent's level in the call's skill
+    /// (levels not listed: 1)
+    #[serde(default)]
+    pub handle_by_level: Option<Vec<(u8, f64)>>,
+    /// callers who must wait may leave at once
+    #[serde(default)]
+    pub balking: Option<Balking>,
 }
 
 fn never() -> Dist {
@@ -316,6 +349,7 @@ impl Model {
             d.validate("daily_multiplier")?;
         }
         let mut total_share = 0.0;
+        let mut any_shared = false;
         for (i, c) in self.calls.iter().enumerate() {
             let w = format!("calls[{i}]");
             if c.queue.is_some() == c.skills.is_some() {
@@ -329,7 +363,10 @@ impl Model {
                 }
             }
             finite(&format!("{w}.share"), c.share, 0.0)?;
-            total_share += c.share;
+            if c.arrivals.is_none() {
+                total_share += c.share;
+                any_shared = true;
+            }
             c.handle.validate(&format!("{w}.handle"))?;
             c.patience.validate(&format!("{w}.patience"))?;
             if let Some(d) = &c.wrapup {
@@ -362,7 +399,7 @@ impl Model {
                 finite(&format!("{w}.sl_threshold"), t, 0.0)?;
             }
         }
-        if total_share.partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater) {
+        if any_shared && total_share.partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater) {
             return Err(SimError("calls: the shares must not all be 0".into()));
         }
         for (i, g) in self.groups.iter().enumerate() {
@@ -409,54 +446,92 @@ impl Model {
                 }
             }
         }
+        let shared = self.calls.iter().any(|c| c.arrivals.is_none());
         match &self.arrivals {
-            Arrivals::Poisson { rate } => finite("arrivals.rate", *rate, 0.0)?,
-            Arrivals::Piecewise {
-                start,
-                interval,
-                rates,
-            } => {
-                finite("arrivals.start", *start, -1e11)?;
-                span("arrivals.interval", *interval)?;
-                for (i, r) in rates.iter().enumerate() {
-                    finite(&format!("arrivals.rates[{i}]"), *r, 0.0)?;
+            Some(a) => {
+                if !shared {
+                    return Err(SimError(
+                        "arrivals: every call type has its own arrivals, so the model's \
+                         would reach none of them: remove it"
+                            .into(),
+                    ));
                 }
+                validate_arrivals("arrivals", a, Some(self.calls.len()))?;
             }
-            Arrivals::Trace { times, types } => {
-                for (i, w) in times.windows(2).enumerate() {
-                    if w[1]
-                        .partial_cmp(&w[0])
-                        .is_none_or(|o| o == std::cmp::Ordering::Less)
-                    {
-                        return Err(SimError(format!(
-                            "arrivals.times[{}] must not be before the time before it",
-                            i + 1
-                        )));
-                    }
-                }
-                if let Some(i) = times
-                    .iter()
-                    .position(|t| !(t.is_finite() && t.abs() <= MAX_TIME))
+            None if shared => {
+                let i = self.calls.iter().position(|c| c.arrivals.is_none());
+                return Err(SimError(format!(
+                    "arrivals: missing (calls[{}] has no arrivals of its own)",
+                    i.unwrap_or(0)
+                )));
+            }
+            None => {}
+        }
+        super::lab::validate(self)?;
+        Ok(())
+    }
+}
+
+/// Check an arrival process; `what` names it, `ncalls` is the number of call types its
+/// trace may name (`None`: a call type's own process, which names none).
+pub(super) fn validate_arrivals(
+    what: &str,
+    a: &Arrivals,
+    ncalls: Option<usize>,
+) -> Result<(), SimError> {
+    match a {
+        Arrivals::Poisson { rate } => finite(&format!("{what}.rate"), *rate, 0.0)?,
+        Arrivals::Piecewise {
+            start,
+            interval,
+            rates,
+        } => {
+            finite(&format!("{what}.start"), *start, -1e11)?;
+            span(&format!("{what}.interval"), *interval)?;
+            for (i, r) in rates.iter().enumerate() {
+                finite(&format!("{what}.rates[{i}]"), *r, 0.0)?;
+            }
+        }
+        Arrivals::Trace { times, types } => {
+            for (i, w) in times.windows(2).enumerate() {
+                if w[1]
+                    .partial_cmp(&w[0])
+                    .is_none_or(|o| o == std::cmp::Ordering::Less)
                 {
                     return Err(SimError(format!(
-                        "arrivals.times[{i}] must be finite and within ±{MAX_TIME:e} \
-                         seconds, got {}",
-                        times[i]
+                        "{what}.times[{}] must not be before the time before it",
+                        i + 1
                     )));
                 }
-                if let Some(types) = types {
-                    if types.len() != times.len() {
-                        return Err(SimError("arrivals.types must match arrivals.times".into()));
-                    }
-                    if let Some(i) = types.iter().position(|&t| t as usize >= self.calls.len()) {
-                        return Err(SimError(format!(
-                            "arrivals.types[{i}] = {} is not a call type index",
-                            types[i]
-                        )));
-                    }
+            }
+            if let Some(i) = times
+                .iter()
+                .position(|t| !(t.is_finite() && t.abs() <= MAX_TIME))
+            {
+                return Err(SimError(format!(
+                    "{what}.times[{i}] must be finite and within ±{MAX_TIME:e} \
+                         seconds, got {}",
+                    times[i]
+                )));
+            }
+            if let Some(types) = types {
+                let Some(ncalls) = ncalls else {
+                    return Err(SimError(format!(
+                        "{what}.types: only the model's arrivals take types (a call \
+                             type's own trace is all of its type)"
+                    )));
+                };
+                if types.len() != times.len() {
+                    return Err(SimError(format!("{what}.types must match {what}.times")));
+                }
+                if let Some(i) = types.iter().position(|&t| t as usize >= ncalls) {
+                    return Err(SimError(format!(
+                        "{what}.types[{i}] = {} is not a call type index",
+                        types[i]
+                    )));
                 }
             }
         }
-        Ok(())
     }
+    Ok(())
 }

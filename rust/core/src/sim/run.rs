@@ -7,6 +7,9 @@
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+mod lab;
+
+use self::lab::{by_period, next_arrival, Days, Lab};
 use super::dist::{CallStream, Dist, Draw, Stream};
 use super::model::{Arrivals, Model, Staffing};
 use super::SimError;
@@ -69,6 +72,8 @@ pub struct Counters {
     pub exited: u64,
     /// took a callback
     pub callbacks: u64,
+    /// balked: left at once rather than wait (counted in `abandoned` too, with wait 0)
+    pub balked: u64,
     /// total wait of answered calls, seconds
     pub wait_answered: f64,
     /// total wait of all finished calls (answered, abandoned, exited), seconds
@@ -86,6 +91,7 @@ impl Counters {
         self.abandoned_within += o.abandoned_within;
         self.exited += o.exited;
         self.callbacks += o.callbacks;
+        self.balked += o.balked;
         self.wait_answered += o.wait_answered;
         self.wait_all += o.wait_all;
         self.talk += o.talk;
@@ -183,6 +189,10 @@ enum Ev {
     Staff {
         group: u16,
         index: u32,
+    },
+    /// an arrival of the `index`th call type with its own process
+    TypeArrival {
+        index: u16,
     },
     Shift {
         agent: u32,
@@ -361,12 +371,13 @@ struct Sim<'m> {
     /// the next arrival (there is one pending nearly always), kept out of the heap
     arrival_ev: Option<Scheduled>,
     arrivals_rng: Stream,
-    days_rng: Stream,
+    /// the daily multipliers of the model's process (and of every process when shared)
+    days: Days,
+    lab: Lab,
     /// the key of the calls' own streams
     call_key: u64,
     /// callers that arrived (retrials not counted)
     callers: u64,
-    day_multiplier: Vec<f64>,
     /// the arrival after the one scheduled, drawn ahead (see `schedule_next_arrival`)
     arrival_ahead: Option<Option<Us>>,
     next_trace: usize,
@@ -399,6 +410,8 @@ struct Sim<'m> {
     next_cut: Us,
     /// the last time the agents' time was read
     last_cut: Us,
+    /// the time of the last input to the engine
+    last_input: Us,
     warmup_end: Us,
     horizon_end: Us,
     unfinished: u64,
@@ -529,7 +542,10 @@ impl<'m> Sim<'m> {
             .calls
             .iter()
             .map(|c| {
-                total += c.share;
+                // (the types with their own arrivals take none of the model's)
+                if c.arrivals.is_none() {
+                    total += c.share;
+                }
                 total
             })
             .collect();
@@ -544,10 +560,10 @@ impl<'m> Sim<'m> {
             now_events: VecDeque::new(),
             arrival_ev: None,
             arrivals_rng: Stream::new(seed, index, ARRIVALS),
-            days_rng: Stream::new(seed, index, DAYS),
+            days: Days::new(Stream::new(seed, index, DAYS)),
+            lab: Lab::new(model, seed, index),
             call_key: CallStream::key(seed, index),
             callers: 0,
-            day_multiplier: Vec::new(),
             arrival_ahead: None,
             next_trace: 0,
             arrived: 0,
@@ -569,6 +585,7 @@ impl<'m> Sim<'m> {
             open_interval: (0, start + us(model.interval)),
             next_cut: start,
             last_cut: start,
+            last_input: start,
             warmup_end: start + us(model.warmup),
             horizon_end: start + us(model.horizon),
             unfinished: 0,
@@ -582,6 +599,9 @@ impl<'m> Sim<'m> {
         sim.next_cut = sim.cut_after(start);
         sim.schedule_staffing();
         sim.schedule_next_arrival(start);
+        for k in 0..sim.lab.types.len() {
+            sim.schedule_type_arrival(k, start);
+        }
         Ok(sim)
     }
 }
@@ -674,71 +694,18 @@ impl Sim<'_> {
         }
     }
 
-    fn multiplier(&mut self, t: Us) -> f64 {
-        let Some(dist) = &self.model.daily_multiplier else {
-            return 1.0;
-        };
-        let day = ((t - self.start).max(0) / 86_400_000_000) as usize;
-        while self.day_multiplier.len() <= day {
-            let m = dist.sample(&mut self.days_rng);
-            self.day_multiplier
-                .push(if m.is_finite() { m } else { 1.0 });
-        }
-        self.day_multiplier[day]
-    }
-
-    /// The next arrival after `from` (exact: memoryless restarts at rate changes).
+    /// The next arrival of the model's process after `from` (none without one).
     fn next_arrival_time(&mut self, from: Us) -> Option<Us> {
-        let day_us: Us = 86_400_000_000;
-        let mut t = from;
-        loop {
-            if t >= self.horizon_end {
-                return None;
-            }
-            let (rate, boundary) = match &self.model.arrivals {
-                Arrivals::Poisson { rate } => (*rate, Us::MAX),
-                Arrivals::Piecewise {
-                    start,
-                    interval,
-                    rates,
-                } => {
-                    let s0 = us(*start);
-                    let len = us(*interval);
-                    if t < s0 {
-                        t = s0;
-                        continue;
-                    }
-                    let k = ((t - s0) / len) as usize;
-                    match rates.get(k) {
-                        Some(&r) => (r, s0 + (k as Us + 1) * len),
-                        None => return None,
-                    }
-                }
-                Arrivals::Trace { times, .. } => {
-                    return times.get(self.next_trace).map(|&x| us(x));
-                }
-            };
-            let boundary = if self.model.daily_multiplier.is_some() {
-                let day_end = self.start + ((t - self.start).max(0) / day_us + 1) * day_us;
-                boundary.min(day_end)
-            } else {
-                boundary
-            };
-            let rate = rate * self.multiplier(t);
-            if rate <= 0.0 {
-                if boundary == Us::MAX {
-                    return None;
-                }
-                t = boundary;
-                continue;
-            }
-            let gap = self.arrivals_rng.exp1() / rate;
-            let next = t.saturating_add(us(gap).max(0));
-            if next < boundary {
-                return Some(next);
-            }
-            t = boundary;
-        }
+        next_arrival(
+            self.model.arrivals.as_ref()?,
+            from,
+            self.start,
+            self.horizon_end,
+            self.model.daily_multiplier.as_ref(),
+            &mut self.days,
+            &mut self.arrivals_rng,
+            self.next_trace,
+        )
     }
 
     /// Schedule the arrival after `from` (the one just made, or the start). Its time was
@@ -756,7 +723,7 @@ impl Sim<'_> {
         if let Some(t) = next {
             if t < self.horizon_end {
                 self.schedule(t, Ev::Arrival);
-                if !matches!(self.model.arrivals, Arrivals::Trace { .. }) {
+                if !matches!(self.model.arrivals, Some(Arrivals::Trace { .. })) {
                     self.arrival_ahead = Some(self.next_arrival_time(t));
                 }
             }
@@ -783,13 +750,10 @@ impl Sim<'_> {
                     return Err(SimError("the run was interrupted".into()));
                 }
             }
-            if at >= self.next_cut {
-                self.close_intervals(at);
-            }
             self.now = at.max(self.now);
             match source {
                 None => {
-                    self.inputs += 1;
+                    self.input();
                     self.engine.advance_raw(self.now).map_err(engine_err)?;
                     self.decisions();
                 }
@@ -798,6 +762,19 @@ impl Sim<'_> {
                     self.fire(ev)?;
                 }
             }
+        }
+    }
+
+    /// Count an input to the engine, made now: the agents' time is read at every cut
+    /// (interval end...) passed since the last input, before the engine changes (events
+    /// that change nothing, like the abandon event of a call answered meanwhile, read none:
+    /// the agents' time ends with the last input, not with them).
+    #[inline(always)]
+    fn input(&mut self) {
+        self.inputs += 1;
+        self.last_input = self.now;
+        if self.now >= self.next_cut {
+            self.close_intervals(self.now);
         }
     }
 
@@ -837,11 +814,13 @@ impl Sim<'_> {
 
     fn fire(&mut self, ev: Ev) -> Result<(), SimError> {
         match ev {
+            // (with several processes pending, another may have reached max_calls since)
+            Ev::Arrival if self.model.max_calls.is_some_and(|m| self.arrived >= m) => {}
             Ev::Arrival => {
                 let call_type = match &self.model.arrivals {
-                    Arrivals::Trace {
+                    Some(Arrivals::Trace {
                         types: Some(types), ..
-                    } => types[self.next_trace] as usize,
+                    }) => types[self.next_trace] as usize,
                     // one call type: nothing to draw
                     _ if self.cum_share.len() == 1 => 0,
                     _ => {
@@ -852,7 +831,7 @@ impl Sim<'_> {
                             .min(self.cum_share.len() - 1)
                     }
                 };
-                if matches!(self.model.arrivals, Arrivals::Trace { .. }) {
+                if matches!(self.model.arrivals, Some(Arrivals::Trace { .. })) {
                     self.next_trace += 1;
                 }
                 let caller = self.callers;
@@ -869,7 +848,7 @@ impl Sim<'_> {
             Ev::Accept { slot, gen, token } => {
                 let c = &self.calls[slot as usize];
                 if c.gen == gen && c.token == token && c.phase == Phase::Offered {
-                    self.inputs += 1;
+                    self.input();
                     self.engine.accept_raw(slot, self.now).map_err(engine_err)?;
                     self.answered(slot);
                     self.decisions();
@@ -879,24 +858,21 @@ impl Sim<'_> {
                 if self.calls[slot as usize].gen == gen
                     && self.calls[slot as usize].phase == Phase::Connected
                 {
-                    self.inputs += 1;
+                    self.input();
                     let call = &self.calls[slot as usize];
                     let handle = call.handle;
                     // the call type's own wrap-up, drawn here and timed by the engine (the
                     // answering queue's otherwise)
-                    let wrapup = self.model.calls[call.call_type as usize]
-                        .wrapup
-                        .as_ref()
-                        .map(|d| {
-                            let mut rng = CallStream::new(
-                                self.call_key,
-                                call.caller,
-                                call.attempt,
-                                WRAPUP,
-                                0,
-                            );
-                            after(0, d.sample(&mut rng), false)
-                        });
+                    let spec = &self.model.calls[call.call_type as usize];
+                    let wrapup = match &spec.wrapup_by_period {
+                        Some(list) => Some(by_period(list, self.lab.period(call.arrival))),
+                        None => spec.wrapup.as_ref(),
+                    };
+                    let wrapup = wrapup.map(|d| {
+                        let mut rng =
+                            CallStream::new(self.call_key, call.caller, call.attempt, WRAPUP, 0);
+                        after(0, d.sample(&mut rng), false)
+                    });
                     self.engine
                         .end_raw(slot, self.now, wrapup)
                         .map_err(engine_err)?;
@@ -916,40 +892,7 @@ impl Sim<'_> {
                 let c = &self.calls[slot as usize];
                 if c.gen == gen && !c.callback && matches!(c.phase, Phase::Waiting | Phase::Offered)
                 {
-                    self.inputs += 1;
-                    self.engine
-                        .abandon_raw(slot, self.now)
-                        .map_err(engine_err)?;
-                    let now = self.now;
-                    let c = &self.calls[slot as usize];
-                    let (call_type, caller, attempt) = (c.call_type, c.caller, c.attempt);
-                    let (wait, within) = self.waited(slot);
-                    if let Some(k) = self.counters(slot) {
-                        k.abandoned += 1;
-                        k.abandoned_within += u64::from(within);
-                        k.wait_all += wait;
-                    }
-                    self.record(slot, 1, wait);
-                    if let Some(r) = &self.model.calls[call_type as usize].retrial {
-                        let mut rng = CallStream::new(self.call_key, caller, attempt, RETRIAL, 0);
-                        if rng.unit() <= r.probability {
-                            let delay = r.delay.sample(&mut rng);
-                            if delay.is_finite() {
-                                // (at least a microsecond later: the clock must move)
-                                let at = after(now, delay, true);
-                                self.schedule(
-                                    at,
-                                    Ev::Retrial {
-                                        call_type,
-                                        attempt: attempt.saturating_add(1),
-                                        caller,
-                                    },
-                                );
-                            }
-                        }
-                    }
-                    self.release(slot);
-                    self.decisions();
+                    self.abandon_now(slot)?;
                 }
             }
             Ev::Callback { slot, gen } => {
@@ -961,7 +904,7 @@ impl Sim<'_> {
                         .map_or(0.0, |cb| cb.accept);
                     let mut rng = CallStream::new(self.call_key, c.caller, c.attempt, CALLBACK, 0);
                     if rng.unit() <= accept {
-                        self.inputs += 1;
+                        self.input();
                         self.engine
                             .callback_raw(slot, self.now)
                             .map_err(engine_err)?;
@@ -975,7 +918,6 @@ impl Sim<'_> {
             }
             Ev::Staff { group, index } => {
                 let g = group as usize;
-                let first = self.group_first[g];
                 let (target, next) = match &self.model.groups[g].staffing {
                     Staffing::Fixed { count } => (*count, None),
                     Staffing::Intervals {
@@ -993,17 +935,7 @@ impl Sim<'_> {
                     }
                     Staffing::Shifts { .. } => unreachable!("shifts use Shift events"),
                 };
-                let size = self.model.groups[g].staffing_size();
-                for i in 0..size {
-                    let a = first + i;
-                    let want = i < target;
-                    let presence = self.agents[a as usize].presence;
-                    if want && presence == Presence::Out {
-                        self.set_presence(a, Presence::Ready)?;
-                    } else if !want && presence != Presence::Out {
-                        self.set_presence(a, Presence::Out)?;
-                    }
-                }
+                self.staff_to(g, target)?;
                 if let Some(at) = next {
                     self.schedule(
                         at,
@@ -1014,6 +946,7 @@ impl Sim<'_> {
                     );
                 }
             }
+            Ev::TypeArrival { index } => self.type_arrival(index as usize)?,
             Ev::Shift { agent, what } => {
                 let p = match what {
                     0 => Presence::Ready,
@@ -1030,7 +963,7 @@ impl Sim<'_> {
     }
 
     fn set_presence(&mut self, a: u32, p: Presence) -> Result<(), SimError> {
-        self.inputs += 1;
+        self.input();
         let to = match p {
             Presence::Ready => RawPresence::Ready,
             Presence::Break => RawPresence::NotReady("break"),
@@ -1052,16 +985,23 @@ impl Sim<'_> {
         let retrial = attempt > 0;
         let spec = &self.model.calls[call_type];
         let key = self.call_key;
-        let handle = spec
-            .handle
-            .sample(&mut CallStream::new(key, caller, attempt, HANDLE, 0));
-        let patience = match spec.patience {
+        let period = self.lab.period(now);
+        let handle = match &spec.handle_by_period {
+            Some(list) => by_period(list, period),
+            None => &spec.handle,
+        }
+        .sample(&mut CallStream::new(key, caller, attempt, HANDLE, 0));
+        let patience = match spec.patience_by_period {
+            Some(ref list) => by_period(list, period),
+            None => &spec.patience,
+        };
+        let patience = match *patience {
             Dist::Never => f64::INFINITY, // (no stream needed)
             ref d => d.sample(&mut CallStream::new(key, caller, attempt, PATIENCE, 0)),
         };
         // the engine takes the call first (it names the slot); its decisions are handled
         // after the call's own events are scheduled
-        self.inputs += 1;
+        self.input();
         let (slot, queue) = self
             .engine
             .arrive_raw(&self.type_spec[call_type], self.type_queue[call_type], now)
@@ -1145,6 +1085,9 @@ impl Sim<'_> {
             self.schedule(after(now, cb.after, false), Ev::Callback { slot, gen });
         }
         self.decisions();
+        if spec.balking.is_some() && self.balk(slot)? {
+            return Ok(());
+        }
         let c = &self.calls[slot as usize];
         if let Some(key) = c.abandon {
             match c.phase {
@@ -1191,6 +1134,7 @@ impl Sim<'_> {
     fn answered(&mut self, slot: u32) {
         let now = self.now;
         self.drop_abandon(slot);
+        self.agent_handle(slot);
         let call = &mut self.calls[slot as usize];
         call.phase = Phase::Connected;
         call.accept = None;
@@ -1392,8 +1336,9 @@ impl Sim<'_> {
     }
 
     fn finish(mut self) -> Replication {
-        // agents' time counts until the last event, or the horizon if the run went past it
-        let end = self.now.min(self.horizon_end);
+        // agents' time counts until the last input to the engine (the last event that
+        // changed anything), or the horizon if the run went past it
+        let end = self.last_input.min(self.horizon_end);
         self.close_intervals(end);
         if end > self.last_cut {
             self.count_agent_time(end);
@@ -1481,15 +1426,24 @@ mod memory_tests {
                 tenant: None,
                 media: None,
                 share: 1.0,
+                arrivals: None,
                 handle: Dist::Exponential { mean: 10.0 },
                 patience: Dist::Exponential { mean: 30.0 },
                 wrapup: None,
                 retrial: None,
                 callback: None,
                 sl_threshold: None,
+                handle_by_period: None,
+                patience_by_period: None,
+                wrapup_by_period: None,
+                handle_by_group: None,
+                handle_by_level: None,
+                balking: None,
             }],
-            arrivals: Arrivals::Poisson { rate: 0.8 },
+            arrivals: Some(Arrivals::Poisson { rate: 0.8 }),
             daily_multiplier: None,
+            busyness: Default::default(),
+            periods: None,
             start: 0.0,
             horizon,
             warmup: 0.0,

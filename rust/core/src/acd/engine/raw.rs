@@ -178,6 +178,23 @@ impl Engine {
     }
 
     #[inline]
+    /// Crate-internal query (the simulator's balking): the expected wait (seconds) the
+    /// engine would announce for call `c` now, if it is waiting (see [`Engine::call_info`]).
+    pub(crate) fn expected_wait_raw(&self, c: u32) -> Option<f64> {
+        let call = self.calls.get(c as usize)?;
+        if call.id != CallId::Num(c) || !matches!(call.state, super::model::CallState::Waiting) {
+            return None;
+        }
+        Some(self.position_of(c).1)
+    }
+
+    /// Crate-internal query (the simulator's staffing): whether agent `a` holds any call
+    /// (offered, talking or in wrap-up), and since when it has held none (µs).
+    pub(crate) fn agent_work_raw(&self, a: u32) -> (bool, Us) {
+        let ag = &self.agents[a as usize];
+        (!ag.tasks.is_empty(), ag.free_since)
+    }
+
     pub(super) fn check_slot(&self, c: u32) -> Result<(), EngineError> {
         match self.calls.get(c as usize) {
             Some(_) => Ok(()),
