@@ -9,7 +9,8 @@
 ``callroute compare``  the same workload under several routing strategies, paired;
 ``callroute check``   validate and lint a center file (exit 0 clean, 1 warnings, 2 errors);
 ``callroute schema``  print the JSON Schema of center files (for editor completion);
-``callroute serve``   route real calls through Asterisk ARI (runtime, journal, HTTP API).
+``callroute serve``   route real calls through Asterisk ARI (runtime, journal, HTTP API);
+``callroute outbound check`` validate a campaign file with its contact (and DNC) lists.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import sys
 from collections.abc import Sequence
 
 from ..errors import CallrouteError
-from . import check, erlang, forecast, plan, schedule, schema, serve, simulate, staff
+from . import check, erlang, forecast, outbound, plan, schedule, schema, serve, simulate, staff
 
 __all__ = ["main"]
 
@@ -29,7 +30,9 @@ def _parser() -> argparse.ArgumentParser:
         prog="callroute", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     sub = parser.add_subparsers(dest="command", required=True)
-    for command in (erlang, staff, forecast, schedule, plan, simulate, check, schema, serve):
+    for command in (
+        erlang, staff, forecast, schedule, plan, simulate, check, schema, serve, outbound
+    ):
         command.add_parser(sub)
     return parser
 

@@ -1,0 +1,254 @@
+"""The outbound plan: campaigns on a native :class:`Dialer`, paced from an engine's agents.
+
+:class:`OutboundPlan` owns one :class:`~callroute._core.Dialer` and reads (never changes) an
+:class:`~callroute.Engine`: :meth:`OutboundPlan.pace` counts, per campaign, the agents of
+its tenant that are ready in the engine and hold the campaign's skills, keeps the blending
+threshold of them idle for inbound, and asks the dialer for the lines to dial. Each ready
+agent counts for one campaign only (campaigns in the order they were added), so two
+campaigns sharing agents never both dial for the same agent.
+
+Calling windows: each campaign's zones (the contacts' IANA zones) get their spans on the
+engine clock from :func:`~callroute.outbound.windows.zone_spans` for ``horizon`` seconds
+ahead; :meth:`OutboundPlan.pace` renews them (:meth:`OutboundPlan.extend_windows`) once
+half the horizon has passed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .._core import Dial, Dialer, PreviewOffer, blending_threshold
+from ..errors import ParameterError, UnknownIdError
+from .config import OUTCOMES, CampaignConfig
+from .contacts import Contact, ContactResult
+from .windows import EngineClock, ZoneTable
+
+__all__ = ["Campaign", "InboundLoad", "OutboundPlan", "core_config"]
+
+DAY = 86400.0
+
+
+@dataclass(frozen=True)
+class InboundLoad:
+    """The inbound load of a campaign's agents, for the automatic threshold: ``traffic``
+    Erlangs, mean handle time ``aht`` (s)."""
+
+    traffic: float
+    aht: float
+
+
+@dataclass
+class Campaign:
+    """One campaign of a plan: its configuration, its zone table, how far its windows go."""
+
+    config: CampaignConfig
+    zones: ZoneTable
+    windows_until: float
+    contacts: int = 0
+
+
+def core_config(config: CampaignConfig, zones: Sequence[Sequence[tuple[float, float]]]) -> dict[str, Any]:
+    """The native dialer's campaign settings for ``config`` with the zones' spans."""
+    retry = {name: config.retry_rule(name).model_dump() for name in OUTCOMES}
+    threshold: Any = "auto" if config.threshold == "auto" else {"fixed": config.threshold}
+    return {
+        "id": config.id,
+        "tenant": config.tenant,
+        "skills": sorted(config.skills.items()),
+        "mode": config.mode,
+        "caller_id": config.caller_id,
+        "retry": retry,
+        "abandon_cap": config.abandon_cap,
+        "abandon_window": config.cap_window_seconds,
+        "connect_within": config.connect_within,
+        "amd_false_positive_rate": config.amd_false_positive,
+        "max_lines_per_agent": config.max_lines_per_agent,
+        "answer_rate_prior": config.answer_prior,
+        "blending": threshold,
+        "zones": [list(map(list, spans)) for spans in zones],
+    }
+
+
+class OutboundPlan:
+    """Campaigns, their dialer, and pacing from ``engine``'s ready agents (module doc).
+
+    ``agents``: the agents by name, each with ``tenant`` and ``skills`` (a center's
+    ``agents``); ``clock``: engine seconds <-> wall time; ``dialer``: a native
+    :class:`~callroute._core.Dialer` or a journaling wrapper of one (default: a new one);
+    ``inbound``: for campaigns with ``threshold: auto``, the inbound load their agents carry
+    (a function of the campaign id).
+    """
+
+    def __init__(
+        self,
+        engine: Any,
+        agents: Mapping[str, Any],
+        clock: EngineClock,
+        *,
+        dialer: Any | None = None,
+        horizon: float = 7 * DAY,
+        inbound: Callable[[str], InboundLoad] | None = None,
+    ) -> None:
+        if not horizon > 0:
+            raise ParameterError(f"horizon must be > 0 seconds, got {horizon!r}")
+        self.engine = engine
+        self.agents = agents
+        self.clock = clock
+        self.dialer: Any = dialer if dialer is not None else Dialer()
+        self.horizon = float(horizon)
+        self.inbound = inbound
+        self.campaigns: dict[str, Campaign] = {}
+
+    # ------------------------------------------------------------------ setup
+
+    def add_campaign(
+        self,
+        config: CampaignConfig,
+        contacts: Iterable[Contact],
+        now: float,
+        *,
+        dnc: Iterable[str] = (),
+        start: bool = True,
+    ) -> Campaign:
+        """Add ``config`` with its ``contacts`` (and its own do-not-call numbers); started
+        unless ``start`` is False.
+
+        :raises DuplicateIdError, ConfigError: from the dialer (nothing is added then).
+        """
+        if config.threshold == "auto" and self.inbound is None:
+            raise ParameterError(
+                f"campaign {config.id!r}: threshold auto needs the plan's inbound load"
+            )
+        contacts = list(contacts)
+        zones = ZoneTable(c.zone for c in contacts)
+        until = now + self.horizon
+        w = config.windows
+        spans = zones.spans(w.start, w.end, self.clock, now, until)
+        self.dialer.add_campaign(core_config(config, [spans[i] for i in range(len(zones))]), now)
+        specs = [
+            {
+                "id": c.id,
+                "numbers": list(c.numbers),
+                "priority": c.priority,
+                "data": dict(c.data),
+                "zone": zones.index(c.zone),
+            }
+            for c in contacts
+        ]
+        self.dialer.add_contacts(config.id, specs, now)
+        numbers = sorted(set(dnc))
+        if numbers:
+            self.dialer.set_dnc(numbers, now, config.id)
+        campaign = Campaign(config, zones, until, len(specs))
+        self.campaigns[config.id] = campaign
+        if start:
+            self.dialer.start_campaign(config.id, now)
+        return campaign
+
+    def restored(self, config: CampaignConfig, contacts: Iterable[Contact], now: float) -> Campaign:
+        """Know a campaign the dialer already holds (recovered from its journal): rebuild
+        its zone table (the contacts in the order first added) and give every zone fresh
+        spans from ``now`` (the clock's origin may have moved across a restart)."""
+        zones = ZoneTable(c.zone for c in contacts)
+        campaign = Campaign(config, zones, now)
+        self.campaigns[config.id] = campaign
+        self.extend_windows(now)
+        return campaign
+
+    def extend_windows(self, now: float) -> None:
+        """Give every zone of every campaign its spans from ``now`` to ``now + horizon``
+        (replacing those it had: the dialer keeps one list per zone)."""
+        until = now + self.horizon
+        for cid, campaign in self.campaigns.items():
+            w = campaign.config.windows
+            spans = campaign.zones.spans(w.start, w.end, self.clock, now, until)
+            for zone, zone_spans in spans.items():
+                self.dialer.set_zone_windows(cid, zone, zone_spans, now)
+            campaign.windows_until = until
+
+    def _campaign(self, cid: str) -> Campaign:
+        found = self.campaigns.get(cid)
+        if found is None:
+            raise UnknownIdError(f"unknown campaign {cid!r}")
+        return found
+
+    # ------------------------------------------------------------------ pacing
+
+    def ready_agents(self) -> dict[str, int]:
+        """Ready agents per campaign, each counted for the first campaign it serves."""
+        taken: set[str] = set()
+        out: dict[str, int] = {}
+        for cid, campaign in self.campaigns.items():
+            config = campaign.config
+            count = 0
+            for name, agent in self.agents.items():
+                if name in taken or getattr(agent, "tenant", None) != config.tenant:
+                    continue
+                skills = getattr(agent, "skills", {}) or {}
+                if any(skills.get(s, -1) < level for s, level in config.skills.items()):
+                    continue
+                try:
+                    state = self.engine.agent_state(name)
+                except Exception:  # an agent the engine does not hold
+                    continue
+                if state == "ready":
+                    taken.add(name)
+                    count += 1
+            out[cid] = count
+        return out
+
+    def threshold(self, cid: str, agents: int) -> int:
+        """Idle agents of ``cid`` kept for inbound when ``agents`` are ready."""
+        config = self._campaign(cid).config
+        if config.threshold != "auto":
+            return min(int(config.threshold), agents)
+        assert self.inbound is not None
+        load = self.inbound(cid)
+        return int(
+            blending_threshold(
+                "auto",
+                agents,
+                traffic=load.traffic,
+                aht=load.aht,
+                answer_within=config.inbound_answer_within,
+                target=config.inbound_target,
+            )
+        )
+
+    def free_agents(self) -> dict[str, int]:
+        """Agents free for each campaign: its ready agents minus the blending threshold."""
+        return {
+            cid: max(0, ready - self.threshold(cid, ready))
+            for cid, ready in self.ready_agents().items()
+        }
+
+    def pace(self, now: float) -> tuple[list[Dial], list[PreviewOffer]]:
+        """The lines to dial now (and preview offers to show), from the free agents."""
+        if now + self.horizon / 2 > min(
+            (c.windows_until for c in self.campaigns.values()), default=float("inf")
+        ):
+            self.extend_windows(now)
+        dials, offers = self.dialer.pace(now, self.free_agents())
+        return list(dials), list(offers)
+
+    # ------------------------------------------------------------------ results
+
+    def results(self, cid: str) -> list[ContactResult]:
+        """What became of each contact of ``cid`` (for :func:`write_results`)."""
+        self._campaign(cid)
+        out = []
+        for view in self.dialer.contacts(cid):
+            status = view["status"]
+            final = status.get("final") if isinstance(status, dict) else None
+            last = view.get("last_attempt")
+            out.append(
+                ContactResult(
+                    str(view["id"]),
+                    int(view["attempts"]),
+                    str(final) if final is not None else None,
+                    self.clock.to_wall(float(last)) if last is not None else None,
+                )
+            )
+        return out
