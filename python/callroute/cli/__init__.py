@@ -31,7 +31,16 @@ def _parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True)
     for command in (
-        erlang, staff, forecast, schedule, plan, simulate, check, schema, serve, outbound
+        erlang,
+        staff,
+        forecast,
+        schedule,
+        plan,
+        simulate,
+        check,
+        schema,
+        serve,
+        outbound,
     ):
         command.add_parser(sub)
     return parser

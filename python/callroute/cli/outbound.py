@@ -24,9 +24,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     c.add_argument("campaign", help="campaign file (YAML, JSON or TOML)")
     c.add_argument("contacts", help="contact list (CSV with a header row)")
     c.add_argument("--dnc", help="do-not-call list (one number a line)")
-    c.add_argument(
-        "--zone", default=None, help="IANA zone of contacts without one (default: none)"
-    )
+    c.add_argument("--zone", default=None, help="IANA zone of contacts without one (default: none)")
     c.add_argument(
         "--at",
         default=None,

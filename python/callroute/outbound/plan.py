@@ -49,7 +49,9 @@ class Campaign:
     contacts: int = 0
 
 
-def core_config(config: CampaignConfig, zones: Sequence[Sequence[tuple[float, float]]]) -> dict[str, Any]:
+def core_config(
+    config: CampaignConfig, zones: Sequence[Sequence[tuple[float, float]]]
+) -> dict[str, Any]:
     """The native dialer's campaign settings for ``config`` with the zones' spans."""
     retry = {name: config.retry_rule(name).model_dump() for name in OUTCOMES}
     threshold: Any = "auto" if config.threshold == "auto" else {"fixed": config.threshold}
@@ -100,6 +102,8 @@ class OutboundPlan:
         self.horizon = float(horizon)
         self.inbound = inbound
         self.campaigns: dict[str, Campaign] = {}
+        #: (campaign, contact) -> engine time of its last dial (results export)
+        self.last_dialled: dict[tuple[str, str], float] = {}
 
     # ------------------------------------------------------------------ setup
 
@@ -231,24 +235,27 @@ class OutboundPlan:
         ):
             self.extend_windows(now)
         dials, offers = self.dialer.pace(now, self.free_agents())
+        for dial in dials:
+            self.last_dialled[(dial.campaign, dial.contact)] = now
         return list(dials), list(offers)
 
     # ------------------------------------------------------------------ results
 
     def results(self, cid: str) -> list[ContactResult]:
-        """What became of each contact of ``cid`` (for :func:`write_results`)."""
+        """What became of each contact of ``cid`` (for :func:`write_results`): attempts,
+        final outcome (None while pending), the wall time of its last dial by this plan."""
         self._campaign(cid)
         out = []
         for view in self.dialer.contacts(cid):
             status = view["status"]
             final = status.get("final") if isinstance(status, dict) else None
-            last = view.get("last_attempt")
+            last = self.last_dialled.get((cid, str(view["id"])))
             out.append(
                 ContactResult(
                     str(view["id"]),
                     int(view["attempts"]),
                     str(final) if final is not None else None,
-                    self.clock.to_wall(float(last)) if last is not None else None,
+                    self.clock.to_wall(last) if last is not None else None,
                 )
             )
         return out

@@ -52,11 +52,13 @@ class JournaledDialer(JournaledEngine):
 
     # ------------------------------------------------------------------ inputs
 
-    def add_campaign(self, config: Mapping[str, Any], now: float) -> None:  # type: ignore[override]
+    def add_campaign(self, config: Mapping[str, Any], now: float) -> None:
         """Journal and apply :meth:`Dialer.add_campaign`."""
         self._input("add_campaign", [dict(config), now], {}, now)
 
-    def add_contacts(self, campaign: str, contacts: Sequence[Mapping[str, Any]], now: float) -> None:
+    def add_contacts(
+        self, campaign: str, contacts: Sequence[Mapping[str, Any]], now: float
+    ) -> None:
         """Journal and apply :meth:`Dialer.add_contacts`."""
         self._input("add_contacts", [campaign, [dict(c) for c in contacts], now], {}, now)
 
@@ -83,9 +85,10 @@ class JournaledDialer(JournaledEngine):
     ) -> tuple[list[Dial], list[PreviewOffer]]:
         """Journal and apply :meth:`Dialer.pace`."""
         free_plain = {k: list(v) if isinstance(v, tuple) else v for k, v in free.items()}
-        out = self._input("pace", [now, free_plain], {}, now)
-        dials, offers = out if out else ([], [])
-        return list(dials), list(offers)  # type: ignore[call-overload]
+        out: list[Any] = list(self._input("pace", [now, free_plain], {}, now))
+        if not out:
+            return [], []
+        return list(out[0]), list(out[1])
 
     def preview_accepted(
         self, campaign: str, contact: str, now: float, agent: str | None = None
@@ -133,6 +136,6 @@ class JournaledDialer(JournaledEngine):
         """:meth:`Dialer.lines`."""
         return self.dialer.lines()
 
-    def campaigns(self) -> list[str]:  # type: ignore[override]
+    def campaigns(self) -> list[str]:
         """:meth:`Dialer.campaigns`."""
         return self.dialer.campaigns()

@@ -28,6 +28,7 @@ has is closed as ``failed`` (or, answered, as a connect timeout).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -227,7 +228,9 @@ class OutboundCore(CallCore):
             line = self._ringing(channel or "")
             if line is not None:
                 cause = getattr(event, "cause", None)
-                outcome = CAUSE_OUTCOMES.get(cause, "failed") if isinstance(cause, int) else "failed"
+                outcome = (
+                    CAUSE_OUTCOMES.get(cause, "failed") if isinstance(cause, int) else "failed"
+                )
                 self._close(line, outcome, now)
                 return []
         return super().on_event(event, now)
@@ -281,10 +284,8 @@ class OutboundCore(CallCore):
         line.call = call.id
         self._call_lines[call.id] = line.line
         data: dict[str, Any] = {}
-        try:
+        with contextlib.suppress(CallrouteError):
             data.update(self.plan.dialer.contact(line.campaign, line.contact).get("data") or {})
-        except CallrouteError:
-            pass
         data.update(campaign=line.campaign, contact=line.contact, line=line.line, outbound=True)
         _log.info("line %d: a person answered: call %s", line.line, call.id)
         return self._enqueue(call, config.queue_name, 0, data, now)
@@ -296,12 +297,12 @@ class OutboundCore(CallCore):
         call = self.calls.get(leg.call)
         number = self._call_lines.get(leg.call)
         line = self.lines.get(number) if number is not None else None
-        if call is not None and line is not None and call.phase is Phase.CONNECTED:
-            if line.state == "answered":
-                line.state, line.connect_by = "connected", None
-                self._line_dirty.add(line.line)
-                self.outcomes["outbound_connected"] += 1
-                self._dialer("agent_connected", line.line, now)
+        joined = call is not None and call.phase is Phase.CONNECTED
+        if joined and line is not None and line.state == "answered":
+            line.state, line.connect_by = "connected", None
+            self._line_dirty.add(line.line)
+            self.outcomes["outbound_connected"] += 1
+            self._dialer("agent_connected", line.line, now)
         return out
 
     def _connect_due(self, line: Line, now: float) -> list[Command]:

@@ -71,6 +71,12 @@ class Runtime:
     runs that many times faster than the event loop, so waits on the loop are divided by it.
     ``max_in_flight``: PBX requests running at once (the rest wait their turn, in order
     per call), so a burst of calls does not flood Asterisk.
+
+    ``outbound`` (a :class:`callroute.outbound.OutboundPlan`, optional): its campaigns are
+    dialled (:mod:`callroute.runtime.outbound`, ``outbound_options`` an
+    :class:`~callroute.runtime.outbound.OutboundOptions`); the plan's clock becomes this
+    runtime's (:attr:`clock_origin`: engine second 0 as a wall instant; engine time runs
+    with the monotonic clock from the time the engine or dialer resumed at).
     """
 
     def __init__(
@@ -88,6 +94,8 @@ class Runtime:
         options: Options | None = None,
         speed: float = 1.0,
         max_in_flight: int = 64,
+        outbound: Any | None = None,
+        outbound_options: Any | None = None,
     ) -> None:
         if not speed > 0:
             raise ParameterError(f"speed must be > 0, got {speed!r}")
@@ -110,14 +118,29 @@ class Runtime:
                     len(restored),
                 )
         self.engine = engine if engine is not None else center.engine
+        self.outbound = outbound
+        resumed = float(self.engine.now or 0.0)
+        if outbound is not None:
+            outbound.engine = self.engine  # pacing reads the live (recovered) engine
+            resumed = max(resumed, float(outbound.dialer.now or 0.0))
         self._clock = clock
-        self._t0 = clock() - float(self.engine.now or 0.0)
-        self._last = float(self.engine.now or 0.0)
+        self._t0 = clock() - resumed
+        self._last = resumed
         wall0 = (wallclock or (lambda: datetime.now(timezone.utc)))()
         start = self._last
 
         def wall(t: float) -> datetime:
             return wall0 + timedelta(seconds=t - start)
+
+        #: engine second 0 as a wall-clock instant: engine time t is clock_origin + t s
+        self.clock_origin = wall0 - timedelta(seconds=start)
+        if outbound is not None:
+            from ..outbound import EngineClock
+
+            outbound.clock = EngineClock(self.clock_origin)
+            if outbound.campaigns:
+                # the windows on this run's clock (the origin moves across a restart)
+                outbound.extend_windows(start)
 
         names = _verifier_names(center)
         table = {n: verifier for n in names if verifier is not None}
@@ -125,7 +148,23 @@ class Runtime:
         self.options = options or Options()
         if self.options.id_prefix is None:
             self.options = dataclasses.replace(self.options, id_prefix=_run_prefix())
-        self.core = CallCore(center, self.engine, wall=wall, options=self.options, verifiers=table)
+        self.core: CallCore
+        if outbound is not None:
+            from .outbound import OutboundCore
+
+            self.core = OutboundCore(
+                center,
+                self.engine,
+                wall=wall,
+                options=self.options,
+                verifiers=table,
+                plan=outbound,
+                outbound=outbound_options,
+            )
+        else:
+            self.core = CallCore(
+                center, self.engine, wall=wall, options=self.options, verifiers=table
+            )
         self.core.restore(restored)
         self._check_flows(wall, table)
         self._lookups = dict(lookups or {})

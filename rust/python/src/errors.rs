@@ -12,8 +12,8 @@
 //! everything the engine raised, and only that.
 
 use callroute_core::acd::EngineError;
-use callroute_core::outbound::DialerError;
 use callroute_core::erlang::ErlangError;
+use callroute_core::outbound::DialerError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::PyType;

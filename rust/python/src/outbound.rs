@@ -191,9 +191,7 @@ fn free_agents(obj: &Bound<'_, PyAny>, campaign: &str) -> PyResult<FreeAgents> {
     let bad = || {
         param(
             py,
-            format!(
-                "free[{campaign:?}] must be an int >= 0 or a pair (free, freeing >= 0)"
-            ),
+            format!("free[{campaign:?}] must be an int >= 0 or a pair (free, freeing >= 0)"),
         )
     };
     if obj.is_instance_of::<PyBool>() {
@@ -301,7 +299,12 @@ impl PyDialer {
     }
 
     /// Add a campaign (stopped): `config` is a mapping of the core's campaign settings.
-    fn add_campaign(&self, py: Python<'_>, config: &Bound<'_, PyAny>, now: &Bound<'_, PyAny>) -> PyResult<()> {
+    fn add_campaign(
+        &self,
+        py: Python<'_>,
+        config: &Bound<'_, PyAny>,
+        now: &Bound<'_, PyAny>,
+    ) -> PyResult<()> {
         let config: CampaignConfig = from_py(config, "campaign")?;
         let now = time(now, "now")?;
         self.with(py, |d| d.add_campaign(config, now))
@@ -347,13 +350,23 @@ impl PyDialer {
     }
 
     /// Let `pace` dial for the campaign.
-    fn start_campaign(&self, py: Python<'_>, campaign: &str, now: &Bound<'_, PyAny>) -> PyResult<()> {
+    fn start_campaign(
+        &self,
+        py: Python<'_>,
+        campaign: &str,
+        now: &Bound<'_, PyAny>,
+    ) -> PyResult<()> {
         let now = time(now, "now")?;
         self.with(py, |d| d.start_campaign(campaign, now))
     }
 
     /// Stop dialing for the campaign (lines already out go on).
-    fn stop_campaign(&self, py: Python<'_>, campaign: &str, now: &Bound<'_, PyAny>) -> PyResult<()> {
+    fn stop_campaign(
+        &self,
+        py: Python<'_>,
+        campaign: &str,
+        now: &Bound<'_, PyAny>,
+    ) -> PyResult<()> {
         let now = time(now, "now")?;
         self.with(py, |d| d.stop_campaign(campaign, now))
     }
@@ -367,18 +380,22 @@ impl PyDialer {
         free: &Bound<'_, PyDict>,
     ) -> PyResult<(Vec<PyDial>, Vec<PyPreviewOffer>)> {
         let now = time(now, "now")?;
-        let mut agents: BTreeMap<String, FreeAgents> = BTreeMap::new();
+        let mut agents: Vec<(String, FreeAgents)> = Vec::with_capacity(free.len());
         for (k, v) in free.iter() {
             let key: String = k
                 .extract()
                 .map_err(|_| param(py, "free: campaign ids must be str".into()))?;
             let value = free_agents(&v, &key)?;
-            agents.insert(key, value);
+            agents.push((key, value));
         }
         let pacing = self.with(py, |d| d.pace(now, &agents))?;
         Ok((
             pacing.dials.into_iter().map(PyDial::from).collect(),
-            pacing.offers.into_iter().map(PyPreviewOffer::from).collect(),
+            pacing
+                .offers
+                .into_iter()
+                .map(PyPreviewOffer::from)
+                .collect(),
         ))
     }
 
@@ -447,7 +464,7 @@ impl PyDialer {
     /// Move contacts due at `now` to the ready queues.
     fn advance(&self, py: Python<'_>, now: &Bound<'_, PyAny>) -> PyResult<()> {
         let now = time(now, "now")?;
-        self.with(py, |d| d.advance(now))
+        self.with(py, |d| d.advance(now).map(|_| ()))
     }
 
     /// The last time seen (None before any input).
@@ -458,7 +475,7 @@ impl PyDialer {
 
     /// The campaign's counters and rolling abandonment rate (a dict).
     fn stats<'py>(&self, py: Python<'py>, campaign: &str) -> PyResult<Bound<'py, PyAny>> {
-        let stats = self.with(py, |d| d.stats(campaign))?;
+        let stats = self.with(py, |d| d.campaign_stats(campaign))?;
         to_py(py, &stats)
     }
 
@@ -482,18 +499,25 @@ impl PyDialer {
 
     /// The open lines (dicts: line_id, campaign, contact, number, dialled_at, answered_at).
     fn lines<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let views = self.with(py, |d| Ok(d.lines()))?;
+        let views = self.with(py, |d| {
+            d.open_lines()
+                .into_iter()
+                .map(|l| d.line(l))
+                .collect::<Result<Vec<_>, _>>()
+        })?;
         to_py(py, &views)
     }
 
     /// The campaign ids, in the order added.
     fn campaigns(&self, py: Python<'_>) -> PyResult<Vec<String>> {
-        self.with(py, |d| Ok(d.campaigns()))
+        self.with(py, |d| {
+            Ok(d.campaign_ids().iter().map(|c| c.to_string()).collect())
+        })
     }
 
     /// The whole state as bytes (`Dialer.restore` continues from them).
     fn snapshot<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
-        let bytes = self.with(py, |d| d.snapshot())?;
+        let bytes = self.with(py, |d| Ok(d.snapshot()))?;
         Ok(PyBytes::new(py, &bytes))
     }
 
