@@ -141,10 +141,10 @@ class OutboundPlan:
             }
             for c in contacts
         ]
-        self.dialer.add_contacts(config.id, specs, now)
         numbers = sorted(set(dnc))
-        if numbers:
+        if numbers:  # before the contacts: one with only DNC numbers ends dnc at once
             self.dialer.set_dnc(numbers, now, config.id)
+        self.dialer.add_contacts(config.id, specs, now)
         campaign = Campaign(config, zones, until, len(specs))
         self.campaigns[config.id] = campaign
         if start:

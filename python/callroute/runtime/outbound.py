@@ -115,7 +115,7 @@ class OutboundCore(CallCore):
         self._line_channels: dict[str, int] = {}
         self._call_lines: dict[str, int] = {}
         self._line_dirty: set[int] = set()
-        self._pace_at: float | None = None
+        self._pace_at: float = 0.0  # the first round at once
         self.dialer_errors = 0
 
     # ------------------------------------------------------------------ dialer inputs
@@ -150,7 +150,7 @@ class OutboundCore(CallCore):
         for line in list(self.lines.values()):
             if line.state == "answered" and line.connect_by is not None and line.connect_by <= now:
                 out += self._connect_due(line, now)
-        if self._pace_at is None or self._pace_at <= now:
+        if self._pace_at <= now:
             self._pace_at = now + self.out_options.pace_every
             out += self.pace(now)
         return out

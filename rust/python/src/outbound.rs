@@ -186,6 +186,60 @@ fn time(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<f64> {
     })
 }
 
+/// An id: a `str`, else a `DialerParameterError` naming the argument.
+fn text(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<String> {
+    obj.cast::<PyString>()
+        .ok()
+        .and_then(|s| s.to_str().ok().map(str::to_owned))
+        .ok_or_else(|| param(obj.py(), format!("{name} must be a str")))
+}
+
+/// A line id: an int >= 0.
+fn line_id(obj: &Bound<'_, PyAny>) -> PyResult<u64> {
+    if obj.is_instance_of::<PyBool>() {
+        return Err(param(obj.py(), "line must be an int >= 0".into()));
+    }
+    obj.extract::<u64>()
+        .map_err(|_| param(obj.py(), "line must be an int >= 0".into()))
+}
+
+/// Spans: a sequence of `(start, end)` pairs of reals.
+fn spans_of(obj: &Bound<'_, PyAny>) -> PyResult<Vec<(f64, f64)>> {
+    let py = obj.py();
+    let bad = || {
+        param(
+            py,
+            "spans must be a sequence of (start, end) pairs of seconds".into(),
+        )
+    };
+    if obj.is_instance_of::<PyString>() {
+        return Err(bad());
+    }
+    let mut out = Vec::new();
+    for item in obj.try_iter().map_err(|_| bad())? {
+        let pair: Vec<f64> = item?.extract().map_err(|_| bad())?;
+        if pair.len() != 2 {
+            return Err(bad());
+        }
+        out.push((pair[0], pair[1]));
+    }
+    Ok(out)
+}
+
+/// Numbers: a sequence of `str` (a lone `str` is refused: it would be its characters).
+fn numbers_of(obj: &Bound<'_, PyAny>) -> PyResult<Vec<String>> {
+    let py = obj.py();
+    let bad = || param(py, "numbers must be a sequence of str".into());
+    if obj.is_instance_of::<PyString>() {
+        return Err(bad());
+    }
+    let mut out = Vec::new();
+    for item in obj.try_iter().map_err(|_| bad())? {
+        out.push(text(&item?, "numbers[]")?);
+    }
+    Ok(out)
+}
+
 fn free_agents(obj: &Bound<'_, PyAny>, campaign: &str) -> PyResult<FreeAgents> {
     let py = obj.py();
     let bad = || {
@@ -314,10 +368,11 @@ impl PyDialer {
     fn add_contacts(
         &self,
         py: Python<'_>,
-        campaign: &str,
+        campaign: &Bound<'_, PyAny>,
         contacts: &Bound<'_, PyAny>,
         now: &Bound<'_, PyAny>,
     ) -> PyResult<()> {
+        let campaign = &text(campaign, "campaign")?;
         let contacts: Vec<ContactSpec> = from_py(contacts, "contacts")?;
         let now = time(now, "now")?;
         self.with(py, |d| d.add_contacts(campaign, contacts, now))
@@ -327,11 +382,13 @@ impl PyDialer {
     fn set_zone_windows(
         &self,
         py: Python<'_>,
-        campaign: &str,
+        campaign: &Bound<'_, PyAny>,
         zone: u32,
-        spans: Vec<(f64, f64)>,
+        spans: &Bound<'_, PyAny>,
         now: &Bound<'_, PyAny>,
     ) -> PyResult<()> {
+        let campaign = &text(campaign, "campaign")?;
+        let spans = spans_of(spans)?;
         let now = time(now, "now")?;
         self.with(py, |d| d.set_zone_windows(campaign, zone, &spans, now))
     }
@@ -341,21 +398,24 @@ impl PyDialer {
     fn set_dnc(
         &self,
         py: Python<'_>,
-        numbers: Vec<String>,
+        numbers: &Bound<'_, PyAny>,
         now: &Bound<'_, PyAny>,
-        campaign: Option<&str>,
+        campaign: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<()> {
+        let campaign = campaign.map(|c| text(c, "campaign")).transpose()?;
+        let numbers = numbers_of(numbers)?;
         let now = time(now, "now")?;
-        self.with(py, |d| d.set_dnc(campaign, &numbers, now))
+        self.with(py, |d| d.set_dnc(campaign.as_deref(), &numbers, now))
     }
 
     /// Let `pace` dial for the campaign.
     fn start_campaign(
         &self,
         py: Python<'_>,
-        campaign: &str,
+        campaign: &Bound<'_, PyAny>,
         now: &Bound<'_, PyAny>,
     ) -> PyResult<()> {
+        let campaign = &text(campaign, "campaign")?;
         let now = time(now, "now")?;
         self.with(py, |d| d.start_campaign(campaign, now))
     }
@@ -364,9 +424,10 @@ impl PyDialer {
     fn stop_campaign(
         &self,
         py: Python<'_>,
-        campaign: &str,
+        campaign: &Bound<'_, PyAny>,
         now: &Bound<'_, PyAny>,
     ) -> PyResult<()> {
+        let campaign = &text(campaign, "campaign")?;
         let now = time(now, "now")?;
         self.with(py, |d| d.stop_campaign(campaign, now))
     }
@@ -405,13 +466,18 @@ impl PyDialer {
     fn preview_accepted(
         &self,
         py: Python<'_>,
-        campaign: &str,
-        contact: &str,
+        campaign: &Bound<'_, PyAny>,
+        contact: &Bound<'_, PyAny>,
         now: &Bound<'_, PyAny>,
-        agent: Option<&str>,
+        agent: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Option<PyDial>> {
+        let campaign = &text(campaign, "campaign")?;
+        let contact = &text(contact, "contact")?;
+        let agent = agent.map(|a| text(a, "agent")).transpose()?;
         let now = time(now, "now")?;
-        let dial = self.with(py, |d| d.preview_accepted(campaign, contact, agent, now))?;
+        let dial = self.with(py, |d| {
+            d.preview_accepted(campaign, contact, agent.as_deref(), now)
+        })?;
         Ok(dial.map(PyDial::from))
     }
 
@@ -419,10 +485,12 @@ impl PyDialer {
     fn preview_rejected(
         &self,
         py: Python<'_>,
-        campaign: &str,
-        contact: &str,
+        campaign: &Bound<'_, PyAny>,
+        contact: &Bound<'_, PyAny>,
         now: &Bound<'_, PyAny>,
     ) -> PyResult<()> {
+        let campaign = &text(campaign, "campaign")?;
+        let contact = &text(contact, "contact")?;
         let now = time(now, "now")?;
         self.with(py, |d| d.preview_rejected(campaign, contact, now))
     }
@@ -433,11 +501,13 @@ impl PyDialer {
     fn outcome(
         &self,
         py: Python<'_>,
-        line: u64,
-        outcome: &str,
+        line: &Bound<'_, PyAny>,
+        outcome: &Bound<'_, PyAny>,
         now: &Bound<'_, PyAny>,
         at: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<()> {
+        let outcome = &text(outcome, "outcome")?;
+        let line = line_id(line)?;
         let now = time(now, "now")?;
         let at = at.map(|a| time(a, "at")).transpose()?;
         let o = self::outcome(py, outcome, at)?;
@@ -445,13 +515,25 @@ impl PyDialer {
     }
 
     /// The person who answered `line` was joined to an agent.
-    fn agent_connected(&self, py: Python<'_>, line: u64, now: &Bound<'_, PyAny>) -> PyResult<()> {
+    fn agent_connected(
+        &self,
+        py: Python<'_>,
+        line: &Bound<'_, PyAny>,
+        now: &Bound<'_, PyAny>,
+    ) -> PyResult<()> {
+        let line = line_id(line)?;
         let now = time(now, "now")?;
         self.with(py, |d| d.agent_connected(line, now))
     }
 
     /// No agent came in time for the person who answered `line` (abandoned).
-    fn connect_timeout(&self, py: Python<'_>, line: u64, now: &Bound<'_, PyAny>) -> PyResult<()> {
+    fn connect_timeout(
+        &self,
+        py: Python<'_>,
+        line: &Bound<'_, PyAny>,
+        now: &Bound<'_, PyAny>,
+    ) -> PyResult<()> {
+        let line = line_id(line)?;
         let now = time(now, "now")?;
         self.with(py, |d| d.connect_timeout(line, now))
     }
@@ -474,7 +556,12 @@ impl PyDialer {
     }
 
     /// The campaign's counters and rolling abandonment rate (a dict).
-    fn stats<'py>(&self, py: Python<'py>, campaign: &str) -> PyResult<Bound<'py, PyAny>> {
+    fn stats<'py>(
+        &self,
+        py: Python<'py>,
+        campaign: &Bound<'_, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let campaign = &text(campaign, "campaign")?;
         let stats = self.with(py, |d| d.campaign_stats(campaign))?;
         to_py(py, &stats)
     }
@@ -484,15 +571,22 @@ impl PyDialer {
     fn contact<'py>(
         &self,
         py: Python<'py>,
-        campaign: &str,
-        contact: &str,
+        campaign: &Bound<'_, PyAny>,
+        contact: &Bound<'_, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
+        let campaign = &text(campaign, "campaign")?;
+        let contact = &text(contact, "contact")?;
         let view = self.with(py, |d| d.contact(campaign, contact))?;
         to_py(py, &view)
     }
 
     /// Every contact of the campaign, in the order added (dicts, as `contact`).
-    fn contacts<'py>(&self, py: Python<'py>, campaign: &str) -> PyResult<Bound<'py, PyAny>> {
+    fn contacts<'py>(
+        &self,
+        py: Python<'py>,
+        campaign: &Bound<'_, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let campaign = &text(campaign, "campaign")?;
         let views = self.with(py, |d| d.contacts(campaign))?;
         to_py(py, &views)
     }

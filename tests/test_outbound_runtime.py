@@ -1,0 +1,280 @@
+"""An outbound campaign on the fake Asterisk: dials become originates (the recorded
+``POST /channels`` shape), a person is bridged with the agent, a person with no agent gets
+the recorded message, a machine is retried by the campaign's rule; everything journaled
+and recovered after a crash."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from _runtime_e2e import SPEED, until
+from _runtime_util import make_center
+from callroute._core import Dialer
+from callroute.adapters.ari import AriClient
+from callroute.outbound import CampaignConfig, Contact, EngineClock, OutboundPlan
+from callroute.runtime import Journal, Options, Runtime
+from callroute.runtime.dialjournal import JournaledDialer
+from callroute.runtime.outbound import OutboundOptions
+from fakeari import FakeAsterisk
+
+AGENT = "Local/agent1@agents"
+NOON = datetime(2026, 12, 2, 12, 0, tzinfo=timezone.utc)  # inside 08:00-21:00 UTC
+CALLER_ID = "+18005550199"
+
+
+def campaign(**kw: Any) -> CampaignConfig:
+    spec: dict[str, Any] = {
+        "id": "renew",
+        "tenant": "acme",
+        "queue": "sales",
+        "caller_id": CALLER_ID,
+        "skills": {"sales": 1},
+        "retry": {"machine": {"delay": 7200, "max_attempts": 2}},
+    }
+    spec.update(kw)
+    return CampaignConfig.model_validate(spec)
+
+
+def contacts(*numbers: str) -> list[Contact]:
+    return [Contact(f"c{i}", (n,), "UTC", 0, {"name": f"N{i}"}) for i, n in enumerate(numbers)]
+
+
+def endpoint(number: str) -> str:
+    return f"PJSIP/{number}@trunk"
+
+
+class Setup:
+    def __init__(self, fake: FakeAsterisk, tmp: Path | None = None) -> None:
+        self.fake = fake
+        self.tmp = tmp
+        self.rt: Runtime
+        self.task: asyncio.Task[None]
+        self.ari: AriClient
+        self.journals: list[Journal] = []
+
+    async def start(
+        self, config: CampaignConfig, people: list[Contact], prefix: str = "a"
+    ) -> Runtime:
+        loop = asyncio.get_running_loop()
+        center = make_center({"agent1": AGENT}, ivr=False, record=False)
+        journal = None
+        dialer: Any = None
+        if self.tmp is not None:
+            journal = Journal(self.tmp / "engine.sqlite")
+            djournal = Journal(self.tmp / "dialer.sqlite")
+            self.journals = [journal, djournal]
+            dialer, _ = JournaledDialer.recover(Dialer, djournal)
+        plan = OutboundPlan(center.engine, center.agents, EngineClock(NOON), dialer=dialer)
+        if config.id in plan.dialer.campaigns():
+            plan.restored(config, people, float(plan.dialer.now or 0.0))
+        else:
+            plan.add_campaign(config, people, 0.0)
+        self.ari = AriClient(
+            self.fake.base_url,
+            "callroute",
+            "callroute-test-secret",
+            "callroute",
+            backoff=(0.01, 0.05),
+        )
+        await self.ari.open()
+        self.rt = Runtime(
+            center,
+            self.ari,
+            journal=journal,
+            clock=lambda: loop.time() * SPEED,
+            wallclock=lambda: NOON,
+            speed=SPEED,
+            options=Options(id_prefix=prefix),
+            outbound=plan,
+            outbound_options=OutboundOptions(pace_every=0.5),
+        )
+        self.task = asyncio.create_task(self.rt.run())
+        await self.fake.wait_connected()
+        return self.rt
+
+    async def crash(self) -> bytes:
+        """Gone at once (as by kill -9); returns the dialer's state at that moment."""
+        self.task.cancel()
+        with contextlib.suppress(BaseException):
+            await self.task
+        for t in list(self.rt._tasks):
+            t.cancel()
+        state = bytes(self.rt.outbound.dialer.snapshot())
+        await self.ari.close()
+        for j in self.journals:
+            j.close()
+        return state
+
+
+def originates(fake: FakeAsterisk) -> Iterator[dict[str, str]]:
+    """The originates of outbound lines (not agent legs)."""
+    for r in fake.requests:
+        outbound = r.query.get("appArgs", "").startswith("outbound,")
+        if r.method == "POST" and r.path == "/ari/channels" and outbound:
+            yield r.query
+
+
+def run(body: Any) -> None:
+    async def main() -> None:
+        fake = FakeAsterisk(speed=SPEED)
+        await fake.start()
+        try:
+            await body(fake)
+        finally:
+            await fake.stop()
+
+    asyncio.run(main())
+
+
+def test_person_is_bridged_with_the_agent() -> None:
+    async def body(fake: FakeAsterisk) -> None:
+        fake.set_agent(AGENT, answer_after=0.5)
+        fake.set_agent(endpoint("5552001"), answer_after=1.0, amd="HUMAN")
+        s = Setup(fake)
+        rt = await s.start(campaign(), contacts("5552001"))
+        await rt.agent_login("agent1")
+        await rt.agent_ready("agent1")
+        await until(lambda: rt.core.outcomes["outbound_connected"] == 1)
+        # the originate as ARI takes it (the recorded agent-leg shape: endpoint, app,
+        # appArgs, callerId, timeout, client-chosen channelId)
+        dial = next(originates(fake))
+        assert dial["endpoint"] == "PJSIP/5552001@trunk"
+        assert dial["app"] == "callroute"
+        assert dial["appArgs"] == "outbound,renew,1"
+        assert dial["callerId"] == CALLER_ID
+        assert dial["channelId"] == "ao1"
+        # the person's channel and the agent's leg share one mixing bridge
+        await until(lambda: any(len(b.channels) == 2 for b in fake.bridges.values()))
+        bridge = next(b for b in fake.bridges.values() if len(b.channels) == 2)
+        assert "ao1" in bridge.channels
+        assert rt.engine.agent_state("agent1") == "busy"
+        dialer = rt.outbound.dialer
+        assert dialer.stats("renew")["connected"] == 1
+        assert dialer.contact("renew", "c0")["status"] == {"final": "done_person"}
+        # the agent's screen pop carries the contact's data
+        info = rt.engine.call_info("a1")
+        assert info.data["contact"] == "c0"
+        assert info.data["name"] == "N0"
+        await fake.hangup("ao1")
+        await until(lambda: rt.core.outcomes["answered"] == 1)
+        await rt.stop()
+        await s.crash()
+
+    run(body)
+
+
+def test_no_agent_within_the_limit_gets_the_message() -> None:
+    async def body(fake: FakeAsterisk) -> None:
+        fake.set_agent(AGENT, answer_after=0.5)
+        fake.set_agent(endpoint("5552002"), answer_after=3.0, amd="HUMAN", talk=60.0)
+        s = Setup(fake)
+        rt = await s.start(campaign(), contacts("5552002"))
+        await rt.agent_login("agent1")
+        await rt.agent_ready("agent1")
+        await until(lambda: any(True for _ in originates(fake)))
+        await rt.agent_not_ready("agent1", "break")  # gone before the person answers
+        await until(lambda: rt.core.outcomes["outbound_abandoned"] == 1)
+        await until(lambda: "ao1" not in fake.channels)
+        plays = [r for r in fake.requests if r.path == "/ari/channels/ao1/play"]
+        assert [p.query.get("media") for p in plays] == ["sound:callroute-sorry"]
+        hangups = [r for r in fake.requests if r.method == "DELETE" and r.path.endswith("/ao1")]
+        assert len(hangups) == 1
+        order = [r.path for r in fake.requests if r.path.startswith("/ari/channels/ao1")]
+        assert order.index("/ari/channels/ao1/play") < order.index("/ari/channels/ao1")
+        dialer = rt.outbound.dialer
+        stats = dialer.stats("renew")
+        assert stats["abandoned"] == 1
+        assert stats["connected"] == 0
+        assert stats["abandonment_rate"] == 1.0
+        assert rt.engine.queue_stats("sales").abandoned == 1
+        assert rt.core.outcomes["abandoned"] == 1
+        await rt.stop()
+        await s.crash()
+
+    run(body)
+
+
+def test_machine_is_retried_by_the_campaign_rule() -> None:
+    async def body(fake: FakeAsterisk) -> None:
+        fake.set_agent(AGENT, answer_after=0.5)
+        fake.set_agent(endpoint("5552003"), answer_after=1.0, amd="MACHINE")
+        s = Setup(fake)
+        rt = await s.start(campaign(), contacts("5552003"))
+        await rt.agent_login("agent1")
+        started = rt.now()
+        await rt.agent_ready("agent1")
+        await until(lambda: rt.core.outcomes["outbound_machine"] == 1)
+        await until(lambda: "ao1" not in fake.channels)
+        view = rt.outbound.dialer.contact("renew", "c0")
+        assert view["status"] == "pending"
+        assert view["attempts"] == 1
+        assert view["last_outcome"] == "machine"
+        # eligible again 7200 s after the outcome (the rule), not before
+        assert started + 7200.0 <= view["next_eligible"] <= rt.now() + 7200.0
+        assert rt.engine.queue_stats("sales").offered == 0  # a machine never reaches the queue
+        assert len(list(originates(fake))) == 1
+        await rt.stop()
+        await s.crash()
+
+    run(body)
+
+
+def test_busy_and_no_answer_outcomes() -> None:
+    async def body(fake: FakeAsterisk) -> None:
+        fake.set_agent(AGENT, answer_after=0.5)
+        fake.set_agent(endpoint("5552004"), busy=True, reject_after=0.5)
+        s = Setup(fake)
+        rt = await s.start(campaign(), contacts("5552004"))
+        await rt.agent_login("agent1")
+        await rt.agent_ready("agent1")
+        await until(lambda: rt.core.outcomes["outbound_busy"] == 1)
+        assert rt.outbound.dialer.contact("renew", "c0")["last_outcome"] == "busy"
+        await rt.stop()
+        await s.crash()
+
+    run(body)
+
+
+def test_journaled_and_recovered_after_a_crash(tmp_path: Path) -> None:
+    async def body(fake: FakeAsterisk) -> None:
+        fake.set_agent(AGENT, answer_after=0.5)
+        fake.set_agent(endpoint("5552005"), answer_after=1.0, amd="HUMAN", talk=300.0)
+        fake.set_agent(endpoint("5552006"), answer_after=1.0, amd="MACHINE")
+        people = contacts("5552005", "5552006")
+        s = Setup(fake, tmp_path)
+        rt = await s.start(campaign(mode="progressive"), people, prefix="a")
+        await rt.agent_login("agent1")
+        await rt.agent_ready("agent1")
+        await until(lambda: rt.core.outcomes["outbound_connected"] == 1)
+        await rt.agent_not_ready("agent1", "break")  # after this call: no more dials
+        # the machine gets its turn only if a second agent were free: one line at a time
+        await rt.idle()
+        crashed = await s.crash()
+        before = Dialer.restore(crashed).contacts("renew")
+
+        # the journal alone gives back the crashed dialer, byte for byte
+        journal = Journal(tmp_path / "dialer.sqlite")
+        replayed, _ = JournaledDialer.recover(Dialer, journal)
+        assert replayed.snapshot() == crashed
+        journal.close()
+
+        s2 = Setup(fake, tmp_path)
+        rt2 = await s2.start(campaign(mode="progressive"), people, prefix="b")
+        dialer = rt2.outbound.dialer
+        after = {v["id"]: v for v in dialer.contacts("renew")}
+        assert after == {v["id"]: v for v in before}
+        assert after["c0"]["status"] == {"final": "done_person"}
+        assert after["c1"]["attempts"] == 0
+        # the connected call goes on after the restart and ends with one outcome
+        await fake.hangup("ao1")
+        await until(lambda: rt2.core.outcomes["answered"] == 1)
+        assert len(list(originates(fake))) == 1  # nobody dialled twice
+        await rt2.stop()
+        await s2.crash()
+
+    run(body)
