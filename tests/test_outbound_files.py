@@ -318,3 +318,33 @@ def test_zone_table() -> None:
     assert spans[2][0] == (0.0, 12 * 3600.0)  # Tokyo UTC+9: 08:00 = 23:00 UTC the day before
     with pytest.raises(UnknownIdError):
         table.index("Nowhere/Town")
+
+
+# ---------------------------------------------------------------- the CLI
+
+
+def test_cli_outbound_check(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from callroute.cli import main
+
+    camp = _write(tmp_path, "c.yaml", "id: r\ncaller_id: '+18005550100'\nmode: predictive\n")
+    ok = _write(
+        tmp_path,
+        "ok.csv",
+        "id,number,timezone\na,5550101,America/Chicago\nb,5550102,Asia/Tokyo\n",
+    )
+    dnc = _write(tmp_path, "dnc.txt", "5550101\n")
+    # 15:00 UTC: 09:00 in Chicago (CST, open), 00:00 in Tokyo (closed)
+    argv = ["outbound", "check", str(camp), str(ok), "--dnc", str(dnc)]
+    assert main([*argv, "--at", "2026-12-02T15:00+00:00"]) == 0
+    out = capsys.readouterr().out
+    assert "contacts: 2 (2 numbers) in 2 time zones" in out
+    assert "1 contacts with only blocked numbers" in out
+    assert "callable at 2026-12-02T15:00+00:00: 1 of 2" in out
+    bad = _write(tmp_path, "bad.csv", "id,number,timezone\na,55x,UTC\nb,5550102,Nowhere/X\n")
+    assert main(["outbound", "check", str(camp), str(bad)]) == 2
+    out = capsys.readouterr().out
+    assert f"{bad}:2: error: number: '55x' is not a phone number" in out
+    assert f"{bad}:3: error: timezone: unknown IANA zone 'Nowhere/X'" in out
+    broken = _write(tmp_path, "b.yaml", "id: r\ncaller_id: nope\n")
+    assert main(["outbound", "check", str(broken), str(ok)]) == 2
+    assert "caller_id" in capsys.readouterr().out

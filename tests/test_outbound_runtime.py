@@ -7,12 +7,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs
 
-from _runtime_e2e import SPEED, until
+import pytest
+
+from _runtime_e2e import FIXTURES, SPEED, until
 from _runtime_util import make_center
 from callroute._core import Dialer
 from callroute.adapters.ari import AriClient
@@ -44,8 +48,20 @@ def contacts(*numbers: str) -> list[Contact]:
     return [Contact(f"c{i}", (n,), "UTC", 0, {"name": f"N{i}"}) for i, n in enumerate(numbers)]
 
 
-def endpoint(number: str) -> str:
-    return f"PJSIP/{number}@trunk"
+def endpoint(number: str, template: str = "PJSIP/{number}@trunk") -> str:
+    return template.format(number=number)
+
+
+def recorded_originate() -> tuple[set[str], set[str]]:
+    """The query keys and body keys of the recorded agent-leg originate (ari-acd-answered)."""
+    for line in (FIXTURES / "ari-acd-answered.jsonl").read_text().splitlines():
+        record = json.loads(line)
+        if record.get("kind") == "http-request" and record["method"] == "POST":
+            path, _, query = record["path"].partition("?")
+            if path == "/ari/channels":
+                body = json.loads(record["body"])
+                return set(parse_qs(query)), set(body)
+    raise AssertionError("no originate in the transcript")
 
 
 class Setup:
@@ -58,7 +74,11 @@ class Setup:
         self.journals: list[Journal] = []
 
     async def start(
-        self, config: CampaignConfig, people: list[Contact], prefix: str = "a"
+        self,
+        config: CampaignConfig,
+        people: list[Contact],
+        prefix: str = "a",
+        template: str = "PJSIP/{number}@trunk",
     ) -> Runtime:
         loop = asyncio.get_running_loop()
         center = make_center({"agent1": AGENT}, ivr=False, record=False)
@@ -91,7 +111,7 @@ class Setup:
             speed=SPEED,
             options=Options(id_prefix=prefix),
             outbound=plan,
-            outbound_options=OutboundOptions(pace_every=0.5),
+            outbound_options=OutboundOptions(pace_every=0.5, dial_template=template),
         )
         self.task = asyncio.create_task(self.rt.run())
         await self.fake.wait_connected()
@@ -131,23 +151,32 @@ def run(body: Any) -> None:
     asyncio.run(main())
 
 
-def test_person_is_bridged_with_the_agent() -> None:
+@pytest.mark.parametrize("template", ["PJSIP/{number}@trunk", "Local/{number}@outbound"])
+def test_person_is_bridged_with_the_agent(template: str) -> None:
     async def body(fake: FakeAsterisk) -> None:
         fake.set_agent(AGENT, answer_after=0.5)
-        fake.set_agent(endpoint("5552001"), answer_after=1.0, amd="HUMAN")
+        fake.set_agent(endpoint("5552001", template), answer_after=1.0, amd="HUMAN")
         s = Setup(fake)
-        rt = await s.start(campaign(), contacts("5552001"))
+        rt = await s.start(campaign(), contacts("5552001"), template=template)
         await rt.agent_login("agent1")
         await rt.agent_ready("agent1")
         await until(lambda: rt.core.outcomes["outbound_connected"] == 1)
         # the originate as ARI takes it (the recorded agent-leg shape: endpoint, app,
-        # appArgs, callerId, timeout, client-chosen channelId)
+        # appArgs, callerId, timeout, client-chosen channelId; a Local endpoint's
+        # otherChannelId; variables in the JSON body)
         dial = next(originates(fake))
-        assert dial["endpoint"] == "PJSIP/5552001@trunk"
+        assert dial["endpoint"] == endpoint("5552001", template)
         assert dial["app"] == "callroute"
         assert dial["appArgs"] == "outbound,renew,1"
         assert dial["callerId"] == CALLER_ID
         assert dial["channelId"] == "ao1"
+        keys, body_keys = recorded_originate()
+        local = template.startswith("Local/")
+        expected = keys - {"originator"} - (set() if local else {"otherChannelId"})
+        assert set(dial) == expected
+        request = next(r for r in fake.requests if r.query is dial)
+        assert set(request.body) == body_keys
+        assert request.body["variables"]["CALLROUTE_LINE"] == "1"
         # the person's channel and the agent's leg share one mixing bridge
         await until(lambda: any(len(b.channels) == 2 for b in fake.bridges.values()))
         bridge = next(b for b in fake.bridges.values() if len(b.channels) == 2)
