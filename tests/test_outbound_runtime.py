@@ -15,7 +15,6 @@ from typing import Any
 from urllib.parse import parse_qs
 
 import pytest
-
 from _runtime_e2e import FIXTURES, SPEED, until
 from _runtime_util import make_center
 from callroute._core import Dialer
