@@ -24,7 +24,8 @@
 //!   `dnc` when it next comes up), in ready order: higher priority, then earlier eligible,
 //!   then earlier sequence.
 //! - Preview: [`Dialer::preview_accepted`] gives the [`Dial`] (or `None` if every number
-//!   went on a do-not-call list meanwhile: the contact ends `dnc`);
+//!   went on a do-not-call list meanwhile: the contact ends `dnc`; or if its zone closed
+//!   meanwhile: the contact is pending again);
 //!   [`Dialer::preview_rejected`] puts the contact back, eligible now, behind the contacts
 //!   of its priority already eligible.
 //! - Outcomes: [`Dialer::outcome`]`(line, Outcome)` for a ringing line. `Person` keeps the
