@@ -238,8 +238,8 @@ fn run(
                     prop_assert!(open_at(&s.zones[v.zone as usize], now));
                     w.offers.push((ci, o.contact.to_string()));
                 }
-                for ci in 0..n {
-                    let (fr, fg) = (free[ci].0, f64::from(free[ci].1) / 10.0);
+                for (ci, &(fr, fg)) in free.iter().enumerate().take(n) {
+                    let fg = f64::from(fg) / 10.0;
                     let ringing = w.lines.values().filter(|&&(c, a)| c == ci && !a).count() as f64;
                     let dialled = p.dials.iter().any(|x| *x.campaign == *campaign_id(ci));
                     match s.modes[ci] {
@@ -362,8 +362,11 @@ fn run(
                         "{r:?}"
                     );
                     prop_assert!(d.snapshot() == before);
+                } else if w.lines[l].1 {
+                    prop_assert!(matches!(r, Err(DialerError::WrongState(_))), "{r:?}");
+                    prop_assert!(d.snapshot() == before);
                 } else {
-                    prop_assert!(r.is_ok());
+                    prop_assert!(r.is_ok(), "{r:?}");
                     w.lines.remove(l);
                 }
             }
