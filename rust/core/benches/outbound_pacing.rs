@@ -178,9 +178,7 @@ fn main() {
         moved += d.advance(now).unwrap();
         advance_us += t0.elapsed().as_secs_f64() * 1e6;
         let t0 = Instant::now();
-        let p = d
-            .pace(now, &[("c", FreeAgents { free, freeing })])
-            .unwrap();
+        let p = d.pace(now, &[("c", FreeAgents { free, freeing })]).unwrap();
         let us = t0.elapsed().as_secs_f64() * 1e6;
         if us > slowest.0 {
             slowest = (us, p.dials.len(), free, round);

@@ -20,7 +20,9 @@
 //! `p · P(Y_N = m)`; the point mass is multiplied by `q (N + 1) / (N + 1 - m)`), so a
 //! decision costs O(N) multiplications and no binomial sums; the stretch where
 //! `P(Y_N = m) < e^-40` (far below the mean, where nothing can be abandoned to 18 digits)
-//! is skipped by a binary search on the closed form of that point mass. The increment grows with `N`
+//! is skipped by a binary search on the closed form of that point mass, and once the point
+//! mass underflows past the mode, `g` is linear and solved in closed form. The work is
+//! bounded by the width of the binomial's bulk, not by the ceiling. The increment grows with `N`
 //! (convexity), so the scan stops at the first infeasible `N` past which the slack shrinks.
 
 use crate::erlang::ln_gamma;
@@ -101,6 +103,20 @@ pub fn predictive_lines(input: &PacingInput) -> u64 {
                 // g > 0 and growing from here on (the increment never shrinks)
                 break;
             }
+            if b == 0.0 && n as f64 * p > m as f64 {
+                // past the mode the point mass underflowed: the tail is complete and every
+                // further line adds the same p · tail, so g is linear from here
+                let slope = p * tail - cap_p;
+                let rest = ceiling - n;
+                if slope <= 0.0 {
+                    if g + rest as f64 * slope <= 0.0 {
+                        best = Some(ceiling);
+                    }
+                } else if g <= 0.0 {
+                    best = Some(n + ((-g / slope).floor() as u64).min(rest));
+                }
+                break;
+            }
         }
     }
     best.unwrap_or(0).max(floor)
@@ -175,5 +191,18 @@ mod tests {
         // ceiling is 3000; the answer is well above the agents and within the ceiling
         let n = predictive_lines(&input(0.3, 1000, 0.0));
         assert!(n > 2500 && n <= 3000, "{n}");
+    }
+
+    #[test]
+    fn huge_pools_and_ceilings_finish() {
+        let mut x = input(0.01, 1_000_000, 0.0);
+        x.max_lines_per_agent = 1000.0;
+        x.freeing = 1_000_000.0;
+        let n = predictive_lines(&x);
+        assert!((1_000_000..=2_000_000_000).contains(&n), "{n}");
+        // p below the cap: every line adds less than its share of the cap: the ceiling
+        let mut y = input(0.01, 1_000, 0.0);
+        y.cap = 0.5;
+        assert_eq!(predictive_lines(&y), 3_000);
     }
 }

@@ -94,6 +94,18 @@ impl Dialer {
                     ready: BTreeSet::new(),
                 };
             }
+            let mut finals = [0u64; 4];
+            for c in &camp.contacts {
+                if let State::Final(f) = c.state {
+                    finals[super::inputs::final_index(f)] += 1;
+                }
+            }
+            if finals != camp.counters.finals {
+                return Err(format!(
+                    "campaign {:?}: final-outcome counts disagree with its contacts",
+                    camp.id
+                ));
+            }
             camp.contact_ids.clear();
             camp.ringing = 0;
             camp.answered = 0;
