@@ -527,3 +527,48 @@ fn snapshots_refuse_garbage() {
         let _ = Dialer::restore(&v);
     }
 }
+
+#[test]
+fn restored_snapshots_of_a_busy_dialer_refuse_or_run() {
+    // a dialer with lines ringing and answered, offers open, retries waiting, a ledger:
+    // every single-byte change of its snapshot is refused or restores to a dialer that
+    // takes the next inputs without a panic
+    let mut cfg = campaign("c", DialMode::Progressive);
+    cfg.retry.no_answer = RetryRule::new(50.0, 3);
+    let mut d = dialer(cfg, &[("a", "1"), ("b", "2"), ("c", "3"), ("d", "4")]);
+    d.add_campaign(campaign("p", DialMode::Preview), 0.0)
+        .unwrap();
+    d.add_contacts("p", vec![ContactSpec::new("x", "7")], 0.0)
+        .unwrap();
+    d.start_campaign("p", 0.0).unwrap();
+    let dials = pace(&mut d, 1.0, 3);
+    d.pace(1.0, &[("p", FreeAgents::now(1))]).unwrap();
+    d.outcome(dials[0].line_id, Outcome::NoAnswer, 2.0).unwrap();
+    d.outcome(dials[1].line_id, Outcome::Person, 2.0).unwrap();
+    d.set_dnc(None, &["9".into()], 2.0).unwrap();
+    let bytes = d.snapshot();
+    for i in 12..bytes.len() {
+        for flip in [0x01, 0x80, 0xff] {
+            let mut v = bytes.clone();
+            v[i] ^= flip;
+            if let Ok(mut r) = Dialer::restore(&v) {
+                let ids = r.campaign_ids();
+                let free: Vec<(std::sync::Arc<str>, FreeAgents)> = ids
+                    .iter()
+                    .map(|c| (c.clone(), FreeAgents::now(5)))
+                    .collect();
+                let _ = r.pace(100.0, &free);
+                for l in r.open_lines() {
+                    let _ = r.outcome(l, Outcome::Person, 101.0);
+                    let _ = r.connect_timeout(l, 102.0);
+                }
+                for c in &ids {
+                    let _ = r.campaign_stats(c);
+                    let _ = r.contacts(c);
+                }
+                let _ = r.next_deadline();
+                let _ = r.advance(1e6);
+            }
+        }
+    }
+}

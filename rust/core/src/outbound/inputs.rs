@@ -445,7 +445,7 @@ impl Dialer {
         let camp = &mut self.campaigns[ci as usize];
         let c = &mut camp.contacts[k as usize];
         let number = c.numbers[i as usize].clone();
-        c.attempts += 1;
+        c.attempts = c.attempts.saturating_add(1);
         c.next_number = (i + 1) % c.numbers.len() as u32;
         c.state = State::Dialling(line);
         camp.ringing += 1;
