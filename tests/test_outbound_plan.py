@@ -246,3 +246,31 @@ def test_dnc_and_results() -> None:
     assert buf.getvalue().splitlines()[1] == "c0,1,done_person,2026-12-02T12:00:10+00:00"
     with pytest.raises(UnknownIdError):
         plan.results("nope")
+
+
+def test_serve_builds_the_plan_and_keeps_it_across_restarts(tmp_path: Any) -> None:
+    from callroute.cli import _parser
+    from callroute.cli.serve import outbound_plan
+
+    camp = tmp_path / "c.yaml"
+    camp.write_text("id: renew\ntenant: acme\nqueue: sales\ncaller_id: '+18005550199'\n")
+    contacts = tmp_path / "l.csv"
+    contacts.write_text("id,number,timezone\nc0,5552000,UTC\nc1,5552001,UTC\n")
+    dnc = tmp_path / "dnc.txt"
+    dnc.write_text("5552001\n")
+    argv = ["serve", "center.yaml", "--ari", "http://x", "--ari-user", "u"]
+    argv += ["--campaign", f"{camp}:{contacts}", "--dnc", str(dnc)]
+    argv += ["--journal", str(tmp_path / "j.sqlite")]
+    args = _parser().parse_args(argv)
+    center = make_center(AGENTS, ivr=False)
+    plan, journal = outbound_plan(args, center)
+    assert list(plan.campaigns) == ["renew"]
+    assert plan.dialer.contact("renew", "c1")["status"] == {"final": "dnc"}
+    journal.close()
+    again, journal = outbound_plan(args, make_center(AGENTS, ivr=False))
+    assert again.dialer.campaigns() == ["renew"]  # recovered, not added twice
+    assert len(again.dialer.contacts("renew")) == 2
+    journal.close()
+    bad = _parser().parse_args([*argv[:6], "--campaign", str(camp)])
+    with pytest.raises(ParameterError, match="CAMPAIGN_FILE:CONTACTS_CSV"):
+        outbound_plan(bad, center)
