@@ -87,7 +87,7 @@ class Setup:
             journal = Journal(self.tmp / "engine.sqlite")
             djournal = Journal(self.tmp / "dialer.sqlite")
             self.journals = [journal, djournal]
-            dialer, _ = JournaledDialer.recover(Dialer, djournal)
+            dialer = JournaledDialer.open(djournal)
         plan = OutboundPlan(center.engine, center.agents, EngineClock(NOON), dialer=dialer)
         if config.id in plan.dialer.campaigns():
             plan.restored(config, people, float(plan.dialer.now or 0.0))
@@ -287,7 +287,7 @@ def test_journaled_and_recovered_after_a_crash(tmp_path: Path) -> None:
 
         # the journal alone gives back the crashed dialer, byte for byte
         journal = Journal(tmp_path / "dialer.sqlite")
-        replayed, _ = JournaledDialer.recover(Dialer, journal)
+        replayed = JournaledDialer.open(journal)
         assert replayed.snapshot() == crashed
         journal.close()
 

@@ -138,7 +138,6 @@ def outbound_plan(args: argparse.Namespace, center: Any) -> tuple[Any, Any]:
         return None, None
     from datetime import datetime, timezone
 
-    from .._core import Dialer
     from ..outbound import EngineClock, OutboundPlan, load_campaign, read_contacts, read_dnc
     from ..runtime import Journal
     from ..runtime.dialjournal import JournaledDialer
@@ -153,7 +152,7 @@ def outbound_plan(args: argparse.Namespace, center: Any) -> tuple[Any, Any]:
     journal = dialer = None
     if args.journal:
         journal = Journal(f"{args.journal}-outbound")
-        dialer, _ = JournaledDialer.recover(Dialer, journal)
+        dialer = JournaledDialer.open(journal)
     clock = EngineClock(datetime.now(timezone.utc))  # the runtime sets its own at start
     plan = OutboundPlan(center.engine, center.agents, clock, dialer=dialer)
     now = float(plan.dialer.now or 0.0)

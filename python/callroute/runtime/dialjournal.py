@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from .._core import Dial, Dialer, PreviewOffer
-from .journal import JournaledEngine
+from .journal import Journal, JournaledEngine
 from .recorder import dumps
 
 __all__ = ["JournaledDialer", "dialer_results_json"]
@@ -38,11 +38,18 @@ def dialer_results_json(results: Any) -> str:
 
 class JournaledDialer(JournaledEngine):
     """A :class:`~callroute._core.Dialer` whose every input is journaled before it is
-    applied (see the module doc); queries pass through. Build one with
-    :meth:`JournaledEngine.recover` (``JournaledDialer.recover(Dialer, journal)``)."""
+    applied (see the module doc); queries pass through. Build one with :meth:`open`."""
 
     _restore: Callable[[bytes], Any] = staticmethod(Dialer.restore)
     _encode: Callable[[Any], str] = staticmethod(dialer_results_json)
+
+    @classmethod
+    def open(cls, journal: Journal, **options: Any) -> JournaledDialer:
+        """Continue ``journal`` (restore its latest snapshot, replay the rest), or start it
+        with a new dialer when it is empty. ``options``: as :meth:`JournaledEngine.recover`."""
+        resumed, _ = cls.recover(Dialer, journal, **options)  # type: ignore[arg-type]
+        assert isinstance(resumed, JournaledDialer)
+        return resumed
 
     @property
     def dialer(self) -> Dialer:
