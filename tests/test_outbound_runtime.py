@@ -78,9 +78,10 @@ class Setup:
         people: list[Contact],
         prefix: str = "a",
         template: str = "PJSIP/{number}@trunk",
+        agents: dict[str, str] | None = None,
     ) -> Runtime:
         loop = asyncio.get_running_loop()
-        center = make_center({"agent1": AGENT}, ivr=False, record=False)
+        center = make_center(agents or {"agent1": AGENT}, ivr=False, record=False)
         journal = None
         dialer: Any = None
         if self.tmp is not None:
@@ -304,5 +305,55 @@ def test_journaled_and_recovered_after_a_crash(tmp_path: Path) -> None:
         assert len(list(originates(fake))) == 1  # nobody dialled twice
         await rt2.stop()
         await s2.crash()
+
+    run(body)
+
+
+def test_a_mixed_list_keeps_every_line_accounted_for() -> None:
+    """Scripted numbers: each outcome as the fake answers it; every line closed once."""
+
+    async def body(fake: FakeAsterisk) -> None:
+        fake.set_agent(AGENT, answer_after=0.2)
+        fake.set_agent("Local/agent2@agents", answer_after=0.2)
+        script = {
+            "5553001": {"answer_after": 0.5, "amd": "HUMAN", "talk": 2.0},
+            "5553002": {"answer_after": 0.5, "amd": "HUMAN", "talk": 2.0},
+            "5553003": {"answer_after": 0.5, "amd": "MACHINE"},
+            "5553004": {"busy": True, "reject_after": 0.3},
+            "5553005": {"congestion": True, "reject_after": 0.3},
+            "5553006": {"answer_after": None},  # rings out: the originate timeout
+            "5553007": {"answer_after": 0.5, "amd": "NOTSURE", "talk": 2.0},
+        }
+        for number, kw in script.items():
+            fake.set_agent(endpoint(number), **kw)
+        s = Setup(fake)
+        center_agents = {"agent1": AGENT, "agent2": "Local/agent2@agents"}
+        rt = await s.start(campaign(), contacts(*script), agents=center_agents)
+        for agent in center_agents:
+            await rt.agent_login(agent)
+            await rt.agent_ready(agent)
+        dialer = rt.outbound.dialer
+
+        def settled() -> bool:
+            stats = dialer.stats("renew")
+            return stats["dials"] == 7 and stats["lines_open"] == 0
+
+        await until(settled, timeout=60.0)
+        stats = dialer.stats("renew")
+        assert stats["person"] == 3  # HUMAN twice and NOTSURE (not a machine)
+        assert stats["machine"] == 1
+        assert stats["busy"] == 1
+        assert stats["failed"] == 1  # congestion
+        assert stats["no_answer"] == 1
+        assert stats["connected"] + stats["abandoned"] == stats["person"]
+        total = sum(stats[k] for k in ("person", "machine", "busy", "failed", "no_answer"))
+        assert total == stats["dials"]
+        views = {v["id"]: v for v in dialer.contacts("renew")}
+        assert all(v["attempts"] == 1 for v in views.values())
+        assert {v["last_outcome"] for v in views.values()} >= {"machine", "busy", "no_answer"}
+        assert len(list(originates(fake))) == 7
+        await until(lambda: not rt.core.calls)
+        await rt.stop()
+        await s.crash()
 
     run(body)
