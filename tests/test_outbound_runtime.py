@@ -357,3 +357,23 @@ def test_a_mixed_list_keeps_every_line_accounted_for() -> None:
         await s.crash()
 
     run(body)
+
+
+def test_agent_offered_but_never_answering_abandons_the_person() -> None:
+    async def body(fake: FakeAsterisk) -> None:
+        fake.set_agent(AGENT, answer_after=None)  # rings until the offer's timeout
+        fake.set_agent(endpoint("5552010"), answer_after=0.5, amd="HUMAN")
+        s = Setup(fake)
+        rt = await s.start(campaign(), contacts("5552010"))
+        await rt.agent_login("agent1")
+        await rt.agent_ready("agent1")
+        await until(lambda: rt.core.outcomes["outbound_abandoned"] == 1)
+        await until(lambda: "ao1" not in fake.channels)
+        plays = [r for r in fake.requests if r.path == "/ari/channels/ao1/play"]
+        assert [p.query.get("media") for p in plays] == ["sound:callroute-sorry"]
+        stats = rt.outbound.dialer.stats("renew")
+        assert (stats["connected"], stats["abandoned"]) == (0, 1)
+        await rt.stop()
+        await s.crash()
+
+    run(body)

@@ -148,8 +148,13 @@ class OutboundCore(CallCore):
         """Fire the call core's timers, connect limits, and pacing."""
         out = super().on_timer(now)
         for line in list(self.lines.values()):
-            if line.state == "answered" and line.connect_by is not None and line.connect_by <= now:
+            if line.state != "answered":
+                continue
+            if line.connect_by is not None and line.connect_by <= now:
                 out += self._connect_due(line, now)
+            elif line.connect_by is None and self._back_in_queue(line):
+                # offered in time, but the offer ended unanswered: the limit is long past
+                out += self._abandon(line, self.calls.get(line.call or ""), now)
         if self._pace_at <= now:
             self._pace_at = now + self.out_options.pace_every
             out += self.pace(now)
@@ -304,6 +309,10 @@ class OutboundCore(CallCore):
             self.outcomes["outbound_connected"] += 1
             self._dialer("agent_connected", line.line, now)
         return out
+
+    def _back_in_queue(self, line: Line) -> bool:
+        call = self.calls.get(line.call or "")
+        return call is not None and call.phase is Phase.QUEUED
 
     def _connect_due(self, line: Line, now: float) -> list[Command]:
         call = self.calls.get(line.call or "")
