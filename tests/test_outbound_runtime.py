@@ -9,7 +9,7 @@ import asyncio
 import contextlib
 import json
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
@@ -299,6 +299,14 @@ def test_journaled_and_recovered_after_a_crash(tmp_path: Path) -> None:
         assert after == {v["id"]: v for v in before}
         assert after["c0"]["status"] == {"final": "done_person"}
         assert after["c1"]["attempts"] == 0
+        # the results keep when c0 was dialled: the first run's wall clock (12:00 UTC at
+        # its start, the dial within its first minute of engine time)
+        results = {r.id: r for r in rt2.outbound.results("renew")}
+        assert results["c0"].outcome == "done_person"
+        last = results["c0"].last_attempt
+        assert last is not None
+        assert NOON <= last <= NOON + timedelta(minutes=1)
+        assert results["c1"].last_attempt is None
         # the connected call goes on after the restart and ends with one outcome
         await fake.hangup("ao1")
         await until(lambda: rt2.core.outcomes["answered"] == 1)

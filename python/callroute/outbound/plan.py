@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from .._core import Dial, Dialer, PreviewOffer, blending_threshold
@@ -102,8 +103,12 @@ class OutboundPlan:
         self.horizon = float(horizon)
         self.inbound = inbound
         self.campaigns: dict[str, Campaign] = {}
-        #: (campaign, contact) -> engine time of its last dial (results export)
-        self.last_dialled: dict[tuple[str, str], float] = {}
+        #: (campaign, contact) -> wall time of its last dial (results export); a
+        #: journaling dialer keeps them across restarts
+        self.last_dialled: dict[tuple[str, str], datetime] = {}
+        kept = getattr(self.dialer, "last_dialled", None)
+        if callable(kept):
+            self.last_dialled.update(kept())
 
     # ------------------------------------------------------------------ setup
 
@@ -235,8 +240,12 @@ class OutboundPlan:
         ):
             self.extend_windows(now)
         dials, offers = self.dialer.pace(now, self.free_agents())
+        keep = getattr(self.dialer, "note_dialled", None)
         for dial in dials:
-            self.last_dialled[(dial.campaign, dial.contact)] = now
+            when = self.clock.to_wall(now)
+            self.last_dialled[(dial.campaign, dial.contact)] = when
+            if callable(keep):
+                keep(dial.campaign, dial.contact, when)
         return list(dials), list(offers)
 
     # ------------------------------------------------------------------ results
@@ -255,7 +264,7 @@ class OutboundPlan:
                     str(view["id"]),
                     int(view["attempts"]),
                     str(final) if final is not None else None,
-                    self.clock.to_wall(last) if last is not None else None,
+                    last,
                 )
             )
         return out

@@ -12,6 +12,7 @@ deterministic).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from .._core import Dial, Dialer, PreviewOffer
@@ -96,6 +97,24 @@ class JournaledDialer(JournaledEngine):
         if not out:
             return [], []
         return list(out[0]), list(out[1])
+
+    def note_dialled(self, campaign: str, contact: str, when: datetime) -> None:
+        """Keep (as a journal note) the wall time ``contact`` was last dialled: engine times
+        do not map to wall times across a restart (the clock's origin moves)."""
+        payload = {"campaign": campaign, "contact": contact, "at": when.isoformat()}
+
+        def write() -> None:
+            self._journal.note("dialled", payload, key=f"{campaign}/{contact}")
+
+        self._guard(write)
+
+    def last_dialled(self) -> dict[tuple[str, str], datetime]:
+        """(campaign, contact) -> when it was last dialled, from the journal's notes."""
+        out: dict[tuple[str, str], datetime] = {}
+        for note in self._journal.notes("dialled"):
+            p = note.payload
+            out[(str(p["campaign"]), str(p["contact"]))] = datetime.fromisoformat(p["at"])
+        return out
 
     def preview_accepted(
         self, campaign: str, contact: str, now: float, agent: str | None = None
