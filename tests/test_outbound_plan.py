@@ -274,3 +274,34 @@ def test_serve_builds_the_plan_and_keeps_it_across_restarts(tmp_path: Any) -> No
     bad = _parser().parse_args([*argv[:6], "--campaign", str(camp)])
     with pytest.raises(ParameterError, match="CAMPAIGN_FILE:CONTACTS_CSV"):
         outbound_plan(bad, center)
+
+
+class _StubEngine:
+    """Agent states and a queue's mean handle time, as the plan reads them."""
+
+    def __init__(self, states: dict[str, str], aht: float) -> None:
+        self.states = states
+        self.aht = aht
+
+    def agent_state(self, agent: str) -> str:
+        return self.states[agent]
+
+    def queue_stats(self, queue: str) -> Any:
+        return type("Stats", (), {"aht": self.aht})()
+
+
+def test_predictive_counts_agents_freeing_within_the_ring_time() -> None:
+    center = make_center(AGENTS, ivr=False)
+    states = {"agent1": "ready", "agent2": "busy", "agent3": "wrapup", "agent4": "logged_out"}
+    engine = _StubEngine(states, aht=60.0)
+    plan = OutboundPlan(engine, center.agents, EngineClock(NOON))
+    plan.add_campaign(config(mode="predictive", ring_time=15.0), people(5), 0.0)
+    plan.add_campaign(config(id="prog"), people(5), 0.0)
+    # two busy agents, each done within 15 s of a 60 s mean handle time w.p. 15/60
+    assert plan.free_agents() == {"renew": (1, 0.5), "prog": 0}
+    engine.aht = 0.0  # nothing measured yet: nobody counted as freeing
+    assert plan.free_agents()["renew"] == (1, 0.0)
+    engine.aht = 5.0  # shorter than the ring: every busy agent frees up
+    assert plan.free_agents()["renew"] == (1, 2.0)
+    dials, _ = plan.pace(1.0)
+    assert 1 <= len(dials) <= 3 * (1 + 2)  # at least the free agent, at most the ceiling

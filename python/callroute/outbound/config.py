@@ -147,6 +147,9 @@ class CampaignConfig(_Model):
     amd_false_positive: Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)] = 0.0
     max_lines_per_agent: Annotated[float, Field(ge=1, le=100, allow_inf_nan=False)] = 3.0
     answer_prior: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = 0.3
+    ring_time: Annotated[float, Field(gt=0, le=600, allow_inf_nan=False)] = Field(
+        default=15.0, description="mean seconds from dial to answer (predictive pacing)"
+    )
     threshold: Literal["auto"] | Annotated[int, Field(ge=0, le=100_000)] = 0
     inbound_target: Annotated[float, Field(gt=0, lt=1, allow_inf_nan=False)] = 0.8
     inbound_answer_within: Annotated[float, Field(gt=0, le=3600, allow_inf_nan=False)] = 20.0

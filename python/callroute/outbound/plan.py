@@ -187,11 +187,15 @@ class OutboundPlan:
 
     def ready_agents(self) -> dict[str, int]:
         """Ready agents per campaign, each counted for the first campaign it serves."""
+        return {cid: counts[0] for cid, counts in self._agent_counts().items()}
+
+    def _agent_counts(self) -> dict[str, tuple[int, int]]:
+        """Per campaign: (ready, busy or in wrap-up) agents, each agent counted once."""
         taken: set[str] = set()
-        out: dict[str, int] = {}
+        out: dict[str, tuple[int, int]] = {}
         for cid, campaign in self.campaigns.items():
             config = campaign.config
-            count = 0
+            ready = busy = 0
             for name, agent in self.agents.items():
                 if name in taken or getattr(agent, "tenant", None) != config.tenant:
                     continue
@@ -204,9 +208,25 @@ class OutboundPlan:
                     continue
                 if state == "ready":
                     taken.add(name)
-                    count += 1
-            out[cid] = count
+                    ready += 1
+                elif state in ("busy", "wrapup"):
+                    taken.add(name)
+                    busy += 1
+            out[cid] = (ready, busy)
         return out
+
+    def freeing(self, cid: str, busy: int) -> float:
+        """Agents of ``cid`` expected to free up within its ring time: each of ``busy``
+        with probability ``ring_time / aht`` (exponential handle times; ``aht`` the
+        campaign queue's, none measured yet: 0)."""
+        config = self._campaign(cid).config
+        try:
+            aht = float(self.engine.queue_stats(config.queue_name).aht)
+        except Exception:  # a queue the engine does not hold
+            return 0.0
+        if not aht > 0:
+            return 0.0
+        return busy * min(1.0, config.ring_time / aht)
 
     def threshold(self, cid: str, agents: int) -> int:
         """Idle agents of ``cid`` kept for inbound when ``agents`` are ready."""
@@ -226,12 +246,18 @@ class OutboundPlan:
             )
         )
 
-    def free_agents(self) -> dict[str, int]:
-        """Agents free for each campaign: its ready agents minus the blending threshold."""
-        return {
-            cid: max(0, ready - self.threshold(cid, ready))
-            for cid, ready in self.ready_agents().items()
-        }
+    def free_agents(self) -> dict[str, int | tuple[int, float]]:
+        """Agents free for each campaign: its ready agents minus the blending threshold;
+        a predictive campaign also gets the busy ones expected to free up within its ring
+        time (``(free, freeing)``)."""
+        out: dict[str, int | tuple[int, float]] = {}
+        for cid, (ready, busy) in self._agent_counts().items():
+            free = max(0, ready - self.threshold(cid, ready))
+            if self.campaigns[cid].config.mode == "predictive" and busy:
+                out[cid] = (free, self.freeing(cid, busy))
+            else:
+                out[cid] = free
+        return out
 
     def pace(self, now: float) -> tuple[list[Dial], list[PreviewOffer]]:
         """The lines to dial now (and preview offers to show), from the free agents."""

@@ -168,6 +168,14 @@ fn to_py<'py, T: Serialize>(py: Python<'py>, value: &T) -> PyResult<Bound<'py, P
     py.import("json")?.call_method1("loads", (text,))
 }
 
+/// A real number (not a bool or str).
+fn real(obj: &Bound<'_, PyAny>) -> Option<f64> {
+    if obj.is_instance_of::<PyBool>() || obj.is_instance_of::<PyString>() {
+        return None;
+    }
+    obj.extract::<f64>().ok()
+}
+
 /// A time in seconds: a real number, not a bool or str (range and order: the core's).
 fn time(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<f64> {
     if obj.is_instance_of::<PyBool>() || obj.is_instance_of::<PyString>() {
@@ -254,7 +262,13 @@ fn free_agents(obj: &Bound<'_, PyAny>, campaign: &str) -> PyResult<FreeAgents> {
     if let Ok(n) = obj.extract::<u32>() {
         return Ok(FreeAgents::now(n));
     }
-    let (free, freeing): (u32, f64) = obj.extract().map_err(|_| bad())?;
+    // a pair: a tuple, or a list (as a journal gives it back)
+    let pair: Vec<Bound<'_, PyAny>> = obj.extract().map_err(|_| bad())?;
+    if pair.len() != 2 || pair[0].is_instance_of::<PyBool>() {
+        return Err(bad());
+    }
+    let free: u32 = pair[0].extract().map_err(|_| bad())?;
+    let freeing = real(&pair[1]).ok_or_else(bad)?;
     if !(freeing.is_finite() && freeing >= 0.0) {
         return Err(bad());
     }
@@ -383,12 +397,18 @@ impl PyDialer {
         &self,
         py: Python<'_>,
         campaign: &Bound<'_, PyAny>,
-        zone: u32,
+        zone: &Bound<'_, PyAny>,
         spans: &Bound<'_, PyAny>,
         now: &Bound<'_, PyAny>,
     ) -> PyResult<()> {
         let campaign = &text(campaign, "campaign")?;
         let spans = spans_of(spans)?;
+        let zone: u32 = if zone.is_instance_of::<PyBool>() {
+            Err(param(py, "zone must be an int >= 0".into()))
+        } else {
+            zone.extract()
+                .map_err(|_| param(py, "zone must be an int >= 0".into()))
+        }?;
         let now = time(now, "now")?;
         self.with(py, |d| d.set_zone_windows(campaign, zone, &spans, now))
     }
