@@ -102,6 +102,10 @@ def test_errors_are_typed() -> None:
         d.set_zone_windows("renew", 0, [(1.0,)], 6.0)  # type: ignore[list-item]
     with pytest.raises(DialerParameterError, match="free"):
         d.pace(6.0, {"renew": -1})
+    with pytest.raises(DialerParameterError, match="free"):
+        d.pace(6.0, {"renew": (1, float("nan"))})
+    with pytest.raises(DialerParameterError, match="zone"):
+        d.set_zone_windows("renew", -1, [(0.0, 1.0)], 6.0)
     with pytest.raises(DialerConfigError) as conf:
         d.add_campaign({"id": "x", "tenant": "t", "abandon_cap": "high"}, 6.0)
     assert isinstance(conf.value, ConfigError)
@@ -139,11 +143,13 @@ def test_values_and_snapshot() -> None:
     assert dials[0].line == 1
     assert dials[0].attempt == 1
     assert [line["line_id"] for line in d.lines()] == [1]
+    # a (free, freeing) pair as a tuple or, as a journal gives it back, a list
+    assert d.pace(1.5, {"renew": [0, 0.5]}) == ([], [])
     again = Dialer.restore(d.snapshot())
     assert again.snapshot() == d.snapshot()
     assert again.contacts("renew") == d.contacts("renew")
     assert d.campaigns() == ["renew"]
-    assert again.now == 1.0
+    assert again.now == 1.5
 
 
 def test_blending_threshold_binding() -> None:
