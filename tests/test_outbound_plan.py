@@ -311,3 +311,37 @@ def test_predictive_counts_agents_freeing_within_the_ring_time() -> None:
     assert plan.free_agents()["renew"] == (1, 2.0)
     dials, _ = plan.pace(1.0)
     assert 1 <= len(dials) <= 3 * (1 + 2)  # at least the free agent, at most the ceiling
+
+
+def test_journaled_dialer_replays_to_the_same_state(tmp_path: Any) -> None:
+    from callroute.runtime import Journal
+    from callroute.runtime.dialjournal import JournaledDialer
+
+    journal = Journal(tmp_path / "d.sqlite")
+    dialer = JournaledDialer.open(journal, snapshot_every=3)
+    dialer.add_campaign(core_config(config(mode="predictive"), [[(0.0, 1e9)]]), 0.0)
+    specs = [{"id": f"c{i}", "numbers": [f"555{i:04d}"], "zone": 0} for i in range(20)]
+    dialer.add_contacts("renew", specs, 0.0)
+    dialer.set_dnc(["5550003"], 0.5, "renew")
+    dialer.start_campaign("renew", 1.0)
+    t = 2.0
+    for step in range(6):
+        dials, _ = dialer.pace(t, {"renew": (1, 0.5)})
+        for i, d in enumerate(dials):
+            outcome = ("person", "machine", "busy", "no_answer")[(step + i) % 4]
+            dialer.outcome(d.line, outcome, t + 1)
+            if outcome == "person":
+                if i % 2:
+                    dialer.connect_timeout(d.line, t + 2)
+                else:
+                    dialer.agent_connected(d.line, t + 2)
+        t += 10.0
+    with pytest.raises(DialerError):
+        dialer.outcome(10_000, "busy", t)  # refused, and journaled as refused
+    state = dialer.snapshot()
+    journal.close()
+    again = JournaledDialer.open(Journal(tmp_path / "d.sqlite"))
+    assert again.snapshot() == state
+    assert again.recovery is not None
+    assert again.recovery.replayed  # some inputs came from the replay, not the snapshot
+    assert again.stats("renew") == Dialer.restore(state).stats("renew")
