@@ -276,7 +276,22 @@ def test_serve_builds_the_plan_and_keeps_it_across_restarts(tmp_path: Any) -> No
     again, journal = outbound_plan(args, make_center(AGENTS, ivr=False))
     assert again.dialer.campaigns() == ["renew"]  # recovered, not added twice
     assert len(again.dialer.contacts("renew")) == 2
+    ready(center, "agent1")
+    again.engine = center.engine  # pace from an engine with a ready agent
+    dials, _ = again.pace(5.0)
+    again.dialer.outcome(dials[0].line, "busy", 6.0)
     journal.close()
+    # the results, exported from the dialer's journal alone
+    from callroute.cli import main
+
+    out = tmp_path / "results.csv"
+    dialer_journal = f"{tmp_path / 'j.sqlite'}-outbound"
+    assert main(["outbound", "results", dialer_journal, "renew", "-o", str(out)]) == 0
+    rows = out.read_text().splitlines()
+    assert rows[0] == "contact_id,attempts,outcome,last_attempt"
+    assert rows[1].startswith("c0,1,,20")  # pending (busy: retried later), dialled once
+    assert rows[2] == "c1,0,dnc,"
+    assert main(["outbound", "results", str(tmp_path / "none.sqlite"), "renew"]) == 2
     bad = _parser().parse_args([*argv[:6], "--campaign", str(camp)])
     with pytest.raises(ParameterError, match="CAMPAIGN_FILE:CONTACTS_CSV"):
         outbound_plan(bad, center)

@@ -31,6 +31,16 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         help="the moment to judge calling windows at (ISO 8601 with offset; default: now)",
     )
     c.set_defaults(run=run_check)
+    r = osub.add_parser(
+        "results",
+        help="export a campaign's results from the dialer's journal (CSV)",
+        description="Write contact_id, attempts, outcome, last_attempt for every contact of "
+        "CAMPAIGN from the dialer journal callroute serve keeps (JOURNAL-outbound).",
+    )
+    r.add_argument("journal", help="the dialer's journal (callroute serve's JOURNAL-outbound)")
+    r.add_argument("campaign", help="campaign id")
+    r.add_argument("-o", "--output", default="-", help="CSV file (default: standard output)")
+    r.set_defaults(run=run_results)
 
 
 def run_check(args: argparse.Namespace) -> int:
@@ -93,6 +103,41 @@ def run_check(args: argparse.Namespace) -> int:
             f"{only_dnc} contacts with only blocked numbers (final outcome dnc)"
         )
     print(f"callable at {now.isoformat(timespec='minutes')}: {open_now} of {len(contacts)}")
+    return 0
+
+
+def run_results(args: argparse.Namespace) -> int:
+    """Export one campaign's results from a dialer journal."""
+    import io
+    from pathlib import Path
+
+    from ..outbound import ContactResult, write_results
+    from ..runtime import Journal
+    from ..runtime.dialjournal import JournaledDialer
+
+    if not Path(args.journal).exists():
+        raise CallrouteError(f"{args.journal}: no such journal")
+    journal = Journal(args.journal)
+    try:
+        dialer = JournaledDialer.open(journal)
+        last = dialer.last_dialled()
+        rows = []
+        for view in dialer.contacts(args.campaign):
+            status = view["status"]
+            final = status.get("final") if isinstance(status, dict) else None
+            cid = str(view["id"])
+            rows.append(
+                ContactResult(cid, int(view["attempts"]), final, last.get((args.campaign, cid)))
+            )
+    finally:
+        journal.close()
+    if args.output == "-":
+        buf = io.StringIO()
+        write_results(buf, rows)
+        sys.stdout.write(buf.getvalue())
+    else:
+        write_results(args.output, rows)
+        print(f"{args.output}: {len(rows)} contacts", file=sys.stderr)
     return 0
 
 
