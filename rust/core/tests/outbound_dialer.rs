@@ -260,6 +260,7 @@ fn person_then_agent_or_timeout() {
     assert_eq!((s.person, s.connected, s.abandoned), (2, 1, 1));
     assert_eq!(s.window_answered, 2.0);
     assert_eq!(s.abandonment_rate, 0.5);
+    assert!((s.budget - (0.03 * 2.0 - 1.0)).abs() < 1e-15);
 }
 
 #[test]
