@@ -222,6 +222,9 @@ def test_no_agent_within_the_limit_gets_the_message() -> None:
         assert stats["abandonment_rate"] == 1.0
         assert rt.engine.queue_stats("sales").abandoned == 1
         assert rt.core.outcomes["abandoned"] == 1
+        served = await rt.stats("acme")
+        assert served["campaigns"]["renew"]["abandoned"] == 1
+        assert (await rt.stats())["campaigns"].keys() == {"renew"}
         await rt.stop()
         await s.crash()
 

@@ -668,7 +668,9 @@ class Runtime:
     async def stats(self, tenant: str | None = None) -> dict[str, Any]:
         """The engine's statistics in the HTTP layer's shape (:func:`engine_stats`: per
         queue waiting, longest_wait, offered, answered, abandoned, service_level, asa; agents
-        and agents by state), plus ``calls``: this runtime's calls by phase."""
+        and agents by state), plus ``calls``: this runtime's calls by phase, and with
+        outbound campaigns ``campaigns``: each campaign's dialer statistics (dials, answers,
+        connected, abandoned, the rolling abandonment rate, contacts done and pending)."""
         if tenant is not None and tenant not in self.center.tenants:
             raise UnknownIdError(f"unknown tenant {tenant!r}")
         out = engine_stats(self.center, tenant, self.engine)
@@ -677,6 +679,13 @@ class Runtime:
             if tenant is None or call.tenant == tenant:
                 phases[call.phase.value] = phases.get(call.phase.value, 0) + 1
         out["calls"] = phases
+        if self.outbound is not None:
+            campaigns = {}
+            for cid, campaign in self.outbound.campaigns.items():
+                if tenant is None or campaign.config.tenant == tenant:
+                    with contextlib.suppress(CallrouteError):
+                        campaigns[cid] = self.outbound.dialer.stats(cid)
+            out["campaigns"] = campaigns
         return out
 
     def data_for_engine(self, data: Mapping[str, Any]) -> dict[str, Any]:
