@@ -388,3 +388,43 @@ def test_agent_offered_but_never_answering_abandons_the_person() -> None:
         await s.crash()
 
     run(body)
+
+
+def test_ringing_lines_across_a_crash(tmp_path: Path) -> None:
+    """A line still ringing on the PBX after a restart goes on (its person is bridged); one
+    that vanished meanwhile is closed as failed (retried by the rule)."""
+
+    async def body(fake: FakeAsterisk) -> None:
+        agents = {"agent1": AGENT, "agent2": "Local/agent2@agents"}
+        for ep in agents.values():
+            fake.set_agent(ep, answer_after=0.2)
+        fake.set_agent(endpoint("5554001"), answer_after=20.0, amd="HUMAN")
+        fake.set_agent(endpoint("5554002"), answer_after=None)
+        people = contacts("5554001", "5554002")
+        s = Setup(fake, tmp_path)
+        rt = await s.start(campaign(), people, prefix="a", agents=agents)
+        for agent in agents:
+            await rt.agent_login(agent)
+            await rt.agent_ready(agent)
+        await until(lambda: len(list(originates(fake))) == 2)
+        await until(lambda: {"ao1", "ao2"} <= set(fake.channels))
+        await rt.idle()
+        await s.crash()
+        await fake.hangup("ao2")  # gone while nothing listens
+
+        s2 = Setup(fake, tmp_path)
+        rt2 = await s2.start(campaign(), people, prefix="b", agents=agents)
+        dialer = rt2.outbound.dialer
+        await until(lambda: dialer.stats("renew")["failed"] == 1)
+        await until(lambda: rt2.core.outcomes["outbound_connected"] == 1, timeout=30.0)
+        views = {v["id"]: v for v in dialer.contacts("renew")}
+        assert views["c0"]["status"] == {"final": "done_person"}
+        assert views["c1"]["last_outcome"] == "failed"
+        assert views["c1"]["status"] == "pending"
+        assert len(list(originates(fake))) == 2  # nobody dialled twice
+        await fake.hangup("ao1")
+        await until(lambda: rt2.core.outcomes["answered"] == 1)
+        await rt2.stop()
+        await s2.crash()
+
+    run(body)
