@@ -428,3 +428,27 @@ def test_ringing_lines_across_a_crash(tmp_path: Path) -> None:
         await s2.crash()
 
     run(body)
+
+
+def test_no_dialing_while_the_pbx_is_away() -> None:
+    async def body(fake: FakeAsterisk) -> None:
+        fake.set_agent(AGENT, answer_after=0.2)
+        fake.set_agent(endpoint("5555001"), answer_after=0.5, amd="HUMAN")
+        s = Setup(fake)
+        rt = await s.start(campaign(), contacts("5555001"))
+        await until(lambda: rt.core.pbx_up)
+        fake.drop_websocket(down_for=1.0)
+        await until(lambda: not rt.core.pbx_up)  # the Disconnected event
+        await rt.agent_login("agent1")
+        await rt.agent_ready("agent1")
+        assert rt.core.pace(rt.now()) == []
+        assert rt.outbound.dialer.stats("renew")["dials"] == 0
+        await until(lambda: rt.core.pbx_up)  # back: dialing resumes
+        await until(lambda: rt.core.outcomes["outbound_connected"] == 1)
+        assert len(list(originates(fake))) == 1
+        await fake.hangup("ao1")
+        await until(lambda: rt.core.outcomes["answered"] == 1)
+        await rt.stop()
+        await s.crash()
+
+    run(body)

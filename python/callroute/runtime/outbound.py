@@ -117,6 +117,9 @@ class OutboundCore(CallCore):
         self._line_dirty: set[int] = set()
         self._pace_at: float = 0.0  # the first round at once
         self.dialer_errors = 0
+        #: the PBX's event stream is up: no dialing before it (or while it is down), so an
+        #: outage does not spend the contacts' attempts on originates that cannot work
+        self.pbx_up = False
 
     # ------------------------------------------------------------------ dialer inputs
 
@@ -163,7 +166,9 @@ class OutboundCore(CallCore):
     # ------------------------------------------------------------------ pacing
 
     def pace(self, now: float) -> list[Command]:
-        """Ask the plan for lines and originate each."""
+        """Ask the plan for lines and originate each (only while the PBX is connected)."""
+        if not self.pbx_up:
+            return []
         try:
             dials, offers = self.plan.pace(now)
         except CallrouteError as exc:

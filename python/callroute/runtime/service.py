@@ -282,9 +282,11 @@ class Runtime:
             name = type(event).__name__
             if name == "Connected":
                 _log.info("PBX connected (resumed=%s): resync", getattr(event, "resumed", None))
+                self._pbx_up(True)
                 self._spawn(self._resync(self.core.stamp))
             elif name == "Disconnected":
                 _log.warning("PBX disconnected: %s", getattr(event, "reason", ""))
+                self._pbx_up(False)
             elif name == "MalformedEvent":
                 self.errors_seen += 1
                 _log.warning("PBX sent a malformed event: %s", getattr(event, "reason", "?"))
@@ -298,6 +300,11 @@ class Runtime:
             self._guard("endpoints", self.core.endpoints_listed, item[1], now)
         elif kind == "resync":
             self._guard("resync", self.core.reconcile, item[1], now, item[2], item[3])
+
+    def _pbx_up(self, up: bool) -> None:
+        """Tell an outbound core whether the PBX is there (it dials only then)."""
+        if hasattr(self.core, "pbx_up"):
+            self.core.pbx_up = up
 
     async def _resync(self, stamp: int) -> None:
         """List the PBX's channels and bridges; ``stamp``: the core's when asked (what it
