@@ -158,6 +158,7 @@ def test_person_is_bridged_with_the_agent(template: str) -> None:
         fake.set_agent(endpoint("5552001", template), answer_after=1.0, amd="HUMAN")
         s = Setup(fake)
         rt = await s.start(campaign(), contacts("5552001"), template=template)
+        assert rt.clock_origin == NOON  # a fresh engine: second 0 is the start
         await rt.agent_login("agent1")
         await rt.agent_ready("agent1")
         await until(lambda: rt.core.outcomes["outbound_connected"] == 1)
@@ -298,6 +299,12 @@ def test_journaled_and_recovered_after_a_crash(tmp_path: Path) -> None:
         s2 = Setup(fake, tmp_path)
         rt2 = await s2.start(campaign(mode="progressive"), people, prefix="b")
         dialer = rt2.outbound.dialer
+        # engine time resumes where the journals stopped, at this run's wall clock (NOON):
+        # the origin moves back by the time resumed, and the plan's windows follow it
+        resumed = max(rt2.engine.now or 0.0, dialer.now or 0.0)
+        assert resumed > 0
+        assert NOON - timedelta(seconds=resumed) <= rt2.clock_origin < NOON
+        assert rt2.outbound.clock.origin == rt2.clock_origin
         after = {v["id"]: v for v in dialer.contacts("renew")}
         assert after == {v["id"]: v for v in before}
         assert after["c0"]["status"] == {"final": "done_person"}
