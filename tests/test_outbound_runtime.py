@@ -19,6 +19,7 @@ from _runtime_e2e import FIXTURES, SPEED, until
 from _runtime_util import make_center
 from callroute._core import Dialer
 from callroute.adapters.ari import AriClient
+from callroute.errors import DialerInvalidEventError, DialerUnknownIdError
 from callroute.outbound import CampaignConfig, Contact, EngineClock, OutboundPlan
 from callroute.runtime import Journal, Options, Runtime
 from callroute.runtime.dialjournal import JournaledDialer
@@ -453,6 +454,38 @@ def test_no_dialing_while_the_pbx_is_away() -> None:
         await until(lambda: rt.core.pbx_up)  # back: dialing resumes
         await until(lambda: rt.core.outcomes["outbound_connected"] == 1)
         assert len(list(originates(fake))) == 1
+        await fake.hangup("ao1")
+        await until(lambda: rt.core.outcomes["answered"] == 1)
+        await rt.stop()
+        await s.crash()
+
+    run(body)
+
+
+def test_preview_accepted_is_dialled_and_bridged() -> None:
+    async def body(fake: FakeAsterisk) -> None:
+        fake.set_agent(AGENT, answer_after=0.2)
+        fake.set_agent(endpoint("5556001"), answer_after=0.5, amd="HUMAN")
+        s = Setup(fake)
+        rt = await s.start(campaign(mode="preview"), contacts("5556001", "5556002"))
+        stream = rt.subscribe(agent=None, tenant="acme")
+        await rt.agent_login("agent1")
+        await rt.agent_ready("agent1")
+        previews = []
+        while not previews:
+            event = await asyncio.wait_for(stream.__anext__(), 5.0)
+            if event["type"] == "preview":
+                previews.append(event)
+        assert previews[0]["contact"] == "c0"
+        assert previews[0]["data"] == {"name": "N0"}
+        assert list(originates(fake)) == []  # nothing dialled before the agent accepts
+        assert await rt.preview_accept("renew", "c0", "agent1") is True
+        await until(lambda: rt.core.outcomes["outbound_connected"] == 1)
+        assert next(originates(fake))["endpoint"] == endpoint("5556001")
+        with pytest.raises(DialerUnknownIdError):
+            await rt.preview_accept("renew", "nobody", "agent1")
+        with pytest.raises(DialerInvalidEventError):
+            await rt.preview_accept("renew", "c0", "agent1")  # dialled already: no preview
         await fake.hangup("ao1")
         await until(lambda: rt.core.outcomes["answered"] == 1)
         await rt.stop()

@@ -177,33 +177,7 @@ class OutboundCore(CallCore):
             return []
         out: list[Command] = []
         for dial in dials:
-            campaign = self.plan.campaigns.get(dial.campaign)
-            channel = f"{self.options.id_prefix or 'cr'}o{dial.line}"
-            line = Line(dial.line, dial.campaign, dial.contact, dial.number, channel)
-            self.lines[line.line] = line
-            self._line_channels[channel] = line.line
-            self._line_dirty.add(line.line)
-            self._see(channel)
-            self.stamp += 1
-            endpoint = self.out_options.dial_template.format(number=dial.number)
-            _log.info("line %d: dialling contact %s of %s", dial.line, dial.contact, dial.campaign)
-            out.append(
-                cmd.Originate(
-                    call=channel,
-                    endpoint=endpoint,
-                    channel=channel,
-                    app_args=f"outbound,{dial.campaign},{dial.line}",
-                    timeout=self.out_options.ring_timeout,
-                    caller_id=dial.caller_id,
-                    variables={
-                        "CALLROUTE_LINE": str(dial.line),
-                        "CALLROUTE_CAMPAIGN": dial.campaign,
-                        "CALLROUTE_CONTACT": dial.contact,
-                    },
-                )
-            )
-            if campaign is None:
-                _log.error("line %d: campaign %s unknown to the plan", dial.line, dial.campaign)
+            out += self.dial(dial)
         for offer in offers:
             tenant = self.plan.campaigns[offer.campaign].config.tenant
             event = {
@@ -215,6 +189,49 @@ class OutboundCore(CallCore):
             }
             out.append(cmd.Publish(event, tenant))
         return out
+
+    def dial(self, dial: Any) -> list[Command]:
+        """Originate one :class:`~callroute._core.Dial` (from pacing or an accepted
+        preview)."""
+        channel = f"{self.options.id_prefix or 'cr'}o{dial.line}"
+        line = Line(dial.line, dial.campaign, dial.contact, dial.number, channel)
+        self.lines[line.line] = line
+        self._line_channels[channel] = line.line
+        self._line_dirty.add(line.line)
+        self._see(channel)
+        self.stamp += 1
+        endpoint = self.out_options.dial_template.format(number=dial.number)
+        _log.info("line %d: dialling contact %s of %s", dial.line, dial.contact, dial.campaign)
+        return [
+            cmd.Originate(
+                call=channel,
+                endpoint=endpoint,
+                channel=channel,
+                app_args=f"outbound,{dial.campaign},{dial.line}",
+                timeout=self.out_options.ring_timeout,
+                caller_id=dial.caller_id,
+                variables={
+                    "CALLROUTE_LINE": str(dial.line),
+                    "CALLROUTE_CAMPAIGN": dial.campaign,
+                    "CALLROUTE_CONTACT": dial.contact,
+                },
+            )
+        ]
+
+    def preview_accepted(
+        self, campaign: str, contact: str, agent: str | None, now: float
+    ) -> list[Command]:
+        """An agent accepted a preview: dial it now (nothing if every number went on a
+        do-not-call list meanwhile). Raises the dialer's error for a preview never offered."""
+        found = self.plan.dialer.preview_accepted(campaign, contact, now, agent)
+        if found is None:
+            return []
+        when = self.plan.clock.to_wall(now)
+        self.plan.last_dialled[(campaign, contact)] = when
+        keep = getattr(self.plan.dialer, "note_dialled", None)
+        if callable(keep):
+            keep(campaign, contact, when)
+        return self.dial(found)
 
     # ------------------------------------------------------------------ PBX events
 

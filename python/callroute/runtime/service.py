@@ -672,6 +672,28 @@ class Runtime:
             ]
         )
 
+    def _outbound_core(self) -> Any:
+        if self.outbound is None:
+            raise UnknownIdError("this runtime runs no outbound campaigns")
+        return self.core
+
+    async def preview_accept(self, campaign: str, contact: str, agent: str | None = None) -> bool:
+        """An agent accepted the preview of ``contact``: dial it (the answer is queued in
+        the campaign's queue as any outbound call). False: every number of the contact
+        went on a do-not-call list meanwhile. Raises the dialer's typed errors (a preview
+        never offered: ``DialerInvalidEventError``; an unknown campaign or contact)."""
+        core = self._outbound_core()
+        now = self.now()
+        commands = core.preview_accepted(campaign, contact, agent, now)
+        self._dispatch(commands)
+        return bool(commands)
+
+    async def preview_reject(self, campaign: str, contact: str) -> None:
+        """The agent passed on the preview: the contact is pending again."""
+        self._outbound_core()
+        assert self.outbound is not None
+        self.outbound.dialer.preview_rejected(campaign, contact, self.now())
+
     async def stats(self, tenant: str | None = None) -> dict[str, Any]:
         """The engine's statistics in the HTTP layer's shape (:func:`engine_stats`: per
         queue waiting, longest_wait, offered, answered, abandoned, service_level, asa; agents
