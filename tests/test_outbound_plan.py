@@ -273,9 +273,12 @@ def test_serve_builds_the_plan_and_keeps_it_across_restarts(tmp_path: Any) -> No
     assert list(plan.campaigns) == ["renew"]
     assert plan.dialer.contact("renew", "c1")["status"] == {"final": "dnc"}
     journal.close()
+    # the list read again in another order: the zone table is the journal's, not the list's
+    contacts.write_text("id,number,timezone\nc1,5552001,Asia/Tokyo\nc0,5552000,UTC\n")
     again, journal = outbound_plan(args, make_center(AGENTS, ivr=False))
     assert again.dialer.campaigns() == ["renew"]  # recovered, not added twice
     assert len(again.dialer.contacts("renew")) == 2
+    assert again.campaigns["renew"].zones.names == ["UTC"]
     ready(center, "agent1")
     again.engine = center.engine  # pace from an engine with a ready agent
     dials, _ = again.pace(5.0)

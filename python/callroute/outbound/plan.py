@@ -152,15 +152,21 @@ class OutboundPlan:
         self.dialer.add_contacts(config.id, specs, now)
         campaign = Campaign(config, zones, until, len(specs))
         self.campaigns[config.id] = campaign
+        keep = getattr(self.dialer, "note_zones", None)
+        if callable(keep):
+            keep(config.id, zones.names)
         if start:
             self.dialer.start_campaign(config.id, now)
         return campaign
 
     def restored(self, config: CampaignConfig, contacts: Iterable[Contact], now: float) -> Campaign:
-        """Know a campaign the dialer already holds (recovered from its journal): rebuild
-        its zone table (the contacts in the order first added) and give every zone fresh
-        spans from ``now`` (the clock's origin may have moved across a restart)."""
-        zones = ZoneTable(c.zone for c in contacts)
+        """Know a campaign the dialer already holds (recovered from its journal): its zone
+        table as the journal kept it (else from ``contacts``, in the order first added) and
+        fresh spans for every zone from ``now`` (the clock's origin may have moved across a
+        restart)."""
+        kept = getattr(self.dialer, "zone_names", None)
+        names = kept(config.id) if callable(kept) else None
+        zones = ZoneTable(names if names is not None else (c.zone for c in contacts))
         campaign = Campaign(config, zones, now)
         self.campaigns[config.id] = campaign
         self.extend_windows(now)

@@ -108,6 +108,24 @@ class JournaledDialer(JournaledEngine):
 
         self._guard(write)
 
+    def note_zones(self, campaign: str, names: Sequence[str]) -> None:
+        """Keep (as a journal note) the campaign's zone table: index -> IANA name (the
+        dialer knows zones by index only; a contact list read again may order them
+        differently)."""
+        payload = {"campaign": campaign, "names": list(names)}
+
+        def write() -> None:
+            self._journal.note("zones", payload, key=campaign)
+
+        self._guard(write)
+
+    def zone_names(self, campaign: str) -> list[str] | None:
+        """The zone table kept for ``campaign`` (None: none kept)."""
+        for note in self._journal.notes("zones"):
+            if note.payload.get("campaign") == campaign:
+                return [str(n) for n in note.payload.get("names") or []]
+        return None
+
     def last_dialled(self) -> dict[tuple[str, str], datetime]:
         """(campaign, contact) -> when it was last dialled, from the journal's notes."""
         out: dict[tuple[str, str], datetime] = {}
