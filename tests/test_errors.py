@@ -66,6 +66,14 @@ TREE: dict[type[BaseException], tuple[type[BaseException], ...]] = {
     EngineSnapshotError: (SnapshotError, EngineError),
     EngineUnknownIdError: (UnknownIdError, EngineError),
     EngineInvariantError: (EngineError, AssertionError),
+    errors.DialerError: (CallrouteError,),
+    errors.DialerParameterError: (ParameterError, errors.DialerError),
+    errors.DialerConfigError: (ConfigError, errors.DialerError),
+    errors.DialerTimeError: (TimeError, errors.DialerError),
+    errors.DialerUnknownIdError: (UnknownIdError, errors.DialerError),
+    errors.DialerDuplicateIdError: (DuplicateIdError, errors.DialerError),
+    errors.DialerInvalidEventError: (InvalidEventError, errors.DialerError),
+    errors.DialerSnapshotError: (SnapshotError, errors.DialerError),
 }
 
 
@@ -92,6 +100,12 @@ def test_only_the_engine_classes_carry_the_engine_marker() -> None:
     for cls in TREE:
         marked = issubclass(cls, EngineError)
         assert marked == cls.__name__.startswith("Engine"), cls
+
+
+def test_only_the_dialer_classes_carry_the_dialer_marker() -> None:
+    for cls in TREE:
+        marked = issubclass(cls, errors.DialerError)
+        assert marked == cls.__name__.startswith("Dialer"), cls
 
 
 # ---------------------------------------------------------------- raising sites

@@ -26,6 +26,7 @@ ROUTES = [
     ("POST", "/agents/anna/not-ready"),
     ("POST", "/agents/anna/logout"),
     ("POST", "/agents/anna/wrapup-done"),
+    ("POST", "/agents/anna/previews/cards/k1/accept"),
     ("GET", "/tenants/bank/stream"),
     ("POST", "/tasks"),
     ("POST", "/tasks/chat-1/accept"),

@@ -16,6 +16,10 @@ bad input also derive from :class:`ValueError` (unknown ids from :class:`LookupE
      +-- InfeasibleError       (ValueError) a question with no answer in reach
      +-- UnknownIdError        (LookupError) an agent, queue, call, tenant ... not known
      +-- PermissionDenied                   an operator's roles do not allow it
+     +-- DialerError                        marker: the outbound dialer raised it
+     |    +-- DialerParameterError, DialerConfigError, DialerTimeError,
+     |        DialerUnknownIdError, DialerDuplicateIdError, DialerInvalidEventError,
+     |        DialerSnapshotError: each also its plain class
      +-- EngineError                        marker: the routing engine raised it
           +-- EngineParameterError, EngineConfigError, EngineTimeError,
           |   EngineInvalidEventError (+ EngineReentrancyError), EngineDuplicateIdError,
@@ -227,6 +231,55 @@ class EngineUnknownIdError(UnknownIdError, EngineError):
 
 class EngineInvariantError(EngineError, AssertionError):
     """The engine's state breaks one of its invariants (a bug: please report it)."""
+
+
+# ---------------------------------------------------------------- who raised it: the dialer
+
+
+class DialerError(CallrouteError):
+    """Marks what the outbound dialer (:class:`callroute.outbound.Dialer`) raised; the dialer
+    is left unchanged. Raised as the ``Dialer*`` classes below, each also the class of what
+    went wrong (``DialerTimeError(TimeError, DialerError)``)."""
+
+
+class DialerParameterError(ParameterError, DialerError):
+    """An argument of a dialer input of the wrong type or outside its domain."""
+
+
+class DialerConfigError(ConfigError, DialerError):
+    """A campaign or contact setting the dialer refuses (the message names the field)."""
+
+
+class DialerTimeError(TimeError, DialerError):
+    """A time of a dialer input that is not finite or goes backwards."""
+
+
+class DialerUnknownIdError(UnknownIdError, DialerError):
+    """A campaign, contact, zone or line the dialer does not know (a line never dialled)."""
+
+
+class DialerDuplicateIdError(DuplicateIdError, DialerError):
+    """A campaign or contact id that already exists."""
+
+
+class DialerInvalidEventError(InvalidEventError, DialerError):
+    """A dialer input that does not fit the state (an outcome for a closed line, ...)."""
+
+
+class DialerSnapshotError(SnapshotError, DialerError):
+    """Bytes that are not a readable dialer snapshot."""
+
+
+__all__ += [
+    "DialerConfigError",
+    "DialerDuplicateIdError",
+    "DialerError",
+    "DialerInvalidEventError",
+    "DialerParameterError",
+    "DialerSnapshotError",
+    "DialerTimeError",
+    "DialerUnknownIdError",
+]
 
 
 # --- Asterisk REST Interface (ARI) adapter errors (callroute.adapters.ari) ---------------------

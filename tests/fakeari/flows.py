@@ -443,6 +443,12 @@ class FlowsMixin(_Base):
         if peer is not None:
             peer.state = "Up"
             self.ev("ChannelStateChange", peer)
+        if script.amd is not None:
+            # AMD() ran at the far end's answer, before the channel reaches Stasis
+            cause = {"HUMAN": "HUMAN-300-1000", "MACHINE": "LONGGREETING-2000-1500"}
+            target = peer or agent
+            self.varset(target, "AMDSTATUS", script.amd)
+            self.varset(target, "AMDCAUSE", cause.get(script.amd, "TOOLONG-5000"))
         agent.state = "Up"
         agent.answered_at = self.now()
         self.ev("ChannelStateChange", agent)

@@ -561,6 +561,7 @@ class FakeAsterisk(FlowsMixin, RestMixin):
         talk: float | None = None,
         reject_after: float = 0.0,
         online: bool = True,
+        amd: str | None = None,
     ) -> AgentScript:
         """Script the far end of ``endpoint`` (``"PJSIP/1001"``, ``"Local/agent1@agents"``).
 
@@ -575,6 +576,7 @@ class FakeAsterisk(FlowsMixin, RestMixin):
             talk=talk,
             reject_after=reject_after,
             online=online,
+            amd=amd,
         )
         self.agents[endpoint] = script
         state = "online" if online else "offline"

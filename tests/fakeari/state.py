@@ -21,6 +21,10 @@ class AgentScript:
     fails with ``500 {"error":"Allocation failed"}``, as it does for an endpoint Asterisk cannot
     allocate. ``talk``: the agent hangs up that many seconds after answering. ``online``: the
     endpoint's state (``EndpointStateChange`` when it changes; offline endpoints are unreachable).
+    ``amd``: for a called party (an outbound campaign's number), what answering-machine
+    detection concludes when it answers (``HUMAN``, ``MACHINE``, ``NOTSURE``): ``AMDSTATUS`` and
+    ``AMDCAUSE`` are set (``ChannelVarset``) on the Local peer, or the channel itself, before
+    the answer reaches the app, as a dialplan ``AMD()`` ahead of ``Stasis()`` sets them.
     """
 
     answer_after: float | None = 2.0
@@ -30,6 +34,7 @@ class AgentScript:
     talk: float | None = None
     reject_after: float = 0.0
     online: bool = True
+    amd: str | None = None
 
 
 @dataclass

@@ -13,7 +13,8 @@ prints the package version.
 ``callroute compare``   the same workload under several routing strategies, paired;
 ``callroute check``     validate a center or model file (exit 0 clean, 1 warnings, 2 errors);
 ``callroute schema``    print the JSON Schema of center files, or (``schema model``) of model files;
-``callroute serve``     route real calls through Asterisk ARI (runtime, journal, HTTP API).
+``callroute serve``     route real calls through Asterisk ARI (runtime, journal, HTTP API);
+``callroute outbound``  check a campaign with its contact (and DNC) lists; export results.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import sys
 from collections.abc import Sequence
 
 from ..errors import CallrouteError
-from . import check, erlang, forecast, plan, schedule, schema, serve, simulate, staff
+from . import check, erlang, forecast, outbound, plan, schedule, schema, serve, simulate, staff
 from ._args import plain_help, version
 
 # The exit status after the reader of our output went away (128 + SIGPIPE, like `yes | head`).
@@ -39,7 +40,18 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"callroute {version()}")
     sub = parser.add_subparsers(dest="command", required=True)
-    for command in (erlang, staff, forecast, schedule, plan, simulate, check, schema, serve):
+    for command in (
+        erlang,
+        staff,
+        forecast,
+        schedule,
+        plan,
+        simulate,
+        check,
+        schema,
+        serve,
+        outbound,
+    ):
         command.add_parser(sub)
     plain_help(parser)
     return parser

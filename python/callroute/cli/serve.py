@@ -45,6 +45,20 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "--listen", default="127.0.0.1:8099", help="HTTP API address host:port ('' for none)"
     )
     c.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING, ...")
+    c.add_argument(
+        "--campaign",
+        action="append",
+        default=[],
+        metavar="CAMPAIGN:CONTACTS",
+        help="an outbound campaign file and its contact CSV (repeatable); with --journal "
+        "the dialer journals to JOURNAL-outbound",
+    )
+    c.add_argument("--dnc", default=None, help="do-not-call list of every campaign")
+    c.add_argument(
+        "--dial-template",
+        default="PJSIP/{number}@trunk",
+        help="endpoint of outbound dials ({number} filled in)",
+    )
     c.set_defaults(run=run)
 
 
@@ -79,10 +93,18 @@ async def _serve(args: argparse.Namespace, password: str, listen: tuple[str, int
 
     center = load_center(args.config)
     journal = Journal(args.journal) if args.journal else None
+    plan, dialer_journal = outbound_plan(args, center)
     runner: Any = None
     try:
         async with AriClient(args.ari, args.ari_user, password, args.app) as ari:
-            runtime = Runtime(center, ari, journal=journal, options=_options(args.app))
+            runtime = Runtime(
+                center,
+                ari,
+                journal=journal,
+                options=_options(args.app),
+                outbound=plan,
+                outbound_options=_outbound_options(args) if plan is not None else None,
+            )
             if listen is not None:
                 runner = await _start_http(runtime, *listen)
             stop = asyncio.Event()
@@ -104,6 +126,51 @@ async def _serve(args: argparse.Namespace, password: str, listen: tuple[str, int
             await runner.cleanup()
         if journal is not None:
             journal.close()
+        if dialer_journal is not None:
+            dialer_journal.close()
+
+
+def outbound_plan(args: argparse.Namespace, center: Any) -> tuple[Any, Any]:
+    """The outbound plan of ``--campaign`` (None without one) and the dialer's journal
+    (``--journal`` + ``-outbound``; None without ``--journal``). A campaign the journal
+    already holds is taken as it is (its contacts' states kept)."""
+    if not args.campaign:
+        return None, None
+    from datetime import datetime, timezone
+
+    from ..outbound import EngineClock, OutboundPlan, load_campaign, read_contacts, read_dnc
+    from ..runtime import Journal
+    from ..runtime.dialjournal import JournaledDialer
+
+    pairs = []
+    for spec in args.campaign:
+        campaign, sep, contacts = str(spec).rpartition(":")
+        if not sep or not campaign or not contacts:
+            raise ParameterError(f"--campaign {spec!r}: give CAMPAIGN_FILE:CONTACTS_CSV")
+        pairs.append((load_campaign(campaign), read_contacts(contacts)))
+    dnc = sorted(read_dnc(args.dnc)) if args.dnc else []
+    journal = dialer = None
+    if args.journal:
+        journal = Journal(f"{args.journal}-outbound")
+        dialer = JournaledDialer.open(journal)
+    clock = EngineClock(datetime.now(timezone.utc))  # the runtime sets its own at start
+    plan = OutboundPlan(center.engine, center.agents, clock, dialer=dialer)
+    now = float(plan.dialer.now or 0.0)
+    if dnc:
+        plan.dialer.set_dnc(dnc, now, None)
+    known = set(plan.dialer.campaigns())
+    for config, people in pairs:
+        if config.id in known:
+            plan.restored(config, people, now)
+        else:
+            plan.add_campaign(config, people, now)
+    return plan, journal
+
+
+def _outbound_options(args: argparse.Namespace) -> Any:
+    from ..runtime.outbound import OutboundOptions
+
+    return OutboundOptions(dial_template=args.dial_template)
 
 
 def _options(app: str) -> Any:

@@ -351,6 +351,28 @@ async def _agent_action(request: web.Request) -> web.Response:
     )
 
 
+async def _agent_preview(request: web.Request) -> web.Response:
+    """``POST /agents/{agent}/previews/{campaign}/{contact}/accept|reject``: the agent's
+    answer to an outbound preview (campaigns of the agent's own tenant only)."""
+    access = _access(request)
+    action = request.match_info["action"]
+    if action not in ("accept", "reject"):
+        raise web.HTTPNotFound(reason=f"no preview action {action!r}")
+    agent = _agent_name(request, access, "login_agents")
+    _only(await _body(request), set())
+    runtime: Any = request.app[_RUNTIME]
+    campaign, contact = request.match_info["campaign"], request.match_info["contact"]
+    plan = getattr(runtime, "outbound", None)
+    found = plan.campaigns.get(campaign) if plan is not None else None
+    if found is None or found.config.tenant != access.center.ownership.agents.get(agent):
+        raise UnknownIdError(f"unknown campaign {campaign!r}")  # another tenant's: unseen
+    if action == "accept":
+        dialled = await runtime.preview_accept(campaign, contact, agent)
+        return web.json_response({"campaign": campaign, "contact": contact, "dialled": dialled})
+    await runtime.preview_reject(campaign, contact)
+    return web.json_response({"campaign": campaign, "contact": contact, "dialled": False})
+
+
 _TASK_FIELDS = {"media", "tenant", "queue", "skills", "priority", "data"}
 
 
@@ -554,6 +576,7 @@ def build_app(runtime: RuntimeAPI) -> web.Application:
     app.router.add_get("/agents/{agent}", _agent_get)
     app.router.add_get("/agents/{agent}/stream", _agent_stream)
     app.router.add_post("/agents/{agent}/{action}", _agent_action)
+    app.router.add_post("/agents/{agent}/previews/{campaign}/{contact}/{action}", _agent_preview)
     app.router.add_get("/tenants/{tenant}/stream", _tenant_stream)
     app.router.add_post("/tasks", _task_submit)
     app.router.add_post("/tasks/{task}/{action}", _task_action)

@@ -160,6 +160,11 @@ class JournaledEngine:
     recovery: Recovery | None
     """What recovery found (set by :meth:`recover`; None for a fresh journal)."""
 
+    #: how a snapshot's bytes become the wrapped object again, and how an input's result is
+    #: stored: the engine's (a journaled dialer has its own)
+    _restore: Callable[[bytes], Any] = staticmethod(Engine.restore)
+    _encode: Callable[[Any], str] = staticmethod(decisions_json)
+
     def __init__(
         self,
         engine: Engine,
@@ -271,7 +276,7 @@ class JournaledEngine:
             return decisions
 
     def _applied(self, seq: int, decisions: list[Decision]) -> _Pending:
-        return _Pending(seq, "applied", decisions_json(decisions) if self._record else None)
+        return _Pending(seq, "applied", self._encode(decisions) if self._record else None)
 
     def flush(self) -> None:
         """Write the last input's result now (it is otherwise written with the next input)."""
@@ -324,7 +329,7 @@ class JournaledEngine:
             )
             fresh.recovery = Recovery(0, [], journal.notes())
             return fresh, []
-        engine, snap_seq, snap_t = _restore_latest(engine_factory, journal)
+        engine, snap_seq, snap_t = _restore_latest(engine_factory, journal, cls._restore)
         if scorer is not None:
             engine.set_scorer(scorer)
         tail = journal.inputs(after=snap_seq or 0)
@@ -333,7 +338,7 @@ class JournaledEngine:
             if item.seq != expected:
                 raise JournalError(f"journal {journal.path}: input {expected} is missing")
             expected += 1
-        replayed, fills = _replay(engine, tail, strict)
+        replayed, fills = _replay(engine, tail, strict, cls._encode)
         resumed = cls.__new__(cls)
         resumed._setup(engine, journal, snapshot_every, snapshot_seconds, record_decisions, strict)
         resumed._snap_t = snap_t
@@ -510,13 +515,15 @@ _UNTIMED = frozenset({"add_queue", "add_agent", "set_queue_open"})
 
 
 def _restore_latest(
-    engine_factory: Callable[[], Engine], journal: Journal
+    engine_factory: Callable[[], Engine],
+    journal: Journal,
+    restore: Callable[[bytes], Any] = Engine.restore,
 ) -> tuple[Engine, int | None, float | None]:
     """The engine of the newest usable snapshot (or the factory's, to replay from input 1)."""
     for seq in reversed(journal.snapshot_seqs()):
         t, blob = journal.snapshot(seq)
         try:
-            return Engine.restore(blob), seq, t
+            return restore(blob), seq, t
         except SnapshotError as exc:
             log.error(
                 "journal %s: snapshot %d unusable (%s); trying an older one", journal.path, seq, exc
@@ -530,7 +537,10 @@ def _restore_latest(
 
 
 def _replay(
-    engine: Engine, tail: list[StoredInput], strict: bool
+    engine: Engine,
+    tail: list[StoredInput],
+    strict: bool,
+    encode: Callable[[Any], str] = decisions_json,
 ) -> tuple[list[ReplayedInput], list[_Pending]]:
     """Apply ``tail``; check each result against the recorded one; the results to fill in."""
     replayed: list[ReplayedInput] = []
@@ -546,7 +556,7 @@ def _replay(
                 decisions = []
             else:
                 decisions = list(applied)
-        records = json.loads(decisions_json(decisions))
+        records = json.loads(encode(decisions))
         problem = None
         if item.status == "refused":
             if error is None or error.split(":", 1)[0] != str(item.result).split(":", 1)[0]:

@@ -124,7 +124,7 @@ class RecoveryMixin:
             args = _stasis_args(channel, self.options.app)
             if args is None:
                 continue
-            if args[:1] == ("agent",) or args[:1] == ("customer",):
+            if args[:1] in (("agent",), ("customer",), ("outbound",)):
                 _log.warning(
                     "channel %s: unknown %s leg after resync: hanging up", channel_id, args[0]
                 )

@@ -71,6 +71,12 @@ class Runtime:
     runs that many times faster than the event loop, so waits on the loop are divided by it.
     ``max_in_flight``: PBX requests running at once (the rest wait their turn, in order
     per call), so a burst of calls does not flood Asterisk.
+
+    ``outbound`` (a :class:`callroute.outbound.OutboundPlan`, optional): its campaigns are
+    dialled (:mod:`callroute.runtime.outbound`, ``outbound_options`` an
+    :class:`~callroute.runtime.outbound.OutboundOptions`); the plan's clock becomes this
+    runtime's (:attr:`clock_origin`: engine second 0 as a wall instant; engine time runs
+    with the monotonic clock from the time the engine or dialer resumed at).
     """
 
     def __init__(
@@ -88,6 +94,8 @@ class Runtime:
         options: Options | None = None,
         speed: float = 1.0,
         max_in_flight: int = 64,
+        outbound: Any | None = None,
+        outbound_options: Any | None = None,
     ) -> None:
         if not speed > 0:
             raise ParameterError(f"speed must be > 0, got {speed!r}")
@@ -110,14 +118,29 @@ class Runtime:
                     len(restored),
                 )
         self.engine = engine if engine is not None else center.engine
+        self.outbound = outbound
+        resumed = float(self.engine.now or 0.0)
+        if outbound is not None:
+            outbound.engine = self.engine  # pacing reads the live (recovered) engine
+            resumed = max(resumed, float(outbound.dialer.now or 0.0))
         self._clock = clock
-        self._t0 = clock() - float(self.engine.now or 0.0)
-        self._last = float(self.engine.now or 0.0)
+        self._t0 = clock() - resumed
+        self._last = resumed
         wall0 = (wallclock or (lambda: datetime.now(timezone.utc)))()
         start = self._last
 
         def wall(t: float) -> datetime:
             return wall0 + timedelta(seconds=t - start)
+
+        #: engine second 0 as a wall-clock instant: engine time t is clock_origin + t s
+        self.clock_origin = wall0 - timedelta(seconds=start)
+        if outbound is not None:
+            from ..outbound import EngineClock
+
+            outbound.clock = EngineClock(self.clock_origin)
+            if outbound.campaigns:
+                # the windows on this run's clock (the origin moves across a restart)
+                outbound.extend_windows(start)
 
         names = _verifier_names(center)
         table = {n: verifier for n in names if verifier is not None}
@@ -125,7 +148,23 @@ class Runtime:
         self.options = options or Options()
         if self.options.id_prefix is None:
             self.options = dataclasses.replace(self.options, id_prefix=_run_prefix())
-        self.core = CallCore(center, self.engine, wall=wall, options=self.options, verifiers=table)
+        self.core: CallCore
+        if outbound is not None:
+            from .outbound import OutboundCore
+
+            self.core = OutboundCore(
+                center,
+                self.engine,
+                wall=wall,
+                options=self.options,
+                verifiers=table,
+                plan=outbound,
+                outbound=outbound_options,
+            )
+        else:
+            self.core = CallCore(
+                center, self.engine, wall=wall, options=self.options, verifiers=table
+            )
         self.core.restore(restored)
         self._check_flows(wall, table)
         self._lookups = dict(lookups or {})
@@ -243,9 +282,11 @@ class Runtime:
             name = type(event).__name__
             if name == "Connected":
                 _log.info("PBX connected (resumed=%s): resync", getattr(event, "resumed", None))
+                self._pbx_up(True)
                 self._spawn(self._resync(self.core.stamp))
             elif name == "Disconnected":
                 _log.warning("PBX disconnected: %s", getattr(event, "reason", ""))
+                self._pbx_up(False)
             elif name == "MalformedEvent":
                 self.errors_seen += 1
                 _log.warning("PBX sent a malformed event: %s", getattr(event, "reason", "?"))
@@ -259,6 +300,11 @@ class Runtime:
             self._guard("endpoints", self.core.endpoints_listed, item[1], now)
         elif kind == "resync":
             self._guard("resync", self.core.reconcile, item[1], now, item[2], item[3])
+
+    def _pbx_up(self, up: bool) -> None:
+        """Tell an outbound core whether the PBX is there (it dials only then)."""
+        if hasattr(self.core, "pbx_up"):
+            self.core.pbx_up = up
 
     async def _resync(self, stamp: int) -> None:
         """List the PBX's channels and bridges; ``stamp``: the core's when asked (what it
@@ -626,10 +672,34 @@ class Runtime:
             ]
         )
 
+    def _outbound_core(self) -> Any:
+        if self.outbound is None:
+            raise UnknownIdError("this runtime runs no outbound campaigns")
+        return self.core
+
+    async def preview_accept(self, campaign: str, contact: str, agent: str | None = None) -> bool:
+        """An agent accepted the preview of ``contact``: dial it (the answer is queued in
+        the campaign's queue as any outbound call). False: every number of the contact
+        went on a do-not-call list meanwhile. Raises the dialer's typed errors (a preview
+        never offered: ``DialerInvalidEventError``; an unknown campaign or contact)."""
+        core = self._outbound_core()
+        now = self.now()
+        commands = core.preview_accepted(campaign, contact, agent, now)
+        self._dispatch(commands)
+        return bool(commands)
+
+    async def preview_reject(self, campaign: str, contact: str) -> None:
+        """The agent passed on the preview: the contact is pending again."""
+        self._outbound_core()
+        assert self.outbound is not None
+        self.outbound.dialer.preview_rejected(campaign, contact, self.now())
+
     async def stats(self, tenant: str | None = None) -> dict[str, Any]:
         """The engine's statistics in the HTTP layer's shape (:func:`engine_stats`: per
         queue waiting, longest_wait, offered, answered, abandoned, service_level, asa; agents
-        and agents by state), plus ``calls``: this runtime's calls by phase."""
+        and agents by state), plus ``calls``: this runtime's calls by phase, and with
+        outbound campaigns ``campaigns``: each campaign's dialer statistics (dials, answers,
+        connected, abandoned, the rolling abandonment rate, contacts done and pending)."""
         if tenant is not None and tenant not in self.center.tenants:
             raise UnknownIdError(f"unknown tenant {tenant!r}")
         out = engine_stats(self.center, tenant, self.engine)
@@ -638,6 +708,13 @@ class Runtime:
             if tenant is None or call.tenant == tenant:
                 phases[call.phase.value] = phases.get(call.phase.value, 0) + 1
         out["calls"] = phases
+        if self.outbound is not None:
+            campaigns = {}
+            for cid, campaign in self.outbound.campaigns.items():
+                if tenant is None or campaign.config.tenant == tenant:
+                    with contextlib.suppress(CallrouteError):
+                        campaigns[cid] = self.outbound.dialer.stats(cid)
+            out["campaigns"] = campaigns
         return out
 
     def data_for_engine(self, data: Mapping[str, Any]) -> dict[str, Any]:

@@ -13,6 +13,7 @@
 
 use callroute_core::acd::EngineError;
 use callroute_core::erlang::ErlangError;
+use callroute_core::outbound::DialerError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::PyType;
@@ -50,9 +51,25 @@ pub enum Class {
     EngineSnapshot,
     /// `EngineInvariantError(EngineError, AssertionError)`
     EngineInvariant,
+    /// `DialerError`: the marker of what the dialer raised (a core variant without a class)
+    Dialer,
+    /// `DialerParameterError(ParameterError, DialerError)`: an argument of the wrong type
+    DialerParameter,
+    /// `DialerConfigError(ConfigError, DialerError)`
+    DialerConfig,
+    /// `DialerTimeError(TimeError, DialerError)`
+    DialerTime,
+    /// `DialerUnknownIdError(UnknownIdError, DialerError)`
+    DialerUnknownId,
+    /// `DialerDuplicateIdError(DuplicateIdError, DialerError)`
+    DialerDuplicateId,
+    /// `DialerInvalidEventError(InvalidEventError, DialerError)`
+    DialerInvalidEvent,
+    /// `DialerSnapshotError(SnapshotError, DialerError)`
+    DialerSnapshot,
 }
 
-const CLASSES: usize = 15;
+const CLASSES: usize = 23;
 
 impl Class {
     /// The class's name in `callroute.errors`.
@@ -73,6 +90,14 @@ impl Class {
             Class::EngineReentrancy => "EngineReentrancyError",
             Class::EngineSnapshot => "EngineSnapshotError",
             Class::EngineInvariant => "EngineInvariantError",
+            Class::Dialer => "DialerError",
+            Class::DialerParameter => "DialerParameterError",
+            Class::DialerConfig => "DialerConfigError",
+            Class::DialerTime => "DialerTimeError",
+            Class::DialerUnknownId => "DialerUnknownIdError",
+            Class::DialerDuplicateId => "DialerDuplicateIdError",
+            Class::DialerInvalidEvent => "DialerInvalidEventError",
+            Class::DialerSnapshot => "DialerSnapshotError",
         }
     }
 }
@@ -187,4 +212,22 @@ pub fn reentrancy_error(py: Python<'_>, msg: String) -> PyErr {
 #[cold]
 pub fn model_error(py: Python<'_>, msg: String) -> PyErr {
     new_err(py, Class::Model, msg)
+}
+
+// ---------------------------------------------------------------- the outbound dialer
+
+/// Map a dialer error onto the Python hierarchy (`callroute.errors`).
+#[cold]
+pub fn dialer_error(py: Python<'_>, err: DialerError) -> PyErr {
+    let c = match err {
+        DialerError::BadTime(_) => Class::DialerTime,
+        DialerError::Unknown { .. } | DialerError::LineNotDialled(_) => Class::DialerUnknownId,
+        DialerError::Duplicate { .. } => Class::DialerDuplicateId,
+        DialerError::LineClosed(_) | DialerError::WrongState(_) => Class::DialerInvalidEvent,
+        DialerError::InvalidConfig(_) => Class::DialerConfig,
+        DialerError::Snapshot(_) => Class::DialerSnapshot,
+        // a variant added to the core and not yet given its own class: the base class
+        _ => Class::Dialer,
+    };
+    new_err(py, c, err.to_string())
 }

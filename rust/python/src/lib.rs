@@ -6,6 +6,7 @@
 mod acd;
 mod erlang;
 mod errors;
+mod outbound;
 mod sim;
 
 use pyo3::prelude::*;
@@ -35,6 +36,9 @@ mod _core {
 
     #[pymodule_export]
     use super::sim::{sim_model, sim_run, SimModel};
+
+    #[pymodule_export]
+    use super::outbound::{blending_threshold, PyDial, PyDialer, PyPreviewOffer};
 
     #[pymodule_init]
     fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {

@@ -1,0 +1,170 @@
+"""``callroute outbound check``: validate a campaign with its contact (and DNC) lists."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections import Counter
+from datetime import datetime, timezone
+
+from ..errors import CallrouteError
+
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register ``callroute outbound``."""
+    o = sub.add_parser(
+        "outbound",
+        help="outbound campaigns: check a campaign and its contact list",
+        description="Outbound campaigns. `outbound check CAMPAIGN CONTACTS [--dnc FILE]` "
+        "validates the campaign file and the contact CSV (every bad row by file:line) and "
+        "prints a summary. Exit status: 0 valid, 2 errors.",
+    )
+    osub = o.add_subparsers(dest="outbound_command", required=True)
+    c = osub.add_parser("check", help="validate a campaign and its contacts; print a summary")
+    c.add_argument("campaign", help="campaign file (YAML, JSON or TOML)")
+    c.add_argument("contacts", help="contact list (CSV with a header row)")
+    c.add_argument("--dnc", help="do-not-call list (one number a line)")
+    c.add_argument("--zone", default=None, help="IANA zone of contacts without one (default: none)")
+    c.add_argument(
+        "--at",
+        default=None,
+        help="the moment to judge calling windows at (ISO 8601 with offset; default: now)",
+    )
+    c.set_defaults(run=run_check)
+    r = osub.add_parser(
+        "results",
+        help="export a campaign's results from the dialer's journal (CSV)",
+        description="Write contact_id, attempts, outcome, last_attempt for every contact of "
+        "CAMPAIGN from the dialer journal callroute serve keeps (JOURNAL-outbound).",
+    )
+    r.add_argument("journal", help="the dialer's journal (callroute serve's JOURNAL-outbound)")
+    r.add_argument("campaign", help="campaign id")
+    r.add_argument("-o", "--output", default="-", help="CSV file (default: standard output)")
+    r.set_defaults(run=run_results)
+
+
+def run_check(args: argparse.Namespace) -> int:
+    """Validate; print problems (exit 2) or a summary (exit 0)."""
+    from ..errors import ConfigError
+    from ..outbound import EngineClock, load_campaign, read_contacts, read_dnc, zone_spans
+
+    failed = False
+    campaign = contacts = None
+    dnc: set[str] = set()
+    try:
+        campaign = load_campaign(args.campaign)
+    except ConfigError as exc:
+        failed = _report(args.campaign, exc)
+    try:
+        contacts = read_contacts(args.contacts, default_zone=args.zone)
+    except ConfigError as exc:
+        failed = _report(args.contacts, exc)
+    if args.dnc:
+        try:
+            dnc = read_dnc(args.dnc)
+        except ConfigError as exc:
+            failed = _report(args.dnc, exc)
+    if failed or campaign is None or contacts is None:
+        return 2
+    if args.at is not None:
+        try:
+            now = datetime.fromisoformat(args.at)
+        except ValueError:
+            raise CallrouteError(f"--at: not an ISO 8601 date and time: {args.at!r}") from None
+        if now.tzinfo is None:
+            raise CallrouteError("--at: give an offset (e.g. 2026-03-08T14:00+00:00)")
+    else:
+        now = datetime.now(timezone.utc)
+    zones = Counter(c.zone for c in contacts)
+    numbers = sum(len(c.numbers) for c in contacts)
+    only_dnc = sum(1 for c in contacts if all(n in dnc for n in c.numbers))
+    blocked = sum(1 for c in contacts for n in c.numbers if n in dnc)
+    clock = EngineClock(now)
+    w = campaign.windows
+    open_now = 0
+    for zone, count in zones.items():
+        spans = zone_spans(zone, w.start, w.end, clock, 0.0, 1.0)
+        open_now += count if spans else 0
+    print(
+        f"campaign {campaign.id}: {campaign.mode}, tenant {campaign.tenant}, queue "
+        f"{campaign.queue_name}, caller id {campaign.caller_id}"
+    )
+    print(
+        f"  windows {w.start:%H:%M}-{w.end:%H:%M} contact local time; abandonment cap "
+        f"{campaign.abandon_cap:.1%} over {_span(campaign.cap_window_seconds)}; "
+        f"connect within {campaign.connect_within:g} s; threshold {campaign.threshold}"
+    )
+    print(f"contacts: {len(contacts)} ({numbers} numbers) in {len(zones)} time zones")
+    for zone, count in sorted(zones.items(), key=lambda kv: (-kv[1], kv[0]))[:10]:
+        print(f"  {zone}: {count}")
+    if args.dnc:
+        print(
+            f"do-not-call: {len(dnc)} numbers; {blocked} contact numbers blocked, "
+            f"{only_dnc} contacts with only blocked numbers (final outcome dnc)"
+        )
+    print(f"callable at {now.isoformat(timespec='minutes')}: {open_now} of {len(contacts)}")
+    return 0
+
+
+def run_results(args: argparse.Namespace) -> int:
+    """Export one campaign's results from a dialer journal."""
+    import io
+    from pathlib import Path
+
+    from ..outbound import ContactResult, write_results
+    from ..runtime import Journal
+    from ..runtime.dialjournal import JournaledDialer
+
+    if not Path(args.journal).exists():
+        raise CallrouteError(f"{args.journal}: no such journal")
+    journal = Journal(args.journal)
+    try:
+        dialer = JournaledDialer.open(journal)
+        last = dialer.last_dialled()
+        rows = []
+        for view in dialer.contacts(args.campaign):
+            status = view["status"]
+            final = status.get("final") if isinstance(status, dict) else None
+            cid = str(view["id"])
+            rows.append(
+                ContactResult(cid, int(view["attempts"]), final, last.get((args.campaign, cid)))
+            )
+    finally:
+        journal.close()
+    if args.output == "-":
+        buf = io.StringIO()
+        write_results(buf, rows)
+        sys.stdout.write(buf.getvalue())
+    else:
+        write_results(args.output, rows)
+        print(f"{args.output}: {len(rows)} contacts", file=sys.stderr)
+    return 0
+
+
+def _report(path: str, exc: Exception) -> bool:
+    from ..errors import ConfigError
+    from ..outbound import ContactListError
+
+    if isinstance(exc, ContactListError) and exc.lines:
+        count = 0
+        for line in sorted(exc.lines):
+            for message in exc.lines[line]:
+                print(f"{path}:{line}: error: {message}")
+                count += 1
+        print(f"{path}: {len(exc.lines)} bad lines, {count} errors", file=sys.stderr)
+        return True
+    problems = exc.problems if isinstance(exc, ConfigError) else [str(exc)]
+    for problem in problems:
+        print(f"{path}: error: {problem}")
+    count = len(problems)
+    print(f"{path}: {count} error{'s' * (count != 1)}", file=sys.stderr)
+    return True
+
+
+def _span(seconds: float) -> str:
+    if seconds % 86400 == 0:
+        days = int(seconds // 86400)
+        return f"{days} day{'s' * (days != 1)}"
+    if seconds % 3600 == 0:
+        return f"{int(seconds // 3600)} h"
+    return f"{seconds:g} s"

@@ -1,0 +1,302 @@
+"""The outbound plan: campaigns on a native :class:`Dialer`, paced from an engine's agents.
+
+:class:`OutboundPlan` owns one :class:`~callroute._core.Dialer` and reads (never changes) an
+:class:`~callroute.Engine`: :meth:`OutboundPlan.pace` counts, per campaign, the agents of
+its tenant that are ready in the engine and hold the campaign's skills, keeps the blending
+threshold of them idle for inbound, and asks the dialer for the lines to dial. Each ready
+agent counts for one campaign only (campaigns in the order they were added), so two
+campaigns sharing agents never both dial for the same agent.
+
+Calling windows: each campaign's zones (the contacts' IANA zones) get their spans on the
+engine clock from :func:`~callroute.outbound.windows.zone_spans` for ``horizon`` seconds
+ahead; :meth:`OutboundPlan.pace` renews them (:meth:`OutboundPlan.extend_windows`) once
+half the horizon has passed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from .._core import Dial, Dialer, PreviewOffer, blending_threshold
+from ..errors import ParameterError, UnknownIdError
+from .config import OUTCOMES, CampaignConfig
+from .contacts import Contact, ContactResult
+from .windows import EngineClock, ZoneTable
+
+__all__ = ["Campaign", "InboundLoad", "OutboundPlan", "core_config"]
+
+DAY = 86400.0
+
+
+@dataclass(frozen=True)
+class InboundLoad:
+    """The inbound load of a campaign's agents, for the automatic threshold: ``traffic``
+    Erlangs, mean handle time ``aht`` (s)."""
+
+    traffic: float
+    aht: float
+
+
+@dataclass
+class Campaign:
+    """One campaign of a plan: its configuration, its zone table, how far its windows go."""
+
+    config: CampaignConfig
+    zones: ZoneTable
+    windows_until: float
+    contacts: int = 0
+
+
+def core_config(
+    config: CampaignConfig, zones: Sequence[Sequence[tuple[float, float]]]
+) -> dict[str, Any]:
+    """The native dialer's campaign settings for ``config`` with the zones' spans."""
+    retry = {name: config.retry_rule(name).model_dump() for name in OUTCOMES}
+    threshold: Any = "auto" if config.threshold == "auto" else {"fixed": config.threshold}
+    return {
+        "id": config.id,
+        "tenant": config.tenant,
+        "skills": sorted(config.skills.items()),
+        "mode": config.mode,
+        "caller_id": config.caller_id,
+        "retry": retry,
+        "abandon_cap": config.abandon_cap,
+        "abandon_window": config.cap_window_seconds,
+        "connect_within": config.connect_within,
+        "amd_false_positive_rate": config.amd_false_positive,
+        "max_lines_per_agent": config.max_lines_per_agent,
+        "answer_rate_prior": config.answer_prior,
+        "blending": threshold,
+        "zones": [list(map(list, spans)) for spans in zones],
+    }
+
+
+class OutboundPlan:
+    """Campaigns, their dialer, and pacing from ``engine``'s ready agents (module doc).
+
+    ``agents``: the agents by name, each with ``tenant`` and ``skills`` (a center's
+    ``agents``); ``clock``: engine seconds <-> wall time; ``dialer``: a native
+    :class:`~callroute._core.Dialer` or a journaling wrapper of one (default: a new one);
+    ``inbound``: for campaigns with ``threshold: auto``, the inbound load their agents carry
+    (a function of the campaign id).
+    """
+
+    def __init__(
+        self,
+        engine: Any,
+        agents: Mapping[str, Any],
+        clock: EngineClock,
+        *,
+        dialer: Any | None = None,
+        horizon: float = 7 * DAY,
+        inbound: Callable[[str], InboundLoad] | None = None,
+    ) -> None:
+        if not horizon > 0:
+            raise ParameterError(f"horizon must be > 0 seconds, got {horizon!r}")
+        self.engine = engine
+        self.agents = agents
+        self.clock = clock
+        self.dialer: Any = dialer if dialer is not None else Dialer()
+        self.horizon = float(horizon)
+        self.inbound = inbound
+        self.campaigns: dict[str, Campaign] = {}
+        #: (campaign, contact) -> wall time of its last dial (results export); a
+        #: journaling dialer keeps them across restarts
+        self.last_dialled: dict[tuple[str, str], datetime] = {}
+        kept = getattr(self.dialer, "last_dialled", None)
+        if callable(kept):
+            self.last_dialled.update(kept())
+
+    # ------------------------------------------------------------------ setup
+
+    def add_campaign(
+        self,
+        config: CampaignConfig,
+        contacts: Iterable[Contact],
+        now: float,
+        *,
+        dnc: Iterable[str] = (),
+        start: bool = True,
+    ) -> Campaign:
+        """Add ``config`` with its ``contacts`` (and its own do-not-call numbers); started
+        unless ``start`` is False.
+
+        :raises DuplicateIdError, ConfigError: from the dialer (nothing is added then).
+        """
+        if config.threshold == "auto" and self.inbound is None:
+            raise ParameterError(
+                f"campaign {config.id!r}: threshold auto needs the plan's inbound load"
+            )
+        contacts = list(contacts)
+        zones = ZoneTable(c.zone for c in contacts)
+        until = now + self.horizon
+        w = config.windows
+        spans = zones.spans(w.start, w.end, self.clock, now, until)
+        self.dialer.add_campaign(core_config(config, [spans[i] for i in range(len(zones))]), now)
+        specs = [
+            {
+                "id": c.id,
+                "numbers": list(c.numbers),
+                "priority": c.priority,
+                "data": dict(c.data),
+                "zone": zones.index(c.zone),
+            }
+            for c in contacts
+        ]
+        numbers = sorted(set(dnc))
+        if numbers:  # before the contacts: one with only DNC numbers ends dnc at once
+            self.dialer.set_dnc(numbers, now, config.id)
+        self.dialer.add_contacts(config.id, specs, now)
+        campaign = Campaign(config, zones, until, len(specs))
+        self.campaigns[config.id] = campaign
+        keep = getattr(self.dialer, "note_zones", None)
+        if callable(keep):
+            keep(config.id, zones.names)
+        if start:
+            self.dialer.start_campaign(config.id, now)
+        return campaign
+
+    def restored(self, config: CampaignConfig, contacts: Iterable[Contact], now: float) -> Campaign:
+        """Know a campaign the dialer already holds (recovered from its journal): its zone
+        table as the journal kept it (else from ``contacts``, in the order first added) and
+        fresh spans for every zone from ``now`` (the clock's origin may have moved across a
+        restart)."""
+        kept = getattr(self.dialer, "zone_names", None)
+        names = kept(config.id) if callable(kept) else None
+        zones = ZoneTable(names if names is not None else (c.zone for c in contacts))
+        campaign = Campaign(config, zones, now)
+        self.campaigns[config.id] = campaign
+        self.extend_windows(now)
+        return campaign
+
+    def extend_windows(self, now: float) -> None:
+        """Give every zone of every campaign its spans from ``now`` to ``now + horizon``
+        (replacing those it had: the dialer keeps one list per zone)."""
+        until = now + self.horizon
+        for cid, campaign in self.campaigns.items():
+            w = campaign.config.windows
+            spans = campaign.zones.spans(w.start, w.end, self.clock, now, until)
+            for zone, zone_spans in spans.items():
+                self.dialer.set_zone_windows(cid, zone, zone_spans, now)
+            campaign.windows_until = until
+
+    def _campaign(self, cid: str) -> Campaign:
+        found = self.campaigns.get(cid)
+        if found is None:
+            raise UnknownIdError(f"unknown campaign {cid!r}")
+        return found
+
+    # ------------------------------------------------------------------ pacing
+
+    def ready_agents(self) -> dict[str, int]:
+        """Ready agents per campaign, each counted for the first campaign it serves."""
+        return {cid: counts[0] for cid, counts in self._agent_counts().items()}
+
+    def _agent_counts(self) -> dict[str, tuple[int, int]]:
+        """Per campaign: (ready, busy or in wrap-up) agents, each agent counted once."""
+        taken: set[str] = set()
+        out: dict[str, tuple[int, int]] = {}
+        for cid, campaign in self.campaigns.items():
+            config = campaign.config
+            ready = busy = 0
+            for name, agent in self.agents.items():
+                if name in taken or getattr(agent, "tenant", None) != config.tenant:
+                    continue
+                skills = getattr(agent, "skills", {}) or {}
+                if any(skills.get(s, -1) < level for s, level in config.skills.items()):
+                    continue
+                try:
+                    state = self.engine.agent_state(name)
+                except Exception:  # an agent the engine does not hold
+                    continue
+                if state == "ready":
+                    taken.add(name)
+                    ready += 1
+                elif state in ("busy", "wrapup"):
+                    taken.add(name)
+                    busy += 1
+            out[cid] = (ready, busy)
+        return out
+
+    def freeing(self, cid: str, busy: int) -> float:
+        """Agents of ``cid`` expected to free up within its ring time: each of ``busy``
+        with probability ``ring_time / aht`` (exponential handle times; ``aht`` the
+        campaign queue's, none measured yet: 0)."""
+        config = self._campaign(cid).config
+        try:
+            aht = float(self.engine.queue_stats(config.queue_name).aht)
+        except Exception:  # a queue the engine does not hold
+            return 0.0
+        if not aht > 0:
+            return 0.0
+        return busy * min(1.0, config.ring_time / aht)
+
+    def threshold(self, cid: str, agents: int) -> int:
+        """Idle agents of ``cid`` kept for inbound when ``agents`` are ready."""
+        config = self._campaign(cid).config
+        if config.threshold != "auto":
+            return min(int(config.threshold), agents)
+        assert self.inbound is not None
+        load = self.inbound(cid)
+        return int(
+            blending_threshold(
+                "auto",
+                agents,
+                traffic=load.traffic,
+                aht=load.aht,
+                answer_within=config.inbound_answer_within,
+                target=config.inbound_target,
+            )
+        )
+
+    def free_agents(self) -> dict[str, int | tuple[int, float]]:
+        """Agents free for each campaign: its ready agents minus the blending threshold;
+        a predictive campaign also gets the busy ones expected to free up within its ring
+        time (``(free, freeing)``)."""
+        out: dict[str, int | tuple[int, float]] = {}
+        for cid, (ready, busy) in self._agent_counts().items():
+            free = max(0, ready - self.threshold(cid, ready))
+            if self.campaigns[cid].config.mode == "predictive" and busy:
+                out[cid] = (free, self.freeing(cid, busy))
+            else:
+                out[cid] = free
+        return out
+
+    def pace(self, now: float) -> tuple[list[Dial], list[PreviewOffer]]:
+        """The lines to dial now (and preview offers to show), from the free agents."""
+        if now + self.horizon / 2 > min(
+            (c.windows_until for c in self.campaigns.values()), default=float("inf")
+        ):
+            self.extend_windows(now)
+        dials, offers = self.dialer.pace(now, self.free_agents())
+        keep = getattr(self.dialer, "note_dialled", None)
+        for dial in dials:
+            when = self.clock.to_wall(now)
+            self.last_dialled[(dial.campaign, dial.contact)] = when
+            if callable(keep):
+                keep(dial.campaign, dial.contact, when)
+        return list(dials), list(offers)
+
+    # ------------------------------------------------------------------ results
+
+    def results(self, cid: str) -> list[ContactResult]:
+        """What became of each contact of ``cid`` (for :func:`write_results`): attempts,
+        final outcome (None while pending), the wall time of its last dial by this plan."""
+        self._campaign(cid)
+        out = []
+        for view in self.dialer.contacts(cid):
+            status = view["status"]
+            final = status.get("final") if isinstance(status, dict) else None
+            last = self.last_dialled.get((cid, str(view["id"])))
+            out.append(
+                ContactResult(
+                    str(view["id"]),
+                    int(view["attempts"]),
+                    str(final) if final is not None else None,
+                    last,
+                )
+            )
+        return out

@@ -1,0 +1,477 @@
+"""Outbound calls in the call core: dials become ARI originates, answers become calls.
+
+:class:`OutboundCore` is the :class:`~callroute.runtime.calls.CallCore` with an
+:class:`~callroute.outbound.OutboundPlan`. Every ``pace_every`` seconds it asks the plan for
+the lines to dial and originates each (``POST /channels`` with a client-chosen channel id
+``<prefix>o<line>``, the campaign's caller id, the endpoint from
+:attr:`OutboundOptions.dial_template`, app args ``outbound,<campaign>,<line>``). Then:
+
+* ``Dial`` BUSY / NOANSWER / CONGESTION, or the channel ending while it rings (cause 17
+  busy, 19 no answer, else failed), or a failed originate: the line's outcome;
+* answering-machine detection: the dialplan (or a hook) sets :attr:`OutboundOptions.amd_variable`
+  (``AMDSTATUS``, as Asterisk's ``AMD()``) on the channel or its Local peer before the
+  answer reaches the app; ``MACHINE`` there hangs up (outcome ``machine``, retried by the
+  campaign's rule), anything else is a person;
+* a person (the channel's ``StasisStart``) is entered into the engine as a call into the
+  campaign's queue (holding bridge, music on hold) and bridged with the agent the engine
+  offers, exactly as an inbound call; once joined the dialer hears ``agent_connected``;
+* if no agent is offered within the campaign's ``connect_within`` (2 s), the call leaves the
+  engine (abandoned), hears :attr:`~callroute.outbound.CampaignConfig.message` and is hung
+  up: ``connect_timeout`` (it counts toward the abandonment cap). A person hanging up
+  before an agent comes counts the same way.
+
+Lines are noted in the runtime's journal (as calls are: ``line:<id>`` notes) and the dialer
+journals its own inputs (:class:`~callroute.runtime.dialjournal.JournaledDialer`), so a
+restart knows every line: one still ringing on the PBX goes on; one the PBX no longer
+has is closed as ``failed`` (or, answered, as a connect timeout).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from ..errors import CallrouteError
+from ..outbound import OutboundPlan
+from . import commands as cmd
+from .calls import CallCore
+from .commands import Command
+from .state import Call, Leg, Phase
+
+_log = logging.getLogger("callroute.runtime")
+
+__all__ = ["Line", "OutboundCore", "OutboundOptions"]
+
+#: Dial statuses that end a ringing outbound line, and the outcome each gives.
+DIAL_OUTCOMES = {
+    "BUSY": "busy",
+    "NOANSWER": "no_answer",
+    "CANCEL": "no_answer",
+    "CONGESTION": "failed",
+    "CHANUNAVAIL": "failed",
+    "DONTCALL": "failed",
+}
+#: Hangup causes of a ringing line: 17 user busy, 18/19 no answer; anything else failed.
+CAUSE_OUTCOMES = {17: "busy", 18: "no_answer", 19: "no_answer"}
+
+
+@dataclass(frozen=True)
+class OutboundOptions:
+    """How dials reach the PBX. ``dial_template``: the endpoint, ``{number}`` filled in;
+    ``amd_variable``: the channel variable holding the AMD result (None: no detection, every
+    answer is a person) and ``machine_values`` the results meaning a machine;
+    ``pace_every``: seconds between pacing rounds."""
+
+    dial_template: str = "PJSIP/{number}@trunk"
+    ring_timeout: int = 30
+    amd_variable: str | None = "AMDSTATUS"
+    machine_values: frozenset[str] = frozenset({"MACHINE"})
+    pace_every: float = 1.0
+
+
+@dataclass
+class Line:
+    """One dialled line: its channel and where it is."""
+
+    line: int
+    campaign: str
+    contact: str
+    number: str
+    channel: str
+    state: Literal["ringing", "answered", "connected", "closed"] = "ringing"
+    amd: str | None = None
+    call: str | None = None
+    connect_by: float | None = None
+    restored: bool = False
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def note(self) -> dict[str, Any]:
+        """What the journal keeps of the line."""
+        return {
+            "phase": "line",
+            "line": self.line,
+            "campaign": self.campaign,
+            "contact": self.contact,
+            "number": self.number,
+            "channel": self.channel,
+            "state": self.state,
+            "call_id": self.call,
+            "connect_by": self.connect_by,
+        }
+
+
+class OutboundCore(CallCore):
+    """The call core with outbound campaigns (see the module doc)."""
+
+    def __init__(
+        self, *args: Any, plan: OutboundPlan, outbound: OutboundOptions | None = None, **kw: Any
+    ) -> None:
+        super().__init__(*args, **kw)
+        self.plan = plan
+        self.out_options = outbound or OutboundOptions()
+        self.lines: dict[int, Line] = {}
+        self._line_channels: dict[str, int] = {}
+        self._call_lines: dict[str, int] = {}
+        self._line_dirty: set[int] = set()
+        self._pace_at: float = 0.0  # the first round at once
+        self.dialer_errors = 0
+        #: the PBX's event stream is up: no dialing before it (or while it is down), so an
+        #: outage does not spend the contacts' attempts on originates that cannot work
+        self.pbx_up = False
+
+    # ------------------------------------------------------------------ dialer inputs
+
+    def _dialer(self, method: str, *args: Any, **kw: Any) -> Any:
+        """One dialer input; a refusal is logged (the runtime carries on)."""
+        try:
+            return getattr(self.plan.dialer, method)(*args, **kw)
+        except CallrouteError as exc:
+            self.dialer_errors += 1
+            _log.warning("dialer %s%r refused: %s", method, args[:1], exc)
+            return None
+
+    def _close(self, line: Line, outcome: str, now: float) -> None:
+        line.state = "closed"
+        self._line_dirty.add(line.line)
+        self.outcomes[f"outbound_{outcome}"] += 1
+        self._dialer("outcome", line.line, outcome, now)
+
+    # ------------------------------------------------------------------ time
+
+    def next_deadline(self) -> float | None:
+        """The call core's deadline, connect limits, and the next pacing round."""
+        times = [super().next_deadline(), self._pace_at]
+        times += [ln.connect_by for ln in self.lines.values() if ln.state == "answered"]
+        found = [t for t in times if t is not None]
+        return min(found) if found else None
+
+    def on_timer(self, now: float) -> list[Command]:
+        """Fire the call core's timers, connect limits, and pacing."""
+        out = super().on_timer(now)
+        for line in list(self.lines.values()):
+            if line.state != "answered":
+                continue
+            if line.connect_by is not None and line.connect_by <= now:
+                out += self._connect_due(line, now)
+            elif line.connect_by is None and self._back_in_queue(line):
+                # offered in time, but the offer ended unanswered: the limit is long past
+                out += self._abandon(line, self.calls.get(line.call or ""), now)
+        if self._pace_at <= now:
+            self._pace_at = now + self.out_options.pace_every
+            out += self.pace(now)
+        return out
+
+    # ------------------------------------------------------------------ pacing
+
+    def pace(self, now: float) -> list[Command]:
+        """Ask the plan for lines and originate each (only while the PBX is connected)."""
+        if not self.pbx_up:
+            return []
+        try:
+            dials, offers = self.plan.pace(now)
+        except CallrouteError as exc:
+            self.dialer_errors += 1
+            _log.error("outbound pacing failed: %s", exc)
+            return []
+        out: list[Command] = []
+        for dial in dials:
+            out += self.dial(dial)
+        for offer in offers:
+            tenant = self.plan.campaigns[offer.campaign].config.tenant
+            event = {
+                "type": "preview",
+                "campaign": offer.campaign,
+                "contact": offer.contact,
+                "number": offer.number,
+                "data": dict(offer.data),
+            }
+            out.append(cmd.Publish(event, tenant))
+        return out
+
+    def dial(self, dial: Any) -> list[Command]:
+        """Originate one :class:`~callroute._core.Dial` (from pacing or an accepted
+        preview)."""
+        channel = f"{self.options.id_prefix or 'cr'}o{dial.line}"
+        line = Line(dial.line, dial.campaign, dial.contact, dial.number, channel)
+        self.lines[line.line] = line
+        self._line_channels[channel] = line.line
+        self._line_dirty.add(line.line)
+        self._see(channel)
+        self.stamp += 1
+        endpoint = self.out_options.dial_template.format(number=dial.number)
+        _log.info("line %d: dialling contact %s of %s", dial.line, dial.contact, dial.campaign)
+        return [
+            cmd.Originate(
+                call=channel,
+                endpoint=endpoint,
+                channel=channel,
+                app_args=f"outbound,{dial.campaign},{dial.line}",
+                timeout=self.out_options.ring_timeout,
+                caller_id=dial.caller_id,
+                variables={
+                    "CALLROUTE_LINE": str(dial.line),
+                    "CALLROUTE_CAMPAIGN": dial.campaign,
+                    "CALLROUTE_CONTACT": dial.contact,
+                },
+            )
+        ]
+
+    def preview_accepted(
+        self, campaign: str, contact: str, agent: str | None, now: float
+    ) -> list[Command]:
+        """An agent accepted a preview: dial it now (nothing if every number went on a
+        do-not-call list meanwhile). Raises the dialer's error for a preview never offered."""
+        found = self.plan.dialer.preview_accepted(campaign, contact, now, agent)
+        if found is None:
+            return []
+        when = self.plan.clock.to_wall(now)
+        self.plan.last_dialled[(campaign, contact)] = when
+        keep = getattr(self.plan.dialer, "note_dialled", None)
+        if callable(keep):
+            keep(campaign, contact, when)
+        return self.dial(found)
+
+    # ------------------------------------------------------------------ PBX events
+
+    def on_event(self, event: Any, now: float) -> list[Command]:
+        """Outbound lines first; everything else as the call core does."""
+        kind = type(event).__name__
+        channel = getattr(getattr(event, "channel", None), "id", None)
+        if kind == "ChannelVarset":
+            self._varset(event)
+            return []
+        if kind == "Dial":
+            peer = getattr(getattr(event, "peer", None), "id", "")
+            line = self._ringing(peer)
+            status = str(getattr(event, "dialstatus", "") or "")
+            if line is not None and status in DIAL_OUTCOMES:
+                self._close(line, DIAL_OUTCOMES[status], now)
+                return []
+        elif kind == "StasisStart" and channel in self._line_channels:
+            return self._answered(self.lines[self._line_channels[channel]], now)
+        elif kind in ("ChannelDestroyed", "ChannelHangupRequest", "StasisEnd"):
+            line = self._ringing(channel or "")
+            if line is not None:
+                cause = getattr(event, "cause", None)
+                outcome = (
+                    CAUSE_OUTCOMES.get(cause, "failed") if isinstance(cause, int) else "failed"
+                )
+                self._close(line, outcome, now)
+                return []
+        return super().on_event(event, now)
+
+    def _ringing(self, channel: str) -> Line | None:
+        number = self._line_channels.get(channel)
+        line = self.lines.get(number) if number is not None else None
+        return line if line is not None and line.state == "ringing" else None
+
+    def _varset(self, event: Any) -> None:
+        name = self.out_options.amd_variable
+        if name is None or getattr(event, "variable", None) != name:
+            return
+        channel = str(getattr(getattr(event, "channel", None), "id", ""))
+        number = self._line_channels.get(channel.removesuffix("-peer"))
+        line = self.lines.get(number) if number is not None else None
+        if line is not None and line.state == "ringing":
+            line.amd = str(getattr(event, "value", "") or "")
+
+    def _answered(self, line: Line, now: float) -> list[Command]:
+        if line.state != "ringing":
+            return [cmd.Hangup(line.channel)]
+        if line.amd is not None and line.amd.upper() in self.out_options.machine_values:
+            _log.info("line %d: answering machine (%s): hanging up", line.line, line.amd)
+            self._close(line, "machine", now)
+            return [cmd.Hangup(line.channel)]
+        campaign = self.plan.campaigns.get(line.campaign)
+        if campaign is None:
+            self._close(line, "failed", now)
+            return [cmd.Hangup(line.channel)]
+        self._dialer("outcome", line.line, "person", now)
+        line.state = "answered"
+        line.connect_by = now + campaign.config.connect_within
+        self._line_dirty.add(line.line)
+        config = campaign.config
+        call = Call(
+            id=self._new_id(),
+            channel=line.channel,
+            dnis=config.caller_id,
+            caller=line.number,
+            caller_name=None,
+            started=now,
+        )
+        call.tenant = config.tenant
+        self.stamp += 1
+        call.born = self.stamp
+        self.calls[call.id] = call
+        self._by_channel[line.channel] = call.id
+        self._lanes[line.channel] = call.id
+        self._dirty.add(call.id)
+        line.call = call.id
+        self._call_lines[call.id] = line.line
+        data: dict[str, Any] = {}
+        with contextlib.suppress(CallrouteError):
+            data.update(self.plan.dialer.contact(line.campaign, line.contact).get("data") or {})
+        data.update(campaign=line.campaign, contact=line.contact, line=line.line, outbound=True)
+        _log.info("line %d: a person answered: call %s", line.line, call.id)
+        return self._enqueue(call, config.queue_name, 0, data, now)
+
+    # ------------------------------------------------------------------ joins and ends
+
+    def _leg_answered(self, leg: Leg, now: float) -> list[Command]:
+        out = super()._leg_answered(leg, now)
+        call = self.calls.get(leg.call)
+        number = self._call_lines.get(leg.call)
+        line = self.lines.get(number) if number is not None else None
+        joined = call is not None and call.phase is Phase.CONNECTED
+        if joined and line is not None and line.state == "answered":
+            line.state, line.connect_by = "connected", None
+            self._line_dirty.add(line.line)
+            self.outcomes["outbound_connected"] += 1
+            self._dialer("agent_connected", line.line, now)
+        return out
+
+    def _back_in_queue(self, line: Line) -> bool:
+        call = self.calls.get(line.call or "")
+        return call is not None and call.phase is Phase.QUEUED
+
+    def _connect_due(self, line: Line, now: float) -> list[Command]:
+        call = self.calls.get(line.call or "")
+        if call is not None and call.phase in (Phase.OFFERING, Phase.CONNECTED):
+            line.connect_by = None  # an agent is on its way: the limit is met
+            return []
+        return self._abandon(line, call, now)
+
+    def _abandon(self, line: Line, call: Call | None, now: float) -> list[Command]:
+        """No agent in time: out of the engine, the recorded message, hang up."""
+        line.state, line.connect_by = "closed", None
+        self._line_dirty.add(line.line)
+        self.outcomes["outbound_abandoned"] += 1
+        self._dialer("connect_timeout", line.line, now)
+        if call is None:
+            return [cmd.Hangup(line.channel)]
+        out = self._decide(self._engine("call_abandoned", call.id, now), now)
+        call.phase = Phase.ENDED
+        out += self._drop_bridges(call)
+        campaign = self.plan.campaigns.get(line.campaign)
+        message = campaign.config.message if campaign is not None else None
+        if message and call.caller_up and call.channel:
+            pid = call.next_playback()
+            call.playbacks.add(pid)
+            self._playbacks[pid] = call.id
+            call.play_guard = now + self.options.playback_guard
+            self._timed.add(call.id)
+            out.append(cmd.PlayChannel(call.channel, (message,), pid))
+        out += self._after_play(call, [cmd.Hangup(call.channel or line.channel)], now)
+        detail = {"outbound": True, "campaign": line.campaign, "contact": line.contact}
+        return out + self._outcome(call, "abandoned", now, {**detail, "reason": "no_agent"})
+
+    def _caller_gone(self, call: Call, now: float) -> list[Command]:
+        number = self._call_lines.get(call.id)
+        line = self.lines.get(number) if number is not None else None
+        if line is not None and line.state == "answered" and call.caller_up:
+            # the person hung up before an agent came: abandoned all the same
+            line.state, line.connect_by = "closed", None
+            self._line_dirty.add(line.line)
+            self.outcomes["outbound_abandoned"] += 1
+            self._dialer("connect_timeout", line.line, now)
+        return super()._caller_gone(call, now)
+
+    def command_failed(self, command: Command, error: Exception, now: float) -> list[Command]:
+        """A failed originate of a line: outcome ``failed``; others as the call core."""
+        if isinstance(command, cmd.Originate):
+            line = self._ringing(command.channel)
+            if line is not None:
+                self._close(line, "failed", now)
+                return []
+        return super().command_failed(command, error, now)
+
+    # ------------------------------------------------------------------ notes, recovery
+
+    def take_notes(self) -> list[tuple[str, dict[str, Any] | None]]:
+        """The call core's notes plus one ``line:<id>`` note per changed line."""
+        out = super().take_notes()
+        for number in sorted(self._line_dirty):
+            line = self.lines.get(number)
+            if line is None or line.state == "closed":
+                out.append((f"line:{number}", None))
+                if line is not None:
+                    self._forget_line(line)
+            else:
+                out.append((f"line:{number}", line.note()))
+        self._line_dirty.clear()
+        return out
+
+    def _forget_line(self, line: Line) -> None:
+        self.lines.pop(line.line, None)
+        if not (line.call and line.call in self.calls):
+            self._line_channels.pop(line.channel, None)
+        if line.call is not None and line.call not in self.calls:
+            self._call_lines.pop(line.call, None)
+
+    def restore(self, notes: list[Any]) -> int:
+        """Rebuild calls and lines from their journal notes (after a crash)."""
+        calls = [n for n in notes if n.get("phase") != "line"]
+        count = super().restore(calls)
+        for note in notes:
+            if note.get("phase") != "line":
+                continue
+            try:
+                line = Line(
+                    int(note["line"]),
+                    str(note["campaign"]),
+                    str(note["contact"]),
+                    str(note["number"]),
+                    str(note["channel"]),
+                    note.get("state", "ringing"),
+                    call=note.get("call_id"),
+                    connect_by=note.get("connect_by"),
+                    restored=True,
+                )
+            except (KeyError, TypeError, ValueError) as exc:
+                _log.error("journal note of a line is unreadable (%s): skipped", exc)
+                continue
+            self.lines[line.line] = line
+            self._line_channels[line.channel] = line.line
+            self._see(line.channel)
+            if line.call is not None:
+                self._call_lines[line.call] = line.line
+        return count
+
+    def reconcile(
+        self,
+        live: Any,
+        now: float,
+        stamp: int | None = None,
+        bridges: Any = None,
+    ) -> list[Command]:
+        """The call core's reconcile, then the lines: restored ones the PBX no longer has
+        are closed, and so are lines the dialer holds open that no note names."""
+        out = super().reconcile(live, now, stamp, bridges)
+        for line in list(self.lines.values()):
+            if not line.restored:
+                continue
+            line.restored = False
+            if line.state == "ringing" and line.channel not in live:
+                _log.warning("line %d: gone during the restart: failed", line.line)
+                self._close(line, "failed", now)
+            elif line.state == "answered" and (line.call is None or line.call not in self.calls):
+                self._abandon(line, None, now)
+        known = set(self.lines)
+        for view in self._open_lines():
+            number = int(view.get("line_id", 0))
+            if number in known:
+                continue
+            _log.warning("line %d: open in the dialer, never dialled here: closing", number)
+            if view.get("answered_at") is not None:
+                self._dialer("connect_timeout", number, now)
+            else:
+                self._dialer("outcome", number, "failed", now)
+        return out
+
+    def _open_lines(self) -> list[dict[str, Any]]:
+        try:
+            return list(self.plan.dialer.lines())
+        except CallrouteError:
+            return []
