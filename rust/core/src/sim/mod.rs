@@ -6,6 +6,7 @@
 //! derived from one seed.
 
 mod dist;
+mod heap;
 mod model;
 mod parallel;
 mod run;
