@@ -11,6 +11,8 @@ mod model;
 mod parallel;
 mod run;
 
+pub mod blend;
+
 pub use dist::{CallStream, Dist, Draw, Stream, MAX_CV, MAX_DURATION};
 pub use model::{
     AgentGroup, Arrivals, CallType, CallbackOffer, Model, Retrial, Shift, Staffing, MAX_IN_SYSTEM,
