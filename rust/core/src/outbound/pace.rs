@@ -1,0 +1,171 @@
+//! Time and pacing: moving contacts whose retry time came into the ready queues, the next
+//! deadline, and [`Dialer::pace`].
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+use super::config::DialMode;
+use super::error::{invalid, DialerError};
+use super::ledger::{with_false_positives, Us};
+use super::pacing::{predictive_lines, PacingInput};
+use super::state::{ReadyKey, State};
+use super::types::{FreeAgents, Pacing, PreviewOffer};
+use super::{secs, Dialer, MAX_FREE_AGENTS};
+
+impl Dialer {
+    /// Move the clock to `t` (checked): contacts due by then become ready, ledgers forget
+    /// what left their window. Returns how many contacts became ready.
+    pub(crate) fn tick(&mut self, t: Us) -> usize {
+        self.clock = Some(t);
+        let mut moved = 0;
+        while let Some(&(at, ci, k)) = self.waiting.first() {
+            if at > t {
+                break;
+            }
+            self.waiting.pop_first();
+            self.make_ready(ci, k);
+            moved += 1;
+        }
+        for camp in &mut self.campaigns {
+            camp.ledger.expire(t);
+        }
+        moved
+    }
+
+    /// Bring the clock to `now`: contacts whose retry time has come become ready to dial.
+    /// Returns how many did.
+    pub fn advance(&mut self, now: f64) -> Result<usize, DialerError> {
+        let t = self.check_time(now)?;
+        Ok(self.tick(t))
+    }
+
+    /// The next time something becomes dialable without an input: a waiting contact's
+    /// retry time, or the opening of a closed zone that holds ready contacts of a running
+    /// campaign. Call [`Dialer::pace`] (or [`Dialer::advance`]) then.
+    pub fn next_deadline(&self) -> Option<f64> {
+        let now = self.clock?;
+        let mut best = self.waiting.first().map(|&(t, _, _)| t);
+        for camp in self.campaigns.iter().filter(|c| c.running) {
+            for zone in camp.zones.iter().filter(|z| !z.ready.is_empty()) {
+                if !zone.open_at(now) {
+                    if let Some(t) = zone.next_open(now) {
+                        best = Some(best.map_or(t, |b| b.min(t)));
+                    }
+                }
+            }
+        }
+        best.map(secs)
+    }
+
+    /// Decide the calls to place (and preview offers to show) now, for the campaigns listed
+    /// with the agents they may use (after the blending threshold). Campaigns not listed,
+    /// or stopped, get nothing. A campaign listed twice, an unknown one, or `free` /
+    /// `freeing` outside `[0, MAX_FREE_AGENTS]` is an error.
+    pub fn pace<S: AsRef<str>>(
+        &mut self,
+        now: f64,
+        free: &[(S, FreeAgents)],
+    ) -> Result<Pacing, DialerError> {
+        let t = self.check_time(now)?;
+        let mut given: Vec<Option<FreeAgents>> = vec![None; self.campaigns.len()];
+        for (id, fa) in free {
+            let id = id.as_ref();
+            let ci = self.campaign_index(id)? as usize;
+            if given[ci].is_some() {
+                return Err(DialerError::Duplicate {
+                    kind: "campaign in a pacing input",
+                    id: id.to_owned(),
+                });
+            }
+            let max = f64::from(MAX_FREE_AGENTS);
+            if fa.free > MAX_FREE_AGENTS
+                || !(fa.freeing.is_finite() && (0.0..=max).contains(&fa.freeing))
+            {
+                return Err(invalid(format!(
+                    "pacing input for campaign {id:?}: free ({}) and freeing ({}) must be in \
+                     [0, {MAX_FREE_AGENTS}]",
+                    fa.free, fa.freeing
+                )));
+            }
+            given[ci] = Some(*fa);
+        }
+        self.tick(t);
+        let mut out = Pacing::default();
+        for (ci, fa) in given.into_iter().enumerate() {
+            let Some(fa) = fa else { continue };
+            let camp = &self.campaigns[ci];
+            if !camp.running {
+                continue;
+            }
+            let cfg = &camp.config;
+            let want = match cfg.mode {
+                DialMode::Preview => u64::from(fa.free.saturating_sub(camp.offers)),
+                DialMode::Progressive => u64::from(fa.free).saturating_sub(u64::from(camp.ringing)),
+                DialMode::Predictive => {
+                    let (ans, ab) = camp.ledger.counts();
+                    let (ans, ab) = with_false_positives(ans, ab, cfg.amd_false_positive_rate);
+                    let lines = predictive_lines(&PacingInput {
+                        answer_rate: camp.answer_rate,
+                        free: fa.free,
+                        freeing: fa.freeing,
+                        cap: cfg.abandon_cap,
+                        budget: cfg.abandon_cap * ans - ab,
+                        max_lines_per_agent: cfg.max_lines_per_agent,
+                    });
+                    lines.saturating_sub(u64::from(camp.ringing))
+                }
+            };
+            if want > 0 {
+                self.take(ci as u32, want, t, &mut out);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Dial (or offer) up to `want` ready contacts of campaign `ci` in open zones, in ready
+    /// order across zones.
+    fn take(&mut self, ci: u32, want: u64, t: Us, out: &mut Pacing) {
+        let preview = self.campaigns[ci as usize].config.mode == DialMode::Preview;
+        let mut heads: BinaryHeap<Reverse<(ReadyKey, u32)>> = self.campaigns[ci as usize]
+            .zones
+            .iter()
+            .enumerate()
+            .filter(|(_, z)| z.open_at(t))
+            .filter_map(|(zi, z)| z.ready.first().map(|&k| Reverse((k, zi as u32))))
+            .collect();
+        let mut done = 0;
+        while done < want {
+            let Some(Reverse((key, zi))) = heads.pop() else {
+                break;
+            };
+            let zone = &mut self.campaigns[ci as usize].zones[zi as usize];
+            zone.ready.pop_first();
+            if let Some(&next) = zone.ready.first() {
+                heads.push(Reverse((next, zi)));
+            }
+            let k = key.3;
+            if preview {
+                let Some(i) = self.pick_number(ci, k) else {
+                    self.finish(ci, k, super::types::FinalOutcome::Dnc);
+                    continue;
+                };
+                let camp = &mut self.campaigns[ci as usize];
+                camp.offers += 1;
+                let c = &mut camp.contacts[k as usize];
+                c.state = State::Offered;
+                out.offers.push(PreviewOffer {
+                    campaign: camp.id.clone(),
+                    contact: c.id.clone(),
+                    number: c.numbers[i as usize].clone(),
+                    priority: c.priority,
+                    data: c.data.clone(),
+                    attempts: c.attempts,
+                });
+                done += 1;
+            } else if let Some(d) = self.dial(ci, k, t, None) {
+                out.dials.push(d);
+                done += 1;
+            }
+        }
+    }
+}

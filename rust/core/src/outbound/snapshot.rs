@@ -1,0 +1,158 @@
+//! Snapshots: the dialer's state as bytes (a magic and a version, then postcard), and a
+//! restore that checks what it decodes and rebuilds every index from the contacts' states.
+//!
+//! ```text
+//! offset  size  field
+//!      0     8  magic, b"CRDIALSN"
+//!      8     4  format version, u32 little-endian (VERSION)
+//!     12     -  body: the dialer state, postcard
+//! ```
+
+use super::error::DialerError;
+use super::state::{State, Zone};
+use super::Dialer;
+use std::collections::BTreeSet;
+
+const MAGIC: &[u8; 8] = b"CRDIALSN";
+
+/// Bump with every change to the encoded state.
+const VERSION: u32 = 1;
+
+impl Dialer {
+    /// The whole state as bytes; [`Dialer::restore`] continues from it identically.
+    pub fn snapshot(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(4096);
+        out.extend_from_slice(MAGIC);
+        out.extend_from_slice(&VERSION.to_le_bytes());
+        out.extend_from_slice(&postcard::to_allocvec(self).expect("dialer state serializes"));
+        out
+    }
+
+    /// A dialer from [`Dialer::snapshot`] bytes. Never panics: bytes of another format or
+    /// version, that do not decode, or that decode to an inconsistent state give
+    /// [`DialerError::Snapshot`] saying which.
+    pub fn restore(bytes: &[u8]) -> Result<Self, DialerError> {
+        if bytes.len() < 12 || &bytes[..8] != MAGIC {
+            return Err(DialerError::Snapshot(
+                "not a callroute dialer snapshot".into(),
+            ));
+        }
+        let version = u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]);
+        if version != VERSION {
+            return Err(DialerError::Snapshot(format!(
+                "dialer snapshot format version {version}; this build reads version {VERSION}"
+            )));
+        }
+        let (mut dialer, rest): (Dialer, &[u8]) = postcard::take_from_bytes(&bytes[12..])
+            .map_err(|e| DialerError::Snapshot(format!("dialer snapshot does not decode: {e}")))?;
+        if !rest.is_empty() {
+            return Err(DialerError::Snapshot(format!(
+                "dialer snapshot has {} bytes after its end",
+                rest.len()
+            )));
+        }
+        dialer
+            .rebuild()
+            .map_err(|e| DialerError::Snapshot(format!("inconsistent dialer snapshot: {e}")))?;
+        Ok(dialer)
+    }
+
+    /// Check the decoded state and rebuild the indices (id maps, ready sets, waiting set,
+    /// line and offer counts) from it.
+    fn rebuild(&mut self) -> Result<(), String> {
+        let clock = self.clock.unwrap_or(i64::MIN);
+        self.campaign_ids.clear();
+        self.waiting = BTreeSet::new();
+        for (ci, camp) in self.campaigns.iter_mut().enumerate() {
+            camp.config.validate().map_err(|e| e.to_string())?;
+            if *camp.id != *camp.config.id || *camp.caller_id != *camp.config.caller_id {
+                return Err(format!(
+                    "campaign {ci}: ids disagree with its configuration"
+                ));
+            }
+            if self
+                .campaign_ids
+                .insert(camp.id.clone(), ci as u32)
+                .is_some()
+            {
+                return Err(format!("campaign {:?} given twice", camp.id));
+            }
+            camp.ledger.check()?;
+            if !(camp.answer_rate.is_finite() && (0.0..=1.0).contains(&camp.answer_rate)) {
+                return Err(format!("campaign {:?}: answer rate out of range", camp.id));
+            }
+            if camp.zones.len() != camp.config.zones.len() {
+                return Err(format!("campaign {:?}: zone tables disagree", camp.id));
+            }
+            for z in &mut camp.zones {
+                if z.spans.windows(2).any(|w| w[0].1 > w[1].0) || z.spans.iter().any(|s| s.0 >= s.1)
+                {
+                    return Err(format!("campaign {:?}: zone spans unsorted", camp.id));
+                }
+                *z = Zone {
+                    spans: std::mem::take(&mut z.spans),
+                    ready: BTreeSet::new(),
+                };
+            }
+            camp.contact_ids.clear();
+            camp.ringing = 0;
+            camp.answered = 0;
+            camp.offers = 0;
+            for (k, c) in camp.contacts.iter().enumerate() {
+                let at = || format!("contact {}/{}", camp.id, c.id);
+                if c.id.is_empty() || camp.contact_ids.insert(c.id.clone(), k as u32).is_some() {
+                    return Err(format!("{}: empty or given twice", at()));
+                }
+                if c.numbers.is_empty() || c.next_number as usize >= c.numbers.len() {
+                    return Err(format!("{}: numbers out of range", at()));
+                }
+                if c.zone as usize >= camp.zones.len() || c.seq > self.last_seq {
+                    return Err(format!("{}: zone or sequence out of range", at()));
+                }
+                match c.state {
+                    State::Pending if c.next_eligible <= clock => {
+                        let key = super::state::ready_key(c, k as u32);
+                        camp.zones[c.zone as usize].ready.insert(key);
+                    }
+                    State::Pending => {
+                        self.waiting.insert((c.next_eligible, ci as u32, k as u32));
+                    }
+                    State::Offered => camp.offers += 1,
+                    State::Dialling(l) | State::Answered(l) => {
+                        let line = self
+                            .lines
+                            .get(&l)
+                            .ok_or_else(|| format!("{}: its line {l} is not open", at()))?;
+                        let answered = matches!(c.state, State::Answered(_));
+                        if (line.campaign, line.contact) != (ci as u32, k as u32)
+                            || line.answered_at.is_some() != answered
+                        {
+                            return Err(format!("{}: its line {l} disagrees", at()));
+                        }
+                        if answered {
+                            camp.answered += 1;
+                        } else {
+                            camp.ringing += 1;
+                        }
+                    }
+                    State::Final(_) => {}
+                }
+            }
+        }
+        // every line's contact points back at it (so lines and contacts match one to one)
+        for (&l, line) in &self.lines {
+            if l == 0 || l > self.last_line {
+                return Err(format!("line {l} beyond the last line given"));
+            }
+            let c = self
+                .campaigns
+                .get(line.campaign as usize)
+                .and_then(|camp| camp.contacts.get(line.contact as usize))
+                .ok_or_else(|| format!("line {l}: campaign or contact out of range"))?;
+            if !matches!(c.state, State::Dialling(x) | State::Answered(x) if x == l) {
+                return Err(format!("line {l}: its contact is not on it"));
+            }
+        }
+        Ok(())
+    }
+}
