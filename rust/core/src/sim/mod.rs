@@ -6,12 +6,12 @@
 //! derived from one seed.
 
 mod dist;
-mod heap;
 mod model;
 mod parallel;
 mod run;
 
 pub mod blend;
+mod heap;
 
 pub use dist::{CallStream, Dist, Draw, Stream, MAX_CV, MAX_DURATION};
 pub use model::{

@@ -63,7 +63,8 @@ pub fn run_blend_replications(
     let n = replications as usize;
     let threads = threads.clamp(1, n.clamp(1, MAX_THREADS));
     let stop = AtomicBool::new(false);
-    let mut results: Vec<Option<Result<BlendReplication, SimError>>> = (0..n).map(|_| None).collect();
+    let mut results: Vec<Option<Result<BlendReplication, SimError>>> =
+        (0..n).map(|_| None).collect();
     let per = n.div_ceil(threads).max(1);
     let work = |slots: &mut [Option<Result<BlendReplication, SimError>>], first: usize| {
         for (i, slot) in slots.iter_mut().enumerate() {
@@ -101,16 +102,17 @@ fn guarded(
     index: u64,
     stop: &AtomicBool,
 ) -> Result<BlendReplication, SimError> {
-    catch_unwind(AssertUnwindSafe(|| run_blend_until(model, seed, index, stop))).unwrap_or_else(
-        |panic| {
-            let what = panic
-                .downcast_ref::<&str>()
-                .map(|s| (*s).to_string())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "no message".into());
-            Err(SimError(format!(
-                "internal error in replication {index} (please report it): {what}"
-            )))
-        },
-    )
+    catch_unwind(AssertUnwindSafe(|| {
+        run_blend_until(model, seed, index, stop)
+    }))
+    .unwrap_or_else(|panic| {
+        let what = panic
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "no message".into());
+        Err(SimError(format!(
+            "internal error in replication {index} (please report it): {what}"
+        )))
+    })
 }

@@ -234,7 +234,8 @@ impl Reach {
         };
         let row = self.periods[k];
         let a = (attempt.max(1) as usize - 1).min(self.person_by_attempt.len() - 1);
-        let person = (row.person * self.person_by_attempt[a]).min(1.0 - row.machine - row.busy - row.failed);
+        let person =
+            (row.person * self.person_by_attempt[a]).min(1.0 - row.machine - row.busy - row.failed);
         let mut edge = person;
         if u <= edge {
             return Reached::Person;
@@ -305,7 +306,9 @@ impl BlendModel {
             || self.groups.len() > u16::MAX as usize
             || self.campaigns.len() > u16::MAX as usize
         {
-            return Err(SimError("too many inbound types, groups or campaigns".into()));
+            return Err(SimError(
+                "too many inbound types, groups or campaigns".into(),
+            ));
         }
         let mut total_share = 0.0;
         for (i, c) in self.inbound.iter().enumerate() {
@@ -353,7 +356,9 @@ impl BlendModel {
             match &g.staffing {
                 Staffing::Fixed { count } => {
                     if *count > 1_000_000 {
-                        return Err(SimError(format!("{w}.staffing.count is too large: {count}")));
+                        return Err(SimError(format!(
+                            "{w}.staffing.count is too large: {count}"
+                        )));
                     }
                 }
                 Staffing::Intervals {
@@ -407,7 +412,11 @@ impl BlendModel {
                 )));
             }
             if let Some(t) = &c.inbound_target {
-                finite(&format!("{w}.inbound_target.answer_within"), t.answer_within, 0.0)?;
+                finite(
+                    &format!("{w}.inbound_target.answer_within"),
+                    t.answer_within,
+                    0.0,
+                )?;
                 if !(t.target > 0.0 && t.target < 1.0) {
                     return Err(SimError(format!(
                         "{w}.inbound_target.target must be in (0, 1), got {}",

@@ -154,6 +154,8 @@ pub(super) struct Blend<'m> {
     wake: Option<Us>,
     /// something changed that may free agents or lines: pace after this event
     dirty: bool,
+    /// a pacing tick is due: predictive campaigns count the agents about to free up
+    tick: bool,
     dialing: bool,
     arrived: u64,
     inputs: u64,
@@ -317,6 +319,7 @@ impl<'m> Blend<'m> {
             next_cut: start,
             wake: None,
             dirty: true,
+            tick: false,
             dialing: !model.campaigns.is_empty() && model.horizon > 0.0,
             arrived: 0,
             inputs: 0,
@@ -477,6 +480,7 @@ impl<'m> Blend<'m> {
             Ev::Outcome { line } => self.outcome(line)?,
             Ev::Tick => {
                 self.dirty = true;
+                self.tick = true;
                 let next = self.now.saturating_add(us(self.model.pace_every).max(1));
                 if next < self.horizon_end {
                     self.schedule(next, Ev::Tick);
@@ -570,7 +574,13 @@ impl<'m> Blend<'m> {
             }
         }
         if let Some(at) = next {
-            self.schedule(at, Ev::Staff { group, index: index + 1 });
+            self.schedule(
+                at,
+                Ev::Staff {
+                    group,
+                    index: index + 1,
+                },
+            );
         }
         self.dirty = true;
         Ok(())
@@ -632,9 +642,9 @@ impl<'m> Blend<'m> {
         let handle = spec
             .handle
             .sample(&mut CallStream::new(self.call_key, caller, 0, HANDLE, 0));
-        let patience = spec
-            .patience
-            .sample(&mut CallStream::new(self.call_key, caller, 0, PATIENCE, 0));
+        let patience =
+            spec.patience
+                .sample(&mut CallStream::new(self.call_key, caller, 0, PATIENCE, 0));
         let slot = self.admit(Admit::Inbound(t))?;
         let bucket = self.bucket(self.now);
         let call = &mut self.calls[slot as usize];
@@ -829,13 +839,14 @@ impl<'m> Blend<'m> {
     /// Tell the dialer how many agents each campaign may use, and place its dials.
     fn pace(&mut self) -> Result<(), SimError> {
         self.dirty = false;
+        let tick = std::mem::take(&mut self.tick);
         self.free.clear();
         let mut any = false;
         for c in 0..self.camps.len() {
             let (staffed, available) = self.engine.queue_agents_raw(self.camps[c].queue);
             let keep = self.threshold(c, staffed)?;
             let free = available.saturating_sub(keep);
-            let freeing = if self.camps[c].predictive {
+            let freeing = if self.camps[c].predictive && tick {
                 // busy agents expected to free up within a ring time, less those the
                 // waiting inbound calls and the threshold will take first
                 let busy = f64::from(staffed - available.min(staffed));
@@ -844,9 +855,13 @@ impl<'m> Blend<'m> {
             } else {
                 0.0
             };
-            any |= free > 0 || freeing > 0.0;
-            let id = self.model.campaigns[c].campaign.id.as_str();
-            self.free.push((id, FreeAgents { free, freeing }));
+            // an idle agent is worth pacing for at once; agents about to free up are
+            // counted at the ticks (the lines dialled for them then still ring in between)
+            if free > 0 || freeing > 0.0 {
+                any = true;
+                let id = self.model.campaigns[c].campaign.id.as_str();
+                self.free.push((id, FreeAgents { free, freeing }));
+            }
         }
         if !any {
             return Ok(());
@@ -862,10 +877,12 @@ impl<'m> Blend<'m> {
                 .iter()
                 .position(|cm| *cm.campaign.id == *d.campaign)
                 .expect("the dialer dials the model's campaigns");
-            let contact: u64 = d
-                .contact
-                .parse()
-                .map_err(|_| SimError(format!("the dialer named an unknown contact {:?}", d.contact)))?;
+            let contact: u64 = d.contact.parse().map_err(|_| {
+                SimError(format!(
+                    "the dialer named an unknown contact {:?}",
+                    d.contact
+                ))
+            })?;
             self.dial(c, contact, d.attempt, d.line_id);
         }
         self.rearm_wake();
@@ -947,8 +964,8 @@ impl<'m> Blend<'m> {
         let seen = match l.reached {
             Reached::Person => {
                 let fp = cm.reach.amd_false_positive;
-                let taken_for_machine = fp > 0.0
-                    && CallStream::new(key, l.caller, l.attempt, AMD, 0).unit() <= fp;
+                let taken_for_machine =
+                    fp > 0.0 && CallStream::new(key, l.caller, l.attempt, AMD, 0).unit() <= fp;
                 if let Some(k) = self.outbound_counters(l.campaign, l.bucket) {
                     k.person += 1;
                     if taken_for_machine {
