@@ -9,11 +9,13 @@
 //! `k >= s - t`, so (arrivals see time averages) an inbound call waits with probability
 //!
 //! ```text
-//! C_t = P(k >= s) / P(k >= s - t) = C(s, A) / (1 + (s - A)/s · Σ_{j=s-t}^{s-1} π_j/π_s)
+//! C_t = P(k >= s) / P(k >= s - t) = 1 / (1 + (s - A)/s · Σ_{j=s-t}^{s-1} π_j/π_s)
 //! ```
 //!
-//! with `C(s, A)` the Erlang C of the crate's [`erlang_c`] and `π_j/π_s = Π_{i=j+1}^{s} i/A`;
-//! a waiting call waits as in M/M/s, so the service level is
+//! with `π_j/π_s = Π_{i=j+1}^{s} i/A` (M/M/s probabilities; `P(k >= s) = π_s s/(s - A)`),
+//! summed as positive terms. At `t = s` this is the Erlang C `C(s, A)`, taken from the
+//! crate's [`erlang_c`] (exact at any size, where the sum would saturate). A waiting call
+//! waits as in M/M/s, so the service level is
 //! `1 - C_t · exp(-(s - A) T / aht)`. `t = s` is plain Erlang C (no outbound), `t = 0`
 //! makes every inbound call wait. The automatic threshold is the smallest `t` whose service
 //! level meets the target; when even `t = s` does not (or the inbound load alone is unstable,
@@ -62,9 +64,12 @@ pub fn blended_service_level(
     if a >= s {
         return Ok(0.0);
     }
-    let c = erlang_c(a, s).map_err(|e| invalid(format!("inbound load: {e}")))?;
     let t = threshold.min(agents);
-    let c_t = c / wait_ratio(agents, t, a);
+    let c_t = if t == agents {
+        erlang_c(a, s).map_err(|e| invalid(format!("inbound load: {e}")))?
+    } else {
+        1.0 / wait_ratio(agents, t, a)
+    };
     let x = (s - a) * load.answer_within / load.aht;
     Ok((1.0 - c_t * (-x).exp()).clamp(0.0, 1.0))
 }
@@ -119,7 +124,11 @@ pub fn blending_threshold(
                     r *= f64::from(j + 1) / a;
                     sum = (sum + r).min(1e300);
                 }
-                let c_t = c / (1.0 + (s - a) / s * sum);
+                let c_t = if t == agents {
+                    c
+                } else {
+                    1.0 / (1.0 + (s - a) / s * sum)
+                };
                 if 1.0 - c_t * decay >= load.target {
                     return Ok(t);
                 }

@@ -362,8 +362,9 @@ impl Dialer {
     }
 
     /// The agent accepted a preview: dial the contact now (`agent` is echoed in the
-    /// [`Dial`]). `None` if every number of the contact went on a do-not-call list since
-    /// the offer: the contact ends `dnc`.
+    /// [`Dial`]). `None` if it cannot be dialled now: every number of the contact went on a
+    /// do-not-call list since the offer (it ends `dnc`), or its zone's window closed since
+    /// (it is pending again, in its old place).
     pub fn preview_accepted(
         &mut self,
         campaign: &str,
@@ -374,7 +375,15 @@ impl Dialer {
         let t = self.check_time(now)?;
         let (ci, k) = self.offered(campaign, contact)?;
         self.tick(t);
-        self.campaigns[ci as usize].offers -= 1;
+        let camp = &mut self.campaigns[ci as usize];
+        camp.offers -= 1;
+        let c = &mut camp.contacts[k as usize];
+        if !camp.zones[c.zone as usize].open_at(t) {
+            // the window closed since the offer: pending again, as it was
+            c.state = State::Pending;
+            self.make_ready(ci, k);
+            return Ok(None);
+        }
         Ok(self.dial(ci, k, t, agent.map(Arc::from)))
     }
 
@@ -436,7 +445,7 @@ impl Dialer {
         let camp = &mut self.campaigns[ci as usize];
         let c = &mut camp.contacts[k as usize];
         let number = c.numbers[i as usize].clone();
-        c.attempts += 1;
+        c.attempts = c.attempts.saturating_add(1);
         c.next_number = (i + 1) % c.numbers.len() as u32;
         c.state = State::Dialling(line);
         camp.ringing += 1;

@@ -66,7 +66,7 @@ impl Ledger {
     /// Drop the buckets whose end is a whole window old at `now`.
     pub(crate) fn expire(&mut self, now: Us) {
         while let Some(&(b, ans, ab)) = self.buckets.front() {
-            let end = (b + 1).saturating_mul(self.width);
+            let end = b.saturating_add(1).saturating_mul(self.width);
             if end.saturating_add(self.window) > now {
                 break;
             }
@@ -95,6 +95,9 @@ impl Ledger {
             prev = b;
             ans = ans.checked_add(a).ok_or("ledger count overflows")?;
             ab = ab.checked_add(x).ok_or("ledger count overflows")?;
+        }
+        if ans >= 1 << 62 || ab >= 1 << 62 {
+            return Err("ledger counts out of range".into());
         }
         if (ans, ab) != (self.answered, self.abandoned) {
             return Err("ledger sums do not match its buckets".into());

@@ -24,7 +24,8 @@
 //!   `dnc` when it next comes up), in ready order: higher priority, then earlier eligible,
 //!   then earlier sequence.
 //! - Preview: [`Dialer::preview_accepted`] gives the [`Dial`] (or `None` if every number
-//!   went on a do-not-call list meanwhile: the contact ends `dnc`);
+//!   went on a do-not-call list meanwhile: the contact ends `dnc`; or if its zone closed
+//!   meanwhile: the contact is pending again);
 //!   [`Dialer::preview_rejected`] puts the contact back, eligible now, behind the contacts
 //!   of its priority already eligible.
 //! - Outcomes: [`Dialer::outcome`]`(line, Outcome)` for a ringing line. `Person` keeps the
@@ -41,13 +42,35 @@
 //!   `blend.rs` for the rule) says how many idle agents to keep for inbound; the caller
 //!   passes the free agents that remain.
 //!
-//! Deviations from OUT-SPEC.md: the AMD false-positive rate is `P(a person is taken for a
-//! machine)`, so each person answer stands for `r / (1 - r)` expected false positives;
-//! abandoned people have a retry rule of their own (`abandoned`, default: never retried);
-//! predictive pacing never dials fewer lines than agents free now (which cannot abandon
-//! anyone), so a spent budget slows it to progressive rather than stopping it; `pace`
-//! returns preview offers and dials together ([`Pacing`]); the answer rate is the
-//! exponentially weighted share of person answers among ringing-line outcomes.
+//! Deviations from (or readings of) OUT-SPEC.md:
+//! - AMD false-positive rate `r` = P(a person is taken for a machine): each person answer
+//!   stands for `1 / (1 - r)` live answers, `r / (1 - r)` of them abandoned (counted in the
+//!   window's answered and abandoned alike).
+//! - Abandoned people have a retry rule of their own (`retry.abandoned`, default: never
+//!   retried, the contact ends `abandoned`); `max_attempts` counts every attempt of the
+//!   contact, whatever their outcomes.
+//! - Predictive pacing counts lines already ringing in `N` (so a budget is not spent twice)
+//!   and never dials fewer lines than agents free now (such lines cannot abandon anyone),
+//!   so a spent budget slows it to progressive rather than stopping it. The answer rate is
+//!   the exponentially weighted share of `Person` among ringing-line outcomes.
+//! - The rolling ledger counts in buckets of `window / 10,000`: an event leaves the window
+//!   between one window and one window plus a bucket after it happened.
+//! - `pace` takes `&[(campaign, FreeAgents { free, freeing })]` and returns dials and
+//!   preview offers together ([`Pacing`]); campaigns are paced in the order they were added.
+//! - `set_dnc(None | Some(campaign), numbers)` replaces the dialer's or a campaign's list; a
+//!   pending contact left with only DNC numbers ends `dnc` when it next comes up (at once
+//!   when added). Contact ids are per campaign, so the preview calls name the campaign.
+//! - `agent_connected` / `connect_timeout` need a `Person` outcome first; on an answered
+//!   line `outcome` only takes `CallbackRequested`. A preview accepted after its zone closed
+//!   is not dialled (`None`; pending again).
+//! - Limits: `max_lines_per_agent` in [1, 1000], `free` and `freeing` at most
+//!   [`MAX_FREE_AGENTS`] per campaign; pacing work is bounded by the binomial's bulk.
+//! - Blending `Auto` keeps the smallest `t` idle whose inbound SL, from the blended
+//!   birth-death chain of the issue, meets the target (not Erlang C on `agents - t`
+//!   servers: inbound takes any idle agent, and agents on outbound calls come back to it as
+//!   their calls end): see `blend.rs`.
+//! - Snapshots are a magic, a version and postcard (no checksum, unlike the engine's);
+//!   restore re-checks everything and rebuilds every index from the contacts' states.
 
 mod blend;
 mod config;

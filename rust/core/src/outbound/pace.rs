@@ -10,7 +10,12 @@ use super::ledger::{with_false_positives, Us};
 use super::pacing::{predictive_lines, PacingInput};
 use super::state::{ReadyKey, State};
 use super::types::{FreeAgents, Pacing, PreviewOffer};
-use super::{secs, Dialer, MAX_FREE_AGENTS};
+use super::{secs, Dialer, MAX_FREE_AGENTS, MAX_SECONDS};
+
+/// The largest time an input can give, µs.
+fn to_us_max() -> Us {
+    (MAX_SECONDS * 1e6) as Us
+}
 
 impl Dialer {
     /// Move the clock to `t` (checked): contacts due by then become ready, ledgers forget
@@ -54,7 +59,8 @@ impl Dialer {
                 }
             }
         }
-        best.map(secs)
+        // a time past the end of time can never be reached by an input: not announced
+        best.filter(|&t| t <= to_us_max()).map(secs)
     }
 
     /// Decide the calls to place (and preview offers to show) now, for the campaigns listed

@@ -18,8 +18,14 @@
 //! `p · E[min(1, (Y_N + 1 - f)+)] = p · (P(Y_N >= m + 1) + (1 - φ) P(Y_N = m))` with
 //! `m = ⌊f⌋`, `φ = f - m`. Both terms follow `N` by recurrences (the tail gains
 //! `p · P(Y_N = m)`; the point mass is multiplied by `q (N + 1) / (N + 1 - m)`), so a
-//! decision costs O(N) multiplications and no binomial sums. The increment grows with `N`
+//! decision costs O(N) multiplications and no binomial sums; the stretch where
+//! `P(Y_N = m) < e^-40` (far below the mean, where nothing can be abandoned to 18 digits)
+//! is skipped by a binary search on the closed form of that point mass, and once the point
+//! mass underflows past the mode, `g` is linear and solved in closed form. The work is
+//! bounded by the width of the binomial's bulk, not by the ceiling. The increment grows with `N`
 //! (convexity), so the scan stops at the first infeasible `N` past which the slack shrinks.
+
+use crate::erlang::ln_gamma;
 
 /// The largest number of lines the campaign may have open, in all.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -62,9 +68,19 @@ pub fn predictive_lines(input: &PacingInput) -> u64 {
         // state at N = m: P(Y >= m+1) = 0, P(Y = m) = p^m, h = 0
         let mut tail = 0.0f64;
         let mut log_b = m as f64 * p.ln();
+        let mut n = m;
+        if log_b < NEGLIGIBLE {
+            // Skip ahead to where P(Y_N = m) stops being negligible: until then h and the
+            // tail stay below e^-40 per line, and only the cap term moves.
+            let (start, lb) = first_relevant(m, p, ceiling);
+            if -cap_p * start as f64 - budget <= 0.0 {
+                best = Some(start);
+            }
+            n = start;
+            log_b = lb;
+        }
         let mut b = if log_b >= -700.0 { log_b.exp() } else { 0.0 };
         let mut h = 0.0f64;
-        let mut n = m;
         while n < ceiling {
             let inc = p * (tail + (1.0 - phi) * b);
             h += inc;
@@ -87,9 +103,55 @@ pub fn predictive_lines(input: &PacingInput) -> u64 {
                 // g > 0 and growing from here on (the increment never shrinks)
                 break;
             }
+            if b == 0.0 && n as f64 * p > m as f64 {
+                // past the mode the point mass underflowed: the tail is complete and every
+                // further line adds the same p · tail, so g is linear from here
+                let slope = p * tail - cap_p;
+                let rest = ceiling - n;
+                if slope <= 0.0 {
+                    if g + rest as f64 * slope <= 0.0 {
+                        best = Some(ceiling);
+                    }
+                } else if g <= 0.0 {
+                    best = Some(n + ((-g / slope).floor() as u64).min(rest));
+                }
+                break;
+            }
         }
     }
     best.unwrap_or(0).max(floor)
+}
+
+/// ln P(Bin(N, p) = m) below which a point mass is treated as 0 (e^-40 ≈ 4e-18).
+const NEGLIGIBLE: f64 = -40.0;
+
+/// ln P(Bin(n, p) = m), for m <= n, p in (0, 1).
+fn ln_point(n: u64, m: u64, p: f64) -> f64 {
+    let (nf, mf) = (n as f64, m as f64);
+    ln_gamma(nf + 1.0) - ln_gamma(mf + 1.0) - ln_gamma(nf - mf + 1.0)
+        + mf * p.ln()
+        + (nf - mf) * (-p).ln_1p()
+}
+
+/// The first `N` in `[m, ceiling]` with `ln P(Y_N = m) >= NEGLIGIBLE` (it rises with `N` up to
+/// `N ≈ m / p`), and that log; `ceiling` if none before the peak.
+fn first_relevant(m: u64, p: f64, ceiling: u64) -> (u64, f64) {
+    let peak = ((m as f64 / p).floor() as u64).clamp(m, ceiling);
+    let at_peak = ln_point(peak, m, p);
+    if at_peak < NEGLIGIBLE {
+        // negligible up to the peak; past it (if the ceiling is further) it only falls
+        return (ceiling, ln_point(ceiling, m, p));
+    }
+    let (mut lo, mut hi) = (m, peak); // lo negligible, hi not
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        if ln_point(mid, m, p) < NEGLIGIBLE {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    (hi, ln_point(hi, m, p))
 }
 
 #[cfg(test)]
@@ -129,5 +191,18 @@ mod tests {
         // ceiling is 3000; the answer is well above the agents and within the ceiling
         let n = predictive_lines(&input(0.3, 1000, 0.0));
         assert!(n > 2500 && n <= 3000, "{n}");
+    }
+
+    #[test]
+    fn huge_pools_and_ceilings_finish() {
+        let mut x = input(0.01, 1_000_000, 0.0);
+        x.max_lines_per_agent = 1000.0;
+        x.freeing = 1_000_000.0;
+        let n = predictive_lines(&x);
+        assert!((1_000_000..=2_000_000_000).contains(&n), "{n}");
+        // p below the cap: every line adds less than its share of the cap: the ceiling
+        let mut y = input(0.01, 1_000, 0.0);
+        y.cap = 0.5;
+        assert_eq!(predictive_lines(&y), 3_000);
     }
 }

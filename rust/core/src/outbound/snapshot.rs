@@ -61,6 +61,11 @@ impl Dialer {
     /// line and offer counts) from it.
     fn rebuild(&mut self) -> Result<(), String> {
         let clock = self.clock.unwrap_or(i64::MIN);
+        // counters far from overflow: every input adds at most one to each
+        const ROOM: u64 = 1 << 62;
+        if self.last_line >= ROOM || self.last_seq >= ROOM {
+            return Err("line or contact sequence out of range".into());
+        }
         self.campaign_ids.clear();
         self.waiting = BTreeSet::new();
         for (ci, camp) in self.campaigns.iter_mut().enumerate() {
@@ -78,6 +83,24 @@ impl Dialer {
                 return Err(format!("campaign {:?} given twice", camp.id));
             }
             camp.ledger.check()?;
+            let k = &camp.counters;
+            if [
+                k.dials,
+                k.person,
+                k.machine,
+                k.no_answer,
+                k.busy,
+                k.failed,
+                k.callback_requested,
+                k.connected,
+                k.abandoned,
+            ]
+            .iter()
+            .any(|&x| x >= ROOM)
+                || camp.contacts.len() >= u32::MAX as usize
+            {
+                return Err(format!("campaign {:?}: counters out of range", camp.id));
+            }
             if !(camp.answer_rate.is_finite() && (0.0..=1.0).contains(&camp.answer_rate)) {
                 return Err(format!("campaign {:?}: answer rate out of range", camp.id));
             }
@@ -93,6 +116,18 @@ impl Dialer {
                     spans: std::mem::take(&mut z.spans),
                     ready: BTreeSet::new(),
                 };
+            }
+            let mut finals = [0u64; 4];
+            for c in &camp.contacts {
+                if let State::Final(f) = c.state {
+                    finals[super::inputs::final_index(f)] += 1;
+                }
+            }
+            if finals != camp.counters.finals {
+                return Err(format!(
+                    "campaign {:?}: final-outcome counts disagree with its contacts",
+                    camp.id
+                ));
             }
             camp.contact_ids.clear();
             camp.ringing = 0;

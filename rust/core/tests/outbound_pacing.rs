@@ -1,0 +1,199 @@
+//! The predictive pacing rule and the blending threshold against independent computations:
+//! binomial sums taken term by term, and the blended birth-death chain summed state by
+//! state (and one case worked by hand).
+
+use callroute_core::erlang::service_level;
+use callroute_core::outbound::*;
+use proptest::prelude::*;
+
+/// C(n, k) p^k q^(n-k), from the product formula (n is small here).
+fn binom_pmf(n: u64, k: u64, p: f64) -> f64 {
+    let mut c = 1.0f64;
+    for i in 0..k {
+        c = c * (n - i) as f64 / (i + 1) as f64;
+    }
+    c * p.powi(k as i32) * (1.0 - p).powi((n - k) as i32)
+}
+
+/// E[(Bin(n, p) - f)+] as a plain sum over the outcomes.
+fn expected_excess(n: u64, p: f64, f: f64) -> f64 {
+    (0..=n)
+        .map(|k| (k as f64 - f).max(0.0) * binom_pmf(n, k, p))
+        .sum()
+}
+
+/// The rule of OUT-SPEC.md, evaluated directly: the largest n in [0, ceiling] with
+/// E[(Bin(n,p) - f)+] <= cap·n·p + budget, never below the agents free now.
+fn reference(input: &PacingInput) -> (u64, impl Fn(u64) -> f64) {
+    let p = input.answer_rate;
+    let f = f64::from(input.free) + input.freeing;
+    let ceiling = (input.max_lines_per_agent * f + 1e-9).floor() as u64;
+    let (cap, budget) = (input.cap, input.budget);
+    let slack = move |n: u64| expected_excess(n, p, f) - cap * n as f64 * p - budget;
+    let best = (0..=ceiling)
+        .filter(|&n| slack(n) <= 0.0)
+        .max()
+        .unwrap_or(0);
+    (best.max(u64::from(input.free).min(ceiling)), slack)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    #[test]
+    fn predictive_lines_match_direct_binomial_sums(
+        p in 0.02f64..1.0,
+        free in 0u32..20,
+        freeing in prop_oneof![Just(0.0), 0.0f64..5.0],
+        cap in 0.005f64..0.2,
+        budget in prop_oneof![Just(0.0), -3.0f64..3.0, 0.0f64..0.5],
+        ceiling in 1.0f64..4.0,
+    ) {
+        let input = PacingInput {
+            answer_rate: p, free, freeing, cap, budget, max_lines_per_agent: ceiling,
+        };
+        let got = predictive_lines(&input);
+        let (want, slack) = reference(&input);
+        if got != want {
+            // only a tie at the boundary (|slack| at rounding level) may differ
+            let (a, b) = (slack(got), slack(want));
+            prop_assert!(a.abs() < 1e-9 || b.abs() < 1e-9,
+                "{input:?}: got {got} (slack {a}), want {want} (slack {b})");
+        }
+    }
+}
+
+#[test]
+fn predictive_worked_example() {
+    // one agent, p = 0.5, cap 0.03, no history: 2 lines give E[(Y-1)+] = P(Y=2) = 0.25
+    // against 0.03·2·0.5 = 0.03: too many, so one line (the agent free now)
+    let one = PacingInput {
+        answer_rate: 0.5,
+        free: 1,
+        freeing: 0.0,
+        cap: 0.03,
+        budget: 0.0,
+        max_lines_per_agent: 3.0,
+    };
+    assert_eq!(predictive_lines(&one), 1);
+    // a budget of 0.25 - 0.03 = 0.22 of spare abandonment makes two lines fit, exactly
+    assert_eq!(
+        predictive_lines(&PacingInput {
+            budget: 0.22,
+            ..one
+        }),
+        2
+    );
+    assert_eq!(
+        predictive_lines(&PacingInput {
+            budget: 0.219,
+            ..one
+        }),
+        1
+    );
+    // ten agents at p = 0.2, ceiling 10 lines each: E[(Bin(n, .2) - 10)+] grows past
+    // 0.03·n·0.2 between 10 and 50 lines
+    let ten = PacingInput {
+        answer_rate: 0.2,
+        free: 10,
+        max_lines_per_agent: 10.0,
+        ..one
+    };
+    let n = predictive_lines(&ten);
+    assert!(expected_excess(n, 0.2, 10.0) <= 0.03 * n as f64 * 0.2);
+    assert!(expected_excess(n + 1, 0.2, 10.0) > 0.03 * (n + 1) as f64 * 0.2);
+    assert!(n > 10 && n < 50, "{n}");
+}
+
+/// The blended chain summed state by state: busy agents + waiting inbound calls k >= s - t,
+/// births at A (μ = 1), deaths min(k, s); P(wait) = P(k >= s).
+fn chain_wait_probability(s: u32, t: u32, a: f64) -> f64 {
+    let lo = s - t.min(s);
+    let (mut w, mut total, mut waiting) = (1.0f64, 0.0f64, 0.0f64);
+    let mut k = lo;
+    loop {
+        total += w;
+        if k >= s {
+            waiting += w;
+        }
+        if k > s + 10 && w < total * 1e-18 {
+            break;
+        }
+        k += 1;
+        w *= a / f64::from(k.min(s));
+    }
+    waiting / total
+}
+
+fn load(traffic: f64, answer_within: f64, target: f64) -> InboundLoad {
+    InboundLoad {
+        traffic,
+        aht: 1.0,
+        answer_within,
+        target,
+    }
+}
+
+#[test]
+fn blending_hand_worked_case() {
+    // s = 2, A = 1, answered within 0: SL = 1 - P(wait).
+    // t = 0: the chain lives on k >= 2: every call waits -> SL 0.
+    // t = 1: weights 1, 1/2, 1/4, ... on k = 1, 2, 3, ...: P(k >= 2) = 1/2.
+    // t = 2: M/M/2 at 1 Erlang: C = 1/3.
+    let l = load(1.0, 0.0, 0.5);
+    let sl = |t| blended_service_level(2, t, &l).unwrap();
+    assert!((sl(0) - 0.0).abs() < 1e-15);
+    assert!((sl(1) - 0.5).abs() < 1e-15);
+    assert!((sl(2) - 2.0 / 3.0).abs() < 1e-15);
+    assert_eq!(blending_threshold(Blending::Auto, 2, Some(&l)).unwrap(), 1);
+    let l6 = load(1.0, 0.0, 0.6);
+    assert_eq!(blending_threshold(Blending::Auto, 2, Some(&l6)).unwrap(), 2);
+    // unreachable: all agents kept
+    let l9 = load(1.0, 0.0, 0.9);
+    assert_eq!(blending_threshold(Blending::Auto, 2, Some(&l9)).unwrap(), 2);
+    assert_eq!(blending_threshold(Blending::Fixed(5), 2, None).unwrap(), 2);
+    assert_eq!(blending_threshold(Blending::Fixed(1), 2, None).unwrap(), 1);
+    assert!(matches!(
+        blending_threshold(Blending::Auto, 2, None),
+        Err(DialerError::InvalidConfig(_))
+    ));
+    assert!(matches!(
+        blending_threshold(Blending::Auto, 2, Some(&load(1.0, 0.0, 1.5))),
+        Err(DialerError::InvalidConfig(_))
+    ));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    #[test]
+    fn blending_matches_the_chain(
+        s in 1u32..40,
+        load_share in 0.05f64..0.98,
+        t_share in 0.0f64..=1.0,
+        within in 0.0f64..0.5,
+        target in 0.3f64..0.99,
+    ) {
+        let a = load_share * f64::from(s);
+        let t = (t_share * f64::from(s)).round() as u32;
+        let l = load(a, within, target);
+        let decay = (-(f64::from(s) - a) * within).exp();
+        let want = 1.0 - chain_wait_probability(s, t, a) * decay;
+        let got = blended_service_level(s, t, &l).unwrap();
+        prop_assert!((got - want).abs() < 1e-12, "s={s} A={a} t={t}: {got} vs {want}");
+        // t = s is plain Erlang C
+        let plain = service_level(a, f64::from(s), 1.0, within).unwrap();
+        let all = blended_service_level(s, s, &l).unwrap();
+        prop_assert!((all - plain).abs() < 1e-12);
+        // the automatic threshold is the smallest t meeting the target (by the chain)
+        let auto = blending_threshold(Blending::Auto, s, Some(&l)).unwrap();
+        let first = (0..=s)
+            .find(|&t| 1.0 - chain_wait_probability(s, t, a) * decay >= target)
+            .unwrap_or(s);
+        if auto != first {
+            // only a tie at rounding level may differ
+            let sl_at = |t| 1.0 - chain_wait_probability(s, t, a) * decay - target;
+            prop_assert!(sl_at(auto).abs() < 1e-12 || sl_at(first).abs() < 1e-12);
+        }
+    }
+}
