@@ -46,6 +46,8 @@ impl Blend<'_> {
             }
         }
         if !any {
+            // (nothing to dial for now; a retry coming due wakes the loop)
+            self.rearm_wake();
             return Ok(());
         }
         let pacing = self
@@ -211,8 +213,10 @@ impl Blend<'_> {
             return;
         }
         if let Some(d) = self.dialer.next_deadline() {
-            let at = us(d).max(self.now);
-            if at < self.horizon_end && self.wake.is_none_or(|w| at < w) {
+            // (a deadline now or past was handled by the pace that asked: the dialer
+            // ticks first)
+            let at = us(d);
+            if at > self.now && at < self.horizon_end && self.wake.is_none_or(|w| at < w) {
                 self.wake = Some(at);
                 self.schedule(at, Ev::Wake);
             }
