@@ -260,6 +260,7 @@ fn person_then_agent_or_timeout() {
     assert_eq!((s.person, s.connected, s.abandoned), (2, 1, 1));
     assert_eq!(s.window_answered, 2.0);
     assert_eq!(s.abandonment_rate, 0.5);
+    assert!((s.budget - (0.03 * 2.0 - 1.0)).abs() < 1e-15);
 }
 
 #[test]
@@ -571,4 +572,49 @@ fn restored_snapshots_of_a_busy_dialer_refuse_or_run() {
             }
         }
     }
+}
+
+#[test]
+fn pacing_inputs_and_the_campaign_threshold() {
+    let mut cfg = campaign("c", DialMode::Progressive);
+    cfg.blending = Blending::Fixed(3);
+    let mut d = dialer(cfg, &[("a", "1")]);
+    assert_eq!(d.blending_threshold("c", 10, None).unwrap(), 3);
+    assert!(matches!(
+        d.blending_threshold("zz", 10, None),
+        Err(DialerError::Unknown {
+            kind: "campaign",
+            ..
+        })
+    ));
+    assert!(matches!(
+        d.pace(1.0, &[("zz", FreeAgents::now(1))]),
+        Err(DialerError::Unknown {
+            kind: "campaign",
+            ..
+        })
+    ));
+    assert!(matches!(
+        d.pace(
+            1.0,
+            &[(
+                "c",
+                FreeAgents {
+                    free: MAX_FREE_AGENTS + 1,
+                    freeing: 0.0
+                }
+            )]
+        ),
+        Err(DialerError::InvalidConfig(_))
+    ));
+    // campaigns not listed get nothing
+    let none: [(&str, FreeAgents); 0] = [];
+    assert!(d.pace(1.0, &none).unwrap().dials.is_empty());
+    // a stopped campaign's closed zone is no deadline
+    d.set_zone_windows("c", 0, &[(50.0, 60.0)], 1.0).unwrap();
+    assert_eq!(d.next_deadline(), Some(50.0));
+    d.stop_campaign("c", 1.0).unwrap();
+    assert!(!d.is_running("c").unwrap());
+    assert_eq!(d.next_deadline(), None);
+    assert_eq!(d.now(), Some(1.0));
 }

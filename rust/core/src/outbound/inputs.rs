@@ -428,6 +428,9 @@ impl Dialer {
         let camp = &self.campaigns[ci as usize];
         let c = &camp.contacts[k as usize];
         let n = c.numbers.len() as u32;
+        if self.dnc.is_empty() && camp.dnc.is_empty() {
+            return Some(c.next_number % n);
+        }
         (0..n).map(|i| (c.next_number + i) % n).find(|&i| {
             let num = &c.numbers[i as usize];
             !self.dnc.contains(num) && !camp.dnc.contains(num)

@@ -117,6 +117,7 @@ impl Dialer {
             } else {
                 0.0
             },
+            budget: camp.config.abandon_cap * window_answered - window_abandoned,
             answer_rate: camp.answer_rate,
             lines_open: u64::from(camp.ringing) + u64::from(camp.answered),
             offers_open: u64::from(camp.offers),

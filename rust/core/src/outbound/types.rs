@@ -234,6 +234,9 @@ pub struct CampaignStats {
     pub window_abandoned: f64,
     /// `window_abandoned / window_answered` (0 with no answers)
     pub abandonment_rate: f64,
+    /// the window's remaining abandonment budget predictive pacing spends:
+    /// `abandon_cap × window_answered − window_abandoned` (negative once over the cap)
+    pub budget: f64,
     /// the exponentially weighted answer rate pacing uses
     pub answer_rate: f64,
     /// lines ringing or answered and waiting for an agent
