@@ -11,6 +11,24 @@
 //! free for its queue less the blending threshold, after every event that may free an agent
 //! or close a line and every `pace_every` seconds. [`run_blend_replications`] runs many in
 //! parallel, with independent random streams derived from one seed.
+//!
+//! Readings of the model worth knowing:
+//! - agents answer at once (no ring, no missed offers) and staffing is `fixed` or
+//!   `intervals`; preview campaigns are refused (an agent's decision time is not modelled);
+//! - the threshold holds the dialer back, not the routing: a person answered takes any free
+//!   eligible agent, those kept idle for inbound included (inbound wins ties: the campaign
+//!   queue's weight is -1);
+//! - predictive campaigns are paced at once for agents idle now, and at each `pace_every`
+//!   tick also for the busy agents expected to free up within a mean ring time (each with
+//!   probability `1 - exp(-ring / (talk + wrap-up))`, less the waiting inbound calls and the
+//!   threshold's shortfall);
+//! - contacts are `0..contacts` (one number each, zone 0; without zones the campaign dials
+//!   from the start to the horizon); a contact's attempt draws its outcome, ring, talk and
+//!   wrap-up from its own streams, so two pacing modes meet the same people (common random
+//!   numbers); the outcome probabilities are read at the time of the dial;
+//! - a person taken for a machine (`reach.amd_false_positive`) is reported to the dialer as
+//!   a machine and counted here as abandoned; everything about a line counts in the interval
+//!   it was dialled in.
 
 mod model;
 mod results;
