@@ -11,6 +11,9 @@ mod model;
 mod parallel;
 mod run;
 
+pub mod blend;
+mod heap;
+
 pub use dist::{CallStream, Dist, Draw, Stream, MAX_CV, MAX_DURATION};
 pub use lab::{Balking, Busyness, Periods, MAX_LEVEL_FACTOR};
 pub use model::{

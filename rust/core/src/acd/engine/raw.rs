@@ -82,6 +82,13 @@ impl Engine {
         (idle + working, working)
     }
 
+    /// Crate-internal query (the blended-day simulator's pacing): queue `q`'s agents logged
+    /// in and eligible, and those of them free to take one of its calls now.
+    pub(crate) fn queue_agents_raw(&self, q: u32) -> (u32, u32) {
+        let queue = &self.queues[q as usize];
+        (queue.staffed, queue.available)
+    }
+
     /// Crate-internal presence change (the simulator): agent `a` (by index) becomes `to`
     /// at `now` µs, as [`Engine::agent_ready`], [`Engine::agent_not_ready`] with `reason`,
     /// or [`Engine::agent_logout`] would make it; the decisions left for

@@ -1,0 +1,136 @@
+//! Blended days: inbound calls and outbound campaigns on one pool of agents.
+//!
+//! A [`BlendModel`] describes inbound queues and call types, agent groups, and campaigns
+//! (the [`Dialer`](crate::outbound::Dialer)'s configuration, a contact list and how the
+//! contacts behave: person, machine, no answer, busy or failed by period of the day and
+//! attempt; ring, talk and wrap-up times; answering-machine detection's false positives).
+//! [`run_blend`] simulates one replication: the engine routes the inbound calls and the
+//! people the campaigns reach (who join a queue `outbound:<campaign>` requiring the
+//! campaign's skills, and are abandoned with the recorded message if no agent takes them
+//! within the campaign's `connect_within`); the dialer paces each campaign for the agents
+//! free for its queue less the blending threshold, after every event that may free an agent
+//! or close a line and every `pace_every` seconds. [`run_blend_replications`] runs many in
+//! parallel, with independent random streams derived from one seed.
+//!
+//! Readings of the model worth knowing:
+//! - agents answer at once (no ring, no missed offers) and staffing is `fixed` or
+//!   `intervals`; preview campaigns are refused (an agent's decision time is not modelled);
+//! - the threshold holds the dialer back, not the routing: a person answered takes any free
+//!   eligible agent, those kept idle for inbound included (inbound wins ties: the campaign
+//!   queue's weight is -1);
+//! - predictive campaigns are paced at once for agents idle now, and at each `pace_every`
+//!   tick also for the busy agents expected to free up within a mean ring time (each with
+//!   probability `1 - exp(-ring / (talk + wrap-up))`, less the waiting inbound calls and the
+//!   threshold's shortfall);
+//! - contacts are `0..contacts` (one number each, zone 0; without zones the campaign dials
+//!   from the start to the horizon); a contact's attempt draws its outcome, ring, talk and
+//!   wrap-up from its own streams, so two pacing modes meet the same people (common random
+//!   numbers); the outcome probabilities are read at the time of the dial;
+//! - a person taken for a machine (`reach.amd_false_positive`) is reported to the dialer as
+//!   a machine and counted here as abandoned; everything about a line counts in the interval
+//!   it was dialled in.
+
+mod model;
+mod results;
+mod run;
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::AtomicBool;
+
+pub use model::{
+    BlendGroup, BlendModel, CampaignModel, InboundTarget, InboundType, Reach, ReachRow,
+    MAX_CONTACTS,
+};
+pub use results::{BlendReplication, OutboundCounters};
+
+use super::parallel::{MAX_REPLICATIONS, MAX_THREADS};
+use super::SimError;
+
+/// Run one replication of `model` (replication `index` of the streams from `seed`).
+pub fn run_blend(model: &BlendModel, seed: u64, index: u64) -> Result<BlendReplication, SimError> {
+    run_blend_until(model, seed, index, &AtomicBool::new(false))
+}
+
+/// [`run_blend`], stopping with an error soon after `stop` is set (by another thread).
+pub fn run_blend_until(
+    model: &BlendModel,
+    seed: u64,
+    index: u64,
+    stop: &AtomicBool,
+) -> Result<BlendReplication, SimError> {
+    model.validate()?;
+    let mut sim = run::Blend::new(model, seed, index, stop)?;
+    sim.run()?;
+    Ok(sim.finish())
+}
+
+/// Run replications `0..replications` on up to `threads` threads (results in index order;
+/// the result for index `i` is the same whatever the threads).
+pub fn run_blend_replications(
+    model: &BlendModel,
+    seed: u64,
+    replications: u64,
+    threads: usize,
+) -> Result<Vec<BlendReplication>, SimError> {
+    if replications > MAX_REPLICATIONS {
+        return Err(SimError(format!(
+            "replications: at most {MAX_REPLICATIONS} in one run, got {replications}"
+        )));
+    }
+    model.validate()?;
+    let n = replications as usize;
+    let threads = threads.clamp(1, n.clamp(1, MAX_THREADS));
+    let stop = AtomicBool::new(false);
+    let mut results: Vec<Option<Result<BlendReplication, SimError>>> =
+        (0..n).map(|_| None).collect();
+    let per = n.div_ceil(threads).max(1);
+    let work = |slots: &mut [Option<Result<BlendReplication, SimError>>], first: usize| {
+        for (i, slot) in slots.iter_mut().enumerate() {
+            *slot = Some(guarded(model, seed, (first + i) as u64, &stop));
+        }
+    };
+    std::thread::scope(|scope| {
+        let mut chunks = results.chunks_mut(per).enumerate();
+        let first = chunks.next();
+        let handles: Vec<_> = chunks
+            .filter_map(|(k, slots)| {
+                std::thread::Builder::new()
+                    .spawn_scoped(scope, move || work(slots, k * per))
+                    .ok()
+            })
+            .collect();
+        if let Some((_, slots)) = first {
+            work(slots, 0);
+        }
+        for h in handles {
+            let _ = h.join();
+        }
+    });
+    results
+        .into_iter()
+        .enumerate()
+        .map(|(i, r)| r.unwrap_or_else(|| guarded(model, seed, i as u64, &stop)))
+        .collect()
+}
+
+/// One replication, a panic in it turned into an error that says so.
+fn guarded(
+    model: &BlendModel,
+    seed: u64,
+    index: u64,
+    stop: &AtomicBool,
+) -> Result<BlendReplication, SimError> {
+    catch_unwind(AssertUnwindSafe(|| {
+        run_blend_until(model, seed, index, stop)
+    }))
+    .unwrap_or_else(|panic| {
+        let what = panic
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "no message".into());
+        Err(SimError(format!(
+            "internal error in replication {index} (please report it): {what}"
+        )))
+    })
+}
