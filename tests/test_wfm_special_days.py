@@ -297,3 +297,22 @@ def test_bank_series_with_its_two_public_holidays(tmp_path: Path) -> None:
     rows = backtest(history, [DailyProfile()], calendar=cal)
     assert rows[0].rmse < plain["daily total x profile"] - 1.0
     assert rows[0].rmse < 0.8 * plain["weekday x interval average"]
+
+
+def test_day_after_a_holiday_stays_in_the_level_history() -> None:
+    """With full persistence the level is the last day's weekday-adjusted total: the day
+    after the holiday's own (its catch-up carries over), or, left out, the day before's."""
+    dates, counts, holidays = _holiday_series(1.5, seed=4)
+    cal = with_closure_events(Calendar.weekdays(closed=holidays), dates[0], dates[-1])
+    tuesday = dt.date(2024, 5, 28)
+    wednesday = tuesday + dt.timedelta(days=1)
+    origin = dates.index(tuesday) + 1
+    hist = _history(dates[:origin], counts[:origin])
+    for keep, last in ((True, tuesday), (False, dt.date(2024, 5, 24))):
+        model = DailyProfile(
+            half_life=math.inf, persistence=(1.0,), month_turn=(0, 0), after_closed_level=keep
+        )
+        fitted = model.fit(hist, cal)
+        w = fitted._weekday  # type: ignore[attr-defined]
+        level = counts[dates.index(last)].sum() / w[last.weekday()]
+        assert fitted.predict([wednesday]).mean.sum() == pytest.approx(level * w[2], rel=1e-9)

@@ -361,7 +361,17 @@ class _DailyProfileFit(FittedModel):
             )
         x = np.where(turn, x / self.turn_effect, x)
         half_lives = model.half_lives if model.half_life is None else (model.half_life,)
-        self._xs = x[normal]
+        # The day after a closed day stays in the level's history as observed (its catch-up
+        # carries over to the next days through the persistence), unless ``after_closed_level``
+        # is off.
+        level_days = normal.copy()
+        if model.after_closed_level:
+            after = [
+                (e := calendar.event(d)) is not None and e.name == AFTER_CLOSED
+                for d in history.dates
+            ]
+            level_days |= np.array(after, dtype=bool) & (totals > 0)
+        self._xs = x[level_days]
         self._burn_in = model.burn_in
         self._means = {h: self._ew_means(self._xs, h) for h in half_lives}
         self._choices = [(h, phi) for h in half_lives for phi in model.persistence]
@@ -370,7 +380,7 @@ class _DailyProfileFit(FittedModel):
         # The one-day-ahead level known before each normal day (the mean of all before any).
         means = self._means[self.half_life]
         pred = np.full(x.size, float(self._xs.mean()))
-        idx = np.flatnonzero(normal)
+        idx = np.flatnonzero(level_days)
         pred[idx[1:]] = means[:-1] + self.persistence * (self._xs[:-1] - means[:-1])
         self._profiles = self._profiles_by_day(days, matrix, normal, model.shrinkage)
         self._shape = self._recent_shape(days, matrix, normal, model)
@@ -605,6 +615,8 @@ class DailyProfile(Model):
     half). With ``opening_prior``, an :data:`~callroute.wfm.special_days.AFTER_CLOSED` day
     (the day after a holiday) starts from the weekday effect of the week's first open day
     (Monday's, for the Tuesday after a Monday holiday); its past occurrences then correct it.
+    With ``after_closed_level`` that day stays in the level's history as observed, so its
+    catch-up carries to the next days through the level's persistence.
     """
 
     name = "daily total x profile"
@@ -623,6 +635,7 @@ class DailyProfile(Model):
         turn_shrinkage: float = 0.0,
         event_shrinkage: float = 1.0,
         opening_prior: bool = True,
+        after_closed_level: bool = True,
     ) -> None:
         if half_life is not None and not half_life >= 0:
             raise ParameterError(f"half_life must be >= 0, got {half_life}")
@@ -647,6 +660,7 @@ class DailyProfile(Model):
             raise ParameterError(f"event_shrinkage must be >= 0, got {event_shrinkage}")
         self.event_shrinkage = event_shrinkage
         self.opening_prior = opening_prior
+        self.after_closed_level = after_closed_level
 
     def _fit(self, history: History, calendar: Calendar, matrix: FloatArray) -> FittedModel:
         return _DailyProfileFit(history, calendar, matrix, self)
