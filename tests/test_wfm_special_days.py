@@ -297,6 +297,10 @@ def test_bank_series_with_its_two_public_holidays(tmp_path: Path) -> None:
     rows = backtest(history, [DailyProfile()], calendar=cal)
     assert rows[0].rmse < plain["daily total x profile"] - 1.0
     assert rows[0].rmse < 0.8 * plain["weekday x interval average"]
+    # Out of sample (origins 60-119; the defaults were chosen on origins 20-59)
+    later = backtest(history, [WeekdayAverage()], min_train=60)[0].rmse
+    ours = backtest(history, [DailyProfile()], calendar=cal, min_train=60)[0].rmse
+    assert ours < 0.85 * later
 
 
 def test_day_after_a_holiday_stays_in_the_level_history() -> None:
