@@ -12,7 +12,8 @@ Models:
   level, its half-life chosen on the training days alone, times a turn-of-month effect on
   the first and last open days of each month) times a weekday intraday profile shrunk
   toward the all-days profile, with special-day multipliers (given, or estimated from past
-  days of the same event).
+  days of the same event); the day after a closed day (:mod:`.special_days`) starts from
+  the week's opening weekday and is corrected by its past occurrences.
 
 Every model estimates the negative binomial size of its own one-day-ahead errors on the
 training days, so its quantiles reflect real over-dispersion, not Poisson noise alone.
