@@ -104,3 +104,29 @@ def test_forecast_bad_file_names_file_and_line(
     path.write_text("interval_start,calls\n2024-01-01 09:00,1\n2024-01-01 09:15,x\n")
     assert main(["forecast", str(path)]) == 2
     assert f"{path}:3: calls must be a number" in capsys.readouterr().err
+
+
+def test_forecast_with_a_calendar_file(tmp_path: Path) -> None:
+    cal = tmp_path / "holidays.yaml"
+    cal.write_text("closed: [2024-01-15]\n")  # a Monday
+    out = tmp_path / "fc.csv"
+    args = ["forecast", str(_counts(tmp_path, 10)), "--method", "average", "--days", "2"]
+    assert main([*args, "--calendar", str(cal), "--csv", str(out)]) == 0
+    rows = list(csv.DictReader(out.open()))
+    # The closed Monday is skipped: Tuesday (no past day after a holiday: no effect) and
+    # Wednesday, each as its weekday's average (one and two more calls per quarter hour).
+    assert [(r["date"], float(r["calls"])) for r in rows] == [
+        ("2024-01-16", 32.0),
+        ("2024-01-16", 72.0),
+        ("2024-01-17", 34.0),
+        ("2024-01-17", 74.0),
+    ]
+
+
+def test_forecast_bad_calendar_names_file_and_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cal = tmp_path / "cal.csv"
+    cal.write_text("date,kind\n2024-01-15,closed\n2024-01-16,shut\n")
+    assert main(["forecast", str(_counts(tmp_path, 10)), "--calendar", str(cal)]) == 2
+    assert f"{cal}: line 3: kind must be closed or special" in capsys.readouterr().err

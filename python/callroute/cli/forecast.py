@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import datetime as dt
 import sys
 from pathlib import Path
 
@@ -19,7 +20,14 @@ from ..wfm import (
     read_master_csv,
     read_queue_log,
 )
+from ..wfm.calendar import Calendar
 from ..wfm.forecast_backtest import backtest, format_table
+from ..wfm.special_days import (
+    absent_weekdays,
+    load_calendar,
+    public_holidays,
+    with_closure_events,
+)
 
 _METHODS: dict[str, type[Model]] = {
     "naive": SeasonalNaive,
@@ -54,6 +62,26 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     s.add_argument(
         "--intraday", metavar="HH:MM", help="backtest: also update each day at this time"
     )
+    s.add_argument(
+        "--calendar",
+        metavar="FILE",
+        help="closed and special days (.yaml or .csv: date,kind[,name][,multiplier])",
+    )
+    s.add_argument(
+        "--holidays",
+        metavar="CODE",
+        help="close on a country's public holidays, e.g. US (needs the 'holidays' package)",
+    )
+    s.add_argument(
+        "--closed-absent",
+        action="store_true",
+        help="treat the open weekdays absent from the history as closed days",
+    )
+    s.add_argument(
+        "--before-closed",
+        action="store_true",
+        help="also estimate an effect for the day before a closed day",
+    )
     s.set_defaults(run=run)
 
 
@@ -70,11 +98,34 @@ def _read(args: argparse.Namespace) -> History:
     return history.resample(seconds)
 
 
+def _calendar(args: argparse.Namespace, history: History) -> Calendar | None:
+    """The calendar from --calendar / --holidays / --closed-absent, with the days after
+    (and with --before-closed, before) each closed day marked as estimated events."""
+    if not (args.calendar or args.holidays or args.closed_absent):
+        return None
+    weekdays = sorted({d.weekday() for d in history.dates})
+    base = (
+        load_calendar(args.calendar, open_weekdays=weekdays)
+        if args.calendar
+        else Calendar.build(open_weekdays=weekdays)
+    )
+    closed = set(base.closed)
+    first, last = history.dates[0], history.dates[-1] + dt.timedelta(days=7 * max(args.days, 1))
+    if args.holidays:
+        years = range(first.year, last.year + 1)
+        closed |= set(public_holidays(args.holidays, years))
+    if args.closed_absent:
+        closed |= set(absent_weekdays(history, weekdays))
+    calendar = Calendar(base.open_weekdays, frozenset(closed), base.special, base.hours)
+    return with_closure_events(calendar, first, last, before=args.before_closed)
+
+
 def run(args: argparse.Namespace) -> int:
     """Run ``callroute forecast``."""
     if args.minutes <= 0 or 1440 % args.minutes:
         raise CallrouteError(f"--minutes must divide a day, got {args.minutes}")
     history = _read(args)
+    calendar = _calendar(args, history)
     if args.backtest:
         try:
             horizons = [int(h) for h in args.horizons.split(",")]
@@ -91,6 +142,7 @@ def run(args: argparse.Namespace) -> int:
         rows = backtest(
             history,
             [m() for m in _METHODS.values()],
+            calendar=calendar,
             horizons=horizons,
             min_train=args.min_train,
             level=args.level,
@@ -99,7 +151,7 @@ def run(args: argparse.Namespace) -> int:
         )
         print(format_table(rows))
         return 0
-    fitted = _METHODS[args.method]().fit(history, queue=args.queue)
+    fitted = _METHODS[args.method]().fit(history, calendar, queue=args.queue)
     fc = fitted.horizon(args.days)
     lo, hi = fc.bounds(args.level)
     labels = history.slot_labels()

@@ -40,6 +40,14 @@ from .schedule import (
     schedule_shifts,
 )
 from .schedule_check import ScheduleCheck, simulate_schedule
+from .special_days import (
+    AFTER_CLOSED,
+    BEFORE_CLOSED,
+    absent_weekdays,
+    load_calendar,
+    public_holidays,
+    with_closure_events,
+)
 from .staffing import (
     CostFrontier,
     CostOptimalPlan,
@@ -53,6 +61,8 @@ from .staffing import (
 from .staffing_plot import plot_coverage, plot_frontier
 
 __all__ = [
+    "AFTER_CLOSED",
+    "BEFORE_CLOSED",
     "Agent",
     "Assignment",
     "BreakRule",
@@ -77,6 +87,7 @@ __all__ = [
     "SpecialDay",
     "SurgeWhatIf",
     "WeekdayAverage",
+    "absent_weekdays",
     "build_roster",
     "cost_frontier",
     "cost_optimal_staffing",
@@ -84,10 +95,12 @@ __all__ = [
     "daily_service_level_staffing",
     "default_shift_types",
     "from_call_records",
+    "load_calendar",
     "newsvendor_fractile",
     "plan_day",
     "plot_coverage",
     "plot_frontier",
+    "public_holidays",
     "quantile_calls",
     "read_anonymous_bank",
     "read_interval_csv",
@@ -98,4 +111,5 @@ __all__ = [
     "schedule_shifts",
     "simulate_schedule",
     "surge_what_if",
+    "with_closure_events",
 ]

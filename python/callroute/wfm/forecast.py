@@ -12,7 +12,8 @@ Models:
   level, its half-life chosen on the training days alone, times a turn-of-month effect on
   the first and last open days of each month) times a weekday intraday profile shrunk
   toward the all-days profile, with special-day multipliers (given, or estimated from past
-  days of the same event).
+  days of the same event); the day after a closed day (:mod:`.special_days`) starts from
+  the week's opening weekday and is corrected by its past occurrences.
 
 Every model estimates the negative binomial size of its own one-day-ahead errors on the
 training days, so its quantiles reflect real over-dispersion, not Poisson noise alone.
@@ -32,6 +33,7 @@ from ..errors import ParameterError
 from .calendar import Calendar
 from .forecast_dist import nb_quantile
 from .history import History
+from .special_days import AFTER_CLOSED
 
 __all__ = [
     "DailyProfile",
@@ -128,7 +130,9 @@ class FittedModel:
                 if event.multiplier is not None:
                     mean[i] *= event.multiplier
                 elif event.profile is None:
-                    mean[i] *= self._estimated_events().get(event.name, 1.0)
+                    mean[i] *= self._event_prior(event.name, day) * self._estimated_events().get(
+                        event.name, 1.0
+                    )
                 if event.profile is not None:
                     profile = np.asarray(event.profile, dtype=np.float64)
                     if profile.size != self.slots:
@@ -154,6 +158,12 @@ class FittedModel:
 
     #: Prior weight, in expected calls, of an event's whole-day ratio in each interval's.
     event_prior_calls = 100.0
+    #: Occurrences' worth of "no effect beyond the prior" the log day ratio is shrunk by.
+    event_shrinkage = 0.0
+
+    def _event_prior(self, name: str, day: dt.date) -> float:
+        """An estimated event's whole-day factor before any past occurrence (1.0)."""
+        return 1.0
 
     def _estimated_events(self) -> dict[str, FloatArray]:
         """Per event name, factors per interval estimated from its past occurrences.
@@ -162,7 +172,9 @@ class FittedModel:
         ``A_s`` calls came in interval ``s`` where the model (without the event) expected
         ``E_s``. The day ratio ``R`` is the geometric mean of the days' actual/expected
         totals; each interval's factor is ``(A_s + m R) / (E_s + m)``, shrunk toward ``R``
-        with ``m = event_prior_calls`` expected calls of weight.
+        with ``m = event_prior_calls`` expected calls of weight. The model's expectation
+        includes the event's prior (:meth:`_event_prior`), so the factors are relative to it;
+        ``log R`` over ``n`` days is shrunk by ``n / (n + event_shrinkage)``.
         """
         key = id(self.calendar)
         if self._events_cache is not None and self._events_cache[0] == key:
@@ -176,7 +188,7 @@ class FittedModel:
                 continue
             if event.closed:
                 continue
-            base = self._day_means([day])[0]
+            base = self._day_means([day])[0] * self._event_prior(event.name, day)
             if base.sum() > 0 and self._matrix[i].sum() > 0:
                 logs.setdefault(event.name, []).append(math.log(self._matrix[i].sum() / base.sum()))
                 actual[event.name] = actual.get(event.name, 0.0) + self._matrix[i]
@@ -184,7 +196,7 @@ class FittedModel:
         m = self.event_prior_calls
         out = {}
         for name, values in logs.items():
-            ratio = math.exp(float(np.mean(values)))
+            ratio = math.exp(float(np.sum(values)) / (len(values) + self.event_shrinkage))
             out[name] = (actual[name] + m * ratio) / (expected[name] + m)
         self._events_cache = (key, out)
         return out
@@ -328,6 +340,8 @@ class _DailyProfileFit(FittedModel):
         self, history: History, calendar: Calendar, matrix: FloatArray, model: DailyProfile
     ) -> None:
         super().__init__(history, calendar, matrix)
+        self.event_shrinkage = model.event_shrinkage
+        self._opening_prior = model.opening_prior
         normal = _normal_days(history, calendar) & (matrix.sum(axis=1) > 0)
         if not normal.any():
             raise ParameterError("DailyProfile needs at least one normal day with calls")
@@ -348,7 +362,17 @@ class _DailyProfileFit(FittedModel):
             )
         x = np.where(turn, x / self.turn_effect, x)
         half_lives = model.half_lives if model.half_life is None else (model.half_life,)
-        self._xs = x[normal]
+        # The day after a closed day stays in the level's history as observed (its catch-up
+        # carries over to the next days through the persistence), unless ``after_closed_level``
+        # is off.
+        level_days = normal.copy()
+        if model.after_closed_level:
+            after = [
+                (e := calendar.event(d)) is not None and e.name == AFTER_CLOSED
+                for d in history.dates
+            ]
+            level_days |= np.array(after, dtype=bool) & (totals > 0)
+        self._xs = x[level_days]
         self._burn_in = model.burn_in
         self._means = {h: self._ew_means(self._xs, h) for h in half_lives}
         self._choices = [(h, phi) for h in half_lives for phi in model.persistence]
@@ -357,7 +381,7 @@ class _DailyProfileFit(FittedModel):
         # The one-day-ahead level known before each normal day (the mean of all before any).
         means = self._means[self.half_life]
         pred = np.full(x.size, float(self._xs.mean()))
-        idx = np.flatnonzero(normal)
+        idx = np.flatnonzero(level_days)
         pred[idx[1:]] = means[:-1] + self.persistence * (self._xs[:-1] - means[:-1])
         self._profiles = self._profiles_by_day(days, matrix, normal, model.shrinkage)
         self._shape = self._recent_shape(days, matrix, normal, model)
@@ -396,6 +420,15 @@ class _DailyProfileFit(FittedModel):
         effects = {d: math.exp(float(np.mean(v))) for d, v in logs.items()}
         scale = float(np.exp(np.mean(np.log(list(effects.values())))))
         return {d: e / scale for d, e in effects.items()}
+
+    def _event_prior(self, name: str, day: dt.date) -> float:
+        """The first open day after a closed day opens the week: the weekday effect of the
+        calendar's first open weekday replaces its own (``opening_prior``); else 1.0."""
+        if name != AFTER_CLOSED or not self._opening_prior:
+            return 1.0
+        own = self._weekday.get(day.weekday(), 1.0)
+        first = min(self.calendar.open_weekdays, default=day.weekday())
+        return self._weekday.get(first, own) / own
 
     def is_month_turn(self, day: dt.date) -> bool:
         """Whether ``day`` is one of the first ``k`` or last ``j`` open days of its month
@@ -577,6 +610,14 @@ class DailyProfile(Model):
     it off. Turn days stay in the level's history with the effect divided out, and the
     weekday effects are measured again without it. The defaults (3, 1) and 0 were chosen on
     the first 60 days of the 2003 bank series (origins 20-59) only.
+
+    Estimated special days (no multiplier given): the log of the past occurrences' day
+    ratio is shrunk by ``n / (n + event_shrinkage)`` (default 1: one occurrence counts
+    half). With ``opening_prior``, an :data:`~callroute.wfm.special_days.AFTER_CLOSED` day
+    (the day after a holiday) starts from the weekday effect of the week's first open day
+    (Monday's, for the Tuesday after a Monday holiday); its past occurrences then correct it.
+    With ``after_closed_level`` that day stays in the level's history as observed, so its
+    catch-up carries to the next days through the level's persistence.
     """
 
     name = "daily total x profile"
@@ -593,6 +634,9 @@ class DailyProfile(Model):
         burn_in: int = 5,
         month_turn: tuple[int, int] = (3, 1),
         turn_shrinkage: float = 0.0,
+        event_shrinkage: float = 1.0,
+        opening_prior: bool = True,
+        after_closed_level: bool = True,
     ) -> None:
         if half_life is not None and not half_life >= 0:
             raise ParameterError(f"half_life must be >= 0, got {half_life}")
@@ -613,6 +657,11 @@ class DailyProfile(Model):
             raise ParameterError("month_turn is (first, last) open days >= 0; turn_shrinkage >= 0")
         self.month_turn = (int(month_turn[0]), int(month_turn[1]))
         self.turn_shrinkage = turn_shrinkage
+        if not event_shrinkage >= 0:
+            raise ParameterError(f"event_shrinkage must be >= 0, got {event_shrinkage}")
+        self.event_shrinkage = event_shrinkage
+        self.opening_prior = opening_prior
+        self.after_closed_level = after_closed_level
 
     def _fit(self, history: History, calendar: Calendar, matrix: FloatArray) -> FittedModel:
         return _DailyProfileFit(history, calendar, matrix, self)
