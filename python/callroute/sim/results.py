@@ -225,9 +225,9 @@ class SimulationResult:
     def totals(self, line: str | None = None) -> dict[str, FloatArray]:
         """Per replication, the whole run's counters that the KPIs are made of: calls
         ``offered``, ``answered``, ``answered_within`` (the threshold), ``abandoned``,
-        ``abandoned_within``, ``exited``, ``balked`` (left at once), and the seconds ``wait_answered``, ``wait_all``
-        and ``talk``; for ``line`` or every line together (``None``); plus the agents'
-        ``busy`` and ``staffed`` seconds (all groups).
+        ``abandoned_within``, ``exited``, ``balked`` (left at once), and the seconds
+        ``wait_answered``, ``wait_all`` and ``talk``; for ``line`` or every line together
+        (``None``); plus the agents' ``busy`` and ``staffed`` seconds (all groups).
 
         :raises ~callroute.errors.UnknownIdError: for a line the model does not have.
         """
