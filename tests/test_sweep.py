@@ -1,6 +1,7 @@
 """callroute.sweep (issue 15): variants by name or by a grid of dotted paths, common random
 numbers, the same numbers on every executor (threads, processes), tidy tables and a plot.
-The Dask cluster runs are in test_sweep_dask.py."""
+On a Dask distributed cluster on loopback (worker threads or processes) too: Dask comes with
+the ``test`` extra (``callroute[dask]`` for users)."""
 
 from __future__ import annotations
 
@@ -302,3 +303,43 @@ def test_default_chunk_spreads_work_and_keeps_cluster_tasks_large() -> None:
     # local threads: at most 10, fewer so that the cores all get work
     assert chunk(None, 2, 7, 4) == 4
     assert chunk(None, 2, 1_000, 10) == 10
+
+
+@pytest.mark.parametrize("processes", [False, True], ids=["worker-threads", "worker-processes"])
+def test_a_sweep_on_a_local_dask_cluster_gives_the_numbers_of_local_threads(
+    processes: bool,
+) -> None:
+    distributed = pytest.importorskip(
+        "distributed", reason="Dask is in the test extra: pip install '.[test]' or '.[dask]'"
+    )
+    local = cr.sweep(two_skill_model(), GRID, replications=6, seed=21)
+    with (
+        distributed.LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=processes,
+            host="127.0.0.1",
+            protocol="tcp://",  # loopback TCP even with worker threads (not inproc)
+            dashboard_address=None,
+            silence_logs=40,  # errors only
+        ) as cluster,
+        distributed.Client(cluster, timeout="60s") as client,
+    ):
+        assert isinstance(client, cr.sim.DaskClient)
+        seen: list[int] = []
+        on_dask = cr.sweep(
+            two_skill_model(),
+            GRID,
+            replications=6,
+            seed=21,
+            executor=client,
+            chunk=2 if not processes else None,  # None: the cluster's default
+            progress=lambda done, total: seen.append(done),
+        )
+        # the tasks really ran on the cluster's workers
+        assert sum(client.run(lambda dask_worker: 1).values()) == 2
+    assert sorted(seen)[-1] == 4 * 6
+    same_tables(local, on_dask)
+    sa, sb = local.summary(), on_dask.summary()
+    np.testing.assert_array_equal(sa["mean"], sb["mean"])
+    np.testing.assert_array_equal(sa["half_width"], sb["half_width"])
