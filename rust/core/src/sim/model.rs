@@ -75,11 +75,11 @@ fn default_interval() -> f64 {
     1800.0
 }
 
-fn one() -> f64 {
+pub(super) fn one() -> f64 {
     1.0
 }
 
-fn default_tenant() -> String {
+pub(super) fn default_tenant() -> String {
     "default".into()
 }
 
@@ -149,7 +149,7 @@ pub struct CallType {
     pub balking: Option<Balking>,
 }
 
-fn never() -> Dist {
+pub(super) fn never() -> Dist {
     Dist::Never
 }
 
@@ -279,7 +279,8 @@ pub enum Arrivals {
 /// well inside the engine's range of microseconds, with any duration added.
 pub const MAX_TIME: f64 = 1e11;
 
-fn finite(what: &str, v: f64, min: f64) -> Result<(), SimError> {
+/// A value that must be finite, at least `min` and at most [`MAX_TIME`] in size.
+pub(super) fn finite(what: &str, v: f64, min: f64) -> Result<(), SimError> {
     if v.is_finite() && v >= min && v.abs() <= MAX_TIME {
         Ok(())
     } else {
@@ -290,7 +291,7 @@ fn finite(what: &str, v: f64, min: f64) -> Result<(), SimError> {
 }
 
 /// A span that must be > 0 (an interval length).
-fn span(what: &str, v: f64) -> Result<(), SimError> {
+pub(super) fn span(what: &str, v: f64) -> Result<(), SimError> {
     if v.is_finite() && v > 0.0 && v <= MAX_TIME {
         Ok(())
     } else {
@@ -300,7 +301,8 @@ fn span(what: &str, v: f64) -> Result<(), SimError> {
     }
 }
 
-fn probability(what: &str, v: f64) -> Result<(), SimError> {
+/// A probability, in [0, 1].
+pub(super) fn probability(what: &str, v: f64) -> Result<(), SimError> {
     if (0.0..=1.0).contains(&v) {
         Ok(())
     } else {
@@ -406,45 +408,7 @@ impl Model {
             let w = format!("groups[{i}]");
             probability(&format!("{w}.no_answer"), g.no_answer)?;
             g.ring.validate(&format!("{w}.ring"))?;
-            match &g.staffing {
-                Staffing::Fixed { count } => {
-                    if *count > 1_000_000 {
-                        return Err(SimError(format!(
-                            "{w}.staffing.count is too large: {count}"
-                        )));
-                    }
-                }
-                Staffing::Intervals {
-                    start,
-                    interval,
-                    counts,
-                } => {
-                    finite(&format!("{w}.staffing.start"), *start, -1e11)?;
-                    span(&format!("{w}.staffing.interval"), *interval)?;
-                    if counts.iter().any(|&c| c > 1_000_000) {
-                        return Err(SimError(format!("{w}.staffing.counts: too large")));
-                    }
-                }
-                Staffing::Shifts { shifts } => {
-                    for (j, s) in shifts.iter().enumerate() {
-                        let ws = format!("{w}.staffing.shifts[{j}]");
-                        finite(&format!("{ws}.start"), s.start, -1e11)?;
-                        finite(&format!("{ws}.end"), s.end, -1e11)?;
-                        if s.end <= s.start {
-                            return Err(SimError(format!("{ws}: end must be after start")));
-                        }
-                        let mut last = s.start;
-                        for (k, &(b0, b1)) in s.breaks.iter().enumerate() {
-                            if !(b0 >= last && b1 > b0 && b1 <= s.end) {
-                                return Err(SimError(format!(
-                                    "{ws}.breaks[{k}]: breaks must be ordered and inside the shift"
-                                )));
-                            }
-                            last = b1;
-                        }
-                    }
-                }
-            }
+            validate_staffing(&w, &g.staffing)?;
         }
         let shared = self.calls.iter().any(|c| c.arrivals.is_none());
         match &self.arrivals {
@@ -470,6 +434,50 @@ impl Model {
         super::lab::validate(self)?;
         Ok(())
     }
+}
+
+/// Check a group's staffing; `w` names the group (`groups[i]`).
+pub(super) fn validate_staffing(w: &str, staffing: &Staffing) -> Result<(), SimError> {
+    match staffing {
+        Staffing::Fixed { count } => {
+            if *count > 1_000_000 {
+                return Err(SimError(format!(
+                    "{w}.staffing.count is too large: {count}"
+                )));
+            }
+        }
+        Staffing::Intervals {
+            start,
+            interval,
+            counts,
+        } => {
+            finite(&format!("{w}.staffing.start"), *start, -1e11)?;
+            span(&format!("{w}.staffing.interval"), *interval)?;
+            if counts.iter().any(|&c| c > 1_000_000) {
+                return Err(SimError(format!("{w}.staffing.counts: too large")));
+            }
+        }
+        Staffing::Shifts { shifts } => {
+            for (j, s) in shifts.iter().enumerate() {
+                let ws = format!("{w}.staffing.shifts[{j}]");
+                finite(&format!("{ws}.start"), s.start, -1e11)?;
+                finite(&format!("{ws}.end"), s.end, -1e11)?;
+                if s.end <= s.start {
+                    return Err(SimError(format!("{ws}: end must be after start")));
+                }
+                let mut last = s.start;
+                for (k, &(b0, b1)) in s.breaks.iter().enumerate() {
+                    if !(b0 >= last && b1 > b0 && b1 <= s.end) {
+                        return Err(SimError(format!(
+                            "{ws}.breaks[{k}]: breaks must be ordered and inside the shift"
+                        )));
+                    }
+                    last = b1;
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Check an arrival process; `what` names it, `ncalls` is the number of call types its

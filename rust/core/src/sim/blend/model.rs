@@ -5,7 +5,10 @@
 use serde::{Deserialize, Serialize};
 
 use super::super::dist::Dist;
-use super::super::model::{Arrivals, Staffing, MAX_TIME};
+use super::super::model::{
+    default_tenant, finite, never, one, probability, span, validate_arrivals, validate_staffing,
+    Arrivals, Staffing, MAX_TIME,
+};
 use super::super::SimError;
 use crate::acd::QueueConfig;
 use crate::outbound::{Blending, CampaignConfig, DialMode};
@@ -58,18 +61,6 @@ fn default_interval() -> f64 {
 
 fn default_pace_every() -> f64 {
     1.0
-}
-
-fn one() -> f64 {
-    1.0
-}
-
-fn default_tenant() -> String {
-    "default".into()
-}
-
-fn never() -> Dist {
-    Dist::Never
 }
 
 /// A kind of inbound call.
@@ -256,34 +247,6 @@ impl Reach {
     }
 }
 
-fn finite(what: &str, v: f64, min: f64) -> Result<(), SimError> {
-    if v.is_finite() && v >= min && v.abs() <= MAX_TIME {
-        Ok(())
-    } else {
-        Err(SimError(format!(
-            "{what} must be finite, >= {min} and at most {MAX_TIME:e}, got {v}"
-        )))
-    }
-}
-
-fn span(what: &str, v: f64) -> Result<(), SimError> {
-    if v.is_finite() && v > 0.0 && v <= MAX_TIME {
-        Ok(())
-    } else {
-        Err(SimError(format!(
-            "{what} must be finite, > 0 and at most {MAX_TIME:e} seconds, got {v}"
-        )))
-    }
-}
-
-fn probability(what: &str, v: f64) -> Result<(), SimError> {
-    if (0.0..=1.0).contains(&v) {
-        Ok(())
-    } else {
-        Err(SimError(format!("{what} must be in [0, 1], got {v}")))
-    }
-}
-
 /// The most contacts one campaign may have in a simulation.
 pub const MAX_CONTACTS: u64 = 10_000_000;
 
@@ -324,25 +287,12 @@ impl BlendModel {
                 d.validate(&format!("{w}.wrapup"))?;
             }
         }
-        match &self.arrivals {
-            Arrivals::Poisson { rate } => finite("arrivals.rate", *rate, 0.0)?,
-            Arrivals::Piecewise {
-                start,
-                interval,
-                rates,
-            } => {
-                finite("arrivals.start", *start, -MAX_TIME)?;
-                span("arrivals.interval", *interval)?;
-                for (i, r) in rates.iter().enumerate() {
-                    finite(&format!("arrivals.rates[{i}]"), *r, 0.0)?;
-                }
-            }
-            Arrivals::Trace { .. } => {
-                return Err(SimError(
-                    "arrivals: a blended day takes poisson or piecewise arrivals".into(),
-                ))
-            }
+        if let Arrivals::Trace { .. } = self.arrivals {
+            return Err(SimError(
+                "arrivals: a blended day takes poisson or piecewise arrivals".into(),
+            ));
         }
+        validate_arrivals("arrivals", &self.arrivals, None)?;
         if self.has_inbound() && total_share.partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater)
         {
             return Err(SimError(
@@ -353,31 +303,12 @@ impl BlendModel {
         }
         for (i, g) in self.groups.iter().enumerate() {
             let w = format!("groups[{i}]");
-            match &g.staffing {
-                Staffing::Fixed { count } => {
-                    if *count > 1_000_000 {
-                        return Err(SimError(format!(
-                            "{w}.staffing.count is too large: {count}"
-                        )));
-                    }
-                }
-                Staffing::Intervals {
-                    start,
-                    interval,
-                    counts,
-                } => {
-                    finite(&format!("{w}.staffing.start"), *start, -MAX_TIME)?;
-                    span(&format!("{w}.staffing.interval"), *interval)?;
-                    if counts.iter().any(|&c| c > 1_000_000) {
-                        return Err(SimError(format!("{w}.staffing.counts: too large")));
-                    }
-                }
-                Staffing::Shifts { .. } => {
-                    return Err(SimError(format!(
-                        "{w}.staffing: a blended day takes fixed or intervals staffing"
-                    )))
-                }
+            if let Staffing::Shifts { .. } = g.staffing {
+                return Err(SimError(format!(
+                    "{w}.staffing: a blended day takes fixed or intervals staffing"
+                )));
             }
+            validate_staffing(&w, &g.staffing)?;
         }
         for (i, c) in self.campaigns.iter().enumerate() {
             let w = format!("campaigns[{i}]");
