@@ -3,50 +3,14 @@
 //! that used to hang, overflow, wrap the clock or fill the memory (each now a result or an
 //! error naming the field).
 
+mod common;
+use common::{call, group};
+
 use callroute_core::acd::{QueueConfig, Strategy};
 use callroute_core::sim::{
     run, run_indices, run_replications, AgentGroup, Arrivals, CallType, CallbackOffer, Dist, Model,
     Replication, Retrial, SimError, Staffing,
 };
-
-fn group(name: &str, count: u32) -> AgentGroup {
-    AgentGroup {
-        name: name.into(),
-        tenant: "default".into(),
-        skills: vec![],
-        capacity: None,
-        exclusive: None,
-        weight: 1.0,
-        staffing: Staffing::Fixed { count },
-        no_answer: 0.0,
-        ring: Dist::Deterministic { value: 0.0 },
-    }
-}
-
-fn call(name: &str, queue: &str, handle: Dist, patience: Dist) -> CallType {
-    CallType {
-        name: name.into(),
-        queue: Some(queue.into()),
-        skills: None,
-        priority: 0,
-        tenant: None,
-        media: None,
-        share: 1.0,
-        arrivals: None,
-        handle,
-        patience,
-        wrapup: None,
-        retrial: None,
-        callback: None,
-        sl_threshold: None,
-        handle_by_period: None,
-        patience_by_period: None,
-        wrapup_by_period: None,
-        handle_by_group: None,
-        handle_by_level: None,
-        balking: None,
-    }
-}
 
 fn model(queues: Vec<QueueConfig>, groups: Vec<AgentGroup>, calls: Vec<CallType>) -> Model {
     Model {

@@ -4,49 +4,17 @@
 //! period of arrival against their means, handle time by level and by group, idle-first
 //! logout on a hand-worked timeline, and the checks naming each new field.
 
+mod common;
+use common::group;
+
 use callroute_core::acd::QueueConfig;
 use callroute_core::sim::{
     run, run_replications, AgentGroup, Arrivals, Balking, Busyness, CallType, Dist, Model, Periods,
     Staffing,
 };
 
-fn group(name: &str, count: u32) -> AgentGroup {
-    AgentGroup {
-        name: name.into(),
-        tenant: "default".into(),
-        skills: vec![],
-        capacity: None,
-        exclusive: None,
-        weight: 1.0,
-        staffing: Staffing::Fixed { count },
-        no_answer: 0.0,
-        ring: Dist::Deterministic { value: 0.0 },
-    }
-}
-
 fn call(name: &str, queue: &str, handle: Dist) -> CallType {
-    CallType {
-        name: name.into(),
-        queue: Some(queue.into()),
-        skills: None,
-        priority: 0,
-        tenant: None,
-        media: None,
-        share: 1.0,
-        arrivals: None,
-        handle,
-        patience: Dist::Never,
-        wrapup: None,
-        retrial: None,
-        callback: None,
-        sl_threshold: None,
-        handle_by_period: None,
-        patience_by_period: None,
-        wrapup_by_period: None,
-        handle_by_group: None,
-        handle_by_level: None,
-        balking: None,
-    }
+    common::call(name, queue, handle, Dist::Never)
 }
 
 fn queue(name: &str) -> QueueConfig {

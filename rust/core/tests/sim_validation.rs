@@ -2,11 +2,12 @@
 //! Erlang A, each within a 99 % confidence interval over independent replications; a pooled
 //! multi-skill center against the single queue it must equal; conservation everywhere.
 
+mod common;
+use common::group;
+
 use callroute_core::acd::QueueConfig;
 use callroute_core::erlang::{self, ServiceLevelDefinition};
-use callroute_core::sim::{
-    run, run_replications, AgentGroup, Arrivals, CallType, Dist, Model, Replication, Staffing,
-};
+use callroute_core::sim::{run, run_replications, Arrivals, CallType, Dist, Model, Replication};
 
 /// Student t quantiles at 0.995 for 1..=30 degrees of freedom.
 const T995: [f64; 30] = [
@@ -22,43 +23,8 @@ fn ci(xs: &[f64]) -> (f64, f64) {
     (m, T995[xs.len() - 2] * (v / n).sqrt())
 }
 
-fn group(name: &str, count: u32) -> AgentGroup {
-    AgentGroup {
-        name: name.into(),
-        tenant: "default".into(),
-        skills: vec![],
-        capacity: None,
-        exclusive: None,
-        weight: 1.0,
-        staffing: Staffing::Fixed { count },
-        no_answer: 0.0,
-        ring: Dist::Deterministic { value: 0.0 },
-    }
-}
-
 fn call(name: &str, queue: &str, aht: f64, patience: Dist) -> CallType {
-    CallType {
-        name: name.into(),
-        queue: Some(queue.into()),
-        skills: None,
-        priority: 0,
-        tenant: None,
-        media: None,
-        share: 1.0,
-        arrivals: None,
-        handle: Dist::Exponential { mean: aht },
-        patience,
-        wrapup: None,
-        retrial: None,
-        callback: None,
-        sl_threshold: None,
-        handle_by_period: None,
-        patience_by_period: None,
-        wrapup_by_period: None,
-        handle_by_group: None,
-        handle_by_level: None,
-        balking: None,
-    }
+    common::call(name, queue, Dist::Exponential { mean: aht }, patience)
 }
 
 fn mmn(rate: f64, aht: f64, agents: u32, patience: Dist, horizon: f64, threshold: f64) -> Model {
