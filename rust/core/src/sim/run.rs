@@ -9,7 +9,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 mod lab;
 
-use self::lab::{by_period, next_arrival, Days, Lab};
+pub(super) use self::lab::next_arrival;
+use self::lab::{by_period, Days, Lab};
 use super::dist::{CallStream, Dist, Draw, Stream};
 use super::heap::{after, time_of};
 use super::model::{Arrivals, Model, Staffing};
@@ -590,8 +591,10 @@ impl Sim<'_> {
             from,
             self.start,
             self.horizon_end,
-            self.model.daily_multiplier.as_ref(),
-            &mut self.days,
+            self.model
+                .daily_multiplier
+                .as_ref()
+                .map(|d| (d, &mut self.days)),
             &mut self.arrivals_rng,
             self.next_trace,
         )

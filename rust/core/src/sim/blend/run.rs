@@ -13,8 +13,8 @@ use rustc_hash::FxHashMap as HashMap;
 
 use super::super::dist::{CallStream, Draw, Stream};
 use super::super::heap::{after, time_of, EventHeap};
-use super::super::model::{Arrivals, Staffing};
-use super::super::run::Counters;
+use super::super::model::Staffing;
+use super::super::run::{next_arrival, Counters};
 use super::super::SimError;
 use super::model::{BlendModel, Reached};
 use super::results::{BlendReplication, OutboundCounters};
@@ -204,44 +204,16 @@ impl<'m> Blend<'m> {
 
     /// The next inbound arrival after `from` (exact: memoryless restarts at rate changes).
     fn next_arrival(&mut self, from: Us) -> Option<Us> {
-        let mut t = from;
-        loop {
-            if t >= self.horizon_end {
-                return None;
-            }
-            let (rate, boundary) = match &self.model.arrivals {
-                Arrivals::Poisson { rate } => (*rate, Us::MAX),
-                Arrivals::Piecewise {
-                    start,
-                    interval,
-                    rates,
-                } => {
-                    let (s0, len) = (us(*start), us(*interval));
-                    if t < s0 {
-                        t = s0;
-                        continue;
-                    }
-                    let k = ((t - s0) / len) as usize;
-                    match rates.get(k) {
-                        Some(&r) => (r, s0 + (k as Us + 1) * len),
-                        None => return None,
-                    }
-                }
-                Arrivals::Trace { .. } => return None,
-            };
-            if rate <= 0.0 {
-                if boundary == Us::MAX {
-                    return None;
-                }
-                t = boundary;
-                continue;
-            }
-            let next = t.saturating_add(us(self.arrivals_rng.exp1() / rate).max(0));
-            if next < boundary {
-                return Some(next);
-            }
-            t = boundary;
-        }
+        // a blended day takes no trace and no daily multiplier
+        next_arrival(
+            &self.model.arrivals,
+            from,
+            self.start,
+            self.horizon_end,
+            None,
+            &mut self.arrivals_rng,
+            0,
+        )
     }
 
     pub(super) fn run(&mut self) -> Result<(), SimError> {

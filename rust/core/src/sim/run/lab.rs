@@ -23,7 +23,7 @@ const DAY_US: Us = 86_400_000_000;
 
 /// The daily multipliers of one process (or of all, when shared), drawn day by day in order
 /// from their own stream whatever asks first.
-pub(super) struct Days {
+pub(in crate::sim) struct Days {
     rng: Stream,
     values: Vec<f64>,
 }
@@ -141,15 +141,15 @@ pub(super) fn by_period(list: &[Dist], p: usize) -> &Dist {
 }
 
 /// The next arrival after `from` of process `arrivals` (exact: memoryless restarts at rate
-/// and day changes); `None` when there is none before `horizon_end`.
-#[allow(clippy::too_many_arguments)]
-pub(super) fn next_arrival(
+/// and day changes); `None` when there is none before `horizon_end`. `daily` is the daily
+/// multiplier with the days drawn from it (days counted from `start`); `next_trace` the
+/// index of a trace's next time. (The blended simulator's inbound arrivals too.)
+pub(in crate::sim) fn next_arrival(
     arrivals: &Arrivals,
     from: Us,
     start: Us,
     horizon_end: Us,
-    daily: Option<&Dist>,
-    days: &mut Days,
+    mut daily: Option<(&Dist, &mut Days)>,
     rng: &mut Stream,
     next_trace: usize,
 ) -> Option<Us> {
@@ -181,8 +181,8 @@ pub(super) fn next_arrival(
                 return times.get(next_trace).map(|&x| us(x));
             }
         };
-        let (boundary, multiplier) = match daily {
-            Some(dist) => {
+        let (boundary, multiplier) = match &mut daily {
+            Some((dist, days)) => {
                 let day = (t - start).max(0) / DAY_US;
                 let day_end = start + (day + 1) * DAY_US;
                 (boundary.min(day_end), days.get(dist, day as usize))
@@ -224,8 +224,7 @@ impl Sim<'_> {
             from,
             self.start,
             self.horizon_end,
-            model.daily_multiplier.as_ref(),
-            days,
+            model.daily_multiplier.as_ref().map(|d| (d, days)),
             &mut p.rng,
             p.next_trace,
         );
