@@ -184,7 +184,6 @@ impl Engine {
         self.request_callback(c, now)
     }
 
-    #[inline]
     /// Crate-internal query (the simulator's balking): the expected wait (seconds) the
     /// engine would announce for call `c` now, if it is waiting (see [`Engine::call_info`]).
     pub(crate) fn expected_wait_raw(&self, c: u32) -> Option<f64> {
@@ -202,6 +201,7 @@ impl Engine {
         (!ag.tasks.is_empty(), ag.free_since)
     }
 
+    #[inline]
     pub(super) fn check_slot(&self, c: u32) -> Result<(), EngineError> {
         match self.calls.get(c as usize) {
             Some(_) => Ok(()),
