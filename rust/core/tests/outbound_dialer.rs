@@ -13,16 +13,22 @@ fn campaign(id: &str, mode: DialMode) -> CampaignConfig {
     c
 }
 
+/// A dialer with one campaign (added at 0) whose contacts are `(id, number)`, started at 0.
 fn dialer(config: CampaignConfig, contacts: &[(&str, &str)]) -> Dialer {
-    let mut d = Dialer::new();
-    let id = config.id.clone();
-    d.add_campaign(config, 0.0).unwrap();
     let specs = contacts
         .iter()
         .map(|(c, n)| ContactSpec::new(c, n))
         .collect();
-    d.add_contacts(&id, specs, 0.0).unwrap();
-    d.start_campaign(&id, 0.0).unwrap();
+    started(config, specs, 0.0)
+}
+
+/// A dialer with one campaign added at 0, then `specs` added and the campaign started at `at`.
+fn started(config: CampaignConfig, specs: Vec<ContactSpec>, at: f64) -> Dialer {
+    let mut d = Dialer::new();
+    let id = config.id.clone();
+    d.add_campaign(config, 0.0).unwrap();
+    d.add_contacts(&id, specs, at).unwrap();
+    d.start_campaign(&id, at).unwrap();
     d
 }
 
@@ -108,14 +114,11 @@ fn zone_windows_hold_contacts_until_they_open() {
     let mut cfg = campaign("c", DialMode::Progressive);
     // zone 0: open [0, 100) and [1000, 1100); zone 1: always
     cfg.zones = vec![vec![(0.0, 100.0), (1000.0, 1100.0)], vec![(0.0, 1e9)]];
-    let mut d = Dialer::new();
-    d.add_campaign(cfg, 0.0).unwrap();
     let mut a = ContactSpec::new("a", "1");
     a.priority = 9;
     let mut b = ContactSpec::new("b", "2");
     b.zone = 1;
-    d.add_contacts("c", vec![a, b], 150.0).unwrap();
-    d.start_campaign("c", 150.0).unwrap();
+    let mut d = started(cfg, vec![a, b], 150.0);
     // zone 0 closed at 150: only b, though a has the higher priority
     let dials = pace(&mut d, 150.0, 5);
     assert_eq!(dials.len(), 1);
@@ -201,12 +204,9 @@ fn dnc_numbers_are_never_dialled() {
 fn numbers_rotate_between_attempts() {
     let mut cfg = campaign("c", DialMode::Progressive);
     cfg.retry.no_answer = RetryRule::new(0.0, 4);
-    let mut d = Dialer::new();
-    d.add_campaign(cfg, 0.0).unwrap();
     let mut c = ContactSpec::new("a", "1");
     c.numbers.push("2".into());
-    d.add_contacts("c", vec![c], 0.0).unwrap();
-    d.start_campaign("c", 0.0).unwrap();
+    let mut d = started(cfg, vec![c], 0.0);
     let mut seen = Vec::new();
     for t in 0..4 {
         let dial = pace(&mut d, f64::from(t), 1).remove(0);
