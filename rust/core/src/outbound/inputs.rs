@@ -251,7 +251,7 @@ impl Dialer {
     }
 
     /// The open line `line` (ringing or answered), or the error saying why not.
-    fn open_line(&self, line: u64) -> Result<&Line, DialerError> {
+    pub(super) fn open_line(&self, line: u64) -> Result<&Line, DialerError> {
         self.lines
             .get(&line)
             .ok_or(if line == 0 || line > self.last_line {

@@ -66,14 +66,7 @@ impl Dialer {
 
     /// An open line; [`DialerError::LineClosed`] or [`DialerError::LineNotDialled`] if not.
     pub fn line(&self, line: u64) -> Result<LineView, DialerError> {
-        let l = self
-            .lines
-            .get(&line)
-            .ok_or(if line == 0 || line > self.last_line {
-                DialerError::LineNotDialled(line)
-            } else {
-                DialerError::LineClosed(line)
-            })?;
+        let l = self.open_line(line)?;
         let camp = &self.campaigns[l.campaign as usize];
         Ok(LineView {
             line_id: line,
