@@ -59,13 +59,28 @@ pub fn run_indices_until(
             indices.len()
         )));
     }
+    fan_out(indices, threads, |index| {
+        run_until(model, seed, index, stop)
+    })
+    .into_iter()
+    .collect()
+}
+
+/// Run `one` for each of `indices` on up to `threads` threads, the results in the order of
+/// `indices` (the simulators' replications: the inbound's and the blended day's). A panic
+/// in one becomes an error that says so.
+pub(super) fn fan_out<R: Send>(
+    indices: &[u64],
+    threads: usize,
+    one: impl Fn(u64) -> Result<R, SimError> + Sync,
+) -> Vec<Result<R, SimError>> {
+    let guarded = |index: u64| guarded(index, || one(index));
     let threads = threads.clamp(1, indices.len().clamp(1, MAX_THREADS));
-    let mut results: Vec<Option<Result<Replication, SimError>>> =
-        indices.iter().map(|_| None).collect();
+    let mut results: Vec<Option<Result<R, SimError>>> = indices.iter().map(|_| None).collect();
     let per = indices.len().div_ceil(threads).max(1);
-    let work = |slots: &mut [Option<Result<Replication, SimError>>], ids: &[u64]| {
+    let work = |slots: &mut [Option<Result<R, SimError>>], ids: &[u64]| {
         for (slot, &index) in slots.iter_mut().zip(ids) {
-            *slot = Some(guarded(model, seed, index, stop));
+            *slot = Some(guarded(index));
         }
     };
     std::thread::scope(|scope| {
@@ -91,18 +106,13 @@ pub fn run_indices_until(
     results
         .into_iter()
         .zip(indices)
-        .map(|(r, &index)| r.unwrap_or_else(|| guarded(model, seed, index, stop)))
+        .map(|(r, &index)| r.unwrap_or_else(|| guarded(index)))
         .collect()
 }
 
-/// One replication, a panic in it turned into an error that says so.
-fn guarded(
-    model: &Model,
-    seed: u64,
-    index: u64,
-    stop: &AtomicBool,
-) -> Result<Replication, SimError> {
-    catch_unwind(AssertUnwindSafe(|| run_until(model, seed, index, stop))).unwrap_or_else(|panic| {
+/// Replication `index` by `run`, a panic in it turned into an error that says so.
+fn guarded<R>(index: u64, run: impl FnOnce() -> Result<R, SimError>) -> Result<R, SimError> {
+    catch_unwind(AssertUnwindSafe(run)).unwrap_or_else(|panic| {
         let what = panic
             .downcast_ref::<&str>()
             .map(|s| (*s).to_string())

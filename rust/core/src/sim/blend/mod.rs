@@ -34,7 +34,6 @@ mod model;
 mod results;
 mod run;
 
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::AtomicBool;
 
 pub use model::{
@@ -43,7 +42,7 @@ pub use model::{
 };
 pub use results::{BlendReplication, OutboundCounters};
 
-use super::parallel::{MAX_REPLICATIONS, MAX_THREADS};
+use super::parallel::{fan_out, MAX_REPLICATIONS};
 use super::SimError;
 
 /// Run one replication of `model` (replication `index` of the streams from `seed`).
@@ -78,59 +77,11 @@ pub fn run_blend_replications(
         )));
     }
     model.validate()?;
-    let n = replications as usize;
-    let threads = threads.clamp(1, n.clamp(1, MAX_THREADS));
     let stop = AtomicBool::new(false);
-    let mut results: Vec<Option<Result<BlendReplication, SimError>>> =
-        (0..n).map(|_| None).collect();
-    let per = n.div_ceil(threads).max(1);
-    let work = |slots: &mut [Option<Result<BlendReplication, SimError>>], first: usize| {
-        for (i, slot) in slots.iter_mut().enumerate() {
-            *slot = Some(guarded(model, seed, (first + i) as u64, &stop));
-        }
-    };
-    std::thread::scope(|scope| {
-        let mut chunks = results.chunks_mut(per).enumerate();
-        let first = chunks.next();
-        let handles: Vec<_> = chunks
-            .filter_map(|(k, slots)| {
-                std::thread::Builder::new()
-                    .spawn_scoped(scope, move || work(slots, k * per))
-                    .ok()
-            })
-            .collect();
-        if let Some((_, slots)) = first {
-            work(slots, 0);
-        }
-        for h in handles {
-            let _ = h.join();
-        }
-    });
-    results
-        .into_iter()
-        .enumerate()
-        .map(|(i, r)| r.unwrap_or_else(|| guarded(model, seed, i as u64, &stop)))
-        .collect()
-}
-
-/// One replication, a panic in it turned into an error that says so.
-fn guarded(
-    model: &BlendModel,
-    seed: u64,
-    index: u64,
-    stop: &AtomicBool,
-) -> Result<BlendReplication, SimError> {
-    catch_unwind(AssertUnwindSafe(|| {
-        run_blend_until(model, seed, index, stop)
-    }))
-    .unwrap_or_else(|panic| {
-        let what = panic
-            .downcast_ref::<&str>()
-            .map(|s| (*s).to_string())
-            .or_else(|| panic.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "no message".into());
-        Err(SimError(format!(
-            "internal error in replication {index} (please report it): {what}"
-        )))
+    let indices: Vec<u64> = (0..replications).collect();
+    fan_out(&indices, threads, |index| {
+        run_blend_until(model, seed, index, &stop)
     })
+    .into_iter()
+    .collect()
 }
