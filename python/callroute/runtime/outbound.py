@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -250,7 +251,9 @@ class OutboundCore(CallCore):
                 self._close(line, DIAL_OUTCOMES[status], now)
                 return []
         elif kind == "StasisStart" and channel in self._line_channels:
-            return self._answered(self.lines[self._line_channels[channel]], now)
+            answered = self.lines.get(self._line_channels[channel])
+            if answered is not None:
+                return self._answered(answered, now)
         elif kind in ("ChannelDestroyed", "ChannelHangupRequest", "StasisEnd"):
             line = self._ringing(channel or "")
             if line is not None:
@@ -418,17 +421,7 @@ class OutboundCore(CallCore):
             if note.get("phase") != "line":
                 continue
             try:
-                line = Line(
-                    int(note["line"]),
-                    str(note["campaign"]),
-                    str(note["contact"]),
-                    str(note["number"]),
-                    str(note["channel"]),
-                    note.get("state", "ringing"),
-                    call=note.get("call_id"),
-                    connect_by=note.get("connect_by"),
-                    restored=True,
-                )
+                line = _line_of(note)
             except (KeyError, TypeError, ValueError) as exc:
                 _log.error("journal note of a line is unreadable (%s): skipped", exc)
                 continue
@@ -475,3 +468,38 @@ class OutboundCore(CallCore):
             return list(self.plan.dialer.lines())
         except CallrouteError:
             return []
+
+
+_LINE_STATES = ("ringing", "answered", "connected", "closed")
+
+
+def _line_of(note: Any) -> Line:
+    """The line a journal note keeps; ``ValueError`` (or ``KeyError``, ``TypeError``) for a
+    note that is not one: a corrupt row must not reach the timers as a wrong-typed time."""
+    state = note.get("state", "ringing")
+    if state not in _LINE_STATES:
+        raise ValueError(f"state {state!r} is not one of {', '.join(_LINE_STATES)}")
+    connect_by = note.get("connect_by")
+    if connect_by is not None:
+        if isinstance(connect_by, bool) or not isinstance(connect_by, (int, float)):
+            raise TypeError(f"connect_by {connect_by!r} is not a number of seconds")
+        if not math.isfinite(connect_by):
+            raise ValueError(f"connect_by {connect_by!r} is not finite")
+        connect_by = float(connect_by)
+    call = note.get("call_id")
+    if call is not None and not isinstance(call, str):
+        raise TypeError(f"call_id {call!r} is not a str")
+    number = note["line"]
+    if isinstance(number, bool) or not isinstance(number, int) or number < 0:
+        raise ValueError(f"line {number!r} is not a line id")
+    return Line(
+        number,
+        str(note["campaign"]),
+        str(note["contact"]),
+        str(note["number"]),
+        str(note["channel"]),
+        state,
+        call=call,
+        connect_by=connect_by,
+        restored=True,
+    )
