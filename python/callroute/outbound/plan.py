@@ -272,13 +272,18 @@ class OutboundPlan:
         ):
             self.extend_windows(now)
         dials, offers = self.dialer.pace(now, self.free_agents())
-        keep = getattr(self.dialer, "note_dialled", None)
         for dial in dials:
-            when = self.clock.to_wall(now)
-            self.last_dialled[(dial.campaign, dial.contact)] = when
-            if callable(keep):
-                keep(dial.campaign, dial.contact, when)
+            self.dialled(dial.campaign, dial.contact, now)
         return list(dials), list(offers)
+
+    def dialled(self, campaign: str, contact: str, now: float) -> None:
+        """Keep the wall time ``contact`` was dialled at (and a journaled dialer's note of
+        it, which outlives a restart): pacing's dials and accepted previews alike."""
+        when = self.clock.to_wall(now)
+        self.last_dialled[(campaign, contact)] = when
+        keep = getattr(self.dialer, "note_dialled", None)
+        if callable(keep):
+            keep(campaign, contact, when)
 
     # ------------------------------------------------------------------ results
 

@@ -227,11 +227,7 @@ class OutboundCore(CallCore):
         found = self.plan.dialer.preview_accepted(campaign, contact, now, agent)
         if found is None:
             return []
-        when = self.plan.clock.to_wall(now)
-        self.plan.last_dialled[(campaign, contact)] = when
-        keep = getattr(self.plan.dialer, "note_dialled", None)
-        if callable(keep):
-            keep(campaign, contact, when)
+        self.plan.dialled(campaign, contact, now)
         return self.dial(found)
 
     # ------------------------------------------------------------------ PBX events
