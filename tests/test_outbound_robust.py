@@ -5,13 +5,14 @@ refuses. Sans-I/O: :class:`OutboundCore` fed directly (no PBX, no event loop).""
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 from _runtime_util import make_center
 from callroute._core import Dial
 from callroute.outbound import CampaignConfig, Contact, EngineClock, OutboundPlan
-from callroute.runtime import Options
+from callroute.runtime import Journal, JournaledDialer, Options
 from callroute.runtime import commands as cmd
 from callroute.runtime.outbound import OutboundCore
 
@@ -102,3 +103,17 @@ def test_an_outcome_the_dialer_refuses_is_counted_not_raised() -> None:
     c._dialer("outcome", 99, "busy", 1.0)  # a line never dialled
     c._dialer("agent_connected", 99, 1.0)
     assert c.dialer_errors == 2
+
+
+def test_corrupt_dialer_journal_notes_are_ignored(tmp_path: Path) -> None:
+    journal = Journal(tmp_path / "dialer.sqlite")
+    dialer = JournaledDialer.open(journal)
+    dialer.note_dialled("renew", "c0", NOON)
+    journal.note("dialled", {"campaign": "renew", "contact": "c1", "at": "yesterday"}, key="a")
+    journal.note("dialled", {"campaign": "renew"}, key="b")  # no contact, no time
+    journal.note("dialled", ["not", "a", "mapping"], key="c")
+    journal.note("zones", {"campaign": "renew", "names": [3, None]}, key="renew")
+    journal.note("zones", "garbage", key="other")
+    assert dialer.last_dialled() == {("renew", "c0"): NOON}
+    assert dialer.zone_names("renew") is None
+    journal.close()
