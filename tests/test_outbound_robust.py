@@ -117,3 +117,14 @@ def test_corrupt_dialer_journal_notes_are_ignored(tmp_path: Path) -> None:
     assert dialer.last_dialled() == {("renew", "c0"): NOON}
     assert dialer.zone_names("renew") is None
     journal.close()
+
+
+def test_pacing_for_a_campaign_this_run_does_not_hold_still_dials_the_rest() -> None:
+    c = core()
+    c.pbx_up = True
+    dial = Dial(4, "renew", "c0", "+15550000", "+18005550199", 1)
+    stray = SimpleNamespace(campaign="gone", contact="x", number="+1555", data={})
+    c.plan.pace = lambda now: ([dial], [stray])  # type: ignore[method-assign]
+    out = c.pace(1.0)
+    assert [type(x).__name__ for x in out] == ["Originate"]  # no Publish of the stray
+    assert 4 in c.lines

@@ -180,7 +180,15 @@ class OutboundCore(CallCore):
         for dial in dials:
             out += self.dial(dial)
         for offer in offers:
-            tenant = self.plan.campaigns[offer.campaign].config.tenant
+            campaign = self.plan.campaigns.get(offer.campaign)
+            if campaign is None:  # a campaign the dialer's journal holds, this run does not
+                _log.warning(
+                    "preview of %s: campaign %r not run here: dropped",
+                    offer.contact,
+                    offer.campaign,
+                )
+                continue
+            tenant = campaign.config.tenant
             event = {
                 "type": "preview",
                 "campaign": offer.campaign,
