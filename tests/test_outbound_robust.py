@@ -63,6 +63,7 @@ def test_corrupt_line_notes_are_skipped_and_time_still_works() -> None:
         line_note(line=2, channel="to2", state="dancing"),  # no such state
         line_note(line="x"),  # not a line id
         line_note(line=3, channel="to3", connect_by=float("nan")),
+        line_note(line=4, channel="to4", state="closed"),  # closed lines leave no note
     ]
     c.restore(bad)
     assert c.lines == {}

@@ -474,7 +474,8 @@ class OutboundCore(CallCore):
             return []
 
 
-_LINE_STATES = ("ringing", "answered", "connected", "closed")
+#: the states a line note can hold (a closed line's note is deleted, never written)
+_LINE_STATES = ("ringing", "answered", "connected")
 
 
 def _line_of(note: Any) -> Line:
