@@ -269,13 +269,14 @@ def test_serve_builds_the_plan_and_keeps_it_across_restarts(tmp_path: Any) -> No
     argv += ["--journal", str(tmp_path / "j.sqlite")]
     args = _parser().parse_args(argv)
     center = make_center(AGENTS, ivr=False)
-    plan, journal = outbound_plan(args, center)
+    # noon: inside the default 08:00-21:00 window whatever the hour the test runs at
+    plan, journal = outbound_plan(args, center, lambda: NOON)
     assert list(plan.campaigns) == ["renew"]
     assert plan.dialer.contact("renew", "c1")["status"] == {"final": "dnc"}
     journal.close()
     # the list read again in another order: the zone table is the journal's, not the list's
     contacts.write_text("id,number,timezone\nc1,5552001,Asia/Tokyo\nc0,5552000,UTC\n")
-    again, journal = outbound_plan(args, make_center(AGENTS, ivr=False))
+    again, journal = outbound_plan(args, make_center(AGENTS, ivr=False), lambda: NOON)
     assert again.dialer.campaigns() == ["renew"]  # recovered, not added twice
     assert len(again.dialer.contacts("renew")) == 2
     assert again.campaigns["renew"].zones.names == ["UTC"]

@@ -34,6 +34,7 @@ __all__ = [
     "Lines",
     "read_document",
     "read_document_lines",
+    "read_text",
     "read_yaml_text",
 ]
 
@@ -108,6 +109,30 @@ Lines = dict[tuple[Any, ...], int]
 
 MAX_LINED_BYTES = 4 * 1024 * 1024
 """Largest JSON document whose line numbers are worked out (a YAML one always gets them)."""
+
+
+def read_text(
+    path: str | os.PathLike[str],
+    *,
+    error: type[CallrouteError] = ConfigError,
+    max_bytes: int = MAX_BYTES,
+    encoding: str = "utf-8",
+) -> str:
+    """The UTF-8 text of a file of at most ``max_bytes`` (``encoding="utf-8-sig"`` drops a
+    byte-order mark); raises ``error`` naming the file when it cannot be read, is larger,
+    or is not UTF-8."""
+    source = str(path)
+    try:
+        with Path(path).open("rb") as f:
+            raw = f.read(max_bytes + 1)
+    except OSError as exc:
+        raise _fail(error, source, f"cannot read: {exc.strerror or exc}") from None
+    if len(raw) > max_bytes:
+        raise _fail(error, source, f"cannot read: larger than {max_bytes:,} bytes")
+    try:
+        return raw.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise _fail(error, source, f"cannot read: not UTF-8 text (byte {exc.start})") from None
 
 
 def read_document(
@@ -204,17 +229,7 @@ def _read(
 ) -> tuple[Any, Lines]:
     p = Path(path)
     source = str(p)
-    try:
-        with p.open("rb") as f:
-            raw = f.read(max_bytes + 1)
-    except OSError as exc:
-        raise _fail(error, source, f"cannot read: {exc.strerror or exc}") from None
-    if len(raw) > max_bytes:
-        raise _fail(error, source, f"cannot read: larger than {max_bytes:,} bytes")
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise _fail(error, source, f"cannot read: not UTF-8 text (byte {exc.start})") from None
+    text = read_text(p, error=error, max_bytes=max_bytes)
     suffix = p.suffix.lower()
     try:
         if suffix in (".yaml", ".yml"):
@@ -236,7 +251,8 @@ def _read(
         detail = " ".join(str(exc).split())
         raise _fail(error, source, f"cannot parse: {detail}") from None
     found: Lines = {}
-    if lines and len(raw) <= MAX_LINED_BYTES:
+    # characters first: never more than the bytes, and counted without encoding again
+    if lines and len(text) <= MAX_LINED_BYTES and len(text.encode()) <= MAX_LINED_BYTES:
         try:  # JSON is (nearly) YAML: its lines, when YAML reads it
             _, found = _yaml(text, max_nodes, max_aliases, lines=True)
         except Exception:

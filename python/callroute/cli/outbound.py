@@ -111,7 +111,8 @@ def run_results(args: argparse.Namespace) -> int:
     import io
     from pathlib import Path
 
-    from ..outbound import ContactResult, write_results
+    from ..outbound import write_results
+    from ..outbound.plan import contact_results
     from ..runtime import Journal
     from ..runtime.dialjournal import JournaledDialer
 
@@ -120,15 +121,8 @@ def run_results(args: argparse.Namespace) -> int:
     journal = Journal(args.journal)
     try:
         dialer = JournaledDialer.open(journal)
-        last = dialer.last_dialled()
-        rows = []
-        for view in dialer.contacts(args.campaign):
-            status = view["status"]
-            final = status.get("final") if isinstance(status, dict) else None
-            cid = str(view["id"])
-            rows.append(
-                ContactResult(cid, int(view["attempts"]), final, last.get((args.campaign, cid)))
-            )
+        views = dialer.contacts(args.campaign)
+        rows = contact_results(views, args.campaign, dialer.last_dialled())
     finally:
         journal.close()
     if args.output == "-":

@@ -16,6 +16,8 @@ import logging
 import os
 import signal
 import sys
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from ..errors import CallrouteError, ParameterError
@@ -130,13 +132,16 @@ async def _serve(args: argparse.Namespace, password: str, listen: tuple[str, int
             dialer_journal.close()
 
 
-def outbound_plan(args: argparse.Namespace, center: Any) -> tuple[Any, Any]:
+def outbound_plan(
+    args: argparse.Namespace, center: Any, wallclock: Callable[[], datetime] | None = None
+) -> tuple[Any, Any]:
     """The outbound plan of ``--campaign`` (None without one) and the dialer's journal
     (``--journal`` + ``-outbound``; None without ``--journal``). A campaign the journal
-    already holds is taken as it is (its contacts' states kept)."""
+    already holds is taken as it is (its contacts' states kept). ``wallclock``: a callable
+    giving the wall time the campaigns' windows start from (default: now, UTC)."""
     if not args.campaign:
         return None, None
-    from datetime import datetime, timezone
+    from datetime import timezone
 
     from ..outbound import EngineClock, OutboundPlan, load_campaign, read_contacts, read_dnc
     from ..runtime import Journal
@@ -153,7 +158,8 @@ def outbound_plan(args: argparse.Namespace, center: Any) -> tuple[Any, Any]:
     if args.journal:
         journal = Journal(f"{args.journal}-outbound")
         dialer = JournaledDialer.open(journal)
-    clock = EngineClock(datetime.now(timezone.utc))  # the runtime sets its own at start
+    wall0 = wallclock() if wallclock is not None else datetime.now(timezone.utc)
+    clock = EngineClock(wall0)  # the runtime sets its own at start
     plan = OutboundPlan(center.engine, center.agents, clock, dialer=dialer)
     now = float(plan.dialer.now or 0.0)
     if dnc:

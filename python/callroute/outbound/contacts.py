@@ -26,6 +26,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from .._internal.files import read_text
 from ..errors import ConfigError, Problem
 from ..hours import find_zone
 
@@ -129,23 +130,7 @@ class _Bad:
 
 
 def _read_text(path: str | os.PathLike[str]) -> str:
-    p = Path(path)
-    try:
-        size = p.stat().st_size
-        if size > MAX_BYTES:
-            raise ContactListError(
-                problems=[Problem("", f"too big: {size:,} bytes (at most {MAX_BYTES:,})")],
-                source=str(p),
-            )
-        return p.read_bytes().decode("utf-8-sig")
-    except OSError as exc:
-        raise ContactListError(
-            problems=[Problem("", f"cannot be read: {exc.strerror or exc}")], source=str(p)
-        ) from None
-    except UnicodeDecodeError as exc:
-        raise ContactListError(
-            problems=[Problem("", f"not UTF-8 text (byte {exc.start})")], source=str(p)
-        ) from None
+    return read_text(path, error=ContactListError, max_bytes=MAX_BYTES, encoding="utf-8-sig")
 
 
 def _pick(header: Sequence[str], names: Iterable[str]) -> int | None:

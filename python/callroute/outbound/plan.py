@@ -26,7 +26,7 @@ from .config import OUTCOMES, CampaignConfig
 from .contacts import Contact, ContactResult
 from .windows import EngineClock, ZoneTable
 
-__all__ = ["Campaign", "InboundLoad", "OutboundPlan", "core_config"]
+__all__ = ["Campaign", "InboundLoad", "OutboundPlan", "contact_results", "core_config"]
 
 DAY = 86400.0
 
@@ -272,13 +272,18 @@ class OutboundPlan:
         ):
             self.extend_windows(now)
         dials, offers = self.dialer.pace(now, self.free_agents())
-        keep = getattr(self.dialer, "note_dialled", None)
         for dial in dials:
-            when = self.clock.to_wall(now)
-            self.last_dialled[(dial.campaign, dial.contact)] = when
-            if callable(keep):
-                keep(dial.campaign, dial.contact, when)
+            self.dialled(dial.campaign, dial.contact, now)
         return list(dials), list(offers)
+
+    def dialled(self, campaign: str, contact: str, now: float) -> None:
+        """Keep the wall time ``contact`` was dialled at (and a journaled dialer's note of
+        it, which outlives a restart): pacing's dials and accepted previews alike."""
+        when = self.clock.to_wall(now)
+        self.last_dialled[(campaign, contact)] = when
+        keep = getattr(self.dialer, "note_dialled", None)
+        if callable(keep):
+            keep(campaign, contact, when)
 
     # ------------------------------------------------------------------ results
 
@@ -286,17 +291,28 @@ class OutboundPlan:
         """What became of each contact of ``cid`` (for :func:`write_results`): attempts,
         final outcome (None while pending), the wall time of its last dial by this plan."""
         self._campaign(cid)
-        out = []
-        for view in self.dialer.contacts(cid):
-            status = view["status"]
-            final = status.get("final") if isinstance(status, dict) else None
-            last = self.last_dialled.get((cid, str(view["id"])))
-            out.append(
-                ContactResult(
-                    str(view["id"]),
-                    int(view["attempts"]),
-                    str(final) if final is not None else None,
-                    last,
-                )
+        return contact_results(self.dialer.contacts(cid), cid, self.last_dialled)
+
+
+def contact_results(
+    views: Iterable[Mapping[str, Any]],
+    cid: str,
+    last_dialled: Mapping[tuple[str, str], datetime],
+) -> list[ContactResult]:
+    """The :class:`ContactResult` of each contact view of campaign ``cid`` (as
+    :meth:`Dialer.contacts` gives them): attempts, final outcome (None while pending), the
+    wall time of its last dial from ``last_dialled`` ((campaign, contact) -> when)."""
+    out = []
+    for view in views:
+        status = view["status"]
+        final = status.get("final") if isinstance(status, dict) else None
+        last = last_dialled.get((cid, str(view["id"])))
+        out.append(
+            ContactResult(
+                str(view["id"]),
+                int(view["attempts"]),
+                str(final) if final is not None else None,
+                last,
             )
-        return out
+        )
+    return out

@@ -203,7 +203,7 @@ class CallCore(LegsMixin, RecoveryMixin, PromptsMixin):
         if leg is not None:
             return self._leg_answered(leg, now)
         args = tuple(str(a) for a in (ev.args or ()))
-        if args[:1] in (("agent",), ("customer",), ("outbound",)):
+        if args[:1] and args[0] in self.originated_kinds:
             _log.warning(
                 "channel %s: leg of an unknown call entered the app: hanging up", channel.id
             )

@@ -11,6 +11,7 @@ deterministic).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -20,6 +21,8 @@ from .journal import Journal, JournaledEngine
 from .recorder import dumps
 
 __all__ = ["JournaledDialer", "dialer_results_json"]
+
+log = logging.getLogger("callroute.runtime")
 
 
 def _record(value: Any) -> Any:
@@ -122,8 +125,15 @@ class JournaledDialer(JournaledEngine):
     def zone_names(self, campaign: str) -> list[str] | None:
         """The zone table kept for ``campaign`` (None: none kept)."""
         for note in self._journal.notes("zones"):
-            if note.payload.get("campaign") == campaign:
-                return [str(n) for n in note.payload.get("names") or []]
+            p = note.payload
+            if not isinstance(p, dict) or p.get("campaign") != campaign:
+                continue
+            names = p.get("names") or []
+            if isinstance(names, list) and all(isinstance(n, str) for n in names):
+                return list(names)
+            log.error(
+                "journal %s: zones note of %r unreadable: ignored", self._journal.path, campaign
+            )
         return None
 
     def last_dialled(self) -> dict[tuple[str, str], datetime]:
@@ -131,7 +141,15 @@ class JournaledDialer(JournaledEngine):
         out: dict[tuple[str, str], datetime] = {}
         for note in self._journal.notes("dialled"):
             p = note.payload
-            out[(str(p["campaign"]), str(p["contact"]))] = datetime.fromisoformat(p["at"])
+            try:
+                out[(str(p["campaign"]), str(p["contact"]))] = datetime.fromisoformat(p["at"])
+            except (KeyError, TypeError, ValueError) as exc:  # a corrupt row: not fatal
+                log.error(
+                    "journal %s: dialled note %r unreadable (%s): ignored",
+                    self._journal.path,
+                    p,
+                    exc,
+                )
         return out
 
     def preview_accepted(

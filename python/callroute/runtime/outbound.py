@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -179,7 +180,15 @@ class OutboundCore(CallCore):
         for dial in dials:
             out += self.dial(dial)
         for offer in offers:
-            tenant = self.plan.campaigns[offer.campaign].config.tenant
+            campaign = self.plan.campaigns.get(offer.campaign)
+            if campaign is None:  # a campaign the dialer's journal holds, this run does not
+                _log.warning(
+                    "preview of %s: campaign %r not run here: dropped",
+                    offer.contact,
+                    offer.campaign,
+                )
+                continue
+            tenant = campaign.config.tenant
             event = {
                 "type": "preview",
                 "campaign": offer.campaign,
@@ -226,11 +235,7 @@ class OutboundCore(CallCore):
         found = self.plan.dialer.preview_accepted(campaign, contact, now, agent)
         if found is None:
             return []
-        when = self.plan.clock.to_wall(now)
-        self.plan.last_dialled[(campaign, contact)] = when
-        keep = getattr(self.plan.dialer, "note_dialled", None)
-        if callable(keep):
-            keep(campaign, contact, when)
+        self.plan.dialled(campaign, contact, now)
         return self.dial(found)
 
     # ------------------------------------------------------------------ PBX events
@@ -250,7 +255,9 @@ class OutboundCore(CallCore):
                 self._close(line, DIAL_OUTCOMES[status], now)
                 return []
         elif kind == "StasisStart" and channel in self._line_channels:
-            return self._answered(self.lines[self._line_channels[channel]], now)
+            answered = self.lines.get(self._line_channels[channel])
+            if answered is not None:
+                return self._answered(answered, now)
         elif kind in ("ChannelDestroyed", "ChannelHangupRequest", "StasisEnd"):
             line = self._ringing(channel or "")
             if line is not None:
@@ -418,17 +425,7 @@ class OutboundCore(CallCore):
             if note.get("phase") != "line":
                 continue
             try:
-                line = Line(
-                    int(note["line"]),
-                    str(note["campaign"]),
-                    str(note["contact"]),
-                    str(note["number"]),
-                    str(note["channel"]),
-                    note.get("state", "ringing"),
-                    call=note.get("call_id"),
-                    connect_by=note.get("connect_by"),
-                    restored=True,
-                )
+                line = _line_of(note)
             except (KeyError, TypeError, ValueError) as exc:
                 _log.error("journal note of a line is unreadable (%s): skipped", exc)
                 continue
@@ -475,3 +472,39 @@ class OutboundCore(CallCore):
             return list(self.plan.dialer.lines())
         except CallrouteError:
             return []
+
+
+#: the states a line note can hold (a closed line's note is deleted, never written)
+_LINE_STATES = ("ringing", "answered", "connected")
+
+
+def _line_of(note: Any) -> Line:
+    """The line a journal note keeps; ``ValueError`` (or ``KeyError``, ``TypeError``) for a
+    note that is not one: a corrupt row must not reach the timers as a wrong-typed time."""
+    state = note.get("state", "ringing")
+    if state not in _LINE_STATES:
+        raise ValueError(f"state {state!r} is not one of {', '.join(_LINE_STATES)}")
+    connect_by = note.get("connect_by")
+    if connect_by is not None:
+        if isinstance(connect_by, bool) or not isinstance(connect_by, (int, float)):
+            raise TypeError(f"connect_by {connect_by!r} is not a number of seconds")
+        if not math.isfinite(connect_by):
+            raise ValueError(f"connect_by {connect_by!r} is not finite")
+        connect_by = float(connect_by)
+    call = note.get("call_id")
+    if call is not None and not isinstance(call, str):
+        raise TypeError(f"call_id {call!r} is not a str")
+    number = note["line"]
+    if isinstance(number, bool) or not isinstance(number, int) or number < 0:
+        raise ValueError(f"line {number!r} is not a line id")
+    return Line(
+        number,
+        str(note["campaign"]),
+        str(note["contact"]),
+        str(note["number"]),
+        str(note["channel"]),
+        state,
+        call=call,
+        connect_by=connect_by,
+        restored=True,
+    )

@@ -45,6 +45,10 @@ _NOTED = (
 class RecoveryMixin:
     """Reconciling with the PBX's channel list; notes and restore across a crash."""
 
+    #: the first app argument of the channels a runtime originates (agent and customer
+    #: legs, outbound lines): one it does not know is hung up, never adopted as a caller,
+    #: by a runtime without campaigns too (a line left by a run that had them)
+    originated_kinds: frozenset[str] = frozenset({"agent", "customer", "outbound"})
     center: Center
     engine: Any
     options: Options
@@ -124,7 +128,7 @@ class RecoveryMixin:
             args = _stasis_args(channel, self.options.app)
             if args is None:
                 continue
-            if args[:1] in (("agent",), ("customer",), ("outbound",)):
+            if args[:1] and args[0] in self.originated_kinds:
                 _log.warning(
                     "channel %s: unknown %s leg after resync: hanging up", channel_id, args[0]
                 )

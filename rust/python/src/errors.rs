@@ -189,12 +189,6 @@ pub fn config_error(py: Python<'_>, msg: String) -> PyErr {
     new_err(py, Class::EngineConfig, msg)
 }
 
-/// A time argument that is not a real number (`EngineTimeError`).
-#[cold]
-pub fn time_error(py: Python<'_>, msg: String) -> PyErr {
-    new_err(py, Class::EngineTime, msg)
-}
-
 /// A broken engine invariant, or an engine left unusable by an earlier panic.
 #[cold]
 pub fn invariant_error(py: Python<'_>, msg: String) -> PyErr {

@@ -22,6 +22,7 @@ use pyo3::types::{PyBool, PyBytes, PyDict, PyString};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+use crate::acd::args;
 use crate::errors::{dialer_error, new_err, Class};
 
 // ---------------------------------------------------------------- values
@@ -168,47 +169,24 @@ fn to_py<'py, T: Serialize>(py: Python<'py>, value: &T) -> PyResult<Bound<'py, P
     py.import("json")?.call_method1("loads", (text,))
 }
 
-/// A real number (not a bool or str).
-fn real(obj: &Bound<'_, PyAny>) -> Option<f64> {
-    if obj.is_instance_of::<PyBool>() || obj.is_instance_of::<PyString>() {
-        return None;
-    }
-    obj.extract::<f64>().ok()
-}
-
-/// A time in seconds: a real number, not a bool or str (range and order: the core's).
+/// A time in seconds (range and order: the core's), else a `DialerTimeError`.
 fn time(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<f64> {
-    if obj.is_instance_of::<PyBool>() || obj.is_instance_of::<PyString>() {
-        return Err(new_err(
-            obj.py(),
-            Class::DialerTime,
-            format!("{name} must be a real number of seconds"),
-        ));
-    }
-    obj.extract::<f64>().map_err(|_| {
-        new_err(
-            obj.py(),
-            Class::DialerTime,
-            format!("{name} must be a real number of seconds"),
-        )
-    })
+    args::time_or(obj, name, Class::DialerTime)
 }
 
 /// An id: a `str`, else a `DialerParameterError` naming the argument.
 fn text(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<String> {
-    obj.cast::<PyString>()
-        .ok()
-        .and_then(|s| s.to_str().ok().map(str::to_owned))
-        .ok_or_else(|| param(obj.py(), format!("{name} must be a str")))
+    args::text_or(obj, name, Class::DialerParameter).map(str::to_owned)
+}
+
+/// An integer in `0..=max` (a line id, a zone, a threshold), else a `DialerParameterError`.
+fn index(obj: &Bound<'_, PyAny>, name: &str, max: i64) -> PyResult<i64> {
+    args::int_or(obj, name, 0, max, Class::DialerParameter)
 }
 
 /// A line id: an int >= 0.
 fn line_id(obj: &Bound<'_, PyAny>) -> PyResult<u64> {
-    if obj.is_instance_of::<PyBool>() {
-        return Err(param(obj.py(), "line must be an int >= 0".into()));
-    }
-    obj.extract::<u64>()
-        .map_err(|_| param(obj.py(), "line must be an int >= 0".into()))
+    index(obj, "line", i64::MAX).map(|v| v as u64)
 }
 
 /// Spans: a sequence of `(start, end)` pairs of reals.
@@ -268,7 +246,7 @@ fn free_agents(obj: &Bound<'_, PyAny>, campaign: &str) -> PyResult<FreeAgents> {
         return Err(bad());
     }
     let free: u32 = pair[0].extract().map_err(|_| bad())?;
-    let freeing = real(&pair[1]).ok_or_else(bad)?;
+    let freeing = args::real(&pair[1]).ok_or_else(bad)?;
     if !(freeing.is_finite() && freeing >= 0.0) {
         return Err(bad());
     }
@@ -356,6 +334,17 @@ impl PyDialer {
             }
         }
     }
+
+    /// [`with`](Self::with) at time `now` (a `DialerTimeError` unless a real number).
+    fn at<T>(
+        &self,
+        py: Python<'_>,
+        now: &Bound<'_, PyAny>,
+        f: impl FnOnce(&mut Dialer, f64) -> Result<T, DialerError>,
+    ) -> PyResult<T> {
+        let now = time(now, "now")?;
+        self.with(py, |d| f(d, now))
+    }
 }
 
 #[pymethods]
@@ -374,8 +363,7 @@ impl PyDialer {
         now: &Bound<'_, PyAny>,
     ) -> PyResult<()> {
         let config: CampaignConfig = from_py(config, "campaign")?;
-        let now = time(now, "now")?;
-        self.with(py, |d| d.add_campaign(config, now))
+        self.at(py, now, |d, now| d.add_campaign(config, now))
     }
 
     /// Add contacts (mappings: id, numbers, priority, data, zone) to `campaign`.
@@ -388,8 +376,7 @@ impl PyDialer {
     ) -> PyResult<()> {
         let campaign = &text(campaign, "campaign")?;
         let contacts: Vec<ContactSpec> = from_py(contacts, "contacts")?;
-        let now = time(now, "now")?;
-        self.with(py, |d| d.add_contacts(campaign, contacts, now))
+        self.at(py, now, |d, now| d.add_contacts(campaign, contacts, now))
     }
 
     /// Replace the spans `[(start, end), ...]` of `zone` of `campaign` (or add the next).
@@ -403,14 +390,10 @@ impl PyDialer {
     ) -> PyResult<()> {
         let campaign = &text(campaign, "campaign")?;
         let spans = spans_of(spans)?;
-        let zone: u32 = if zone.is_instance_of::<PyBool>() {
-            Err(param(py, "zone must be an int >= 0".into()))
-        } else {
-            zone.extract()
-                .map_err(|_| param(py, "zone must be an int >= 0".into()))
-        }?;
-        let now = time(now, "now")?;
-        self.with(py, |d| d.set_zone_windows(campaign, zone, &spans, now))
+        let zone = index(zone, "zone", u32::MAX.into())? as u32;
+        self.at(py, now, |d, now| {
+            d.set_zone_windows(campaign, zone, &spans, now)
+        })
     }
 
     /// Replace a do-not-call list: the dialer's own (`campaign` None) or a campaign's.
@@ -424,8 +407,9 @@ impl PyDialer {
     ) -> PyResult<()> {
         let campaign = campaign.map(|c| text(c, "campaign")).transpose()?;
         let numbers = numbers_of(numbers)?;
-        let now = time(now, "now")?;
-        self.with(py, |d| d.set_dnc(campaign.as_deref(), &numbers, now))
+        self.at(py, now, |d, now| {
+            d.set_dnc(campaign.as_deref(), &numbers, now)
+        })
     }
 
     /// Let `pace` dial for the campaign.
@@ -436,8 +420,7 @@ impl PyDialer {
         now: &Bound<'_, PyAny>,
     ) -> PyResult<()> {
         let campaign = &text(campaign, "campaign")?;
-        let now = time(now, "now")?;
-        self.with(py, |d| d.start_campaign(campaign, now))
+        self.at(py, now, |d, now| d.start_campaign(campaign, now))
     }
 
     /// Stop dialing for the campaign (lines already out go on).
@@ -448,8 +431,7 @@ impl PyDialer {
         now: &Bound<'_, PyAny>,
     ) -> PyResult<()> {
         let campaign = &text(campaign, "campaign")?;
-        let now = time(now, "now")?;
-        self.with(py, |d| d.stop_campaign(campaign, now))
+        self.at(py, now, |d, now| d.stop_campaign(campaign, now))
     }
 
     /// The lines to dial and the previews to show: `free` maps campaign ids to the agents
@@ -494,8 +476,7 @@ impl PyDialer {
         let campaign = &text(campaign, "campaign")?;
         let contact = &text(contact, "contact")?;
         let agent = agent.map(|a| text(a, "agent")).transpose()?;
-        let now = time(now, "now")?;
-        let dial = self.with(py, |d| {
+        let dial = self.at(py, now, |d, now| {
             d.preview_accepted(campaign, contact, agent.as_deref(), now)
         })?;
         Ok(dial.map(PyDial::from))
@@ -511,8 +492,7 @@ impl PyDialer {
     ) -> PyResult<()> {
         let campaign = &text(campaign, "campaign")?;
         let contact = &text(contact, "contact")?;
-        let now = time(now, "now")?;
-        self.with(py, |d| d.preview_rejected(campaign, contact, now))
+        self.at(py, now, |d, now| d.preview_rejected(campaign, contact, now))
     }
 
     /// How `line` ended (`person` keeps it open): `person`, `machine`, `no_answer`, `busy`,
@@ -542,8 +522,7 @@ impl PyDialer {
         now: &Bound<'_, PyAny>,
     ) -> PyResult<()> {
         let line = line_id(line)?;
-        let now = time(now, "now")?;
-        self.with(py, |d| d.agent_connected(line, now))
+        self.at(py, now, |d, now| d.agent_connected(line, now))
     }
 
     /// No agent came in time for the person who answered `line` (abandoned).
@@ -554,8 +533,7 @@ impl PyDialer {
         now: &Bound<'_, PyAny>,
     ) -> PyResult<()> {
         let line = line_id(line)?;
-        let now = time(now, "now")?;
-        self.with(py, |d| d.connect_timeout(line, now))
+        self.at(py, now, |d, now| d.connect_timeout(line, now))
     }
 
     /// The next time a waiting contact becomes eligible or a zone opens (None: never).
@@ -565,8 +543,7 @@ impl PyDialer {
 
     /// Move contacts due at `now` to the ready queues.
     fn advance(&self, py: Python<'_>, now: &Bound<'_, PyAny>) -> PyResult<()> {
-        let now = time(now, "now")?;
-        self.with(py, |d| d.advance(now).map(|_| ()))
+        self.at(py, now, |d, now| d.advance(now).map(|_| ()))
     }
 
     /// The last time seen (None before any input).
@@ -672,14 +649,8 @@ pub fn blending_threshold(
             return Err(param(py, "blending must be an int >= 0 or \"auto\"".into()));
         }
         Blending::Auto
-    } else if blending.is_instance_of::<PyBool>() {
-        return Err(param(py, "blending must be an int >= 0 or \"auto\"".into()));
     } else {
-        Blending::Fixed(
-            blending
-                .extract()
-                .map_err(|_| param(py, "blending must be an int >= 0 or \"auto\"".into()))?,
-        )
+        Blending::Fixed(index(blending, "blending (or \"auto\")", u32::MAX.into())? as u32)
     };
     let load = match (traffic, aht, answer_within, target) {
         (Some(traffic), Some(aht), Some(answer_within), Some(target)) => Some(InboundLoad {

@@ -9,7 +9,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyString};
 
 use super::values::DataValue;
-use crate::errors::{config_error, new_err, time_error, Class};
+use crate::errors::{config_error, new_err, Class};
 
 #[cold]
 fn type_name(obj: &Bound<'_, PyAny>) -> String {
@@ -21,12 +21,19 @@ fn type_name(obj: &Bound<'_, PyAny>) -> String {
 /// A time in seconds: any real number but a bool (NaN and range are the engine's to judge).
 #[inline]
 pub fn time(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<f64> {
+    time_or(obj, name, Class::EngineTime)
+}
+
+/// [`time`], refused with an error of class `c` (the dialer's times: `DialerTimeError`).
+#[inline]
+pub fn time_or(obj: &Bound<'_, PyAny>, name: &str, c: Class) -> PyResult<f64> {
     if let Ok(f) = obj.cast_exact::<PyFloat>() {
         return Ok(f.value());
     }
     real(obj).ok_or_else(|| {
-        time_error(
+        new_err(
             obj.py(),
+            c,
             format!(
                 "{name} must be a real number of seconds, got {}",
                 type_name(obj)
@@ -35,7 +42,8 @@ pub fn time(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<f64> {
     })
 }
 
-fn real(obj: &Bound<'_, PyAny>) -> Option<f64> {
+/// A real number: not a bool or a str.
+pub fn real(obj: &Bound<'_, PyAny>) -> Option<f64> {
     if obj.is_instance_of::<PyBool>() || obj.is_instance_of::<PyString>() {
         return None;
     }
@@ -61,7 +69,7 @@ pub fn text<'a>(obj: &'a Bound<'_, PyAny>, name: &str) -> PyResult<&'a str> {
 
 /// [`text`], refused with an error of class `c`.
 #[inline]
-fn text_or<'a>(obj: &'a Bound<'_, PyAny>, name: &str, c: Class) -> PyResult<&'a str> {
+pub fn text_or<'a>(obj: &'a Bound<'_, PyAny>, name: &str, c: Class) -> PyResult<&'a str> {
     match obj.cast::<PyString>() {
         Ok(s) => s.to_str().map_err(|_| not_text(s, name, c)),
         Err(_) => Err(new_err(
@@ -92,6 +100,11 @@ fn not_text(s: &Bound<'_, PyString>, name: &str, c: Class) -> PyErr {
 /// An integer in `min..=max`: anything with `__index__` (numpy integers too); bools and
 /// floats refused.
 pub fn int(obj: &Bound<'_, PyAny>, name: &str, min: i64, max: i64) -> PyResult<i64> {
+    int_or(obj, name, min, max, Class::EngineConfig)
+}
+
+/// [`int`], refused with an error of class `c`.
+pub fn int_or(obj: &Bound<'_, PyAny>, name: &str, min: i64, max: i64, c: Class) -> PyResult<i64> {
     let value = if !obj.is_instance_of::<PyBool>() && !obj.is_instance_of::<PyFloat>() {
         obj.extract::<i64>().ok()
     } else {
@@ -99,8 +112,9 @@ pub fn int(obj: &Bound<'_, PyAny>, name: &str, min: i64, max: i64) -> PyResult<i
     };
     match value {
         Some(v) if (min..=max).contains(&v) => Ok(v),
-        _ => Err(config_error(
+        _ => Err(new_err(
             obj.py(),
+            c,
             format!(
                 "{name} must be an integer from {min} to {max}, got {}",
                 obj.repr()

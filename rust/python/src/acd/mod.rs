@@ -7,7 +7,7 @@
 //! (detaching costs more than the event); `feed` detaches for the batch unless a Python
 //! scorer needs the interpreter.
 
-mod args;
+pub(crate) mod args;
 mod data;
 mod scorer;
 pub mod values;
