@@ -314,17 +314,17 @@ class SimulationResult:
     def occupancy(self, kind: Kind = "ratio_of_means") -> dict[str, Estimate]:
         """Per agent group: busy over logged-in time, combined over replications as
         :meth:`summary` combines ratios: by default busy seconds over logged-in seconds of
-        all replications (delta-method CI); ``"mean_of_ratios"`` gives each replication's
-        share averaged, as :meth:`utilization` does.
+        all replications (delta-method CI), as :attr:`utilization` does;
+        ``"mean_of_ratios"`` gives each replication's share averaged.
 
         :raises ~callroute.errors.ParameterError: for another ``kind``.
         """
         _check_kind(kind)
         busy, staffed = self._stack("busy").sum(axis=2), self._stack("staffed").sum(axis=2)
-        if kind == "mean_of_ratios":
-            share = _ratio(busy, staffed)
-            return {g: _estimate(share[:, k]) for k, g in enumerate(self.groups)}
-        return {g: _ratio_of_means(busy[:, k], staffed[:, k]) for k, g in enumerate(self.groups)}
+        return {
+            g: kpi_estimate({"busy": busy[:, k], "staffed": staffed[:, k]}, "occupancy", kind)
+            for k, g in enumerate(self.groups)
+        }
 
     def intervals(self, line: str | None = None) -> Table:
         """Per interval (means over replications), as a :class:`Table` with the columns
@@ -381,14 +381,7 @@ class SimulationResult:
                     _pm(k["aht"], "{:.0f}"),
                 ]
             )
-        widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
-        text = [
-            "  ".join(
-                c.ljust(w) if i == 0 else c.rjust(w)
-                for i, (c, w) in enumerate(zip(r, widths, strict=True))
-            )
-            for r in rows
-        ]
+        text = _align(rows)
         util = ", ".join(f"{g} {m:.1%}" for g, (m, _) in self.utilization.items())
         text.append(
             f"{self.replications} replication(s), means ± 95 % CI (ratios of the totals over "
@@ -409,6 +402,18 @@ class SimulationResult:
 
 # A group busy this share of its time is reported as saturated (overloaded or nearly).
 _SATURATED = 0.98
+
+
+def _align(rows: list[list[str]]) -> list[str]:
+    """Text rows of a table: the first column left-aligned, the others right-aligned."""
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return [
+        "  ".join(
+            c.ljust(w) if i == 0 else c.rjust(w)
+            for i, (c, w) in enumerate(zip(r, widths, strict=True))
+        )
+        for r in rows
+    ]
 
 
 def _pm(value: tuple[float, float], fmt: str) -> str:

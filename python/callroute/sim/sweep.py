@@ -52,7 +52,9 @@ from .results import (
     Estimate,
     Kind,
     Table,
+    _align,
     _check_kind,
+    _pm,
     kpi_difference,
     kpi_estimate,
     kpi_values,
@@ -397,9 +399,13 @@ def sweep(
 # ------------------------------------------------------------------------ the result
 
 
+def _numeric(values: list[Any]) -> bool:
+    """Whether a grid column holds numbers only (booleans are not)."""
+    return all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
+
+
 def _column(values: list[Any]) -> npt.NDArray[Any]:
-    plain = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
-    if plain:
+    if _numeric(values):
         return np.asarray(
             values, dtype=np.float64 if any(isinstance(v, float) for v in values) else np.int64
         )
@@ -541,23 +547,14 @@ class SweepResult:
         fmts = {"asa": "{:.1f}", "service_level": "{:.1%}", "abandon_rate": "{:.1%}"}
         for row in s.rows():
             fmt = fmts.get(row["kpi"], "{:.1%}")
-            text = "-" if not math.isfinite(row["mean"]) else fmt.format(row["mean"])
-            if math.isfinite(row["half_width"]):
-                text += " ± " + fmt.format(row["half_width"])
+            text = _pm((row["mean"], row["half_width"]), fmt)
             cells.setdefault(row["variant"], {})[row["kpi"]] = text
         head = ["variant", "SL", "abandoned", "ASA s", "occupancy"]
         table = [head] + [
             [n, c["service_level"], c["abandon_rate"], c["asa"], c["occupancy"]]
             for n, c in cells.items()
         ]
-        widths = [max(len(r[i]) for r in table) for i in range(len(head))]
-        lines = [
-            "  ".join(
-                c.ljust(w) if i == 0 else c.rjust(w)
-                for i, (c, w) in enumerate(zip(r, widths, strict=True))
-            )
-            for r in table
-        ]
+        lines = _align(table)
         lines.append(
             f"{len(self.names)} variant(s) x {self.replications} replication(s), seed "
             f"{self.seed}, common random numbers; {kind.replace('_', ' ')} ± 95 % CI"
