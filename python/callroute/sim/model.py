@@ -374,7 +374,11 @@ def load_model(path: str | os.PathLike[str]) -> SimModel:
         a mapping, or (new format) anything in it is wrong; ``problems`` lists them all.
     """
     p = Path(path)
-    data = read_document(p, error=ModelError)
+    return _from_document(read_document(p, error=ModelError), p)
+
+
+def _from_document(data: Any, p: Path) -> SimModel:
+    """:func:`load_model` of the document already read from ``p``."""
     if not isinstance(data, dict):
         raise ModelError(f"{p}: expected a mapping at the top level")
     if model_format(data) == "new":
