@@ -31,7 +31,7 @@ from pydantic import (
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import PydanticCustomError, core_schema
 
-from ..center.schema import Int32, Level, Name, QueueSettings, Seconds
+from ..center.schema import Int32, Level, Name, QueueSettings, Seconds, _Model
 
 __all__ = ["DURATIONS", "MODEL_VERSION", "ModelFile", "schema"]
 
@@ -55,8 +55,8 @@ Share = Annotated[float, Field(ge=0, le=MAX_TIME, allow_inf_nan=False)]
 Factor = Annotated[float, Field(gt=0, le=1e6, allow_inf_nan=False)]
 
 
-class _Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+# The base of every section: the center file's (unknown keys refused, values frozen).
+_Spec = _Model
 
 
 # ------------------------------------------------------------------------ durations
