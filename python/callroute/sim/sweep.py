@@ -340,7 +340,7 @@ def sweep(
                 default=_plain,
                 allow_nan=False,
             )
-            _core.sim_model(body)  # every variant checked before anything runs
+            _parsed(body)  # every variant checked before anything runs (local threads reuse it)
         except CallrouteError as exc:
             raise _in_variant(name, exc) from None
         bodies.append(body)
