@@ -59,7 +59,7 @@ from .results import (
     kpi_estimate,
     kpi_values,
 )
-from .run import _MAX_REPLICATIONS, _progress
+from .run import _MAX_REPLICATIONS, _progress, _whole
 
 __all__ = ["DaskClient", "SweepResult", "sweep"]
 
@@ -271,12 +271,6 @@ def _default_chunk(executor: Any, threads: int | None, replications: int, varian
             return max(1, min(replications, max(10, math.ceil(total / (4 * workers)))))
     local = threads or os.cpu_count() or 1
     return max(1, min(10, math.ceil(total / (4 * local))))
-
-
-def _whole(value: Any, name: str, low: int, high: int) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
-        raise ModelError(f"{name} must be a whole number in [{low:,}, {high:,}], got {value!r}")
-    return value
 
 
 def sweep(
