@@ -16,6 +16,7 @@ from typing import Any, Literal
 from pydantic import ValidationError
 
 from .._internal.files import Lines
+from ..center.loader import _build_order
 from ..center.problems import (
     _fields_at,
     _kind,
@@ -344,34 +345,14 @@ def _call_json(name: str, c: CallModel, m: ModelFile, calls: list[str]) -> dict[
     return out
 
 
-def _queues_in_order(m: ModelFile) -> list[dict[str, Any]]:
-    """The queues in the file's order, except that a queue named by another (its overflow,
-    a step's also_queues) comes before it, as the engine needs."""
-    out: list[dict[str, Any]] = []
-    placed: set[str] = set()
-
-    def place(name: str) -> None:
-        if name in placed:
-            return
-        placed.add(name)
-        q = m.queues[name]
-        for other in [q.overflow, *(o for step in q.steps for o in step.also_queues)]:
-            if other is not None and other in m.queues:
-                place(other)
-        out.append({"name": name, **q.model_dump()})
-
-    for name in m.queues:
-        place(name)
-    return out
-
-
 def _to_mapping(m: ModelFile) -> dict[str, Any]:
     calls = list(m.calls)
     out: dict[str, Any] = {}
     if m.center is not None:
         out["center"] = m.center
     else:
-        out["queues"] = _queues_in_order(m)
+        # (in the file's order, each after the queues it names, as the center file's)
+        out["queues"] = [{"name": n, **m.queues[n].model_dump()} for n in _build_order(m.queues)]
     out["groups"] = [_group_json(n, g, m) for n, g in m.groups.items()]
     out["calls"] = [_call_json(n, c, m, calls) for n, c in m.calls.items()]
     if m.arrivals is not None:
