@@ -3,7 +3,9 @@ half-widths, per-interval series and per-call records; comparisons of variants."
 
 from __future__ import annotations
 
+import functools
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -149,6 +151,18 @@ def _with_derived(t: dict[str, FloatArray]) -> dict[str, FloatArray]:
     return out
 
 
+def replication_sums(runs: Sequence[dict[str, Any]]) -> dict[str, FloatArray]:
+    """Per replication, each counter of :data:`_COUNTERS` (and ``balked``, when every run
+    has it) per line, and ``busy``/``staffed`` per group, summed over the intervals: arrays
+    (replications, lines or groups)."""
+    keys = [*_COUNTERS, "busy", "staffed"]
+    if all("balked" in r for r in runs):
+        keys.append("balked")
+    return {
+        k: np.stack([np.asarray(r[k], dtype=np.float64).sum(axis=1) for r in runs]) for k in keys
+    }
+
+
 def kpi_values(totals: dict[str, FloatArray], name: str) -> FloatArray:
     """One KPI per replication from its totals (a count as is, a ratio per replication)."""
     t = _with_derived(totals)
@@ -232,16 +246,20 @@ class SimulationResult:
         :raises ~callroute.errors.UnknownIdError: for a line the model does not have.
         """
         rows = slice(None) if line is None else [self._line(line)]
-        out = {key: self._stack(key)[:, rows, :].sum(axis=(1, 2)) for key in _COUNTERS}
+        sums = self._sums
+        out = {key: sums[key][:, rows].sum(axis=1) for key in _COUNTERS}
         # (callers who left at once rather than wait; counted in abandoned too)
         out["balked"] = (
-            self._stack("balked")[:, rows, :].sum(axis=(1, 2))
-            if all("balked" in r for r in self.runs)
-            else np.zeros(len(self.runs))
+            sums["balked"][:, rows].sum(axis=1) if "balked" in sums else np.zeros(len(self.runs))
         )
-        out["busy"] = self._stack("busy").sum(axis=(1, 2))
-        out["staffed"] = self._stack("staffed").sum(axis=(1, 2))
+        out["busy"] = sums["busy"].sum(axis=1)
+        out["staffed"] = sums["staffed"].sum(axis=1)
         return out
+
+    @functools.cached_property
+    def _sums(self) -> dict[str, FloatArray]:
+        # the counters over the whole run, once (summary asks for every line's)
+        return replication_sums(self.runs)
 
     def kpi(self, name: str, line: str | None = None) -> FloatArray:
         """One KPI per replication (over the whole run), for a line or all lines together.

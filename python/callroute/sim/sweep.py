@@ -47,7 +47,6 @@ from ..errors import CallrouteError, ModelError, ParameterError
 from .distributions import Distribution
 from .model import _RUN_KEYS, SimModel, _model_body, _plain, _with_center
 from .results import (
-    _COUNTERS,
     KPIS,
     Estimate,
     Kind,
@@ -58,6 +57,7 @@ from .results import (
     kpi_difference,
     kpi_estimate,
     kpi_values,
+    replication_sums,
 )
 from .run import _MAX_REPLICATIONS, _progress, _whole
 
@@ -244,12 +244,8 @@ def _run_chunk(body: str, seed: int, indices: list[int]) -> dict[str, Any]:
     a Dask cluster) can run it.
     """
     runs = _core.sim_run(_parsed(body), seed, indices, 1)
-    first = runs[0]
-    keys = [*_COUNTERS, *(["balked"] if "balked" in first else [])]
-    out: dict[str, Any] = {"lines": list(first["lines"]), "groups": list(first["groups"])}
-    for key in [*keys, "busy", "staffed"]:
-        out[key] = np.stack([np.asarray(r[key], dtype=np.float64).sum(axis=1) for r in runs])
-    return out
+    names = {"lines": list(runs[0]["lines"]), "groups": list(runs[0]["groups"])}
+    return {**names, **replication_sums(runs)}
 
 
 def _chunks(replications: int, chunk: int) -> list[list[int]]:
