@@ -43,7 +43,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .. import _core
-from ..errors import CallrouteError, ModelError, ParameterError
+from ..errors import CallrouteError, ModelError, ParameterError, UnknownIdError
 from .distributions import Distribution
 from .model import _RUN_KEYS, SimModel, _model_body, _plain, _with_center
 from .results import (
@@ -424,8 +424,6 @@ class SweepResult:
 
         :raises ~callroute.errors.UnknownIdError: for an unknown variant or line.
         """
-        from ..errors import UnknownIdError
-
         if variant not in self.names:
             raise UnknownIdError(f"unknown variant {variant!r}; variants: {self.names}")
         r = self.runs[self.names.index(variant)]
