@@ -7,6 +7,7 @@ distributions' documented forms), never from the loader's own output.
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 import sys
@@ -816,7 +817,8 @@ def test_any_damage_is_a_model_error_never_a_crash(data: st.DataObject) -> None:
         if data.draw(st.booleans()) and isinstance(parent, dict):
             del parent[path[-1]]
         else:
-            parent[path[-1]] = data.draw(st.sampled_from(JUNK))
+            # (a copy: a later step may damage inside it, and JUNK must stay as it is)
+            parent[path[-1]] = copy.deepcopy(data.draw(st.sampled_from(JUNK)))
     problems: list[Any] = []
     try:
         model = convert(doc, source="fuzz.yaml")

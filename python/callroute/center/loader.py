@@ -39,6 +39,7 @@ from .schema import (
     OperatorConfig,
     PromptConfig,
     QueueConfig,
+    QueueSettings,
     TenantConfig,
     _check_dnis,
     _prompt_shorthand,
@@ -644,15 +645,16 @@ class _Builder:
             self.problems.add(loc, str(exc))
 
 
-def _depends(q: QueueConfig) -> list[str]:
+def _depends(q: QueueSettings) -> list[str]:
     out = [o for s in q.steps for o in s.also_queues]
     if q.overflow is not None:
         out.append(q.overflow)
     return out
 
 
-def _build_order(queues: Mapping[str, QueueConfig]) -> list[str]:
-    """Queues in file order, each after the queues it refers to (the engine needs that)."""
+def _build_order(queues: Mapping[str, QueueSettings]) -> list[str]:
+    """Queues in file order, each after the queues it refers to (its overflow, its steps'
+    also_queues: the engine needs that); of a center file, or of a simulation model."""
     done: set[str] = set()
     order: list[str] = []
 

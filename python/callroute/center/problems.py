@@ -6,8 +6,9 @@ Pydantic's errors are rephrased here (what is expected, the names that exist).
 from __future__ import annotations
 
 import difflib
+import types
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Annotated, Any
+from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import (
     BaseModel,
@@ -64,44 +65,58 @@ def _one_of(names: Iterable[str]) -> str:
     return "one of: " + ", ".join(listed)
 
 
-def _unknown(kind: str, name: str, known: Iterable[str]) -> str:
+def _unknown(kind: str, name: Any, known: Iterable[str]) -> str:
     known = list(known)
-    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    close = difflib.get_close_matches(str(name), known, n=1, cutoff=0.6)
     if close:
         return f"unknown {kind} {name!r} (did you mean {close[0]!r}?)"
     return f"unknown {kind} {name!r} (expected {_one_of(known)})"
 
 
-def _fields_at(model: Any, loc: Sequence[str | int]) -> list[str] | None:
-    """The field names allowed at ``loc`` under ``model`` (for "unknown field" messages)."""
-    from typing import get_args, get_origin
+def _unknown_field(name: str, allowed: Sequence[str]) -> str:
+    """The message for a field ``name`` that is not one of ``allowed`` (the closest, or all)."""
+    close = difflib.get_close_matches(name, list(allowed), n=1, cutoff=0.6)
+    if close:
+        return f"unknown field (did you mean {close[0]!r}?)"
+    return f"unknown field (expected {_one_of(allowed)})" if allowed else "unknown field"
 
-    current: Any = model
-    parts = list(loc)
-    while True:
-        while get_origin(current) is Annotated:
-            current = get_args(current)[0]
-        origin = get_origin(current)
-        if origin is not None and type(None) in get_args(current):
-            current = next(a for a in get_args(current) if a is not type(None))
-            continue
-        if not parts:
-            break
-        part = parts.pop(0)
-        if isinstance(current, type) and issubclass(current, BaseModel):
-            info = current.model_fields.get(str(part))
-            if info is None:
-                return None
-            current = info.annotation
-        elif origin is dict:
-            current = get_args(current)[1]
-        elif origin is list:
-            current = get_args(current)[0]
-        else:
-            return None
-    if isinstance(current, type) and issubclass(current, BaseModel):
-        return list(current.model_fields)
-    return None
+
+def _members(tp: Any) -> list[Any]:
+    """The types ``tp`` stands for: itself, or each member of a union (``Annotated`` peeled)."""
+    while get_origin(tp) is Annotated:
+        tp = get_args(tp)[0]
+    if get_origin(tp) in (Union, types.UnionType):
+        out: list[Any] = []
+        for arg in get_args(tp):
+            out.extend(_members(arg))
+        return out
+    return [tp]
+
+
+def _fields_at(model: Any, loc: Sequence[str | int]) -> list[str]:
+    """The field names allowed at ``loc`` under ``model`` (for "unknown field" messages),
+    following every member of a union; empty when ``loc`` leads to no model."""
+    current: list[Any] = [model]
+    for part in loc:
+        nxt: list[Any] = []
+        for tp in current:
+            for member in _members(tp):
+                origin = get_origin(member)
+                if isinstance(member, type) and issubclass(member, BaseModel):
+                    info = member.model_fields.get(str(part))
+                    if info is not None:
+                        nxt.append(info.annotation)
+                elif origin is dict:
+                    nxt.append(get_args(member)[1])
+                elif origin is list:
+                    nxt.append(get_args(member)[0])
+        current = nxt
+    names: list[str] = []
+    for tp in current:
+        for member in _members(tp):
+            if isinstance(member, type) and issubclass(member, BaseModel):
+                names.extend(member.model_fields)
+    return names
 
 
 def _message(error: Mapping[str, Any], model: Any) -> str:
@@ -112,12 +127,7 @@ def _message(error: Mapping[str, Any], model: Any) -> str:
         return "required"
     if kind == "extra_forbidden":
         loc = error["loc"]
-        allowed = _fields_at(model, loc[:-1]) or []
-        name = str(loc[-1])
-        close = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
-        if close:
-            return f"unknown field (did you mean {close[0]!r}?)"
-        return f"unknown field (expected {_one_of(allowed)})" if allowed else "unknown field"
+        return _unknown_field(str(loc[-1]), _fields_at(model, loc[:-1]))
     if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
         op = {"greater_than": ">", "greater_than_equal": ">=", "less_than": "<"}.get(kind, "<=")
         limit = next(iter(ctx.values()))

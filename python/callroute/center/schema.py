@@ -229,18 +229,18 @@ class QueueAnnouncements(_Model):
     closed: Name | None = Field(default=None, description="played when the queue is closed")
 
 
-class QueueConfig(_Model):
-    """A queue of the center file: a :class:`~callroute.types.QueueSpec` (validated, with
-    its defaults) plus the file's extras (``hours``, ``announcements``, ``description``);
-    :func:`queue_spec` gives the spec ``Engine.add_queue`` takes."""
+class QueueSettings(_Model):
+    """The settings of :meth:`callroute.Engine.add_queue` (a
+    :class:`~callroute.types.QueueSpec`, validated, with its defaults): shared by the center
+    file's queues and the simulation model's."""
 
-    tenant: Name
+    tenant: Name = "default"
     media: Name = "voice"
     skills: dict[Name, Level] = Field(default_factory=dict)
     strategy: Strategy = "longest_idle"
-    sl_threshold: Seconds = 20.0
+    sl_threshold: Seconds = Field(default=20.0, description="service-level threshold, seconds")
     short_abandon: Seconds = 5.0
-    wrapup: Seconds = 0.0
+    wrapup: Seconds = Field(default=0.0, description="fixed after-call work, seconds")
     offer_timeout: PositiveSeconds = 15.0
     retry: Seconds = 5.0
     max_wait: PositiveSeconds | None = None
@@ -253,6 +253,14 @@ class QueueConfig(_Model):
     leave_when_empty: bool = False
     shared_with: list[Name] = Field(default_factory=list)
     expected_aht: PositiveSeconds = 180.0
+
+
+class QueueConfig(QueueSettings):
+    """A queue of the center file: its :class:`QueueSettings` (the tenant named, no default)
+    plus the file's extras (``hours``, ``announcements``, ``description``);
+    :func:`queue_spec` gives the spec ``Engine.add_queue`` takes."""
+
+    tenant: Name
     hours: Name | None = Field(default=None, description="open only within these business hours")
     announcements: QueueAnnouncements | None = None
     record: bool = Field(

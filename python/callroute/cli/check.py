@@ -33,31 +33,23 @@ def _errors(path: str, what: str, problems: list[Any]) -> int:
     return 2
 
 
-def _check_model(path: str, old: bool) -> int:
-    import json
+def _check_model(path: str, data: Any, old: bool) -> int:
     import warnings
+    from pathlib import Path
 
-    from .. import _core
-    from .._internal.files import read_document_lines
     from ..errors import ModelError
-    from ..sim.model import _model_body, _plain, load_model
-    from ..sim.modelfile import user_problem
+    from ..sim.model import _core_check, _from_document
 
     what = "model file"
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)
-            model = load_model(path)
+            # (a name-keyed file is checked whole here, the core's rules included)
+            model = _from_document(data, Path(path))
+        if old:  # a list-shaped file's fields: only the core checks them
+            _core_check(model, path)
     except ModelError as exc:
         return _errors(path, what, exc.problems)
-    try:  # what only the core knows (and a list-shaped file's every field)
-        _core.sim_model(json.dumps(_model_body(model, {}), default=_plain, allow_nan=False))
-    except ModelError as exc:
-        problems = exc.problems
-        if not old:
-            _, lines = read_document_lines(path, error=ModelError)
-            problems = [user_problem(p, model, source=path, lines=lines) for p in problems]
-        return _errors(path, what, problems)
     calls, groups = len(model["calls"]), len(model.get("groups") or ())
     counts = f"{len(model.get('queues') or ())} queues, {groups} groups, {calls} call types"
     if "center" in model:
@@ -84,11 +76,12 @@ def run(args: argparse.Namespace) -> int:
         raise CallrouteError("give a center or model file, or --example (not both)")
     path = str(example_path("center") if args.example else args.config)
     try:
-        kind = model_format(read_document(path))
+        data = read_document(path)
     except ConfigError:
-        kind = None  # (unreadable: load_center names the problem)
+        data = None  # (unreadable: load_center names the problem)
+    kind = model_format(data)
     if kind is not None:
-        return _check_model(path, kind == "old")
+        return _check_model(path, data, kind == "old")
     try:
         center = load_center(path)
     except ConfigError as exc:

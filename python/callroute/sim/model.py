@@ -374,7 +374,11 @@ def load_model(path: str | os.PathLike[str]) -> SimModel:
         a mapping, or (new format) anything in it is wrong; ``problems`` lists them all.
     """
     p = Path(path)
-    data = read_document(p, error=ModelError)
+    return _from_document(read_document(p, error=ModelError), p)
+
+
+def _from_document(data: Any, p: Path) -> SimModel:
+    """:func:`load_model` of the document already read from ``p``."""
     if not isinstance(data, dict):
         raise ModelError(f"{p}: expected a mapping at the top level")
     if model_format(data) == "new":
@@ -393,20 +397,20 @@ def load_model(path: str | os.PathLike[str]) -> SimModel:
 
 def _read_new(data: dict[str, Any], path: Path) -> dict[str, Any]:
     """A name-keyed model file's list-shaped model, checked whole (its lines are worked out
-    only when it has problems)."""
-    source = str(path)
-    lines: Lines | None = None
-    while True:
-        try:
-            out = convert(data, source=source, lines=lines)
-            if isinstance(out.get("center"), str):
-                out["center"] = str(path.parent / out["center"])
-            _core_check(out, source, lines)
-            return out
-        except ModelError:
-            if lines is not None:
-                raise
-            _, lines = read_document_lines(path, error=ModelError)
+    only when it has problems: then the file is read again for them)."""
+    try:
+        return _checked(data, path, None)
+    except ModelError:
+        _, lines = read_document_lines(path, error=ModelError)
+    return _checked(data, path, lines)
+
+
+def _checked(data: dict[str, Any], path: Path, lines: Lines | None) -> dict[str, Any]:
+    out = convert(data, source=str(path), lines=lines)
+    if isinstance(out.get("center"), str):
+        out["center"] = str(path.parent / out["center"])
+    _core_check(out, str(path), lines)
+    return out
 
 
 def parse_model(text: str, *, source: str = "<text>") -> SimModel:

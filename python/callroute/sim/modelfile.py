@@ -8,17 +8,23 @@ and turns it into the list-shaped mapping :func:`callroute.simulate` runs.
 
 from __future__ import annotations
 
-import difflib
 import re
-import types
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union, get_args, get_origin
+from typing import Any, Literal
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from .._internal.files import Lines
-from ..center.problems import _kind, _message, _one_of, format_path
+from ..center.loader import _build_order
+from ..center.problems import (
+    _fields_at,
+    _kind,
+    _message,
+    _unknown,
+    _unknown_field,
+    format_path,
+)
 from ..errors import ModelError, Problem
 from .schema import (
     CallModel,
@@ -98,58 +104,18 @@ def _strip_tags(loc: Sequence[Any]) -> tuple[Any, ...]:
     )
 
 
-def _members(tp: Any) -> list[Any]:
-    while get_origin(tp) is Annotated:
-        tp = get_args(tp)[0]
-    if get_origin(tp) in (Union, types.UnionType):
-        out: list[Any] = []
-        for arg in get_args(tp):
-            out.extend(_members(arg))
-        return out
-    return [tp]
-
-
-def _fields_at(loc: Sequence[Any]) -> list[str]:
-    """The field names allowed at ``loc`` of a model file (for did-you-mean)."""
-    current: list[Any] = [ModelFile]
-    for part in loc:
-        nxt: list[Any] = []
-        for tp in current:
-            for member in _members(tp):
-                origin = get_origin(member)
-                if isinstance(member, type) and issubclass(member, BaseModel):
-                    info = member.model_fields.get(str(part))
-                    if info is not None:
-                        nxt.append(info.annotation)
-                elif origin is dict:
-                    nxt.append(get_args(member)[1])
-                elif origin is list:
-                    nxt.append(get_args(member)[0])
-        current = nxt
-    names: list[str] = []
-    for tp in current:
-        for member in _members(tp):
-            if isinstance(member, type) and issubclass(member, BaseModel):
-                names.extend(member.model_fields)
-    return names
-
-
 def _shape_problems(error: ValidationError, found: _Found) -> None:
     for e in error.errors(include_url=False):
         loc = _strip_tags(e["loc"])
         if e["type"] == "extra_forbidden":
-            allowed = _fields_at(loc[:-1])
             name = str(loc[-1])
-            close = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
             if name.endswith(")"):
                 message = (
                     "unknown field: inside { } a distribution with several arguments must be "
                     "quoted ('lognormal(240, 1.1)'), or the commas split it"
                 )
-            elif close:
-                message = f"unknown field (did you mean {close[0]!r}?)"
             else:
-                message = f"unknown field (expected {_one_of(allowed)})"
+                message = _unknown_field(name, _fields_at(ModelFile, loc[:-1]))
         elif e["type"] == "missing" and loc == ("version",):
             message = "required: version: 1 (the model format's version)"
         else:
@@ -163,13 +129,6 @@ def _shape_problems(error: ValidationError, found: _Found) -> None:
 def _names(data: Mapping[str, Any], section: str) -> list[str]:
     value = data.get(section)
     return [str(k) for k in value] if isinstance(value, Mapping) else []
-
-
-def _unknown_name(kind: str, name: Any, known: Sequence[str]) -> str:
-    close = difflib.get_close_matches(str(name), list(known), n=1, cutoff=0.6)
-    if close:
-        return f"unknown {kind} {name!r} (did you mean {close[0]!r}?)"
-    return f"unknown {kind} {name!r} (expected {_one_of(known)})"
 
 
 def _items(data: Mapping[str, Any], section: str) -> list[tuple[str, Mapping[str, Any]]]:
@@ -193,7 +152,7 @@ def _references(data: Mapping[str, Any], found: _Found) -> None:
         for name, q in _items(data, "queues"):
             target = q.get("overflow")
             if isinstance(target, str) and target not in queues:
-                found.add(("queues", name, "overflow"), _unknown_name("queue", target, queues))
+                found.add(("queues", name, "overflow"), _unknown("queue", target, queues))
             steps = q.get("steps")
             for i, step in enumerate(steps if isinstance(steps, list) else ()):
                 also = step.get("also_queues") if isinstance(step, Mapping) else None
@@ -201,7 +160,7 @@ def _references(data: Mapping[str, Any], found: _Found) -> None:
                     if isinstance(other, str) and other not in queues:
                         found.add(
                             ("queues", name, "steps", i, "also_queues", j),
-                            _unknown_name("queue", other, queues),
+                            _unknown("queue", other, queues),
                         )
     for name, g in _items(data, "groups"):
         staffed = any(g.get(k) is not None for k in ("count", "counts", "shifts"))
@@ -215,14 +174,12 @@ def _references(data: Mapping[str, Any], found: _Found) -> None:
         where = ("calls", name)
         joins = c.get("queue")
         if isinstance(joins, str) and not has_center and joins not in queues:
-            found.add((*where, "queue"), _unknown_name("queue", joins, queues))
+            found.add((*where, "queue"), _unknown("queue", joins, queues))
         by_group = c.get("handle_by_group")
         if isinstance(by_group, Mapping) and not has_center:
             for group in by_group:
                 if str(group) not in groups:
-                    found.add(
-                        (*where, "handle_by_group", group), _unknown_name("group", group, groups)
-                    )
+                    found.add((*where, "handle_by_group", group), _unknown("group", group, groups))
         for key in ("handle_by_period", "patience_by_period", "wrapup_by_period"):
             if c.get(key) is not None and not periods:
                 found.add((*where, key), "needs the model's periods (periods: {start, length})")
@@ -301,7 +258,7 @@ def _check_arrivals(
         types_ = spec["types"]
         for i, t in enumerate(types_ if isinstance(types_, list) else ()):
             if isinstance(t, str) and t not in calls:
-                found.add((*where, kind, "types", i), _unknown_name("call type", t, calls))
+                found.add((*where, kind, "types", i), _unknown("call type", t, calls))
                 break
 
 
@@ -388,34 +345,14 @@ def _call_json(name: str, c: CallModel, m: ModelFile, calls: list[str]) -> dict[
     return out
 
 
-def _queues_in_order(m: ModelFile) -> list[dict[str, Any]]:
-    """The queues in the file's order, except that a queue named by another (its overflow,
-    a step's also_queues) comes before it, as the engine needs."""
-    out: list[dict[str, Any]] = []
-    placed: set[str] = set()
-
-    def place(name: str) -> None:
-        if name in placed:
-            return
-        placed.add(name)
-        q = m.queues[name]
-        for other in [q.overflow, *(o for step in q.steps for o in step.also_queues)]:
-            if other is not None and other in m.queues:
-                place(other)
-        out.append({"name": name, **q.model_dump()})
-
-    for name in m.queues:
-        place(name)
-    return out
-
-
 def _to_mapping(m: ModelFile) -> dict[str, Any]:
     calls = list(m.calls)
     out: dict[str, Any] = {}
     if m.center is not None:
         out["center"] = m.center
     else:
-        out["queues"] = _queues_in_order(m)
+        # (in the file's order, each after the queues it names, as the center file's)
+        out["queues"] = [{"name": n, **m.queues[n].model_dump()} for n in _build_order(m.queues)]
     out["groups"] = [_group_json(n, g, m) for n, g in m.groups.items()]
     out["calls"] = [_call_json(n, c, m, calls) for n, c in m.calls.items()]
     if m.arrivals is not None:

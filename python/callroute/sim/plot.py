@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ParameterError
+from .sweep import _numeric
 
 if TYPE_CHECKING:
     from ..staffing import StaffingPlan
@@ -213,10 +214,6 @@ _SHARES = (
     "abandon_rate",
     "occupancy",
 )
-
-
-def _numeric(values: list[Any]) -> bool:
-    return all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
 
 
 def plot_sweep(

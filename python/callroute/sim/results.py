@@ -3,7 +3,9 @@ half-widths, per-interval series and per-call records; comparisons of variants."
 
 from __future__ import annotations
 
+import functools
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -149,6 +151,18 @@ def _with_derived(t: dict[str, FloatArray]) -> dict[str, FloatArray]:
     return out
 
 
+def replication_sums(runs: Sequence[dict[str, Any]]) -> dict[str, FloatArray]:
+    """Per replication, each counter of :data:`_COUNTERS` (and ``balked``, when every run
+    has it) per line, and ``busy``/``staffed`` per group, summed over the intervals: arrays
+    (replications, lines or groups)."""
+    keys = [*_COUNTERS, "busy", "staffed"]
+    if all("balked" in r for r in runs):
+        keys.append("balked")
+    return {
+        k: np.stack([np.asarray(r[k], dtype=np.float64).sum(axis=1) for r in runs]) for k in keys
+    }
+
+
 def kpi_values(totals: dict[str, FloatArray], name: str) -> FloatArray:
     """One KPI per replication from its totals (a count as is, a ratio per replication)."""
     t = _with_derived(totals)
@@ -232,16 +246,20 @@ class SimulationResult:
         :raises ~callroute.errors.UnknownIdError: for a line the model does not have.
         """
         rows = slice(None) if line is None else [self._line(line)]
-        out = {key: self._stack(key)[:, rows, :].sum(axis=(1, 2)) for key in _COUNTERS}
+        sums = self._sums
+        out = {key: sums[key][:, rows].sum(axis=1) for key in _COUNTERS}
         # (callers who left at once rather than wait; counted in abandoned too)
         out["balked"] = (
-            self._stack("balked")[:, rows, :].sum(axis=(1, 2))
-            if all("balked" in r for r in self.runs)
-            else np.zeros(len(self.runs))
+            sums["balked"][:, rows].sum(axis=1) if "balked" in sums else np.zeros(len(self.runs))
         )
-        out["busy"] = self._stack("busy").sum(axis=(1, 2))
-        out["staffed"] = self._stack("staffed").sum(axis=(1, 2))
+        out["busy"] = sums["busy"].sum(axis=1)
+        out["staffed"] = sums["staffed"].sum(axis=1)
         return out
+
+    @functools.cached_property
+    def _sums(self) -> dict[str, FloatArray]:
+        # the counters over the whole run, once (summary asks for every line's)
+        return replication_sums(self.runs)
 
     def kpi(self, name: str, line: str | None = None) -> FloatArray:
         """One KPI per replication (over the whole run), for a line or all lines together.
@@ -314,17 +332,17 @@ class SimulationResult:
     def occupancy(self, kind: Kind = "ratio_of_means") -> dict[str, Estimate]:
         """Per agent group: busy over logged-in time, combined over replications as
         :meth:`summary` combines ratios: by default busy seconds over logged-in seconds of
-        all replications (delta-method CI); ``"mean_of_ratios"`` gives each replication's
-        share averaged, as :meth:`utilization` does.
+        all replications (delta-method CI), as :attr:`utilization` does;
+        ``"mean_of_ratios"`` gives each replication's share averaged.
 
         :raises ~callroute.errors.ParameterError: for another ``kind``.
         """
         _check_kind(kind)
         busy, staffed = self._stack("busy").sum(axis=2), self._stack("staffed").sum(axis=2)
-        if kind == "mean_of_ratios":
-            share = _ratio(busy, staffed)
-            return {g: _estimate(share[:, k]) for k, g in enumerate(self.groups)}
-        return {g: _ratio_of_means(busy[:, k], staffed[:, k]) for k, g in enumerate(self.groups)}
+        return {
+            g: kpi_estimate({"busy": busy[:, k], "staffed": staffed[:, k]}, "occupancy", kind)
+            for k, g in enumerate(self.groups)
+        }
 
     def intervals(self, line: str | None = None) -> Table:
         """Per interval (means over replications), as a :class:`Table` with the columns
@@ -381,14 +399,7 @@ class SimulationResult:
                     _pm(k["aht"], "{:.0f}"),
                 ]
             )
-        widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
-        text = [
-            "  ".join(
-                c.ljust(w) if i == 0 else c.rjust(w)
-                for i, (c, w) in enumerate(zip(r, widths, strict=True))
-            )
-            for r in rows
-        ]
+        text = _align(rows)
         util = ", ".join(f"{g} {m:.1%}" for g, (m, _) in self.utilization.items())
         text.append(
             f"{self.replications} replication(s), means ± 95 % CI (ratios of the totals over "
@@ -409,6 +420,18 @@ class SimulationResult:
 
 # A group busy this share of its time is reported as saturated (overloaded or nearly).
 _SATURATED = 0.98
+
+
+def _align(rows: list[list[str]]) -> list[str]:
+    """Text rows of a table: the first column left-aligned, the others right-aligned."""
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return [
+        "  ".join(
+            c.ljust(w) if i == 0 else c.rjust(w)
+            for i, (c, w) in enumerate(zip(r, widths, strict=True))
+        )
+        for r in rows
+    ]
 
 
 def _pm(value: tuple[float, float], fmt: str) -> str:

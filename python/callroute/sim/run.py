@@ -39,6 +39,14 @@ def _progress(done: int, total: int) -> None:
     sys.stderr.flush()
 
 
+def _whole(value: Any, name: str, low: int, high: int) -> int:
+    """``value`` when it is a whole number in ``[low, high]``, else a :class:`ModelError`
+    naming ``name``."""
+    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+        raise ModelError(f"{name} must be a whole number in [{low:,}, {high:,}], got {value!r}")
+    return value
+
+
 def simulate(
     model: Mapping[str, Any],
     *,
@@ -76,15 +84,7 @@ def simulate(
     :raises ~callroute.errors.ModelError: naming the field (``calls[1].handle``) when the
         model or an option is invalid, or when the run would exceed its limits.
     """
-    if (
-        not isinstance(replications, int)
-        or isinstance(replications, bool)
-        or not 1 <= replications <= _MAX_REPLICATIONS
-    ):
-        raise ModelError(
-            f"replications must be a whole number in [1, {_MAX_REPLICATIONS:,}], "
-            f"got {replications!r}"
-        )
+    _whole(replications, "replications", 1, _MAX_REPLICATIONS)
     if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed < 2**64:
         raise ModelError(f"seed must be a whole number in [0, 2**64), got {seed!r}")
     if threads is not None and (

@@ -31,8 +31,7 @@ from pydantic import (
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import PydanticCustomError, core_schema
 
-from ..center.schema import Int32, Level, Name, PositiveSeconds, Seconds, StepConfig
-from ..types import Strategy
+from ..center.schema import Int32, Level, Name, QueueSettings, Seconds, _Model
 
 __all__ = ["DURATIONS", "MODEL_VERSION", "ModelFile", "schema"]
 
@@ -56,8 +55,8 @@ Share = Annotated[float, Field(ge=0, le=MAX_TIME, allow_inf_nan=False)]
 Factor = Annotated[float, Field(gt=0, le=1e6, allow_inf_nan=False)]
 
 
-class _Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+# The base of every section: the center file's (unknown keys refused, values frozen).
+_Spec = _Model
 
 
 # ------------------------------------------------------------------------ durations
@@ -384,28 +383,8 @@ Arrivals = Annotated[
 # ------------------------------------------------------------------------ the sections
 
 
-class QueueModel(_Spec):
+class QueueModel(QueueSettings):
     """A queue, with the settings of :meth:`callroute.Engine.add_queue`."""
-
-    tenant: Name = "default"
-    media: Name = "voice"
-    skills: dict[Name, Level] = Field(default_factory=dict)
-    strategy: Strategy = "longest_idle"
-    sl_threshold: Seconds = Field(default=20.0, description="service-level threshold, seconds")
-    short_abandon: Seconds = 5.0
-    wrapup: Seconds = Field(default=0.0, description="fixed after-call work, seconds")
-    offer_timeout: PositiveSeconds = 15.0
-    retry: Seconds = 5.0
-    max_wait: PositiveSeconds | None = None
-    overflow: Name | None = None
-    steps: list[StepConfig] = Field(default_factory=list)
-    weight: Int32 = 0
-    aging: Annotated[float, Field(ge=0, le=1e6, allow_inf_nan=False)] = 0.0
-    max_no_answer: Annotated[int, Field(ge=0, le=2**32 - 1)] = 3
-    join_empty: bool = True
-    leave_when_empty: bool = False
-    shared_with: list[Name] = Field(default_factory=list)
-    expected_aht: PositiveSeconds = 180.0
 
 
 class ShiftModel(_Spec):

@@ -43,21 +43,23 @@ import numpy as np
 import numpy.typing as npt
 
 from .. import _core
-from ..errors import CallrouteError, ModelError, ParameterError
+from ..errors import CallrouteError, ModelError, ParameterError, UnknownIdError
 from .distributions import Distribution
 from .model import _RUN_KEYS, SimModel, _model_body, _plain, _with_center
 from .results import (
-    _COUNTERS,
     KPIS,
     Estimate,
     Kind,
     Table,
+    _align,
     _check_kind,
+    _pm,
     kpi_difference,
     kpi_estimate,
     kpi_values,
+    replication_sums,
 )
-from .run import _MAX_REPLICATIONS, _progress
+from .run import _MAX_REPLICATIONS, _progress, _whole
 
 __all__ = ["DaskClient", "SweepResult", "sweep"]
 
@@ -242,12 +244,8 @@ def _run_chunk(body: str, seed: int, indices: list[int]) -> dict[str, Any]:
     a Dask cluster) can run it.
     """
     runs = _core.sim_run(_parsed(body), seed, indices, 1)
-    first = runs[0]
-    keys = [*_COUNTERS, *(["balked"] if "balked" in first else [])]
-    out: dict[str, Any] = {"lines": list(first["lines"]), "groups": list(first["groups"])}
-    for key in [*keys, "busy", "staffed"]:
-        out[key] = np.stack([np.asarray(r[key], dtype=np.float64).sum(axis=1) for r in runs])
-    return out
+    names = {"lines": list(runs[0]["lines"]), "groups": list(runs[0]["groups"])}
+    return {**names, **replication_sums(runs)}
 
 
 def _chunks(replications: int, chunk: int) -> list[list[int]]:
@@ -269,12 +267,6 @@ def _default_chunk(executor: Any, threads: int | None, replications: int, varian
             return max(1, min(replications, max(10, math.ceil(total / (4 * workers)))))
     local = threads or os.cpu_count() or 1
     return max(1, min(10, math.ceil(total / (4 * local))))
-
-
-def _whole(value: Any, name: str, low: int, high: int) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
-        raise ModelError(f"{name} must be a whole number in [{low:,}, {high:,}], got {value!r}")
-    return value
 
 
 def sweep(
@@ -338,7 +330,7 @@ def sweep(
                 default=_plain,
                 allow_nan=False,
             )
-            _core.sim_model(body)  # every variant checked before anything runs
+            _parsed(body)  # every variant checked before anything runs (local threads reuse it)
         except CallrouteError as exc:
             raise _in_variant(name, exc) from None
         bodies.append(body)
@@ -397,9 +389,13 @@ def sweep(
 # ------------------------------------------------------------------------ the result
 
 
+def _numeric(values: list[Any]) -> bool:
+    """Whether a grid column holds numbers only (booleans are not)."""
+    return all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
+
+
 def _column(values: list[Any]) -> npt.NDArray[Any]:
-    plain = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
-    if plain:
+    if _numeric(values):
         return np.asarray(
             values, dtype=np.float64 if any(isinstance(v, float) for v in values) else np.int64
         )
@@ -428,8 +424,6 @@ class SweepResult:
 
         :raises ~callroute.errors.UnknownIdError: for an unknown variant or line.
         """
-        from ..errors import UnknownIdError
-
         if variant not in self.names:
             raise UnknownIdError(f"unknown variant {variant!r}; variants: {self.names}")
         r = self.runs[self.names.index(variant)]
@@ -541,23 +535,14 @@ class SweepResult:
         fmts = {"asa": "{:.1f}", "service_level": "{:.1%}", "abandon_rate": "{:.1%}"}
         for row in s.rows():
             fmt = fmts.get(row["kpi"], "{:.1%}")
-            text = "-" if not math.isfinite(row["mean"]) else fmt.format(row["mean"])
-            if math.isfinite(row["half_width"]):
-                text += " ± " + fmt.format(row["half_width"])
+            text = _pm((row["mean"], row["half_width"]), fmt)
             cells.setdefault(row["variant"], {})[row["kpi"]] = text
         head = ["variant", "SL", "abandoned", "ASA s", "occupancy"]
         table = [head] + [
             [n, c["service_level"], c["abandon_rate"], c["asa"], c["occupancy"]]
             for n, c in cells.items()
         ]
-        widths = [max(len(r[i]) for r in table) for i in range(len(head))]
-        lines = [
-            "  ".join(
-                c.ljust(w) if i == 0 else c.rjust(w)
-                for i, (c, w) in enumerate(zip(r, widths, strict=True))
-            )
-            for r in table
-        ]
+        lines = _align(table)
         lines.append(
             f"{len(self.names)} variant(s) x {self.replications} replication(s), seed "
             f"{self.seed}, common random numbers; {kind.replace('_', ' ')} ± 95 % CI"
