@@ -246,15 +246,10 @@ def public_holidays(country: str, years: Iterable[int], subdiv: str | None = Non
 def absent_weekdays(history: History, open_weekdays: Iterable[int] = range(5)) -> list[dt.date]:
     """The ``open_weekdays`` between the history's first and last day that it does not have
     (holidays, or gaps in the data: the history cannot tell which)."""
-    weekdays = set(open_weekdays)
     have = set(history.dates)
-    out = []
-    day = history.dates[0]
-    while day <= history.dates[-1]:
-        if day.weekday() in weekdays and day not in have:
-            out.append(day)
-        day += dt.timedelta(days=1)
-    return out
+    calendar = Calendar.build(open_weekdays=open_weekdays)
+    days = calendar.open_days(history.dates[0], history.dates[-1])
+    return [day for day in days if day not in have]
 
 
 def with_closure_events(
