@@ -103,8 +103,6 @@ class ScheduleCheck:
         runs = self.runs_within.shape[0]
         within = self.runs_within.reshape(runs, n, k).sum(axis=2)
         offered = self.runs_offered.reshape(runs, n, k).sum(axis=2)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            sl = np.where(offered > 0, within / np.maximum(offered, 1.0), np.nan)
         total = offered.sum(axis=0)
         return {
             "calls": calls.sum(axis=1),
@@ -112,7 +110,7 @@ class ScheduleCheck:
             "promised_effective": mean(self.promised_effective),
             "effective": self.effective.reshape(n, k).mean(axis=1),
             "simulated": np.where(total > 0, within.sum(axis=0) / np.maximum(total, 1.0), 0.0),
-            "halfwidth": np.array([_half_width(sl[:, i]) for i in range(n)]),
+            "halfwidth": _halfwidths(within, offered),
         }
 
     def rows(self) -> Iterator[dict[str, Any]]:
@@ -230,10 +228,9 @@ def simulate_schedule(
     # per replication: the service level of each period and of the day, for confidence
     within = _per_run(res, "answered_within", n)
     offered_k = _per_run(res, "offered", n)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        sl_k = np.where(offered_k > 0, within / np.maximum(offered_k, 1), np.nan)
-    halfwidth = np.array([_half_width(sl_k[:, i]) for i in range(n)])
-    effective = _per_run(res, "staffed", n).mean(axis=0) / period
+    halfwidth = _halfwidths(within, offered_k)
+    # the simulator's agents logged in and not on a break, per period (mean over runs)
+    effective = np.asarray(per["agents"][:n], dtype=np.float64)
     offered = np.asarray(per["offered"][:n], dtype=np.float64)
     sim_ab = np.divide(
         np.asarray(per["abandoned"][:n], dtype=np.float64),
@@ -273,6 +270,14 @@ def _promise(
         np.asarray(out.service_level, dtype=np.float64),
         np.asarray(out.p_abandon, dtype=np.float64),
     )
+
+
+def _halfwidths(within: FloatArray, offered: FloatArray) -> FloatArray:
+    """Per column (period), the 95 % half-width of the service level over the replications
+    (rows); replications with no call offered in the period left out."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sl = np.where(offered > 0, within / np.maximum(offered, 1.0), np.nan)
+    return np.array([_half_width(sl[:, i]) for i in range(sl.shape[1])])
 
 
 def _per_run(res: Any, key: str, n: int) -> FloatArray:
