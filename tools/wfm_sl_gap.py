@@ -9,7 +9,8 @@ agents the simulation really had on the phones (logged in, not on a break) again
 coverage, Erlang at those agents, and the simulated service level with its 95 % half-width.
 
 Usage: ``python tools/wfm_sl_gap.py [calls-5min.csv] [--replications N] [--stretch K]``
-(default ``../shared/data/bank-calls-2003/calls-5min.csv`` beside the repository).
+(default ``shared/data/bank-calls-2003/calls-5min.csv`` beside the repository, or beside the
+worktrees' parent in development, as the tests look for it).
 """
 
 from __future__ import annotations
@@ -24,7 +25,14 @@ from callroute.wfm.plan import plan_day
 from callroute.wfm.schedule_check import simulate_schedule
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT = ROOT.parent / "shared" / "data" / "bank-calls-2003" / "calls-5min.csv"
+DEFAULT = next(
+    (
+        p / "bank-calls-2003" / "calls-5min.csv"
+        for p in (ROOT.parent / "shared" / "data", ROOT.parents[1] / "shared" / "data")
+        if (p / "bank-calls-2003").exists()
+    ),
+    ROOT.parent / "shared" / "data" / "bank-calls-2003" / "calls-5min.csv",
+)
 
 
 def main() -> None:
