@@ -13,11 +13,13 @@ break or the shift's end comes finishes the call first, while the break still en
 schedule and the next shift starts on time, so ``effective`` exceeds the coverage after
 every break start and shift end. On a planned bank day (AHT 200 s, 80 % in 20 s) that was
 about 4 agents per 15-minute period (up to 13), and it lifts the simulated service level
-some 9 points above the promise at the coverage; Erlang at ``effective``
-(``promised_effective``) is the like-for-like figure. ``agents="coverage"`` simulates the
-schedule's coverage per period instead of its shifts and breaks (an agent leaving at a
-period's end still finishes the call in hand): the check of the coverage alone, which
-leaves only the transients between periods.
+some 9 points above the promise at the coverage (measured by ``tools/wfm_sl_gap.py``,
+docs/wfm-staffing-schedule.md). The root cause is the simulator's break rule (in the Rust
+core, which shortens the break by the call in hand; this module cannot change it): Erlang at
+``effective`` (``promised_effective``) is the like-for-like figure. ``agents="coverage"``
+simulates the schedule's coverage per period instead of its shifts and breaks (an agent
+leaving at a period's end still finishes the call in hand): the check of the coverage
+alone, which leaves only the transients between periods.
 """
 
 from __future__ import annotations
