@@ -22,6 +22,7 @@ CSV calendar: a header ``date,kind[,name][,multiplier]``; ``kind`` is ``closed``
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import importlib
 from collections.abc import Iterable, Mapping
@@ -292,4 +293,4 @@ def with_closure_events(
                 if calendar.is_open(prev):
                     mark(prev, BEFORE_CLOSED)
         day += dt.timedelta(days=1)
-    return Calendar(calendar.open_weekdays, calendar.closed, events, calendar.hours)
+    return dataclasses.replace(calendar, special=events)
