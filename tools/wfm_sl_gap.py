@@ -46,14 +46,15 @@ def main() -> None:
     calls = DailyProfile().fit(history).horizon(1).mean[0]
     plan = plan_day(calls, start=history.start, interval=1800, aht=200, target=20, replications=2)
     schedule = plan.schedule
-    per_period = np.repeat(calls / 2, 2)
+    k = len(schedule.coverage) // len(calls)  # periods per forecast interval
+    per_period = np.repeat(calls / k, k)
     print(
         f"{'simulated as':>24} {'promise':>8} {'in sim - cov':>12} {'at sim':>7} {'simulated':>16}"
     )
     for stretch in (1, args.stretch):
         day = schedule
         if stretch > 1:
-            day = dataclasses.replace(schedule, period_minutes=15.0 * stretch)
+            day = dataclasses.replace(schedule, period_minutes=schedule.period_minutes * stretch)
         for agents in ("shifts", "coverage"):
             check = simulate_schedule(
                 day,
