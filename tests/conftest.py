@@ -8,7 +8,15 @@ from typing import Any
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-BANK = ROOT.parent / "shared" / "data" / "anonymous-bank" / "february-1999.tsv"
+# ../shared/data beside the repository, or beside the worktrees' parent in development
+BANK = next(
+    (
+        p / "anonymous-bank" / "february-1999.tsv"
+        for p in (ROOT.parent / "shared" / "data", ROOT.parents[1] / "shared" / "data")
+        if (p / "anonymous-bank").exists()
+    ),
+    ROOT.parent / "shared" / "data" / "anonymous-bank" / "february-1999.tsv",
+)
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +33,10 @@ def cr() -> Any:
 def bank_month() -> Path:
     """The real month of bank call records; absent from a user's fresh clone."""
     if not BANK.exists():
-        pytest.skip(f"bank call records not found at {BANK} (development workspace only)")
+        pytest.skip(
+            f"bank call records not found at {BANK}: the data set is not part of the "
+            "repository, only of the development workspace (../shared/data)"
+        )
     return BANK
 
 

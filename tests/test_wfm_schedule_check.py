@@ -62,7 +62,10 @@ SLOTS = 26  # half hours, 07:00 to 20:00
 
 
 def _erlang_c_sl(a: float, n: float, aht: float, t: float) -> float:
-    """Textbook Erlang C service level at ``n`` agents, linear between whole numbers."""
+    """Textbook Erlang C service level at ``n`` agents, linear between whole numbers.
+
+    Written here on purpose, independent of :mod:`callroute.erlang` (Erlang B by its
+    recursion, then C from B): the truth the schedule check's own Erlang is held to."""
 
     def whole(m: int) -> float:
         if m <= a:

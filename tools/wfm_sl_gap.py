@@ -9,7 +9,8 @@ agents the simulation really had on the phones (logged in, not on a break) again
 coverage, Erlang at those agents, and the simulated service level with its 95 % half-width.
 
 Usage: ``python tools/wfm_sl_gap.py [calls-5min.csv] [--replications N] [--stretch K]``
-(default ``../shared/data/bank-calls-2003/calls-5min.csv`` beside the repository).
+(default ``shared/data/bank-calls-2003/calls-5min.csv`` beside the repository, or beside the
+worktrees' parent in development, as the tests look for it).
 """
 
 from __future__ import annotations
@@ -24,7 +25,14 @@ from callroute.wfm.plan import plan_day
 from callroute.wfm.schedule_check import simulate_schedule
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT = ROOT.parent / "shared" / "data" / "bank-calls-2003" / "calls-5min.csv"
+DEFAULT = next(
+    (
+        p / "bank-calls-2003" / "calls-5min.csv"
+        for p in (ROOT.parent / "shared" / "data", ROOT.parents[1] / "shared" / "data")
+        if (p / "bank-calls-2003").exists()
+    ),
+    ROOT.parent / "shared" / "data" / "bank-calls-2003" / "calls-5min.csv",
+)
 
 
 def main() -> None:
@@ -38,14 +46,15 @@ def main() -> None:
     calls = DailyProfile().fit(history).horizon(1).mean[0]
     plan = plan_day(calls, start=history.start, interval=1800, aht=200, target=20, replications=2)
     schedule = plan.schedule
-    per_period = np.repeat(calls / 2, 2)
+    k = len(schedule.coverage) // len(calls)  # periods per forecast interval
+    per_period = np.repeat(calls / k, k)
     print(
         f"{'simulated as':>24} {'promise':>8} {'in sim - cov':>12} {'at sim':>7} {'simulated':>16}"
     )
     for stretch in (1, args.stretch):
         day = schedule
         if stretch > 1:
-            day = dataclasses.replace(schedule, period_minutes=15.0 * stretch)
+            day = dataclasses.replace(schedule, period_minutes=schedule.period_minutes * stretch)
         for agents in ("shifts", "coverage"):
             check = simulate_schedule(
                 day,

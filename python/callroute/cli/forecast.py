@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import dataclasses
 import datetime as dt
 import sys
 from pathlib import Path
@@ -116,7 +117,7 @@ def _calendar(args: argparse.Namespace, history: History) -> Calendar | None:
         closed |= set(public_holidays(args.holidays, years))
     if args.closed_absent:
         closed |= set(absent_weekdays(history, weekdays))
-    calendar = Calendar(base.open_weekdays, frozenset(closed), base.special, base.hours)
+    calendar = dataclasses.replace(base, closed=frozenset(closed))
     return with_closure_events(calendar, first, last, before=args.before_closed)
 
 

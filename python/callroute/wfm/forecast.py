@@ -442,9 +442,8 @@ class _DailyProfileFit(FittedModel):
             return True
         if last <= 0:
             return False
-        following = (month_start + dt.timedelta(days=32)).replace(day=1)
-        after = len(self.calendar.open_days(day + dt.timedelta(days=1), following))
-        return after - (1 if self.calendar.is_open(following) else 0) < last
+        month_end = (month_start + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+        return len(self.calendar.open_days(day + dt.timedelta(days=1), month_end)) < last
 
     @staticmethod
     def _turn_effect(

@@ -13,11 +13,13 @@ break or the shift's end comes finishes the call first, while the break still en
 schedule and the next shift starts on time, so ``effective`` exceeds the coverage after
 every break start and shift end. On a planned bank day (AHT 200 s, 80 % in 20 s) that was
 about 4 agents per 15-minute period (up to 13), and it lifts the simulated service level
-some 9 points above the promise at the coverage; Erlang at ``effective``
-(``promised_effective``) is the like-for-like figure. ``agents="coverage"`` simulates the
-schedule's coverage per period instead of its shifts and breaks (an agent leaving at a
-period's end still finishes the call in hand): the check of the coverage alone, which
-leaves only the transients between periods.
+some 9 points above the promise at the coverage (measured by ``tools/wfm_sl_gap.py``,
+docs/wfm-staffing-schedule.md). The root cause is the simulator's break rule (in the Rust
+core, which shortens the break by the call in hand; this module cannot change it): Erlang at
+``effective`` (``promised_effective``) is the like-for-like figure. ``agents="coverage"``
+simulates the schedule's coverage per period instead of its shifts and breaks (an agent
+leaving at a period's end still finishes the call in hand): the check of the coverage
+alone, which leaves only the transients between periods.
 """
 
 from __future__ import annotations
@@ -103,8 +105,6 @@ class ScheduleCheck:
         runs = self.runs_within.shape[0]
         within = self.runs_within.reshape(runs, n, k).sum(axis=2)
         offered = self.runs_offered.reshape(runs, n, k).sum(axis=2)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            sl = np.where(offered > 0, within / np.maximum(offered, 1.0), np.nan)
         total = offered.sum(axis=0)
         return {
             "calls": calls.sum(axis=1),
@@ -112,7 +112,7 @@ class ScheduleCheck:
             "promised_effective": mean(self.promised_effective),
             "effective": self.effective.reshape(n, k).mean(axis=1),
             "simulated": np.where(total > 0, within.sum(axis=0) / np.maximum(total, 1.0), 0.0),
-            "halfwidth": np.array([_half_width(sl[:, i]) for i in range(n)]),
+            "halfwidth": _halfwidths(within, offered),
         }
 
     def rows(self) -> Iterator[dict[str, Any]]:
@@ -230,10 +230,9 @@ def simulate_schedule(
     # per replication: the service level of each period and of the day, for confidence
     within = _per_run(res, "answered_within", n)
     offered_k = _per_run(res, "offered", n)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        sl_k = np.where(offered_k > 0, within / np.maximum(offered_k, 1), np.nan)
-    halfwidth = np.array([_half_width(sl_k[:, i]) for i in range(n)])
-    effective = _per_run(res, "staffed", n).mean(axis=0) / period
+    halfwidth = _halfwidths(within, offered_k)
+    # the simulator's agents logged in and not on a break, per period (mean over runs)
+    effective = np.asarray(per["agents"][:n], dtype=np.float64)
     offered = np.asarray(per["offered"][:n], dtype=np.float64)
     sim_ab = np.divide(
         np.asarray(per["abandoned"][:n], dtype=np.float64),
@@ -273,6 +272,14 @@ def _promise(
         np.asarray(out.service_level, dtype=np.float64),
         np.asarray(out.p_abandon, dtype=np.float64),
     )
+
+
+def _halfwidths(within: FloatArray, offered: FloatArray) -> FloatArray:
+    """Per column (period), the 95 % half-width of the service level over the replications
+    (rows); replications with no call offered in the period left out."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sl = np.where(offered > 0, within / np.maximum(offered, 1.0), np.nan)
+    return np.array([_half_width(sl[:, i]) for i in range(sl.shape[1])])
 
 
 def _per_run(res: Any, key: str, n: int) -> FloatArray:

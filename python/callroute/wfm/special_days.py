@@ -22,14 +22,14 @@ CSV calendar: a header ``date,kind[,name][,multiplier]``; ``kind`` is ``closed``
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import importlib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from .._internal.files import read_document
 from ..errors import ConfigError, ParameterError, Problem
 from .calendar import Calendar, SpecialDay
 from .history import History
@@ -80,15 +80,16 @@ def load_calendar(path: str | Path, *, open_weekdays: Iterable[int] = range(5)) 
     """
     path = Path(path)
     source = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(
-            problems=[f"cannot read calendar: {exc.strerror}"], source=source
-        ) from None
     if path.suffix.lower() in (".yaml", ".yml"):
-        return _from_yaml(text, source, open_weekdays)
+        # the package's one safe reader: size and alias limits, unreadable or unparseable
+        # files (2003-02-30 included) as a ConfigError naming the file
+        return _from_yaml(read_document(path), source, open_weekdays)
     if path.suffix.lower() == ".csv":
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            detail = getattr(exc, "strerror", None) or str(exc)
+            raise ConfigError(problems=[f"cannot read calendar: {detail}"], source=source) from None
         return _from_csv(text, source, open_weekdays)
     raise ConfigError(problems=["calendar file must be .yaml, .yml or .csv"], source=source)
 
@@ -162,15 +163,7 @@ def _from_csv(text: str, source: str, open_weekdays: Iterable[int]) -> Calendar:
     return _build(closed, special, open_weekdays, problems, source)
 
 
-def _from_yaml(text: str, source: str, open_weekdays: Iterable[int]) -> Calendar:
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark is not None else "yaml"
-        raise ConfigError(problems=[Problem(where, "not valid YAML")], source=source) from None
-    except ValueError as exc:  # a date-like scalar that is no date (2003-02-30)
-        raise ConfigError(problems=[f"not valid YAML: {exc}"], source=source) from None
+def _from_yaml(data: Any, source: str, open_weekdays: Iterable[int]) -> Calendar:
     if data is None:
         data = {}
     if not isinstance(data, Mapping):
@@ -254,15 +247,10 @@ def public_holidays(country: str, years: Iterable[int], subdiv: str | None = Non
 def absent_weekdays(history: History, open_weekdays: Iterable[int] = range(5)) -> list[dt.date]:
     """The ``open_weekdays`` between the history's first and last day that it does not have
     (holidays, or gaps in the data: the history cannot tell which)."""
-    weekdays = set(open_weekdays)
     have = set(history.dates)
-    out = []
-    day = history.dates[0]
-    while day <= history.dates[-1]:
-        if day.weekday() in weekdays and day not in have:
-            out.append(day)
-        day += dt.timedelta(days=1)
-    return out
+    calendar = Calendar.build(open_weekdays=open_weekdays)
+    days = calendar.open_days(history.dates[0], history.dates[-1])
+    return [day for day in days if day not in have]
 
 
 def with_closure_events(
@@ -305,4 +293,4 @@ def with_closure_events(
                 if calendar.is_open(prev):
                     mark(prev, BEFORE_CLOSED)
         day += dt.timedelta(days=1)
-    return Calendar(calendar.open_weekdays, calendar.closed, events, calendar.hours)
+    return dataclasses.replace(calendar, special=events)
