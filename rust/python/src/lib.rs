@@ -4,6 +4,7 @@
 //! real work, convert results, map errors once (`errors.rs`). Users import `callroute`.
 
 mod acd;
+mod blend;
 mod erlang;
 mod errors;
 mod outbound;
@@ -36,6 +37,9 @@ mod _core {
 
     #[pymodule_export]
     use super::sim::{sim_model, sim_run, SimModel};
+
+    #[pymodule_export]
+    use super::blend::{blend_check, blend_run};
 
     #[pymodule_export]
     use super::outbound::{blending_threshold, PyDial, PyDialer, PyPreviewOffer};

@@ -8,14 +8,15 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::Duration;
 
-use callroute_core::sim::{self, Model, Replication};
+use callroute_core::sim::{self, Model, Replication, SimError};
 use numpy::{IntoPyArray, PyArray2, PyArrayMethods};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 use crate::errors::model_error;
 
-fn parse(py: Python<'_>, json: &str) -> PyResult<Model> {
+/// A model of type `T` from JSON, an error naming the path of the field at fault.
+pub(crate) fn parse<T: serde::de::DeserializeOwned>(py: Python<'_>, json: &str) -> PyResult<T> {
     let de = &mut serde_json::Deserializer::from_str(json);
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
@@ -37,7 +38,7 @@ pub struct SimModel(Model);
 /// Parse and check a model (JSON).
 #[pyfunction]
 pub fn sim_model(py: Python<'_>, model_json: &str) -> PyResult<SimModel> {
-    let model = parse(py, model_json)?;
+    let model: Model = parse(py, model_json)?;
     model.validate().map_err(|e| model_error(py, e.0))?;
     Ok(SimModel(model))
 }
@@ -55,24 +56,35 @@ pub fn sim_run<'py>(
     indices: Vec<u64>,
     threads: usize,
 ) -> PyResult<Vec<Bound<'py, PyDict>>> {
+    let (model, indices) = (&model.0, &indices[..]);
+    let results = run_watched(py, move |stop: &AtomicBool| {
+        sim::run_indices_until(model, seed, indices, threads, stop)
+    })?;
+    results.into_iter().map(|r| to_dict(py, r)).collect()
+}
+
+/// `run` (replications) with the GIL released, on a thread of its own; this thread checks
+/// for signals meanwhile and sets the flag `run` is given on Ctrl-C (its
+/// `KeyboardInterrupt` raised here). A simulator's error or panic comes back as a
+/// `ModelError`.
+pub(crate) fn run_watched<T: Send>(
+    py: Python<'_>,
+    run: impl Fn(&AtomicBool) -> Result<T, SimError> + Send + Sync,
+) -> PyResult<T> {
     let stop = AtomicBool::new(false);
     let mut interrupted: Option<PyErr> = None;
-    let (model, indices, stop) = (&model.0, &indices[..], &stop);
+    let (stop, run) = (&stop, &run);
     let outcome = py.detach(|| {
         std::thread::scope(|scope| {
             let (tx, rx) = mpsc::channel();
             let worker = std::thread::Builder::new().spawn_scoped(scope, move || {
-                let r = catch_unwind(AssertUnwindSafe(|| {
-                    sim::run_indices_until(model, seed, indices, threads, stop)
-                }));
+                let r = catch_unwind(AssertUnwindSafe(|| run(stop)));
                 let _ = tx.send(());
                 r
             });
             let Ok(worker) = worker else {
                 // no thread to spare: run here, without a look at the signals
-                return catch_unwind(AssertUnwindSafe(|| {
-                    sim::run_indices_until(model, seed, indices, threads, stop)
-                }));
+                return catch_unwind(AssertUnwindSafe(|| run(stop)));
             };
             while let Err(RecvTimeoutError::Timeout) = rx.recv_timeout(SIGNAL_POLL) {
                 if interrupted.is_none() {
@@ -88,27 +100,27 @@ pub fn sim_run<'py>(
     if let Some(e) = interrupted {
         return Err(e);
     }
-    let results = match outcome {
-        Ok(r) => r.map_err(|e| model_error(py, e.0))?,
+    match outcome {
+        Ok(r) => r.map_err(|e| model_error(py, e.0)),
         Err(panic) => {
             let what = panic
                 .downcast_ref::<&str>()
                 .map(|s| (*s).to_owned())
                 .or_else(|| panic.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "no message".into());
-            return Err(model_error(
+            Err(model_error(
                 py,
                 format!("internal error in the simulator (please report it): {what}"),
-            ));
+            ))
         }
-    };
-    results.into_iter().map(|r| to_dict(py, r)).collect()
+    }
 }
 
 /// How often a running simulation looks for signals (Ctrl-C).
 const SIGNAL_POLL: Duration = Duration::from_millis(50);
 
-fn matrix<'py, T: numpy::Element + Copy>(
+/// A `rows` x `cols` numpy array of `get(row, col)`.
+pub(crate) fn matrix<'py, T: numpy::Element + Copy>(
     py: Python<'py>,
     rows: usize,
     cols: usize,

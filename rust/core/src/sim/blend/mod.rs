@@ -71,16 +71,28 @@ pub fn run_blend_replications(
     replications: u64,
     threads: usize,
 ) -> Result<Vec<BlendReplication>, SimError> {
-    if replications > MAX_REPLICATIONS {
+    let indices: Vec<u64> = (0..replications).collect();
+    run_blend_indices_until(model, seed, &indices, threads, &AtomicBool::new(false))
+}
+
+/// Run the replications `indices` on up to `threads` threads (results in the order of
+/// `indices`), stopping with an error soon after `stop` is set (by another thread).
+pub fn run_blend_indices_until(
+    model: &BlendModel,
+    seed: u64,
+    indices: &[u64],
+    threads: usize,
+    stop: &AtomicBool,
+) -> Result<Vec<BlendReplication>, SimError> {
+    if indices.len() as u64 > MAX_REPLICATIONS {
         return Err(SimError(format!(
-            "replications: at most {MAX_REPLICATIONS} in one run, got {replications}"
+            "replications: at most {MAX_REPLICATIONS} in one run, got {}",
+            indices.len()
         )));
     }
     model.validate()?;
-    let stop = AtomicBool::new(false);
-    let indices: Vec<u64> = (0..replications).collect();
-    fan_out(&indices, threads, |index| {
-        run_blend_until(model, seed, index, &stop)
+    fan_out(indices, threads, |index| {
+        run_blend_until(model, seed, index, stop)
     })
     .into_iter()
     .collect()
