@@ -45,6 +45,8 @@ __all__ = [
     "agents_for_service_level_array",
     "asa",
     "asa_array",
+    "blend_check",
+    "blend_run",
     "blending_threshold",
     "erlang_a",
     "erlang_a_array",
@@ -711,6 +713,13 @@ class SimModel:
 def sim_model(model_json: str) -> SimModel: ...
 def sim_run(
     model: SimModel, seed: int, indices: list[int], threads: int
+) -> list[dict[str, Any]]: ...
+
+# --- blended-day simulator ---------------------------------------------------------
+
+def blend_check(model_json: str) -> None: ...
+def blend_run(
+    model_json: str, seed: int, indices: list[int], threads: int
 ) -> list[dict[str, Any]]: ...
 
 # --- outbound dialer ----------------------------------------------------------------

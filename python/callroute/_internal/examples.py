@@ -17,6 +17,7 @@ ExampleKind = Literal[
     "contactcenters_mmc",
     "contactcenters_mmcab",
     "contactcenters_simplemsk",
+    "blend",
 ]
 
 EXAMPLES: dict[str, str] = {
@@ -27,6 +28,7 @@ EXAMPLES: dict[str, str] = {
     "contactcenters_mmc": "contactcenters_mmc.yaml",
     "contactcenters_mmcab": "contactcenters_mmcab.yaml",
     "contactcenters_simplemsk": "contactcenters_simplemsk.yaml",
+    "blend": "example_blend.yaml",
 }
 """Kind of example -> file name under ``callroute/data``."""
 
@@ -45,7 +47,9 @@ def example_path(kind: ExampleKind) -> Path:
         :func:`callroute.load_forecast`; ``"contactcenters_mmc"``,
         ``"contactcenters_mmcab"`` and ``"contactcenters_simplemsk"``, the M/M/12 day, the
         same with abandonment and the three-type, two-group center of ContactCenters'
-        examples of simulation programs, as model files.
+        examples of simulation programs, as model files; ``"blend"``, a blended day of
+        30 agents answering a service line and dialling a campaign (for
+        :func:`callroute.outbound.load_blend`).
     :returns: the file's path (it exists in every installation).
     :raises ~callroute.errors.ParameterError: for any other ``kind``.
     """

@@ -14,7 +14,8 @@ prints the package version.
 ``callroute check``     validate a center or model file (exit 0 clean, 1 warnings, 2 errors);
 ``callroute schema``    print the JSON Schema of center files, or (``schema model``) of model files;
 ``callroute serve``     route real calls through Asterisk ARI (runtime, journal, HTTP API);
-``callroute outbound``  check a campaign with its contact (and DNC) lists; export results.
+``callroute outbound``  check a campaign with its contact (and DNC) lists; export results;
+                        simulate a blended day and its trade-off by threshold.
 """
 
 from __future__ import annotations

@@ -1,4 +1,6 @@
-"""``callroute outbound check``: validate a campaign with its contact (and DNC) lists."""
+"""``callroute outbound check``: validate a campaign with its contact (and DNC) lists;
+``callroute outbound results``: export a campaign's results; ``callroute outbound
+simulate``: simulate a blended day (and its trade-off by threshold)."""
 
 from __future__ import annotations
 
@@ -41,6 +43,32 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     r.add_argument("campaign", help="campaign id")
     r.add_argument("-o", "--output", default="-", help="CSV file (default: standard output)")
     r.set_defaults(run=run_results)
+    s = osub.add_parser(
+        "simulate",
+        help="simulate a blended day (inbound and campaigns on one pool of agents)",
+        description="Simulate the blended day FILE (kind: blend) and print inbound service, "
+        "outbound contacts per hour and utilization with 95 %% CIs. With --thresholds, run "
+        "the day at each threshold (idle agents kept for inbound) and dial mode with the "
+        "same seed and print the trade-off; --plot draws it (matplotlib).",
+    )
+    s.add_argument("file", help="blended day model file (YAML, JSON or TOML)")
+    s.add_argument("--replications", type=int, default=10, help="replications (default 10)")
+    s.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    s.add_argument("--threads", type=int, default=None, help="threads (default: every core)")
+    s.add_argument(
+        "--thresholds",
+        default=None,
+        help="comma-separated thresholds for the trade-off, e.g. 0,2,4,8",
+    )
+    s.add_argument(
+        "--modes",
+        default="progressive,predictive",
+        help="comma-separated dial modes for the trade-off (default progressive,predictive)",
+    )
+    s.add_argument(
+        "--plot", default=None, help="PNG of the trade-off (thresholds default to 0,2,4,8)"
+    )
+    s.set_defaults(run=run_simulate)
 
 
 def run_check(args: argparse.Namespace) -> int:
@@ -133,6 +161,42 @@ def run_results(args: argparse.Namespace) -> int:
         write_results(args.output, rows)
         print(f"{args.output}: {len(rows)} contacts", file=sys.stderr)
     return 0
+
+
+def run_simulate(args: argparse.Namespace) -> int:
+    """Simulate a blended day; with thresholds (or a plot), its trade-off."""
+    from ..outbound import load_blend, plot_tradeoff, simulate_blend, tradeoff
+
+    model = load_blend(args.file)
+    if args.thresholds is None and args.plot is None:
+        result = simulate_blend(
+            model, replications=args.replications, seed=args.seed, threads=args.threads
+        )
+        print(result.format())
+        return 0
+    thresholds = _numbers("--thresholds", args.thresholds or "0,2,4,8")
+    modes = [m.strip() for m in args.modes.split(",") if m.strip()]
+    result_t = tradeoff(
+        model,
+        thresholds,
+        modes,
+        replications=args.replications,
+        seed=args.seed,
+        threads=args.threads,
+    )
+    print(result_t.format(), flush=True)
+    if args.plot:
+        print(f"wrote {plot_tradeoff(result_t, args.plot)}", file=sys.stderr)
+    return 0
+
+
+def _numbers(option: str, text: str) -> list[int]:
+    try:
+        return [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise CallrouteError(
+            f"{option}: comma-separated whole numbers (e.g. 0,2,4,8), got {text!r}"
+        ) from None
 
 
 def _report(path: str, exc: Exception) -> bool:

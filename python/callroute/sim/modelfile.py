@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from .._internal.files import Lines
 from ..center.loader import _build_order
@@ -36,7 +36,7 @@ from .schema import (
     dist_json,
 )
 
-__all__ = ["convert", "model_format", "user_problem"]
+__all__ = ["Found", "convert", "model_format", "shape_problems", "user_problem"]
 
 _CENTER_SECTIONS = ("tenants", "agents", "numbers", "prompts", "flows", "operators", "roles")
 _MODEL_KEYS = ("groups", "calls", "arrivals", "horizon", "center")
@@ -70,8 +70,9 @@ def model_format(data: Any) -> Format | None:
 # ------------------------------------------------------------------------ problems
 
 
-class _Found:
-    """Problems with their paths and lines, sorted by line."""
+class Found:
+    """Problems with their paths and lines, sorted by line (the model files' and the
+    blended-day files' shared machinery)."""
 
     def __init__(self, lines: Lines, source: str) -> None:
         self.lines = lines
@@ -104,7 +105,8 @@ def _strip_tags(loc: Sequence[Any]) -> tuple[Any, ...]:
     )
 
 
-def _shape_problems(error: ValidationError, found: _Found) -> None:
+def shape_problems(error: ValidationError, found: Found, root: type[BaseModel] = ModelFile) -> None:
+    """Add pydantic's problems with a document of schema ``root`` to ``found``."""
     for e in error.errors(include_url=False):
         loc = _strip_tags(e["loc"])
         if e["type"] == "extra_forbidden":
@@ -115,7 +117,7 @@ def _shape_problems(error: ValidationError, found: _Found) -> None:
                     "quoted ('lognormal(240, 1.1)'), or the commas split it"
                 )
             else:
-                message = _unknown_field(name, _fields_at(ModelFile, loc[:-1]))
+                message = _unknown_field(name, _fields_at(root, loc[:-1]))
         elif e["type"] == "missing" and loc == ("version",):
             message = "required: version: 1 (the model format's version)"
         else:
@@ -138,7 +140,7 @@ def _items(data: Mapping[str, Any], section: str) -> list[tuple[str, Mapping[str
     return [(str(k), v) for k, v in value.items() if isinstance(v, Mapping)]
 
 
-def _references(data: Mapping[str, Any], found: _Found) -> None:
+def _references(data: Mapping[str, Any], found: Found) -> None:
     """Names that point at nothing, settings that need another one: on the raw document,
     so they are found even where its shapes are wrong."""
     has_center = data.get("center") is not None
@@ -212,7 +214,7 @@ def _references(data: Mapping[str, Any], found: _Found) -> None:
             found.add(("calls",), "the shares of the call types sharing arrivals are all 0")
 
 
-def _period_counts(data: Mapping[str, Any], found: _Found) -> None:
+def _period_counts(data: Mapping[str, Any], found: Found) -> None:
     """Every value by period gives one value per main period: as many as the first one."""
     first: tuple[str, str, int] | None = None
     for name, c in _items(data, "calls"):
@@ -231,7 +233,7 @@ def _period_counts(data: Mapping[str, Any], found: _Found) -> None:
 
 
 def _check_arrivals(
-    value: Any, where: tuple[Any, ...], periods: bool, calls: list[str], found: _Found, *, own: bool
+    value: Any, where: tuple[Any, ...], periods: bool, calls: list[str], found: Found, *, own: bool
 ) -> None:
     if not isinstance(value, Mapping) or len(value) != 1:
         return
@@ -382,7 +384,7 @@ def convert(data: Any, *, source: str = "<mapping>", lines: Lines | None = None)
     :raises ~callroute.errors.ModelError: listing every problem, each ``path: message
         (file line n)``, in the order of the file.
     """
-    found = _Found(lines or {}, source)
+    found = Found(lines or {}, source)
     if not isinstance(data, Mapping):
         found.add((), f"a model must be a mapping, got {_kind(data)}")
         raise ModelError(problems=found.problems(), source=source)
@@ -390,7 +392,7 @@ def convert(data: Any, *, source: str = "<mapping>", lines: Lines | None = None)
     try:
         parsed = ModelFile.model_validate(dict(data))
     except ValidationError as exc:
-        _shape_problems(exc, found)
+        shape_problems(exc, found)
     _references(data, found)
     if found.items or parsed is None:
         raise ModelError(problems=found.problems(), source=source)
@@ -417,6 +419,6 @@ def user_problem(
     loc: list[Any] = [section, items[index].get("name")]
     for name, number in _PART.findall(rest):
         loc.append(name if name else int(number))
-    found = _Found(lines, source)
+    found = Found(lines, source)
     found.add(loc, problem.message)
     return found.problems()[0]

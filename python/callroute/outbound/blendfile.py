@@ -1,0 +1,382 @@
+"""A blended day's model file (``kind: blend``, ``version: 1``): its shapes and reading.
+
+Inbound queues, inbound call types, agent groups and campaigns are mappings of names, as
+in a simulation model file (``kind: model``); durations are written the same way
+(``lognormal(240, 1.1)``, ``exponential(180)``, a number of seconds, ``never``). A
+campaign takes the dialing keys of a campaign file (``mode``, ``skills``, ``threshold``,
+``abandon_cap``, ``cap_window``, ``retry``...) and says how its contacts behave::
+
+    kind: blend
+    version: 1
+    horizon: 21600                 # seconds of arrivals and dialling
+    interval: 3600                 # statistics interval
+    queues:
+      service: {sl_threshold: 20}
+    inbound:
+      service: {queue: service, handle: exponential(240), patience: exponential(180)}
+    arrivals: {piecewise: {interval: 3600, calls: [180, 240, 300]}}
+    groups:
+      agents: {count: 30}
+    campaigns:
+      renewals:
+        mode: predictive
+        threshold: 2               # idle agents kept for inbound, or auto
+        contacts: 10000
+        reach:
+          periods: [{person: 0.3, machine: 0.15, busy: 0.05, failed: 0.02}]
+        ring: lognormal(12, 0.5)
+        talk: exponential(180)
+
+:func:`load_blend` reads a file, :func:`parse_blend` YAML text; each checks the whole
+model (shapes, names, then the core's own rules) and reports every problem with its path
+and line (``campaigns.renewals.reach.periods[0].person: must be <= 1 (day.yaml line 24)``)
+as a :class:`~callroute.errors.ModelError`. They give the mapping the core simulator
+reads (:func:`callroute.outbound.simulate_blend` runs it).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import ConfigDict, Field, ValidationError, field_validator
+
+from .. import _core
+from .._internal.files import Lines, read_document, read_document_lines, read_yaml_text
+from ..center.problems import _kind, _unknown
+from ..center.schema import Int32, Level, Name
+from ..errors import ModelError
+from ..sim.model import _queue
+from ..sim.modelfile import Found, shape_problems
+from ..sim.schema import (
+    Count,
+    Dist,
+    Duration,
+    PiecewiseArrivals,
+    PoissonArrivals,
+    Probability,
+    QueueModel,
+    Share,
+    Span,
+    Time,
+    _Spec,
+    dist_json,
+)
+from .config import CAP_WINDOWS, OUTCOMES, CampaignConfig, RetryOutcome, RetryRule
+
+__all__ = ["BLEND_VERSION", "BlendFile", "load_blend", "parse_blend"]
+
+BLEND_VERSION = 1
+"""The version of the blended-day format this release reads (``version: 1``)."""
+
+
+class InboundModel(_Spec):
+    """An inbound call type: the queue it joins, its share of the arrivals, its times."""
+
+    queue: Name
+    priority: Int32 = 0
+    share: Share = Field(default=1.0, description="relative share of the arrivals")
+    handle: Dist = Field(description="talk time")
+    patience: Dist = Field(default="never", description="time before the caller hangs up")
+    wrapup: Dist | None = Field(default=None, description="after-call work")
+
+
+class BlendGroupModel(_Spec):
+    """Alike agents: ``count`` always on duty, or ``counts`` per interval (``interval``
+    seconds each from ``start``)."""
+
+    count: Count | None = None
+    counts: list[Count] | None = Field(default=None, min_length=1)
+    start: Time = 0.0
+    interval: Span | None = None
+    tenant: Name = "default"
+    skills: dict[Name, Level] = Field(default_factory=dict)
+
+
+class ReachRowModel(_Spec):
+    """The outcome probabilities of a dial in one period (no answer is what remains)."""
+
+    person: Probability
+    machine: Probability = 0.0
+    busy: Probability = 0.0
+    failed: Probability = 0.0
+
+
+class ReachModel(_Spec):
+    """What dialled contacts do, by period of the day (``period`` seconds each from
+    ``start``) and by attempt."""
+
+    start: Time = 0.0
+    period: Span = 3600.0
+    periods: list[ReachRowModel] = Field(min_length=1)
+    person_by_attempt: list[Annotated[float, Field(ge=0, le=1e6)]] = Field(
+        default_factory=lambda: [1.0], min_length=1
+    )
+    amd_false_positive: Probability = Field(
+        default=0.0, description="P(detection takes a person for a machine), as it happens"
+    )
+
+
+def _default_retry() -> dict[RetryOutcome, RetryRule]:
+    factory = CampaignConfig.model_fields["retry"].default_factory
+    assert factory is not None
+    return factory()  # type: ignore[call-arg, no-any-return]
+
+
+class BlendCampaign(_Spec):
+    """A campaign: the dialing keys of a campaign file and its contacts' behaviour."""
+
+    mode: Literal["progressive", "predictive", "preview"] = "progressive"
+    tenant: Name = "default"
+    skills: dict[Name, Level] = Field(default_factory=dict)
+    threshold: Literal["auto"] | Annotated[int, Field(ge=0, le=100_000)] = 0
+    retry: dict[RetryOutcome, RetryRule] = Field(default_factory=_default_retry)
+    abandon_cap: Annotated[float, Field(gt=0, lt=1, allow_inf_nan=False)] = 0.03
+    cap_window: Literal["us", "uk"] | Annotated[float, Field(gt=0, le=1e9)] = "us"
+    connect_within: Annotated[float, Field(gt=0, le=60, allow_inf_nan=False)] = 2.0
+    amd_false_positive: Annotated[float, Field(ge=0, lt=1, allow_inf_nan=False)] = Field(
+        default=0.0, description="the false-positive rate the dialer assumes"
+    )
+    max_lines_per_agent: Annotated[float, Field(ge=1, le=100, allow_inf_nan=False)] = 3.0
+    answer_prior: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = 0.3
+    inbound_target: Annotated[float, Field(gt=0, lt=1, allow_inf_nan=False)] = 0.8
+    inbound_answer_within: Annotated[float, Field(gt=0, le=3600, allow_inf_nan=False)] = 20.0
+    contacts: Annotated[int, Field(ge=0, le=10_000_000)]
+    reach: ReachModel
+    ring: Dist = Field(description="time from dialling to an answer")
+    no_answer_after: Duration = 25.0
+    busy_after: Duration = 3.0
+    talk: Dist
+    wrapup: Dist | None = None
+    priority: Int32 = 0
+
+    @field_validator("retry")
+    @classmethod
+    def _retry(cls, value: dict[RetryOutcome, RetryRule]) -> dict[RetryOutcome, RetryRule]:
+        # outcomes the file does not name keep the campaign file's default rule
+        return {**_default_retry(), **value}
+
+
+class BlendFile(_Spec):
+    """A blended day: the whole file."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, title="callroute blended day")
+
+    version: Literal[1] = Field(description="the format's version: 1")
+    kind: Literal["blend"] = Field(description="what the file is: blend")
+    queues: dict[Name, QueueModel] = Field(default_factory=dict)
+    inbound: dict[Name, InboundModel] = Field(default_factory=dict)
+    arrivals: PoissonArrivals | PiecewiseArrivals | None = Field(
+        default=None, description="the arrivals of all inbound calls (by share)"
+    )
+    groups: dict[Name, BlendGroupModel] = Field(min_length=1)
+    campaigns: dict[Name, BlendCampaign] = Field(default_factory=dict)
+    start: Time = 0.0
+    horizon: Annotated[float, Field(ge=0, le=1e11, allow_inf_nan=False)]
+    warmup: Annotated[float, Field(ge=0, le=1e11, allow_inf_nan=False)] = 0.0
+    interval: Span = 900.0
+    pace_every: Span = 1.0
+
+
+# ------------------------------------------------------------------------ names
+
+
+def _items(data: Mapping[str, Any], section: str) -> list[tuple[str, Mapping[str, Any]]]:
+    value = data.get(section)
+    if not isinstance(value, Mapping):
+        return []
+    return [(str(k), v) for k, v in value.items() if isinstance(v, Mapping)]
+
+
+def _references(data: Mapping[str, Any], found: Found) -> None:
+    queues = (
+        [str(k) for k in data.get("queues") or {}]
+        if isinstance(data.get("queues"), Mapping)
+        else []
+    )
+    for name, c in _items(data, "inbound"):
+        q = c.get("queue")
+        if isinstance(q, str) and q not in queues:
+            found.add(("inbound", name, "queue"), _unknown("queue", q, queues))
+    if _items(data, "inbound") and data.get("arrivals") is None:
+        found.add(("arrivals",), "required: the inbound call types share these arrivals")
+    for name, g in _items(data, "groups"):
+        if (g.get("count") is None) == (g.get("counts") is None):
+            found.add(("groups", name), "give count or counts (per interval)")
+        elif g.get("counts") is not None and g.get("interval") is None:
+            found.add(("groups", name, "counts"), "needs interval (seconds per count)")
+
+
+# ------------------------------------------------------------------------ conversion
+
+
+def _arrivals_json(a: PoissonArrivals | PiecewiseArrivals, interval: float) -> dict[str, Any]:
+    if isinstance(a, PoissonArrivals):
+        p = a.poisson
+        rate = p.rate if p.rate is not None else p.calls
+        return {"poisson": {"rate": float(rate or 0.0) / p.per}}
+    w = a.piecewise
+    length = w.interval or interval
+    if w.calls is not None:
+        rates = [c / length for c in w.calls]
+    else:
+        rates = [r / w.per for r in w.rates or ()]
+    return {"piecewise": {"start": w.start or 0.0, "interval": length, "rates": rates}}
+
+
+def _campaign_json(name: str, c: BlendCampaign) -> dict[str, Any]:
+    window = CAP_WINDOWS[c.cap_window] if isinstance(c.cap_window, str) else float(c.cap_window)
+    config = {
+        "id": name,
+        "tenant": c.tenant,
+        "skills": sorted(c.skills.items()),
+        "mode": c.mode,
+        "retry": {o: c.retry[o].model_dump() for o in OUTCOMES if o in c.retry},
+        "abandon_cap": c.abandon_cap,
+        "abandon_window": window,
+        "connect_within": c.connect_within,
+        "amd_false_positive_rate": c.amd_false_positive,
+        "max_lines_per_agent": c.max_lines_per_agent,
+        "answer_rate_prior": c.answer_prior,
+        "blending": "auto" if c.threshold == "auto" else {"fixed": c.threshold},
+    }
+    out: dict[str, Any] = {
+        "campaign": config,
+        "contacts": c.contacts,
+        "reach": c.reach.model_dump(),
+        "ring": dist_json(c.ring),
+        "no_answer_after": c.no_answer_after,
+        "busy_after": c.busy_after,
+        "talk": dist_json(c.talk),
+        "inbound_target": {"answer_within": c.inbound_answer_within, "target": c.inbound_target},
+        "priority": c.priority,
+    }
+    if c.wrapup is not None:
+        out["wrapup"] = dist_json(c.wrapup)
+    return out
+
+
+def _to_core(m: BlendFile) -> dict[str, Any]:
+    # (a queue as the inbound simulator's model gives it to the engine)
+    queues = [_queue({"name": n, **q.model_dump()}, i) for i, (n, q) in enumerate(m.queues.items())]
+    inbound = []
+    for name, c in m.inbound.items():
+        t: dict[str, Any] = {
+            "name": name,
+            "queue": c.queue,
+            "priority": c.priority,
+            "share": c.share,
+            "handle": dist_json(c.handle),
+            "patience": dist_json(c.patience),
+        }
+        if c.wrapup is not None:
+            t["wrapup"] = dist_json(c.wrapup)
+        inbound.append(t)
+    groups = []
+    for name, g in m.groups.items():
+        if g.count is not None:
+            staffing: dict[str, Any] = {"fixed": {"count": g.count}}
+        else:
+            staffing = {"intervals": {"start": g.start, "interval": g.interval, "counts": g.counts}}
+        groups.append(
+            {
+                "name": name,
+                "tenant": g.tenant,
+                "skills": sorted(g.skills.items()),
+                "staffing": staffing,
+            }
+        )
+    out: dict[str, Any] = {
+        "queues": queues,
+        "inbound": inbound,
+        "groups": groups,
+        "campaigns": [_campaign_json(n, c) for n, c in m.campaigns.items()],
+        "start": m.start,
+        "horizon": m.horizon,
+        "warmup": m.warmup,
+        "interval": m.interval,
+        "pace_every": m.pace_every,
+    }
+    if m.arrivals is not None:
+        out["arrivals"] = _arrivals_json(m.arrivals, m.interval)
+    return out
+
+
+_CORE_PATH = re.compile(r"^(queues|inbound|groups|campaigns)\[(\d+)\](?:\.campaign)?(.*)$")
+_PART = re.compile(r"\.([^.\[]+)|\[(\d+)\]")
+
+
+def _core_problem(message: str, model: Mapping[str, Any], found: Found) -> None:
+    """A problem the core found (``campaigns[0].campaign.abandon_cap: ...``) at the path
+    and line the user wrote (``campaigns.renewals.abandon_cap``)."""
+    where, sep, text = message.partition(": ")
+    match = _CORE_PATH.match(where) if sep else None
+    if match is None:
+        found.add((), message)
+        return
+    section, index, rest = match.group(1), int(match.group(2)), match.group(3)
+    items = model.get(section) or []
+    name = items[index].get("name") if section != "campaigns" else items[index]["campaign"]["id"]
+    loc: list[Any] = [section, name]
+    for part, number in _PART.findall(rest):
+        loc.append(part if part else int(number))
+    found.add(loc, text)
+
+
+def blend_model(
+    data: Any, *, source: str = "<mapping>", lines: Lines | None = None
+) -> dict[str, Any]:
+    """Check a blended-day document and give the mapping the core simulator reads.
+
+    :param data: the document (a mapping, as read from the file).
+    :param source: what problems name (the file).
+    :param lines: where each path of the document is (for the lines in the problems).
+    :raises ~callroute.errors.ModelError: listing every problem, each ``path: message
+        (file line n)``, in the order of the file.
+    """
+    found = Found(lines or {}, source)
+    if not isinstance(data, Mapping):
+        found.add((), f"a blended day must be a mapping, got {_kind(data)}")
+        raise ModelError(problems=found.problems(), source=source)
+    parsed: BlendFile | None = None
+    try:
+        parsed = BlendFile.model_validate(dict(data))
+    except ValidationError as exc:
+        shape_problems(exc, found, BlendFile)
+    _references(data, found)
+    if found.items or parsed is None:
+        raise ModelError(problems=found.problems(), source=source)
+    out = _to_core(parsed)
+    try:
+        _core.blend_check(json.dumps(out, allow_nan=False))
+    except ModelError as exc:
+        for p in exc.problems:
+            _core_problem(str(p), out, found)
+        raise ModelError(problems=found.problems(), source=source) from None
+    return out
+
+
+def load_blend(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Read a blended day's model file (YAML, JSON or TOML; see the module doc) and check it.
+
+    :returns: the mapping the core simulator reads, for :func:`simulate_blend`.
+    :raises ~callroute.errors.ModelError: when the file cannot be read, or listing every
+        problem in it with its path and line.
+    """
+    p = Path(path)
+    data = read_document(p, error=ModelError)
+    try:
+        return blend_model(data, source=str(p))
+    except ModelError:
+        data, lines = read_document_lines(p, error=ModelError)
+    return blend_model(data, source=str(p), lines=lines)
+
+
+def parse_blend(text: str, *, source: str = "<text>") -> dict[str, Any]:
+    """:func:`load_blend` of YAML text (JSON is YAML too); ``source`` names it in problems."""
+    data, lines = read_yaml_text(text, source=source, error=ModelError)
+    return blend_model(data, source=source, lines=lines)
