@@ -1,0 +1,219 @@
+"""Blended days from Python (``kind: blend`` files, :func:`simulate_blend`, the trade-off).
+
+The simulated figures are checked against the threshold policy's birth-death chain, solved
+here from its balance equations (independently of the simulator): with ring time 0 and a
+person on every dial, an agent who frees while more than ``t`` agents are idle-or-freeing
+takes an outbound call at once, so the count of busy agents plus waiting inbound calls is a
+birth-death chain on ``k >= s - t`` (births: inbound arrivals at ``lambda``; deaths:
+completions at ``min(k, s) mu`` above ``s - t``; at ``s - t`` a completion is replaced by
+an outbound call).
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+from callroute import example_path
+from callroute.cli import main
+from callroute.errors import ModelError
+from callroute.outbound import (
+    load_blend,
+    parse_blend,
+    plot_tradeoff,
+    simulate_blend,
+    tradeoff,
+)
+
+# Student's t at 0.995 for 9 degrees of freedom (a 99 % interval over 10 replications)
+T995_9 = 3.2498
+
+
+def _chain(s: int, t: int, lam: float, mu: float, tau: float) -> dict[str, float]:
+    """Outbound throughput (per second), inbound ASA and SL, utilization of the chain."""
+    lo = s - t
+    pi = [1.0]
+    k = lo
+    while True:
+        nxt = pi[-1] * lam / (min(k + 1, s) * mu)
+        pi.append(nxt)
+        k += 1
+        if k > s and nxt < 1e-18 * sum(pi):
+            break
+    total = sum(pi)
+    pi = [p / total for p in pi]
+    busy = sum(p * min(lo + i, s) for i, p in enumerate(pi))
+    asa = late = 0.0
+    rate = s * mu
+    for i, p in enumerate(pi):
+        k = lo + i
+        if k >= s:
+            n = k - s + 1  # completions an arrival waits for, each at rate s mu
+            asa += p * n / rate
+            # P(Erlang(n, s mu) > tau) = sum_{j < n} e^-x x^j / j!
+            x = rate * tau
+            term = tail = math.exp(-x)
+            for j in range(1, n):
+                term *= x / j
+                tail += term
+            late += p * tail
+    return {
+        "outbound": mu * busy - lam,
+        "asa": asa,
+        "sl": 1.0 - late,
+        "utilization": busy / s,
+    }
+
+
+def _threshold_day(s: int, t: int, lam: float, aht: float, tau: float, horizon: float) -> str:
+    contacts = int(2 * s / aht * horizon) + 100
+    return f"""
+kind: blend
+version: 1
+horizon: {horizon}
+warmup: {horizon * 0.05}
+interval: {horizon}
+queues:
+  in: {{sl_threshold: {tau}, max_no_answer: 0}}
+inbound:
+  in: {{queue: in, handle: exponential({aht})}}
+arrivals: {{poisson: {{rate: {lam}}}}}
+groups:
+  g: {{count: {s}}}
+campaigns:
+  c:
+    mode: progressive
+    threshold: {t}
+    retry: {{no_answer: {{max_attempts: 1}}}}
+    contacts: {contacts}
+    reach: {{periods: [{{person: 1.0}}]}}
+    ring: 0
+    talk: exponential({aht})
+"""
+
+
+def _within(values: np.ndarray, truth: float, what: str) -> None:
+    half = T995_9 * float(np.std(values, ddof=1)) / math.sqrt(len(values))
+    mean = float(np.mean(values))
+    assert abs(mean - truth) <= half + 1e-9, f"{what}: {mean:.5f} ± {half:.5f} vs {truth:.5f}"
+
+
+@pytest.mark.parametrize(("s", "t", "lam"), [(5, 1, 0.03), (10, 2, 0.08), (10, 5, 0.05)])
+def test_threshold_policy_matches_its_chain(s: int, t: int, lam: float) -> None:
+    aht, tau = 100.0, 10.0
+    horizon = 1000 * aht
+    model = parse_blend(_threshold_day(s, t, lam, aht, tau, horizon), source="chain.yaml")
+    result = simulate_blend(model, replications=10, seed=5, threads=2)
+    table = result.table()
+    truth = _chain(s, t, lam, 1 / aht, tau)
+    # ring 0 and a person on every dial: an agent is free for every line
+    assert np.all(table["c.abandonment"] == 0)
+    assert np.array_equal(table["c.people_reached"], table["c.dials"])
+    _within(table["c.contacts_per_hour"] / 3600, truth["outbound"], "outbound per second")
+    _within(table["inbound_asa"], truth["asa"], "inbound ASA")
+    _within(table["inbound_service_level"], truth["sl"], "inbound SL")
+    _within(table["utilization"], truth["utilization"], "utilization")
+    summary = result.summary()
+    assert summary["utilization"].mean == pytest.approx(float(np.mean(table["utilization"])))
+
+
+def test_runs_repeat_whatever_the_threads() -> None:
+    model = load_blend(example_path("blend"))
+    one = simulate_blend(model, replications=3, seed=7, threads=1).table()
+    two = simulate_blend(model, replications=3, seed=7, threads=3).table()
+    for name in one:
+        assert np.array_equal(one[name], two[name]), name
+    other = simulate_blend(model, replications=3, seed=8, threads=2).table()
+    assert not np.array_equal(one["inbound_offered"], other["inbound_offered"])
+
+
+BAD = """\
+kind: blend
+version: 1
+horizon: 3600
+queues:
+  service: {sl_threshold: 20}
+inbound:
+  service: {queue: servce, handle: exponential(240)}
+arrivals: {poisson: {rate: 0.05}}
+groups:
+  agents: {count: 10}
+campaigns:
+  renewals:
+    contacts: 100
+    colour: blue
+    reach:
+      periods: [{person: 1.5}]
+    ring: lognormal(12 0.5)
+    talk: exponential(180)
+"""
+
+
+def test_bad_files_name_each_problem_at_its_path_and_line(tmp_path: Path) -> None:
+    path = tmp_path / "day.yaml"
+    path.write_text(BAD)
+    with pytest.raises(ModelError) as info:
+        load_blend(path)
+    problems = [str(p) for p in info.value.problems]
+    expected = {
+        "inbound.service.queue": 7,
+        "campaigns.renewals.colour": 14,
+        "campaigns.renewals.reach.periods[0].person": 16,
+        "campaigns.renewals.ring": 17,
+    }
+    assert len(problems) == len(expected), problems
+    for where, line in expected.items():
+        hits = [p for p in problems if p.startswith(where + ":")]
+        assert len(hits) == 1, (where, problems)
+        assert hits[0].endswith(f"(day.yaml line {line})"), hits[0]
+    assert "unknown queue 'servce' (did you mean 'service'?)" in problems[0]
+    # what only the core checks comes back at the user's path and line too
+    core = BAD.replace("servce", "service").replace("    colour: blue\n", "")
+    core = core.replace("ring: lognormal(12 0.5)", "ring: lognormal(12, 0.5)")
+    core = core.replace("{person: 1.5}", "{person: 0.7, machine: 0.4}")
+    with pytest.raises(ModelError) as info:
+        parse_blend(core, source="day.yaml")
+    (problem,) = info.value.problems
+    assert problem.location == "campaigns.renewals.reach.periods[0]"
+    assert "must be at most 1" in problem.message
+    assert problem.message.endswith("(day.yaml line 15)")
+
+
+def test_cli_simulates_and_plots_the_tradeoff(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    example = str(example_path("blend"))
+    assert main(["outbound", "simulate", example, "--replications", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "inbound_service_level" in out
+    assert "renewals.contacts_per_hour" in out
+    png = tmp_path / "blend.png"
+    argv = ["outbound", "simulate", example, "--replications", "2", "--thresholds", "0,30"]
+    assert main([*argv, "--modes", "progressive", "--plot", str(png)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 3  # the header, thresholds 0 and 30
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert main(["outbound", "simulate", example, "--thresholds", "0,x"]) == 2
+
+
+def test_tradeoff_is_paired_and_keeping_every_agent_dials_nothing(tmp_path: Path) -> None:
+    model = load_blend(example_path("blend"))
+    agents = 30  # the example's group
+    result = tradeoff(model, [0, agents], ["progressive"], replications=3, seed=1, threads=2)
+    rows = result.table()
+    assert list(rows["threshold"]) == [0, agents]
+    # every agent kept idle for inbound: nothing dialled, an inbound-only day
+    kept = result.results[("progressive", agents)].table()
+    assert np.all(kept["renewals.dials"] == 0)
+    assert np.all(kept["contacts_per_hour"] == 0)
+    # paired: the same inbound callers at every threshold (same seed)
+    free = result.results[("progressive", 0)].table()
+    assert np.array_equal(free["inbound_offered"], kept["inbound_offered"])
+    assert rows["contacts_per_hour_diff"][0] == 0
+    assert rows["inbound_service_level_diff"][1] >= 0
+    out = plot_tradeoff(result, tmp_path / "t.png")
+    assert out.read_bytes()[:4] == b"\x89PNG"
+    with pytest.raises(ModelError, match="modes"):
+        tradeoff(model, [0], ["sideways"])
