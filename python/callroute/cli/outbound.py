@@ -51,7 +51,12 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "the day at each threshold (idle agents kept for inbound) and dial mode with the "
         "same seed and print the trade-off; --plot draws it (matplotlib).",
     )
-    s.add_argument("file", help="blended day model file (YAML, JSON or TOML)")
+    s.add_argument("file", nargs="?", help="blended day model file (YAML, JSON or TOML)")
+    s.add_argument(
+        "--example",
+        action="store_true",
+        help="the bundled blended day (30 agents, a service line and a campaign)",
+    )
     s.add_argument("--replications", type=int, default=10, help="replications (default 10)")
     s.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     s.add_argument("--threads", type=int, default=None, help="threads (default: every core)")
@@ -165,9 +170,12 @@ def run_results(args: argparse.Namespace) -> int:
 
 def run_simulate(args: argparse.Namespace) -> int:
     """Simulate a blended day; with thresholds (or a plot), its trade-off."""
+    from .._internal.examples import example_path
     from ..outbound import load_blend, plot_tradeoff, simulate_blend, tradeoff
 
-    model = load_blend(args.file)
+    if (args.file is None) == (not args.example):
+        raise CallrouteError("outbound simulate: give a FILE or --example (one of them)")
+    model = load_blend(example_path("blend") if args.example else args.file)
     if args.thresholds is None and args.plot is None:
         result = simulate_blend(
             model, replications=args.replications, seed=args.seed, threads=args.threads
