@@ -11,11 +11,14 @@ an outbound call).
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 
+import jsonschema
 import numpy as np
 import pytest
+import yaml
 from callroute import example_path
 from callroute.cli import main
 from callroute.errors import ModelError
@@ -217,3 +220,31 @@ def test_tradeoff_is_paired_and_keeping_every_agent_dials_nothing(tmp_path: Path
     assert out.read_bytes()[:4] == b"\x89PNG"
     with pytest.raises(ModelError, match="modes"):
         tradeoff(model, [0], ["sideways"])
+
+
+def test_check_and_schema_know_blended_days(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    example = example_path("blend")
+    assert main(["check", str(example)]) == 0
+    assert "ok: blended day (1 queues, 1 inbound types, 1 groups, 1 campaigns)" in (
+        capsys.readouterr().out
+    )
+    bad = tmp_path / "day.yaml"
+    bad.write_text(BAD)
+    assert main(["check", str(bad)]) == 2
+    out = capsys.readouterr()
+    assert f"{bad}: error: inbound.service.queue: unknown queue 'servce'" in out.out
+    assert "blended day: 4 errors" in out.err
+    assert main(["schema", "blend"]) == 0
+    schema = json.loads(capsys.readouterr().out)
+    jsonschema.validate(yaml.safe_load(example.read_text()), schema)
+
+
+def test_a_model_mapping_the_core_refuses_is_named_by_its_field() -> None:
+    model = load_blend(example_path("blend"))
+    model["campaigns"][0]["talk"] = {"exponential": {"mean": "long"}}
+    with pytest.raises(ModelError, match=r"campaigns\[0\]\.talk"):
+        simulate_blend(model, replications=1)
+    with pytest.raises(ModelError, match="replications"):
+        simulate_blend(load_blend(example_path("blend")), replications=0)

@@ -1,5 +1,5 @@
-"""``callroute check``: validate and lint a center file or a simulation model file (exit 0
-clean, 1 warnings, 2 errors)."""
+"""``callroute check``: validate and lint a center file, a simulation model file or a
+blended day (exit 0 clean, 1 warnings, 2 errors)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "check",
         help="validate a center file or a model file (and lint a center)",
         description="Validate a center file or a simulation model file (YAML, JSON or TOML; "
-        "which one it is is read from the file: kind: model, or a model's sections), and lint "
+        "which one it is is read from the file: kind: model or blend, or a model's sections), "
+        "and lint "
         "a center for what validates but cannot work. Exit status: 0 clean, 1 warnings only, "
         "2 errors.",
     )
@@ -65,6 +66,27 @@ def _check_model(path: str, data: Any, old: bool) -> int:
     return 0
 
 
+def _check_blend(path: str) -> int:
+    from ..errors import ModelError
+    from ..outbound import load_blend
+
+    try:
+        model = load_blend(path)
+    except ModelError as exc:
+        return _errors(path, "blended day", exc.problems)
+    counts = ", ".join(
+        f"{len(model[k])} {what}"
+        for k, what in (
+            ("queues", "queues"),
+            ("inbound", "inbound types"),
+            ("groups", "groups"),
+            ("campaigns", "campaigns"),
+        )
+    )
+    print(f"{path}: ok: blended day ({counts})")
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
     from .._internal.examples import example_path
     from .._internal.files import read_document
@@ -79,6 +101,8 @@ def run(args: argparse.Namespace) -> int:
         data = read_document(path)
     except ConfigError:
         data = None  # (unreadable: load_center names the problem)
+    if isinstance(data, dict) and data.get("kind") == "blend":
+        return _check_blend(path)
     kind = model_format(data)
     if kind is not None:
         return _check_model(path, data, kind == "old")

@@ -10,12 +10,12 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     """Register ``callroute schema``."""
     s = sub.add_parser(
         "schema",
-        help="print the JSON Schema of center files (or: schema model)",
-        description="Print the JSON Schema of center configuration files, or with `model` of "
-        "simulation model files (for editors).",
+        help="print the JSON Schema of center files (or: schema model, schema blend)",
+        description="Print the JSON Schema of center configuration files, with `model` of "
+        "simulation model files, with `blend` of blended days (for editors).",
     )
     s.add_argument(
-        "kind", nargs="?", default="center", choices=["center", "model"], help="(center)"
+        "kind", nargs="?", default="center", choices=["center", "model", "blend"], help="(center)"
     )
     s.set_defaults(run=run)
 
@@ -23,6 +23,11 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 def run(args: argparse.Namespace) -> int:
     import json
 
+    if getattr(args, "kind", "center") == "blend":
+        from ..outbound.blendfile import schema as blend_schema
+
+        print(json.dumps(blend_schema(), indent=2, ensure_ascii=False))
+        return 0
     if getattr(args, "kind", "center") == "model":
         from ..sim.schema import schema as model_schema
 

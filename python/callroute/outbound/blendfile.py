@@ -68,7 +68,7 @@ from ..sim.schema import (
 )
 from .config import CAP_WINDOWS, OUTCOMES, CampaignConfig, RetryOutcome, RetryRule
 
-__all__ = ["BLEND_VERSION", "BlendFile", "load_blend", "parse_blend"]
+__all__ = ["BLEND_VERSION", "BlendFile", "blend_model", "load_blend", "parse_blend", "schema"]
 
 BLEND_VERSION = 1
 """The version of the blended-day format this release reads (``version: 1``)."""
@@ -380,3 +380,9 @@ def parse_blend(text: str, *, source: str = "<text>") -> dict[str, Any]:
     """:func:`load_blend` of YAML text (JSON is YAML too); ``source`` names it in problems."""
     data, lines = read_yaml_text(text, source=source, error=ModelError)
     return blend_model(data, source=source, lines=lines)
+
+
+def schema() -> dict[str, Any]:
+    """The JSON Schema of a blended day's file (for editor completion and validation)."""
+    out = BlendFile.model_json_schema()
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", **out}
