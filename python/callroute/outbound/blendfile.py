@@ -316,7 +316,10 @@ def _core_problem(message: str, model: Mapping[str, Any], found: Found) -> None:
     where, sep, text = message.partition(": ")
     match = _CORE_PATH.match(where) if sep else None
     if match is None:
-        found.add((), message)
+        if sep and where.isidentifier():  # a top-level key: horizon, arrivals...
+            found.add((where,), text)
+        else:
+            found.add((), message)
         return
     section, index, rest = match.group(1), int(match.group(2)), match.group(3)
     items = model.get(section) or []
