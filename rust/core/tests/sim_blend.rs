@@ -409,11 +409,12 @@ fn blended_day(mode: DialMode, threshold: Blending) -> BlendModel {
 
 /// The trade-off, as a table (`cargo test --release --test sim_blend -- --nocapture`):
 /// keeping more agents idle for inbound raises the inbound service level and lowers the
-/// outbound contacts per hour (compared pairwise, same seeds, between thresholds 0 and 8);
-/// keeping every agent idle is an inbound-only center (nothing dialled). In between the
-/// predictive curve need not be monotone: the agents kept idle also catch the people a
-/// predictive campaign over-dials (the threshold holds the dialer back, not the routing),
-/// so a small threshold can let it dial harder under the cap.
+/// outbound contacts per hour. The threshold holds the routing as well as the dialer (a
+/// person answered takes an agent only while the threshold's idle agents remain), so the
+/// curve is monotone: between each threshold and the next (same seeds, paired), the SL never
+/// falls and the contacts per hour never rise by more than the paired 99 % interval allows,
+/// and from 0 to 8 the SL rises and the contacts fall beyond it. Keeping every agent idle is
+/// an inbound-only center (nothing dialled).
 #[test]
 fn blended_day_trades_inbound_service_for_outbound_contacts() {
     let reps = 8;
@@ -461,7 +462,26 @@ fn blended_day_trades_inbound_service_for_outbound_contacts() {
         }
         let paired =
             |a: &[f64], b: &[f64]| ci(&a.iter().zip(b).map(|(x, y)| x - y).collect::<Vec<_>>());
-        // rows[0]: threshold 0, rows[3]: threshold 8
+        // rows: thresholds 0, 2, 4, 8, 30 (then auto, not compared)
+        let fixed = [0, 2, 4, 8, 30];
+        for i in 0..fixed.len() - 1 {
+            let (lo, hi) = (&rows[i], &rows[i + 1]);
+            let (dsl, hsl) = paired(&hi.0, &lo.0);
+            assert!(
+                dsl + hsl >= 0.0,
+                "{mode:?}: inbound SL falls from threshold {} to {}: {dsl} ± {hsl}",
+                fixed[i],
+                fixed[i + 1]
+            );
+            let (dc, hc) = paired(&lo.1, &hi.1);
+            assert!(
+                dc + hc >= 0.0,
+                "{mode:?}: contacts/h rise from threshold {} to {}: {} ± {hc}",
+                fixed[i],
+                fixed[i + 1],
+                -dc
+            );
+        }
         let (dsl, hsl) = paired(&rows[3].0, &rows[0].0);
         assert!(
             dsl - hsl > 0.0,

@@ -15,9 +15,20 @@
 //! Readings of the model worth knowing:
 //! - agents answer at once (no ring, no missed offers) and staffing is `fixed` or
 //!   `intervals`; preview campaigns are refused (an agent's decision time is not modelled);
-//! - the threshold holds the dialer back, not the routing: a person answered takes any free
-//!   eligible agent, those kept idle for inbound included (inbound wins ties: the campaign
-//!   queue's weight is -1);
+//! - the threshold holds the routing as well as the dialer: with a threshold of `k`, a person
+//!   answered goes to an agent only while at least `k` other idle agents eligible for the
+//!   campaign remain; until then the simulator holds them (first answered, first released,
+//!   when an agent frees) and they hang up at `connect_within`, counted abandoned. The
+//!   simulator does this, not the engine (an engine queue option would change the engine's
+//!   snapshot format). With a threshold of 0 a person joins the campaign's queue in the
+//!   engine at once and waits there for any agent (inbound wins ties: the campaign queue's
+//!   weight is -1; `priority` ranks them against inbound calls); so inbound service level
+//!   rises and outbound contacts fall as the threshold rises. The price: a person whose
+//!   agent an inbound call took during the ring now waits for `k + 1` idle agents, so the
+//!   outbound abandonment rate rises with the threshold (on the trade-off day of
+//!   `tests/sim_blend.rs`, progressive from 2.5 % at 0 to 6.4 % at 8): the dialer's ledger
+//!   counts them and a predictive campaign paces down, but no campaign dials fewer lines
+//!   than agents free;
 //! - predictive campaigns are paced at once for agents idle now, and at each `pace_every`
 //!   tick also for the busy agents expected to free up within a mean ring time (each with
 //!   probability `1 - exp(-ring / (talk + wrap-up))`, less the waiting inbound calls and the

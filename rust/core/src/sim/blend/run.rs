@@ -7,6 +7,7 @@
 mod dialing;
 mod setup;
 
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use rustc_hash::FxHashMap as HashMap;
@@ -57,10 +58,25 @@ const STOP_EVERY: u32 = 1 << 14;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Ev {
     Arrival,
-    Staff { group: u16, index: u32 },
-    End { slot: u32, gen: u32 },
-    Abandon { slot: u32, gen: u32 },
-    Outcome { line: u64 },
+    Staff {
+        group: u16,
+        index: u32,
+    },
+    End {
+        slot: u32,
+        gen: u32,
+    },
+    Abandon {
+        slot: u32,
+        gen: u32,
+    },
+    Outcome {
+        line: u64,
+    },
+    /// a person held for the threshold reaches the campaign's `connect_within`
+    HeldOut {
+        line: u64,
+    },
     Tick,
     Wake,
     Cut,
@@ -102,6 +118,18 @@ struct Line {
     attempt: u32,
     reached: Reached,
     bucket: u32,
+    /// a person answered and held by the simulator until the threshold lets an agent go
+    held: bool,
+}
+
+/// A person answered and held until an agent may take them with the campaign's threshold
+/// of idle agents left for inbound.
+#[derive(Clone, Copy, Debug)]
+struct Held {
+    line: u64,
+    talk: f64,
+    /// when the person answered
+    arrival: Us,
 }
 
 /// A campaign's fixed facts for the loop.
@@ -131,6 +159,10 @@ pub(super) struct Blend<'m> {
     calls: Vec<SimCall>,
     lines: HashMap<u64, Line>,
     camps: Vec<Camp>,
+    /// people answered and held for the threshold, by campaign, in answer order
+    held: Vec<VecDeque<Held>>,
+    /// how many people are held in all
+    holding: u32,
     /// pacing input, reused
     free: Vec<(&'m str, FreeAgents)>,
     cum_share: Vec<f64>,
@@ -247,6 +279,9 @@ impl<'m> Blend<'m> {
                 let ev = self.events.pop().expect("peeked").ev;
                 self.fire(ev)?;
             }
+            if self.dirty && self.holding > 0 {
+                self.release()?;
+            }
             if self.dirty && self.dialing {
                 self.pace()?;
             }
@@ -275,6 +310,7 @@ impl<'m> Blend<'m> {
                 }
             }
             Ev::Outcome { line } => self.outcome(line)?,
+            Ev::HeldOut { line } => self.held_out(line)?,
             Ev::Tick => {
                 self.dirty = true;
                 self.tick = true;
@@ -625,7 +661,8 @@ impl<'m> Blend<'m> {
         if end > self.last_cut {
             self.count_agent_time(end);
         }
-        let unfinished = self.calls.iter().filter(|c| c.phase != Phase::Free).count() as u64;
+        let unfinished = self.calls.iter().filter(|c| c.phase != Phase::Free).count() as u64
+            + u64::from(self.holding);
         let nb = self
             .inbound
             .iter()

@@ -129,6 +129,8 @@ impl<'m> Blend<'m> {
             calls: Vec::new(),
             lines: HashMap::default(),
             camps,
+            held: vec![VecDeque::new(); model.campaigns.len()],
+            holding: 0,
             free: Vec::with_capacity(model.campaigns.len()),
             cum_share,
             type_queue,
