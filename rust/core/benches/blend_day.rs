@@ -49,6 +49,7 @@ fn day(hours: usize) -> BlendModel {
             machine: 0.15,
             busy: 0.05,
             failed: 0.02,
+            callback: 0.0,
         })
         .collect();
     BlendModel {
@@ -85,6 +86,7 @@ fn day(hours: usize) -> BlendModel {
                 periods,
                 person_by_attempt: vec![1.0, 0.8, 0.6],
                 amd_false_positive: 0.01,
+                callback_after: Dist::Deterministic { value: 3600.0 },
             },
             ring: Dist::Lognormal {
                 mean: 15.0,
@@ -99,6 +101,8 @@ fn day(hours: usize) -> BlendModel {
                 target: 0.8,
             }),
             priority: 0,
+            preview: Dist::Deterministic { value: 10.0 },
+            preview_accept: 1.0,
         }],
         start: 0.0,
         horizon: hours as f64 * 3600.0,

@@ -69,9 +69,11 @@ fn always_person() -> Reach {
             machine: 0.0,
             busy: 0.0,
             failed: 0.0,
+            callback: 0.0,
         }],
         person_by_attempt: vec![1.0],
         amd_false_positive: 0.0,
+        callback_after: Dist::Deterministic { value: 3600.0 },
     }
 }
 
@@ -160,6 +162,8 @@ fn threshold_model(s: u32, t: u32, lambda: f64, aht: f64, tau: f64, horizon: f64
             wrapup: None,
             inbound_target: None,
             priority: 0,
+            preview: Dist::Deterministic { value: 10.0 },
+            preview_accept: 1.0,
         }],
         start: 0.0,
         horizon,
@@ -252,10 +256,12 @@ fn campaign_day(
                         machine: 0.15,
                         busy: 0.05,
                         failed: 0.02,
+                        callback: 0.0,
                     })
                     .collect(),
                 person_by_attempt: vec![1.0, 0.8, 0.6],
                 amd_false_positive: 0.01,
+                callback_after: Dist::Deterministic { value: 3600.0 },
             },
             ring: Dist::Lognormal {
                 mean: 12.0,
@@ -267,6 +273,8 @@ fn campaign_day(
             wrapup: Some(Dist::Deterministic { value: 10.0 }),
             inbound_target: None,
             priority: 0,
+            preview: Dist::Deterministic { value: 10.0 },
+            preview_accept: 1.0,
         }],
         start: 0.0,
         horizon: hours as f64 * 3600.0,
@@ -381,9 +389,11 @@ fn blended_day(mode: DialMode, threshold: Blending) -> BlendModel {
                     machine: 0.15,
                     busy: 0.05,
                     failed: 0.02,
+                    callback: 0.0,
                 }],
                 person_by_attempt: vec![1.0, 0.8],
                 amd_false_positive: 0.0,
+                callback_after: Dist::Deterministic { value: 3600.0 },
             },
             ring: Dist::Lognormal {
                 mean: 12.0,
@@ -398,6 +408,8 @@ fn blended_day(mode: DialMode, threshold: Blending) -> BlendModel {
                 target: 0.8,
             }),
             priority: 0,
+            preview: Dist::Deterministic { value: 10.0 },
+            preview_accept: 1.0,
         }],
         start: 0.0,
         horizon: erlangs.len() as f64 * 3600.0,
@@ -513,8 +525,20 @@ fn bad_models_are_named_and_runs_repeat() {
         "campaigns[0].reach.periods[0]",
     );
     refused(
-        &|m| m.campaigns[0].campaign.mode = DialMode::Preview,
-        "campaigns[0].campaign.mode",
+        &|m| m.campaigns[0].preview_accept = 0.0,
+        "campaigns[0].preview_accept",
+    );
+    refused(
+        &|m| m.campaigns[0].preview = Dist::Never,
+        "campaigns[0].preview",
+    );
+    refused(
+        &|m| m.campaigns[0].reach.periods[0].callback = 1.5,
+        "campaigns[0].reach.periods[0].callback",
+    );
+    refused(
+        &|m| m.campaigns[0].reach.callback_after = Dist::Never,
+        "campaigns[0].reach.callback_after",
     );
     refused(
         &|m| m.campaigns[0].campaign.blending = Blending::Auto,

@@ -14,7 +14,19 @@
 //!
 //! Readings of the model worth knowing:
 //! - agents answer at once (no ring, no missed offers) and staffing is `fixed` or
-//!   `intervals`; preview campaigns are refused (an agent's decision time is not modelled);
+//!   `intervals`;
+//! - a preview campaign shows a contact to a free agent (as many as the threshold leaves
+//!   free) and holds that agent while it decides (`preview`, default 10 s); it accepts with
+//!   probability `preview_accept` (else the contact goes back to the list, eligible at
+//!   once, and the agent is free) and the line is dialled for that agent alone, who stays
+//!   held while it rings: a person who answers talks to them at once (nobody waits, nobody
+//!   is abandoned but those taken for machines), anything else frees the agent (no
+//!   wrap-up); the agent's time deciding and waiting on the line counts as working;
+//! - a person who answers (and is not taken for a machine) asks to be called back with the
+//!   probability `callback` of the period of the answer: the line closes with
+//!   `callback_requested` for `reach.callback_after` later (the campaign's
+//!   `retry.callback_requested` rule decides when it is dialled again: at the time asked,
+//!   or later if the rule's delay is longer), and no agent is needed;
 //! - the threshold holds the routing as well as the dialer: with a threshold of `k`, a person
 //!   answered goes to an agent only while at least `k` other idle agents eligible for the
 //!   campaign remain; until then the simulator holds them (first answered, first released,

@@ -11,7 +11,7 @@ use super::super::model::{
 };
 use super::super::SimError;
 use crate::acd::QueueConfig;
-use crate::outbound::{Blending, CampaignConfig, DialMode};
+use crate::outbound::{Blending, CampaignConfig};
 
 /// A whole simulated blended center: inbound queues answered by agent groups, and outbound
 /// campaigns dialled by the [`Dialer`](crate::outbound::Dialer) for the agents the
@@ -135,6 +135,18 @@ pub struct CampaignModel {
     /// campaign queue's weight is -1: inbound wins ties)
     #[serde(default)]
     pub priority: i32,
+    /// preview mode: how long an agent takes to decide on a contact shown (the agent is
+    /// held from the offer on; default 10 s)
+    #[serde(default = "default_preview")]
+    pub preview: Dist,
+    /// preview mode: P(the agent accepts a contact shown; else it goes back to the list,
+    /// eligible at once), in (0, 1]
+    #[serde(default = "one")]
+    pub preview_accept: f64,
+}
+
+fn default_preview() -> Dist {
+    Dist::Deterministic { value: 10.0 }
 }
 
 fn default_no_answer_after() -> f64 {
@@ -176,6 +188,14 @@ pub struct Reach {
     /// dialer assumes; this is what happens)
     #[serde(default)]
     pub amd_false_positive: f64,
+    /// how long after the call a person who asks to be called back wants it (default 1 h;
+    /// see `ReachRow::callback`)
+    #[serde(default = "default_callback_after")]
+    pub callback_after: Dist,
+}
+
+fn default_callback_after() -> Dist {
+    Dist::Deterministic { value: 3600.0 }
 }
 
 fn default_period() -> f64 {
@@ -201,6 +221,11 @@ pub struct ReachRow {
     /// the network fails the call
     #[serde(default)]
     pub failed: f64,
+    /// P(a person who answers, and is not taken for a machine, asks to be called back
+    /// instead of talking now): the line closes with `callback_requested` at the time they
+    /// ask for (`Reach::callback_after` later), and the dialer dials them again then
+    #[serde(default)]
+    pub callback: f64,
 }
 
 /// A dial's outcome as it happens (before detection).
@@ -218,12 +243,7 @@ impl Reach {
     /// uniform draw `u` in (0, 1] (the same draw for a contact's attempt whatever the
     /// pacing: common random numbers).
     pub(super) fn outcome(&self, t: f64, attempt: u32, u: f64) -> Reached {
-        let k = if t < self.start {
-            0
-        } else {
-            (((t - self.start) / self.period) as usize).min(self.periods.len() - 1)
-        };
-        let row = self.periods[k];
+        let row = self.periods[self.period_of(t)];
         let a = (attempt.max(1) as usize - 1).min(self.person_by_attempt.len() - 1);
         let person =
             (row.person * self.person_by_attempt[a]).min(1.0 - row.machine - row.busy - row.failed);
@@ -244,6 +264,22 @@ impl Reach {
             return Reached::Failed;
         }
         Reached::NoAnswer
+    }
+}
+
+impl Reach {
+    /// P(a person asks to be called back) for a dial at `t` seconds.
+    pub(super) fn callback_at(&self, t: f64) -> f64 {
+        self.periods[self.period_of(t)].callback
+    }
+
+    /// The period a dial at `t` seconds falls in.
+    fn period_of(&self, t: f64) -> usize {
+        if t < self.start {
+            0
+        } else {
+            (((t - self.start) / self.period) as usize).min(self.periods.len() - 1)
+        }
     }
 }
 
@@ -330,10 +366,16 @@ impl BlendModel {
                     c.contacts
                 )));
             }
-            if c.campaign.mode == DialMode::Preview {
+            c.preview.validate(&format!("{w}.preview"))?;
+            if matches!(c.preview, Dist::Never) {
                 return Err(SimError(format!(
-                    "{w}.campaign.mode: the simulator dials progressive and predictive \
-                     campaigns (a preview agent's decision time is not modelled)"
+                    "{w}.preview: an agent's decision must end (`never` is for patience)"
+                )));
+            }
+            if !(c.preview_accept > 0.0 && c.preview_accept <= 1.0) {
+                return Err(SimError(format!(
+                    "{w}.preview_accept must be in (0, 1], got {}",
+                    c.preview_accept
                 )));
             }
             if c.campaign.blending == Blending::Auto && c.inbound_target.is_none() {
@@ -369,6 +411,7 @@ impl BlendModel {
                     ("machine", row.machine),
                     ("busy", row.busy),
                     ("failed", row.failed),
+                    ("callback", row.callback),
                 ] {
                     probability(&format!("{wk}.{name}"), v)?;
                 }
@@ -388,6 +431,12 @@ impl BlendModel {
                 finite(&format!("{wr}.person_by_attempt[{k}]"), f, 0.0)?;
             }
             probability(&format!("{wr}.amd_false_positive"), r.amd_false_positive)?;
+            r.callback_after.validate(&format!("{wr}.callback_after"))?;
+            if matches!(r.callback_after, Dist::Never) {
+                return Err(SimError(format!(
+                    "{wr}.callback_after: a callback must come (`never` is for patience)"
+                )));
+            }
             c.ring.validate(&format!("{w}.ring"))?;
             finite(&format!("{w}.no_answer_after"), c.no_answer_after, 0.0)?;
             finite(&format!("{w}.busy_after"), c.busy_after, 0.0)?;

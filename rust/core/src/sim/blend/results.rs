@@ -29,6 +29,12 @@ pub struct OutboundCounters {
     pub connect_wait: f64,
     /// total talk time of connected people, seconds
     pub talk: f64,
+    /// preview: contacts shown to agents (counted in the interval shown)
+    pub offers: u64,
+    /// preview: contacts the agents rejected
+    pub rejected: u64,
+    /// people who asked to be called back (of `person`)
+    pub callbacks: u64,
 }
 
 impl OutboundCounters {
@@ -44,6 +50,9 @@ impl OutboundCounters {
         self.amd_false_positives += o.amd_false_positives;
         self.connect_wait += o.connect_wait;
         self.talk += o.talk;
+        self.offers += o.offers;
+        self.rejected += o.rejected;
+        self.callbacks += o.callbacks;
     }
 
     /// Abandoned people over people who answered (0 with none).

@@ -5,6 +5,7 @@
 //! threshold).
 
 mod dialing;
+mod preview;
 mod setup;
 
 use std::collections::VecDeque;
@@ -45,6 +46,10 @@ const RING: u8 = 1;
 const AMD: u8 = 2;
 const TALK: u8 = 3;
 const OUT_WRAPUP: u8 = 4;
+const DECIDE: u8 = 5;
+const ACCEPT: u8 = 6;
+const CALLBACK: u8 = 7;
+const CALLBACK_AFTER: u8 = 8;
 
 /// Stop with an error once this many calls are in the engine at once.
 const MAX_CALLS: usize = 1_000_000;
@@ -77,6 +82,11 @@ enum Ev {
     HeldOut {
         line: u64,
     },
+    /// a preview agent decides on the contact shown
+    Decide {
+        slot: u32,
+        gen: u32,
+    },
     Tick,
     Wake,
     Cut,
@@ -108,6 +118,9 @@ struct SimCall {
     caller: u64,
     /// outbound: the contact's attempt
     attempt: u32,
+    /// a preview offer: the call that holds its agent from the offer to the end of the
+    /// line (and of the talk and wrap-up if a person answers)
+    offer: bool,
 }
 
 /// A line the dialer placed, until it closes.
@@ -120,6 +133,9 @@ struct Line {
     bucket: u32,
     /// a person answered and held by the simulator until the threshold lets an agent go
     held: bool,
+    /// a preview line: the slot of the offer call holding the agent who accepted it
+    /// (`u32::MAX`: none)
+    pinned: u32,
 }
 
 /// A person answered and held until an agent may take them with the campaign's threshold
@@ -138,6 +154,7 @@ struct Camp {
     queue: u32,
     spec: CallSpec,
     predictive: bool,
+    preview: bool,
     /// P(a busy agent frees up within a mean ring time)
     freeing: f64,
     connect_within: f64,
@@ -163,6 +180,10 @@ pub(super) struct Blend<'m> {
     held: Vec<VecDeque<Held>>,
     /// how many people are held in all
     holding: u32,
+    /// preview offers made and not yet decided, by campaign
+    offers_open: Vec<u32>,
+    /// how many times each contact (campaign and contact) was shown to an agent
+    shown: HashMap<u64, u32>,
     /// pacing input, reused
     free: Vec<(&'m str, FreeAgents)>,
     cum_share: Vec<f64>,
@@ -311,6 +332,12 @@ impl<'m> Blend<'m> {
             }
             Ev::Outcome { line } => self.outcome(line)?,
             Ev::HeldOut { line } => self.held_out(line)?,
+            Ev::Decide { slot, gen } => {
+                let c = self.calls[slot as usize];
+                if c.gen == gen && c.phase == Phase::Connected {
+                    self.decide(slot)?;
+                }
+            }
             Ev::Tick => {
                 self.dirty = true;
                 self.tick = true;
@@ -452,6 +479,7 @@ impl<'m> Blend<'m> {
                     handle: 0.0,
                     caller: 0,
                     attempt: 0,
+                    offer: false,
                 },
             );
         }
@@ -491,6 +519,7 @@ impl<'m> Blend<'m> {
         call.handle = handle;
         call.caller = caller;
         call.attempt = 0;
+        call.offer = false;
         let gen = call.gen;
         self.waiting_inbound += 1;
         if let Some(k) = self.inbound_counters(slot) {
@@ -574,6 +603,9 @@ impl<'m> Blend<'m> {
     /// Call `slot` is connected to an agent now.
     fn answered(&mut self, slot: u32) -> Result<(), SimError> {
         let c = self.calls[slot as usize];
+        if c.offer {
+            return self.offer_taken(slot);
+        }
         let wait = secs(self.now - c.arrival);
         let handle = if c.line == 0 {
             self.waiting_inbound -= 1;

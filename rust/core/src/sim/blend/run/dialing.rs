@@ -27,7 +27,12 @@ impl Blend<'_> {
         for c in 0..self.camps.len() {
             let (staffed, available) = self.engine.queue_agents_raw(self.camps[c].queue);
             let keep = self.threshold(c, staffed)?;
-            let free = available.saturating_sub(keep);
+            let mut free = available.saturating_sub(keep);
+            if self.camps[c].preview {
+                // the dialer counts its open offers against the agents free; here the
+                // agents deciding are no longer free already
+                free += self.offers_open[c];
+            }
             let freeing = if self.camps[c].predictive && tick {
                 // busy agents expected to free up within a ring time, less those the
                 // waiting inbound calls and the threshold will take first
@@ -67,7 +72,22 @@ impl Blend<'_> {
                     d.contact
                 ))
             })?;
-            self.dial(c, contact, d.attempt, d.line_id);
+            self.dial(c, contact, d.attempt, d.line_id, u32::MAX);
+        }
+        for o in pacing.offers {
+            let c = self
+                .model
+                .campaigns
+                .iter()
+                .position(|cm| *cm.campaign.id == *o.campaign)
+                .expect("the dialer offers the model's campaigns' contacts");
+            let contact: u64 = o.contact.parse().map_err(|_| {
+                SimError(format!(
+                    "the dialer named an unknown contact {:?}",
+                    o.contact
+                ))
+            })?;
+            self.show(c, contact, o.attempts + 1)?;
         }
         self.rearm_wake();
         Ok(())
@@ -106,8 +126,9 @@ impl Blend<'_> {
         }
     }
 
-    /// Place a line: draw what the contact does on this attempt and when the line resolves.
-    fn dial(&mut self, c: usize, contact: u64, attempt: u32, line: u64) {
+    /// Place a line: draw what the contact does on this attempt and when the line resolves
+    /// (`pinned`: the offer call of the preview agent it is dialled for, or `u32::MAX`).
+    pub(super) fn dial(&mut self, c: usize, contact: u64, attempt: u32, line: u64, pinned: u32) {
         let cm = &self.model.campaigns[c];
         let caller = ((c as u64) << 40) | contact;
         let key = self.out_key;
@@ -133,6 +154,7 @@ impl Blend<'_> {
                 reached,
                 bucket,
                 held: false,
+                pinned,
             },
         );
         self.schedule(after(self.now, delay, false), Ev::Outcome { line });
@@ -164,10 +186,39 @@ impl Blend<'_> {
                     self.dialer
                         .outcome(id, Outcome::Person, t)
                         .map_err(dialer_err)?;
+                    let p = cm.reach.callback_at(t);
+                    let callback = p > 0.0
+                        && CallStream::new(key, l.caller, l.attempt, CALLBACK, 0).unit() <= p;
+                    if callback {
+                        let after_s = cm.reach.callback_after.sample(&mut CallStream::new(
+                            key,
+                            l.caller,
+                            l.attempt,
+                            CALLBACK_AFTER,
+                            0,
+                        ));
+                        if let Some(k) = self.outbound_counters(l.campaign, l.bucket) {
+                            k.callbacks += 1;
+                        }
+                        self.lines.remove(&id);
+                        let at = secs(after(self.now, after_s, false));
+                        self.dialer
+                            .outcome(id, Outcome::CallbackRequested { at }, t)
+                            .map_err(dialer_err)?;
+                        if l.pinned != u32::MAX {
+                            return self.free_offer(l.pinned);
+                        }
+                        self.rearm_wake();
+                        return Ok(());
+                    }
                     let talk = cm
                         .talk
                         .sample(&mut CallStream::new(key, l.caller, l.attempt, TALK, 0));
-                    self.answered_person(c, id, talk)?;
+                    if l.pinned != u32::MAX {
+                        self.talk_pinned(l.pinned, id, talk)?;
+                    } else {
+                        self.answered_person(c, id, talk)?;
+                    }
                     self.rearm_wake();
                     return Ok(());
                 }
@@ -188,6 +239,9 @@ impl Blend<'_> {
         }
         self.lines.remove(&id);
         self.dialer.outcome(id, seen, t).map_err(dialer_err)?;
+        if l.pinned != u32::MAX {
+            return self.free_offer(l.pinned);
+        }
         self.rearm_wake();
         Ok(())
     }
@@ -235,6 +289,7 @@ impl Blend<'_> {
         call.handle = talk;
         call.caller = l.caller;
         call.attempt = l.attempt;
+        call.offer = false;
         let gen = call.gen;
         self.schedule(after(arrival, within, false), Ev::Abandon { slot, gen });
         self.decisions()
@@ -278,7 +333,7 @@ impl Blend<'_> {
 
     /// Schedule a wake-up for the dialer's next deadline (a retry coming due), if it is
     /// earlier than the one scheduled.
-    fn rearm_wake(&mut self) {
+    pub(super) fn rearm_wake(&mut self) {
         if !self.dialing {
             return;
         }

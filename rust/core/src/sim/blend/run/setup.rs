@@ -58,6 +58,7 @@ impl<'m> Blend<'m> {
                     ..CallSpec::default()
                 },
                 predictive: cfg.mode == DialMode::Predictive,
+                preview: cfg.mode == DialMode::Preview,
                 freeing: if handle > 0.0 {
                     1.0 - (-cm.ring.mean() / handle).exp()
                 } else {
@@ -131,6 +132,8 @@ impl<'m> Blend<'m> {
             camps,
             held: vec![VecDeque::new(); model.campaigns.len()],
             holding: 0,
+            offers_open: vec![0; model.campaigns.len()],
+            shown: HashMap::default(),
             free: Vec::with_capacity(model.campaigns.len()),
             cum_share,
             type_queue,
