@@ -248,3 +248,45 @@ def test_a_model_mapping_the_core_refuses_is_named_by_its_field() -> None:
         simulate_blend(model, replications=1)
     with pytest.raises(ModelError, match="replications"):
         simulate_blend(load_blend(example_path("blend")), replications=0)
+
+
+def _outbound_only(mode: str, extra: str, reach: str) -> str:
+    return f"""
+kind: blend
+version: 1
+horizon: 50000
+interval: 50000
+groups:
+  g: {{count: 4}}
+campaigns:
+  c:
+    mode: {mode}
+    contacts: 100000
+    reach: {reach}
+    ring: 5
+    talk: exponential(100)
+{extra}
+"""
+
+
+def test_preview_agents_cycle_decision_ring_and_talk() -> None:
+    # renewal-reward: each offer takes the decision (10 s); accepted (p = 0.5), the ring
+    # (5 s) and the talk (100 s on average) with the agent held: per agent p / (10 + p 105)
+    # contacts a second, and nobody is abandoned (no machine detection here)
+    p, decide, ring, talk, agents = 0.5, 10.0, 5.0, 100.0, 4
+    text = _outbound_only(
+        "preview",
+        f"    preview: {decide}\n    preview_accept: {p}",
+        "{periods: [{person: 1.0}]}",
+    )
+    table = simulate_blend(parse_blend(text), replications=10, seed=3, threads=2).table()
+    truth = agents * 3600 * p / (decide + p * (ring + talk))
+    _within(table["c.contacts_per_hour"], truth, "preview contacts per hour")
+    assert np.all(table["c.abandonment"] == 0)
+    _within(table["c.offers"] / table["c.dials"], 1 / p, "offers per dial")
+
+
+def test_people_ask_for_callbacks_at_the_files_rate() -> None:
+    text = _outbound_only("progressive", "", "{periods: [{person: 1.0, callback: 0.2}]}")
+    table = simulate_blend(parse_blend(text), replications=10, seed=4, threads=2).table()
+    _within(table["c.callbacks"] / table["c.people_reached"], 0.2, "callbacks per person")

@@ -114,7 +114,8 @@ class BlendResult:
         (working over logged-in time of all groups), ``contacts_per_hour`` (people joined to
         agents, all campaigns, per hour counted), and for each campaign ``C``:
         ``C.dials``, ``C.people_reached`` (people who answered), ``C.contacts_per_hour``,
-        ``C.abandonment`` (abandoned over people who answered)."""
+        ``C.abandonment`` (abandoned over people who answered), ``C.callbacks`` (people who
+        asked to be called back) and ``C.offers`` (preview: contacts shown to agents)."""
         cols: dict[str, list[float]] = {
             k: []
             for k in (
@@ -128,7 +129,14 @@ class BlendResult:
             )
         }
         for c in self.campaigns:
-            for k in ("dials", "people_reached", "contacts_per_hour", "abandonment"):
+            for k in (
+                "dials",
+                "people_reached",
+                "contacts_per_hour",
+                "abandonment",
+                "callbacks",
+                "offers",
+            ):
                 cols[f"{c}.{k}"] = []
         for index, run in enumerate(self.runs):
             offered = _sum(run, "inbound", "offered")
@@ -156,6 +164,8 @@ class BlendResult:
                 cols[f"{c}.abandonment"].append(
                     _ratio(_sum(run, "outbound", "abandoned", i), person)
                 )
+                cols[f"{c}.callbacks"].append(_sum(run, "outbound", "callbacks", i))
+                cols[f"{c}.offers"].append(_sum(run, "outbound", "offers", i))
         return Table(cols)
 
     def summary(self) -> dict[str, Estimate]:

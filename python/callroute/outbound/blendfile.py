@@ -104,6 +104,11 @@ class ReachRowModel(_Spec):
     machine: Probability = 0.0
     busy: Probability = 0.0
     failed: Probability = 0.0
+    callback: Probability = Field(
+        default=0.0,
+        description="P(a person who answers asks to be called back, reach.callback_after "
+        "later, instead of talking now)",
+    )
 
 
 class ReachModel(_Spec):
@@ -118,6 +123,11 @@ class ReachModel(_Spec):
     )
     amd_false_positive: Probability = Field(
         default=0.0, description="P(detection takes a person for a machine), as it happens"
+    )
+    callback_after: Dist = Field(
+        default=3600.0,
+        validate_default=True,
+        description="how long after the call a callback is wanted",
     )
 
 
@@ -153,6 +163,14 @@ class BlendCampaign(_Spec):
     talk: Dist
     wrapup: Dist | None = None
     priority: Int32 = 0
+    preview: Dist = Field(
+        default=10.0,
+        validate_default=True,
+        description="preview mode: an agent's time to decide on a contact shown",
+    )
+    preview_accept: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = Field(
+        default=1.0, description="preview mode: P(the agent accepts a contact shown)"
+    )
 
     @field_validator("retry")
     @classmethod
@@ -247,13 +265,18 @@ def _campaign_json(name: str, c: BlendCampaign) -> dict[str, Any]:
     out: dict[str, Any] = {
         "campaign": config,
         "contacts": c.contacts,
-        "reach": c.reach.model_dump(),
+        "reach": {
+            **c.reach.model_dump(exclude={"callback_after"}),
+            "callback_after": dist_json(c.reach.callback_after),
+        },
         "ring": dist_json(c.ring),
         "no_answer_after": c.no_answer_after,
         "busy_after": c.busy_after,
         "talk": dist_json(c.talk),
         "inbound_target": {"answer_within": c.inbound_answer_within, "target": c.inbound_target},
         "priority": c.priority,
+        "preview": dist_json(c.preview),
+        "preview_accept": c.preview_accept,
     }
     if c.wrapup is not None:
         out["wrapup"] = dist_json(c.wrapup)

@@ -117,6 +117,9 @@ fn to_dict(py: Python<'_>, r: BlendReplication) -> PyResult<Bound<'_, PyDict>> {
     outbound!(connected);
     outbound!(abandoned);
     outbound!(amd_false_positives);
+    outbound!(offers);
+    outbound!(rejected);
+    outbound!(callbacks);
     outbound!(connect_wait);
     outbound!(talk);
     d.set_item("outbound", outbound)?;
