@@ -290,3 +290,17 @@ def test_people_ask_for_callbacks_at_the_files_rate() -> None:
     text = _outbound_only("progressive", "", "{periods: [{person: 1.0, callback: 0.2}]}")
     table = simulate_blend(parse_blend(text), replications=10, seed=4, threads=2).table()
     _within(table["c.callbacks"] / table["c.people_reached"], 0.2, "callbacks per person")
+
+
+def test_intervals_add_up_to_the_replications_totals() -> None:
+    result = simulate_blend(load_blend(example_path("blend")), replications=3, seed=2)
+    every = result.intervals()
+    table = result.table()
+    assert every.height == 6  # six hours, hourly intervals
+    assert list(every["start"]) == [3600.0 * k for k in range(6)]
+    assert every["inbound_offered"].sum() == pytest.approx(table["inbound_offered"].mean())
+    assert every["people_reached"].sum() == pytest.approx(table["renewals.people_reached"].mean())
+    reached = table["renewals.people_reached"].sum()
+    abandoned = float(np.sum(table["renewals.abandonment"] * table["renewals.people_reached"]))
+    pooled = float(np.sum(every["abandoned"])) * 3 / reached
+    assert pooled == pytest.approx(abandoned / reached)

@@ -168,6 +168,46 @@ class BlendResult:
                 cols[f"{c}.offers"].append(_sum(run, "outbound", "offers", i))
         return Table(cols)
 
+    def intervals(self) -> Table:
+        """One row per statistics interval, each figure the mean over replications:
+        ``start`` (s), ``inbound_offered``, ``inbound_service_level`` (pooled over the
+        replications; 1 with no calls), ``dials``, ``people_reached``, ``connected`` and
+        ``abandoned`` (all campaigns; a line counts in the interval it was dialled in),
+        ``abandonment`` (abandoned over people reached, pooled) and ``utilization``."""
+        runs = self.runs
+
+        def stack(section: str, field: str) -> FloatArray:
+            # replications x intervals, summed over queues or campaigns
+            return np.stack([np.asarray(r[section][field], dtype=float).sum(axis=0) for r in runs])
+
+        offered = stack("inbound", "offered")
+        base = offered - stack("inbound", "abandoned_within")
+        within = stack("inbound", "answered_within")
+        person = stack("outbound", "person")
+        abandoned = stack("outbound", "abandoned")
+        busy = np.stack([np.asarray(r["busy"], dtype=float).sum(axis=0) for r in runs])
+        staffed = np.stack([np.asarray(r["staffed"], dtype=float).sum(axis=0) for r in runs])
+        first = runs[0]
+        starts = first["start"] + first["interval"] * np.arange(offered.shape[1])
+
+        def pooled(num: FloatArray, den: FloatArray, empty: float) -> FloatArray:
+            n, d = num.sum(axis=0), den.sum(axis=0)
+            return np.where(d > 0, n / np.where(d > 0, d, 1.0), empty)
+
+        return Table(
+            {
+                "start": starts,
+                "inbound_offered": offered.mean(axis=0),
+                "inbound_service_level": pooled(within, base, 1.0),
+                "dials": stack("outbound", "dials").mean(axis=0),
+                "people_reached": person.mean(axis=0),
+                "connected": stack("outbound", "connected").mean(axis=0),
+                "abandoned": abandoned.mean(axis=0),
+                "abandonment": pooled(abandoned, person, 0.0),
+                "utilization": pooled(busy, staffed, 0.0),
+            }
+        )
+
     def summary(self) -> dict[str, Estimate]:
         """The mean over replications of every column of :meth:`table` but
         ``replication``, with the half-width of its 95 % confidence interval (NaN with one
