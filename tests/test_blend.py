@@ -304,3 +304,10 @@ def test_intervals_add_up_to_the_replications_totals() -> None:
     abandoned = float(np.sum(table["renewals.abandonment"] * table["renewals.people_reached"]))
     pooled = float(np.sum(every["abandoned"])) * 3 / reached
     assert pooled == pytest.approx(abandoned / reached)
+
+
+def test_results_too_large_for_memory_are_refused_before_the_run() -> None:
+    model = load_blend(example_path("blend"))
+    model["interval"] = 1.0  # 21,600 intervals a replication
+    with pytest.raises(ModelError, match="GiB"):
+        simulate_blend(model, replications=100_000)

@@ -60,7 +60,7 @@ def simulate_blend(
     :param seed: a whole number in [0, 2**64).
     :returns: a :class:`BlendResult` holding every replication.
     :raises ~callroute.errors.ModelError: naming the field at fault when the model or an
-        option is invalid.
+        option is invalid, or when the results would take more than 4 GiB.
     """
     _whole(replications, "replications", 1, 100_000)
     if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed < 2**64:
@@ -72,8 +72,28 @@ def simulate_blend(
         body = json.dumps(model, allow_nan=False)
     except (TypeError, ValueError) as exc:
         raise ModelError(f"model: not a JSON-like mapping ({exc})") from None
+    _core.blend_check(body)
+    need = _result_bytes(model) * replications
+    if need > _RESULT_BUDGET:
+        raise ModelError(
+            f"replications: {replications:,} result(s) of this model would take about "
+            f"{need / 2**30:,.1f} GiB (at most {_RESULT_BUDGET / 2**30:.0f}); run fewer, or "
+            "with a longer interval"
+        )
     runs = _core.blend_run(body, seed, list(range(replications)), workers)
     return BlendResult(runs)
+
+
+# The memory the replications' results may take together (estimated before the run).
+_RESULT_BUDGET = 4 << 30
+
+
+def _result_bytes(model: Mapping[str, Any]) -> int:
+    """About how many bytes one replication's result takes (its per-interval arrays)."""
+    intervals = math.ceil(float(model["horizon"]) / float(model.get("interval", 900.0))) + 1
+    rows = 9 * len(model.get("queues") or ()) + 14 * len(model.get("campaigns") or ())
+    rows += 2 * len(model.get("groups") or ())
+    return 8 * intervals * rows + 4096
 
 
 def _sum(run: Mapping[str, Any], section: str, field: str, row: int | None = None) -> float:
