@@ -13,6 +13,10 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import signal
+import threading
+import time
 from pathlib import Path
 
 import jsonschema
@@ -311,3 +315,19 @@ def test_results_too_large_for_memory_are_refused_before_the_run() -> None:
     model["interval"] = 1.0  # 21,600 intervals a replication
     with pytest.raises(ModelError, match="GiB"):
         simulate_blend(model, replications=100_000)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="SIGINT to itself")
+def test_ctrl_c_stops_a_long_blended_run() -> None:
+    model = load_blend(example_path("blend"))
+    model["arrivals"] = {"poisson": {"rate": 0.07}}
+    model["horizon"] = model["interval"] = 1e8  # years of inbound calls: minutes of work
+    timer = threading.Timer(1.0, lambda: os.kill(os.getpid(), signal.SIGINT))
+    timer.start()
+    started = time.monotonic()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            simulate_blend(model, replications=2, threads=1)
+    finally:
+        timer.cancel()
+    assert time.monotonic() - started < 60  # a hang guard, not a timing
