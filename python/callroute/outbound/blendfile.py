@@ -43,15 +43,15 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import ConfigDict, Field, ValidationError, field_validator
+from pydantic import ConfigDict, Field, field_validator
 
 from .. import _core
 from .._internal.files import Lines, read_document, read_document_lines, read_yaml_text
-from ..center.problems import _kind, _unknown
+from ..center.problems import _unknown
 from ..center.schema import Int32, Level, Name
 from ..errors import ModelError
 from ..sim.model import _queue
-from ..sim.modelfile import Found, shape_problems
+from ..sim.modelfile import Found, checked_document
 from ..sim.schema import (
     Count,
     Dist,
@@ -364,22 +364,14 @@ def blend_model(
     :raises ~callroute.errors.ModelError: listing every problem, each ``path: message
         (file line n)``, in the order of the file.
     """
-    found = Found(lines or {}, source)
-    if not isinstance(data, Mapping):
-        found.add((), f"a blended day must be a mapping, got {_kind(data)}")
-        raise ModelError(problems=found.problems(), source=source)
-    parsed: BlendFile | None = None
-    try:
-        parsed = BlendFile.model_validate(dict(data))
-    except ValidationError as exc:
-        shape_problems(exc, found, BlendFile)
-    _references(data, found)
-    if found.items or parsed is None:
-        raise ModelError(problems=found.problems(), source=source)
+    parsed = checked_document(
+        data, BlendFile, _references, source=source, lines=lines, what="a blended day"
+    )
     out = _to_core(parsed)
     try:
         _core.blend_check(json.dumps(out, allow_nan=False))
     except ModelError as exc:
+        found = Found(lines or {}, source)
         for p in exc.problems:
             _core_problem(str(p), out, found)
         raise ModelError(problems=found.problems(), source=source) from None

@@ -9,9 +9,9 @@ and turns it into the list-shaped mapping :func:`callroute.simulate` runs.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -36,7 +36,14 @@ from .schema import (
     dist_json,
 )
 
-__all__ = ["Found", "convert", "model_format", "shape_problems", "user_problem"]
+__all__ = [
+    "Found",
+    "checked_document",
+    "convert",
+    "model_format",
+    "shape_problems",
+    "user_problem",
+]
 
 _CENTER_SECTIONS = ("tenants", "agents", "numbers", "prompts", "flows", "operators", "roles")
 _MODEL_KEYS = ("groups", "calls", "arrivals", "horizon", "center")
@@ -384,19 +391,39 @@ def convert(data: Any, *, source: str = "<mapping>", lines: Lines | None = None)
     :raises ~callroute.errors.ModelError: listing every problem, each ``path: message
         (file line n)``, in the order of the file.
     """
+    return _to_mapping(checked_document(data, ModelFile, _references, source=source, lines=lines))
+
+
+Root = TypeVar("Root", bound=BaseModel)
+
+
+def checked_document(
+    data: Any,
+    root: type[Root],
+    references: Callable[[Mapping[str, Any], Found], None],
+    *,
+    source: str,
+    lines: Lines | None,
+    what: str = "a model",
+) -> Root:
+    """``data`` parsed with the schema ``root``, its shapes and (on the raw document, so
+    they are found even where the shapes are wrong) its ``references`` checked.
+
+    :raises ~callroute.errors.ModelError: listing every problem with its path and line.
+    """
     found = Found(lines or {}, source)
     if not isinstance(data, Mapping):
-        found.add((), f"a model must be a mapping, got {_kind(data)}")
+        found.add((), f"{what} must be a mapping, got {_kind(data)}")
         raise ModelError(problems=found.problems(), source=source)
-    parsed: ModelFile | None = None
+    parsed: Root | None = None
     try:
-        parsed = ModelFile.model_validate(dict(data))
+        parsed = root.model_validate(dict(data))
     except ValidationError as exc:
-        shape_problems(exc, found)
-    _references(data, found)
+        shape_problems(exc, found, root)
+    references(data, found)
     if found.items or parsed is None:
         raise ModelError(problems=found.problems(), source=source)
-    return _to_mapping(parsed)
+    return parsed
 
 
 _LIST_PATH = re.compile(r"^(queues|groups|calls)\[(\d+)\](.*)$")
