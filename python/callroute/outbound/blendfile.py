@@ -51,7 +51,7 @@ from ..center.problems import _unknown
 from ..center.schema import Int32, Level, Name
 from ..errors import ModelError
 from ..sim.model import _queue
-from ..sim.modelfile import Found, checked_document
+from ..sim.modelfile import Found, checked_document, section_items
 from ..sim.schema import (
     Count,
     Dist,
@@ -203,26 +203,19 @@ class BlendFile(_Spec):
 # ------------------------------------------------------------------------ names
 
 
-def _items(data: Mapping[str, Any], section: str) -> list[tuple[str, Mapping[str, Any]]]:
-    value = data.get(section)
-    if not isinstance(value, Mapping):
-        return []
-    return [(str(k), v) for k, v in value.items() if isinstance(v, Mapping)]
-
-
 def _references(data: Mapping[str, Any], found: Found) -> None:
     queues = (
         [str(k) for k in data.get("queues") or {}]
         if isinstance(data.get("queues"), Mapping)
         else []
     )
-    for name, c in _items(data, "inbound"):
+    for name, c in section_items(data, "inbound"):
         q = c.get("queue")
         if isinstance(q, str) and q not in queues:
             found.add(("inbound", name, "queue"), _unknown("queue", q, queues))
-    if _items(data, "inbound") and data.get("arrivals") is None:
+    if section_items(data, "inbound") and data.get("arrivals") is None:
         found.add(("arrivals",), "required: the inbound call types share these arrivals")
-    for name, g in _items(data, "groups"):
+    for name, g in section_items(data, "groups"):
         if (g.get("count") is None) == (g.get("counts") is None):
             found.add(("groups", name), "give count or counts (per interval)")
         elif g.get("counts") is not None and g.get("interval") is None:

@@ -41,6 +41,7 @@ __all__ = [
     "checked_document",
     "convert",
     "model_format",
+    "section_items",
     "shape_problems",
     "user_problem",
 ]
@@ -140,7 +141,8 @@ def _names(data: Mapping[str, Any], section: str) -> list[str]:
     return [str(k) for k in value] if isinstance(value, Mapping) else []
 
 
-def _items(data: Mapping[str, Any], section: str) -> list[tuple[str, Mapping[str, Any]]]:
+def section_items(data: Mapping[str, Any], section: str) -> list[tuple[str, Mapping[str, Any]]]:
+    """The entries of a name-keyed section that are mappings, as ``(name, settings)``."""
     value = data.get(section)
     if not isinstance(value, Mapping):
         return []
@@ -158,7 +160,7 @@ def _references(data: Mapping[str, Any], found: Found) -> None:
     if not has_center and not groups and "groups" not in data:
         found.add(("groups",), "required: at least one group of agents")
     if not has_center:
-        for name, q in _items(data, "queues"):
+        for name, q in section_items(data, "queues"):
             target = q.get("overflow")
             if isinstance(target, str) and target not in queues:
                 found.add(("queues", name, "overflow"), _unknown("queue", target, queues))
@@ -171,7 +173,7 @@ def _references(data: Mapping[str, Any], found: Found) -> None:
                             ("queues", name, "steps", i, "also_queues", j),
                             _unknown("queue", other, queues),
                         )
-    for name, g in _items(data, "groups"):
+    for name, g in section_items(data, "groups"):
         staffed = any(g.get(k) is not None for k in ("count", "counts", "shifts"))
         if not has_center and not staffed:
             found.add(("groups", name), "give count, counts (per interval) or shifts")
@@ -179,7 +181,7 @@ def _references(data: Mapping[str, Any], found: Found) -> None:
             found.add(("groups", name, "counts"), "needs interval (or the model's periods)")
     _period_counts(data, found)
     own_arrivals = []
-    for name, c in _items(data, "calls"):
+    for name, c in section_items(data, "calls"):
         where = ("calls", name)
         joins = c.get("queue")
         if isinstance(joins, str) and not has_center and joins not in queues:
@@ -197,7 +199,9 @@ def _references(data: Mapping[str, Any], found: Found) -> None:
         _check_arrivals(arrivals, (*where, "arrivals"), periods, calls, found, own=True)
     if "arrivals" not in data or data.get("arrivals") is None:
         missing = [
-            n for (n, _), own in zip(_items(data, "calls"), own_arrivals, strict=True) if not own
+            n
+            for (n, _), own in zip(section_items(data, "calls"), own_arrivals, strict=True)
+            if not own
         ]
         if missing:
             found.add(
@@ -214,7 +218,7 @@ def _references(data: Mapping[str, Any], found: Found) -> None:
         _check_arrivals(data["arrivals"], ("arrivals",), periods, calls, found, own=False)
         shared = [
             c.get("share", 1.0)
-            for (_, c), own in zip(_items(data, "calls"), own_arrivals, strict=True)
+            for (_, c), own in zip(section_items(data, "calls"), own_arrivals, strict=True)
             if not own
         ]
         if shared and all(isinstance(s, (int, float)) and s == 0 for s in shared):
@@ -224,7 +228,7 @@ def _references(data: Mapping[str, Any], found: Found) -> None:
 def _period_counts(data: Mapping[str, Any], found: Found) -> None:
     """Every value by period gives one value per main period: as many as the first one."""
     first: tuple[str, str, int] | None = None
-    for name, c in _items(data, "calls"):
+    for name, c in section_items(data, "calls"):
         for key in ("handle_by_period", "patience_by_period", "wrapup_by_period"):
             values = c.get(key)
             if not isinstance(values, list):

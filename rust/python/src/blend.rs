@@ -14,7 +14,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 use crate::errors::model_error;
-use crate::sim::{matrix, parse, run_watched};
+use crate::sim::{counters, matrix, parse, run_watched};
 
 /// Parse and check a blended model (JSON); `None` when it is valid, else a `ModelError`
 /// naming the field at fault.
@@ -79,49 +79,47 @@ fn to_dict(py: Python<'_>, r: BlendReplication) -> PyResult<Bound<'_, PyDict>> {
     .max()
     .unwrap_or(0);
     let inbound = PyDict::new(py);
-    let queues = r.inbound.len();
-    macro_rules! inbound {
-        ($field:ident) => {
-            inbound.set_item(
-                stringify!($field),
-                matrix(py, queues, intervals, |q, i| r.inbound[q][i].$field)?,
-            )?;
-        };
-    }
-    inbound!(offered);
-    inbound!(answered);
-    inbound!(answered_within);
-    inbound!(abandoned);
-    inbound!(abandoned_within);
-    inbound!(exited);
-    inbound!(wait_answered);
-    inbound!(wait_all);
-    inbound!(talk);
+    counters!(
+        py,
+        inbound,
+        &r.inbound,
+        intervals,
+        [
+            offered,
+            answered,
+            answered_within,
+            abandoned,
+            abandoned_within,
+            exited,
+            wait_answered,
+            wait_all,
+            talk
+        ]
+    );
     d.set_item("inbound", inbound)?;
     let outbound = PyDict::new(py);
-    let campaigns = r.outbound.len();
-    macro_rules! outbound {
-        ($field:ident) => {
-            outbound.set_item(
-                stringify!($field),
-                matrix(py, campaigns, intervals, |c, i| r.outbound[c][i].$field)?,
-            )?;
-        };
-    }
-    outbound!(dials);
-    outbound!(person);
-    outbound!(machine);
-    outbound!(no_answer);
-    outbound!(busy);
-    outbound!(failed);
-    outbound!(connected);
-    outbound!(abandoned);
-    outbound!(amd_false_positives);
-    outbound!(offers);
-    outbound!(rejected);
-    outbound!(callbacks);
-    outbound!(connect_wait);
-    outbound!(talk);
+    counters!(
+        py,
+        outbound,
+        &r.outbound,
+        intervals,
+        [
+            dials,
+            person,
+            machine,
+            no_answer,
+            busy,
+            failed,
+            connected,
+            abandoned,
+            amd_false_positives,
+            offers,
+            rejected,
+            callbacks,
+            connect_wait,
+            talk
+        ]
+    );
     d.set_item("outbound", outbound)?;
     let groups = r.busy.len();
     d.set_item("busy", matrix(py, groups, intervals, |g, i| r.busy[g][i])?)?;

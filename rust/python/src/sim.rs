@@ -119,6 +119,21 @@ pub(crate) fn run_watched<T: Send>(
 /// How often a running simulation looks for signals (Ctrl-C).
 const SIGNAL_POLL: Duration = Duration::from_millis(50);
 
+/// Set `dict[field]`, for each field named, to the `rows.len()` x `cols` numpy array of
+/// `rows[row][col].field` (per-line or per-campaign counters by interval).
+macro_rules! counters {
+    ($py:expr, $dict:expr, $rows:expr, $cols:expr, [$($field:ident),* $(,)?]) => {
+        let rows = $rows;
+        $(
+            $dict.set_item(
+                stringify!($field),
+                $crate::sim::matrix($py, rows.len(), $cols, |r, c| rows[r][c].$field)?,
+            )?;
+        )*
+    };
+}
+pub(crate) use counters;
+
 /// A `rows` x `cols` numpy array of `get(row, col)`.
 pub(crate) fn matrix<'py, T: numpy::Element + Copy>(
     py: Python<'py>,
@@ -139,27 +154,26 @@ pub(crate) fn matrix<'py, T: numpy::Element + Copy>(
 
 fn to_dict(py: Python<'_>, r: Replication) -> PyResult<Bound<'_, PyDict>> {
     let d = PyDict::new(py);
-    let lines = r.counters.len();
     let intervals = r.counters.first().map_or(0, Vec::len);
-    macro_rules! counter {
-        ($field:ident) => {
-            d.set_item(
-                stringify!($field),
-                matrix(py, lines, intervals, |l, i| r.counters[l][i].$field)?,
-            )?;
-        };
-    }
-    counter!(offered);
-    counter!(answered);
-    counter!(answered_within);
-    counter!(abandoned);
-    counter!(abandoned_within);
-    counter!(exited);
-    counter!(callbacks);
-    counter!(balked);
-    counter!(wait_answered);
-    counter!(wait_all);
-    counter!(talk);
+    counters!(
+        py,
+        d,
+        &r.counters,
+        intervals,
+        [
+            offered,
+            answered,
+            answered_within,
+            abandoned,
+            abandoned_within,
+            exited,
+            callbacks,
+            balked,
+            wait_answered,
+            wait_all,
+            talk
+        ]
+    );
     let groups = r.busy.len();
     d.set_item("busy", matrix(py, groups, intervals, |g, i| r.busy[g][i])?)?;
     d.set_item(
