@@ -331,3 +331,15 @@ def test_ctrl_c_stops_a_long_blended_run() -> None:
     finally:
         timer.cancel()
     assert time.monotonic() - started < 60  # a hang guard, not a timing
+
+
+def test_arrivals_of_a_kind_a_blended_day_does_not_take_are_named_once() -> None:
+    text = BAD.replace("servce", "service").replace("    colour: blue\n", "")
+    text = text.replace("ring: lognormal(12 0.5)", "ring: lognormal(12, 0.5)")
+    text = text.replace("{person: 1.5}", "{person: 0.5}")
+    parse_blend(text)  # the fixed file is valid
+    with pytest.raises(ModelError) as info:
+        parse_blend(text.replace("{poisson: {rate: 0.05}}", "{trace: {times: [1, 2]}}"))
+    (problem,) = info.value.problems
+    assert problem.location == "arrivals"
+    assert "takes no trace" in problem.message

@@ -43,7 +43,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Discriminator, Field, Tag, field_validator
 
 from .. import _core
 from .._internal.files import Lines, read_document, read_document_lines, read_yaml_text
@@ -179,6 +179,24 @@ class BlendCampaign(_Spec):
         return {**_default_retry(), **value}
 
 
+def _arrivals_tag(value: Any) -> str | None:
+    if isinstance(value, dict) and len(value) == 1:
+        (key,) = value
+        return f"<{key}>" if key in ("poisson", "piecewise") else None
+    return None
+
+
+BlendArrivals = Annotated[
+    Annotated[PoissonArrivals, Tag("<poisson>")] | Annotated[PiecewiseArrivals, Tag("<piecewise>")],
+    Discriminator(
+        _arrivals_tag,
+        custom_error_type="arrivals",
+        custom_error_message="must be {poisson: {...}} or {piecewise: {...}} (a blended day "
+        "takes no trace)",
+    ),
+]
+
+
 class BlendFile(_Spec):
     """A blended day: the whole file."""
 
@@ -188,7 +206,7 @@ class BlendFile(_Spec):
     kind: Literal["blend"] = Field(description="what the file is: blend")
     queues: dict[Name, QueueModel] = Field(default_factory=dict)
     inbound: dict[Name, InboundModel] = Field(default_factory=dict)
-    arrivals: PoissonArrivals | PiecewiseArrivals | None = Field(
+    arrivals: BlendArrivals | None = Field(
         default=None, description="the arrivals of all inbound calls (by share)"
     )
     groups: dict[Name, BlendGroupModel] = Field(min_length=1)
