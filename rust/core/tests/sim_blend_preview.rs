@@ -3,6 +3,8 @@
 //!   line and the person's talk and wrap-up); offers, people connected and talk per agent
 //!   hour against the renewal-reward values computed here;
 //! - callbacks: a person asking to be called back is dialled again at the time asked;
+//! - the threshold holds the routing: a person answered takes an agent only while the
+//!   threshold's idle agents remain besides (a scripted day: exact counts);
 //! - older model JSON, without the preview and callback fields, still loads.
 
 mod stats;
@@ -203,4 +205,52 @@ fn older_model_json_loads_with_defaults() {
         .is_some());
     let back: BlendModel = serde_json::from_value(json).unwrap();
     assert_eq!(back, model);
+}
+
+/// Threshold 1, three agents at first: progressive dials two lines (3 free − 1 kept); at 5 s
+/// one agent logs off, so when both people answer at 10 s, two agents are idle: the first
+/// person takes one, the second must leave one idle for inbound and is held. With a connect
+/// limit of 2 s they hang up (abandoned); with 200 s they wait for the first person's agent
+/// to free at 110 s (talks of 100 s), when two agents are idle again, and get one then.
+#[test]
+fn the_threshold_holds_an_answered_person_until_its_idle_agents_remain() {
+    for (within, connected, abandoned, wait) in [(2.0, 1, 1, 0.0), (200.0, 2, 0, 100.0)] {
+        let mut model = outbound_day(
+            3,
+            DialMode::Progressive,
+            Reach {
+                start: 0.0,
+                period: 3600.0,
+                periods: vec![row(1.0, 0.0, 0.0, 0.0)],
+                person_by_attempt: vec![1.0],
+                amd_false_positive: 0.0,
+                callback_after: Dist::Deterministic { value: 3600.0 },
+            },
+            1_000.0,
+        );
+        model.groups[0].staffing = Staffing::Intervals {
+            start: 0.0,
+            interval: 5.0,
+            counts: vec![3, 2],
+        };
+        let cm = &mut model.campaigns[0];
+        cm.contacts = 2;
+        cm.campaign.blending = Blending::Fixed(1);
+        cm.campaign.connect_within = within;
+        cm.ring = Dist::Deterministic { value: 10.0 };
+        cm.talk = Dist::Deterministic { value: 100.0 };
+        cm.wrapup = None;
+        let rep = &run_blend_replications(&model, 5, 1, 1).unwrap()[0];
+        let o = rep.outbound_total(0);
+        let what = format!("connect within {within} s");
+        assert_eq!(o.dials, 2, "{what}");
+        assert_eq!(o.person, 2, "{what}");
+        assert_eq!(o.connected, connected, "{what}");
+        assert_eq!(o.abandoned, abandoned, "{what}");
+        assert!(
+            (o.connect_wait - wait).abs() < 1e-6,
+            "{what}: {}",
+            o.connect_wait
+        );
+    }
 }

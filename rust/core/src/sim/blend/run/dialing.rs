@@ -35,10 +35,13 @@ impl Blend<'_> {
             }
             let freeing = if self.camps[c].predictive && tick {
                 // busy agents expected to free up within a ring time, less those the
-                // waiting inbound calls and the threshold will take first
+                // waiting inbound calls, the threshold and the people held for it will
+                // take first
                 let busy = f64::from(staffed - available.min(staffed));
                 let short = f64::from(keep.saturating_sub(available));
-                (busy * self.camps[c].freeing - f64::from(self.waiting_inbound) - short).max(0.0)
+                let held = self.held[c].len() as f64;
+                (busy * self.camps[c].freeing - f64::from(self.waiting_inbound) - short - held)
+                    .max(0.0)
             } else {
                 0.0
             };
