@@ -222,6 +222,7 @@ def test_tradeoff_is_paired_and_keeping_every_agent_dials_nothing(tmp_path: Path
     assert rows["inbound_service_level_diff"][1] >= 0
     out = plot_tradeoff(result, tmp_path / "t.png")
     assert out.read_bytes()[:4] == b"\x89PNG"
+    assert result.plot(tmp_path / "u.png").stat().st_size > 0
     with pytest.raises(ModelError, match="modes"):
         tradeoff(model, [0], ["sideways"])
 

@@ -312,6 +312,10 @@ class Tradeoff:
                     cols[k + "_diff_hw"].append(half)
         return Table(cols)
 
+    def plot(self, out: str | Path) -> Path:
+        """:func:`plot_tradeoff` of this trade-off, written to ``out`` (a PNG)."""
+        return plot_tradeoff(self, out)
+
     def format(self) -> str:
         """The trade-off as aligned text (95 % half-widths after ±)."""
         t = self.table()
