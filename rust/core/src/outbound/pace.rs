@@ -7,10 +7,25 @@ use std::collections::BinaryHeap;
 use super::config::DialMode;
 use super::error::{invalid, DialerError};
 use super::ledger::{with_false_positives, Us};
-use super::pacing::{predictive_lines, PacingInput};
+use super::pacing::{allowance_count, poisson_mean_for, predictive_lines, PacingInput};
 use super::state::{ReadyKey, State};
 use super::types::{FreeAgents, Pacing, PreviewOffer};
 use super::{secs, Dialer, MAX_FREE_AGENTS, MAX_SECONDS};
+
+/// [`abandon_allowance`](super::abandon_allowance)`(limit, risk)`, through a campaign's cache
+/// of the last Poisson mean (it changes only when the window's count or the risk does).
+fn allowance(cache: &mut Option<(f64, f64, f64)>, limit: f64, risk: f64) -> f64 {
+    let k = allowance_count(limit);
+    let mu = match *cache {
+        Some((ck, cr, mu)) if ck == k && cr == risk => mu,
+        _ => {
+            let mu = poisson_mean_for(k, risk);
+            *cache = Some((k, risk, mu));
+            mu
+        }
+    };
+    mu.min(limit.max(0.0))
+}
 
 /// The largest time an input can give, µs.
 fn to_us_max() -> Us {
@@ -99,7 +114,7 @@ impl Dialer {
         let mut out = Pacing::default();
         for (ci, fa) in given.into_iter().enumerate() {
             let Some(fa) = fa else { continue };
-            let camp = &self.campaigns[ci];
+            let camp = &mut self.campaigns[ci];
             if !camp.running {
                 continue;
             }
@@ -110,12 +125,17 @@ impl Dialer {
                 DialMode::Predictive => {
                     let (ans, ab) = camp.ledger.counts();
                     let (ans, ab) = with_false_positives(ans, ab, cfg.amd_false_positive_rate);
+                    // the window's allowance at the campaign's risk, not cap × answers
+                    // (pacing.rs, "The confidence margin")
+                    let (cap, risk) = (cfg.abandon_cap, cfg.abandon_risk);
+                    let allowed = allowance(&mut camp.allowance, cap * ans, risk);
+                    let cfg = &camp.config;
                     let lines = predictive_lines(&PacingInput {
                         answer_rate: camp.answer_rate,
                         free: fa.free,
                         freeing: fa.freeing,
-                        cap: cfg.abandon_cap,
-                        budget: cfg.abandon_cap * ans - ab,
+                        cap,
+                        budget: allowed - ab,
                         max_lines_per_agent: cfg.max_lines_per_agent,
                     });
                     lines.saturating_sub(u64::from(camp.ringing))
