@@ -248,3 +248,34 @@ fn abandon_allowance_is_the_largest_poisson_mean_within_the_risk() {
     let m = 10_000.0 - abandon_allowance(10_000.0, 0.05);
     assert!((m / (1.645 * 100.0) - 1.0).abs() < 0.1, "{m}");
 }
+
+/// The clusters' dispersion E[X²] / E[X], X = (Bin(n, p) - f)+, against the plain sums over
+/// the outcomes; 1 where no line can be abandoned; n - f when every line answers.
+#[test]
+fn abandon_dispersion_matches_direct_binomial_sums() {
+    for &(n, p, f) in &[
+        (10u64, 0.3, 2.0),
+        (20, 0.25, 3.5),
+        (40, 0.5, 10.0),
+        (60, 0.1, 0.0),
+        (30, 0.9, 25.0),
+        (50, 0.02, 4.0),
+    ] {
+        let (mut e1, mut e2) = (0.0, 0.0);
+        for k in 0..=n {
+            let x = (k as f64 - f).max(0.0);
+            e1 += x * binom_pmf(n, k, p);
+            e2 += x * x * binom_pmf(n, k, p);
+        }
+        let got = abandon_dispersion(n, p, f);
+        assert!(
+            (got - e2 / e1).abs() <= 1e-9 * (e2 / e1),
+            "n {n}, p {p}, f {f}: {got} vs {}",
+            e2 / e1
+        );
+        assert!(got >= 1.0);
+    }
+    assert_eq!(abandon_dispersion(5, 0.3, 5.0), 1.0);
+    assert_eq!(abandon_dispersion(0, 0.3, 0.0), 1.0);
+    assert!((abandon_dispersion(12, 1.0, 9.5) - 2.5).abs() < 1e-12);
+}

@@ -7,7 +7,9 @@ use std::collections::BinaryHeap;
 use super::config::DialMode;
 use super::error::{invalid, DialerError};
 use super::ledger::{with_false_positives, Us};
-use super::pacing::{allowance_count, poisson_mean_for, predictive_lines, PacingInput};
+use super::pacing::{
+    abandon_dispersion, allowance_count, poisson_mean_for, predictive_lines, PacingInput,
+};
 use super::state::{ReadyKey, State};
 use super::types::{FreeAgents, Pacing, PreviewOffer};
 use super::{secs, Dialer, MAX_FREE_AGENTS, MAX_SECONDS};
@@ -130,14 +132,26 @@ impl Dialer {
                     let (cap, risk) = (cfg.abandon_cap, cfg.abandon_risk);
                     let allowed = allowance(&mut camp.allowance, cap * ans, risk);
                     let cfg = &camp.config;
-                    let lines = predictive_lines(&PacingInput {
+                    let mut input = PacingInput {
                         answer_rate: camp.answer_rate,
                         free: fa.free,
                         freeing: fa.freeing,
                         cap,
                         budget: allowed - ab,
                         max_lines_per_agent: cfg.max_lines_per_agent,
-                    });
+                    };
+                    let first = predictive_lines(&input);
+                    // abandonments come in clusters: the margin scales with the standard
+                    // deviation, √dispersion times the Poisson one (at the lines just chosen)
+                    let f = f64::from(fa.free) + fa.freeing;
+                    let phi = abandon_dispersion(first, camp.answer_rate, f);
+                    let lines = if phi > 1.0 {
+                        let limit = (cap * ans).max(0.0);
+                        input.budget = limit - phi.sqrt() * (limit - allowed) - ab;
+                        predictive_lines(&input)
+                    } else {
+                        first
+                    };
                     lines.saturating_sub(u64::from(camp.ringing))
                 }
             };

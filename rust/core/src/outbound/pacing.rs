@@ -53,6 +53,13 @@
 //!    counted are known: conservative, the feedback (a window over its allowance holds the
 //!    pacer at the floor) corrects the past; the slack absorbs what the model ignores (the
 //!    estimated answer rate, the agents expected to free up).
+//! 4. Abandonments come in clusters (one shortage of agents abandons `X = (Y − f)+`
+//!    people at once), so the count is compound Poisson: its variance is
+//!    `φ = E[X²] / E[X]` times its mean ([`abandon_dispersion`], from the binomial model of
+//!    the decision). The pacer decides once with the Poisson margin, takes `φ` at the lines
+//!    so chosen, and, when `φ > 1`, decides again with the margin widened to
+//!    `√φ · (cap · A − μ_r)` (the normal approximation: the margin scales with the standard
+//!    deviation).
 //!
 //! With `z = Φ⁻¹(1 − r)` the normal approximation gives `μ* ≈ c − z √c`: the margin grows as
 //! the square root of the window's answers, the rate target `cap − z √(cap / A)` approaches
@@ -166,6 +173,47 @@ pub fn predictive_lines(input: &PacingInput) -> u64 {
 /// `O(√limit)` per Newton step (a handful of steps).
 pub fn abandon_allowance(limit: f64, risk: f64) -> f64 {
     poisson_mean_for(allowance_count(limit), risk).min(limit.max(0.0))
+}
+
+/// The dispersion of a decision's abandonments, `E[X²] / E[X]` with `X = (Bin(n, p) − f)+`
+/// (the people answered beyond the agents): abandonments come in clusters, one per shortage,
+/// so their count's variance is this times its mean (compound Poisson); 1 when no line can
+/// be abandoned.
+pub fn abandon_dispersion(n: u64, p: f64, f: f64) -> f64 {
+    let p = p.clamp(1e-12, 1.0);
+    let f = f.max(0.0);
+    let nf = n as f64;
+    if nf <= f {
+        return 1.0;
+    }
+    if p >= 1.0 {
+        return nf - f;
+    }
+    let q = 1.0 - p;
+    let (mean, sd) = (nf * p, (nf * p * q).sqrt());
+    let first = f.floor() as u64 + 1;
+    let lo = first.max((mean - 40.0 * sd - 1.0).max(0.0) as u64);
+    let hi = n.min((mean + 40.0 * sd + 2.0) as u64);
+    if lo > hi {
+        return 1.0;
+    }
+    let (lf, pl) = (lo as f64, p.ln());
+    let mut pk = (ln_gamma(nf + 1.0) - ln_gamma(lf + 1.0) - ln_gamma(nf - lf + 1.0)
+        + lf * pl
+        + (nf - lf) * (-p).ln_1p())
+    .exp();
+    let (mut e1, mut e2) = (0.0f64, 0.0f64);
+    for k in lo..=hi {
+        let x = k as f64 - f;
+        e1 += x * pk;
+        e2 += x * x * pk;
+        pk *= (nf - k as f64) / (k as f64 + 1.0) * p / q;
+    }
+    if e1 > 1e-300 {
+        (e2 / e1).max(1.0)
+    } else {
+        1.0
+    }
 }
 
 /// The largest count at most `limit` (the count exceeds `limit` when it reaches this + 1);
