@@ -8,7 +8,7 @@ use super::config::DialMode;
 use super::error::{invalid, DialerError};
 use super::ledger::{with_false_positives, Us};
 use super::pacing::{
-    abandon_dispersion, allowance_count, poisson_mean_for, predictive_lines, PacingInput,
+    allowance_count, excess_moments, poisson_mean_for, predictive_lines, PacingInput,
 };
 use super::state::{ReadyKey, State};
 use super::types::{FreeAgents, Pacing, PreviewOffer};
@@ -144,11 +144,19 @@ impl Dialer {
                     // abandonments come in clusters: the margin scales with the standard
                     // deviation, √dispersion times the Poisson one (at the lines just chosen)
                     let f = f64::from(fa.free) + fa.freeing;
-                    let phi = abandon_dispersion(first, camp.answer_rate, f);
-                    let lines = if phi > 1.0 {
+                    let (e1, e2) = excess_moments(first, input.answer_rate, f);
+                    let lines = if e1 > 1e-300 && e2 > e1 {
                         let limit = (cap * ans).max(0.0);
+                        let phi = e2 / e1;
                         input.budget = limit - phi.sqrt() * (limit - allowed) - ab;
-                        predictive_lines(&input)
+                        // a smaller budget only removes lines: if `first` still fits, it
+                        // is still the largest that does
+                        let p = input.answer_rate.clamp(1e-9, 1.0);
+                        if e1 - cap * p * first as f64 - input.budget <= 0.0 {
+                            first
+                        } else {
+                            predictive_lines(&input)
+                        }
                     } else {
                         first
                     };

@@ -180,14 +180,25 @@ pub fn abandon_allowance(limit: f64, risk: f64) -> f64 {
 /// so their count's variance is this times its mean (compound Poisson); 1 when no line can
 /// be abandoned.
 pub fn abandon_dispersion(n: u64, p: f64, f: f64) -> f64 {
+    let (e1, e2) = excess_moments(n, p, f);
+    if e1 > 1e-300 {
+        (e2 / e1).max(1.0)
+    } else {
+        1.0
+    }
+}
+
+/// `(E[X], E[X²])` for `X = (Bin(n, p) − f)+`, summed over the binomial's bulk (40 standard
+/// deviations either side of the mean).
+pub(crate) fn excess_moments(n: u64, p: f64, f: f64) -> (f64, f64) {
     let p = p.clamp(1e-12, 1.0);
     let f = f.max(0.0);
     let nf = n as f64;
     if nf <= f {
-        return 1.0;
+        return (0.0, 0.0);
     }
     if p >= 1.0 {
-        return nf - f;
+        return (nf - f, (nf - f) * (nf - f));
     }
     let q = 1.0 - p;
     let (mean, sd) = (nf * p, (nf * p * q).sqrt());
@@ -195,7 +206,7 @@ pub fn abandon_dispersion(n: u64, p: f64, f: f64) -> f64 {
     let lo = first.max((mean - 40.0 * sd - 1.0).max(0.0) as u64);
     let hi = n.min((mean + 40.0 * sd + 2.0) as u64);
     if lo > hi {
-        return 1.0;
+        return (0.0, 0.0);
     }
     let (lf, pl) = (lo as f64, p.ln());
     let mut pk = (ln_gamma(nf + 1.0) - ln_gamma(lf + 1.0) - ln_gamma(nf - lf + 1.0)
@@ -209,11 +220,7 @@ pub fn abandon_dispersion(n: u64, p: f64, f: f64) -> f64 {
         e2 += x * x * pk;
         pk *= (nf - k as f64) / (k as f64 + 1.0) * p / q;
     }
-    if e1 > 1e-300 {
-        (e2 / e1).max(1.0)
-    } else {
-        1.0
-    }
+    (e1, e2)
 }
 
 /// The largest count at most `limit` (the count exceeds `limit` when it reaches this + 1);
