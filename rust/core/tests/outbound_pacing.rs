@@ -1,6 +1,7 @@
-//! The predictive pacing rule and the blending threshold against independent computations:
-//! binomial sums taken term by term, and the blended birth-death chain summed state by
-//! state (and one case worked by hand).
+//! The predictive pacing rule, its confidence margin and the blending threshold against
+//! independent computations: binomial sums taken term by term (the rule, the clusters'
+//! dispersion), Poisson tails summed term by term (the allowance at a risk), and the
+//! blended birth-death chain summed state by state (and cases worked by hand).
 
 use callroute_core::erlang::service_level;
 use callroute_core::outbound::*;
