@@ -34,6 +34,7 @@ from callroute.outbound import (
     InboundLoad,
     OutboundPlan,
     core_config,
+    load_campaign,
     write_results,
 )
 
@@ -66,6 +67,25 @@ def dialer_with_campaign() -> Dialer:
 
 
 # ---------------------------------------------------------------- the binding
+
+
+def test_abandon_risk_reaches_the_dialer(tmp_path: Any) -> None:
+    # a campaign file's abandon_risk: default 0.05, checked by key, passed to the core
+    path = tmp_path / "c.yaml"
+    path.write_text("id: renew\ncaller_id: '+18005550199'\nabandon_risk: 0.2\n", "utf-8")
+    assert load_campaign(path).abandon_risk == 0.2
+    assert config().abandon_risk == 0.05
+    for bad in ("0", "0.6", "nan", "high"):
+        path.write_text(f"id: renew\ncaller_id: '+18005550199'\nabandon_risk: {bad}\n", "utf-8")
+        with pytest.raises(ConfigError) as info:
+            load_campaign(path)
+        assert [p.location for p in info.value.problems] == ["abandon_risk"], bad
+    settings = core_config(config(abandon_risk=0.2), [[(0.0, 1e9)]])
+    assert settings["abandon_risk"] == 0.2
+    Dialer().add_campaign(settings, 0.0)
+    # the core checks it too (its domain, named): the key is read, not ignored
+    with pytest.raises(DialerError, match="abandon_risk"):
+        Dialer().add_campaign({**settings, "abandon_risk": 0.7}, 0.0)
 
 
 def test_errors_are_typed() -> None:

@@ -13,6 +13,7 @@ One YAML, JSON or TOML document describes one campaign::
       no_answer: {delay: 3600, max_attempts: 3}
       machine: {delay: 14400, max_attempts: 2}
     abandon_cap: 0.03
+    abandon_risk: 0.05           # largest allowed P(a window's rate ends above the cap)
     cap_window: us               # us (30 days) | uk (24 h) | seconds
     connect_within: 2
     amd_false_positive: 0.02
@@ -142,6 +143,11 @@ class CampaignConfig(_Model):
     windows: Windows = Field(default_factory=Windows)
     retry: dict[RetryOutcome, RetryRule] = Field(default_factory=_default_retry)
     abandon_cap: Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)] = 0.03
+    abandon_risk: Annotated[float, Field(gt=0, le=0.5, allow_inf_nan=False)] = Field(
+        default=0.05,
+        description="the largest allowed probability that the window's abandonment rate "
+        "ends above abandon_cap (the predictive pacer's confidence margin)",
+    )
     cap_window: Literal["us", "uk"] | Annotated[float, Field(gt=0, le=1e9)] = "us"
     connect_within: Annotated[float, Field(gt=0, le=60, allow_inf_nan=False)] = 2.0
     amd_false_positive: Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)] = 0.0

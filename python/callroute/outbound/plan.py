@@ -64,6 +64,7 @@ def core_config(
         "caller_id": config.caller_id,
         "retry": retry,
         "abandon_cap": config.abandon_cap,
+        "abandon_risk": config.abandon_risk,
         "abandon_window": config.cap_window_seconds,
         "connect_within": config.connect_within,
         "amd_false_positive_rate": config.amd_false_positive,

@@ -1,5 +1,6 @@
-//! A seeded campaign morning: predictive pacing keeps the rolling abandonment rate near the
-//! cap (3 %) and reaches more people than progressive dialing with the same agents.
+//! A seeded campaign morning: predictive pacing keeps the rolling abandonment rate under the
+//! cap (3 %, `abandon_risk` 5 %: the margin of pacing.rs) and reaches more people than
+//! progressive dialing with the same agents.
 //!
 //! 100 agents, 40,000 contacts, one-second rounds for two hours; lines ring 5–25 s and are
 //! answered by a person with probability 0.25 (joined to a free agent, else abandoned after
@@ -108,18 +109,26 @@ fn predictive_holds_the_cap_and_beats_progressive() {
     for seed in [1, 2, 3] {
         let (pred, rate, worst) = morning(DialMode::Predictive, seed);
         let (prog, prog_rate, _) = morning(DialMode::Progressive, seed);
-        // the cap is 3 %: the pacer aims at it in expectation; allow the noise of ~2,000
-        // answers (one standard deviation of the rate is about 0.4 %)
-        assert!(rate <= 0.035, "seed {seed}: rate {rate}");
-        assert!(worst <= 0.045, "seed {seed}: worst rolling rate {worst}");
+        println!(
+            "seed {seed}: predictive {pred} people, rate {rate:.4}, worst rolling {worst:.4}; \
+             progressive {prog} people, rate {prog_rate:.4}"
+        );
+        // abandon_risk 0.05: the morning's window (24 h, it holds the whole morning) ends
+        // above the 3 % cap with probability at most 5 %, the rolling rate read as it fills
+        // (after 1,000 answers) likewise at each reading: above the cap is a failure of the
+        // margin, not noise to tolerate (each seed's chance of it is at most the risk)
+        assert!(rate <= 0.03, "seed {seed}: rate {rate}");
+        assert!(worst <= 0.03, "seed {seed}: worst rolling rate {worst}");
         // progressive never has more lines than free agents, yet people still wait while
         // agents are counted free for the next pace: it may abandon a few, never many
         assert!(
             prog_rate <= 0.03,
             "seed {seed}: progressive rate {prog_rate}"
         );
+        // the same contacts, the same agents: predictive reaches more people, and no dialer
+        // more than every agent talking all the time
         assert!(
-            pred as f64 >= 1.1 * prog as f64 && pred <= 4_000,
+            pred > prog && pred <= 4_000,
             "seed {seed}: predictive {pred} vs progressive {prog}"
         );
     }

@@ -618,3 +618,42 @@ fn pacing_inputs_and_the_campaign_threshold() {
     assert_eq!(d.next_deadline(), None);
     assert_eq!(d.now(), Some(1.0));
 }
+
+/// Snapshots of version 1 (before `abandon_risk`) still restore, with its default; version 2
+/// keeps the risk; a risk outside (0, 0.5] is refused with the field named.
+#[test]
+fn abandon_risk_defaults_in_old_snapshots_and_is_checked() {
+    // written by the version 1 build: campaign "c" (predictive, cap 0.04, 1 % AMD false
+    // positives), contacts k1 and k2, k1 dialled on line 1 at t = 1
+    let old = include_bytes!("data/dialer_snapshot_v1.bin");
+    assert_eq!(&old[8..12], &1u32.to_le_bytes());
+    let mut d = Dialer::restore(old).unwrap();
+    let cfg = d.campaign_config("c").unwrap().clone();
+    assert_eq!(cfg.abandon_risk, 0.05);
+    assert_eq!(cfg.abandon_cap, 0.04);
+    assert_eq!(cfg.amd_false_positive_rate, 0.01);
+    assert_eq!(cfg.mode, DialMode::Predictive);
+    assert_eq!(d.open_lines(), vec![1]);
+    assert_eq!(d.contact("c", "k1").unwrap().attempts, 1);
+    d.outcome(1, Outcome::NoAnswer, 2.0).unwrap();
+    // version 2 keeps a risk other than the default
+    let mut c2 = campaign("c2", DialMode::Predictive);
+    c2.abandon_risk = 0.2;
+    d.add_campaign(c2, 3.0).unwrap();
+    let back = Dialer::restore(&d.snapshot()).unwrap();
+    assert_eq!(back.campaign_config("c2").unwrap().abandon_risk, 0.2);
+    assert_eq!(back.campaign_config("c").unwrap().abandon_risk, 0.05);
+    assert_eq!(back.snapshot(), d.snapshot());
+    for bad in [0.0, -0.1, 0.51, f64::NAN, f64::INFINITY] {
+        let mut c = campaign("x", DialMode::Predictive);
+        c.abandon_risk = bad;
+        let err = d.add_campaign(c, 3.0).unwrap_err().to_string();
+        assert!(err.contains("abandon_risk"), "{bad}: {err}");
+    }
+    // a version 2 snapshot whose tail lost its last byte is refused
+    let bytes = d.snapshot();
+    assert!(matches!(
+        Dialer::restore(&bytes[..bytes.len() - 1]),
+        Err(DialerError::Snapshot(_))
+    ));
+}

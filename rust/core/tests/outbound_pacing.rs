@@ -1,6 +1,7 @@
-//! The predictive pacing rule and the blending threshold against independent computations:
-//! binomial sums taken term by term, and the blended birth-death chain summed state by
-//! state (and one case worked by hand).
+//! The predictive pacing rule, its confidence margin and the blending threshold against
+//! independent computations: binomial sums taken term by term (the rule, the clusters'
+//! dispersion), Poisson tails summed term by term (the allowance at a risk), and the
+//! blended birth-death chain summed state by state (and cases worked by hand).
 
 use callroute_core::erlang::service_level;
 use callroute_core::outbound::*;
@@ -196,4 +197,86 @@ proptest! {
             prop_assert!(sl_at(auto).abs() < 1e-12 || sl_at(first).abs() < 1e-12);
         }
     }
+}
+
+/// P(Poisson(mu) > k), summed term by term in logs (ln j! as a running sum of ln i), for
+/// an integer k >= 0: 1 - sum_{j <= k} e^(j ln mu - mu - ln j!).
+fn poisson_above(mu: f64, k: u64) -> f64 {
+    if mu == 0.0 {
+        return 0.0;
+    }
+    let mut ln_fact = 0.0f64;
+    let mut below = 0.0f64;
+    for j in 0..=k {
+        if j > 0 {
+            ln_fact += (j as f64).ln();
+        }
+        below += (j as f64 * mu.ln() - mu - ln_fact).exp();
+    }
+    (1.0 - below).max(0.0)
+}
+
+/// The margin of pacing.rs: the allowance is the largest Poisson mean whose count exceeds
+/// cap × answers with probability at most the risk (checked against the tail summed here),
+/// never above cap × answers.
+#[test]
+fn abandon_allowance_is_the_largest_poisson_mean_within_the_risk() {
+    for &limit in &[
+        0.0, 0.02, 0.5, 1.0, 2.9999, 3.0, 7.5, 24.0, 100.0, 1_000.0, 4_000.0,
+    ] {
+        for &risk in &[0.001, 0.01, 0.05, 0.2, 0.5] {
+            let a = abandon_allowance(limit, risk);
+            let k = (limit + 1e-9).floor() as u64;
+            let what = format!("limit {limit}, risk {risk}: allowance {a}");
+            assert!(a >= 0.0 && a <= limit, "{what}");
+            // (the sum here carries ~1e-9 of rounding at k = 4,000: tolerances above it)
+            assert!(poisson_above(a, k) <= risk * (1.0 + 1e-6), "{what}");
+            if a < limit {
+                // a hair more and the risk is exceeded: the largest such mean
+                let more = a * (1.0 + 1e-4) + 1e-12;
+                assert!(poisson_above(more, k) > risk, "{what}");
+            } else {
+                // capped at cap × answers: the Poisson bound alone would allow more
+                assert!(poisson_above(limit, k) <= risk, "{what}");
+            }
+        }
+    }
+    // worked by hand: k = 0, P(Poisson(mu) > 0) = 1 - e^-mu = r at mu = -ln(1 - r); with
+    // cap × answers = 1 the cap binds nothing, the allowance is that mu
+    let r: f64 = 0.05;
+    assert!((abandon_allowance(0.999, r) - -(1.0 - r).ln()).abs() < 1e-12);
+    // the margin grows about as z √limit (z = 1.645 at 5 %): within 10 % at 10,000
+    let m = 10_000.0 - abandon_allowance(10_000.0, 0.05);
+    assert!((m / (1.645 * 100.0) - 1.0).abs() < 0.1, "{m}");
+}
+
+/// The clusters' dispersion E[X²] / E[X], X = (Bin(n, p) - f)+, against the plain sums over
+/// the outcomes; 1 where no line can be abandoned; n - f when every line answers.
+#[test]
+fn abandon_dispersion_matches_direct_binomial_sums() {
+    for &(n, p, f) in &[
+        (10u64, 0.3, 2.0),
+        (20, 0.25, 3.5),
+        (40, 0.5, 10.0),
+        (60, 0.1, 0.0),
+        (30, 0.9, 25.0),
+        (50, 0.02, 4.0),
+    ] {
+        let (mut e1, mut e2) = (0.0, 0.0);
+        for k in 0..=n {
+            let x = (k as f64 - f).max(0.0);
+            e1 += x * binom_pmf(n, k, p);
+            e2 += x * x * binom_pmf(n, k, p);
+        }
+        let got = abandon_dispersion(n, p, f);
+        assert!(
+            (got - e2 / e1).abs() <= 1e-9 * (e2 / e1),
+            "n {n}, p {p}, f {f}: {got} vs {}",
+            e2 / e1
+        );
+        assert!(got >= 1.0);
+    }
+    assert_eq!(abandon_dispersion(5, 0.3, 5.0), 1.0);
+    assert_eq!(abandon_dispersion(0, 0.3, 0.0), 1.0);
+    assert!((abandon_dispersion(12, 1.0, 9.5) - 2.5).abs() < 1e-12);
 }

@@ -225,17 +225,13 @@ fn threshold_policy_matches_its_chain() {
 
 /// A campaign day of `agents` agents and no inbound: `hours` hours with the person answer
 /// rate changing every hour, machines, busy and failed lines, lognormal rings, 1 %
-/// AMD false positives, paced to `pacing_cap` over a rolling window of `window` seconds.
-fn campaign_day(
-    mode: DialMode,
-    agents: u32,
-    hours: usize,
-    window: f64,
-    pacing_cap: f64,
-) -> BlendModel {
+/// AMD false positives, paced to the 3 % cap over a rolling window of `window` seconds with
+/// the probability `risk` of ending a window above it.
+fn campaign_day(mode: DialMode, agents: u32, hours: usize, window: f64, risk: f64) -> BlendModel {
     let mut c = campaign(mode, Blending::Fixed(0));
     c.abandon_window = window;
-    c.abandon_cap = pacing_cap;
+    c.abandon_cap = 0.03;
+    c.abandon_risk = risk;
     c.amd_false_positive_rate = 0.01;
     c.answer_rate_prior = 0.25;
     let person = [0.35, 0.2, 0.3, 0.15, 0.25, 0.4];
@@ -284,20 +280,26 @@ fn campaign_day(
     }
 }
 
-/// The UK rule: at most 3 % of live answers abandoned over 24 hours. The dialer keeps its
-/// rolling rate at its cap in expectation (it spends the window's budget as it builds), so a
-/// day's rate lands above that cap about as often as below: the campaign paces to a 2 %
-/// target, and the legal 3 % may be exceeded on no more than 5 % of the days (the configured
-/// fraction). Over the same contacts (common random numbers: each contact's attempt draws
-/// the same outcome, ring and talk time), predictive dialing keeps the agents busier and
-/// reaches more people per hour than progressive dialing.
+/// The UK rule: at most 3 % of live answers abandoned over 24 hours, paced at that legal cap
+/// with `abandon_risk` 5 %: the pacer's margin (pacing.rs, "The confidence margin") keeps
+/// the probability that a window ends above the cap within the risk, so at most 5 % of the
+/// 200 days (one 24 h window each, holding the whole day) may end above 3 %. (Without the
+/// margin the pacer sat on the cap in expectation: 114 of these 200 days ended above it.)
+/// The rolling rate read every 15 minutes within the day is reported, not asserted: the
+/// margin is planned for the window the pacer fills, and readings early in the day (few
+/// answers, the answer rate's estimate catching up with an hourly change) exceed the cap
+/// a little more often than the risk (92 of 1,600 readings when written; printed with
+/// `--nocapture`). Over the same
+/// contacts (common random numbers: each contact's attempt draws the same outcome, ring and
+/// talk time), predictive dialing keeps the agents busier and reaches more people per hour
+/// than progressive dialing (paired differences, 99 % intervals).
 #[test]
 fn predictive_pacing_holds_the_cap_and_beats_progressive() {
     let (agents, hours, days) = (10, 3, 200);
-    let (legal_cap, target, fraction) = (0.03, 0.02, 0.05);
+    let (legal_cap, risk) = (0.03, 0.05);
     let day = 86_400.0;
     let pred = run_blend_replications(
-        &campaign_day(DialMode::Predictive, agents, hours, day, target),
+        &campaign_day(DialMode::Predictive, agents, hours, day, risk),
         9,
         days,
         2,
@@ -305,7 +307,7 @@ fn predictive_pacing_holds_the_cap_and_beats_progressive() {
     .unwrap();
     // progressive on the first 40 of the same days (same seed: same contacts' draws)
     let prog = run_blend_replications(
-        &campaign_day(DialMode::Progressive, agents, hours, day, target),
+        &campaign_day(DialMode::Progressive, agents, hours, day, risk),
         9,
         40,
         2,
@@ -343,7 +345,7 @@ fn predictive_pacing_holds_the_cap_and_beats_progressive() {
     let (up, _) = ci(&util(&pred[..prog.len()]));
     let (uq, _) = ci(&util(&prog));
     println!(
-        "predictive at a {target} target: day rate {m:.4} ± {h:.4}, {over} of {days} days over \
+        "predictive at the {legal_cap} cap, risk {risk}: day rate {m:.4} ± {h:.4}, {over} of {days} days over \
          {legal_cap}; rolling readings over it {readings_over} of {readings}; utilization \
          {up:.3} vs progressive {uq:.3} (gain {g:.4} ± {gh:.4}); people per hour +{c:.1} ± {chw:.1}"
     );
@@ -353,8 +355,8 @@ fn predictive_pacing_holds_the_cap_and_beats_progressive() {
         assert_eq!(o.abandoned, o.amd_false_positives);
     }
     assert!(
-        over as f64 <= fraction * days as f64,
-        "{over} of {days} days over the {legal_cap} cap (at most {fraction} allowed)"
+        over as f64 <= risk * days as f64,
+        "{over} of {days} days over the {legal_cap} cap (at most {risk} allowed)"
     );
     assert!(g - gh > 0.0, "predictive utilization gain {g} ± {gh}");
     assert!(c - chw > 0.0, "predictive people per hour gain {c} ± {chw}");

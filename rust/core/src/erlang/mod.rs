@@ -19,6 +19,7 @@ pub use abandon::{erlang_a, ErlangA, ServiceLevelDefinition};
 pub use blocking::{erlang_b_parts, Blocking};
 pub use delay::{asa, erlang_c, occupancy, queue_length, service_level, wait_quantile};
 pub use error::ErlangError;
+pub(crate) use special::ln_poisson_pmf;
 pub use special::{ln_gamma, poisson_pmf};
 pub use staffing::{
     agents_for_asa, agents_for_erlang_a, agents_for_service_level, servers_for_blocking,

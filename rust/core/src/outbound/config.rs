@@ -109,6 +109,9 @@ pub struct CampaignConfig {
     pub retry: RetryRules,
     /// the largest abandonment rate over live answers allowed, in (0, 1) (default 0.03)
     pub abandon_cap: f64,
+    /// the largest allowed probability that the window's rate ends above the cap, in
+    /// (0, 0.5] (default 0.05): the predictive pacer's confidence margin (`pacing.rs`)
+    pub abandon_risk: f64,
     /// the rolling window of the rate, seconds > 0 (default 30 days, the US rule; the UK's
     /// is 24 h)
     pub abandon_window: f64,
@@ -146,6 +149,7 @@ impl Default for CampaignConfig {
             caller_id: String::new(),
             retry: RetryRules::default(),
             abandon_cap: 0.03,
+            abandon_risk: 0.05,
             abandon_window: 30.0 * 86_400.0,
             connect_within: 2.0,
             amd_false_positive_rate: 0.0,
@@ -205,6 +209,13 @@ impl CampaignConfig {
             }
         }
         open_unit(&at("abandon_cap"), self.abandon_cap)?;
+        let risk = self.abandon_risk;
+        if !(risk.is_finite() && risk > 0.0 && risk <= 0.5) {
+            return Err(invalid(format!(
+                "{} must be in (0, 0.5], got {risk}",
+                at("abandon_risk")
+            )));
+        }
         positive_seconds(&at("abandon_window"), self.abandon_window)?;
         positive_seconds(&at("connect_within"), self.connect_within)?;
         let fp = self.amd_false_positive_rate;

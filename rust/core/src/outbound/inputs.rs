@@ -92,6 +92,7 @@ impl Dialer {
             ringing: 0,
             answered: 0,
             offers: 0,
+            allowance: None,
             config,
         };
         self.tick(t);

@@ -18,7 +18,9 @@
 //!   [`Dial`]s to place (line ids sequential from 1) and the [`PreviewOffer`]s to show.
 //!   What is already out counts against the free agents: progressive campaigns keep as many
 //!   lines ringing as agents free now; predictive ones as many as
-//!   [`predictive_lines`] allows (see `pacing.rs`); preview ones as many open offers as
+//!   [`predictive_lines`] allows with the window's budget cut to the allowance of the
+//!   campaign's `abandon_risk` ([`abandon_allowance`], the margin widened by
+//!   [`abandon_dispersion`]; see `pacing.rs`); preview ones as many open offers as
 //!   agents free now. A contact is dialled only while its zone is open (inside one of its
 //!   spans), never on a do-not-call number (a contact left with only such numbers ends
 //!   `dnc` when it next comes up), in ready order: higher priority, then earlier eligible,
@@ -95,7 +97,7 @@ pub use config::{
     Blending, CampaignConfig, ContactSpec, DialMode, RetryRule, RetryRules, MAX_SECONDS,
 };
 pub use error::DialerError;
-pub use pacing::{predictive_lines, PacingInput};
+pub use pacing::{abandon_allowance, abandon_dispersion, predictive_lines, PacingInput};
 pub use types::{
     CampaignStats, ContactStatus, ContactView, Dial, FinalOutcome, FreeAgents, InboundLoad,
     LineView, Outcome, Pacing, PreviewOffer,

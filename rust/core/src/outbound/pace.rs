@@ -7,10 +7,27 @@ use std::collections::BinaryHeap;
 use super::config::DialMode;
 use super::error::{invalid, DialerError};
 use super::ledger::{with_false_positives, Us};
-use super::pacing::{predictive_lines, PacingInput};
+use super::pacing::{
+    allowance_count, excess_moments, poisson_mean_for, predictive_lines, PacingInput,
+};
 use super::state::{ReadyKey, State};
 use super::types::{FreeAgents, Pacing, PreviewOffer};
 use super::{secs, Dialer, MAX_FREE_AGENTS, MAX_SECONDS};
+
+/// [`abandon_allowance`](super::abandon_allowance)`(limit, risk)`, through a campaign's cache
+/// of the last Poisson mean (it changes only when the window's count or the risk does).
+fn allowance(cache: &mut Option<(f64, f64, f64)>, limit: f64, risk: f64) -> f64 {
+    let k = allowance_count(limit);
+    let mu = match *cache {
+        Some((ck, cr, mu)) if ck == k && cr == risk => mu,
+        _ => {
+            let mu = poisson_mean_for(k, risk);
+            *cache = Some((k, risk, mu));
+            mu
+        }
+    };
+    mu.min(limit.max(0.0))
+}
 
 /// The largest time an input can give, µs.
 fn to_us_max() -> Us {
@@ -99,7 +116,7 @@ impl Dialer {
         let mut out = Pacing::default();
         for (ci, fa) in given.into_iter().enumerate() {
             let Some(fa) = fa else { continue };
-            let camp = &self.campaigns[ci];
+            let camp = &mut self.campaigns[ci];
             if !camp.running {
                 continue;
             }
@@ -110,14 +127,39 @@ impl Dialer {
                 DialMode::Predictive => {
                     let (ans, ab) = camp.ledger.counts();
                     let (ans, ab) = with_false_positives(ans, ab, cfg.amd_false_positive_rate);
-                    let lines = predictive_lines(&PacingInput {
+                    // the window's allowance at the campaign's risk, not cap × answers
+                    // (pacing.rs, "The confidence margin")
+                    let (cap, risk) = (cfg.abandon_cap, cfg.abandon_risk);
+                    let allowed = allowance(&mut camp.allowance, cap * ans, risk);
+                    let cfg = &camp.config;
+                    let mut input = PacingInput {
                         answer_rate: camp.answer_rate,
                         free: fa.free,
                         freeing: fa.freeing,
-                        cap: cfg.abandon_cap,
-                        budget: cfg.abandon_cap * ans - ab,
+                        cap,
+                        budget: allowed - ab,
                         max_lines_per_agent: cfg.max_lines_per_agent,
-                    });
+                    };
+                    let first = predictive_lines(&input);
+                    // abandonments come in clusters: the margin scales with the standard
+                    // deviation, √dispersion times the Poisson one (at the lines just chosen)
+                    let f = f64::from(fa.free) + fa.freeing;
+                    let (e1, e2) = excess_moments(first, input.answer_rate, f);
+                    let lines = if e1 > 1e-300 && e2 > e1 {
+                        let limit = (cap * ans).max(0.0);
+                        let phi = e2 / e1;
+                        input.budget = limit - phi.sqrt() * (limit - allowed) - ab;
+                        // a smaller budget only removes lines: if `first` still fits, it
+                        // is still the largest that does
+                        let p = input.answer_rate.clamp(1e-9, 1.0);
+                        if e1 - cap * p * first as f64 - input.budget <= 0.0 {
+                            first
+                        } else {
+                            predictive_lines(&input)
+                        }
+                    } else {
+                        first
+                    };
                     lines.saturating_sub(u64::from(camp.ringing))
                 }
             };

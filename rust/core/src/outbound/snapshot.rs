@@ -6,8 +6,17 @@
 //!      0     8  magic, b"CRDIALSN"
 //!      8     4  format version, u32 little-endian (VERSION)
 //!     12     -  body: the dialer state, postcard
+//!      -     -  tail (version 2 on): the campaigns' settings added since version 1, postcard
 //! ```
+//!
+//! The body encodes each campaign's configuration as version 1 did (postcard has no field
+//! names: a field added to `CampaignConfig` would shift every byte after it); the settings
+//! added since travel in the tail, one entry per campaign in order. A version 1 snapshot
+//! restores with their defaults (`abandon_risk` 0.05).
 
+use serde::{Deserialize, Serialize};
+
+use super::config::{Blending, CampaignConfig, DialMode, RetryRules};
 use super::error::DialerError;
 use super::state::{State, Zone};
 use super::Dialer;
@@ -16,7 +25,10 @@ use std::collections::BTreeSet;
 const MAGIC: &[u8; 8] = b"CRDIALSN";
 
 /// Bump with every change to the encoded state.
-const VERSION: u32 = 1;
+const VERSION: u32 = 2;
+
+/// The oldest version read (its campaigns get the defaults of what came since).
+const OLDEST: u32 = 1;
 
 impl Dialer {
     /// The whole state as bytes; [`Dialer::restore`] continues from it identically.
@@ -25,6 +37,12 @@ impl Dialer {
         out.extend_from_slice(MAGIC);
         out.extend_from_slice(&VERSION.to_le_bytes());
         out.extend_from_slice(&postcard::to_allocvec(self).expect("dialer state serializes"));
+        let tail: Vec<Since1> = self
+            .campaigns
+            .iter()
+            .map(|c| Since1::of(&c.config))
+            .collect();
+        out.extend_from_slice(&postcard::to_allocvec(&tail).expect("settings serialize"));
         out
     }
 
@@ -38,13 +56,32 @@ impl Dialer {
             ));
         }
         let version = u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]);
-        if version != VERSION {
+        if !(OLDEST..=VERSION).contains(&version) {
             return Err(DialerError::Snapshot(format!(
-                "dialer snapshot format version {version}; this build reads version {VERSION}"
+                "dialer snapshot format version {version}; this build reads versions \
+                 {OLDEST} to {VERSION}"
             )));
         }
-        let (mut dialer, rest): (Dialer, &[u8]) = postcard::take_from_bytes(&bytes[12..])
-            .map_err(|e| DialerError::Snapshot(format!("dialer snapshot does not decode: {e}")))?;
+        let bad = |e: postcard::Error| {
+            DialerError::Snapshot(format!("dialer snapshot does not decode: {e}"))
+        };
+        let (mut dialer, mut rest): (Dialer, &[u8]) =
+            postcard::take_from_bytes(&bytes[12..]).map_err(bad)?;
+        if version >= 2 {
+            let (tail, after): (Vec<Since1>, &[u8]) =
+                postcard::take_from_bytes(rest).map_err(bad)?;
+            if tail.len() != dialer.campaigns.len() {
+                return Err(DialerError::Snapshot(format!(
+                    "dialer snapshot has settings for {} campaigns, {} in its body",
+                    tail.len(),
+                    dialer.campaigns.len()
+                )));
+            }
+            for (camp, since) in dialer.campaigns.iter_mut().zip(tail) {
+                since.apply(&mut camp.config);
+            }
+            rest = after;
+        }
         if !rest.is_empty() {
             return Err(DialerError::Snapshot(format!(
                 "dialer snapshot has {} bytes after its end",
@@ -189,5 +226,94 @@ impl Dialer {
             }
         }
         Ok(())
+    }
+}
+
+/// A campaign's settings added after snapshot version 1 (the snapshot's tail).
+#[derive(Serialize, Deserialize)]
+struct Since1 {
+    abandon_risk: f64,
+}
+
+impl Since1 {
+    fn of(c: &CampaignConfig) -> Self {
+        Self {
+            abandon_risk: c.abandon_risk,
+        }
+    }
+
+    fn apply(self, c: &mut CampaignConfig) {
+        c.abandon_risk = self.abandon_risk;
+    }
+}
+
+/// A campaign's configuration as snapshot version 1 encodes it (every field but those of
+/// [`Since1`]); the field order is the encoding: never change it.
+#[derive(Serialize, Deserialize)]
+struct ConfigV1 {
+    id: String,
+    tenant: String,
+    skills: Vec<(String, u8)>,
+    mode: DialMode,
+    caller_id: String,
+    retry: RetryRules,
+    abandon_cap: f64,
+    abandon_window: f64,
+    connect_within: f64,
+    amd_false_positive_rate: f64,
+    max_lines_per_agent: f64,
+    answer_rate_prior: f64,
+    answer_rate_weight: f64,
+    blending: Blending,
+    zones: Vec<Vec<(f64, f64)>>,
+}
+
+/// `#[serde(with)]` codec of `Campaign::config` in a snapshot's body.
+pub(crate) mod config_v1 {
+    use super::{CampaignConfig, ConfigV1};
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub(crate) fn serialize<S: Serializer>(c: &CampaignConfig, s: S) -> Result<S::Ok, S::Error> {
+        let c = c.clone();
+        ConfigV1 {
+            id: c.id,
+            tenant: c.tenant,
+            skills: c.skills,
+            mode: c.mode,
+            caller_id: c.caller_id,
+            retry: c.retry,
+            abandon_cap: c.abandon_cap,
+            abandon_window: c.abandon_window,
+            connect_within: c.connect_within,
+            amd_false_positive_rate: c.amd_false_positive_rate,
+            max_lines_per_agent: c.max_lines_per_agent,
+            answer_rate_prior: c.answer_rate_prior,
+            answer_rate_weight: c.answer_rate_weight,
+            blending: c.blending,
+            zones: c.zones,
+        }
+        .serialize(s)
+    }
+
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<CampaignConfig, D::Error> {
+        let v = ConfigV1::deserialize(d)?;
+        Ok(CampaignConfig {
+            id: v.id,
+            tenant: v.tenant,
+            skills: v.skills,
+            mode: v.mode,
+            caller_id: v.caller_id,
+            retry: v.retry,
+            abandon_cap: v.abandon_cap,
+            abandon_window: v.abandon_window,
+            connect_within: v.connect_within,
+            amd_false_positive_rate: v.amd_false_positive_rate,
+            max_lines_per_agent: v.max_lines_per_agent,
+            answer_rate_prior: v.answer_rate_prior,
+            answer_rate_weight: v.answer_rate_weight,
+            blending: v.blending,
+            zones: v.zones,
+            ..CampaignConfig::default()
+        })
     }
 }

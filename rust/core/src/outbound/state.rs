@@ -118,6 +118,8 @@ pub(crate) struct Counters {
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct Campaign {
+    /// encoded as snapshot version 1 did; the settings added since go in the tail
+    #[serde(with = "super::snapshot::config_v1")]
     pub config: CampaignConfig,
     pub id: Arc<str>,
     pub caller_id: Arc<str>,
@@ -141,6 +143,10 @@ pub(crate) struct Campaign {
     /// open preview offers (rebuilt)
     #[serde(skip)]
     pub offers: u32,
+    /// the last (count, risk, Poisson mean) of the pacer's allowance (a cache, recomputed
+    /// when the window's count or the risk changes)
+    #[serde(skip)]
+    pub allowance: Option<(f64, f64, f64)>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
