@@ -7,6 +7,7 @@ import io
 from datetime import datetime, timezone
 from typing import Any
 
+import mpmath
 import pytest
 from _runtime_util import make_center
 from callroute._core import Dial, Dialer, blending_threshold
@@ -322,12 +323,25 @@ def test_predictive_counts_agents_freeing_within_the_ring_time() -> None:
     plan = OutboundPlan(engine, center.agents, EngineClock(NOON))
     plan.add_campaign(config(mode="predictive", ring_time=15.0), people(5), 0.0)
     plan.add_campaign(config(id="prog"), people(5), 0.0)
-    # two busy agents, each done within 15 s of a 60 s mean handle time w.p. 15/60
-    assert plan.free_agents() == {"renew": (1, 0.5), "prog": 0}
+
+    # two busy agents; exponential handle times are memoryless, so each one's remaining
+    # time has the exponential density of mean aht: P(done within the ring) is its integral
+    # over [0, ring] (numerically here, independent of the plan's closed form)
+    def p_done(ring: float, aht: float) -> float:
+        return float(mpmath.quad(lambda t: mpmath.exp(-t / aht) / aht, [0, ring]))
+
+    free = plan.free_agents()
+    assert free["prog"] == 0
+    ready, freeing = free["renew"]
+    assert ready == 1
+    assert freeing == pytest.approx(2 * p_done(15.0, 60.0), rel=1e-12)
+    assert freeing < 2 * 15.0 / 60.0  # below the linear ring/aht the plan used before
     engine.aht = 0.0  # nothing measured yet: nobody counted as freeing
     assert plan.free_agents()["renew"] == (1, 0.0)
-    engine.aht = 5.0  # shorter than the ring: every busy agent frees up
-    assert plan.free_agents()["renew"] == (1, 2.0)
+    engine.aht = 5.0  # shorter than the ring: most, not all, of the busy agents free up
+    ready, freeing = plan.free_agents()["renew"]
+    assert freeing == pytest.approx(2 * p_done(15.0, 5.0), rel=1e-12)
+    assert freeing < 2.0
     dials, _ = plan.pace(1.0)
     assert 1 <= len(dials) <= 3 * (1 + 2)  # at least the free agent, at most the ceiling
 

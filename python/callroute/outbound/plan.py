@@ -15,6 +15,7 @@ half the horizon has passed.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -223,8 +224,9 @@ class OutboundPlan:
 
     def freeing(self, cid: str, busy: int) -> float:
         """Agents of ``cid`` expected to free up within its ring time: each of ``busy``
-        with probability ``ring_time / aht`` (exponential handle times; ``aht`` the
-        campaign queue's, none measured yet: 0)."""
+        with probability ``1 - exp(-ring_time / aht)``, handle times taken as exponential
+        with mean ``aht`` (the campaign queue's; none measured yet: 0), so memoryless: a
+        busy agent's remaining time has the same law, whatever it has done so far."""
         config = self._campaign(cid).config
         try:
             aht = float(self.engine.queue_stats(config.queue_name).aht)
@@ -232,7 +234,7 @@ class OutboundPlan:
             return 0.0
         if not aht > 0:
             return 0.0
-        return busy * min(1.0, config.ring_time / aht)
+        return busy * -math.expm1(-config.ring_time / aht)
 
     def threshold(self, cid: str, agents: int) -> int:
         """Idle agents of ``cid`` kept for inbound when ``agents`` are ready."""
