@@ -303,14 +303,17 @@ def test_serve_builds_the_plan_and_keeps_it_across_restarts(tmp_path: Any) -> No
 
 
 class _StubEngine:
-    """Agent states and a queue's mean handle time, as the plan reads them."""
+    """Agent states and a queue's mean handle time, as the plan reads them (every agent of
+    the stub eligible for every campaign)."""
 
     def __init__(self, states: dict[str, str], aht: float) -> None:
         self.states = states
         self.aht = aht
 
-    def agent_state(self, agent: str) -> str:
-        return self.states[agent]
+    def eligible_agents(self, tenant: str, skills: Any) -> tuple[list[str], list[str]]:
+        ready = [a for a, s in self.states.items() if s == "ready"]
+        working = [a for a, s in self.states.items() if s in ("busy", "wrapup")]
+        return ready, working
 
     def queue_stats(self, queue: str) -> Any:
         return type("Stats", (), {"aht": self.aht})()

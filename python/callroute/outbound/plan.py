@@ -5,7 +5,9 @@
 its tenant that are ready in the engine and hold the campaign's skills, keeps the blending
 threshold of them idle for inbound, and asks the dialer for the lines to dial. Each ready
 agent counts for one campaign only (campaigns in the order they were added), so two
-campaigns sharing agents never both dial for the same agent.
+campaigns sharing agents never both dial for the same agent. The agents come from the
+engine's :meth:`~callroute.Engine.eligible_agents` (its agents-by-skill index): a pace costs
+the campaigns' eligible agents, not every agent of the center per campaign.
 
 Calling windows: each campaign's zones (the contacts' IANA zones) get their spans on the
 engine clock from :func:`~callroute.outbound.windows.zone_spans` for ``horizon`` seconds
@@ -78,8 +80,9 @@ def core_config(
 class OutboundPlan:
     """Campaigns, their dialer, and pacing from ``engine``'s ready agents (module doc).
 
-    ``agents``: the agents by name, each with ``tenant`` and ``skills`` (a center's
-    ``agents``); ``clock``: engine seconds <-> wall time; ``dialer``: a native
+    ``agents``: the center's agents by name (kept as :attr:`agents`; pacing counts the
+    engine's own agents, with the skills the engine holds now); ``clock``: engine seconds
+    <-> wall time; ``dialer``: a native
     :class:`~callroute._core.Dialer` or a journaling wrapper of one (default: a new one);
     ``inbound``: for campaigns with ``threshold: auto``, the inbound load their agents carry
     (a function of the campaign id).
@@ -197,29 +200,22 @@ class OutboundPlan:
         return {cid: counts[0] for cid, counts in self._agent_counts().items()}
 
     def _agent_counts(self) -> dict[str, tuple[int, int]]:
-        """Per campaign: (ready, busy or in wrap-up) agents, each agent counted once."""
+        """Per campaign: (ready, busy or in wrap-up) agents, each agent counted once.
+
+        The engine's :meth:`~callroute.Engine.eligible_agents` gives each campaign's agents
+        (of its tenant, with its skills as the engine holds them now) from its
+        agents-by-skill index, not a scan of every agent; an agent already counted for an
+        earlier campaign is left out."""
         taken: set[str] = set()
         out: dict[str, tuple[int, int]] = {}
         for cid, campaign in self.campaigns.items():
             config = campaign.config
-            ready = busy = 0
-            for name, agent in self.agents.items():
-                if name in taken or getattr(agent, "tenant", None) != config.tenant:
-                    continue
-                skills = getattr(agent, "skills", {}) or {}
-                if any(skills.get(s, -1) < level for s, level in config.skills.items()):
-                    continue
-                try:
-                    state = self.engine.agent_state(name)
-                except Exception:  # an agent the engine does not hold
-                    continue
-                if state == "ready":
-                    taken.add(name)
-                    ready += 1
-                elif state in ("busy", "wrapup"):
-                    taken.add(name)
-                    busy += 1
-            out[cid] = (ready, busy)
+            ready, working = self.engine.eligible_agents(config.tenant, config.skills)
+            ready = [a for a in ready if a not in taken]
+            working = [a for a in working if a not in taken]
+            taken.update(ready)
+            taken.update(working)
+            out[cid] = (len(ready), len(working))
         return out
 
     def freeing(self, cid: str, busy: int) -> float:

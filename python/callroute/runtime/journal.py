@@ -469,6 +469,12 @@ class JournaledEngine:
         """:meth:`Engine.agent_state`."""
         return self._engine.agent_state(agent)
 
+    def eligible_agents(
+        self, tenant: str, skills: Mapping[str, int]
+    ) -> tuple[list[str], list[str]]:
+        """:meth:`Engine.eligible_agents`."""
+        return self._engine.eligible_agents(tenant, skills)
+
     def agent_reason(self, agent: str) -> str | None:
         """:meth:`Engine.agent_reason`."""
         return self._engine.agent_reason(agent)
