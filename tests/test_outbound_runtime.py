@@ -492,3 +492,64 @@ def test_preview_accepted_is_dialled_and_bridged() -> None:
         await s.crash()
 
     run(body)
+
+
+def test_contacts_added_to_the_list_are_imported_after_a_restart(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The list read again at a restart: a new id is added (in a zone new to the campaign)
+    and dialled; a known id keeps its journaled state; an id gone from the list is logged
+    and kept with its state."""
+
+    async def body(fake: FakeAsterisk) -> None:
+        fake.set_agent(AGENT, answer_after=0.2)
+        fake.set_agent(endpoint("5557001"), answer_after=0.5, amd="HUMAN", talk=300.0)
+        fake.set_agent(endpoint("5557002"), busy=True)
+        fake.set_agent(endpoint("5557003"), answer_after=0.5, amd="HUMAN", talk=300.0)
+        first = contacts("5557001", "5557002")
+        s = Setup(fake, tmp_path)
+        rt = await s.start(campaign(mode="progressive"), first, prefix="a")
+        await rt.agent_login("agent1")
+        await rt.agent_ready("agent1")
+        await until(lambda: rt.core.outcomes["outbound_connected"] == 1)
+        await fake.hangup("ao1")
+        await until(lambda: rt.core.outcomes["answered"] == 1)
+        await rt.agent_not_ready("agent1", "break")  # c1 stays pending, never dialled
+        await rt.idle()
+        await s.crash()
+
+        # the list now: c0 (its row changed: the journal's state wins), c2 new in a zone
+        # the campaign had no contact in (Paris: 13:00 at NOON, inside the window); c1 gone
+        second = [
+            Contact("c0", ("5557001",), "UTC", 0, {"name": "changed"}),
+            Contact("c2", ("5557003",), "Europe/Paris", 0, {"name": "N2"}),
+        ]
+        s2 = Setup(fake, tmp_path)
+        with caplog.at_level("WARNING", logger="callroute.outbound"):
+            rt2 = await s2.start(campaign(mode="progressive"), second, prefix="b")
+        gone = [r.getMessage() for r in caplog.records if "no longer in the list" in r.message]
+        assert len(gone) == 1
+        assert "c1" in gone[0]
+        dialer = rt2.outbound.dialer
+        views = {v["id"]: v for v in dialer.contacts("renew")}
+        assert set(views) == {"c0", "c1", "c2"}
+        assert views["c0"]["status"] == {"final": "done_person"}
+        assert views["c0"]["data"] == {"name": "N0"}
+        assert views["c1"]["status"] == "pending"
+        assert views["c1"]["attempts"] == 0
+        assert views["c2"]["attempts"] == 0
+        assert dialer.zone_names("renew") == ["UTC", "Europe/Paris"]
+        # once an agent is ready both pending contacts are dialled (c1 kept, c2 imported;
+        # c1's number is busy: then c2's turn)
+        await rt2.agent_ready("agent1")
+
+        def dialled() -> list[str]:
+            return [q["endpoint"] for q in originates(fake)]
+
+        await until(lambda: endpoint("5557003") in dialled(), timeout=30.0)
+        assert endpoint("5557002") in dialled()
+        assert dialled().count(endpoint("5557001")) == 1  # c0 never dialled again
+        await rt2.stop()
+        await s2.crash()
+
+    run(body)

@@ -17,6 +17,7 @@ half the horizon has passed.
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -32,6 +33,8 @@ from .windows import EngineClock, ZoneTable
 __all__ = ["Campaign", "InboundLoad", "OutboundPlan", "contact_results", "core_config"]
 
 DAY = 86400.0
+
+_log = logging.getLogger("callroute.outbound")
 
 
 @dataclass(frozen=True)
@@ -140,16 +143,7 @@ class OutboundPlan:
         w = config.windows
         spans = zones.spans(w.start, w.end, self.clock, now, until)
         self.dialer.add_campaign(core_config(config, [spans[i] for i in range(len(zones))]), now)
-        specs = [
-            {
-                "id": c.id,
-                "numbers": list(c.numbers),
-                "priority": c.priority,
-                "data": dict(c.data),
-                "zone": zones.index(c.zone),
-            }
-            for c in contacts
-        ]
+        specs = [_spec(c, zones) for c in contacts]
         numbers = sorted(set(dnc))
         if numbers:  # before the contacts: one with only DNC numbers ends dnc at once
             self.dialer.set_dnc(numbers, now, config.id)
@@ -167,13 +161,45 @@ class OutboundPlan:
         """Know a campaign the dialer already holds (recovered from its journal): its zone
         table as the journal kept it (else from ``contacts``, in the order first added) and
         fresh spans for every zone from ``now`` (the clock's origin may have moved across a
-        restart)."""
+        restart).
+
+        ``contacts`` (the list as it is now) is imported again: ids the dialer does not
+        hold (added to the list since) are added, their new zones at the end of the table;
+        ids it holds keep their journaled state (the list's row for them is not read
+        again); ids it holds that the list no longer has are logged and kept, with their
+        state (to stop calling a number, put it on a do-not-call list).
+        """
+        contacts = list(contacts)
         kept = getattr(self.dialer, "zone_names", None)
         names = kept(config.id) if callable(kept) else None
         zones = ZoneTable(names if names is not None else (c.zone for c in contacts))
-        campaign = Campaign(config, zones, now)
+        known = [str(v["id"]) for v in self.dialer.contacts(config.id)]
+        held = set(known)
+        new = [c for c in contacts if c.id not in held]
+        before = len(zones)
+        for c in new:
+            zones.index(c.zone)
+        campaign = Campaign(config, zones, now, len(known) + len(new))
         self.campaigns[config.id] = campaign
-        self.extend_windows(now)
+        self.extend_windows(now)  # the new zones' spans too, in index order
+        if new:
+            if len(zones) > before:
+                keep = getattr(self.dialer, "note_zones", None)
+                if callable(keep):
+                    keep(config.id, zones.names)
+            self.dialer.add_contacts(config.id, [_spec(c, zones) for c in new], now)
+            _log.info("campaign %s: %d contacts new in the list imported", config.id, len(new))
+        listed = {c.id for c in contacts}
+        gone = [cid for cid in known if cid not in listed]
+        if gone:
+            shown = ", ".join(gone[:10]) + (", ..." if len(gone) > 10 else "")
+            _log.warning(
+                "campaign %s: %d contacts held are no longer in the list (kept, with their "
+                "state): %s",
+                config.id,
+                len(gone),
+                shown,
+            )
         return campaign
 
     def extend_windows(self, now: float) -> None:
@@ -290,6 +316,17 @@ class OutboundPlan:
         final outcome (None while pending), the wall time of its last dial by this plan."""
         self._campaign(cid)
         return contact_results(self.dialer.contacts(cid), cid, self.last_dialled)
+
+
+def _spec(contact: Contact, zones: ZoneTable) -> dict[str, Any]:
+    """The dialer's contact record of ``contact`` (its zone by index in ``zones``)."""
+    return {
+        "id": contact.id,
+        "numbers": list(contact.numbers),
+        "priority": contact.priority,
+        "data": dict(contact.data),
+        "zone": zones.index(contact.zone),
+    }
 
 
 def contact_results(
