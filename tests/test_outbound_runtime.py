@@ -553,3 +553,89 @@ def test_contacts_added_to_the_list_are_imported_after_a_restart(
         await s2.crash()
 
     run(body)
+
+
+AGENT2 = "Local/agent2@agents"
+
+
+async def _accepted_preview(fake: FakeAsterisk, s: Setup, person: str) -> Runtime:
+    """agent2 ready first (the longest idle: the engine's choice for a queued call), then
+    agent1, who accepts the preview of c0 (``person``'s number)."""
+    for ep in (AGENT, AGENT2):
+        fake.set_agent(ep, answer_after=0.2)
+    agents = {"agent1": AGENT, "agent2": AGENT2}
+    rt = await s.start(campaign(mode="preview"), contacts(person, "5558999"), agents=agents)
+    stream = rt.subscribe(agent=None, tenant="acme")
+    for agent in ("agent2", "agent1"):
+        await rt.agent_login(agent)
+        await rt.agent_ready(agent)
+    while True:
+        event = await asyncio.wait_for(stream.__anext__(), 5.0)
+        if event["type"] == "preview" and event["contact"] == "c0":
+            break
+    assert await rt.preview_accept("renew", "c0", "agent1") is True
+    # reserved while the line rings: not ready for anything else
+    assert rt.engine.agent_state("agent1") == "not_ready"
+    assert rt.engine.agent_reason("agent1") == "preview"
+    assert rt.engine.agent_state("agent2") == "ready"
+    return rt
+
+
+def _agent_legs(fake: FakeAsterisk) -> list[str]:
+    return [
+        r.query["endpoint"]
+        for r in fake.requests
+        if r.method == "POST"
+        and r.path == "/ari/channels"
+        and r.query.get("appArgs", "").startswith("agent,")
+    ]
+
+
+def test_accepted_preview_is_pinned_to_the_agent_who_accepted_it() -> None:
+    async def body(fake: FakeAsterisk) -> None:
+        fake.set_agent(endpoint("5558001"), answer_after=1.0, amd="HUMAN", talk=300.0)
+        s = Setup(fake)
+        rt = await _accepted_preview(fake, s, "5558001")
+        await until(lambda: rt.core.outcomes["outbound_connected"] == 1)
+        # bridged with agent1, though agent2 was free (and idle longer) all along
+        assert _agent_legs(fake) == [AGENT]
+        call = next(c for c in rt.core.calls.values() if c.caller == "5558001")
+        assert rt.engine.call_info(call.id).agent == "agent1"
+        assert rt.engine.agent_state("agent2") == "ready"
+        # the pin is gone: agent1 holds its own skills again, nobody the pin skill
+        assert "agent1" in rt.engine.eligible_agents("acme", {"sales": 5})[1]
+        assert rt.engine.eligible_agents("acme", {"callroute-pin:agent1": 1}) == ([], [])
+        await rt.stop()
+        await s.crash()
+
+    run(body)
+
+
+def test_preview_whose_agent_left_falls_back_to_any_agent() -> None:
+    async def body(fake: FakeAsterisk) -> None:
+        fake.set_agent(endpoint("5558002"), answer_after=1.0, amd="HUMAN", talk=300.0)
+        s = Setup(fake)
+        rt = await _accepted_preview(fake, s, "5558002")
+        await rt.agent_not_ready("agent1", "break")  # no longer reserved: another reason
+        await until(lambda: rt.core.outcomes["outbound_connected"] == 1)
+        assert _agent_legs(fake) == [AGENT2]  # queued for any agent: agent2 took it
+        assert rt.engine.agent_reason("agent1") == "break"
+        await rt.stop()
+        await s.crash()
+
+    run(body)
+
+
+def test_preview_line_ending_without_a_person_frees_its_agent() -> None:
+    async def body(fake: FakeAsterisk) -> None:
+        fake.set_agent(endpoint("5558003"), busy=True)
+        s = Setup(fake)
+        rt = await _accepted_preview(fake, s, "5558003")
+        await until(lambda: rt.outbound.dialer.stats("renew")["busy"] == 1)
+        await until(lambda: rt.engine.agent_state("agent1") != "not_ready")
+        assert rt.engine.agent_state("agent1") in ("ready", "offered")
+        assert _agent_legs(fake) == []
+        await rt.stop()
+        await s.crash()
+
+    run(body)
