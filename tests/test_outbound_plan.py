@@ -381,3 +381,25 @@ def test_journaled_dialer_replays_to_the_same_state(tmp_path: Any) -> None:
     assert again.recovery is not None
     assert again.recovery.replayed  # some inputs came from the replay, not the snapshot
     assert again.stats("renew") == Dialer.restore(state).stats("renew")
+
+
+def test_journaled_dialer_accepts_a_preview_and_replays_it(tmp_path: Any) -> None:
+    """preview_accepted returns one Dial (not a list): journaled, returned, replayed."""
+    from callroute.runtime import Journal
+    from callroute.runtime.dialjournal import JournaledDialer
+
+    journal = Journal(tmp_path / "d.sqlite")
+    dialer = JournaledDialer.open(journal)
+    dialer.add_campaign(core_config(config(mode="preview"), [[(0.0, 1e9)]]), 0.0)
+    dialer.add_contacts("renew", [{"id": "a", "numbers": ["5551"], "zone": 0}], 0.0)
+    dialer.start_campaign("renew", 0.0)
+    _, offers = dialer.pace(1.0, {"renew": 1})
+    assert [o.contact for o in offers] == ["a"]
+    dial = dialer.preview_accepted("renew", "a", 2.0, "agent1")
+    assert isinstance(dial, Dial)
+    assert (dial.contact, dial.number) == ("a", "5551")
+    state = dialer.snapshot()
+    journal.close()
+    again = JournaledDialer.open(Journal(tmp_path / "d.sqlite"))
+    assert again.snapshot() == state
+    assert [v["line_id"] for v in again.lines()] == [dial.line]
