@@ -639,3 +639,30 @@ def test_preview_line_ending_without_a_person_frees_its_agent() -> None:
         await s.crash()
 
     run(body)
+
+
+def test_preview_pin_survives_a_crash(tmp_path: Path) -> None:
+    """The reserved agent is in the line's journal note: after a restart, the person who
+    answers the line still ringing is bridged with that agent, not the free one."""
+
+    async def body(fake: FakeAsterisk) -> None:
+        fake.set_agent(endpoint("5558004"), answer_after=20.0, amd="HUMAN", talk=300.0)
+        s = Setup(fake, tmp_path)
+        await _accepted_preview(fake, s, "5558004")
+        await until(lambda: "ao1" in fake.channels)
+        await s.rt.idle()
+        await s.crash()
+
+        s2 = Setup(fake, tmp_path)
+        agents = {"agent1": AGENT, "agent2": AGENT2}
+        rt2 = await s2.start(
+            campaign(mode="preview"), contacts("5558004", "5558999"), prefix="b", agents=agents
+        )
+        assert rt2.engine.agent_reason("agent1") == "preview"
+        assert rt2.core.lines[1].agent == "agent1"
+        await until(lambda: rt2.core.outcomes["outbound_connected"] == 1, timeout=30.0)
+        assert _agent_legs(fake) == [AGENT]
+        await rt2.stop()
+        await s2.crash()
+
+    run(body)
