@@ -7,6 +7,7 @@ import io
 from datetime import datetime, timezone
 from typing import Any
 
+import mpmath
 import pytest
 from _runtime_util import make_center
 from callroute._core import Dial, Dialer, blending_threshold
@@ -322,14 +323,17 @@ def test_serve_builds_the_plan_and_keeps_it_across_restarts(tmp_path: Any) -> No
 
 
 class _StubEngine:
-    """Agent states and a queue's mean handle time, as the plan reads them."""
+    """Agent states and a queue's mean handle time, as the plan reads them (every agent of
+    the stub eligible for every campaign)."""
 
     def __init__(self, states: dict[str, str], aht: float) -> None:
         self.states = states
         self.aht = aht
 
-    def agent_state(self, agent: str) -> str:
-        return self.states[agent]
+    def eligible_agents(self, tenant: str, skills: Any) -> tuple[list[str], list[str]]:
+        ready = [a for a, s in self.states.items() if s == "ready"]
+        working = [a for a, s in self.states.items() if s in ("busy", "wrapup")]
+        return ready, working
 
     def queue_stats(self, queue: str) -> Any:
         return type("Stats", (), {"aht": self.aht})()
@@ -342,12 +346,25 @@ def test_predictive_counts_agents_freeing_within_the_ring_time() -> None:
     plan = OutboundPlan(engine, center.agents, EngineClock(NOON))
     plan.add_campaign(config(mode="predictive", ring_time=15.0), people(5), 0.0)
     plan.add_campaign(config(id="prog"), people(5), 0.0)
-    # two busy agents, each done within 15 s of a 60 s mean handle time w.p. 15/60
-    assert plan.free_agents() == {"renew": (1, 0.5), "prog": 0}
+
+    # two busy agents; exponential handle times are memoryless, so each one's remaining
+    # time has the exponential density of mean aht: P(done within the ring) is its integral
+    # over [0, ring] (numerically here, independent of the plan's closed form)
+    def p_done(ring: float, aht: float) -> float:
+        return float(mpmath.quad(lambda t: mpmath.exp(-t / aht) / aht, [0, ring]))
+
+    free = plan.free_agents()
+    assert free["prog"] == 0
+    ready, freeing = free["renew"]
+    assert ready == 1
+    assert freeing == pytest.approx(2 * p_done(15.0, 60.0), rel=1e-12)
+    assert freeing < 2 * 15.0 / 60.0  # below the linear ring/aht the plan used before
     engine.aht = 0.0  # nothing measured yet: nobody counted as freeing
     assert plan.free_agents()["renew"] == (1, 0.0)
-    engine.aht = 5.0  # shorter than the ring: every busy agent frees up
-    assert plan.free_agents()["renew"] == (1, 2.0)
+    engine.aht = 5.0  # shorter than the ring: most, not all, of the busy agents free up
+    ready, freeing = plan.free_agents()["renew"]
+    assert freeing == pytest.approx(2 * p_done(15.0, 5.0), rel=1e-12)
+    assert freeing < 2.0
     dials, _ = plan.pace(1.0)
     assert 1 <= len(dials) <= 3 * (1 + 2)  # at least the free agent, at most the ceiling
 
@@ -384,3 +401,25 @@ def test_journaled_dialer_replays_to_the_same_state(tmp_path: Any) -> None:
     assert again.recovery is not None
     assert again.recovery.replayed  # some inputs came from the replay, not the snapshot
     assert again.stats("renew") == Dialer.restore(state).stats("renew")
+
+
+def test_journaled_dialer_accepts_a_preview_and_replays_it(tmp_path: Any) -> None:
+    """preview_accepted returns one Dial (not a list): journaled, returned, replayed."""
+    from callroute.runtime import Journal
+    from callroute.runtime.dialjournal import JournaledDialer
+
+    journal = Journal(tmp_path / "d.sqlite")
+    dialer = JournaledDialer.open(journal)
+    dialer.add_campaign(core_config(config(mode="preview"), [[(0.0, 1e9)]]), 0.0)
+    dialer.add_contacts("renew", [{"id": "a", "numbers": ["5551"], "zone": 0}], 0.0)
+    dialer.start_campaign("renew", 0.0)
+    _, offers = dialer.pace(1.0, {"renew": 1})
+    assert [o.contact for o in offers] == ["a"]
+    dial = dialer.preview_accepted("renew", "a", 2.0, "agent1")
+    assert isinstance(dial, Dial)
+    assert (dial.contact, dial.number) == ("a", "5551")
+    state = dialer.snapshot()
+    journal.close()
+    again = JournaledDialer.open(Journal(tmp_path / "d.sqlite"))
+    assert again.snapshot() == state
+    assert [v["line_id"] for v in again.lines()] == [dial.line]

@@ -492,3 +492,177 @@ def test_preview_accepted_is_dialled_and_bridged() -> None:
         await s.crash()
 
     run(body)
+
+
+def test_contacts_added_to_the_list_are_imported_after_a_restart(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The list read again at a restart: a new id is added (in a zone new to the campaign)
+    and dialled; a known id keeps its journaled state; an id gone from the list is logged
+    and kept with its state."""
+
+    async def body(fake: FakeAsterisk) -> None:
+        fake.set_agent(AGENT, answer_after=0.2)
+        fake.set_agent(endpoint("5557001"), answer_after=0.5, amd="HUMAN", talk=300.0)
+        fake.set_agent(endpoint("5557002"), busy=True)
+        fake.set_agent(endpoint("5557003"), answer_after=0.5, amd="HUMAN", talk=300.0)
+        first = contacts("5557001", "5557002")
+        s = Setup(fake, tmp_path)
+        rt = await s.start(campaign(mode="progressive"), first, prefix="a")
+        await rt.agent_login("agent1")
+        await rt.agent_ready("agent1")
+        await until(lambda: rt.core.outcomes["outbound_connected"] == 1)
+        await fake.hangup("ao1")
+        await until(lambda: rt.core.outcomes["answered"] == 1)
+        await rt.agent_not_ready("agent1", "break")  # c1 stays pending, never dialled
+        await rt.idle()
+        await s.crash()
+
+        # the list now: c0 (its row changed: the journal's state wins), c2 new in a zone
+        # the campaign had no contact in (Paris: 13:00 at NOON, inside the window); c1 gone
+        second = [
+            Contact("c0", ("5557001",), "UTC", 0, {"name": "changed"}),
+            Contact("c2", ("5557003",), "Europe/Paris", 0, {"name": "N2"}),
+        ]
+        s2 = Setup(fake, tmp_path)
+        with caplog.at_level("WARNING", logger="callroute.outbound"):
+            rt2 = await s2.start(campaign(mode="progressive"), second, prefix="b")
+        gone = [r.getMessage() for r in caplog.records if "no longer in the list" in r.message]
+        assert len(gone) == 1
+        assert "c1" in gone[0]
+        dialer = rt2.outbound.dialer
+        views = {v["id"]: v for v in dialer.contacts("renew")}
+        assert set(views) == {"c0", "c1", "c2"}
+        assert views["c0"]["status"] == {"final": "done_person"}
+        assert views["c0"]["data"] == {"name": "N0"}
+        assert views["c1"]["status"] == "pending"
+        assert views["c1"]["attempts"] == 0
+        assert views["c2"]["attempts"] == 0
+        assert dialer.zone_names("renew") == ["UTC", "Europe/Paris"]
+        # once an agent is ready both pending contacts are dialled (c1 kept, c2 imported;
+        # c1's number is busy: then c2's turn)
+        await rt2.agent_ready("agent1")
+
+        def dialled() -> list[str]:
+            return [q["endpoint"] for q in originates(fake)]
+
+        await until(lambda: endpoint("5557003") in dialled(), timeout=30.0)
+        assert endpoint("5557002") in dialled()
+        assert dialled().count(endpoint("5557001")) == 1  # c0 never dialled again
+        await rt2.stop()
+        await s2.crash()
+
+    run(body)
+
+
+AGENT2 = "Local/agent2@agents"
+
+
+async def _accepted_preview(fake: FakeAsterisk, s: Setup, person: str) -> Runtime:
+    """agent2 ready first (the longest idle: the engine's choice for a queued call), then
+    agent1, who accepts the preview of c0 (``person``'s number)."""
+    for ep in (AGENT, AGENT2):
+        fake.set_agent(ep, answer_after=0.2)
+    agents = {"agent1": AGENT, "agent2": AGENT2}
+    rt = await s.start(campaign(mode="preview"), contacts(person, "5558999"), agents=agents)
+    stream = rt.subscribe(agent=None, tenant="acme")
+    for agent in ("agent2", "agent1"):
+        await rt.agent_login(agent)
+        await rt.agent_ready(agent)
+    while True:
+        event = await asyncio.wait_for(stream.__anext__(), 5.0)
+        if event["type"] == "preview" and event["contact"] == "c0":
+            break
+    assert await rt.preview_accept("renew", "c0", "agent1") is True
+    # reserved while the line rings: not ready for anything else
+    assert rt.engine.agent_state("agent1") == "not_ready"
+    assert rt.engine.agent_reason("agent1") == "preview"
+    assert rt.engine.agent_state("agent2") == "ready"
+    return rt
+
+
+def _agent_legs(fake: FakeAsterisk) -> list[str]:
+    return [
+        r.query["endpoint"]
+        for r in fake.requests
+        if r.method == "POST"
+        and r.path == "/ari/channels"
+        and r.query.get("appArgs", "").startswith("agent,")
+    ]
+
+
+def test_accepted_preview_is_pinned_to_the_agent_who_accepted_it() -> None:
+    async def body(fake: FakeAsterisk) -> None:
+        fake.set_agent(endpoint("5558001"), answer_after=1.0, amd="HUMAN", talk=300.0)
+        s = Setup(fake)
+        rt = await _accepted_preview(fake, s, "5558001")
+        await until(lambda: rt.core.outcomes["outbound_connected"] == 1)
+        # bridged with agent1, though agent2 was free (and idle longer) all along
+        assert _agent_legs(fake) == [AGENT]
+        call = next(c for c in rt.core.calls.values() if c.caller == "5558001")
+        assert rt.engine.call_info(call.id).agent == "agent1"
+        assert rt.engine.agent_state("agent2") == "ready"
+        # the pin is gone: agent1 holds its own skills again, nobody the pin skill
+        assert "agent1" in rt.engine.eligible_agents("acme", {"sales": 5})[1]
+        assert rt.engine.eligible_agents("acme", {"callroute-pin:agent1": 1}) == ([], [])
+        await rt.stop()
+        await s.crash()
+
+    run(body)
+
+
+def test_preview_whose_agent_left_falls_back_to_any_agent() -> None:
+    async def body(fake: FakeAsterisk) -> None:
+        fake.set_agent(endpoint("5558002"), answer_after=1.0, amd="HUMAN", talk=300.0)
+        s = Setup(fake)
+        rt = await _accepted_preview(fake, s, "5558002")
+        await rt.agent_not_ready("agent1", "break")  # no longer reserved: another reason
+        await until(lambda: rt.core.outcomes["outbound_connected"] == 1)
+        assert _agent_legs(fake) == [AGENT2]  # queued for any agent: agent2 took it
+        assert rt.engine.agent_reason("agent1") == "break"
+        await rt.stop()
+        await s.crash()
+
+    run(body)
+
+
+def test_preview_line_ending_without_a_person_frees_its_agent() -> None:
+    async def body(fake: FakeAsterisk) -> None:
+        fake.set_agent(endpoint("5558003"), busy=True)
+        s = Setup(fake)
+        rt = await _accepted_preview(fake, s, "5558003")
+        await until(lambda: rt.outbound.dialer.stats("renew")["busy"] == 1)
+        await until(lambda: rt.engine.agent_state("agent1") != "not_ready")
+        assert rt.engine.agent_state("agent1") in ("ready", "offered")
+        assert _agent_legs(fake) == []
+        await rt.stop()
+        await s.crash()
+
+    run(body)
+
+
+def test_preview_pin_survives_a_crash(tmp_path: Path) -> None:
+    """The reserved agent is in the line's journal note: after a restart, the person who
+    answers the line still ringing is bridged with that agent, not the free one."""
+
+    async def body(fake: FakeAsterisk) -> None:
+        fake.set_agent(endpoint("5558004"), answer_after=20.0, amd="HUMAN", talk=300.0)
+        s = Setup(fake, tmp_path)
+        await _accepted_preview(fake, s, "5558004")
+        await until(lambda: "ao1" in fake.channels)
+        await s.rt.idle()
+        await s.crash()
+
+        s2 = Setup(fake, tmp_path)
+        agents = {"agent1": AGENT, "agent2": AGENT2}
+        rt2 = await s2.start(
+            campaign(mode="preview"), contacts("5558004", "5558999"), prefix="b", agents=agents
+        )
+        assert rt2.engine.agent_reason("agent1") == "preview"
+        assert rt2.core.lines[1].agent == "agent1"
+        await until(lambda: rt2.core.outcomes["outbound_connected"] == 1, timeout=30.0)
+        assert _agent_legs(fake) == [AGENT]
+        await rt2.stop()
+        await s2.crash()
+
+    run(body)

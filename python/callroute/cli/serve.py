@@ -137,7 +137,8 @@ def outbound_plan(
 ) -> tuple[Any, Any]:
     """The outbound plan of ``--campaign`` (None without one) and the dialer's journal
     (``--journal`` + ``-outbound``; None without ``--journal``). A campaign the journal
-    already holds is taken as it is (its contacts' states kept). ``wallclock``: a callable
+    already holds is taken as it is (its contacts' states kept; ids new in the CSV are
+    added: :meth:`OutboundPlan.restored`). ``wallclock``: a callable
     giving the wall time the campaigns' windows start from (default: now, UTC)."""
     if not args.campaign:
         return None, None

@@ -5,7 +5,9 @@
 its tenant that are ready in the engine and hold the campaign's skills, keeps the blending
 threshold of them idle for inbound, and asks the dialer for the lines to dial. Each ready
 agent counts for one campaign only (campaigns in the order they were added), so two
-campaigns sharing agents never both dial for the same agent.
+campaigns sharing agents never both dial for the same agent. The agents come from the
+engine's :meth:`~callroute.Engine.eligible_agents` (its agents-by-skill index): a pace costs
+the campaigns' eligible agents, not every agent of the center per campaign.
 
 Calling windows: each campaign's zones (the contacts' IANA zones) get their spans on the
 engine clock from :func:`~callroute.outbound.windows.zone_spans` for ``horizon`` seconds
@@ -15,6 +17,8 @@ half the horizon has passed.
 
 from __future__ import annotations
 
+import logging
+import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -29,6 +33,8 @@ from .windows import EngineClock, ZoneTable
 __all__ = ["Campaign", "InboundLoad", "OutboundPlan", "contact_results", "core_config"]
 
 DAY = 86400.0
+
+_log = logging.getLogger("callroute.outbound")
 
 
 @dataclass(frozen=True)
@@ -78,8 +84,9 @@ def core_config(
 class OutboundPlan:
     """Campaigns, their dialer, and pacing from ``engine``'s ready agents (module doc).
 
-    ``agents``: the agents by name, each with ``tenant`` and ``skills`` (a center's
-    ``agents``); ``clock``: engine seconds <-> wall time; ``dialer``: a native
+    ``agents``: the center's agents by name (kept as :attr:`agents`; pacing counts the
+    engine's own agents, with the skills the engine holds now); ``clock``: engine seconds
+    <-> wall time; ``dialer``: a native
     :class:`~callroute._core.Dialer` or a journaling wrapper of one (default: a new one);
     ``inbound``: for campaigns with ``threshold: auto``, the inbound load their agents carry
     (a function of the campaign id).
@@ -137,16 +144,7 @@ class OutboundPlan:
         w = config.windows
         spans = zones.spans(w.start, w.end, self.clock, now, until)
         self.dialer.add_campaign(core_config(config, [spans[i] for i in range(len(zones))]), now)
-        specs = [
-            {
-                "id": c.id,
-                "numbers": list(c.numbers),
-                "priority": c.priority,
-                "data": dict(c.data),
-                "zone": zones.index(c.zone),
-            }
-            for c in contacts
-        ]
+        specs = [_spec(c, zones) for c in contacts]
         numbers = sorted(set(dnc))
         if numbers:  # before the contacts: one with only DNC numbers ends dnc at once
             self.dialer.set_dnc(numbers, now, config.id)
@@ -164,13 +162,45 @@ class OutboundPlan:
         """Know a campaign the dialer already holds (recovered from its journal): its zone
         table as the journal kept it (else from ``contacts``, in the order first added) and
         fresh spans for every zone from ``now`` (the clock's origin may have moved across a
-        restart)."""
+        restart).
+
+        ``contacts`` (the list as it is now) is imported again: ids the dialer does not
+        hold (added to the list since) are added, their new zones at the end of the table;
+        ids it holds keep their journaled state (the list's row for them is not read
+        again); ids it holds that the list no longer has are logged and kept, with their
+        state (to stop calling a number, put it on a do-not-call list).
+        """
+        contacts = list(contacts)
         kept = getattr(self.dialer, "zone_names", None)
         names = kept(config.id) if callable(kept) else None
         zones = ZoneTable(names if names is not None else (c.zone for c in contacts))
-        campaign = Campaign(config, zones, now)
+        known = [str(v["id"]) for v in self.dialer.contacts(config.id)]
+        held = set(known)
+        new = [c for c in contacts if c.id not in held]
+        before = len(zones)
+        for c in new:
+            zones.index(c.zone)
+        campaign = Campaign(config, zones, now, len(known) + len(new))
         self.campaigns[config.id] = campaign
-        self.extend_windows(now)
+        self.extend_windows(now)  # the new zones' spans too, in index order
+        if new:
+            if len(zones) > before:
+                keep = getattr(self.dialer, "note_zones", None)
+                if callable(keep):
+                    keep(config.id, zones.names)
+            self.dialer.add_contacts(config.id, [_spec(c, zones) for c in new], now)
+            _log.info("campaign %s: %d contacts new in the list imported", config.id, len(new))
+        listed = {c.id for c in contacts}
+        gone = [cid for cid in known if cid not in listed]
+        if gone:
+            shown = ", ".join(gone[:10]) + (", ..." if len(gone) > 10 else "")
+            _log.warning(
+                "campaign %s: %d contacts held are no longer in the list (kept, with their "
+                "state): %s",
+                config.id,
+                len(gone),
+                shown,
+            )
         return campaign
 
     def extend_windows(self, now: float) -> None:
@@ -197,35 +227,29 @@ class OutboundPlan:
         return {cid: counts[0] for cid, counts in self._agent_counts().items()}
 
     def _agent_counts(self) -> dict[str, tuple[int, int]]:
-        """Per campaign: (ready, busy or in wrap-up) agents, each agent counted once."""
+        """Per campaign: (ready, busy or in wrap-up) agents, each agent counted once.
+
+        The engine's :meth:`~callroute.Engine.eligible_agents` gives each campaign's agents
+        (of its tenant, with its skills as the engine holds them now) from its
+        agents-by-skill index, not a scan of every agent; an agent already counted for an
+        earlier campaign is left out."""
         taken: set[str] = set()
         out: dict[str, tuple[int, int]] = {}
         for cid, campaign in self.campaigns.items():
             config = campaign.config
-            ready = busy = 0
-            for name, agent in self.agents.items():
-                if name in taken or getattr(agent, "tenant", None) != config.tenant:
-                    continue
-                skills = getattr(agent, "skills", {}) or {}
-                if any(skills.get(s, -1) < level for s, level in config.skills.items()):
-                    continue
-                try:
-                    state = self.engine.agent_state(name)
-                except Exception:  # an agent the engine does not hold
-                    continue
-                if state == "ready":
-                    taken.add(name)
-                    ready += 1
-                elif state in ("busy", "wrapup"):
-                    taken.add(name)
-                    busy += 1
-            out[cid] = (ready, busy)
+            ready, working = self.engine.eligible_agents(config.tenant, config.skills)
+            ready = [a for a in ready if a not in taken]
+            working = [a for a in working if a not in taken]
+            taken.update(ready)
+            taken.update(working)
+            out[cid] = (len(ready), len(working))
         return out
 
     def freeing(self, cid: str, busy: int) -> float:
         """Agents of ``cid`` expected to free up within its ring time: each of ``busy``
-        with probability ``ring_time / aht`` (exponential handle times; ``aht`` the
-        campaign queue's, none measured yet: 0)."""
+        with probability ``1 - exp(-ring_time / aht)``, handle times taken as exponential
+        with mean ``aht`` (the campaign queue's; none measured yet: 0), so memoryless: a
+        busy agent's remaining time has the same law, whatever it has done so far."""
         config = self._campaign(cid).config
         try:
             aht = float(self.engine.queue_stats(config.queue_name).aht)
@@ -233,7 +257,7 @@ class OutboundPlan:
             return 0.0
         if not aht > 0:
             return 0.0
-        return busy * min(1.0, config.ring_time / aht)
+        return busy * -math.expm1(-config.ring_time / aht)
 
     def threshold(self, cid: str, agents: int) -> int:
         """Idle agents of ``cid`` kept for inbound when ``agents`` are ready."""
@@ -293,6 +317,17 @@ class OutboundPlan:
         final outcome (None while pending), the wall time of its last dial by this plan."""
         self._campaign(cid)
         return contact_results(self.dialer.contacts(cid), cid, self.last_dialled)
+
+
+def _spec(contact: Contact, zones: ZoneTable) -> dict[str, Any]:
+    """The dialer's contact record of ``contact`` (its zone by index in ``zones``)."""
+    return {
+        "id": contact.id,
+        "numbers": list(contact.numbers),
+        "priority": contact.priority,
+        "data": dict(contact.data),
+        "zone": zones.index(contact.zone),
+    }
 
 
 def contact_results(

@@ -530,16 +530,25 @@ class CallCore(LegsMixin, RecoveryMixin, PromptsMixin):
         now: float,
         *,
         callback: str | None = None,
+        skills: Mapping[str, int] | None = None,
     ) -> list[Command]:
-        if self.center.ownership.queues.get(queue) != call.tenant:
+        """Into ``queue`` (or, with ``skills``, routed by those skills for the call's
+        tenant, ``queue`` then only named in logs): holding bridge, music, announcements."""
+        if skills is None and self.center.ownership.queues.get(queue) != call.tenant:
             _log.error("call %s: tenant %r has no queue %r", call.id, call.tenant, queue)
             return self._refuse(call, "foreign_queue", now)
         call.data = engine_data({**data, "caller": call.caller or "", "dnis": call.dnis})
         call.data["tenant"] = call.tenant or ""
         try:
-            decisions = self.engine.call_arrived(
-                call.id, now, queue=queue, priority=priority, data=call.data
-            )
+            if skills is None:
+                decisions = self.engine.call_arrived(
+                    call.id, now, queue=queue, priority=priority, data=call.data
+                )
+            else:
+                decisions = self.engine.call_arrived(
+                    call.id, now, skills=dict(skills), tenant=call.tenant, data=call.data
+                )
+                queue = self.engine.call_info(call.id).queue
         except CallrouteError as exc:
             _log.error("call %s: engine refused the call: %s", call.id, exc)
             return self._refuse(call, "rejected", now)
@@ -552,7 +561,8 @@ class CallCore(LegsMixin, RecoveryMixin, PromptsMixin):
             cmd.AddChannels(call.hold, (channel,), "participant"),
             cmd.StartMoh(call.hold, self.options.moh_class),
         ]
-        ann = self.center.queues[queue].announcements
+        found = self.center.queues.get(queue)
+        ann = found.announcements if found is not None else None
         if ann is not None and ann.welcome:
             out += self._play(call, [ann.welcome], now)
         if ann is not None and (ann.periodic or ann.position):

@@ -144,6 +144,16 @@ def _run(engine: Engine, kind: str, args: list[Any], kwargs: dict[str, Any]) -> 
     return getattr(engine, kind)(*args, **kwargs)
 
 
+def _results(out: Any) -> list[Any]:
+    """An input's result as a list: its decisions, or nothing (None), or the one object an
+    input returns alone (a dialer's ``preview_accepted`` gives one ``Dial``)."""
+    if out is None:
+        return []
+    if isinstance(out, (list, tuple)):
+        return list(out)
+    return [out]
+
+
 class JournaledEngine:
     """An :class:`~callroute.Engine` whose every input is journaled before it is applied.
 
@@ -271,7 +281,7 @@ class JournaledEngine:
                     self._pending = _Pending(seq, "refused", _error_text(exc))
                     log.debug("input %d %s refused: %s", seq, kind, exc)
                 raise
-            decisions: list[Decision] = list(out or [])
+            decisions: list[Decision] = _results(out)
             self._pending = self._applied(seq, decisions)
             return decisions
 
@@ -469,6 +479,12 @@ class JournaledEngine:
         """:meth:`Engine.agent_state`."""
         return self._engine.agent_state(agent)
 
+    def eligible_agents(
+        self, tenant: str, skills: Mapping[str, int]
+    ) -> tuple[list[str], list[str]]:
+        """:meth:`Engine.eligible_agents`."""
+        return self._engine.eligible_agents(tenant, skills)
+
     def agent_reason(self, agent: str) -> str | None:
         """:meth:`Engine.agent_reason`."""
         return self._engine.agent_reason(agent)
@@ -548,7 +564,7 @@ def _replay(
     for item in tail:
         error: str | None = None
         try:
-            decisions = list(_run(engine, item.kind, item.args, item.kwargs) or [])
+            decisions = _results(_run(engine, item.kind, item.args, item.kwargs))
         except Exception as exc:
             applied = getattr(exc, "decisions", None)
             if applied is None:

@@ -20,6 +20,17 @@ the lines to dial and originates each (``POST /channels`` with a client-chosen c
   up: ``connect_timeout`` (it counts toward the abandonment cap). A person hanging up
   before an agent comes counts the same way.
 
+Preview: an agent accepting an offer (:meth:`OutboundCore.preview_accepted`, the agent
+``ready``) is reserved for the line: not ready with reason ``preview`` while it rings (the
+engine offers it nothing else). A person answering is pinned to that agent: the call is
+routed by a skill only that agent holds for the moment (``callroute-pin:<agent>``, given
+and taken back within the same step, the agent made ready in between), so the engine
+offers it to that agent and no other, and the runtime bridges them as any call. The line
+ending without a person makes the agent ready again. The documented fallback: if the agent
+is no longer reserved when the person answers (logged out, or made not ready with another
+reason meanwhile), or was not ready at the accept, the person is queued in the campaign's
+queue for any agent, as a progressive call.
+
 Lines are noted in the runtime's journal (as calls are: ``line:<id>`` notes) and the dialer
 journals its own inputs (:class:`~callroute.runtime.dialjournal.JournaledDialer`), so a
 restart knows every line: one still ringing on the PBX goes on; one the PBX no longer
@@ -54,6 +65,10 @@ DIAL_OUTCOMES = {
     "CHANUNAVAIL": "failed",
     "DONTCALL": "failed",
 }
+#: The not-ready reason of an agent reserved for the line of the preview it accepted.
+PREVIEW_REASON = "preview"
+#: The skill that pins an answered preview to its agent (+ the agent's name).
+PIN_SKILL = "callroute-pin:"
 #: Hangup causes of a ringing line: 17 user busy, 18/19 no answer; anything else failed.
 CAUSE_OUTCOMES = {17: "busy", 18: "no_answer", 19: "no_answer"}
 
@@ -87,6 +102,8 @@ class Line:
     connect_by: float | None = None
     restored: bool = False
     data: dict[str, Any] = field(default_factory=dict)
+    #: the agent reserved for this line (an accepted preview), None: any agent
+    agent: str | None = None
 
     def note(self) -> dict[str, Any]:
         """What the journal keeps of the line."""
@@ -100,6 +117,7 @@ class Line:
             "state": self.state,
             "call_id": self.call,
             "connect_by": self.connect_by,
+            "agent": self.agent,
         }
 
 
@@ -133,11 +151,22 @@ class OutboundCore(CallCore):
             _log.warning("dialer %s%r refused: %s", method, args[:1], exc)
             return None
 
-    def _close(self, line: Line, outcome: str, now: float) -> None:
+    def _close(self, line: Line, outcome: str, now: float) -> list[Command]:
+        """The line ends without a person: its outcome to the dialer, its reserved agent
+        (if any, still reserved) ready again."""
         line.state = "closed"
         self._line_dirty.add(line.line)
         self.outcomes[f"outbound_{outcome}"] += 1
         self._dialer("outcome", line.line, outcome, now)
+        if line.agent is None or not self._reserved(line.agent):
+            return []
+        return self._decide(self._engine("agent_ready", line.agent, now), now)
+
+    def _reserved(self, agent: str) -> bool:
+        """Whether ``agent`` is still not ready for a preview's line."""
+        state = self._engine_query("agent_state", agent)
+        reason = self._engine_query("agent_reason", agent)
+        return bool(state == "not_ready" and reason == PREVIEW_REASON)
 
     # ------------------------------------------------------------------ time
 
@@ -231,12 +260,18 @@ class OutboundCore(CallCore):
         self, campaign: str, contact: str, agent: str | None, now: float
     ) -> list[Command]:
         """An agent accepted a preview: dial it now (nothing if every number went on a
-        do-not-call list meanwhile). Raises the dialer's error for a preview never offered."""
+        do-not-call list meanwhile). Raises the dialer's error for a preview never offered.
+        ``agent``, if ready, is reserved for the line (not ready, reason ``preview``) and
+        the person who answers is pinned to it (module doc)."""
         found = self.plan.dialer.preview_accepted(campaign, contact, now, agent)
         if found is None:
             return []
         self.plan.dialled(campaign, contact, now)
-        return self.dial(found)
+        out = self.dial(found)
+        if agent is not None and self._engine_query("agent_state", agent) == "ready":
+            self.lines[found.line].agent = agent
+            out += self._decide(self._engine("agent_not_ready", agent, now, PREVIEW_REASON), now)
+        return out
 
     # ------------------------------------------------------------------ PBX events
 
@@ -252,8 +287,7 @@ class OutboundCore(CallCore):
             line = self._ringing(peer)
             status = str(getattr(event, "dialstatus", "") or "")
             if line is not None and status in DIAL_OUTCOMES:
-                self._close(line, DIAL_OUTCOMES[status], now)
-                return []
+                return self._close(line, DIAL_OUTCOMES[status], now)
         elif kind == "StasisStart" and channel in self._line_channels:
             answered = self.lines.get(self._line_channels[channel])
             if answered is not None:
@@ -265,8 +299,7 @@ class OutboundCore(CallCore):
                 outcome = (
                     CAUSE_OUTCOMES.get(cause, "failed") if isinstance(cause, int) else "failed"
                 )
-                self._close(line, outcome, now)
-                return []
+                return self._close(line, outcome, now)
         return super().on_event(event, now)
 
     def _ringing(self, channel: str) -> Line | None:
@@ -289,12 +322,10 @@ class OutboundCore(CallCore):
             return [cmd.Hangup(line.channel)]
         if line.amd is not None and line.amd.upper() in self.out_options.machine_values:
             _log.info("line %d: answering machine (%s): hanging up", line.line, line.amd)
-            self._close(line, "machine", now)
-            return [cmd.Hangup(line.channel)]
+            return [*self._close(line, "machine", now), cmd.Hangup(line.channel)]
         campaign = self.plan.campaigns.get(line.campaign)
         if campaign is None:
-            self._close(line, "failed", now)
-            return [cmd.Hangup(line.channel)]
+            return [*self._close(line, "failed", now), cmd.Hangup(line.channel)]
         self._dialer("outcome", line.line, "person", now)
         line.state = "answered"
         line.connect_by = now + campaign.config.connect_within
@@ -322,7 +353,34 @@ class OutboundCore(CallCore):
             data.update(self.plan.dialer.contact(line.campaign, line.contact).get("data") or {})
         data.update(campaign=line.campaign, contact=line.contact, line=line.line, outbound=True)
         _log.info("line %d: a person answered: call %s", line.line, call.id)
+        if line.agent is not None:
+            if self._reserved(line.agent):
+                return self._pinned(call, line.agent, config.queue_name, data, now)
+            _log.info(
+                "line %d: agent %s is no longer reserved: queued for any agent",
+                line.line,
+                line.agent,
+            )
         return self._enqueue(call, config.queue_name, 0, data, now)
+
+    def _pinned(
+        self, call: Call, agent: str, queue: str, data: dict[str, Any], now: float
+    ) -> list[Command]:
+        """The person of a preview, offered to the agent reserved for it and to no one
+        else: the agent holds a skill of its own while the call enters (routed by it) and
+        the agent is made ready; its skills are given back at once (the offer stands)."""
+        pin = {f"{PIN_SKILL}{agent}": 1}
+        config = self.center.agents.get(agent)
+        skills = dict(config.skills) if config is not None else {}
+        try:
+            out = self._decide(list(self.engine.set_agent_skills(agent, pin, now)), now)
+        except CallrouteError as exc:
+            _log.warning("call %s: pinning to %s refused (%s): any agent", call.id, agent, exc)
+            return self._enqueue(call, queue, 0, data, now)
+        out += self._enqueue(call, queue, 0, data, now, skills=pin)
+        out += self._decide(self._engine("agent_ready", agent, now), now)
+        out += self._decide(self._engine("set_agent_skills", agent, skills, now), now)
+        return out
 
     # ------------------------------------------------------------------ joins and ends
 
@@ -390,8 +448,7 @@ class OutboundCore(CallCore):
         if isinstance(command, cmd.Originate):
             line = self._ringing(command.channel)
             if line is not None:
-                self._close(line, "failed", now)
-                return []
+                return self._close(line, "failed", now)
         return super().command_failed(command, error, now)
 
     # ------------------------------------------------------------------ notes, recovery
@@ -452,7 +509,7 @@ class OutboundCore(CallCore):
             line.restored = False
             if line.state == "ringing" and line.channel not in live:
                 _log.warning("line %d: gone during the restart: failed", line.line)
-                self._close(line, "failed", now)
+                out += self._close(line, "failed", now)
             elif line.state == "answered" and (line.call is None or line.call not in self.calls):
                 self._abandon(line, None, now)
         known = set(self.lines)
@@ -494,6 +551,9 @@ def _line_of(note: Any) -> Line:
     call = note.get("call_id")
     if call is not None and not isinstance(call, str):
         raise TypeError(f"call_id {call!r} is not a str")
+    agent = note.get("agent")
+    if agent is not None and not isinstance(agent, str):
+        raise TypeError(f"agent {agent!r} is not a str")
     number = note["line"]
     if isinstance(number, bool) or not isinstance(number, int) or number < 0:
         raise ValueError(f"line {number!r} is not a line id")
@@ -507,4 +567,5 @@ def _line_of(note: Any) -> Line:
         call=call,
         connect_by=connect_by,
         restored=True,
+        agent=agent,
     )

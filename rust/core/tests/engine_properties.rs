@@ -1231,6 +1231,40 @@ impl Driver {
                 ensure!(voice + chat == 0, "{}: {state:?} but holds calls", cfg.name);
             }
         }
+        self.compare_eligible(e)
+    }
+
+    /// `eligible_agents` against a count over every agent, from the skills the inputs gave
+    /// and the states the decisions said, for each tenant (and one unknown) and a few
+    /// requirement sets (none, random ones, an unknown skill).
+    fn compare_eligible(&self, e: &Engine) -> Result<(), String> {
+        let mut sets: Vec<Reqs> = vec![Vec::new(), vec![("nowhere".into(), 0)]];
+        sets.extend((0..3).map(|k| sorted(&self.random_skills(self.events * 3 + k))));
+        for tenant in TENANTS.iter().chain(&["nobody"]) {
+            for reqs in &sets {
+                let (mut ready, mut working) = (Vec::new(), Vec::new());
+                for (i, cfg) in self.center.agents.iter().enumerate() {
+                    let skills = &self.agent_skills[i];
+                    let meets = reqs
+                        .iter()
+                        .all(|(sk, min)| skills.iter().any(|(have, lvl)| have == sk && lvl >= min));
+                    if cfg.tenant != *tenant || !meets {
+                        continue;
+                    }
+                    match self.agent_states[i] {
+                        AgentState::Ready => ready.push(cfg.name.clone()),
+                        AgentState::Busy | AgentState::WrapUp => working.push(cfg.name.clone()),
+                        _ => {}
+                    }
+                }
+                let got = e.eligible_agents(tenant, reqs);
+                let names = |v: &[Arc<str>]| v.iter().map(|a| a.to_string()).collect::<Vec<_>>();
+                ensure!(
+                    names(&got.ready) == ready && names(&got.working) == working,
+                    "eligible_agents({tenant}, {reqs:?}) = {got:?}; by count {ready:?} {working:?}"
+                );
+            }
+        }
         Ok(())
     }
 }

@@ -19,6 +19,6 @@ pub use config::{
 };
 pub use decision::{AgentState, Decision, ExitReason, Outcome, RevokeReason};
 pub(crate) use engine::{CallId, Out, RawPresence};
-pub use engine::{CallInfo, CallView, Engine, EngineOptions, Scorer, Totals};
+pub use engine::{CallInfo, CallView, EligibleAgents, Engine, EngineOptions, Scorer, Totals};
 pub use error::EngineError;
 pub use stats::{AgentStats, QueueCounters, QueueStats, MAX_TOTAL_US};

@@ -754,6 +754,25 @@ impl PyEngine {
         self.ids(py, Engine::agent_ids)
     }
 
+    /// The agents of `tenant` whose skills meet every level of `skills` (a mapping of
+    /// skill to minimum level; empty: every agent of the tenant), as a tuple of two lists of
+    /// agent ids in the order added: those 'ready', and those 'busy' or in 'wrapup'. An
+    /// unknown tenant or skill has no agents. Reads the engine's agents-by-skill index:
+    /// only the agents holding the rarest required skill are looked at.
+    fn eligible_agents<'py>(
+        &self,
+        py: Python<'py>,
+        tenant: &Bound<'py, PyAny>,
+        skills: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyTuple>> {
+        let tenant = text(tenant, "tenant")?;
+        let skills = args::skills(skills, "skills")?;
+        let found = self.read(py, |e| Ok(e.eligible_agents(tenant, &skills)))?;
+        let ready = values::id_list(py, &found.ready)?;
+        let working = values::id_list(py, &found.working)?;
+        PyTuple::new(py, [ready, working])
+    }
+
     /// The ids of the active calls: waiting, offered or connected (a list of str).
     fn calls<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
         self.ids(py, Engine::call_ids)

@@ -37,6 +37,9 @@ impl Engine {
         {
             return Err("implicit queue index out of step".into());
         }
+        if !self.skill_agents_in_step() {
+            return Err("agents-by-skill index out of step".into());
+        }
         let mut offering = vec![0u32; self.queues.len()];
         let mut waiting = vec![0usize; self.queues.len()];
         for (c, call) in self.calls.iter().enumerate() {

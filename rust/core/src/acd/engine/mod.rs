@@ -32,7 +32,8 @@
 //! - `offers`: offers made, revoked, lapsed, declined and accepted;
 //! - `endings`: a call ended, abandoned, transferred, or called back;
 //! - `decisions`: the collected decisions and their public form;
-//! - `queries`: states, call information and statistics;
+//! - `queries`: states, call information and statistics; `by_skill`: the agents holding
+//!   each skill, for [`Engine::eligible_agents`];
 //! - `snapshot` (with `check`, which vets what it decodes) and `audit`;
 //! - `raw`: the simulator's crate-internal inputs; `slots`: the call slots.
 
@@ -52,6 +53,7 @@ use names::Names;
 
 mod agents;
 mod audit;
+mod by_skill;
 mod check;
 mod clock;
 mod decisions;
@@ -68,6 +70,7 @@ mod setup;
 mod slots;
 mod snapshot;
 
+pub use by_skill::EligibleAgents;
 pub(crate) use decisions::Out;
 pub(crate) use names::CallId;
 pub(crate) use raw::RawPresence;
@@ -216,6 +219,10 @@ pub struct Engine {
     /// vacant queue slots (freed implicit queues'); rebuilt after a restore
     #[serde(skip)]
     free_queues: BTreeSet<u32>,
+    /// per skill index, the agents holding it, ascending (see `by_skill`); rebuilt after a
+    /// restore
+    #[serde(skip)]
+    skill_agents: Vec<Vec<u32>>,
 }
 
 /// What makes an implicit queue: (tenant, media, requirements sorted by skill).

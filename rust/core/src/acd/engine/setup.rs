@@ -87,6 +87,7 @@ impl Engine {
             last_interval: no_interval(),
             emptied: Vec::new(),
             free_queues: BTreeSet::new(),
+            skill_agents: Vec::new(),
         })
     }
 
@@ -323,6 +324,7 @@ impl Engine {
             not_ready_us: Vec::new(),
         });
         self.agent_ids.insert(id, a);
+        self.index_skills(a);
         // logged out: memberships only, no index entries
         for q in 0..self.queues.len() as u32 {
             self.add_memberships(a, q);
@@ -376,10 +378,12 @@ impl Engine {
             }
         }
         self.unlist_agent(a);
+        self.unindex_skills(a);
         let ag = &mut self.agents[a as usize];
         ag.member_qs.clear();
         ag.member_keys.clear();
         ag.skills = skills;
+        self.index_skills(a);
         // every membership first, then one dispatch: the agent takes the best call across all
         // its queues (docs/engine.md, "Choosing a call for an agent"), not the best of the
         // first queue it was found eligible for

@@ -82,6 +82,7 @@ impl Engine {
             .map(|v| ((v.tenant, v.media, v.reqs.clone()), v.queue))
             .collect();
         engine.count_available_agents();
+        engine.rebuild_skill_agents();
         // (check_decoded: every waiting entry names a live waiting call of its queue)
         engine.rebuild_order();
         engine.rebuild_queue_uses();
