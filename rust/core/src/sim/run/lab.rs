@@ -174,7 +174,7 @@ pub(in crate::sim) fn next_arrival(
 }
 
 /// [`next_arrival`]'s general walk through rate and day changes.
-#[inline(never)]
+#[inline]
 fn next_arrival_walk(
     arrivals: &Arrivals,
     from: Us,
