@@ -11,6 +11,7 @@ import pytest
 from callroute import sim
 from callroute._internal import deprecation
 from callroute._internal.tables import Estimate, Table
+from callroute.sim.results import half_width
 
 
 def small_model() -> sim.SimModel:
@@ -38,6 +39,19 @@ def test_estimate_is_a_mean_and_half_width_that_unpacks() -> None:
     assert (mean, half) == (0.8, 0.05)
     assert e.low == pytest.approx(0.75)
     assert e.high == pytest.approx(0.85)
+
+
+def test_half_width_is_students_t_times_the_standard_error() -> None:
+    # 1, 2, 3, 4: sample sd sqrt(5/3); t(0.975, 3 df) = 3.182 (printed tables)
+    assert half_width(np.array([1.0, 2.0, 3.0, 4.0])) == pytest.approx(
+        3.182 * (5 / 3) ** 0.5 / 2, rel=1e-4
+    )
+    # non-finite values are left out; fewer than two finite ones give NaN
+    assert half_width(np.array([1.0, np.nan, 2.0, np.inf, 3.0, 4.0])) == pytest.approx(
+        half_width(np.array([1.0, 2.0, 3.0, 4.0]))
+    )
+    assert np.isnan(half_width(np.array([1.0, np.nan])))
+    assert np.isnan(half_width(np.array([], dtype=np.float64)))
 
 
 def test_table_is_a_mapping_of_equal_columns() -> None:

@@ -13,7 +13,7 @@ import callroute as cr
 import numpy as np
 import pytest
 import yaml
-from callroute.sim.results import _half_width
+from callroute.sim.results import half_width
 
 
 def mmn(rate: float, aht: float, agents: int, *, patience: Any = "never", **queue: Any) -> dict:
@@ -30,7 +30,7 @@ def mmn(rate: float, aht: float, agents: int, *, patience: Any = "never", **queu
 def within_ci(result: cr.SimulationResult, kpi: str, truth: float, line: str | None = None) -> None:
     values = result.kpi(kpi, line)
     mean = float(values.mean())
-    half = 2.58 / 1.96 * _half_width(values)  # 99 %
+    half = 2.58 / 1.96 * half_width(values)  # 99 %
     assert abs(mean - truth) <= half, f"{kpi}: simulated {mean:.5f} ± {half:.5f}, exact {truth:.5f}"
 
 

@@ -145,6 +145,33 @@ def _has_matplotlib() -> bool:
     return importlib.util.find_spec("matplotlib") is not None
 
 
+def test_interval_sl_pools_the_calls_of_its_periods() -> None:
+    """An interval's simulated service level is what a center reports: calls answered
+    within the target over calls offered in its periods, over all replications (not a
+    mean of the periods' levels); the promise is the periods' weighted by their calls."""
+    from callroute.wfm import plan_day
+
+    plan = plan_day(
+        PROFILE, start=7 * 3600, interval=int(INTERVAL), aht=AHT, target=TARGET,
+        replications=3, seed=2,
+    )  # fmt: skip
+    promised, simulated, agents = plan.interval_sl()
+    check = plan.check
+    k = len(check.calls) // SLOTS
+    assert k == 2  # 15-minute periods in half hours
+    for i in range(SLOTS):
+        periods = slice(k * i, k * (i + 1))
+        within = check.runs_within[:, periods].sum()
+        offered = check.runs_offered[:, periods].sum()
+        assert offered > 0
+        assert simulated[i] == pytest.approx(within / offered, rel=1e-12)
+        weights = check.calls[periods]
+        assert promised[i] == pytest.approx(
+            float(check.promised[periods] @ weights / weights.sum()), rel=1e-12
+        )
+        assert agents[i] == check.coverage[periods].min()
+
+
 @pytest.mark.parametrize("multiplier", [1.3, 1.8])
 def test_surge_adds_staff_as_erlang_c_at_the_scaled_load(
     history: tuple[Path, dt.date], multiplier: float

@@ -15,7 +15,16 @@ import numpy.typing as npt
 from .._internal.tables import Estimate, Table
 from ..errors import ParameterError, UnknownIdError
 
-__all__ = ["KINDS", "KPIS", "Comparison", "Estimate", "Kind", "SimulationResult", "Table"]
+__all__ = [
+    "KINDS",
+    "KPIS",
+    "Comparison",
+    "Estimate",
+    "Kind",
+    "SimulationResult",
+    "Table",
+    "half_width",
+]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -59,8 +68,11 @@ def _t975(n: int) -> float:
     return _T975[n - 2] if n - 1 <= len(_T975) else 1.96 + 2.4 / (n - 1)
 
 
-def _half_width(values: FloatArray) -> float:
-    """95 % confidence half-width of the mean of ``values`` (NaN for fewer than two)."""
+def half_width(values: FloatArray) -> float:
+    """95 % confidence half-width of the mean of ``values``: Student's t at 0.975 times the
+    standard error, the non-finite values left out (NaN for fewer than two finite ones).
+    Every confidence interval of the simulator's results, and of the schedule check's, is
+    made with it."""
     v = values[np.isfinite(values)]
     n = len(v)
     if n < 2:
@@ -72,7 +84,7 @@ def _estimate(values: FloatArray) -> Estimate:
     """The mean of ``values`` leaving NaN out (NaN when no value is finite) and the 95 %
     half-width of the finite ones."""
     mean = float(np.nanmean(values)) if np.isfinite(values).any() else math.nan
-    return Estimate(mean, _half_width(values))
+    return Estimate(mean, half_width(values))
 
 
 def _ratio(num: FloatArray, den: FloatArray) -> FloatArray:
@@ -95,7 +107,7 @@ def _ratio_of_means(num: FloatArray, den: FloatArray) -> Estimate:
     """``sum(num) / sum(den)`` over replications with the 95 % half-width of the delta
     method (NaN with fewer than two replications or no denominator)."""
     r, influence = _linearized(num, den)
-    return Estimate(r, _half_width(influence) if math.isfinite(r) else math.nan)
+    return Estimate(r, half_width(influence) if math.isfinite(r) else math.nan)
 
 
 def _paired_ratio_difference(
@@ -105,7 +117,7 @@ def _paired_ratio_difference(
     numbers), with the 95 % half-width of the paired delta method."""
     r, a = _linearized(num, den)
     r0, b = _linearized(base_num, base_den)
-    return Estimate(r - r0, _half_width(a - b))
+    return Estimate(r - r0, half_width(a - b))
 
 
 Kind = Literal["ratio_of_means", "mean_of_ratios"]

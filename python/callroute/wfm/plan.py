@@ -129,19 +129,20 @@ class DayPlan:
         return [_hhmm(self.start + i * self.interval) for i in range(len(self.calls))]
 
     def interval_sl(self) -> tuple[FloatArray, FloatArray, IntArray]:
-        """Promised and simulated service level per interval (periods weighted by calls),
-        and the fewest agents on the phones in each interval."""
+        """Per interval: the promised service level (periods weighted by calls), the
+        simulated one (pooled: calls answered within the target over calls offered in the
+        interval's periods, all replications, as a center reports it) and the fewest agents
+        on the phones."""
         return _fold(self.check, len(self.calls))
 
 
 def _fold(check: ScheduleCheck, n: int) -> tuple[FloatArray, FloatArray, IntArray]:
+    """``check``'s periods folded to ``n`` intervals by :meth:`ScheduleCheck.folded`, with
+    the fewest agents on the phones in each."""
     k = len(check.calls) // n
-    calls = check.calls.reshape(n, k)
-    weight = np.where(calls.sum(axis=1) > 0, calls.sum(axis=1), 1.0)
-    promised = (check.promised.reshape(n, k) * calls).sum(axis=1) / weight
-    simulated = (check.simulated.reshape(n, k) * calls).sum(axis=1) / weight
+    f = check.folded(k)
     agents = check.coverage.reshape(n, k).min(axis=1)
-    return promised, simulated, np.asarray(agents, dtype=np.int64)
+    return f["promised"], f["simulated"], np.asarray(agents, dtype=np.int64)
 
 
 def _hhmm(seconds: int) -> str:

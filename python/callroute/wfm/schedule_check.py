@@ -34,7 +34,7 @@ import numpy.typing as npt
 from .. import erlang
 from ..errors import ParameterError
 from ..sim import exponential, never, piecewise, simulate
-from ..sim.results import _half_width
+from ..sim.results import half_width
 from .schedule import Schedule
 
 __all__ = ["ScheduleCheck", "simulate_schedule"]
@@ -87,12 +87,13 @@ class ScheduleCheck:
     def simulated_day_halfwidth(self) -> float:
         """95 % confidence half-width of the day's simulated service level."""
         within, offered = self.runs_within.sum(axis=1), self.runs_offered.sum(axis=1)
-        return _half_width(within / np.maximum(offered, 1.0))
+        return half_width(within / np.maximum(offered, 1.0))
 
     def folded(self, k: int) -> dict[str, FloatArray]:
         """Every ``k`` periods as one interval: calls, promised (at the coverage and at the
         simulated agents; periods weighted by calls), the mean simulated agents, the
-        simulated service level and its 95 % half-width over the replications."""
+        simulated service level (pooled: calls answered within the target over calls offered
+        in the interval, all replications) and its 95 % half-width over the replications."""
         n = len(self.calls) // k
         if k < 1 or n * k != len(self.calls):
             raise ParameterError(f"{len(self.calls)} periods do not fold by {k}")
@@ -279,7 +280,7 @@ def _halfwidths(within: FloatArray, offered: FloatArray) -> FloatArray:
     (rows); replications with no call offered in the period left out."""
     with np.errstate(invalid="ignore", divide="ignore"):
         sl = np.where(offered > 0, within / np.maximum(offered, 1.0), np.nan)
-    return np.array([_half_width(sl[:, i]) for i in range(sl.shape[1])])
+    return np.array([half_width(sl[:, i]) for i in range(sl.shape[1])])
 
 
 def _per_run(res: Any, key: str, n: int) -> FloatArray:
