@@ -26,7 +26,7 @@ import numpy.typing as npt
 from .. import _core
 from .._internal.tables import Estimate, Table
 from ..errors import ModelError
-from ..sim.results import _estimate
+from ..sim.results import estimate
 
 __all__ = ["BlendResult", "Tradeoff", "plot_tradeoff", "simulate_blend", "tradeoff"]
 
@@ -234,7 +234,7 @@ class BlendResult:
         replication)."""
         t = self.table()
         return {
-            k: _estimate(np.asarray(v, dtype=float)) for k, v in t.items() if k != "replication"
+            k: estimate(np.asarray(v, dtype=float)) for k, v in t.items() if k != "replication"
         }
 
     def format(self) -> str:
@@ -302,12 +302,12 @@ class Tradeoff:
                 cols["mode"].append(mode)
                 cols["threshold"].append(threshold)
                 for k in kpis:
-                    mean, half = _estimate(np.asarray(t[k], dtype=float))
+                    mean, half = estimate(np.asarray(t[k], dtype=float))
                     cols[k].append(mean)
                     cols[k + "_hw"].append(half)
                 for k in ("inbound_service_level", "contacts_per_hour"):
                     d = np.asarray(t[k], dtype=float) - np.asarray(first[k], dtype=float)
-                    mean, half = _estimate(d)
+                    mean, half = estimate(d)
                     cols[k + "_diff"].append(mean)
                     cols[k + "_diff_hw"].append(half)
         return Table(cols)

@@ -23,6 +23,7 @@ __all__ = [
     "Kind",
     "SimulationResult",
     "Table",
+    "estimate",
     "half_width",
 ]
 
@@ -80,9 +81,9 @@ def half_width(values: FloatArray) -> float:
     return float(_t975(n) * v.std(ddof=1) / math.sqrt(n))
 
 
-def _estimate(values: FloatArray) -> Estimate:
-    """The mean of ``values`` leaving NaN out (NaN when no value is finite) and the 95 %
-    half-width of the finite ones."""
+def estimate(values: FloatArray) -> Estimate:
+    """The estimate of a mean: the mean of ``values`` leaving NaN out (NaN when no value is
+    finite) and the 95 % half-width of the finite ones."""
     mean = float(np.nanmean(values)) if np.isfinite(values).any() else math.nan
     return Estimate(mean, half_width(values))
 
@@ -192,7 +193,7 @@ def kpi_estimate(totals: dict[str, FloatArray], name: str, kind: Kind) -> Estima
         t = _with_derived(totals)
         num, den = RATIOS[name]
         return _ratio_of_means(t[num], t[den])
-    return _estimate(kpi_values(totals, name))
+    return estimate(kpi_values(totals, name))
 
 
 def kpi_difference(
@@ -203,7 +204,7 @@ def kpi_difference(
         t, b = _with_derived(totals), _with_derived(base)
         num, den = RATIOS[name]
         return _paired_ratio_difference(t[num], t[den], b[num], b[den])
-    return _estimate(kpi_values(totals, name) - kpi_values(base, name))
+    return estimate(kpi_values(totals, name) - kpi_values(base, name))
 
 
 KPIS = (
