@@ -338,6 +338,8 @@ def test_cli_outbound_check(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     assert main([*argv, "--at", "2026-12-02T15:00+00:00"]) == 0
     out = capsys.readouterr().out
     assert "contacts: 2 (2 numbers) in 2 time zones" in out
+    # the defaults: the US rule's 3 % over 30 days, a 5 % risk of a window above it
+    assert "abandonment cap 3.0% over 30 days (risk of a window above it 5%)" in out
     assert "1 contacts with only blocked numbers" in out
     assert "callable at 2026-12-02T15:00+00:00: 1 of 2" in out
     bad = _write(tmp_path, "bad.csv", "id,number,timezone\na,55x,UTC\nb,5550102,Nowhere/X\n")
