@@ -125,7 +125,8 @@ def run_check(args: argparse.Namespace) -> int:
     print(
         f"  windows {w.start:%H:%M}-{w.end:%H:%M} contact local time; abandonment cap "
         f"{campaign.abandon_cap:.1%} over {_span(campaign.cap_window_seconds)} "
-        f"(risk of a window above it {campaign.abandon_risk:.0%}); connect within {campaign.connect_within:g} s; threshold {campaign.threshold}"
+        f"(risk of a window above it {campaign.abandon_risk:.0%}); connect within "
+        f"{campaign.connect_within:g} s; threshold {campaign.threshold}"
     )
     print(f"contacts: {len(contacts)} ({numbers} numbers) in {len(zones)} time zones")
     for zone, count in sorted(zones.items(), key=lambda kv: (-kv[1], kv[0]))[:10]:
