@@ -233,9 +233,7 @@ class BlendResult:
         ``replication``, with the half-width of its 95 % confidence interval (NaN with one
         replication)."""
         t = self.table()
-        return {
-            k: estimate(np.asarray(v, dtype=float)) for k, v in t.items() if k != "replication"
-        }
+        return {k: estimate(np.asarray(v, dtype=float)) for k, v in t.items() if k != "replication"}
 
     def format(self) -> str:
         """The summary as aligned text."""
