@@ -3,8 +3,8 @@
 //!   line and the person's talk and wrap-up); offers, people connected and talk per agent
 //!   hour against the renewal-reward values computed here;
 //! - callbacks: a person asking to be called back is dialled again at the time asked;
-//! - the threshold holds the routing: a person answered takes an agent only while the
-//!   threshold's idle agents remain besides (a scripted day: exact counts);
+//! - the threshold acts at dial time only: it cuts the lines dialled, and a person who
+//!   answers queues for any agent at once (scripted days: exact counts);
 //! - older model JSON, without the preview and callback fields, still loads.
 
 mod stats;
@@ -207,39 +207,70 @@ fn older_model_json_loads_with_defaults() {
     assert_eq!(back, model);
 }
 
-/// Threshold 1, three agents at first: progressive dials two lines (3 free − 1 kept); at 5 s
-/// one agent logs off, so when both people answer at 10 s, two agents are idle: the first
-/// person takes one, the second must leave one idle for inbound and is held. With a connect
-/// limit of 2 s they hang up (abandoned); with 200 s they wait for the first person's agent
-/// to free at 110 s (talks of 100 s), when two agents are idle again, and get one then.
-#[test]
-fn the_threshold_holds_an_answered_person_until_its_idle_agents_remain() {
-    for (within, connected, abandoned, wait) in [(2.0, 1, 1, 0.0), (200.0, 2, 0, 100.0)] {
-        let mut model = outbound_day(
-            3,
-            DialMode::Progressive,
-            Reach {
-                start: 0.0,
-                period: 3600.0,
-                periods: vec![row(1.0, 0.0, 0.0, 0.0)],
-                person_by_attempt: vec![1.0],
-                amd_false_positive: 0.0,
-                callback_after: Dist::Deterministic { value: 3600.0 },
-            },
-            1_000.0,
-        );
-        model.groups[0].staffing = Staffing::Intervals {
+/// A scripted progressive day: every contact a person, ring 10 s, talk 100 s, no wrap-up,
+/// `agents` agents at first and `later` from 5 s on, the given threshold and connect limit,
+/// dialling for 300 s.
+fn scripted_day(agents: u32, later: u32, threshold: u32, within: f64, contacts: u64) -> BlendModel {
+    let mut model = outbound_day(
+        agents,
+        DialMode::Progressive,
+        Reach {
             start: 0.0,
-            interval: 5.0,
-            counts: vec![3, 2],
-        };
-        let cm = &mut model.campaigns[0];
-        cm.contacts = 2;
-        cm.campaign.blending = Blending::Fixed(1);
-        cm.campaign.connect_within = within;
-        cm.ring = Dist::Deterministic { value: 10.0 };
-        cm.talk = Dist::Deterministic { value: 100.0 };
-        cm.wrapup = None;
+            period: 3600.0,
+            periods: vec![row(1.0, 0.0, 0.0, 0.0)],
+            person_by_attempt: vec![1.0],
+            amd_false_positive: 0.0,
+            callback_after: Dist::Deterministic { value: 3600.0 },
+        },
+        300.0,
+    );
+    model.groups[0].staffing = Staffing::Intervals {
+        start: 0.0,
+        interval: 5.0,
+        counts: vec![agents, later],
+    };
+    let cm = &mut model.campaigns[0];
+    cm.contacts = contacts;
+    cm.campaign.blending = Blending::Fixed(threshold);
+    cm.campaign.connect_within = within;
+    cm.ring = Dist::Deterministic { value: 10.0 };
+    cm.talk = Dist::Deterministic { value: 100.0 };
+    cm.wrapup = None;
+    model
+}
+
+/// The threshold cuts the dials: two agents throughout, plenty of contacts. With a threshold
+/// of 1, one agent is free to dial for: one line at 0 s, its person talks 10-110 s, the
+/// next line at 110 s (talk 120-220 s), the last at 220 s (talk 230-330 s; dialling stops
+/// at 300 s): 3 lines, all connected at once. With 0, two lines at each of 0, 110 and
+/// 220 s: 6.
+#[test]
+fn the_threshold_cuts_the_lines_dialled() {
+    for (threshold, lines) in [(1, 3), (0, 6)] {
+        let model = scripted_day(2, 2, threshold, 2.0, 100);
+        let rep = &run_blend_replications(&model, 5, 1, 1).unwrap()[0];
+        let o = rep.outbound_total(0);
+        let what = format!("threshold {threshold}");
+        assert_eq!(o.dials, lines, "{what}");
+        assert_eq!(o.person, lines, "{what}");
+        assert_eq!(o.connected, lines, "{what}");
+        assert_eq!(o.abandoned, 0, "{what}");
+        assert_eq!(o.connect_wait, 0.0, "{what}");
+    }
+}
+
+/// The threshold does not hold an answered person back (as in the runtime, where they join
+/// the campaign's queue at once). Threshold 1, three agents at first: two lines are dialled
+/// at 0 s (3 free − 1 kept); at 5 s two agents log off, so when both people answer at 10 s
+/// one agent is idle. The first person takes it at once, though that leaves none idle for
+/// inbound; the second waits in the queue. With a connect limit of 2 s they hang up at
+/// 12 s (abandoned); with 200 s they get the agent when the first talk ends at 110 s
+/// (waited 100 s). Nothing more is dialled: one agent, kept for inbound. (Holding people
+/// for the threshold would abandon both in either case.)
+#[test]
+fn an_answered_person_queues_at_once_whatever_the_threshold() {
+    for (within, connected, abandoned, wait) in [(2.0, 1, 1, 0.0), (200.0, 2, 0, 100.0)] {
+        let model = scripted_day(3, 1, 1, within, 100);
         let rep = &run_blend_replications(&model, 5, 1, 1).unwrap()[0];
         let o = rep.outbound_total(0);
         let what = format!("connect within {within} s");

@@ -27,20 +27,15 @@
 //!   `callback_requested` for `reach.callback_after` later (the campaign's
 //!   `retry.callback_requested` rule decides when it is dialled again: at the time asked,
 //!   or later if the rule's delay is longer), and no agent is needed;
-//! - the threshold holds the routing as well as the dialer: with a threshold of `k`, a person
-//!   answered goes to an agent only while at least `k` other idle agents eligible for the
-//!   campaign remain; until then the simulator holds them (first answered, first released,
-//!   when an agent frees) and they hang up at `connect_within`, counted abandoned. The
-//!   simulator does this, not the engine (an engine queue option would change the engine's
-//!   snapshot format). With a threshold of 0 a person joins the campaign's queue in the
-//!   engine at once and waits there for any agent (inbound wins ties: the campaign queue's
-//!   weight is -1; `priority` ranks them against inbound calls); so inbound service level
-//!   rises and outbound contacts fall as the threshold rises. The price: a person whose
-//!   agent an inbound call took during the ring now waits for `k + 1` idle agents, so the
-//!   outbound abandonment rate rises with the threshold (on the trade-off day of
-//!   `tests/sim_blend.rs`, progressive from 2.5 % at 0 to 6.4 % at 8): the dialer's ledger
-//!   counts them and a predictive campaign paces down, but no campaign dials fewer lines
-//!   than agents free;
+//! - the threshold acts at dial time only, as in the runtime (`callroute.outbound.plan.pace`):
+//!   with a threshold of `k`, a campaign dials for the agents free for its queue less `k`
+//!   (preview shows contacts to as many), and a person who answers joins the campaign's
+//!   queue in the engine at once and waits there for any eligible agent (inbound wins ties:
+//!   the campaign queue's weight is -1; `priority` ranks them against inbound calls), so
+//!   inbound service level rises and outbound contacts fall as the threshold rises. Routing
+//!   does not hold an answered person back for the threshold: a person held is a person
+//!   abandoned at `connect_within`, counted toward the legal cap, for an agent the dialer
+//!   already left idle;
 //! - predictive campaigns are paced at once for agents idle now, and at each `pace_every`
 //!   tick also for the busy agents expected to free up within a mean ring time (each with
 //!   probability `1 - exp(-ring / (talk + wrap-up))`, less the waiting inbound calls and the

@@ -8,7 +8,6 @@ mod dialing;
 mod preview;
 mod setup;
 
-use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use rustc_hash::FxHashMap as HashMap;
@@ -78,10 +77,6 @@ enum Ev {
     Outcome {
         line: u64,
     },
-    /// a person held for the threshold reaches the campaign's `connect_within`
-    HeldOut {
-        line: u64,
-    },
     /// a preview agent decides on the contact shown
     Decide {
         slot: u32,
@@ -131,21 +126,9 @@ struct Line {
     attempt: u32,
     reached: Reached,
     bucket: u32,
-    /// a person answered and held by the simulator until the threshold lets an agent go
-    held: bool,
     /// a preview line: the slot of the offer call holding the agent who accepted it
     /// (`u32::MAX`: none)
     pinned: u32,
-}
-
-/// A person answered and held until an agent may take them with the campaign's threshold
-/// of idle agents left for inbound.
-#[derive(Clone, Copy, Debug)]
-struct Held {
-    line: u64,
-    talk: f64,
-    /// when the person answered
-    arrival: Us,
 }
 
 /// A campaign's fixed facts for the loop.
@@ -176,10 +159,6 @@ pub(super) struct Blend<'m> {
     calls: Vec<SimCall>,
     lines: HashMap<u64, Line>,
     camps: Vec<Camp>,
-    /// people answered and held for the threshold, by campaign, in answer order
-    held: Vec<VecDeque<Held>>,
-    /// how many people are held in all
-    holding: u32,
     /// preview offers made and not yet decided, by campaign
     offers_open: Vec<u32>,
     /// how many times each contact (campaign and contact) was shown to an agent
@@ -300,9 +279,6 @@ impl<'m> Blend<'m> {
                 let ev = self.events.pop().expect("peeked").ev;
                 self.fire(ev)?;
             }
-            if self.dirty && self.holding > 0 {
-                self.release()?;
-            }
             if self.dirty && self.dialing {
                 self.pace()?;
             }
@@ -331,7 +307,6 @@ impl<'m> Blend<'m> {
                 }
             }
             Ev::Outcome { line } => self.outcome(line)?,
-            Ev::HeldOut { line } => self.held_out(line)?,
             Ev::Decide { slot, gen } => {
                 let c = self.calls[slot as usize];
                 if c.gen == gen && c.phase == Phase::Connected {
@@ -693,8 +668,7 @@ impl<'m> Blend<'m> {
         if end > self.last_cut {
             self.count_agent_time(end);
         }
-        let unfinished = self.calls.iter().filter(|c| c.phase != Phase::Free).count() as u64
-            + u64::from(self.holding);
+        let unfinished = self.calls.iter().filter(|c| c.phase != Phase::Free).count() as u64;
         let nb = self
             .inbound
             .iter()

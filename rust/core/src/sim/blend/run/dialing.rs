@@ -35,13 +35,10 @@ impl Blend<'_> {
             }
             let freeing = if self.camps[c].predictive && tick {
                 // busy agents expected to free up within a ring time, less those the
-                // waiting inbound calls, the threshold and the people held for it will
-                // take first
+                // waiting inbound calls and the threshold will take first
                 let busy = f64::from(staffed - available.min(staffed));
                 let short = f64::from(keep.saturating_sub(available));
-                let held = self.held[c].len() as f64;
-                (busy * self.camps[c].freeing - f64::from(self.waiting_inbound) - short - held)
-                    .max(0.0)
+                (busy * self.camps[c].freeing - f64::from(self.waiting_inbound) - short).max(0.0)
             } else {
                 0.0
             };
@@ -156,7 +153,6 @@ impl Blend<'_> {
                 attempt,
                 reached,
                 bucket,
-                held: false,
                 pinned,
             },
         );
@@ -220,7 +216,7 @@ impl Blend<'_> {
                     if l.pinned != u32::MAX {
                         self.talk_pinned(l.pinned, id, talk)?;
                     } else {
-                        self.answered_person(c, id, talk)?;
+                        self.join(c, id, talk)?;
                     }
                     self.rearm_wake();
                     return Ok(());
@@ -249,36 +245,12 @@ impl Blend<'_> {
         Ok(())
     }
 
-    /// A person answered `line` of campaign `c` now (talk `talk` once joined): with a
-    /// threshold of `k` idle agents kept for inbound, an agent may take them only while at
-    /// least `k` other idle agents eligible for the campaign remain; until then they are
-    /// held here (they hang up at `connect_within`). With no threshold they join the
-    /// campaign's queue in the engine at once and wait there for the first agent.
-    fn answered_person(&mut self, c: usize, line: u64, talk: f64) -> Result<(), SimError> {
-        let (staffed, available) = self.engine.queue_agents_raw(self.camps[c].queue);
-        let keep = self.threshold(c, staffed)?;
-        if keep == 0 || (available > keep && self.held[c].is_empty()) {
-            return self.join(c, line, talk, self.now);
-        }
-        let within = self.camps[c].connect_within;
-        self.lines.get_mut(&line).expect("an open line").held = true;
-        self.held[c].push_back(Held {
-            line,
-            talk,
-            arrival: self.now,
-        });
-        self.holding += 1;
-        self.schedule(after(self.now, within, false), Ev::HeldOut { line });
-        Ok(())
-    }
-
-    /// The person who answered `line` of campaign `c` at `arrival` joins the campaign's
-    /// queue in the engine now (and hangs up `connect_within` after `arrival` if no agent
-    /// took them).
-    fn join(&mut self, c: usize, line: u64, talk: f64, arrival: Us) -> Result<(), SimError> {
-        let l = self.lines.get_mut(&line).expect("an open line");
-        l.held = false;
-        let l = *l;
+    /// The person who answered `line` of campaign `c` joins the campaign's queue in the
+    /// engine now (talk `talk` once an agent takes them) and hangs up `connect_within` later
+    /// if none did. The blending threshold is not applied here: it held the dialer back
+    /// already, and a person kept waiting for it would only be a person abandoned.
+    fn join(&mut self, c: usize, line: u64, talk: f64) -> Result<(), SimError> {
+        let l = self.lines[&line];
         let within = self.camps[c].connect_within;
         let slot = self.admit(Admit::Outbound(c))?;
         let call = &mut self.calls[slot as usize];
@@ -288,50 +260,14 @@ impl Blend<'_> {
         call.kind = c as u16;
         call.stat = c as u32;
         call.bucket = l.bucket;
-        call.arrival = arrival;
+        call.arrival = self.now;
         call.handle = talk;
         call.caller = l.caller;
         call.attempt = l.attempt;
         call.offer = false;
         let gen = call.gen;
-        self.schedule(after(arrival, within, false), Ev::Abandon { slot, gen });
+        self.schedule(after(self.now, within, false), Ev::Abandon { slot, gen });
         self.decisions()
-    }
-
-    /// Let the held people go to agents as far as each campaign's threshold allows (all of
-    /// them, to wait in the engine, once the threshold is 0).
-    pub(super) fn release(&mut self) -> Result<(), SimError> {
-        for c in 0..self.held.len() {
-            while let Some(&h) = self.held[c].front() {
-                let (staffed, available) = self.engine.queue_agents_raw(self.camps[c].queue);
-                let keep = self.threshold(c, staffed)?;
-                if keep > 0 && available <= keep {
-                    break;
-                }
-                self.held[c].pop_front();
-                self.holding -= 1;
-                self.join(c, h.line, h.talk, h.arrival)?;
-            }
-        }
-        Ok(())
-    }
-
-    /// A held person's `connect_within` is up: abandoned, if still held.
-    pub(super) fn held_out(&mut self, line: u64) -> Result<(), SimError> {
-        let Some(l) = self.lines.get(&line) else {
-            return Ok(());
-        };
-        if !l.held {
-            return Ok(());
-        }
-        let c = l.campaign as usize;
-        let i = self.held[c]
-            .iter()
-            .position(|h| h.line == line)
-            .expect("a held line is in its campaign's list");
-        self.held[c].remove(i);
-        self.holding -= 1;
-        self.line_abandoned(line)
     }
 
     /// Schedule a wake-up for the dialer's next deadline (a retry coming due), if it is

@@ -130,8 +130,6 @@ impl<'m> Blend<'m> {
             calls: Vec::new(),
             lines: HashMap::default(),
             camps,
-            held: vec![VecDeque::new(); model.campaigns.len()],
-            holding: 0,
             offers_open: vec![0; model.campaigns.len()],
             shown: HashMap::default(),
             free: Vec::with_capacity(model.campaigns.len()),
