@@ -24,12 +24,15 @@ Preview: an agent accepting an offer (:meth:`OutboundCore.preview_accepted`, the
 ``ready``) is reserved for the line: not ready with reason ``preview`` while it rings (the
 engine offers it nothing else). A person answering is pinned to that agent: the call is
 routed by a skill only that agent holds for the moment (``callroute-pin:<agent>``, given
-and taken back within the same step, the agent made ready in between), so the engine
-offers it to that agent and no other, and the runtime bridges them as any call. The line
-ending without a person makes the agent ready again. The documented fallback: if the agent
-is no longer reserved when the person answers (logged out, or made not ready with another
-reason meanwhile), or was not ready at the accept, the person is queued in the campaign's
-queue for any agent, as a progressive call.
+and taken back within the same step, the agent made ready in between; what is given back
+is what the engine says the agent held just before), so the engine offers it to that agent
+and no other, and the runtime bridges them as any call. A crash within that step leaves the
+agent pinned in the recovered engine: the runtime gives it the center file's skills back
+at start-up (:meth:`~callroute.runtime.recovery.RecoveryMixin.heal_pins`).
+The line ending without a person makes the agent ready again. The documented fallback: if
+the agent is no longer reserved when the person answers (logged out, or made not ready with
+another reason meanwhile), or was not ready at the accept, the person is queued in the
+campaign's queue for any agent, as a progressive call.
 
 Lines are noted in the runtime's journal (as calls are: ``line:<id>`` notes) and the dialer
 journals its own inputs (:class:`~callroute.runtime.dialjournal.JournaledDialer`), so a
@@ -50,6 +53,7 @@ from ..outbound import OutboundPlan
 from . import commands as cmd
 from .calls import CallCore
 from .commands import Command
+from .recovery import PIN_SKILL
 from .state import Call, Leg, Phase
 
 _log = logging.getLogger("callroute.runtime")
@@ -67,8 +71,6 @@ DIAL_OUTCOMES = {
 }
 #: The not-ready reason of an agent reserved for the line of the preview it accepted.
 PREVIEW_REASON = "preview"
-#: The skill that pins an answered preview to its agent (+ the agent's name).
-PIN_SKILL = "callroute-pin:"
 #: Hangup causes of a ringing line: 17 user busy, 18/19 no answer; anything else failed.
 CAUSE_OUTCOMES = {17: "busy", 18: "no_answer", 19: "no_answer"}
 
@@ -368,11 +370,11 @@ class OutboundCore(CallCore):
     ) -> list[Command]:
         """The person of a preview, offered to the agent reserved for it and to no one
         else: the agent holds a skill of its own while the call enters (routed by it) and
-        the agent is made ready; its skills are given back at once (the offer stands)."""
+        the agent is made ready; the skills it held just before are given back at once (the
+        offer stands), whatever set them (the center's file or a later change)."""
         pin = {f"{PIN_SKILL}{agent}": 1}
-        config = self.center.agents.get(agent)
-        skills = dict(config.skills) if config is not None else {}
         try:
+            skills = dict(self.engine.agent_skills(agent))
             out = self._decide(list(self.engine.set_agent_skills(agent, pin, now)), now)
         except CallrouteError as exc:
             _log.warning("call %s: pinning to %s refused (%s): any agent", call.id, agent, exc)
