@@ -28,7 +28,11 @@ and taken back within the same step, the agent made ready in between; what is gi
 is what the engine says the agent held just before), so the engine offers it to that agent
 and no other, and the runtime bridges them as any call. A crash within that step leaves the
 agent pinned in the recovered engine: the runtime gives it the center file's skills back
-at start-up (:meth:`~callroute.runtime.recovery.RecoveryMixin.heal_pins`).
+at start-up (:meth:`~callroute.runtime.recovery.RecoveryMixin.heal_pins`). Known limit
+(docs/outbound.md, "Preview campaigns"): the pinned call waits in the pin skill's
+implicit queue, not the campaign's, so the campaign queue's statistics do not count
+answered previews (the dialer's do), and it has the engine's default queue settings (offer
+lease, no wrap-up); the engine has no input to offer a call in a named queue to one agent.
 The line ending without a person makes the agent ready again. The documented fallback: if
 the agent is no longer reserved when the person answers (logged out, or made not ready with
 another reason meanwhile), or was not ready at the accept, the person is queued in the
