@@ -46,8 +46,18 @@ class Killed(BaseException):
     catches it (the runtime's guards catch ``Exception`` only)."""
 
 
+#: where the process dies: before the call enters (after 1), before the agent is made ready
+#: (after 2), before the skills are given back (after 3); and the last input journaled then
+DEATHS = {
+    "after-skills": ("set_agent_skills", ["agent1", {PIN: 1}]),
+    "after-call": ("call_arrived", None),
+    "after-ready": ("agent_ready", ["agent1"]),
+}
+
+
+@pytest.mark.parametrize("death", list(DEATHS))
 def test_a_crash_mid_pin_is_healed_at_the_restart(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, death: str
 ) -> None:
     async def body(fake: FakeAsterisk) -> None:
         fake.set_agent(endpoint("5558005"), answer_after=1.0, amd="HUMAN", talk=300.0)
@@ -55,21 +65,32 @@ def test_a_crash_mid_pin_is_healed_at_the_restart(
         rt = await _accepted_preview(fake, s, "5558005")
         core = rt.core
         assert isinstance(core, OutboundCore)
-        real = core._enqueue
+        enqueue, engine_input = core._enqueue, core._engine
 
-        def die_after_the_pin(*args: Any, **kw: Any) -> Any:
-            if kw.get("skills") is not None:
-                raise Killed  # after (1), before (2)
-            return real(*args, **kw)
+        def die_in_enqueue(*args: Any, **kw: Any) -> Any:
+            if death == "after-skills" and kw.get("skills") is not None:
+                raise Killed
+            return enqueue(*args, **kw)
 
-        core._enqueue = die_after_the_pin  # type: ignore[method-assign]
+        def die_in_input(method: str, *args: Any, **kw: Any) -> Any:
+            if (death, method) in (
+                ("after-call", "agent_ready"),
+                ("after-ready", "set_agent_skills"),
+            ):
+                raise Killed
+            return engine_input(method, *args, **kw)
+
+        core._enqueue = die_in_enqueue  # type: ignore[method-assign]
+        core._engine = die_in_input  # type: ignore[method-assign]
         await until(s.task.done)  # the person answered: the runtime died mid-pin
         await s.crash()
 
-        # the journal holds (1) as the last input: agent1 with the pin skill only
+        # the journal ends with the pin's last input applied before the death
         journal = Journal(tmp_path / "engine.sqlite")
         last = journal.inputs()[-1]
-        assert (last.kind, last.args[:2]) == ("set_agent_skills", ["agent1", {PIN: 1}])
+        kind, args = DEATHS[death]
+        assert last.kind == kind
+        assert args is None or last.args[: len(args)] == args
         journal.close()
 
         caplog.set_level(logging.WARNING, logger="callroute.runtime")
@@ -81,6 +102,11 @@ def test_a_crash_mid_pin_is_healed_at_the_restart(
         assert rt2.engine.eligible_agents("acme", {PIN: 1}) == ([], [])
         warned = [r for r in caplog.records if r.levelno == logging.WARNING]
         assert any("agent1" in r.getMessage() and "pinned" in r.getMessage() for r in warned)
+        # a pinned call the dead process never noted cannot wait for an agent any more: it
+        # is abandoned (the one call the engine ever had: the person of the preview)
+        await until(lambda: rt2.engine.calls() == [])
+        totals = rt2.engine.totals()
+        assert (totals.arrived, totals.abandoned) == ((0, 0) if death == "after-skills" else (1, 1))
 
         # agent1 takes calls again: the person gives up (its line closes, the agent is no
         # longer reserved), agent2 goes on a break, and a caller of the queue reaches agent1
