@@ -83,6 +83,7 @@ def test_a_crash_mid_pin_is_healed_at_the_restart(
         core._enqueue = die_in_enqueue  # type: ignore[method-assign]
         core._engine = die_in_input  # type: ignore[method-assign]
         await until(s.task.done)  # the person answered: the runtime died mid-pin
+        old = next(c.id for c in core.calls.values() if c.caller == "5558005")
         await s.crash()
 
         # the journal ends with the pin's last input applied before the death
@@ -103,19 +104,22 @@ def test_a_crash_mid_pin_is_healed_at_the_restart(
         warned = [r for r in caplog.records if r.levelno == logging.WARNING]
         assert any("agent1" in r.getMessage() and "pinned" in r.getMessage() for r in warned)
         # a pinned call the dead process never noted cannot wait for an agent any more: it
-        # is abandoned (the one call the engine ever had: the person of the preview)
-        await until(lambda: rt2.engine.calls() == [])
-        totals = rt2.engine.totals()
-        assert (totals.arrived, totals.abandoned) == ((0, 0) if death == "after-skills" else (1, 1))
+        # is abandoned
+        await until(lambda: old not in rt2.engine.calls())
+        # the person, still on the line, is routed now: to agent1 while it is reserved
+        # (the pin), to any agent (agent2, idle the longest) once agent1 was made ready
+        await until(lambda: rt2.core.outcomes["outbound_connected"] == 1)
+        assert _agent_legs(fake) == [AGENT2 if death == "after-ready" else AGENT]
+        assert rt2.engine.totals().abandoned == (0 if death == "after-skills" else 1)
 
-        # agent1 takes calls again: the person gives up (its line closes, the agent is no
-        # longer reserved), agent2 goes on a break, and a caller of the queue reaches agent1
+        # agent1 takes calls again: the person hangs up, agent2 goes on a break, and a
+        # caller of the queue reaches agent1
         await rt2.agent_not_ready("agent2", "break")
         await fake.hangup("ao1")
         await until(lambda: rt2.engine.agent_state("agent1") == "ready")
         await fake.place_call(caller="5551077")
-        await until(lambda: len(_agent_legs(fake)) > 0)
-        assert _agent_legs(fake) == [AGENT]
+        await until(lambda: len(_agent_legs(fake)) == 2)
+        assert _agent_legs(fake)[1] == AGENT
         await rt2.stop()
         await s2.crash()
 

@@ -41,7 +41,9 @@ campaign's queue for any agent, as a progressive call.
 Lines are noted in the runtime's journal (as calls are: ``line:<id>`` notes) and the dialer
 journals its own inputs (:class:`~callroute.runtime.dialjournal.JournaledDialer`), so a
 restart knows every line: one still ringing on the PBX goes on; one the PBX no longer
-has is closed as ``failed`` (or, answered, as a connect timeout).
+has is closed as ``failed`` (or, answered, as a connect timeout); one whose person answered
+but was never routed (the process died within that step: the dialer knows the answer, the
+line's note does not) has its person routed now, if still there.
 """
 
 from __future__ import annotations
@@ -323,7 +325,8 @@ class OutboundCore(CallCore):
         if line is not None and line.state == "ringing":
             line.amd = str(getattr(event, "value", "") or "")
 
-    def _answered(self, line: Line, now: float) -> list[Command]:
+    def _answered(self, line: Line, now: float, *, told: bool = False) -> list[Command]:
+        """A person on ``line`` (``told``: the dialer has heard so already)."""
         if line.state != "ringing":
             return [cmd.Hangup(line.channel)]
         if line.amd is not None and line.amd.upper() in self.out_options.machine_values:
@@ -332,7 +335,8 @@ class OutboundCore(CallCore):
         campaign = self.plan.campaigns.get(line.campaign)
         if campaign is None:
             return [*self._close(line, "failed", now), cmd.Hangup(line.channel)]
-        self._dialer("outcome", line.line, "person", now)
+        if not told:
+            self._dialer("outcome", line.line, "person", now)
         line.state = "answered"
         line.connect_by = now + campaign.config.connect_within
         self._line_dirty.add(line.line)
@@ -507,13 +511,27 @@ class OutboundCore(CallCore):
         bridges: Any = None,
     ) -> list[Command]:
         """The call core's reconcile, then the lines: restored ones the PBX no longer has
-        are closed, and so are lines the dialer holds open that no note names."""
+        are closed, and so are lines the dialer holds open that no note names; a restored
+        ringing line the dialer knows answered (the process died routing its person) has
+        its person routed now."""
         out = super().reconcile(live, now, stamp, bridges)
+        answered = {
+            int(v.get("line_id", 0)) for v in self._open_lines() if v.get("answered_at") is not None
+        }
         for line in list(self.lines.values()):
             if not line.restored:
                 continue
             line.restored = False
-            if line.state == "ringing" and line.channel not in live:
+            if line.state == "ringing" and line.line in answered:
+                # the dialer heard of the person, the process died before its call was
+                # noted (within the step that routes it): the person, if still there, now
+                if line.channel in live:
+                    _log.warning("line %d: answered before the restart: routed now", line.line)
+                    out += self._answered(line, now, told=True)
+                else:
+                    _log.warning("line %d: answered, gone during the restart", line.line)
+                    self._abandon(line, None, now)
+            elif line.state == "ringing" and line.channel not in live:
                 _log.warning("line %d: gone during the restart: failed", line.line)
                 out += self._close(line, "failed", now)
             elif line.state == "answered" and (line.call is None or line.call not in self.calls):
