@@ -318,3 +318,21 @@ def test_a_lone_surrogate_is_a_typed_error_naming_the_argument(
 def test_a_lone_surrogate_names_its_place() -> None:
     with pytest.raises(callroute.ConfigError, match=r"call .* lone surrogate at index 2"):
         Engine().call_arrived("ab" + LONE, 0.0, queue="q")
+
+
+def test_agent_skills_reads_back_what_the_inputs_gave(eng: Engine) -> None:
+    """``agent_skills``: the skills of ``add_agent`` or the last ``set_agent_skills``, in
+    name order; an unknown agent is the engine's usual unknown-id error (docs/engine.md)."""
+    assert eng.agent_skills("a") == {"s": 2}
+    eng.set_agent_skills("a", {"zz": 1, "s": 3, "m": 9}, 5.0)
+    skills = eng.agent_skills("a")
+    assert skills == {"m": 9, "s": 3, "zz": 1}
+    assert list(skills) == ["m", "s", "zz"]
+    eng.set_agent_skills("a", {}, 5.0)
+    assert eng.agent_skills("a") == {}
+    before = eng.snapshot()
+    with pytest.raises(callroute.errors.EngineUnknownIdError, match='unknown agent "nobody"'):
+        eng.agent_skills("nobody")
+    with pytest.raises(callroute.ConfigError):
+        eng.agent_skills(7)  # type: ignore[arg-type]
+    assert eng.snapshot() == before  # a query changes nothing

@@ -495,3 +495,18 @@ def test_scrubbed_payloads_hold_no_value_under_a_secret_key(payload: dict[str, A
     text = dumps(scrub(planted))
     assert PIN not in text
     assert json.loads(text) == json.loads(dumps(scrub(json.loads(text))))  # idempotent
+
+
+def test_agent_skills_passes_through_and_survives_recovery(tmp_path: Path) -> None:
+    journal = Journal(tmp_path / "j.sqlite")
+    eng = JournaledEngine(Engine(), journal)
+    eng.add_agent("a", skills={"s": 1})
+    eng.set_agent_skills("a", {"t": 4}, 1.0)
+    assert eng.agent_skills("a") == {"t": 4}
+    with pytest.raises(UnknownIdError):
+        eng.agent_skills("b")
+    journal.close()
+    again = Journal(tmp_path / "j.sqlite")
+    recovered, _ = JournaledEngine.recover(Engine, again)
+    assert recovered.agent_skills("a") == {"t": 4}
+    again.close()

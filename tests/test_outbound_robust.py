@@ -129,3 +129,36 @@ def test_pacing_for_a_campaign_this_run_does_not_hold_still_dials_the_rest() -> 
     out = c.pace(1.0)
     assert [type(x).__name__ for x in out] == ["Originate"]  # no Publish of the stray
     assert 4 in c.lines
+
+
+def _answered_line_noted_ringing(c: OutboundCore) -> Any:
+    """A line whose person the dialer heard of while the line's note still says ringing:
+    the process died within the step routing the person (sans-I/O: the same core, the line
+    marked restored as a restart's notes would make it)."""
+    c.engine.agent_ready("agent1", 0.0)
+    c.pbx_up = True
+    (orig,) = [o for o in c.pace(0.5) if isinstance(o, cmd.Originate)]
+    (line,) = c.lines.values()
+    c.plan.dialer.outcome(line.line, "person", 1.0)
+    line.restored = True
+    return orig
+
+
+def test_a_person_answered_before_a_restart_is_routed_at_the_resync() -> None:
+    c = core()
+    orig = _answered_line_noted_ringing(c)
+    out = c.reconcile({orig.channel: SimpleNamespace(id=orig.channel, state="Up")}, 2.0)
+    (call,) = c.calls.values()
+    assert call.channel == orig.channel
+    assert c.engine.call_info(call.id).agent == "agent1"  # the free agent is offered it
+    assert any(isinstance(o, cmd.AddChannels) for o in out)
+    assert c.dialer_errors == 0  # the dialer is not told of the answer twice
+
+
+def test_a_person_answered_and_gone_during_a_restart_is_a_connect_timeout() -> None:
+    c = core()
+    _answered_line_noted_ringing(c)
+    c.reconcile({}, 2.0)
+    assert c.dialer_errors == 0
+    assert c.outcomes["outbound_abandoned"] == 1
+    assert list(c.plan.dialer.lines()) == []  # closed in the dialer too

@@ -30,7 +30,9 @@ Contract details (``help(Engine.method)`` gives each method's arguments, result 
   :class:`~callroute.errors.EngineError` the engine is exactly as it was.
 * ``agent_state(agent)`` is the state's name (``logged_out``, ``ready``, ``offered``,
   ``busy``, ``wrapup``, ``not_ready``); ``agent_reason(agent)`` is the not-ready reason
-  (``"break"``, ``"no answer"``, ...) or ``None``, as in :class:`AgentStateChanged`.
+  (``"break"``, ``"no answer"``, ...) or ``None``, as in :class:`AgentStateChanged`;
+  ``agent_skills(agent)`` is ``{skill: level}`` as ``add_agent`` or the last
+  ``set_agent_skills`` gave them, in skill-name order.
 * Auto-answer: an agent added with ``add_agent(..., auto_answer=True)`` answers by itself.
   Its offers come as ``Offer(..., auto_answer=True)`` with ``expires`` the time of the offer;
   the call is connected already (the agent goes ``ready`` -> ``busy``, never ``offered``),

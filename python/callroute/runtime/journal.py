@@ -489,6 +489,10 @@ class JournaledEngine:
         """:meth:`Engine.agent_reason`."""
         return self._engine.agent_reason(agent)
 
+    def agent_skills(self, agent: str) -> dict[str, int]:
+        """:meth:`Engine.agent_skills`."""
+        return self._engine.agent_skills(agent)
+
     def call_info(self, call: str) -> CallInfo:
         """:meth:`Engine.call_info`."""
         return self._engine.call_info(call)

@@ -24,17 +24,26 @@ Preview: an agent accepting an offer (:meth:`OutboundCore.preview_accepted`, the
 ``ready``) is reserved for the line: not ready with reason ``preview`` while it rings (the
 engine offers it nothing else). A person answering is pinned to that agent: the call is
 routed by a skill only that agent holds for the moment (``callroute-pin:<agent>``, given
-and taken back within the same step, the agent made ready in between), so the engine
-offers it to that agent and no other, and the runtime bridges them as any call. The line
-ending without a person makes the agent ready again. The documented fallback: if the agent
-is no longer reserved when the person answers (logged out, or made not ready with another
-reason meanwhile), or was not ready at the accept, the person is queued in the campaign's
-queue for any agent, as a progressive call.
+and taken back within the same step, the agent made ready in between; what is given back
+is what the engine says the agent held just before), so the engine offers it to that agent
+and no other, and the runtime bridges them as any call. A crash within that step leaves the
+agent pinned in the recovered engine: the runtime gives it the center file's skills back
+at start-up (:meth:`~callroute.runtime.recovery.RecoveryMixin.heal_pins`). Known limit
+(docs/outbound.md, "Preview campaigns"): the pinned call waits in the pin skill's
+implicit queue, not the campaign's, so the campaign queue's statistics do not count
+answered previews (the dialer's do), and it has the engine's default queue settings (offer
+lease, no wrap-up); the engine has no input to offer a call in a named queue to one agent.
+The line ending without a person makes the agent ready again. The documented fallback: if
+the agent is no longer reserved when the person answers (logged out, or made not ready with
+another reason meanwhile), or was not ready at the accept, the person is queued in the
+campaign's queue for any agent, as a progressive call.
 
 Lines are noted in the runtime's journal (as calls are: ``line:<id>`` notes) and the dialer
 journals its own inputs (:class:`~callroute.runtime.dialjournal.JournaledDialer`), so a
 restart knows every line: one still ringing on the PBX goes on; one the PBX no longer
-has is closed as ``failed`` (or, answered, as a connect timeout).
+has is closed as ``failed`` (or, answered, as a connect timeout); one whose person answered
+but was never routed (the process died within that step: the dialer knows the answer, the
+line's note does not) has its person routed now, if still there.
 """
 
 from __future__ import annotations
@@ -50,6 +59,7 @@ from ..outbound import OutboundPlan
 from . import commands as cmd
 from .calls import CallCore
 from .commands import Command
+from .recovery import PIN_SKILL
 from .state import Call, Leg, Phase
 
 _log = logging.getLogger("callroute.runtime")
@@ -67,8 +77,6 @@ DIAL_OUTCOMES = {
 }
 #: The not-ready reason of an agent reserved for the line of the preview it accepted.
 PREVIEW_REASON = "preview"
-#: The skill that pins an answered preview to its agent (+ the agent's name).
-PIN_SKILL = "callroute-pin:"
 #: Hangup causes of a ringing line: 17 user busy, 18/19 no answer; anything else failed.
 CAUSE_OUTCOMES = {17: "busy", 18: "no_answer", 19: "no_answer"}
 
@@ -317,7 +325,8 @@ class OutboundCore(CallCore):
         if line is not None and line.state == "ringing":
             line.amd = str(getattr(event, "value", "") or "")
 
-    def _answered(self, line: Line, now: float) -> list[Command]:
+    def _answered(self, line: Line, now: float, *, told: bool = False) -> list[Command]:
+        """A person on ``line`` (``told``: the dialer has heard so already)."""
         if line.state != "ringing":
             return [cmd.Hangup(line.channel)]
         if line.amd is not None and line.amd.upper() in self.out_options.machine_values:
@@ -326,7 +335,8 @@ class OutboundCore(CallCore):
         campaign = self.plan.campaigns.get(line.campaign)
         if campaign is None:
             return [*self._close(line, "failed", now), cmd.Hangup(line.channel)]
-        self._dialer("outcome", line.line, "person", now)
+        if not told:
+            self._dialer("outcome", line.line, "person", now)
         line.state = "answered"
         line.connect_by = now + campaign.config.connect_within
         self._line_dirty.add(line.line)
@@ -368,11 +378,11 @@ class OutboundCore(CallCore):
     ) -> list[Command]:
         """The person of a preview, offered to the agent reserved for it and to no one
         else: the agent holds a skill of its own while the call enters (routed by it) and
-        the agent is made ready; its skills are given back at once (the offer stands)."""
+        the agent is made ready; the skills it held just before are given back at once (the
+        offer stands), whatever set them (the center's file or a later change)."""
         pin = {f"{PIN_SKILL}{agent}": 1}
-        config = self.center.agents.get(agent)
-        skills = dict(config.skills) if config is not None else {}
         try:
+            skills = dict(self.engine.agent_skills(agent))
             out = self._decide(list(self.engine.set_agent_skills(agent, pin, now)), now)
         except CallrouteError as exc:
             _log.warning("call %s: pinning to %s refused (%s): any agent", call.id, agent, exc)
@@ -501,13 +511,27 @@ class OutboundCore(CallCore):
         bridges: Any = None,
     ) -> list[Command]:
         """The call core's reconcile, then the lines: restored ones the PBX no longer has
-        are closed, and so are lines the dialer holds open that no note names."""
+        are closed, and so are lines the dialer holds open that no note names; a restored
+        ringing line the dialer knows answered (the process died routing its person) has
+        its person routed now."""
         out = super().reconcile(live, now, stamp, bridges)
+        answered = {
+            int(v.get("line_id", 0)) for v in self._open_lines() if v.get("answered_at") is not None
+        }
         for line in list(self.lines.values()):
             if not line.restored:
                 continue
             line.restored = False
-            if line.state == "ringing" and line.channel not in live:
+            if line.state == "ringing" and line.line in answered:
+                # the dialer heard of the person, the process died before its call was
+                # noted (within the step that routes it): the person, if still there, now
+                if line.channel in live:
+                    _log.warning("line %d: answered before the restart: routed now", line.line)
+                    out += self._answered(line, now, told=True)
+                else:
+                    _log.warning("line %d: answered, gone during the restart", line.line)
+                    self._abandon(line, None, now)
+            elif line.state == "ringing" and line.channel not in live:
                 _log.warning("line %d: gone during the restart: failed", line.line)
                 out += self._close(line, "failed", now)
             elif line.state == "answered" and (line.call is None or line.call not in self.calls):

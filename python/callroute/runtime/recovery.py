@@ -23,6 +23,10 @@ if TYPE_CHECKING:
 
 _log = logging.getLogger("callroute.runtime")
 
+#: The skill that pins an answered preview to its agent (+ the agent's name): held only
+#: within the one step that routes the person (:mod:`callroute.runtime.outbound`).
+PIN_SKILL = "callroute-pin:"
+
 _NOTED = (
     "channel",
     "dnis",
@@ -136,6 +140,60 @@ class RecoveryMixin:
             else:
                 _log.warning("channel %s: unknown caller after resync: adopting", channel_id)
                 out += self._inbound(channel, args, now, adopted=True)
+        return out
+
+    def heal_pins(self, now: float) -> list[Command]:
+        """At start-up: an agent still holding a pin skill (``callroute-pin:<agent>``) is
+        left over from a process that died within the step that pins an answered preview
+        (between taking the agent's skills and giving them back): no call would ever reach
+        it again. It gets its skills back from the center's file (an agent the file does
+        not name keeps its other skills), as a journaled input, logged at warning; a call
+        left in a pin skill's queue is abandoned (:meth:`_drop_pinned_calls`)."""
+        out: list[Command] = []
+        for agent in self._engine_query("agents") or ():
+            skills = self._engine_query("agent_skills", agent)
+            pins = sorted(s for s in skills or () if s.startswith(PIN_SKILL))
+            if not pins:
+                continue
+            config = self.center.agents.get(agent)
+            if config is not None:
+                back = dict(config.skills)
+            else:
+                back = {s: v for s, v in skills.items() if not s.startswith(PIN_SKILL)}
+            _log.warning(
+                "agent %s: still pinned after a restart (skills %s, state %s %s): its "
+                "skills from %s given back: %s",
+                agent,
+                dict(skills),
+                self._engine_query("agent_state", agent),
+                self._engine_query("agent_reason", agent) or "",
+                "the center's file" if config is not None else "the engine, pins removed",
+                back,
+            )
+            out += self._decide(self._engine("set_agent_skills", agent, back, now), now)
+        return out + self._drop_pinned_calls(now)
+
+    def _drop_pinned_calls(self, now: float) -> list[Command]:
+        """Calls the engine holds in a pin skill's queue that this runtime does not know
+        (the step that pinned them died before noting them): nobody holds that skill any
+        more, so each would wait for ever. Abandoned (its person is the line's: the
+        line's own recovery closes it)."""
+        out: list[Command] = []
+        known = getattr(self, "tasks", {})
+        for call_id in self._engine_query("calls") or ():
+            if call_id in self.calls or call_id in known:
+                continue
+            info = self._engine_query("call_info", call_id)
+            queue = str(getattr(info, "queue", ""))
+            if not (queue.startswith("skills[") and PIN_SKILL in queue):
+                continue
+            _log.warning(
+                "call %s: %s in %s after a restart, unknown to this runtime: abandoned",
+                call_id,
+                getattr(info, "state", "?"),
+                queue,
+            )
+            out += self._decide(self._engine("call_abandoned", call_id, now), now)
         return out
 
     # ------------------------------------------------------------------ notes

@@ -198,6 +198,8 @@ class Runtime(CommandsMixin):
     async def run(self) -> None:
         """Consume the PBX's events and fire timers until :meth:`stop`."""
         reader = asyncio.create_task(self._read_events())
+        # left over from a crash: agents still pinned to a preview get their skills back
+        self._guard("start-up", self.core.heal_pins, self.now())
         try:
             burst = 0
             while not self._stopping:

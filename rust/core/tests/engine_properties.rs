@@ -1224,6 +1224,19 @@ impl Driver {
                 cfg.name,
                 self.agent_states[i]
             );
+            // `agent_skills` reads back what the inputs gave, in name order
+            let skills: Reqs = e
+                .agent_skills(&cfg.name)
+                .unwrap()
+                .iter()
+                .map(|(s, l)| (s.to_string(), *l))
+                .collect();
+            ensure!(
+                skills == sorted(&self.agent_skills[i]),
+                "{}: engine has skills {skills:?}, the inputs gave {:?}",
+                cfg.name,
+                self.agent_skills[i]
+            );
             if matches!(
                 state,
                 AgentState::Ready | AgentState::NotReady(_) | AgentState::LoggedOut
@@ -1231,6 +1244,10 @@ impl Driver {
                 ensure!(voice + chat == 0, "{}: {state:?} but holds calls", cfg.name);
             }
         }
+        ensure!(
+            matches!(e.agent_skills("nobody"), Err(EngineError::Unknown { .. })),
+            "agent_skills of an unknown agent is not an Unknown error"
+        );
         self.compare_eligible(e)
     }
 

@@ -711,6 +711,22 @@ impl PyEngine {
         self.read(py, |e| e.agent_state(agent)).map(|s| s.name())
     }
 
+    /// `agent`'s skills now, {skill: level} ordered by skill name (as `add_agent` or the
+    /// last `set_agent_skills` gave them). Raises UnknownIdError.
+    fn agent_skills<'py>(
+        &self,
+        py: Python<'py>,
+        agent: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let agent = text(agent, "agent")?;
+        let skills = self.read(py, |e| e.agent_skills(agent))?;
+        let out = PyDict::new(py);
+        for (name, level) in skills {
+            out.set_item(&*name, level)?;
+        }
+        Ok(out)
+    }
+
     /// `agent`'s not-ready reason, or None when it is not 'not_ready'.
     /// Raises UnknownIdError.
     fn agent_reason(&self, py: Python<'_>, agent: &Bound<'_, PyAny>) -> PyResult<Option<String>> {

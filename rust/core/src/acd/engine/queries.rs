@@ -49,6 +49,19 @@ impl Engine {
         Ok(self.public_state(self.agents[self.agent_index(agent)? as usize].state))
     }
 
+    /// An agent's skills and levels now (as `add_agent` or the last `set_agent_skills` gave
+    /// them), ordered by skill name.
+    pub fn agent_skills(&self, agent: &str) -> Result<Vec<(Arc<str>, u8)>, EngineError> {
+        let a = &self.agents[self.agent_index(agent)? as usize];
+        let mut out: Vec<(Arc<str>, u8)> = a
+            .skills
+            .iter()
+            .map(|&(s, level)| (self.skills.name(s).clone(), level))
+            .collect();
+        out.sort_unstable_by(|x, y| x.0.cmp(&y.0));
+        Ok(out)
+    }
+
     /// Where a call is.
     pub fn call_info(&self, call: &str) -> Result<CallInfo, EngineError> {
         let c = self.call_index(call)?;
