@@ -344,3 +344,52 @@ def test_arrivals_of_a_kind_a_blended_day_does_not_take_are_named_once() -> None
     (problem,) = info.value.problems
     assert problem.location == "arrivals"
     assert "takes no trace" in problem.message
+
+
+SHIFTED = """
+kind: blend
+version: 1
+start: {start}
+horizon: 7200
+interval: 3600
+queues:
+  service: {{sl_threshold: 20}}
+inbound:
+  service: {{queue: service, handle: exponential(240), patience: exponential(180)}}
+arrivals: {{piecewise: {{interval: 3600, calls: [100, 200]}}}}
+groups:
+  agents: {{counts: [2, 6], interval: 3600}}
+campaigns:
+  c:
+    contacts: 100000
+    reach: {{period: 3600, periods: [{{person: 1.0}}, {{person: 0.0}}]}}
+    ring: 5
+    talk: exponential(100)
+"""
+
+
+@pytest.mark.parametrize("start", [0, 28800])
+def test_a_day_reads_arrivals_counts_and_reach_from_its_own_start(start: int) -> None:
+    # piecewise arrivals, a group's counts and the reach periods without a start of their
+    # own begin with the day: the file's 300 calls, 2 then 6 agents, people only in hour 1
+    result = simulate_blend(parse_blend(SHIFTED.format(start=start)), replications=20, seed=1)
+    table = result.table()
+    # Poisson counts: the mean of 20 within 4 standard deviations of 300 (none: 0)
+    assert abs(float(np.mean(table["inbound_offered"])) - 300.0) <= 4 * math.sqrt(300 / 20)
+    every = result.intervals()
+    assert list(every["start"]) == [start, start + 3600.0]
+    for run in result.runs:
+        assert list(run["staffed"][0]) == [2 * 3600.0, 6 * 3600.0]
+    assert every["people_reached"][0] > 0
+    assert every["people_reached"][1] == 0
+    assert every["dials"][1] > 0  # dialled in hour 2, nobody answers
+    # the same callers whatever the clock reads (same seed)
+    at_zero = simulate_blend(parse_blend(SHIFTED.format(start=0)), replications=20, seed=1)
+    assert np.array_equal(table["inbound_offered"], at_zero.table()["inbound_offered"])
+
+
+def test_a_start_given_is_kept() -> None:
+    text = SHIFTED.format(start=28800).replace("{interval: 3600,", "{start: 32400, interval: 3600,")
+    every = simulate_blend(parse_blend(text), replications=2, seed=1).intervals()
+    assert every["inbound_offered"][0] == 0  # the arrivals begin at 09:00, an hour in
+    assert every["inbound_offered"][1] > 0

@@ -654,6 +654,43 @@ def test_a_new_format_mapping_runs_as_the_list_shaped_one() -> None:
     assert [q["strategy"] for q in variant["queues"]] == ["round_robin"]
 
 
+DAY_AT = """\
+version: 1
+start: {start}
+horizon: 7200
+interval: 3600
+{periods}
+queues:
+  billing: {{}}
+groups:
+  tier1: {{counts: [2, 6], interval: 3600}}
+calls:
+  billing: {{queue: billing, handle: exponential(180), patience: exponential(120)}}
+arrivals: {{piecewise: {{interval: 3600, calls: [100, 200]}}}}
+"""
+
+
+@pytest.mark.parametrize("periods", ["", "periods: {length: 3600}"])
+def test_a_model_starting_at_8_takes_its_starts_from_the_model(periods: str) -> None:
+    # README: piecewise arrivals and counts without a start of their own start with the
+    # model's periods, else with the model itself (a day at 08:00 never sees 0)
+    model = parse_model(DAY_AT.format(start=28800, periods=periods))
+    assert model["arrivals"]["piecewise"]["start"] == 28800
+    assert model["groups"][0]["start"] == 28800
+    if periods:
+        assert model["periods"] == {"start": 28800, "length": 3600}
+    late = cr.simulate(model, replications=2, seed=3)
+    early = cr.simulate(
+        parse_model(DAY_AT.format(start=0, periods=periods)), replications=2, seed=3
+    )
+    # the same callers whatever the clock reads (same seed), and some of them
+    for x, y in zip(late.runs, early.runs, strict=True):
+        assert np.array_equal(x["offered"], y["offered"])
+        assert np.sum(x["offered"]) > 0
+    given = DAY_AT.format(start=28800, periods="periods: {start: 25200, length: 3600}")
+    assert parse_model(given)["arrivals"]["piecewise"]["start"] == 25200
+
+
 OLD = """\
 horizon: 3600
 queues:

@@ -2,9 +2,12 @@
 
 Inbound queues, inbound call types, agent groups and campaigns are mappings of names, as
 in a simulation model file (``kind: model``); durations are written the same way
-(``lognormal(240, 1.1)``, ``exponential(180)``, a number of seconds, ``never``). A
-campaign takes the dialing keys of a campaign file (``mode``, ``skills``, ``threshold``,
-``abandon_cap``, ``cap_window``, ``retry``...) and says how its contacts behave::
+(``lognormal(240, 1.1)``, ``exponential(180)``, a number of seconds, ``never``).
+Piecewise arrivals, a group's ``counts`` and a campaign's ``reach`` periods without a
+``start`` of their own begin at the day's ``start``; a piecewise ``interval`` defaults to
+the statistics ``interval``. A campaign takes the dialing keys of a campaign file
+(``mode``, ``skills``, ``threshold``, ``abandon_cap``, ``cap_window``, ``retry``...) and
+says how its contacts behave::
 
     kind: blend
     version: 1
@@ -51,7 +54,7 @@ from ..center.problems import _unknown
 from ..center.schema import Int32, Level, Name
 from ..errors import ModelError
 from ..sim.model import _queue
-from ..sim.modelfile import Found, checked_document, section_items
+from ..sim.modelfile import Found, arrivals_json, checked_document, section_items
 from ..sim.schema import (
     Count,
     Dist,
@@ -87,11 +90,11 @@ class InboundModel(_Spec):
 
 class BlendGroupModel(_Spec):
     """Alike agents: ``count`` always on duty, or ``counts`` per interval (``interval``
-    seconds each from ``start``)."""
+    seconds each from ``start``, by default the day's ``start``)."""
 
     count: Count | None = None
     counts: list[Count] | None = Field(default=None, min_length=1)
-    start: Time = 0.0
+    start: Time | None = Field(default=None, description="default: the day's start")
     interval: Span | None = None
     tenant: Name = "default"
     skills: dict[Name, Level] = Field(default_factory=dict)
@@ -113,9 +116,9 @@ class ReachRowModel(_Spec):
 
 class ReachModel(_Spec):
     """What dialled contacts do, by period of the day (``period`` seconds each from
-    ``start``) and by attempt."""
+    ``start``, by default the day's ``start``) and by attempt."""
 
-    start: Time = 0.0
+    start: Time | None = Field(default=None, description="default: the day's start")
     period: Span = 3600.0
     periods: list[ReachRowModel] = Field(min_length=1)
     person_by_attempt: list[Annotated[float, Field(ge=0, le=1e6)]] = Field(
@@ -243,21 +246,7 @@ def _references(data: Mapping[str, Any], found: Found) -> None:
 # ------------------------------------------------------------------------ conversion
 
 
-def _arrivals_json(a: PoissonArrivals | PiecewiseArrivals, interval: float) -> dict[str, Any]:
-    if isinstance(a, PoissonArrivals):
-        p = a.poisson
-        rate = p.rate if p.rate is not None else p.calls
-        return {"poisson": {"rate": float(rate or 0.0) / p.per}}
-    w = a.piecewise
-    length = w.interval or interval
-    if w.calls is not None:
-        rates = [c / length for c in w.calls]
-    else:
-        rates = [r / w.per for r in w.rates or ()]
-    return {"piecewise": {"start": w.start or 0.0, "interval": length, "rates": rates}}
-
-
-def _campaign_json(name: str, c: BlendCampaign) -> dict[str, Any]:
+def _campaign_json(name: str, c: BlendCampaign, day_start: float) -> dict[str, Any]:
     window = CAP_WINDOWS[c.cap_window] if isinstance(c.cap_window, str) else float(c.cap_window)
     config = {
         "id": name,
@@ -278,6 +267,7 @@ def _campaign_json(name: str, c: BlendCampaign) -> dict[str, Any]:
         "contacts": c.contacts,
         "reach": {
             **c.reach.model_dump(exclude={"callback_after"}),
+            "start": c.reach.start if c.reach.start is not None else day_start,
             "callback_after": dist_json(c.reach.callback_after),
         },
         "ring": dist_json(c.ring),
@@ -315,7 +305,8 @@ def _to_core(m: BlendFile) -> dict[str, Any]:
         if g.count is not None:
             staffing: dict[str, Any] = {"fixed": {"count": g.count}}
         else:
-            staffing = {"intervals": {"start": g.start, "interval": g.interval, "counts": g.counts}}
+            first = g.start if g.start is not None else m.start
+            staffing = {"intervals": {"start": first, "interval": g.interval, "counts": g.counts}}
         groups.append(
             {
                 "name": name,
@@ -328,7 +319,7 @@ def _to_core(m: BlendFile) -> dict[str, Any]:
         "queues": queues,
         "inbound": inbound,
         "groups": groups,
-        "campaigns": [_campaign_json(n, c) for n, c in m.campaigns.items()],
+        "campaigns": [_campaign_json(n, c, m.start) for n, c in m.campaigns.items()],
         "start": m.start,
         "horizon": m.horizon,
         "warmup": m.warmup,
@@ -336,7 +327,7 @@ def _to_core(m: BlendFile) -> dict[str, Any]:
         "pace_every": m.pace_every,
     }
     if m.arrivals is not None:
-        out["arrivals"] = _arrivals_json(m.arrivals, m.interval)
+        out["arrivals"] = arrivals_json(m.arrivals, start=m.start, interval=m.interval)
     return out
 
 

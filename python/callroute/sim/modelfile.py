@@ -38,6 +38,7 @@ from .schema import (
 
 __all__ = [
     "Found",
+    "arrivals_json",
     "checked_document",
     "convert",
     "model_format",
@@ -278,25 +279,48 @@ def _check_arrivals(
 # ------------------------------------------------------------------------ conversion
 
 
-def _arrivals_json(a: Any, m: ModelFile, calls: list[str]) -> dict[str, Any]:
+def arrivals_json(
+    a: PoissonArrivals | PiecewiseArrivals | TraceArrivals,
+    *,
+    start: float,
+    interval: float,
+    calls: Sequence[str] = (),
+) -> dict[str, Any]:
+    """Parsed arrivals as the core reads them (rates per second, a trace's call types by
+    index in ``calls``). Piecewise arrivals without their own ``start`` or ``interval``
+    take the file's defaults given here (model files: the model's ``periods``, else its
+    ``start``; blended days: the day's ``start`` and statistics ``interval``)."""
     if isinstance(a, PoissonArrivals):
         p = a.poisson
         rate = p.rate if p.rate is not None else p.calls
         return {"poisson": {"rate": float(rate or 0.0) / p.per}}
     if isinstance(a, PiecewiseArrivals):
         w = a.piecewise
-        start = w.start if w.start is not None else (m.periods.start if m.periods else 0.0)
-        interval = w.interval or (m.periods.length if m.periods else 0.0)
+        first = w.start if w.start is not None else start
+        length = w.interval or interval
         if w.calls is not None:
-            rates = [c / interval for c in w.calls]
+            rates = [c / length for c in w.calls]
         else:
             rates = [r / w.per for r in w.rates or ()]
-        return {"piecewise": {"start": start, "interval": interval, "rates": rates}}
-    assert isinstance(a, TraceArrivals)
+        return {"piecewise": {"start": first, "interval": length, "rates": rates}}
     out: dict[str, Any] = {"times": list(a.trace.times)}
     if a.trace.types is not None:
-        out["types"] = [calls.index(t) for t in a.trace.types]
+        out["types"] = [list(calls).index(t) for t in a.trace.types]
     return {"trace": out}
+
+
+def _first_period(m: ModelFile) -> float:
+    """Where the model's periods start: ``periods.start``, else the model's ``start``
+    (the by-period values, counts and piecewise arrivals that give no start of their own
+    start there, not at 0, which a day starting at 08:00 never sees)."""
+    if m.periods is not None and m.periods.start is not None:
+        return m.periods.start
+    return m.start
+
+
+def _model_arrivals(a: Any, m: ModelFile, calls: list[str]) -> dict[str, Any]:
+    interval = m.periods.length if m.periods else 0.0
+    return arrivals_json(a, start=_first_period(m), interval=interval, calls=calls)
 
 
 def _group_json(name: str, g: GroupModel, m: ModelFile) -> dict[str, Any]:
@@ -306,8 +330,7 @@ def _group_json(name: str, g: GroupModel, m: ModelFile) -> dict[str, Any]:
     elif g.counts is not None:
         out["counts"] = list(g.counts)
         out["interval"] = g.interval or (m.periods.length if m.periods else 0.0)
-        start = g.start if g.start is not None else (m.periods.start if m.periods else 0.0)
-        out["start"] = start
+        out["start"] = g.start if g.start is not None else _first_period(m)
     elif g.shifts is not None:
         out["shifts"] = [s.model_dump() for s in g.shifts]
     for key in ("tenant", "skills", "capacity", "exclusive", "weight", "no_answer"):
@@ -354,7 +377,7 @@ def _call_json(name: str, c: CallModel, m: ModelFile, calls: list[str]) -> dict[
         if "by_expected_wait" in out["balking"]:
             out["balking"]["by_expected_wait"] = [list(p) for p in c.balking.by_expected_wait or ()]
     if c.arrivals is not None:
-        out["arrivals"] = _arrivals_json(c.arrivals, m, calls)
+        out["arrivals"] = _model_arrivals(c.arrivals, m, calls)
     return out
 
 
@@ -369,9 +392,9 @@ def _to_mapping(m: ModelFile) -> dict[str, Any]:
     out["groups"] = [_group_json(n, g, m) for n, g in m.groups.items()]
     out["calls"] = [_call_json(n, c, m, calls) for n, c in m.calls.items()]
     if m.arrivals is not None:
-        out["arrivals"] = _arrivals_json(m.arrivals, m, calls)
+        out["arrivals"] = _model_arrivals(m.arrivals, m, calls)
     if m.periods is not None:
-        out["periods"] = m.periods.model_dump()
+        out["periods"] = {"start": _first_period(m), "length": m.periods.length}
     if m.busyness != "shared":
         out["busyness"] = m.busyness
     if m.daily_multiplier is not None:

@@ -315,7 +315,7 @@ class PoissonParams(_Spec):
 class PiecewiseParams(_Spec):
     """Poisson arrivals by interval from ``start``: ``calls`` expected in each interval, or
     ``rates`` (calls per ``per`` seconds). ``start`` and ``interval`` default to the model's
-    ``periods`` (none after the last interval)."""
+    ``periods`` (``start``: else the model's ``start``; none after the last interval)."""
 
     start: Time | None = None
     interval: Span | None = None
@@ -403,7 +403,8 @@ class ShiftModel(_Spec):
 
 class GroupModel(_Spec):
     """A group of alike agents: ``count`` (always on duty), ``counts`` per interval (from
-    ``start``, ``interval`` seconds each; both default to the model's ``periods``), or
+    ``start``, ``interval`` seconds each; both default to the model's ``periods``, ``start``
+    else to the model's ``start``), or
     ``shifts`` (one agent each). With ``center``, a group names an agent of the center
     and only sets its staffing and answering."""
 
@@ -525,7 +526,7 @@ class PeriodsModel(_Spec):
     A call takes the by-period values of its arrival's period (before the first: the first;
     after the last: the last)."""
 
-    start: Time = 0.0
+    start: Time | None = Field(default=None, description="default: the model's start")
     length: Span
 
 
