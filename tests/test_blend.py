@@ -27,6 +27,7 @@ from callroute import example_path
 from callroute.cli import main
 from callroute.errors import ModelError
 from callroute.outbound import (
+    Tradeoff,
     load_blend,
     parse_blend,
     plot_tradeoff,
@@ -393,3 +394,26 @@ def test_a_start_given_is_kept() -> None:
     every = simulate_blend(parse_blend(text), replications=2, seed=1).intervals()
     assert every["inbound_offered"][0] == 0  # the arrivals begin at 09:00, an hour in
     assert every["inbound_offered"][1] > 0
+
+
+def test_a_tradeoff_of_no_modes_or_thresholds_is_refused_before_any_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    model = load_blend(example_path("blend"))
+    with pytest.raises(ModelError, match="modes: give at least one"):
+        tradeoff(model, [0, 2], [])
+    with pytest.raises(ModelError, match="modes: a list of dial modes"):
+        tradeoff(model, [0, 2], "predictive")
+    with pytest.raises(ModelError, match="thresholds: give at least one"):
+        tradeoff(model, [], ["progressive"])
+    with pytest.raises(ModelError, match="no runs"):
+        plot_tradeoff(Tradeoff({}), tmp_path / "none.png")
+    example = str(example_path("blend"))
+    png = tmp_path / "t.png"
+    for option, value in (("--modes", ""), ("--modes", " , "), ("--thresholds", "")):
+        argv = ["outbound", "simulate", example, option, value, "--plot", str(png)]
+        assert main(argv) == 2, (option, value)
+        out = capsys.readouterr()
+        assert f"callroute: error: {option}: give at least one" in out.err
+        assert out.out == ""
+    assert not png.exists()

@@ -183,8 +183,12 @@ def run_simulate(args: argparse.Namespace) -> int:
         )
         print(result.format())
         return 0
-    thresholds = _numbers("--thresholds", args.thresholds or "0,2,4,8")
+    thresholds = _numbers("--thresholds", "0,2,4,8" if args.thresholds is None else args.thresholds)
+    if not thresholds:
+        raise CallrouteError("--thresholds: give at least one (e.g. 0,2,4,8)")
     modes = [m.strip() for m in args.modes.split(",") if m.strip()]
+    if not modes:
+        raise CallrouteError("--modes: give at least one of progressive, predictive, preview")
     result_t = tradeoff(
         model,
         thresholds,

@@ -354,13 +354,19 @@ def tradeoff(
 
     :param modes: dial modes given to every campaign; ``None`` keeps each campaign's own
         (the results' mode is then ``"model"``).
-    :raises ~callroute.errors.ModelError: for a threshold that is not a whole number >= 0,
-        an unknown mode, or an invalid model.
+    :raises ~callroute.errors.ModelError: for no thresholds or no modes, a threshold that
+        is not a whole number >= 0, an unknown mode, or an invalid model.
     """
     for k in thresholds:
         _whole(k, "thresholds", 0, 100_000)
     if not thresholds:
         raise ModelError("thresholds: give at least one")
+    if isinstance(modes, str):
+        raise ModelError(f"modes: a list of dial modes (e.g. [{modes!r}]), got a string")
+    if modes is not None and not modes:
+        raise ModelError(
+            f"modes: give at least one of {', '.join(_MODES)} (or None: each campaign's own)"
+        )
     for m in modes or ():
         if m not in _MODES:
             raise ModelError(f"modes: {m!r} is not one of {', '.join(_MODES)}")
@@ -379,6 +385,8 @@ def plot_tradeoff(result: Tradeoff, out: str | Path) -> Path:
     (``pip install 'callroute[plot]'``)."""
     from ..sim.plot import _legend_above, _percent_axis, _pyplot, _save
 
+    if not result.results:
+        raise ModelError("plot_tradeoff: the trade-off holds no runs (no modes or thresholds)")
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(8, 5))
     t = result.table()
