@@ -34,6 +34,7 @@ from callroute.outbound import (
     simulate_blend,
     tradeoff,
 )
+from callroute.outbound.blendfile import schema as blend_schema
 
 # Student's t at 0.995 for 9 degrees of freedom (a 99 % interval over 10 replications)
 T995_9 = 3.2498
@@ -417,3 +418,29 @@ def test_a_tradeoff_of_no_modes_or_thresholds_is_refused_before_any_run(
         assert f"callroute: error: {option}: give at least one" in out.err
         assert out.out == ""
     assert not png.exists()
+
+
+def test_a_campaigns_abandon_risk_reaches_the_pacer() -> None:
+    # docs/outbound.md: abandon_risk is the largest allowed P(a window's rate ends above
+    # the cap): a looser risk lets the predictive pacer dial harder, into more abandons
+    text = example_path("blend").read_text()
+    assert "mode: predictive" in text
+
+    def day(risk: float) -> str:
+        return text.replace(
+            "    abandon_cap: 0.03\n", f"    abandon_cap: 0.03\n    abandon_risk: {risk}\n"
+        )
+
+    tight = simulate_blend(parse_blend(day(0.001)), replications=4, seed=2).table()
+    loose = simulate_blend(parse_blend(day(0.5)), replications=4, seed=2).table()
+    assert np.mean(loose["renewals.dials"]) > np.mean(tight["renewals.dials"])
+    assert np.mean(loose["renewals.abandonment"]) > np.mean(tight["renewals.abandonment"])
+    schema = blend_schema()
+    assert "abandon_risk" in schema["$defs"]["BlendCampaign"]["properties"]
+    with pytest.raises(ModelError) as info:
+        parse_blend(day(0.7), source="day.yaml")
+    (problem,) = info.value.problems
+    assert problem.location == "campaigns.renewals.abandon_risk"
+    line = day(0.7).splitlines().index("    abandon_risk: 0.7") + 1
+    assert problem.message.endswith(f"(day.yaml line {line})"), problem.message
+    assert "0.5" in problem.message

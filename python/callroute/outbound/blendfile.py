@@ -5,9 +5,14 @@ in a simulation model file (``kind: model``); durations are written the same way
 (``lognormal(240, 1.1)``, ``exponential(180)``, a number of seconds, ``never``).
 Piecewise arrivals, a group's ``counts`` and a campaign's ``reach`` periods without a
 ``start`` of their own begin at the day's ``start``; a piecewise ``interval`` defaults to
-the statistics ``interval``. A campaign takes the dialing keys of a campaign file
-(``mode``, ``skills``, ``threshold``, ``abandon_cap``, ``cap_window``, ``retry``...) and
-says how its contacts behave::
+the statistics ``interval``. A campaign (named by its id) takes the dialing keys of a
+campaign file (:mod:`callroute.outbound.config`), with the same meanings and defaults:
+``mode``, ``tenant``, ``skills``, ``threshold``, ``retry``, ``abandon_cap``,
+``abandon_risk``, ``cap_window``, ``connect_within``, ``amd_false_positive`` (the rate the
+dialer assumes), ``max_lines_per_agent``, ``answer_prior``, ``inbound_target`` and
+``inbound_answer_within``. Those of a live dialer (``queue``, ``caller_id``, ``windows``,
+``message``) have no place in a simulated day, and ``ring_time`` is the mean of ``ring``.
+The rest says how its contacts behave::
 
     kind: blend
     version: 1
@@ -149,6 +154,11 @@ class BlendCampaign(_Spec):
     threshold: Literal["auto"] | Annotated[int, Field(ge=0, le=100_000)] = 0
     retry: dict[RetryOutcome, RetryRule] = Field(default_factory=_default_retry)
     abandon_cap: Annotated[float, Field(gt=0, lt=1, allow_inf_nan=False)] = 0.03
+    abandon_risk: Annotated[float, Field(gt=0, le=0.5, allow_inf_nan=False)] = Field(
+        default=0.05,
+        description="the largest allowed probability that the window's abandonment rate "
+        "ends above abandon_cap (the predictive pacer's confidence margin)",
+    )
     cap_window: Literal["us", "uk"] | Annotated[float, Field(gt=0, le=1e9)] = "us"
     connect_within: Annotated[float, Field(gt=0, le=60, allow_inf_nan=False)] = 2.0
     amd_false_positive: Annotated[float, Field(ge=0, lt=1, allow_inf_nan=False)] = Field(
@@ -255,6 +265,7 @@ def _campaign_json(name: str, c: BlendCampaign, day_start: float) -> dict[str, A
         "mode": c.mode,
         "retry": {o: c.retry[o].model_dump() for o in OUTCOMES if o in c.retry},
         "abandon_cap": c.abandon_cap,
+        "abandon_risk": c.abandon_risk,
         "abandon_window": window,
         "connect_within": c.connect_within,
         "amd_false_positive_rate": c.amd_false_positive,
