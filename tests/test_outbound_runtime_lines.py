@@ -87,6 +87,34 @@ def test_a_ringing_line_ending_during_a_pbx_outage_is_closed_at_the_resync(
     run(body)
 
 
+def test_a_person_answering_during_a_pbx_outage_is_routed_at_the_resync(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The person answers while the event stream is down: the StasisStart is lost, the
+    channel waits in the app. The resync lists it in Stasis: the person is routed (to the
+    free agent), as the StasisStart would have."""
+
+    async def body(fake: FakeAsterisk) -> None:
+        fake.set_agent(AGENT, answer_after=0.2)
+        fake.set_agent(endpoint("5558024"), answer_after=10.0, amd="HUMAN", talk=300.0)
+        s = Setup(fake)
+        rt = await s.start(campaign(connect_within=30), contacts("5558024"))
+        await rt.agent_login("agent1")
+        await rt.agent_ready("agent1")
+        await until(lambda: "ao1" in fake.channels)
+        caplog.set_level(logging.WARNING, logger="callroute.runtime")
+        fake.drop_websocket(down_for=1.0)  # the answer (10 s = 0.25 s real) meanwhile
+        await until(lambda: not rt.core.pbx_up)
+        await until(lambda: rt.core.outcomes["outbound_connected"] == 1)
+        assert _warned(caplog, "line 1", "answered unheard")
+        assert rt.outbound.dialer.contact("renew", "c0")["status"] == {"final": "done_person"}
+        await until(lambda: any(len(b.channels) == 2 for b in fake.bridges.values()))
+        await rt.stop()
+        await s.crash()
+
+    run(body)
+
+
 def _core() -> OutboundCore:
     center = make_center(AGENTS, ivr=False, record=False)
     plan = OutboundPlan(center.engine, center.agents, EngineClock(NOON))

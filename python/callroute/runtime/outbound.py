@@ -60,7 +60,7 @@ from ..outbound import OutboundPlan
 from . import commands as cmd
 from .calls import CallCore
 from .commands import Command
-from .recovery import PIN_SKILL
+from .recovery import PIN_SKILL, _stasis_args
 from .state import Call, Leg, Phase
 
 _log = logging.getLogger("callroute.runtime")
@@ -347,6 +347,8 @@ class OutboundCore(CallCore):
                 return self._close(line, DIAL_OUTCOMES[status], now)
         elif kind == "StasisStart" and channel in self._line_channels:
             answered = self.lines.get(self._line_channels[channel])
+            if answered is not None and answered.state in ("answered", "connected"):
+                return []  # routed already: a resync found it in Stasis before this event
             if answered is not None:
                 return self._answered(answered, now)
         elif kind in ("ChannelDestroyed", "ChannelHangupRequest", "StasisEnd"):
@@ -625,6 +627,13 @@ class OutboundCore(CallCore):
                 else:
                     _log.warning("line %d: answered, gone during the restart", line.line)
                     out += self._abandon(line, None, now, hang_up=False)
+            elif line.state == "ringing" and self._in_stasis(live.get(line.channel)):
+                # answered while the stream was down (its StasisStart unheard): routed now
+                line.amd = line.amd or self._listed_amd(live, line.channel)
+                _log.warning(
+                    "line %d: answered unheard (AMD %s): routed now", line.line, line.amd or "-"
+                )
+                out += self._answered(line, now)
             elif line.state == "ringing" and line.channel not in live and line.born <= limit:
                 _log.warning(
                     "line %d: gone %s, its end unheard: closed as %s",
@@ -649,6 +658,20 @@ class OutboundCore(CallCore):
             else:
                 self._dialer("outcome", number, "failed", now)
         return out
+
+    def _in_stasis(self, channel: Any) -> bool:
+        args = _stasis_args(channel, self.options.app) if channel is not None else None
+        return bool(args and args[0] == "outbound")
+
+    def _listed_amd(self, live: Any, channel: str) -> str | None:
+        """The AMD variable of a listed line channel or its Local peer (ARI lists it in
+        ``channelvars`` only when Asterisk is told to: ``ari.conf`` ``channelvars``)."""
+        name = self.out_options.amd_variable
+        for found in (live.get(channel), live.get(f"{channel}-peer")):
+            value = (getattr(found, "channelvars", None) or {}).get(name) if name else None
+            if value:
+                return str(value)
+        return None
 
     def heal_pins(self, now: float) -> list[Command]:
         """At start-up, the call core's :meth:`~RecoveryMixin.heal_pins`, then every agent
