@@ -33,17 +33,26 @@ at start-up (:meth:`~callroute.runtime.recovery.RecoveryMixin.heal_pins`). Known
 implicit queue, not the campaign's, so the campaign queue's statistics do not count
 answered previews (the dialer's do), and it has the engine's default queue settings (offer
 lease, no wrap-up); the engine has no input to offer a call in a named queue to one agent.
-The line ending without a person makes the agent ready again. The documented fallback: if
-the agent is no longer reserved when the person answers (logged out, or made not ready with
-another reason meanwhile), or was not ready at the accept, the person is queued in the
-campaign's queue for any agent, as a progressive call.
+The line ending without a person reaching the agent (any outcome, a connect timeout, the
+person gone, a restart) makes the agent ready again if it is still reserved and no other
+open line names it; at start-up an agent still reserved that no open line names is made
+ready (:meth:`OutboundCore.heal_pins`). The documented fallback: if the agent is no longer
+reserved when the person answers (logged out, or made not ready with another reason
+meanwhile), or was not ready at the accept, the person is queued in the campaign's queue
+for any agent, as a progressive call. The pin skill does not keep the agent from queues
+that require no skill: if, made ready, it is offered such a call (waiting longer) instead
+of its person, the person is transferred to the campaign's queue for any agent.
 
 Lines are noted in the runtime's journal (as calls are: ``line:<id>`` notes) and the dialer
 journals its own inputs (:class:`~callroute.runtime.dialjournal.JournaledDialer`), so a
-restart knows every line: one still ringing on the PBX goes on; one the PBX no longer
-has is closed as ``failed`` (or, answered, as a connect timeout); one whose person answered
-but was never routed (the process died within that step: the dialer knows the answer, the
-line's note does not) has its person routed now, if still there.
+restart knows every line. At every resync (after a restart or a websocket outage) a line
+the PBX lists in the app was answered unheard: its person is routed now; a ringing line
+dialled before the list was asked that the PBX no longer has ended unheard: closed as
+``no_answer`` (:data:`LOST_OUTCOME`); an answered line whose call is gone is a connect
+timeout; a restored line whose person answered but was never routed (the process died
+within that step: the dialer knows the answer, the line's note does not) has its person
+routed now, if still there. A line still ringing ``ring_margin`` after the originate's
+timeout while the PBX is up is closed as ``no_answer`` and hung up (a lost event).
 """
 
 from __future__ import annotations
@@ -604,9 +613,10 @@ class OutboundCore(CallCore):
         stamp: int | None = None,
         bridges: Any = None,
     ) -> list[Command]:
-        """The call core's reconcile, then the lines, restored or not, that the list
-        covers (dialled at or before ``stamp``, as calls and legs): a ringing line the PBX
-        no longer has ended unheard (a websocket outage, a crash) and is closed as
+        """The call core's reconcile, then the lines, restored or not: a ringing line the
+        PBX lists in the app was answered unheard (routed now); one the list covers
+        (dialled at or before ``stamp``, as calls and legs) that the PBX no longer has ended
+        unheard (a websocket outage, a crash) and is closed as
         :data:`LOST_OUTCOME`; an answered line whose call is gone is a connect timeout; a
         restored ringing line the dialer knows answered (the process died routing its
         person) has its person routed now. Lines the dialer holds open that no note names
