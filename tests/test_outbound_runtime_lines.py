@@ -137,8 +137,9 @@ def _dial(core: OutboundCore, now: float) -> None:
 
 def test_a_line_ringing_past_its_ring_timeout_and_margin_is_closed() -> None:
     """Sans-I/O: the PBX ends a ring at the originate's timeout (30 s); a line still ringing
-    30 s after that (its end lost) is closed as no answer and hung up; while the PBX is
-    away the limit waits for the resync (no timer)."""
+    30 s after that (its end lost) is closed as no answer and hung up. While the PBX is
+    away there is no limit, and once it is back a full one runs again: the resync judges
+    the line first (it may have been answered meanwhile)."""
     core = _core()
     core.pbx_up = True
     _dial(core, 0.0)
@@ -150,8 +151,12 @@ def test_a_line_ringing_past_its_ring_timeout_and_margin_is_closed() -> None:
     assert core.next_deadline() == pytest.approx(1e9)
     assert core.on_timer(61.0) == []
     assert core.lines[1].state == "ringing"
-    core.pbx_up = True
-    out = core.on_timer(61.0)
+    core.pbx_up = True  # back: the limit is re-armed, a full one, for the resync to come
+    assert core.on_timer(61.0) == []
+    assert core.next_deadline() == pytest.approx(121.0)
+    assert core.on_timer(120.0) == []
+    assert core.lines[1].state == "ringing"
+    out = core.on_timer(121.0)
     assert cmd.Hangup("to1") in out
     assert core.plan.dialer.stats("renew")["no_answer"] == 1
     assert core.plan.dialer.stats("renew")["lines_open"] == 0

@@ -168,9 +168,23 @@ class OutboundCore(CallCore):
         self._line_dirty: set[int] = set()
         self._pace_at: float = 0.0  # the first round at once
         self.dialer_errors = 0
-        #: the PBX's event stream is up: no dialing before it (or while it is down), so an
-        #: outage does not spend the contacts' attempts on originates that cannot work
-        self.pbx_up = False
+        self._pbx_up = False
+
+    @property
+    def pbx_up(self) -> bool:
+        """The PBX's event stream is up: no dialing before it (or while it is down), so an
+        outage does not spend the contacts' attempts on originates that cannot work. A
+        change disarms the ring limits of ringing lines: re-armed (a full limit) at the
+        first timer with the stream up, so the resync judges them before the limit can."""
+        return self._pbx_up
+
+    @pbx_up.setter
+    def pbx_up(self, up: bool) -> None:
+        if up != self._pbx_up:
+            for line in self.lines.values():
+                if line.state == "ringing":
+                    line.ring_by = None
+        self._pbx_up = up
 
     # ------------------------------------------------------------------ dialer inputs
 
@@ -227,8 +241,10 @@ class OutboundCore(CallCore):
         """Fire the call core's timers, connect limits, ring limits, and pacing."""
         out = super().on_timer(now)
         for line in list(self.lines.values()):
-            if line.state == "ringing" and self.pbx_up and line.ring_by is not None:
-                if line.ring_by <= now:
+            if line.state == "ringing" and self.pbx_up:
+                if line.ring_by is None:
+                    line.ring_by = now + self._ring_limit()  # after an outage, a restart
+                elif line.ring_by <= now:
                     out += self._ring_overdue(line, now)
                 continue
             if line.state != "answered":
@@ -652,8 +668,6 @@ class OutboundCore(CallCore):
                     LOST_OUTCOME,
                 )
                 out += self._close(line, LOST_OUTCOME, now)
-            elif line.state == "ringing" and line.ring_by is None:
-                line.ring_by = now + self._ring_limit()  # restored, still ringing
             elif line.state == "answered" and (line.call is None or line.call not in self.calls):
                 out += self._abandon(line, None, now, hang_up=line.channel in live)
         known = set(self.lines)
