@@ -134,7 +134,8 @@ class Line:
     agent: str | None = None
     #: the core's stamp when dialled (0: restored), to tell lines a resync's list covers
     born: int = 0
-    #: the safety limit of the ring (None: not timed yet, a restored line until resync)
+    #: the safety limit of the ring (None: not armed, for a restored line or after a PBX
+    #: outage: armed at the next timer with the PBX up)
     ring_by: float | None = None
 
     def note(self) -> dict[str, Any]:
