@@ -82,7 +82,7 @@ def test_a_good_line_note_next_to_corrupt_ones_is_kept() -> None:
 
 def test_events_for_lines_no_longer_held_fall_through() -> None:
     c = core()
-    (orig,) = c.dial(Dial(1, "renew", "c0", "+15550000", "+18005550199", 1))
+    (orig,) = c.dial(Dial(1, "renew", "c0", "+15550000", "+18005550199", 1), 0.0)
     assert isinstance(orig, cmd.Originate)
     c.command_failed(orig, RuntimeError("500 from the PBX"), 0.1)
     assert c.outcomes["outbound_failed"] == 1

@@ -80,9 +80,13 @@ class Setup:
         prefix: str = "a",
         template: str = "PJSIP/{number}@trunk",
         agents: dict[str, str] | None = None,
+        queue: dict[str, Any] | None = None,
     ) -> Runtime:
+        """Run ``config`` over ``people``; ``queue``: settings of the center's queue."""
         loop = asyncio.get_running_loop()
-        center = make_center(agents or {"agent1": AGENT}, ivr=False, record=False)
+        center = make_center(
+            agents or {"agent1": AGENT}, ivr=False, **{"record": False, **(queue or {})}
+        )
         journal = None
         dialer: Any = None
         if self.tmp is not None:
@@ -400,7 +404,8 @@ def test_agent_offered_but_never_answering_abandons_the_person() -> None:
 
 def test_ringing_lines_across_a_crash(tmp_path: Path) -> None:
     """A line still ringing on the PBX after a restart goes on (its person is bridged); one
-    that vanished meanwhile is closed as failed (retried by the rule)."""
+    that vanished meanwhile, its end unheard, is closed as no answer (docs/outbound.md:
+    the outcome of a lost line; retried by that rule)."""
 
     async def body(fake: FakeAsterisk) -> None:
         agents = {"agent1": AGENT, "agent2": "Local/agent2@agents"}
@@ -423,11 +428,11 @@ def test_ringing_lines_across_a_crash(tmp_path: Path) -> None:
         s2 = Setup(fake, tmp_path)
         rt2 = await s2.start(campaign(), people, prefix="b", agents=agents)
         dialer = rt2.outbound.dialer
-        await until(lambda: dialer.stats("renew")["failed"] == 1)
+        await until(lambda: dialer.stats("renew")["no_answer"] == 1)
         await until(lambda: rt2.core.outcomes["outbound_connected"] == 1, timeout=30.0)
         views = {v["id"]: v for v in dialer.contacts("renew")}
         assert views["c0"]["status"] == {"final": "done_person"}
-        assert views["c1"]["last_outcome"] == "failed"
+        assert views["c1"]["last_outcome"] == "no_answer"
         assert views["c1"]["status"] == "pending"
         assert len(list(originates(fake))) == 2  # nobody dialled twice
         await fake.hangup("ao1")
@@ -558,13 +563,17 @@ def test_contacts_added_to_the_list_are_imported_after_a_restart(
 AGENT2 = "Local/agent2@agents"
 
 
-async def _accepted_preview(fake: FakeAsterisk, s: Setup, person: str) -> Runtime:
+async def _accepted_preview(
+    fake: FakeAsterisk, s: Setup, person: str, *, queue: dict[str, Any] | None = None, **kw: Any
+) -> Runtime:
     """agent2 ready first (the longest idle: the engine's choice for a queued call), then
-    agent1, who accepts the preview of c0 (``person``'s number)."""
+    agent1, who accepts the preview of c0 (``person``'s number); ``queue``: settings of the
+    campaign's queue, ``kw``: of the campaign."""
     for ep in (AGENT, AGENT2):
         fake.set_agent(ep, answer_after=0.2)
     agents = {"agent1": AGENT, "agent2": AGENT2}
-    rt = await s.start(campaign(mode="preview"), contacts(person, "5558999"), agents=agents)
+    config = campaign(mode="preview", **kw)
+    rt = await s.start(config, contacts(person, "5558999"), agents=agents, queue=queue)
     stream = rt.subscribe(agent=None, tenant="acme")
     for agent in ("agent2", "agent1"):
         await rt.agent_login(agent)

@@ -33,17 +33,26 @@ at start-up (:meth:`~callroute.runtime.recovery.RecoveryMixin.heal_pins`). Known
 implicit queue, not the campaign's, so the campaign queue's statistics do not count
 answered previews (the dialer's do), and it has the engine's default queue settings (offer
 lease, no wrap-up); the engine has no input to offer a call in a named queue to one agent.
-The line ending without a person makes the agent ready again. The documented fallback: if
-the agent is no longer reserved when the person answers (logged out, or made not ready with
-another reason meanwhile), or was not ready at the accept, the person is queued in the
-campaign's queue for any agent, as a progressive call.
+The line ending without a person reaching the agent (any outcome, a connect timeout, the
+person gone, a restart) makes the agent ready again if it is still reserved and no other
+open line names it; at start-up an agent still reserved that no open line names is made
+ready (:meth:`OutboundCore.heal_pins`). The documented fallback: if the agent is no longer
+reserved when the person answers (logged out, or made not ready with another reason
+meanwhile), or was not ready at the accept, the person is queued in the campaign's queue
+for any agent, as a progressive call. The pin skill does not keep the agent from queues
+that require no skill: if, made ready, it is offered such a call (waiting longer) instead
+of its person, the person is transferred to the campaign's queue for any agent.
 
 Lines are noted in the runtime's journal (as calls are: ``line:<id>`` notes) and the dialer
 journals its own inputs (:class:`~callroute.runtime.dialjournal.JournaledDialer`), so a
-restart knows every line: one still ringing on the PBX goes on; one the PBX no longer
-has is closed as ``failed`` (or, answered, as a connect timeout); one whose person answered
-but was never routed (the process died within that step: the dialer knows the answer, the
-line's note does not) has its person routed now, if still there.
+restart knows every line. At every resync (after a restart or a websocket outage) a line
+the PBX lists in the app was answered unheard: its person is routed now; a ringing line
+dialled before the list was asked that the PBX no longer has ended unheard: closed as
+``no_answer`` (:data:`LOST_OUTCOME`); an answered line whose call is gone is a connect
+timeout; a restored line whose person answered but was never routed (the process died
+within that step: the dialer knows the answer, the line's note does not) has its person
+routed now, if still there. A line still ringing ``ring_margin`` after the originate's
+timeout while the PBX is up is closed as ``no_answer`` and hung up (a lost event).
 """
 
 from __future__ import annotations
@@ -54,12 +63,13 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from ..engine import Offer
 from ..errors import CallrouteError
 from ..outbound import OutboundPlan
 from . import commands as cmd
 from .calls import CallCore
 from .commands import Command
-from .recovery import PIN_SKILL
+from .recovery import PIN_SKILL, _stasis_args
 from .state import Call, Leg, Phase
 
 _log = logging.getLogger("callroute.runtime")
@@ -77,6 +87,12 @@ DIAL_OUTCOMES = {
 }
 #: The not-ready reason of an agent reserved for the line of the preview it accepted.
 PREVIEW_REASON = "preview"
+#: The outcome of a line whose end the runtime never heard (a lost event, a crash): the
+#: real one is unknown (busy, no answer, failed, or a person who hung up meanwhile);
+#: ``no_answer``, not ``failed``: its rule retries (3 attempts, 1 h by default), while
+#: ``failed`` is for numbers that do not work (2 attempts by default), and a runtime's
+#: blind spot must not cost a contact more than an unanswered ring.
+LOST_OUTCOME = "no_answer"
 #: Hangup causes of a ringing line: 17 user busy, 18/19 no answer; anything else failed.
 CAUSE_OUTCOMES = {17: "busy", 18: "no_answer", 19: "no_answer"}
 
@@ -86,10 +102,14 @@ class OutboundOptions:
     """How dials reach the PBX. ``dial_template``: the endpoint, ``{number}`` filled in;
     ``amd_variable``: the channel variable holding the AMD result (None: no detection, every
     answer is a person) and ``machine_values`` the results meaning a machine;
-    ``pace_every``: seconds between pacing rounds."""
+    ``pace_every``: seconds between pacing rounds; ``ring_timeout``: the originate's
+    timeout (the PBX ends the ring then); ``ring_margin``: seconds past it after which a
+    line still ringing here is closed as ``no_answer`` and hung up (its end never
+    reached the runtime)."""
 
     dial_template: str = "PJSIP/{number}@trunk"
     ring_timeout: int = 30
+    ring_margin: float = 30.0
     amd_variable: str | None = "AMDSTATUS"
     machine_values: frozenset[str] = frozenset({"MACHINE"})
     pace_every: float = 1.0
@@ -112,6 +132,11 @@ class Line:
     data: dict[str, Any] = field(default_factory=dict)
     #: the agent reserved for this line (an accepted preview), None: any agent
     agent: str | None = None
+    #: the core's stamp when dialled (0: restored), to tell lines a resync's list covers
+    born: int = 0
+    #: the safety limit of the ring (None: not armed, for a restored line or after a PBX
+    #: outage: armed at the next timer with the PBX up)
+    ring_by: float | None = None
 
     def note(self) -> dict[str, Any]:
         """What the journal keeps of the line."""
@@ -144,9 +169,23 @@ class OutboundCore(CallCore):
         self._line_dirty: set[int] = set()
         self._pace_at: float = 0.0  # the first round at once
         self.dialer_errors = 0
-        #: the PBX's event stream is up: no dialing before it (or while it is down), so an
-        #: outage does not spend the contacts' attempts on originates that cannot work
-        self.pbx_up = False
+        self._pbx_up = False
+
+    @property
+    def pbx_up(self) -> bool:
+        """The PBX's event stream is up: no dialing before it (or while it is down), so an
+        outage does not spend the contacts' attempts on originates that cannot work. A
+        change disarms the ring limits of ringing lines: re-armed (a full limit) at the
+        first timer with the stream up, so the resync judges them before the limit can."""
+        return self._pbx_up
+
+    @pbx_up.setter
+    def pbx_up(self, up: bool) -> None:
+        if up != self._pbx_up:
+            for line in self.lines.values():
+                if line.state == "ringing":
+                    line.ring_by = None
+        self._pbx_up = up
 
     # ------------------------------------------------------------------ dialer inputs
 
@@ -166,9 +205,20 @@ class OutboundCore(CallCore):
         self._line_dirty.add(line.line)
         self.outcomes[f"outbound_{outcome}"] += 1
         self._dialer("outcome", line.line, outcome, now)
-        if line.agent is None or not self._reserved(line.agent):
+        return self._release(line, now)
+
+    def _release(self, line: Line, now: float) -> list[Command]:
+        """``line`` ended without a person reaching its reserved agent: the agent ready
+        again if it is still reserved (not ready, reason ``preview``) and no other open
+        line names it. A journaled engine input, as every other."""
+        agent = line.agent
+        if agent is None or not self._reserved(agent):
             return []
-        return self._decide(self._engine("agent_ready", line.agent, now), now)
+        for other in self.lines.values():
+            if other is not line and other.agent == agent and other.state in _OPEN:
+                return []
+        _log.info("line %d: ended without a person: agent %s ready again", line.line, agent)
+        return self._decide(self._engine("agent_ready", agent, now), now)
 
     def _reserved(self, agent: str) -> bool:
         """Whether ``agent`` is still not ready for a preview's line."""
@@ -179,16 +229,25 @@ class OutboundCore(CallCore):
     # ------------------------------------------------------------------ time
 
     def next_deadline(self) -> float | None:
-        """The call core's deadline, connect limits, and the next pacing round."""
+        """The call core's deadline, connect limits, ring limits (while the PBX is
+        there: after an outage the resync judges the lines first), the next pacing round."""
         times = [super().next_deadline(), self._pace_at]
         times += [ln.connect_by for ln in self.lines.values() if ln.state == "answered"]
+        if self.pbx_up:
+            times += [ln.ring_by for ln in self.lines.values() if ln.state == "ringing"]
         found = [t for t in times if t is not None]
         return min(found) if found else None
 
     def on_timer(self, now: float) -> list[Command]:
-        """Fire the call core's timers, connect limits, and pacing."""
+        """Fire the call core's timers, connect limits, ring limits, and pacing."""
         out = super().on_timer(now)
         for line in list(self.lines.values()):
+            if line.state == "ringing" and self.pbx_up:
+                if line.ring_by is None:
+                    line.ring_by = now + self._ring_limit()  # after an outage, a restart
+                elif line.ring_by <= now:
+                    out += self._ring_overdue(line, now)
+                continue
             if line.state != "answered":
                 continue
             if line.connect_by is not None and line.connect_by <= now:
@@ -200,6 +259,17 @@ class OutboundCore(CallCore):
             self._pace_at = now + self.out_options.pace_every
             out += self.pace(now)
         return out
+
+    def _ring_overdue(self, line: Line, now: float) -> list[Command]:
+        """A line ringing past the originate's timeout and the margin: the PBX ended it
+        long ago and its end never reached the runtime (a lost or malformed event, a resync
+        that could not list the channels). Closed as ``no_answer`` and hung up."""
+        _log.warning(
+            "line %d: still ringing %.0f s after its ring timeout: closed as no answer",
+            line.line,
+            self.out_options.ring_margin,
+        )
+        return [*self._close(line, LOST_OUTCOME, now), cmd.Hangup(line.channel)]
 
     # ------------------------------------------------------------------ pacing
 
@@ -215,7 +285,7 @@ class OutboundCore(CallCore):
             return []
         out: list[Command] = []
         for dial in dials:
-            out += self.dial(dial)
+            out += self.dial(dial, now)
         for offer in offers:
             campaign = self.plan.campaigns.get(offer.campaign)
             if campaign is None:  # a campaign the dialer's journal holds, this run does not
@@ -236,9 +306,9 @@ class OutboundCore(CallCore):
             out.append(cmd.Publish(event, tenant))
         return out
 
-    def dial(self, dial: Any) -> list[Command]:
+    def dial(self, dial: Any, now: float) -> list[Command]:
         """Originate one :class:`~callroute._core.Dial` (from pacing or an accepted
-        preview)."""
+        preview) at ``now``."""
         channel = f"{self.options.id_prefix or 'cr'}o{dial.line}"
         line = Line(dial.line, dial.campaign, dial.contact, dial.number, channel)
         self.lines[line.line] = line
@@ -246,6 +316,8 @@ class OutboundCore(CallCore):
         self._line_dirty.add(line.line)
         self._see(channel)
         self.stamp += 1
+        line.born = self.stamp
+        line.ring_by = now + self._ring_limit()
         endpoint = self.out_options.dial_template.format(number=dial.number)
         _log.info("line %d: dialling contact %s of %s", dial.line, dial.contact, dial.campaign)
         return [
@@ -264,6 +336,9 @@ class OutboundCore(CallCore):
             )
         ]
 
+    def _ring_limit(self) -> float:
+        return self.out_options.ring_timeout + self.out_options.ring_margin
+
     def preview_accepted(
         self, campaign: str, contact: str, agent: str | None, now: float
     ) -> list[Command]:
@@ -275,7 +350,7 @@ class OutboundCore(CallCore):
         if found is None:
             return []
         self.plan.dialled(campaign, contact, now)
-        out = self.dial(found)
+        out = self.dial(found, now)
         if agent is not None and self._engine_query("agent_state", agent) == "ready":
             self.lines[found.line].agent = agent
             out += self._decide(self._engine("agent_not_ready", agent, now, PREVIEW_REASON), now)
@@ -298,6 +373,8 @@ class OutboundCore(CallCore):
                 return self._close(line, DIAL_OUTCOMES[status], now)
         elif kind == "StasisStart" and channel in self._line_channels:
             answered = self.lines.get(self._line_channels[channel])
+            if answered is not None and answered.state in ("answered", "connected"):
+                return []  # routed already: a resync found it in Stasis before this event
             if answered is not None:
                 return self._answered(answered, now)
         elif kind in ("ChannelDestroyed", "ChannelHangupRequest", "StasisEnd"):
@@ -379,18 +456,55 @@ class OutboundCore(CallCore):
         """The person of a preview, offered to the agent reserved for it and to no one
         else: the agent holds a skill of its own while the call enters (routed by it) and
         the agent is made ready; the skills it held just before are given back at once (the
-        offer stands), whatever set them (the center's file or a later change)."""
+        offer stands), whatever set them (the center's file or a later change).
+
+        The pin skill does not keep the agent from queues that require no skill: made
+        ready, it may be offered such a queue's call waiting longer. Then nobody would
+        serve the person (waiting in the pin's queue): it is moved to the campaign's queue
+        for any agent (:meth:`_unpin`)."""
         pin = {f"{PIN_SKILL}{agent}": 1}
         try:
             skills = dict(self.engine.agent_skills(agent))
             out = self._decide(list(self.engine.set_agent_skills(agent, pin, now)), now)
         except CallrouteError as exc:
             _log.warning("call %s: pinning to %s refused (%s): any agent", call.id, agent, exc)
-            return self._enqueue(call, queue, 0, data, now)
+            out = self._enqueue(call, queue, 0, data, now)
+            return out + self._decide(self._engine("agent_ready", agent, now), now)
         out += self._enqueue(call, queue, 0, data, now, skills=pin)
-        out += self._decide(self._engine("agent_ready", agent, now), now)
+        ready = self._engine("agent_ready", agent, now)
+        out += self._decide(ready, now)
         out += self._decide(self._engine("set_agent_skills", agent, skills, now), now)
+        if call.phase is Phase.QUEUED and not any(
+            isinstance(d, Offer) and d.call == call.id and d.agent == agent for d in ready
+        ):
+            out += self._unpin(call, agent, queue, ready, now)
         return out
+
+    def _unpin(
+        self, call: Call, agent: str, queue: str, ready: list[Any], now: float
+    ) -> list[Command]:
+        """The pinned agent was not offered its person when made ready (another call
+        took it): the person moves from the pin's queue to the campaign's queue, for any
+        agent, by the engine's transfer (a journaled input: the pin's queue counts it moved
+        out, the campaign's queue offered, as a transfer in; nothing counts abandoned). The
+        line's connect limit still runs."""
+        took = [d.call for d in ready if isinstance(d, Offer) and d.agent == agent]
+        _log.warning(
+            "call %s: agent %s, made ready for its pinned person, was offered %s instead: "
+            "the person moves to queue %s for any agent",
+            call.id,
+            agent,
+            ", ".join(took) or "nothing",
+            queue,
+        )
+        try:
+            decisions = list(self.engine.transfer(call.id, now, queue))
+        except CallrouteError as exc:
+            _log.error("call %s: transfer to %s refused: %s", call.id, queue, exc)
+            return []
+        call.queue = queue
+        self._dirty.add(call.id)
+        return self._decide(decisions, now)
 
     # ------------------------------------------------------------------ joins and ends
 
@@ -418,15 +532,20 @@ class OutboundCore(CallCore):
             return []
         return self._abandon(line, call, now)
 
-    def _abandon(self, line: Line, call: Call | None, now: float) -> list[Command]:
-        """No agent in time: out of the engine, the recorded message, hang up."""
+    def _abandon(
+        self, line: Line, call: Call | None, now: float, *, hang_up: bool = True
+    ) -> list[Command]:
+        """No agent in time: out of the engine, the recorded message, hang up (without a
+        call: only if ``hang_up``). A still reserved agent is ready again."""
         line.state, line.connect_by = "closed", None
         self._line_dirty.add(line.line)
         self.outcomes["outbound_abandoned"] += 1
         self._dialer("connect_timeout", line.line, now)
         if call is None:
-            return [cmd.Hangup(line.channel)]
+            hangup = [cmd.Hangup(line.channel)] if hang_up else []
+            return hangup + self._release(line, now)
         out = self._decide(self._engine("call_abandoned", call.id, now), now)
+        out += self._release(line, now)
         call.phase = Phase.ENDED
         out += self._drop_bridges(call)
         campaign = self.plan.campaigns.get(line.campaign)
@@ -451,6 +570,7 @@ class OutboundCore(CallCore):
             self._line_dirty.add(line.line)
             self.outcomes["outbound_abandoned"] += 1
             self._dialer("connect_timeout", line.line, now)
+            return super()._caller_gone(call, now) + self._release(line, now)
         return super()._caller_gone(call, now)
 
     def command_failed(self, command: Command, error: Exception, now: float) -> list[Command]:
@@ -510,19 +630,22 @@ class OutboundCore(CallCore):
         stamp: int | None = None,
         bridges: Any = None,
     ) -> list[Command]:
-        """The call core's reconcile, then the lines: restored ones the PBX no longer has
-        are closed, and so are lines the dialer holds open that no note names; a restored
-        ringing line the dialer knows answered (the process died routing its person) has
-        its person routed now."""
+        """The call core's reconcile, then the lines, restored or not: a ringing line the
+        PBX lists in the app was answered unheard (routed now); one the list covers
+        (dialled at or before ``stamp``, as calls and legs) that the PBX no longer has ended
+        unheard (a websocket outage, a crash) and is closed as
+        :data:`LOST_OUTCOME`; an answered line whose call is gone is a connect timeout; a
+        restored ringing line the dialer knows answered (the process died routing its
+        person) has its person routed now. Lines the dialer holds open that no note names
+        are closed. Every line closed frees the agent it reserved."""
         out = super().reconcile(live, now, stamp, bridges)
+        limit = self.stamp if stamp is None else stamp
         answered = {
             int(v.get("line_id", 0)) for v in self._open_lines() if v.get("answered_at") is not None
         }
         for line in list(self.lines.values()):
-            if not line.restored:
-                continue
-            line.restored = False
-            if line.state == "ringing" and line.line in answered:
+            restored, line.restored = line.restored, False
+            if line.state == "ringing" and restored and line.line in answered:
                 # the dialer heard of the person, the process died before its call was
                 # noted (within the step that routes it): the person, if still there, now
                 if line.channel in live:
@@ -530,22 +653,68 @@ class OutboundCore(CallCore):
                     out += self._answered(line, now, told=True)
                 else:
                     _log.warning("line %d: answered, gone during the restart", line.line)
-                    self._abandon(line, None, now)
-            elif line.state == "ringing" and line.channel not in live:
-                _log.warning("line %d: gone during the restart: failed", line.line)
-                out += self._close(line, "failed", now)
+                    out += self._abandon(line, None, now, hang_up=False)
+            elif line.state == "ringing" and self._in_stasis(live.get(line.channel)):
+                # answered while the stream was down (its StasisStart unheard): routed now
+                line.amd = line.amd or self._listed_amd(live, line.channel)
+                _log.warning(
+                    "line %d: answered unheard (AMD %s): routed now", line.line, line.amd or "-"
+                )
+                out += self._answered(line, now)
+            elif line.state == "ringing" and line.channel not in live and line.born <= limit:
+                _log.warning(
+                    "line %d: gone %s, its end unheard: closed as %s",
+                    line.line,
+                    "during the restart" if restored else "during the PBX outage",
+                    LOST_OUTCOME,
+                )
+                out += self._close(line, LOST_OUTCOME, now)
             elif line.state == "answered" and (line.call is None or line.call not in self.calls):
-                self._abandon(line, None, now)
+                out += self._abandon(line, None, now, hang_up=line.channel in live)
         known = set(self.lines)
         for view in self._open_lines():
             number = int(view.get("line_id", 0))
             if number in known:
                 continue
+            # its agent, if it reserved one, is freed at start-up (heal_pins)
             _log.warning("line %d: open in the dialer, never dialled here: closing", number)
             if view.get("answered_at") is not None:
                 self._dialer("connect_timeout", number, now)
             else:
                 self._dialer("outcome", number, "failed", now)
+        return out
+
+    def _in_stasis(self, channel: Any) -> bool:
+        args = _stasis_args(channel, self.options.app) if channel is not None else None
+        return bool(args and args[0] == "outbound")
+
+    def _listed_amd(self, live: Any, channel: str) -> str | None:
+        """The AMD variable of a listed line channel or its Local peer (ARI lists it in
+        ``channelvars`` only when Asterisk is told to: ``ari.conf`` ``channelvars``)."""
+        name = self.out_options.amd_variable
+        for found in (live.get(channel), live.get(f"{channel}-peer")):
+            value = (getattr(found, "channelvars", None) or {}).get(name) if name else None
+            if value:
+                return str(value)
+        return None
+
+    def heal_pins(self, now: float) -> list[Command]:
+        """At start-up, the call core's :meth:`~RecoveryMixin.heal_pins`, then every agent
+        left reserved for a preview (not ready, reason ``preview``) that no open line names
+        is made ready (the process died between reserving it and noting its line, or its
+        line is gone from the journal): a journaled input, logged at warning."""
+        out = super().heal_pins(now)
+        named = {ln.agent for ln in self.lines.values() if ln.state in _OPEN}
+        for agent in self._engine_query("agents") or ():
+            if agent in named or not self._reserved(agent):
+                continue
+            _log.warning(
+                "agent %s: reserved for a preview (not ready, reason %s) after a restart, "
+                "no open line names it: ready again",
+                agent,
+                PREVIEW_REASON,
+            )
+            out += self._decide(self._engine("agent_ready", agent, now), now)
         return out
 
     def _open_lines(self) -> list[dict[str, Any]]:
@@ -555,6 +724,8 @@ class OutboundCore(CallCore):
             return []
 
 
+#: the states of a line still waiting for its person or its agent
+_OPEN = ("ringing", "answered")
 #: the states a line note can hold (a closed line's note is deleted, never written)
 _LINE_STATES = ("ringing", "answered", "connected")
 

@@ -514,9 +514,12 @@ class Runtime(CommandsMixin):
         return self.core
 
     async def preview_accept(self, campaign: str, contact: str, agent: str | None = None) -> bool:
-        """An agent accepted the preview of ``contact``: dial it (the answer is queued in
-        the campaign's queue as any outbound call). False: every number of the contact
-        went on a do-not-call list meanwhile. Raises the dialer's typed errors (a preview
+        """An agent accepted the preview of ``contact``: dial it. ``agent``, if ready, is
+        reserved for the line (not ready, reason ``preview``) and the person who answers is
+        pinned to it: offered to that agent and no other (else, the agent no longer
+        reserved, queued in the campaign's queue for any agent; docs/outbound.md, "Preview
+        campaigns"). False: every number of the contact went on a do-not-call list
+        meanwhile. Raises the dialer's typed errors (a preview
         never offered: ``DialerInvalidEventError``; an unknown campaign or contact)."""
         core = self._outbound_core()
         now = self.now()
