@@ -97,7 +97,9 @@ pub use config::{
     Blending, CampaignConfig, ContactSpec, DialMode, RetryRule, RetryRules, MAX_SECONDS,
 };
 pub use error::DialerError;
-pub use pacing::{abandon_allowance, abandon_dispersion, predictive_lines, PacingInput};
+pub use pacing::{
+    abandon_allowance, abandon_dispersion, inbound_reserve, predictive_lines, PacingInput,
+};
 pub use types::{
     CampaignStats, ContactStatus, ContactView, Dial, FinalOutcome, FreeAgents, InboundLoad,
     LineView, Outcome, Pacing, PreviewOffer,

@@ -8,7 +8,8 @@ use super::config::DialMode;
 use super::error::{invalid, DialerError};
 use super::ledger::{with_false_positives, Us};
 use super::pacing::{
-    allowance_count, excess_moments, poisson_mean_for, predictive_lines, PacingInput,
+    allowance_count, excess_moments_inbound, inbound_reserve, poisson_mean_for, predictive_lines,
+    PacingInput,
 };
 use super::state::{ReadyKey, State};
 use super::types::{FreeAgents, Pacing, PreviewOffer};
@@ -81,9 +82,10 @@ impl Dialer {
     }
 
     /// Decide the calls to place (and preview offers to show) now, for the campaigns listed
-    /// with the agents they may use (after the blending threshold). Campaigns not listed,
-    /// or stopped, get nothing. A campaign listed twice, an unknown one, or `free` /
-    /// `freeing` outside `[0, MAX_FREE_AGENTS]` is an error.
+    /// with the agents they may use (after the blending threshold) and the inbound calls
+    /// expected to take them within a ring time. Campaigns not listed, or stopped, get
+    /// nothing. A campaign listed twice, an unknown one, or `free` / `freeing` / `inbound`
+    /// outside `[0, MAX_FREE_AGENTS]` is an error.
     pub fn pace<S: AsRef<str>>(
         &mut self,
         now: f64,
@@ -101,13 +103,12 @@ impl Dialer {
                 });
             }
             let max = f64::from(MAX_FREE_AGENTS);
-            if fa.free > MAX_FREE_AGENTS
-                || !(fa.freeing.is_finite() && (0.0..=max).contains(&fa.freeing))
-            {
+            let real = |x: f64| x.is_finite() && (0.0..=max).contains(&x);
+            if fa.free > MAX_FREE_AGENTS || !real(fa.freeing) || !real(fa.inbound) {
                 return Err(invalid(format!(
-                    "pacing input for campaign {id:?}: free ({}) and freeing ({}) must be in \
-                     [0, {MAX_FREE_AGENTS}]",
-                    fa.free, fa.freeing
+                    "pacing input for campaign {id:?}: free ({}), freeing ({}) and inbound \
+                     ({}) must be in [0, {MAX_FREE_AGENTS}]",
+                    fa.free, fa.freeing, fa.inbound
                 )));
             }
             given[ci] = Some(*fa);
@@ -123,7 +124,14 @@ impl Dialer {
             let cfg = &camp.config;
             let want = match cfg.mode {
                 DialMode::Preview => u64::from(fa.free.saturating_sub(camp.offers)),
-                DialMode::Progressive => u64::from(fa.free).saturating_sub(u64::from(camp.ringing)),
+                DialMode::Progressive => {
+                    // a line per agent that will be there when the person answers: the
+                    // agents free now less those inbound would take first (pacing.rs,
+                    // "Inbound calls")
+                    let reserve = inbound_reserve(fa.inbound, fa.kept, cfg.abandon_cap);
+                    u64::from(fa.free.saturating_sub(reserve))
+                        .saturating_sub(u64::from(camp.ringing))
+                }
                 DialMode::Predictive => {
                     let (ans, ab) = camp.ledger.counts();
                     let (ans, ab) = with_false_positives(ans, ab, cfg.amd_false_positive_rate);
@@ -139,12 +147,15 @@ impl Dialer {
                         cap,
                         budget: allowed - ab,
                         max_lines_per_agent: cfg.max_lines_per_agent,
+                        inbound: fa.inbound,
+                        kept: fa.kept,
                     };
                     let first = predictive_lines(&input);
                     // abandonments come in clusters: the margin scales with the standard
                     // deviation, √dispersion times the Poisson one (at the lines just chosen)
                     let f = f64::from(fa.free) + fa.freeing;
-                    let (e1, e2) = excess_moments(first, input.answer_rate, f);
+                    let (e1, e2) =
+                        excess_moments_inbound(first, input.answer_rate, f, fa.inbound, fa.kept);
                     let lines = if e1 > 1e-300 && e2 > e1 {
                         let limit = (cap * ans).max(0.0);
                         let phi = e2 / e1;

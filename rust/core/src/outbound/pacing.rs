@@ -86,57 +86,97 @@ pub struct PacingInput {
     pub budget: f64,
     /// hard ceiling of lines per (free now + freeing) agent, >= 1
     pub max_lines_per_agent: f64,
+    /// expected inbound calls reaching the campaign's agents within the ring time, >= 0
+    /// (module doc, "Inbound calls"); 0 for a campaign whose agents take no inbound
+    pub inbound: f64,
+    /// idle agents the blending threshold keeps from the campaign: they take the first
+    /// inbound calls
+    pub kept: u32,
 }
 
 /// The number of lines to have open (ringing ones included): the largest `N` with
-/// `E[(Bin(N, p) - f)+] <= cap · N p + budget`, within `[free, ⌊max_lines_per_agent · f⌋]`.
+/// `E[(Bin(N, p) − (f − J)+)+] <= cap · N p + budget`, `J = (I − kept)+`,
+/// `I ~ Poisson(inbound)`, within `[free − inbound_reserve(inbound, kept, cap),
+/// ⌊max_lines_per_agent · f⌋]` (module doc).
 /// Inputs are assumed checked (finite, in their domains).
 pub fn predictive_lines(input: &PacingInput) -> u64 {
     let p = input.answer_rate.clamp(1e-9, 1.0);
     let q = 1.0 - p;
     let f = f64::from(input.free) + input.freeing.max(0.0);
     let ceiling = (input.max_lines_per_agent * f + 1e-9).floor() as u64;
-    let floor = u64::from(input.free).min(ceiling);
+    let reserve = inbound_reserve(input.inbound, input.kept, input.cap);
+    let floor = u64::from(input.free.saturating_sub(reserve)).min(ceiling);
     let cap_p = input.cap * p;
     let budget = input.budget;
     let m = f.floor() as u64;
     let phi = f - m as f64;
+    // the inbound count's point masses P(I = j), j = j0..=J (J <= m), and P(I > J)
+    let (j0, masses, beyond) = Inbound::beyond_kept(input.inbound, input.kept).up_to(m);
+    let big_j = j0 + masses.len() as u64 - 1;
+    // the agent counts that matter, lo..=hi: with j inbound calls, f − j agents are left
+    let (lo, hi) = (m - big_j, m - j0);
     let mut best: Option<u64> = None;
-    // N <= m: nobody can be abandoned (Y <= N <= f); feasible iff -cap·p·N - B <= 0, which
-    // only gets easier as N grows: the largest such N is min(m, ceiling) if any.
-    let low = m.min(ceiling);
+    // N <= lo: Y <= lo <= f − j for every j <= J, so only I > J can abandon anyone, and
+    // P(I > J) is below 1e-18 unless J = m (then lo = 0): the cap term alone decides, and
+    // it only gets easier as N grows
+    let low = lo.min(ceiling);
     if -cap_p * low as f64 - budget <= 0.0 {
         best = Some(low);
     }
-    if ceiling > m {
-        // state at N = m: P(Y >= m+1) = 0, P(Y = m) = p^m, h = 0
+    if ceiling > lo {
+        // the binomial's point masses v[i] = P(Y_N = lo + i), i = 0..=hi − lo, and
+        // tail = P(Y_N >= hi + 1), at N = lo: only Y = lo, with probability p^lo
+        let width = masses.len();
+        let mut v = vec![0.0f64; width];
         let mut tail = 0.0f64;
-        let mut log_b = m as f64 * p.ln();
-        let mut n = m;
+        let mut log_b = lo as f64 * p.ln();
+        let mut n = lo;
         if log_b < NEGLIGIBLE {
-            // Skip ahead to where P(Y_N = m) stops being negligible: until then h and the
-            // tail stay below e^-40 per line, and only the cap term moves.
-            let (start, lb) = first_relevant(m, p, ceiling);
+            // Skip ahead to where P(Y_N = lo) stops being negligible: until then h and the
+            // tails stay below e^-40 per line (the masses above lo are smaller still), and
+            // only the cap term moves.
+            let (start, lb) = first_relevant(lo, p, ceiling);
             if -cap_p * start as f64 - budget <= 0.0 {
                 best = Some(start);
             }
             n = start;
             log_b = lb;
+            for (i, x) in v.iter_mut().enumerate().skip(1) {
+                let k = lo + i as u64;
+                if k <= n {
+                    *x = ln_point(n, k, p).exp();
+                }
+            }
         }
-        let mut b = if log_b >= -700.0 { log_b.exp() } else { 0.0 };
+        v[0] = if log_b >= -700.0 { log_b.exp() } else { 0.0 };
+        let weight = 1.0 - phi;
         let mut h = 0.0f64;
         while n < ceiling {
-            let inc = p * (tail + (1.0 - phi) * b);
+            // P(Z >= m + 1) and P(Z = m) for Z = Y_N + I (I > J counted as abandoning all;
+            // I < j0 left out: below 1e-18): with I = j, Z >= m + 1 when Y >= m + 1 − j
+            let (mut above, mut at) = (beyond, 0.0f64);
+            let mut acc = tail; // P(Y_N >= m + 1 − j), from j = j0
+            for (j, &w) in masses.iter().enumerate() {
+                let x = v[width - 1 - j];
+                above += w * acc;
+                at += w * x;
+                acc += x;
+            }
+            let inc = p * (above + weight * at);
             h += inc;
-            tail += p * b;
-            // P(Y_{N+1} = m) = P(Y_N = m) · q (N + 1) / (N + 1 - m)
-            let ratio = q * (n + 1) as f64 / (n + 1 - m) as f64;
-            if b > 0.0 || log_b >= -700.0 {
-                b *= ratio;
+            // one more line: P(Y_{N+1} = k) = q P(Y_N = k) + p P(Y_N = k − 1)
+            tail += p * v[width - 1];
+            for i in (1..width).rev() {
+                v[i] = q * v[i] + p * v[i - 1];
+            }
+            // P(Y_{N+1} = lo) = P(Y_N = lo) · q (N + 1) / (N + 1 − lo)
+            let ratio = q * (n + 1) as f64 / (n + 1 - lo) as f64;
+            if v[0] > 0.0 || log_b >= -700.0 {
+                v[0] *= ratio;
             } else {
                 log_b += ratio.ln();
                 if log_b >= -700.0 {
-                    b = log_b.exp();
+                    v[0] = log_b.exp();
                 }
             }
             n += 1;
@@ -147,10 +187,12 @@ pub fn predictive_lines(input: &PacingInput) -> u64 {
                 // g > 0 and growing from here on (the increment never shrinks)
                 break;
             }
-            if b == 0.0 && n as f64 * p > m as f64 {
-                // past the mode the point mass underflowed: the tail is complete and every
-                // further line adds the same p · tail, so g is linear from here
-                let slope = p * tail - cap_p;
+            if v[width - 1] == 0.0 && n as f64 * p > hi as f64 {
+                // past the mode the point masses underflowed (P(Y = hi) is the largest of
+                // them there): the tails are complete and every further line adds the same
+                // p · P(Z >= m + 1), so g is linear from here
+                let total: f64 = masses.iter().sum();
+                let slope = p * (beyond + total * tail) - cap_p;
                 let rest = ceiling - n;
                 if slope <= 0.0 {
                     if g + rest as f64 * slope <= 0.0 {
@@ -164,6 +206,148 @@ pub fn predictive_lines(input: &PacingInput) -> u64 {
         }
     }
     best.unwrap_or(0).max(floor)
+}
+
+/// The agents free now that the floor of predictive pacing (and progressive dialing) does
+/// not dial for: the smallest `c` with `P((I − kept)+ > c) <= cap / 2`,
+/// `I ~ Poisson(inbound)` (module doc, "Inbound calls"); 0 without inbound.
+pub fn inbound_reserve(inbound: f64, kept: u32, cap: f64) -> u32 {
+    if !(inbound > 0.0) {
+        return 0;
+    }
+    let allowed = (0.5 * cap).clamp(1e-12, 0.5);
+    let Inbound { first, masses } = Inbound::beyond_kept(inbound, kept);
+    // P(I > c) for c from the first mass kept (below it, P(I > c) > 1 − 1e-18)
+    let mut above = 1.0f64;
+    for (i, &w) in masses.iter().enumerate() {
+        above -= w;
+        if above <= allowed {
+            return (first + i as u64).min(u64::from(u32::MAX)) as u32;
+        }
+    }
+    (first + masses.len() as u64).min(u64::from(u32::MAX)) as u32
+}
+
+/// The point masses of `I ~ Poisson(λ)`: `P(I = j)` for `j = first..first + len`, the
+/// tails left out on either side each below 1e-18 (the bulk: about `2 · 9 √λ` counts).
+struct Inbound {
+    first: u64,
+    masses: Vec<f64>,
+}
+
+/// The Poisson's tails left out of the masses kept (below any abandonment worth counting).
+const INBOUND_TAIL: f64 = 1e-18;
+
+impl Inbound {
+    /// The inbound calls beyond `kept` idle agents held for inbound (who take them first):
+    /// `(I − kept)+` for `I ~ Poisson(lambda)`.
+    fn beyond_kept(lambda: f64, kept: u32) -> Self {
+        let Self { first, masses } = Self::new(lambda);
+        let kept = u64::from(kept);
+        if kept == 0 {
+            return Self { first, masses };
+        }
+        if first > kept {
+            return Self {
+                first: first - kept,
+                masses,
+            };
+        }
+        // the counts up to `kept` leave the campaign's agents alone
+        let at_most = ((kept - first + 1) as usize).min(masses.len());
+        let none: f64 = masses[..at_most].iter().sum();
+        let mut out = vec![none];
+        out.extend_from_slice(&masses[at_most..]);
+        Self {
+            first: 0,
+            masses: out,
+        }
+    }
+
+    fn new(lambda: f64) -> Self {
+        if !(lambda > 0.0) {
+            return Self {
+                first: 0,
+                masses: vec![1.0],
+            };
+        }
+        // from the mode down and up by the ratio recurrence; each side stops once what is
+        // left of it (bounded by a geometric series) is negligible
+        let mode = lambda.floor();
+        let top = ln_poisson_pmf(mode, lambda).exp();
+        let mut below = Vec::new();
+        let (mut x, mut j) = (top, mode);
+        while j > 0.0 {
+            x *= j / lambda;
+            j -= 1.0;
+            let ratio = j / lambda;
+            if x / (1.0 - ratio) < INBOUND_TAIL {
+                break;
+            }
+            below.push(x);
+        }
+        let first = mode as u64 - below.len() as u64;
+        let mut masses: Vec<f64> = below.into_iter().rev().collect();
+        masses.push(top);
+        let (mut x, mut j) = (top, mode);
+        loop {
+            j += 1.0;
+            x *= lambda / j;
+            let ratio = lambda / (j + 1.0);
+            if ratio < 1.0 && x / (1.0 - ratio) < INBOUND_TAIL {
+                break;
+            }
+            masses.push(x);
+        }
+        Self { first, masses }
+    }
+
+    /// The masses for `j = first'..=J` with `J = min(m, the end kept)` (`first' <= J`: at
+    /// least one, 0 if the bulk lies beyond `m`), `first'`, and `P(I > J)`.
+    fn up_to(self, m: u64) -> (u64, Vec<f64>, f64) {
+        let last = self.first + self.masses.len() as u64 - 1;
+        let big_j = m.min(last);
+        if self.first > big_j {
+            return (big_j, vec![0.0], self.masses.iter().sum());
+        }
+        let keep = (big_j - self.first + 1) as usize;
+        let beyond: f64 = self.masses[keep..].iter().sum();
+        let mut masses = self.masses;
+        masses.truncate(keep);
+        (self.first, masses, beyond)
+    }
+}
+
+/// `(E[X], E[X²])` for the abandoned `X = (Bin(n, p) − (f − J)+)+`,
+/// `J = (I − kept)+`, `I ~ Poisson(inbound)`,
+/// mixing [`excess_moments`] over the inbound count (the moments of `Bin(n, p)` itself
+/// once the inbound takes every agent).
+pub(crate) fn excess_moments_inbound(
+    n: u64,
+    p: f64,
+    f: f64,
+    inbound: f64,
+    kept: u32,
+) -> (f64, f64) {
+    if !(inbound > 0.0) {
+        return excess_moments(n, p, f);
+    }
+    let pc = p.clamp(1e-12, 1.0);
+    let nf = n as f64;
+    let all = (nf * pc, nf * pc * (1.0 - pc) + (nf * pc) * (nf * pc));
+    let (mut e1, mut e2) = (0.0, 0.0);
+    let Inbound { first, masses } = Inbound::beyond_kept(inbound, kept);
+    for (i, &w) in masses.iter().enumerate() {
+        let left = f.max(0.0) - (first + i as u64) as f64;
+        let (a, b) = if left > 0.0 {
+            excess_moments(n, p, left)
+        } else {
+            all
+        };
+        e1 += w * a;
+        e2 += w * b;
+    }
+    (e1, e2)
 }
 
 /// The expected abandonments a window may hold so that its count exceeds `limit` (the cap
@@ -329,6 +513,8 @@ mod tests {
             cap: 0.03,
             budget,
             max_lines_per_agent: 3.0,
+            inbound: 0.0,
+            kept: 0,
         }
     }
 
