@@ -111,7 +111,13 @@ pub fn predictive_lines(input: &PacingInput) -> u64 {
     let m = f.floor() as u64;
     let phi = f - m as f64;
     // the inbound count's point masses P(I = j), j = j0..=J (J <= m), and P(I > J)
-    let (j0, masses, beyond) = Inbound::beyond_kept(input.inbound, input.kept).up_to(m);
+    let (j0, masses, beyond) = if input.inbound > 0.0 {
+        Inbound::beyond_kept(input.inbound, input.kept).up_to(m)
+    } else {
+        (0, Vec::new(), 0.0)
+    };
+    // (without inbound: one mass, P(I = 0) = 1, kept off the heap)
+    let masses: &[f64] = if masses.is_empty() { &[1.0] } else { &masses };
     let big_j = j0 + masses.len() as u64 - 1;
     // the agent counts that matter, lo..=hi: with j inbound calls, f − j agents are left
     let (lo, hi) = (m - big_j, m - j0);
@@ -124,10 +130,17 @@ pub fn predictive_lines(input: &PacingInput) -> u64 {
         best = Some(low);
     }
     if ceiling > lo {
-        // the binomial's point masses v[i] = P(Y_N = lo + i), i = 0..=hi − lo, and
-        // tail = P(Y_N >= hi + 1), at N = lo: only Y = lo, with probability p^lo
+        // the binomial's point masses v[j] = P(Y_N = hi − j), j = 0..=hi − lo (v[j] goes
+        // with the inbound mass of j0 + j), and tail = P(Y_N >= hi + 1), at N = lo: only
+        // Y = lo, with probability p^lo
         let width = masses.len();
-        let mut v = vec![0.0f64; width];
+        let (mut small, mut large) = ([0.0f64; 16], Vec::new());
+        let v: &mut [f64] = if width <= small.len() {
+            &mut small[..width]
+        } else {
+            large.resize(width, 0.0);
+            &mut large
+        };
         let mut tail = 0.0f64;
         let mut log_b = lo as f64 * p.ln();
         let mut n = lo;
@@ -141,42 +154,47 @@ pub fn predictive_lines(input: &PacingInput) -> u64 {
             }
             n = start;
             log_b = lb;
-            for (i, x) in v.iter_mut().enumerate().skip(1) {
-                let k = lo + i as u64;
+            for (j, x) in v.iter_mut().enumerate().take(width - 1) {
+                let k = hi - j as u64;
                 if k <= n {
                     *x = ln_point(n, k, p).exp();
                 }
             }
         }
-        v[0] = if log_b >= -700.0 { log_b.exp() } else { 0.0 };
+        v[width - 1] = if log_b >= -700.0 { log_b.exp() } else { 0.0 };
         let weight = 1.0 - phi;
         let mut h = 0.0f64;
         while n < ceiling {
             // P(Z >= m + 1) and P(Z = m) for Z = Y_N + I (I > J counted as abandoning all;
             // I < j0 left out: below 1e-18): with I = j, Z >= m + 1 when Y >= m + 1 − j
-            let (mut above, mut at) = (beyond, 0.0f64);
-            let mut acc = tail; // P(Y_N >= m + 1 − j), from j = j0
-            for (j, &w) in masses.iter().enumerate() {
-                let x = v[width - 1 - j];
-                above += w * acc;
-                at += w * x;
-                acc += x;
-            }
+            let (above, at) = if width == 1 {
+                (beyond + masses[0] * tail, masses[0] * v[0])
+            } else {
+                let (mut above, mut at) = (beyond, 0.0f64);
+                let mut acc = tail; // P(Y_N >= m + 1 − j), from j = j0
+                for (&w, &x) in masses.iter().zip(v.iter()) {
+                    above += w * acc;
+                    at += w * x;
+                    acc += x;
+                }
+                (above, at)
+            };
             let inc = p * (above + weight * at);
             h += inc;
             // one more line: P(Y_{N+1} = k) = q P(Y_N = k) + p P(Y_N = k − 1)
-            tail += p * v[width - 1];
-            for i in (1..width).rev() {
-                v[i] = q * v[i] + p * v[i - 1];
+            tail += p * v[0];
+            for i in 0..width - 1 {
+                v[i] = q * v[i] + p * v[i + 1];
             }
             // P(Y_{N+1} = lo) = P(Y_N = lo) · q (N + 1) / (N + 1 − lo)
             let ratio = q * (n + 1) as f64 / (n + 1 - lo) as f64;
-            if v[0] > 0.0 || log_b >= -700.0 {
-                v[0] *= ratio;
+            let b = &mut v[width - 1];
+            if *b > 0.0 || log_b >= -700.0 {
+                *b *= ratio;
             } else {
                 log_b += ratio.ln();
                 if log_b >= -700.0 {
-                    v[0] = log_b.exp();
+                    *b = log_b.exp();
                 }
             }
             n += 1;
@@ -187,7 +205,7 @@ pub fn predictive_lines(input: &PacingInput) -> u64 {
                 // g > 0 and growing from here on (the increment never shrinks)
                 break;
             }
-            if v[width - 1] == 0.0 && n as f64 * p > hi as f64 {
+            if v[0] == 0.0 && n as f64 * p > hi as f64 {
                 // past the mode the point masses underflowed (P(Y = hi) is the largest of
                 // them there): the tails are complete and every further line adds the same
                 // p · P(Z >= m + 1), so g is linear from here
