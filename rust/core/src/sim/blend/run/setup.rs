@@ -199,7 +199,7 @@ fn meets(have: &[(String, u8)], need: &[(String, u8)]) -> bool {
 fn inbound_share(model: &BlendModel, c: usize) -> f64 {
     let cfg = &model.campaigns[c].campaign;
     let total: f64 = model.inbound.iter().map(|t| t.share).sum();
-    if !(total > 0.0) {
+    if total.is_nan() || total <= 0.0 {
         return 0.0;
     }
     let served: f64 = model
