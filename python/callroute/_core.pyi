@@ -797,10 +797,7 @@ class Dialer:
         now: _Seconds,
         free: dict[
             str,
-            int
-            | tuple[int, float]
-            | tuple[int, float, float]
-            | tuple[int, float, float, int],
+            int | tuple[int, float] | tuple[int, float, float] | tuple[int, float, float, int],
         ],
     ) -> tuple[list[Dial], list[PreviewOffer]]: ...
     def preview_accepted(
