@@ -621,6 +621,22 @@ mod tests {
     }
 
     #[test]
+    fn inbound_beyond_the_agents_leaves_no_line() {
+        // 100 inbound calls expected within a ring against 5 agents: every answer is
+        // abandoned (P(I <= 5) ~ 1e-37), so no line, and the floor reserves every agent
+        // (P(Poisson(100) > 121) = 0.0181, P(> 122) = 0.0143 <= 1.5 %, by mpmath)
+        let mut x = input(0.3, 5, 0.0);
+        x.inbound = 100.0;
+        assert_eq!(predictive_lines(&x), 0);
+        assert_eq!(inbound_reserve(100.0, 0, 0.03), 122);
+        // large pools with heavy inbound finish (the Poisson's bulk is ~18 √λ wide)
+        let mut y = input(0.3, 10_000, 0.0);
+        y.inbound = 2_000.0;
+        let n = predictive_lines(&y);
+        assert!((7_000..=30_000).contains(&n), "{n}");
+    }
+
+    #[test]
     fn huge_pools_and_ceilings_finish() {
         let mut x = input(0.01, 1_000_000, 0.0);
         x.max_lines_per_agent = 1000.0;
