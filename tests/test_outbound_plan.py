@@ -125,6 +125,16 @@ def test_errors_are_typed() -> None:
         d.pace(6.0, {"renew": -1})
     with pytest.raises(DialerParameterError, match="free"):
         d.pace(6.0, {"renew": (1, float("nan"))})
+    bad_inbound: list[Any] = [
+        (1, 0.0, -0.5),
+        (1, 0.0, float("inf")),
+        (1, 0.0, 0.5, -1),
+        (1, 0.0, 0.5, True),
+        (1, 0.0, 0.5, 1, 0),
+    ]
+    for free in bad_inbound:
+        with pytest.raises(DialerParameterError, match="inbound"):
+            d.pace(6.0, {"renew": free})
     with pytest.raises(DialerParameterError, match="zone"):
         d.set_zone_windows("renew", -1, [(0.0, 1.0)], 6.0)
     with pytest.raises(DialerConfigError) as conf:
@@ -448,6 +458,22 @@ class _InboundEngine:
         if queue not in self.offered:
             raise EngineError(f"unknown queue {queue!r}")
         return type("Stats", (), {"offered": self.offered[queue], "aht": 0.0})()
+
+
+def test_pace_takes_the_inbound_as_a_tuple_or_a_list() -> None:
+    # one agent free, 0.5 inbound calls expected within a ring: progressive keeps back the
+    # smallest c with P(Poisson(0.5) > c) <= 1.5 % (P(I > 1) = 9.0 %, P(I > 2) = 1.44 %):
+    # 2 agents, so 3 free give one line; with 3 kept idle agents taking the first inbound
+    # calls, P(I > 3) = 0.18 %: none kept back, three lines
+    for free, lines in (((3, 0.0, 0.5), 1), ([3, 0.0, 0.5], 1), ((3, 0.0, 0.5, 3), 3)):
+        d = Dialer()
+        d.add_campaign(core_config(config(mode="progressive"), [[(0.0, 1e9)]]), 0.0)
+        d.add_contacts(
+            "renew", [{"id": f"k{i}", "numbers": [f"555{i}"], "zone": 0} for i in range(5)], 0.0
+        )
+        d.start_campaign("renew", 0.0)
+        dials, _ = d.pace(1.0, {"renew": free})  # type: ignore[dict-item]
+        assert len(dials) == lines, free
 
 
 def test_free_agents_count_the_inbound_reaching_the_campaigns_agents() -> None:
