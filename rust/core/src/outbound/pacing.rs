@@ -453,9 +453,10 @@ impl Inbound {
 }
 
 /// `(E[X], E[X²])` for the abandoned `X = (Bin(n, p) − (f − J)+)+`,
-/// `J = (I − kept)+`, `I ~ Poisson(inbound)`,
-/// mixing [`excess_moments`] over the inbound count (the moments of `Bin(n, p)` itself
-/// once the inbound takes every agent).
+/// `J = (I − kept)+`, `I ~ Poisson(inbound)`: one pass over the binomial's bulk (40 standard
+/// deviations either side of the mean), the inbound's part of each outcome from suffix sums
+/// of `J`'s point masses. With `k` answered and `a = k − f`: `X = (a + j)+` for `j < f`, and
+/// `X = k` for `j >= f` (every agent taken).
 pub(crate) fn excess_moments_inbound(
     n: u64,
     p: f64,
@@ -466,20 +467,77 @@ pub(crate) fn excess_moments_inbound(
     if inbound.is_nan() || inbound <= 0.0 {
         return excess_moments(n, p, f);
     }
-    let pc = p.clamp(1e-12, 1.0);
+    let p = p.clamp(1e-12, 1.0);
+    let f = f.max(0.0);
     let nf = n as f64;
-    let all = (nf * pc, nf * pc * (1.0 - pc) + (nf * pc) * (nf * pc));
-    let (mut e1, mut e2) = (0.0, 0.0);
     let Inbound { first, masses } = Inbound::beyond_kept(inbound, kept);
-    for (i, &w) in masses.iter().enumerate() {
-        let left = f.max(0.0) - (first + i as u64) as f64;
-        let (a, b) = if left > 0.0 {
-            excess_moments(n, p, left)
+    // j counted from c = ⌈f⌉ (j − c in [−c, 0) for j < f): the sums stay small numbers
+    let c = f.ceil();
+    let len = masses.len();
+    let (mut s0, mut s1, mut s2) = (
+        vec![0.0f64; len + 1],
+        vec![0.0; len + 1],
+        vec![0.0; len + 1],
+    );
+    for i in (0..len).rev() {
+        let d = (first + i as u64) as f64 - c;
+        let w = masses[i];
+        s0[i] = s0[i + 1] + w;
+        s1[i] = s1[i + 1] + w * d;
+        s2[i] = s2[i + 1] + w * d * d;
+    }
+    // index of the first j >= x (clamped to the masses kept)
+    let index = |x: f64| -> usize {
+        if x <= first as f64 {
+            0
         } else {
-            all
+            ((x - first as f64).ceil() as usize).min(len)
+        }
+    };
+    let all = index(c); // j >= c: j >= f
+    let highest = (first + len as u64) as f64 - 1.0;
+    // outcomes with X > 0: k > f − j for some j kept
+    let k_min = (f - highest).floor().max(0.0) as u64 + u64::from(f - highest >= 0.0);
+    let (lo, hi, mut pk) = if p >= 1.0 {
+        (k_min.max(n), n, 1.0)
+    } else {
+        let q = 1.0 - p;
+        let (mean, sd) = (nf * p, (nf * p * q).sqrt());
+        let lo = k_min.max((mean - 40.0 * sd - 1.0).max(0.0) as u64);
+        let hi = n.min((mean + 40.0 * sd + 2.0) as u64);
+        if lo > hi {
+            return (0.0, 0.0);
+        }
+        let lf = lo as f64;
+        let pk = (ln_gamma(nf + 1.0) - ln_gamma(lf + 1.0) - ln_gamma(nf - lf + 1.0)
+            + lf * p.ln()
+            + (nf - lf) * (-p).ln_1p())
+        .exp();
+        (lo, hi, pk)
+    };
+    if lo > hi {
+        return (0.0, 0.0);
+    }
+    let ratio = |k: u64| (nf - k as f64) / (k as f64 + 1.0) * p / (1.0 - p);
+    let (mut e1, mut e2) = (0.0f64, 0.0f64);
+    for k in lo..=hi {
+        let kf = k as f64;
+        // j in (f − k, f): X = a + j = (k − f + c) + (j − c)
+        let a = kf - f + c;
+        let from = index((f - kf).floor() + 1.0);
+        let (w0, w1, w2) = if from < all {
+            (s0[from] - s0[all], s1[from] - s1[all], s2[from] - s2[all])
+        } else {
+            (0.0, 0.0, 0.0)
         };
-        e1 += w * a;
-        e2 += w * b;
+        let gone = s0[all];
+        let x1 = a * w0 + w1 + kf * gone;
+        let x2 = a * a * w0 + 2.0 * a * w1 + w2 + kf * kf * gone;
+        e1 += pk * x1;
+        e2 += pk * x2;
+        if k < hi {
+            pk *= ratio(k);
+        }
     }
     (e1, e2)
 }
@@ -674,6 +732,51 @@ mod tests {
         // ceiling is 3000; the answer is well above the agents and within the ceiling
         let n = predictive_lines(&input(0.3, 1000, 0.0));
         assert!(n > 2500 && n <= 3000, "{n}");
+    }
+
+    #[test]
+    fn inbound_moments_match_direct_sums() {
+        // E[X], E[X²] for X = (Y − (f − (I − kept)+)+)+ as a plain double sum over the
+        // outcomes (binomial by the product formula, Poisson by its recurrence)
+        for &(n, p, f, lambda, kept) in &[
+            (10u64, 0.3f64, 2.0f64, 0.5f64, 0u32),
+            (20, 0.25, 3.5, 1.5, 1),
+            (40, 0.5, 10.0, 4.0, 0),
+            (30, 0.9, 25.0, 9.0, 3),
+            (12, 0.4, 0.0, 2.0, 0),
+            (25, 0.2, 1.7, 30.0, 2),
+        ] {
+            let binom = |k: u64| {
+                let mut c = 1.0f64;
+                for i in 0..k {
+                    c = c * (n - i) as f64 / (i + 1) as f64;
+                }
+                c * p.powi(k as i32) * (1.0 - p).powi((n - k) as i32)
+            };
+            let (mut e1, mut e2) = (0.0, 0.0);
+            let mut w = (-lambda).exp();
+            for i in 0..200u32 {
+                if i > 0 {
+                    w *= lambda / f64::from(i);
+                }
+                let taken = f64::from(i.saturating_sub(kept));
+                let left = (f - taken).max(0.0);
+                for k in 0..=n {
+                    let x = (k as f64 - left).max(0.0);
+                    e1 += w * binom(k) * x;
+                    e2 += w * binom(k) * x * x;
+                }
+            }
+            let (g1, g2) = excess_moments_inbound(n, p, f, lambda, kept);
+            assert!(
+                (g1 - e1).abs() <= 1e-9 * e1.max(1e-12),
+                "{n} {p} {f} {lambda}: {g1} {e1}"
+            );
+            assert!(
+                (g2 - e2).abs() <= 1e-9 * e2.max(1e-12),
+                "{n} {p} {f} {lambda}: {g2} {e2}"
+            );
+        }
     }
 
     #[test]
