@@ -8,7 +8,7 @@ use super::config::DialMode;
 use super::error::{invalid, DialerError};
 use super::ledger::{with_false_positives, Us};
 use super::pacing::{
-    allowance_count, excess_moments_inbound, inbound_reserve, poisson_mean_for, predictive_lines,
+    allowance_count, excess_moments_mixed, poisson_mean_for, predictive_lines_with, Inbound,
     PacingInput,
 };
 use super::state::{ReadyKey, State};
@@ -28,6 +28,18 @@ fn allowance(cache: &mut Option<(f64, f64, f64)>, limit: f64, risk: f64) -> f64 
         }
     };
     mu.min(limit.max(0.0))
+}
+
+/// The inbound's point masses for `(inbound, kept)`, through a campaign's cache of the last
+/// ones (taken out; put them back after use).
+fn inbound_masses(cache: &mut Option<(u64, u32, Inbound)>, inbound: f64, kept: u32) -> Inbound {
+    if inbound <= 0.0 {
+        return Inbound::none();
+    }
+    match cache.take() {
+        Some((bits, k, masses)) if bits == inbound.to_bits() && k == kept => masses,
+        _ => Inbound::beyond_kept(inbound, kept),
+    }
 }
 
 /// The largest time an input can give, µs.
@@ -121,6 +133,7 @@ impl Dialer {
             if !camp.running {
                 continue;
             }
+            let inbound = inbound_masses(&mut camp.inbound, fa.inbound, fa.kept);
             let cfg = &camp.config;
             let want = match cfg.mode {
                 DialMode::Preview => u64::from(fa.free.saturating_sub(camp.offers)),
@@ -128,7 +141,7 @@ impl Dialer {
                     // a line per agent that will be there when the person answers: the
                     // agents free now less those inbound would take first (pacing.rs,
                     // "Inbound calls")
-                    let reserve = inbound_reserve(fa.inbound, fa.kept, cfg.abandon_cap);
+                    let reserve = inbound.reserve(cfg.abandon_cap);
                     u64::from(fa.free.saturating_sub(reserve))
                         .saturating_sub(u64::from(camp.ringing))
                 }
@@ -150,12 +163,11 @@ impl Dialer {
                         inbound: fa.inbound,
                         kept: fa.kept,
                     };
-                    let first = predictive_lines(&input);
+                    let first = predictive_lines_with(&input, &inbound);
                     // abandonments come in clusters: the margin scales with the standard
                     // deviation, √dispersion times the Poisson one (at the lines just chosen)
                     let f = f64::from(fa.free) + fa.freeing;
-                    let (e1, e2) =
-                        excess_moments_inbound(first, input.answer_rate, f, fa.inbound, fa.kept);
+                    let (e1, e2) = excess_moments_mixed(first, input.answer_rate, f, &inbound);
                     let lines = if e1 > 1e-300 && e2 > e1 {
                         let limit = (cap * ans).max(0.0);
                         let phi = e2 / e1;
@@ -166,7 +178,7 @@ impl Dialer {
                         if e1 - cap * p * first as f64 - input.budget <= 0.0 {
                             first
                         } else {
-                            predictive_lines(&input)
+                            predictive_lines_with(&input, &inbound)
                         }
                     } else {
                         first
@@ -174,6 +186,9 @@ impl Dialer {
                     lines.saturating_sub(u64::from(camp.ringing))
                 }
             };
+            if fa.inbound > 0.0 {
+                self.campaigns[ci].inbound = Some((fa.inbound.to_bits(), fa.kept, inbound));
+            }
             if want > 0 {
                 self.take(ci as u32, want, t, &mut out);
             }

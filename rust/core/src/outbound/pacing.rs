@@ -160,24 +160,28 @@ pub struct PacingInput {
 /// ⌊max_lines_per_agent · f⌋]` (module doc).
 /// Inputs are assumed checked (finite, in their domains).
 pub fn predictive_lines(input: &PacingInput) -> u64 {
+    if input.inbound > 0.0 {
+        predictive_lines_with(input, &Inbound::beyond_kept(input.inbound, input.kept))
+    } else {
+        predictive_lines_with(input, &Inbound::none())
+    }
+}
+
+/// [`predictive_lines`] with the inbound's point masses given (`Inbound::beyond_kept` of
+/// the input's `inbound` and `kept`, or [`Inbound::none`]).
+pub(crate) fn predictive_lines_with(input: &PacingInput, inbound: &Inbound) -> u64 {
     let p = input.answer_rate.clamp(1e-9, 1.0);
     let q = 1.0 - p;
     let f = f64::from(input.free) + input.freeing.max(0.0);
     let ceiling = (input.max_lines_per_agent * f + 1e-9).floor() as u64;
-    let reserve = inbound_reserve(input.inbound, input.kept, input.cap);
+    let reserve = inbound.reserve(input.cap);
     let floor = u64::from(input.free.saturating_sub(reserve)).min(ceiling);
     let cap_p = input.cap * p;
     let budget = input.budget;
     let m = f.floor() as u64;
     let phi = f - m as f64;
     // the inbound count's point masses P(I = j), j = j0..=J (J <= m), and P(I > J)
-    let (j0, masses, beyond) = if input.inbound > 0.0 {
-        Inbound::beyond_kept(input.inbound, input.kept).up_to(m)
-    } else {
-        (0, Vec::new(), 0.0)
-    };
-    // (without inbound: one mass, P(I = 0) = 1, kept off the heap)
-    let masses: &[f64] = if masses.is_empty() { &[1.0] } else { &masses };
+    let (j0, masses, beyond) = inbound.up_to(m);
     let big_j = j0 + masses.len() as u64 - 1;
     // the agent counts that matter, lo..=hi: with j inbound calls, f − j agents are left
     let (lo, hi) = (m - big_j, m - j0);
@@ -282,27 +286,28 @@ impl Scan {
         while n < ceiling {
             // P(Z >= m + 1) and P(Z = m) for Z = Y_N + I (I > J counted as abandoning all;
             // I < j0 left out: below 1e-18): with I = j, Z >= m + 1 when Y >= m + 1 − j
+            // (and, in the same pass, one more line: P(Y_{N+1} = k) = q P(Y_N = k) +
+            // p P(Y_N = k − 1), v[i + 1] read before it moves)
+            let top = v[0];
             let (above, at) = if ONE {
-                (beyond + masses[0] * tail, masses[0] * v[0])
+                (beyond + masses[0] * tail, masses[0] * top)
             } else {
                 let (mut above, mut at) = (beyond, 0.0f64);
                 let mut acc = tail; // P(Y_N >= m + 1 − j), from j = j0
-                for (&w, &x) in masses.iter().zip(v.iter()) {
+                for i in 0..width {
+                    let (w, x) = (masses[i], v[i]);
                     above += w * acc;
                     at += w * x;
                     acc += x;
+                    if i + 1 < width {
+                        v[i] = q * x + p * v[i + 1];
+                    }
                 }
                 (above, at)
             };
             let inc = p * (above + self.weight * at);
             h += inc;
-            // one more line: P(Y_{N+1} = k) = q P(Y_N = k) + p P(Y_N = k − 1)
-            tail += p * v[0];
-            if !ONE {
-                for i in 0..width - 1 {
-                    v[i] = q * v[i] + p * v[i + 1];
-                }
-            }
+            tail += p * top;
             // P(Y_{N+1} = lo) = P(Y_N = lo) · q (N + 1) / (N + 1 − lo)
             let ratio = q * (n + 1) as f64 / (n + 1 - lo) as f64;
             let b = &mut v[width - 1];
@@ -349,22 +354,13 @@ pub fn inbound_reserve(inbound: f64, kept: u32, cap: f64) -> u32 {
     if inbound.is_nan() || inbound <= 0.0 {
         return 0;
     }
-    let allowed = (0.5 * cap).clamp(1e-12, 0.5);
-    let Inbound { first, masses } = Inbound::beyond_kept(inbound, kept);
-    // P(I > c) for c from the first mass kept (below it, P(I > c) > 1 − 1e-18)
-    let mut above = 1.0f64;
-    for (i, &w) in masses.iter().enumerate() {
-        above -= w;
-        if above <= allowed {
-            return (first + i as u64).min(u64::from(u32::MAX)) as u32;
-        }
-    }
-    (first + masses.len() as u64).min(u64::from(u32::MAX)) as u32
+    Inbound::beyond_kept(inbound, kept).reserve(cap)
 }
 
 /// The point masses of `I ~ Poisson(λ)`: `P(I = j)` for `j = first..first + len`, the
 /// tails left out on either side each below 1e-18 (the bulk: about `2 · 9 √λ` counts).
-struct Inbound {
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(crate) struct Inbound {
     first: u64,
     masses: Vec<f64>,
 }
@@ -373,9 +369,34 @@ struct Inbound {
 const INBOUND_TAIL: f64 = 1e-18;
 
 impl Inbound {
+    /// No inbound: `P(J = 0) = 1`.
+    pub(crate) fn none() -> Self {
+        Self {
+            first: 0,
+            masses: vec![1.0],
+        }
+    }
+
+    /// The smallest `c` with `P(J > c) <= cap / 2` ([`inbound_reserve`]).
+    pub(crate) fn reserve(&self, cap: f64) -> u32 {
+        if self.first == 0 && self.masses.len() == 1 {
+            return 0;
+        }
+        let allowed = (0.5 * cap).clamp(1e-12, 0.5);
+        // P(J > c) for c from the first mass kept (below it, P(J > c) > 1 − 1e-18)
+        let mut above = 1.0f64;
+        for (i, &w) in self.masses.iter().enumerate() {
+            above -= w;
+            if above <= allowed {
+                return (self.first + i as u64).min(u64::from(u32::MAX)) as u32;
+            }
+        }
+        (self.first + self.masses.len() as u64).min(u64::from(u32::MAX)) as u32
+    }
+
     /// The inbound calls beyond `kept` idle agents held for inbound (who take them first):
     /// `(I − kept)+` for `I ~ Poisson(lambda)`.
-    fn beyond_kept(lambda: f64, kept: u32) -> Self {
+    pub(crate) fn beyond_kept(lambda: f64, kept: u32) -> Self {
         let Self { first, masses } = Self::new(lambda);
         let kept = u64::from(kept);
         if kept == 0 {
@@ -438,17 +459,16 @@ impl Inbound {
 
     /// The masses for `j = first'..=J` with `J = min(m, the end kept)` (`first' <= J`: at
     /// least one, 0 if the bulk lies beyond `m`), `first'`, and `P(I > J)`.
-    fn up_to(self, m: u64) -> (u64, Vec<f64>, f64) {
+    fn up_to(&self, m: u64) -> (u64, &[f64], f64) {
+        const NOTHING: [f64; 1] = [0.0];
         let last = self.first + self.masses.len() as u64 - 1;
         let big_j = m.min(last);
         if self.first > big_j {
-            return (big_j, vec![0.0], self.masses.iter().sum());
+            return (big_j, &NOTHING, self.masses.iter().sum());
         }
         let keep = (big_j - self.first + 1) as usize;
         let beyond: f64 = self.masses[keep..].iter().sum();
-        let mut masses = self.masses;
-        masses.truncate(keep);
-        (self.first, masses, beyond)
+        (self.first, &self.masses[..keep], beyond)
     }
 }
 
@@ -457,6 +477,7 @@ impl Inbound {
 /// deviations either side of the mean), the inbound's part of each outcome from suffix sums
 /// of `J`'s point masses. With `k` answered and `a = k − f`: `X = (a + j)+` for `j < f`, and
 /// `X = k` for `j >= f` (every agent taken).
+#[cfg(test)]
 pub(crate) fn excess_moments_inbound(
     n: u64,
     p: f64,
@@ -467,10 +488,18 @@ pub(crate) fn excess_moments_inbound(
     if inbound.is_nan() || inbound <= 0.0 {
         return excess_moments(n, p, f);
     }
+    excess_moments_mixed(n, p, f, &Inbound::beyond_kept(inbound, kept))
+}
+
+/// [`excess_moments_inbound`] with the inbound's point masses given.
+pub(crate) fn excess_moments_mixed(n: u64, p: f64, f: f64, inbound: &Inbound) -> (f64, f64) {
+    if inbound.first == 0 && inbound.masses.len() == 1 {
+        return excess_moments(n, p, f);
+    }
     let p = p.clamp(1e-12, 1.0);
     let f = f.max(0.0);
     let nf = n as f64;
-    let Inbound { first, masses } = Inbound::beyond_kept(inbound, kept);
+    let (first, masses) = (inbound.first, &inbound.masses);
     // j counted from c = ⌈f⌉ (j − c in [−c, 0) for j < f): the sums stay small numbers
     let c = f.ceil();
     let len = masses.len();
