@@ -283,6 +283,25 @@ impl Scan {
         let (lo, hi, ceiling, beyond) = (self.lo, self.hi, self.ceiling, self.beyond);
         let (mut n, mut tail, mut log_b) = (self.n, self.tail, self.log_b);
         let mut h = 0.0f64;
+        // the masses above the binomial's reach are exactly 0 until its bulk climbs to them
+        // (from N = lo: one at a time): the pass starts one above the highest nonzero, the
+        // zeros' part of the sums from the inbound's masses summed up to there
+        let mut active = if ONE {
+            0
+        } else {
+            v.iter().position(|&x| x != 0.0).unwrap_or(width - 1)
+        };
+        let before: Vec<f64> = if ONE {
+            Vec::new()
+        } else {
+            let mut acc = 0.0;
+            let mut out = Vec::with_capacity(width);
+            for &w in masses {
+                out.push(acc);
+                acc += w;
+            }
+            out
+        };
         while n < ceiling {
             // P(Z >= m + 1) and P(Z = m) for Z = Y_N + I (I > J counted as abandoning all;
             // I < j0 left out: below 1e-18): with I = j, Z >= m + 1 when Y >= m + 1 − j
@@ -292,9 +311,10 @@ impl Scan {
             let (above, at) = if ONE {
                 (beyond + masses[0] * tail, masses[0] * top)
             } else {
-                let (mut above, mut at) = (beyond, 0.0f64);
+                let from = active.saturating_sub(1);
+                let (mut above, mut at) = (beyond + tail * before[from], 0.0f64);
                 let mut acc = tail; // P(Y_N >= m + 1 − j), from j = j0
-                for i in 0..width {
+                for i in from..width {
                     let (w, x) = (masses[i], v[i]);
                     above += w * acc;
                     at += w * x;
@@ -302,6 +322,9 @@ impl Scan {
                     if i + 1 < width {
                         v[i] = q * x + p * v[i + 1];
                     }
+                }
+                if v[from] != 0.0 {
+                    active = from;
                 }
                 (above, at)
             };
