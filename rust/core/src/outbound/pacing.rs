@@ -102,7 +102,7 @@
 //! counted as such) through the two-term recurrence
 //! `P(Y_{N+1} = i) = q P(Y_N = i) + p P(Y_N = i − 1)` (the lowest by the ratio above), and
 //! the tail above them: O(width of `J`'s bulk) per line, about `18 √λ` (the rule at
-//! `f` = 1,000 and `λ` = 20: 54 µs against 2.3 µs without inbound). The increment is still
+//! `f` = 1,000 and `λ` = 20: 56 µs against 2.3 µs without inbound). The increment is still
 //! `E` of a nondecreasing function of `Z_N`, which grows with `N`: convexity, the stop, the
 //! skip below the bulk (now below `m − J_max`) and the linear tail hold as before. The
 //! dispersion `φ` of the margin mixes the moments of `X` over `J` likewise.
