@@ -79,6 +79,7 @@
 mod blend;
 mod config;
 mod error;
+mod inbound;
 mod inputs;
 mod ledger;
 mod pace;
@@ -99,9 +100,8 @@ pub use config::{
     Blending, CampaignConfig, ContactSpec, DialMode, RetryRule, RetryRules, MAX_SECONDS,
 };
 pub use error::DialerError;
-pub use pacing::{
-    abandon_allowance, abandon_dispersion, inbound_reserve, predictive_lines, PacingInput,
-};
+pub use inbound::inbound_reserve;
+pub use pacing::{abandon_allowance, abandon_dispersion, predictive_lines, PacingInput};
 pub use types::{
     CampaignStats, ContactStatus, ContactView, Dial, FinalOutcome, FreeAgents, InboundLoad,
     LineView, Outcome, Pacing, PreviewOffer,

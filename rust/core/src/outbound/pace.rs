@@ -6,11 +6,9 @@ use std::collections::BinaryHeap;
 
 use super::config::DialMode;
 use super::error::{invalid, DialerError};
+use super::inbound::{excess_moments_mixed, Inbound};
 use super::ledger::{with_false_positives, Us};
-use super::pacing::{
-    allowance_count, excess_moments_mixed, poisson_mean_for, predictive_lines_with, Inbound,
-    PacingInput,
-};
+use super::pacing::{allowance_count, poisson_mean_for, predictive_lines_with, PacingInput};
 use super::state::{ReadyKey, State};
 use super::types::{FreeAgents, Pacing, PreviewOffer};
 use super::{secs, Dialer, MAX_FREE_AGENTS, MAX_SECONDS};

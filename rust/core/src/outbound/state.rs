@@ -150,7 +150,7 @@ pub(crate) struct Campaign {
     /// the last (inbound bits, kept) of a pacing input and the inbound's point masses (a
     /// cache: the rate changes far less often than the pacer is asked)
     #[serde(skip)]
-    pub inbound: Option<(u64, u32, super::pacing::Inbound)>,
+    pub inbound: Option<(u64, u32, super::inbound::Inbound)>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
