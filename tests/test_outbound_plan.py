@@ -125,6 +125,16 @@ def test_errors_are_typed() -> None:
         d.pace(6.0, {"renew": -1})
     with pytest.raises(DialerParameterError, match="free"):
         d.pace(6.0, {"renew": (1, float("nan"))})
+    bad_inbound: list[Any] = [
+        (1, 0.0, -0.5),
+        (1, 0.0, float("inf")),
+        (1, 0.0, 0.5, -1),
+        (1, 0.0, 0.5, True),
+        (1, 0.0, 0.5, 1, 0),
+    ]
+    for free in bad_inbound:
+        with pytest.raises(DialerParameterError, match="inbound"):
+            d.pace(6.0, {"renew": free})
     with pytest.raises(DialerParameterError, match="zone"):
         d.set_zone_windows("renew", -1, [(0.0, 1.0)], 6.0)
     with pytest.raises(DialerConfigError) as conf:
@@ -423,3 +433,87 @@ def test_journaled_dialer_accepts_a_preview_and_replays_it(tmp_path: Any) -> Non
     again = JournaledDialer.open(Journal(tmp_path / "d.sqlite"))
     assert again.snapshot() == state
     assert [v["line_id"] for v in again.lines()] == [dial.line]
+
+
+class _InboundEngine:
+    """Agents with skills and states, and queues' running ``offered`` counters, as the plan
+    reads them."""
+
+    def __init__(self) -> None:
+        self.agents: dict[str, tuple[dict[str, int], str]] = {}
+        self.offered: dict[str, int] = {}
+        self.now = 0.0
+
+    def eligible_agents(self, tenant: str, skills: Any) -> tuple[list[str], list[str]]:
+        fits = [
+            a
+            for a, (have, _) in self.agents.items()
+            if all(have.get(s, 0) >= lvl for s, lvl in dict(skills).items())
+        ]
+        ready = [a for a in fits if self.agents[a][1] == "ready"]
+        working = [a for a in fits if self.agents[a][1] in ("busy", "wrapup")]
+        return ready, working
+
+    def queue_stats(self, queue: str) -> Any:
+        if queue not in self.offered:
+            raise EngineError(f"unknown queue {queue!r}")
+        return type("Stats", (), {"offered": self.offered[queue], "aht": 0.0})()
+
+
+def test_pace_takes_the_inbound_as_a_tuple_or_a_list() -> None:
+    # one agent free, 0.5 inbound calls expected within a ring: progressive keeps back the
+    # smallest c with P(Poisson(0.5) > c) <= 1.5 % (P(I > 1) = 9.0 %, P(I > 2) = 1.44 %):
+    # 2 agents, so 3 free give one line; with 3 kept idle agents taking the first inbound
+    # calls, P(I > 3) = 0.18 %: none kept back, three lines
+    for free, lines in (((3, 0.0, 0.5), 1), ([3, 0.0, 0.5], 1), ((3, 0.0, 0.5, 3), 3)):
+        d = Dialer()
+        d.add_campaign(core_config(config(mode="progressive"), [[(0.0, 1e9)]]), 0.0)
+        d.add_contacts(
+            "renew", [{"id": f"k{i}", "numbers": [f"555{i}"], "zone": 0} for i in range(5)], 0.0
+        )
+        d.start_campaign("renew", 0.0)
+        dials, _ = d.pace(1.0, {"renew": free})  # type: ignore[dict-item]
+        assert len(dials) == lines, free
+
+
+def test_free_agents_count_the_inbound_reaching_the_campaigns_agents() -> None:
+    # Four agents answer the "support" queue; two of them (a1, a2) also have the campaign's
+    # skill. 60 support calls arrive in the first 300 s: 0.2 a second. An arrival takes one
+    # of support's 4 ready agents, so it takes one of the campaign's 2 with probability 1/2:
+    # 0.1 a second, and within the campaign's 15 s ring time 1.5 calls are expected. The
+    # threshold keeps 1 of the 2 idle for inbound: free 1, kept 1. A queue none of the
+    # campaign's agents serve ("billing") and the campaign's own queue ("sales") count
+    # nothing.
+    center = make_center(AGENTS, ivr=False)
+    engine = _InboundEngine()
+    engine.agents = {
+        "a1": ({"support": 1, "sales": 1}, "ready"),
+        "a2": ({"support": 1, "sales": 1}, "ready"),
+        "a3": ({"support": 1}, "ready"),
+        "a4": ({"support": 1}, "ready"),
+        "b1": ({"billing": 1}, "ready"),
+    }
+    engine.offered = {"support": 0, "billing": 0, "sales": 0}
+    queue = type("Queue", (), {})
+    queues: dict[str, Any] = {}
+    for name in ("support", "billing", "sales"):
+        q = queue()
+        q.tenant, q.skills = "acme", {name: 1}
+        queues[name] = q
+    plan = OutboundPlan(engine, center.agents, EngineClock(NOON), queues=queues)
+    plan.add_campaign(config(mode="progressive", threshold=1, ring_time=15.0), people(5), 0.0)
+    assert plan.free_agents(0.0) == {"renew": 1}  # nothing measured yet
+    for t in range(10, 301, 10):
+        engine.offered["support"] = 2 * t // 10  # 0.2 a second
+        engine.offered["billing"] = 5 * t // 10
+        engine.offered["sales"] = 5 * t // 10
+        free = plan.free_agents(float(t))
+    assert free["renew"] == (1, 0.0, pytest.approx(1.5, rel=1e-12), 1)
+    # the dialer takes the 4-tuple: P(Poisson(1.5) > 1 + c) <= 1.5 % first at c = 4, so
+    # progressive keeps the free agent back
+    dials, _ = plan.pace(301.0)
+    assert dials == []
+    # without the queues the plan counts no inbound
+    blind = OutboundPlan(engine, center.agents, EngineClock(NOON))
+    blind.add_campaign(config(mode="progressive", threshold=1, ring_time=15.0), people(5), 0.0)
+    assert blind.free_agents(300.0) == {"renew": 1}

@@ -794,7 +794,12 @@ class Dialer:
     def start_campaign(self, campaign: str, now: _Seconds) -> None: ...
     def stop_campaign(self, campaign: str, now: _Seconds) -> None: ...
     def pace(
-        self, now: _Seconds, free: dict[str, int | tuple[int, float]]
+        self,
+        now: _Seconds,
+        free: dict[
+            str,
+            int | tuple[int, float] | tuple[int, float, float] | tuple[int, float, float, int],
+        ],
     ) -> tuple[list[Dial], list[PreviewOffer]]: ...
     def preview_accepted(
         self, campaign: str, contact: str, now: _Seconds, agent: str | None = None

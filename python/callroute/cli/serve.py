@@ -161,7 +161,7 @@ def outbound_plan(
         dialer = JournaledDialer.open(journal)
     wall0 = wallclock() if wallclock is not None else datetime.now(timezone.utc)
     clock = EngineClock(wall0)  # the runtime sets its own at start
-    plan = OutboundPlan(center.engine, center.agents, clock, dialer=dialer)
+    plan = OutboundPlan(center.engine, center.agents, clock, dialer=dialer, queues=center.queues)
     now = float(plan.dialer.now or 0.0)
     if dnc:
         plan.dialer.set_dnc(dnc, now, None)

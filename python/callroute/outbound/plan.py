@@ -9,6 +9,15 @@ campaigns sharing agents never both dial for the same agent. The agents come fro
 engine's :meth:`~callroute.Engine.eligible_agents` (its agents-by-skill index): a pace costs
 the campaigns' eligible agents, not every agent of the center per campaign.
 
+Inbound first: with ``queues`` (the center's queue configurations) the plan also tells the
+dialer, per campaign, the inbound calls expected to reach its agents within its ring time
+(an inbound call arriving while a line rings takes the agent the line was dialled for):
+the recent arrival rate of each inbound queue its ready agents serve
+(:class:`~callroute.outbound.arrivals.ArrivalMeter`), times the share of that queue's ready
+agents that are the campaign's, times the campaign's ``ring_time``; and the idle agents the
+threshold keeps, who take the first of them. Predictive and progressive campaigns then keep
+back the agents inbound would take (docs/outbound.md, "Inbound first").
+
 Calling windows: each campaign's zones (the contacts' IANA zones) get their spans on the
 engine clock from :func:`~callroute.outbound.windows.zone_spans` for ``horizon`` seconds
 ahead; :meth:`OutboundPlan.pace` renews them (:meth:`OutboundPlan.extend_windows`) once
@@ -22,17 +31,30 @@ import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeAlias
 
 from .._core import Dial, Dialer, PreviewOffer, blending_threshold
 from ..errors import ParameterError, UnknownIdError
+from .arrivals import ArrivalMeter
 from .config import OUTCOMES, CampaignConfig
 from .contacts import Contact, ContactResult
 from .windows import EngineClock, ZoneTable
 
-__all__ = ["Campaign", "InboundLoad", "OutboundPlan", "contact_results", "core_config"]
+__all__ = [
+    "Campaign",
+    "FreeAgents",
+    "InboundLoad",
+    "OutboundPlan",
+    "contact_results",
+    "core_config",
+]
 
 DAY = 86400.0
+
+#: What the dialer is told of a campaign's agents: free now; or (free, agents freeing within
+#: the ring time); or (free, freeing, inbound calls expected within the ring time, idle agents
+#: the threshold keeps)
+FreeAgents: TypeAlias = int | tuple[int, float] | tuple[int, float, float, int]
 
 _log = logging.getLogger("callroute.outbound")
 
@@ -89,7 +111,9 @@ class OutboundPlan:
     <-> wall time; ``dialer``: a native
     :class:`~callroute._core.Dialer` or a journaling wrapper of one (default: a new one);
     ``inbound``: for campaigns with ``threshold: auto``, the inbound load their agents carry
-    (a function of the campaign id).
+    (a function of the campaign id); ``queues``: the center's queues by name (each with
+    ``tenant`` and ``skills``), whose recent arrivals (over ``inbound_window`` seconds) the
+    pacer plans for (module doc; without them, no inbound is planned for).
     """
 
     def __init__(
@@ -101,9 +125,15 @@ class OutboundPlan:
         dialer: Any | None = None,
         horizon: float = 7 * DAY,
         inbound: Callable[[str], InboundLoad] | None = None,
+        queues: Mapping[str, Any] | None = None,
+        inbound_window: float = 300.0,
     ) -> None:
         if not horizon > 0:
             raise ParameterError(f"horizon must be > 0 seconds, got {horizon!r}")
+        if not (isinstance(inbound_window, (int, float)) and 0 < inbound_window < math.inf):
+            raise ParameterError(f"inbound_window must be > 0 seconds, got {inbound_window!r}")
+        self.queues: Mapping[str, Any] = queues if queues is not None else {}
+        self.arrivals = ArrivalMeter(engine, float(inbound_window))
         self.engine = engine
         self.agents = agents
         self.clock = clock
@@ -224,17 +254,21 @@ class OutboundPlan:
 
     def ready_agents(self) -> dict[str, int]:
         """Ready agents per campaign, each counted for the first campaign it serves."""
-        return {cid: counts[0] for cid, counts in self._agent_counts().items()}
+        return {cid: len(ready) for cid, (ready, _) in self._agent_sets().items()}
 
     def _agent_counts(self) -> dict[str, tuple[int, int]]:
-        """Per campaign: (ready, busy or in wrap-up) agents, each agent counted once.
+        """Per campaign: (ready, busy or in wrap-up) agents, each agent counted once."""
+        return {cid: (len(r), len(w)) for cid, (r, w) in self._agent_sets().items()}
+
+    def _agent_sets(self) -> dict[str, tuple[list[str], list[str]]]:
+        """Per campaign: its (ready, busy or in wrap-up) agents, each agent counted once.
 
         The engine's :meth:`~callroute.Engine.eligible_agents` gives each campaign's agents
         (of its tenant, with its skills as the engine holds them now) from its
         agents-by-skill index, not a scan of every agent; an agent already counted for an
         earlier campaign is left out."""
         taken: set[str] = set()
-        out: dict[str, tuple[int, int]] = {}
+        out: dict[str, tuple[list[str], list[str]]] = {}
         for cid, campaign in self.campaigns.items():
             config = campaign.config
             ready, working = self.engine.eligible_agents(config.tenant, config.skills)
@@ -242,8 +276,31 @@ class OutboundPlan:
             working = [a for a in working if a not in taken]
             taken.update(ready)
             taken.update(working)
-            out[cid] = (len(ready), len(working))
+            out[cid] = (ready, working)
         return out
+
+    def inbound_rate(self, cid: str, ready: Sequence[str], now: float) -> float:
+        """Inbound calls per second expected to take one of ``ready`` (the campaign's ready
+        agents): for each inbound queue of :attr:`queues` (not a campaign's own queue) that
+        some of them serve, its recent arrival rate times the share of its ready agents that
+        are among ``ready`` (an arrival takes one of the queue's ready agents; each as
+        likely, as far as the plan can tell)."""
+        self._campaign(cid)
+        if not ready or not self.queues:
+            return 0.0
+        mine = set(ready)
+        own = {c.config.queue_name for c in self.campaigns.values()}
+        total = 0.0
+        for name, queue in self.queues.items():
+            if name in own:
+                continue
+            serving, _ = self.engine.eligible_agents(queue.tenant, dict(queue.skills))
+            if not serving:
+                continue
+            share = sum(1 for a in serving if a in mine) / len(serving)
+            if share > 0:
+                total += share * self.arrivals.rate(name, now)
+        return total
 
     def freeing(self, cid: str, busy: int) -> float:
         """Agents of ``cid`` expected to free up within its ring time: each of ``busy``
@@ -277,15 +334,29 @@ class OutboundPlan:
             )
         )
 
-    def free_agents(self) -> dict[str, int | tuple[int, float]]:
-        """Agents free for each campaign: its ready agents minus the blending threshold;
-        a predictive campaign also gets the busy ones expected to free up within its ring
-        time (``(free, freeing)``)."""
-        out: dict[str, int | tuple[int, float]] = {}
-        for cid, (ready, busy) in self._agent_counts().items():
-            free = max(0, ready - self.threshold(cid, ready))
-            if self.campaigns[cid].config.mode == "predictive" and busy:
-                out[cid] = (free, self.freeing(cid, busy))
+    def free_agents(self, now: float | None = None) -> dict[str, FreeAgents]:
+        """Agents free for each campaign at ``now`` (default: the engine's clock): its ready
+        agents minus the blending threshold; a predictive campaign also gets the busy ones
+        expected to free up within its ring time (``(free, freeing)``); a predictive or
+        progressive campaign whose agents serve inbound queues also the inbound calls
+        expected to reach them within its ring time and the idle agents the threshold
+        keeps, who take the first of them (``(free, freeing, inbound, kept)``)."""
+        if now is None:
+            now = float(getattr(self.engine, "now", None) or 0.0)
+        out: dict[str, FreeAgents] = {}
+        for cid, (ready_list, working) in self._agent_sets().items():
+            ready, busy = len(ready_list), len(working)
+            config = self.campaigns[cid].config
+            keep = self.threshold(cid, ready)
+            free = max(0, ready - keep)
+            freeing = self.freeing(cid, busy) if config.mode == "predictive" and busy else 0.0
+            inbound = 0.0
+            if config.mode != "preview":
+                inbound = self.inbound_rate(cid, ready_list, now) * config.ring_time
+            if inbound > 0:
+                out[cid] = (free, freeing, inbound, min(keep, ready))
+            elif config.mode == "predictive" and busy:
+                out[cid] = (free, freeing)
             else:
                 out[cid] = free
         return out
@@ -296,7 +367,7 @@ class OutboundPlan:
             (c.windows_until for c in self.campaigns.values()), default=float("inf")
         ):
             self.extend_windows(now)
-        dials, offers = self.dialer.pace(now, self.free_agents())
+        dials, offers = self.dialer.pace(now, self.free_agents(now))
         for dial in dials:
             self.dialled(dial.campaign, dial.contact, now)
         return list(dials), list(offers)

@@ -92,7 +92,11 @@ class JournaledDialer(JournaledEngine):
         self._input("stop_campaign", [campaign, now], {}, now)
 
     def pace(
-        self, now: float, free: Mapping[str, int | tuple[int, float]]
+        self,
+        now: float,
+        free: Mapping[
+            str, int | tuple[int, float] | tuple[int, float, float] | tuple[int, float, float, int]
+        ],
     ) -> tuple[list[Dial], list[PreviewOffer]]:
         """Journal and apply :meth:`Dialer.pace`."""
         free_plain = {k: list(v) if isinstance(v, tuple) else v for k, v in free.items()}

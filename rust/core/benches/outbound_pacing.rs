@@ -9,7 +9,7 @@
 //! due are moved to the ready queues by an `advance` just before, timed apart), as is the
 //! start of the
 //! day (all 1,000 agents free at once) and the bare pacing rule (`predictive_lines` at
-//! f = 1,000).
+//! f = 1,000, without inbound and with 20 inbound calls expected within a ring time).
 //!
 //! ```text
 //! cargo bench -p callroute-core --bench outbound_pacing                       # full
@@ -98,6 +98,8 @@ fn main() {
         cap: 0.03,
         budget: 0.0,
         max_lines_per_agent: 3.0,
+        inbound: 0.0,
+        kept: 0,
     };
     let reps = if benching { 20_000 } else { 100 };
     let t0 = Instant::now();
@@ -109,6 +111,19 @@ fn main() {
     }
     let rule_us = t0.elapsed().as_secs_f64() * 1e6 / f64::from(reps);
     println!("  predictive_lines at f = 1,000, p = 0.3: {rule_us:.2} µs ({lines} lines)");
+    // with inbound: 20 calls expected to take the agents within a ring time (6,000 an hour
+    // at a 12 s ring), the Poisson's bulk mixed into the rule
+    let t0 = Instant::now();
+    for i in 0..reps {
+        let mut x = input;
+        x.budget = f64::from(i % 7);
+        x.inbound = 20.0;
+        lines = black_box(predictive_lines(black_box(&x)));
+    }
+    let rule_us = t0.elapsed().as_secs_f64() * 1e6 / f64::from(reps);
+    println!(
+        "  predictive_lines at f = 1,000, p = 0.3, inbound 20: {rule_us:.2} µs ({lines} lines)"
+    );
 
     // the start of the day: every agent free at once
     let mut d = setup();
@@ -179,7 +194,9 @@ fn main() {
         moved += d.advance(now).unwrap();
         advance_us += t0.elapsed().as_secs_f64() * 1e6;
         let t0 = Instant::now();
-        let p = d.pace(now, &[("c", FreeAgents { free, freeing })]).unwrap();
+        let p = d
+            .pace(now, &[("c", FreeAgents::freeing(free, freeing))])
+            .unwrap();
         let us = t0.elapsed().as_secs_f64() * 1e6;
         if us > slowest.0 {
             slowest = (us, p.dials.len(), free, round);

@@ -91,7 +91,9 @@ fn morning(mode: DialMode, seed: u64) -> (u64, f64, f64) {
         // agents whose call ends within the shortest ring time (the harness knows; a real
         // system estimates it from the talk time so far)
         let freeing = talking.iter().filter(|&&end| end <= round + 5).count() as f64;
-        let p = d.pace(now, &[("c", FreeAgents { free, freeing })]).unwrap();
+        let p = d
+            .pace(now, &[("c", FreeAgents::freeing(free, freeing))])
+            .unwrap();
         for dial in p.dials {
             ringing.push((round + 5 + g.below(21), dial.line_id));
         }

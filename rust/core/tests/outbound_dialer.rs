@@ -318,6 +318,28 @@ fn amd_false_positives_count_toward_the_cap() {
     assert!((s.abandonment_rate - 0.2).abs() < 1e-12);
 }
 
+/// Progressive dialing places a line per agent that will be there when the person
+/// answers: with 0.5 inbound calls expected to reach the agents within a ring, the agents
+/// free now less the smallest c with P(Poisson(0.5) > c) <= cap / 2 = 1.5 % (c = 2:
+/// P(I > 1) = 9.0 %, P(I > 2) = 1.44 %); idle agents the threshold keeps take the first
+/// inbound calls (3 kept: P(I > 3) = 0.18 %, none reserved).
+#[test]
+fn progressive_dials_for_the_agents_inbound_leaves() {
+    let ids: Vec<String> = (0..50).map(|i| format!("k{i}")).collect();
+    let contacts: Vec<(&str, &str)> = ids.iter().map(|s| (s.as_str(), "5")).collect();
+    for (kept, want) in [(0u32, 3usize), (1, 4), (3, 5)] {
+        let mut d = dialer(campaign("c", DialMode::Progressive), &contacts);
+        let fa = FreeAgents {
+            free: 5,
+            freeing: 0.0,
+            inbound: 0.5,
+            kept,
+        };
+        let dials = d.pace(0.0, &[("c", fa)]).unwrap().dials;
+        assert_eq!(dials.len(), want, "kept {kept}");
+    }
+}
+
 #[test]
 fn predictive_spends_the_budget_and_falls_back_to_progressive() {
     let mut cfg = campaign("c", DialMode::Predictive);
@@ -334,6 +356,8 @@ fn predictive_spends_the_budget_and_falls_back_to_progressive() {
         cap: 0.03,
         budget: 0.0,
         max_lines_per_agent: 3.0,
+        inbound: 0.0,
+        kept: 0,
     });
     assert_eq!(dials.len() as u64, want);
     assert!(want > 10 && want <= 30);
@@ -472,12 +496,39 @@ fn bad_inputs_are_typed_errors_and_change_nothing() {
                 "c",
                 FreeAgents {
                     free: 1,
-                    freeing: -1.0
+                    freeing: -1.0,
+                    inbound: 0.0,
+                    kept: 0,
                 }
             )]
         ),
         Err(DialerError::InvalidConfig(_))
     ));
+    for inbound in [
+        -0.5,
+        f64::NAN,
+        f64::INFINITY,
+        f64::from(MAX_FREE_AGENTS) * 2.0,
+    ] {
+        let err = d
+            .pace(
+                1.0,
+                &[(
+                    "c",
+                    FreeAgents {
+                        free: 1,
+                        freeing: 0.0,
+                        inbound,
+                        kept: 0,
+                    },
+                )],
+            )
+            .unwrap_err();
+        assert!(
+            matches!(&err, DialerError::InvalidConfig(m) if m.contains("inbound")),
+            "{inbound}: {err}"
+        );
+    }
     assert!(matches!(
         d.pace(f64::NAN, &[("c", FreeAgents::now(1))]),
         Err(DialerError::BadTime(_))
@@ -601,7 +652,9 @@ fn pacing_inputs_and_the_campaign_threshold() {
                 "c",
                 FreeAgents {
                     free: MAX_FREE_AGENTS + 1,
-                    freeing: 0.0
+                    freeing: 0.0,
+                    inbound: 0.0,
+                    kept: 0,
                 }
             )]
         ),

@@ -23,19 +23,64 @@ fn expected_excess(n: u64, p: f64, f: f64) -> f64 {
         .sum()
 }
 
-/// The rule of OUT-SPEC.md, evaluated directly: the largest n in [0, ceiling] with
-/// E[(Bin(n,p) - f)+] <= cap·n·p + budget, never below the agents free now.
+/// P(Poisson(lambda) = i) for i = 0..200, by the product formula from e^-lambda (lambda is
+/// small here: the rest of the tail is far below 1e-30).
+fn poisson_pmfs(lambda: f64) -> Vec<f64> {
+    let mut out = vec![(-lambda).exp()];
+    for i in 1..200 {
+        let last = out[i - 1];
+        out.push(last * lambda / i as f64);
+    }
+    out
+}
+
+/// The people abandoned, counted outcome by outcome: with k people answered and i inbound
+/// calls, `(i - kept)+` of them take the campaign's agents first, and each answered person
+/// beyond the `(f - (i - kept)+)+` agents left is abandoned.
+fn expected_abandoned(n: u64, p: f64, f: f64, inbound: f64, kept: u32) -> f64 {
+    let pi = poisson_pmfs(inbound);
+    let mut total = 0.0;
+    for (i, w) in pi.iter().enumerate() {
+        let taken = (i as f64 - f64::from(kept)).max(0.0);
+        let left = (f - taken).max(0.0);
+        total += w
+            * (0..=n)
+                .map(|k| (k as f64 - left).max(0.0) * binom_pmf(n, k, p))
+                .sum::<f64>();
+    }
+    total
+}
+
+/// The rule of OUT-SPEC.md with inbound (pacing.rs, "Inbound calls"), evaluated directly:
+/// the largest n in [0, ceiling] whose expected abandoned is at most cap·n·p + budget,
+/// never below the agents free now less the smallest c with P((I - kept)+ > c) <= cap/2.
 fn reference(input: &PacingInput) -> (u64, impl Fn(u64) -> f64) {
     let p = input.answer_rate;
     let f = f64::from(input.free) + input.freeing;
     let ceiling = (input.max_lines_per_agent * f + 1e-9).floor() as u64;
     let (cap, budget) = (input.cap, input.budget);
-    let slack = move |n: u64| expected_excess(n, p, f) - cap * n as f64 * p - budget;
+    let (inbound, kept) = (input.inbound, input.kept);
+    let slack =
+        move |n: u64| expected_abandoned(n, p, f, inbound, kept) - cap * n as f64 * p - budget;
     let best = (0..=ceiling)
         .filter(|&n| slack(n) <= 0.0)
         .max()
         .unwrap_or(0);
-    (best.max(u64::from(input.free).min(ceiling)), slack)
+    let pi = poisson_pmfs(inbound);
+    let above = |c: u32| -> f64 {
+        pi.iter()
+            .enumerate()
+            .filter(|&(i, _)| i as u64 > u64::from(kept) + u64::from(c))
+            .map(|(_, w)| w)
+            .sum()
+    };
+    let reserve = if inbound > 0.0 {
+        (0..).find(|&c| above(c) <= cap / 2.0).unwrap()
+    } else {
+        0
+    };
+    let floor = u64::from(input.free.saturating_sub(reserve));
+    (best.max(floor.min(ceiling)), slack)
 }
 
 proptest! {
@@ -49,9 +94,12 @@ proptest! {
         cap in 0.005f64..0.2,
         budget in prop_oneof![Just(0.0), -3.0f64..3.0, 0.0f64..0.5],
         ceiling in 1.0f64..4.0,
+        inbound in prop_oneof![Just(0.0), 0.0f64..3.0, 0.0f64..0.3],
+        kept in prop_oneof![Just(0u32), 0u32..4],
     ) {
         let input = PacingInput {
             answer_rate: p, free, freeing, cap, budget, max_lines_per_agent: ceiling,
+            inbound, kept,
         };
         let got = predictive_lines(&input);
         let (want, slack) = reference(&input);
@@ -62,6 +110,51 @@ proptest! {
                 "{input:?}: got {got} (slack {a}), want {want} (slack {b})");
         }
     }
+}
+
+/// Inbound against a hand count: one agent free, p = 1 (every line answers), 0.5 inbound
+/// calls expected within a ring: the one line is abandoned when any inbound call comes,
+/// E = 1 - e^-0.5 = 0.3935; with no budget that is over 0.03·1, and the floor keeps the
+/// agent back (P(I > 0) = 0.39 > 1.5 %, P(I > 1) = 0.090, P(I > 2) = 0.0144: 2 agents
+/// reserved), so no line. Kept idle agents take the first inbound calls: with 3 kept, the
+/// line is abandoned when 4 or more come, P = 1.75e-3, and the floor reserves none.
+#[test]
+fn inbound_hand_count() {
+    let one = PacingInput {
+        answer_rate: 1.0,
+        free: 1,
+        freeing: 0.0,
+        cap: 0.03,
+        budget: 0.0,
+        max_lines_per_agent: 3.0,
+        inbound: 0.5,
+        kept: 0,
+    };
+    assert_eq!(predictive_lines(&one), 0);
+    assert_eq!(inbound_reserve(0.5, 0, 0.03), 2);
+    // a budget of 1 - e^-0.5 - 0.03 makes the line fit
+    let need = 1.0 - (-0.5f64).exp() - 0.03;
+    assert_eq!(
+        predictive_lines(&PacingInput {
+            budget: need + 1e-9,
+            ..one
+        }),
+        1
+    );
+    assert_eq!(
+        predictive_lines(&PacingInput {
+            budget: need - 1e-6,
+            ..one
+        }),
+        0
+    );
+    // three kept: P(I >= 4) = 1 - e^-0.5 (1 + 0.5 + 0.125 + 0.0208) = 1.7516e-3 <= 0.015
+    assert_eq!(inbound_reserve(0.5, 3, 0.03), 0);
+    let p4: f64 = 1.0 - (-0.5f64).exp() * (1.0 + 0.5 + 0.125 + 0.5f64.powi(3) / 6.0);
+    assert!((p4 - 1.7516e-3).abs() < 1e-6);
+    assert_eq!(predictive_lines(&PacingInput { kept: 3, ..one }), 1);
+    // no inbound: the reserve is nothing
+    assert_eq!(inbound_reserve(0.0, 0, 0.03), 0);
 }
 
 #[test]
@@ -75,6 +168,8 @@ fn predictive_worked_example() {
         cap: 0.03,
         budget: 0.0,
         max_lines_per_agent: 3.0,
+        inbound: 0.0,
+        kept: 0,
     };
     assert_eq!(predictive_lines(&one), 1);
     // a budget of 0.25 - 0.03 = 0.22 of spare abandonment makes two lines fit, exactly

@@ -222,6 +222,8 @@ fn run(
                             FreeAgents {
                                 free: free[ci].0,
                                 freeing: f64::from(free[ci].1) / 10.0,
+                                inbound: 0.0,
+                                kept: 0,
                             },
                         )
                     })

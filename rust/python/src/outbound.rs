@@ -231,7 +231,10 @@ fn free_agents(obj: &Bound<'_, PyAny>, campaign: &str) -> PyResult<FreeAgents> {
     let bad = || {
         param(
             py,
-            format!("free[{campaign:?}] must be an int >= 0 or a pair (free, freeing >= 0)"),
+            format!(
+                "free[{campaign:?}] must be an int >= 0 or a tuple (free, freeing >= 0), \
+                 (free, freeing, inbound >= 0) or (free, freeing, inbound, kept >= 0)"
+            ),
         )
     };
     if obj.is_instance_of::<PyBool>() {
@@ -240,17 +243,36 @@ fn free_agents(obj: &Bound<'_, PyAny>, campaign: &str) -> PyResult<FreeAgents> {
     if let Ok(n) = obj.extract::<u32>() {
         return Ok(FreeAgents::now(n));
     }
-    // a pair: a tuple, or a list (as a journal gives it back)
-    let pair: Vec<Bound<'_, PyAny>> = obj.extract().map_err(|_| bad())?;
-    if pair.len() != 2 || pair[0].is_instance_of::<PyBool>() {
+    // a tuple, or a list (as a journal gives it back)
+    let items: Vec<Bound<'_, PyAny>> = obj.extract().map_err(|_| bad())?;
+    if !(2..=4).contains(&items.len()) || items.iter().any(|x| x.is_instance_of::<PyBool>()) {
         return Err(bad());
     }
-    let free: u32 = pair[0].extract().map_err(|_| bad())?;
-    let freeing = args::real(&pair[1]).ok_or_else(bad)?;
-    if !(freeing.is_finite() && freeing >= 0.0) {
-        return Err(bad());
-    }
-    Ok(FreeAgents { free, freeing })
+    let free: u32 = items[0].extract().map_err(|_| bad())?;
+    let real = |i: usize| -> PyResult<f64> {
+        match items.get(i) {
+            None => Ok(0.0),
+            Some(x) => {
+                let v = args::real(x).ok_or_else(bad)?;
+                if v.is_finite() && v >= 0.0 {
+                    Ok(v)
+                } else {
+                    Err(bad())
+                }
+            }
+        }
+    };
+    let (freeing, inbound) = (real(1)?, real(2)?);
+    let kept: u32 = match items.get(3) {
+        None => 0,
+        Some(x) => x.extract().map_err(|_| bad())?,
+    };
+    Ok(FreeAgents {
+        free,
+        freeing,
+        inbound,
+        kept,
+    })
 }
 
 fn outcome(py: Python<'_>, name: &str, at: Option<f64>) -> PyResult<Outcome> {
@@ -435,7 +457,10 @@ impl PyDialer {
     }
 
     /// The lines to dial and the previews to show: `free` maps campaign ids to the agents
-    /// free for each (an int, or `(free, freeing)`); returns `(dials, offers)`.
+    /// free for each (an int, or `(free, freeing)`, `(free, freeing, inbound)` or
+    /// `(free, freeing, inbound, kept)`: the inbound calls expected to reach the campaign's
+    /// agents within a ring time, and the idle agents the threshold keeps, who take them
+    /// first); returns `(dials, offers)`.
     fn pace(
         &self,
         py: Python<'_>,

@@ -93,6 +93,7 @@ impl Dialer {
             answered: 0,
             offers: 0,
             allowance: None,
+            inbound: None,
             config,
         };
         self.tick(t);

@@ -52,12 +52,13 @@
 //!   retried, the contact ends `abandoned`); `max_attempts` counts every attempt of the
 //!   contact, whatever their outcomes.
 //! - Predictive pacing counts lines already ringing in `N` (so a budget is not spent twice)
-//!   and never dials fewer lines than agents free now (such lines cannot abandon anyone),
-//!   so a spent budget slows it to progressive rather than stopping it. The answer rate is
+//!   and never dials fewer lines than agents free now less those inbound calls would take
+//!   first (`pacing.rs`, "Inbound calls"), so a spent budget slows it to progressive rather
+//!   than stopping it; progressive dials that many too. The answer rate is
 //!   the exponentially weighted share of `Person` among ringing-line outcomes.
 //! - The rolling ledger counts in buckets of `window / 10,000`: an event leaves the window
 //!   between one window and one window plus a bucket after it happened.
-//! - `pace` takes `&[(campaign, FreeAgents { free, freeing })]` and returns dials and
+//! - `pace` takes `&[(campaign, FreeAgents { free, freeing, inbound, kept })]` and returns dials and
 //!   preview offers together ([`Pacing`]); campaigns are paced in the order they were added.
 //! - `set_dnc(None | Some(campaign), numbers)` replaces the dialer's or a campaign's list; a
 //!   pending contact left with only DNC numbers ends `dnc` when it next comes up (at once
@@ -65,8 +66,9 @@
 //! - `agent_connected` / `connect_timeout` need a `Person` outcome first; on an answered
 //!   line `outcome` only takes `CallbackRequested`. A preview accepted after its zone closed
 //!   is not dialled (`None`; pending again).
-//! - Limits: `max_lines_per_agent` in [1, 1000], `free` and `freeing` at most
-//!   [`MAX_FREE_AGENTS`] per campaign; pacing work is bounded by the binomial's bulk.
+//! - Limits: `max_lines_per_agent` in [1, 1000], `free`, `freeing` and `inbound` at most
+//!   [`MAX_FREE_AGENTS`] per campaign; pacing work is bounded by the binomial's bulk times
+//!   the inbound Poisson's.
 //! - Blending `Auto` keeps the smallest `t` idle whose inbound SL, from the blended
 //!   birth-death chain of the issue, meets the target (not Erlang C on `agents - t`
 //!   servers: inbound takes any idle agent, and agents on outbound calls come back to it as
@@ -77,6 +79,7 @@
 mod blend;
 mod config;
 mod error;
+mod inbound;
 mod inputs;
 mod ledger;
 mod pace;
@@ -97,6 +100,7 @@ pub use config::{
     Blending, CampaignConfig, ContactSpec, DialMode, RetryRule, RetryRules, MAX_SECONDS,
 };
 pub use error::DialerError;
+pub use inbound::inbound_reserve;
 pub use pacing::{abandon_allowance, abandon_dispersion, predictive_lines, PacingInput};
 pub use types::{
     CampaignStats, ContactStatus, ContactView, Dial, FinalOutcome, FreeAgents, InboundLoad,

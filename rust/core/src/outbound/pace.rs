@@ -6,10 +6,9 @@ use std::collections::BinaryHeap;
 
 use super::config::DialMode;
 use super::error::{invalid, DialerError};
+use super::inbound::{excess_moments_mixed, Inbound};
 use super::ledger::{with_false_positives, Us};
-use super::pacing::{
-    allowance_count, excess_moments, poisson_mean_for, predictive_lines, PacingInput,
-};
+use super::pacing::{allowance_count, poisson_mean_for, predictive_lines_with, PacingInput};
 use super::state::{ReadyKey, State};
 use super::types::{FreeAgents, Pacing, PreviewOffer};
 use super::{secs, Dialer, MAX_FREE_AGENTS, MAX_SECONDS};
@@ -27,6 +26,18 @@ fn allowance(cache: &mut Option<(f64, f64, f64)>, limit: f64, risk: f64) -> f64 
         }
     };
     mu.min(limit.max(0.0))
+}
+
+/// The inbound's point masses for `(inbound, kept)`, through a campaign's cache of the last
+/// ones (taken out; put them back after use).
+fn inbound_masses(cache: &mut Option<(u64, u32, Inbound)>, inbound: f64, kept: u32) -> Inbound {
+    if inbound <= 0.0 {
+        return Inbound::none();
+    }
+    match cache.take() {
+        Some((bits, k, masses)) if bits == inbound.to_bits() && k == kept => masses,
+        _ => Inbound::beyond_kept(inbound, kept),
+    }
 }
 
 /// The largest time an input can give, µs.
@@ -81,9 +92,10 @@ impl Dialer {
     }
 
     /// Decide the calls to place (and preview offers to show) now, for the campaigns listed
-    /// with the agents they may use (after the blending threshold). Campaigns not listed,
-    /// or stopped, get nothing. A campaign listed twice, an unknown one, or `free` /
-    /// `freeing` outside `[0, MAX_FREE_AGENTS]` is an error.
+    /// with the agents they may use (after the blending threshold) and the inbound calls
+    /// expected to take them within a ring time. Campaigns not listed, or stopped, get
+    /// nothing. A campaign listed twice, an unknown one, or `free` / `freeing` / `inbound`
+    /// outside `[0, MAX_FREE_AGENTS]` is an error.
     pub fn pace<S: AsRef<str>>(
         &mut self,
         now: f64,
@@ -101,13 +113,12 @@ impl Dialer {
                 });
             }
             let max = f64::from(MAX_FREE_AGENTS);
-            if fa.free > MAX_FREE_AGENTS
-                || !(fa.freeing.is_finite() && (0.0..=max).contains(&fa.freeing))
-            {
+            let real = |x: f64| x.is_finite() && (0.0..=max).contains(&x);
+            if fa.free > MAX_FREE_AGENTS || !real(fa.freeing) || !real(fa.inbound) {
                 return Err(invalid(format!(
-                    "pacing input for campaign {id:?}: free ({}) and freeing ({}) must be in \
-                     [0, {MAX_FREE_AGENTS}]",
-                    fa.free, fa.freeing
+                    "pacing input for campaign {id:?}: free ({}), freeing ({}) and inbound \
+                     ({}) must be in [0, {MAX_FREE_AGENTS}]",
+                    fa.free, fa.freeing, fa.inbound
                 )));
             }
             given[ci] = Some(*fa);
@@ -120,10 +131,18 @@ impl Dialer {
             if !camp.running {
                 continue;
             }
+            let inbound = inbound_masses(&mut camp.inbound, fa.inbound, fa.kept);
             let cfg = &camp.config;
             let want = match cfg.mode {
                 DialMode::Preview => u64::from(fa.free.saturating_sub(camp.offers)),
-                DialMode::Progressive => u64::from(fa.free).saturating_sub(u64::from(camp.ringing)),
+                DialMode::Progressive => {
+                    // a line per agent that will be there when the person answers: the
+                    // agents free now less those inbound would take first (pacing.rs,
+                    // "Inbound calls")
+                    let reserve = inbound.reserve(cfg.abandon_cap);
+                    u64::from(fa.free.saturating_sub(reserve))
+                        .saturating_sub(u64::from(camp.ringing))
+                }
                 DialMode::Predictive => {
                     let (ans, ab) = camp.ledger.counts();
                     let (ans, ab) = with_false_positives(ans, ab, cfg.amd_false_positive_rate);
@@ -139,12 +158,14 @@ impl Dialer {
                         cap,
                         budget: allowed - ab,
                         max_lines_per_agent: cfg.max_lines_per_agent,
+                        inbound: fa.inbound,
+                        kept: fa.kept,
                     };
-                    let first = predictive_lines(&input);
+                    let first = predictive_lines_with(&input, &inbound);
                     // abandonments come in clusters: the margin scales with the standard
                     // deviation, √dispersion times the Poisson one (at the lines just chosen)
                     let f = f64::from(fa.free) + fa.freeing;
-                    let (e1, e2) = excess_moments(first, input.answer_rate, f);
+                    let (e1, e2) = excess_moments_mixed(first, input.answer_rate, f, &inbound);
                     let lines = if e1 > 1e-300 && e2 > e1 {
                         let limit = (cap * ans).max(0.0);
                         let phi = e2 / e1;
@@ -155,7 +176,7 @@ impl Dialer {
                         if e1 - cap * p * first as f64 - input.budget <= 0.0 {
                             first
                         } else {
-                            predictive_lines(&input)
+                            predictive_lines_with(&input, &inbound)
                         }
                     } else {
                         first
@@ -163,6 +184,9 @@ impl Dialer {
                     lines.saturating_sub(u64::from(camp.ringing))
                 }
             };
+            if fa.inbound > 0.0 {
+                self.campaigns[ci].inbound = Some((fa.inbound.to_bits(), fa.kept, inbound));
+            }
             if want > 0 {
                 self.take(ci as u32, want, t, &mut out);
             }

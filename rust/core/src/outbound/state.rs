@@ -147,6 +147,10 @@ pub(crate) struct Campaign {
     /// when the window's count or the risk changes)
     #[serde(skip)]
     pub allowance: Option<(f64, f64, f64)>,
+    /// the last (inbound bits, kept) of a pacing input and the inbound's point masses (a
+    /// cache: the rate changes far less often than the pacer is asked)
+    #[serde(skip)]
+    pub inbound: Option<(u64, u32, super::inbound::Inbound)>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

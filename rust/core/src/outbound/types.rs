@@ -134,12 +134,39 @@ pub struct FreeAgents {
     /// expected number of busy agents that free up within the ring time (>= 0; predictive
     /// pacing counts them, progressive and preview do not)
     pub freeing: f64,
+    /// expected number of inbound calls that reach this campaign's agents within one ring
+    /// time (>= 0; their arrivals, a Poisson count): inbound has priority, so an agent a
+    /// line was dialled for may be gone when the person answers. Predictive and progressive
+    /// pacing plan for them (`pacing.rs`, "Inbound calls"); preview does not (its line
+    /// rings for an agent held for it).
+    #[serde(default)]
+    pub inbound: f64,
+    /// idle agents of the campaign's the blending threshold keeps for inbound (not counted
+    /// in `free`): they take the first of those inbound calls
+    #[serde(default)]
+    pub kept: u32,
 }
 
 impl FreeAgents {
-    /// `free` agents now, none expected to free up.
+    /// `free` agents now, none expected to free up, no inbound expected.
     pub const fn now(free: u32) -> Self {
-        Self { free, freeing: 0.0 }
+        Self {
+            free,
+            freeing: 0.0,
+            inbound: 0.0,
+            kept: 0,
+        }
+    }
+
+    /// `free` agents now and `freeing` expected to free up within a ring time, no inbound
+    /// expected.
+    pub const fn freeing(free: u32, freeing: f64) -> Self {
+        Self {
+            free,
+            freeing,
+            inbound: 0.0,
+            kept: 0,
+        }
     }
 }
 

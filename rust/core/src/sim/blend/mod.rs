@@ -40,6 +40,11 @@
 //!   tick also for the busy agents expected to free up within a mean ring time (each with
 //!   probability `1 - exp(-ring / (talk + wrap-up))`, less the waiting inbound calls and the
 //!   threshold's shortfall);
+//! - inbound first: the dialer is told, per progressive or predictive campaign, the inbound
+//!   calls expected to reach its agents within a mean ring time (the arrival rate at the
+//!   time, of the call types whose queue a group serves that also serves the campaign, times
+//!   the mean of `ring`) and the idle agents the threshold keeps, who take the first of
+//!   them (`outbound/pacing.rs`, "Inbound calls");
 //! - contacts are `0..contacts` (one number each, zone 0; without zones the campaign dials
 //!   from the start to the horizon); a contact's attempt draws its outcome, ring, talk and
 //!   wrap-up from its own streams, so two pacing modes meet the same people (common random

@@ -140,6 +140,10 @@ struct Camp {
     preview: bool,
     /// P(a busy agent frees up within a mean ring time)
     freeing: f64,
+    /// the share of the inbound arrivals whose queues its agents serve, times the mean
+    /// ring time: the inbound calls expected to reach its agents during a ring, per unit
+    /// of the inbound arrival rate
+    inbound_per_rate: f64,
     connect_within: f64,
     /// `(agents, inbound rate bits)` of the last automatic threshold, and the threshold
     auto: Option<((u32, u64), u32)>,

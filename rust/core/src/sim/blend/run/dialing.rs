@@ -47,7 +47,23 @@ impl Blend<'_> {
             if free > 0 || freeing > 0.0 {
                 any = true;
                 let id = self.model.campaigns[c].campaign.id.as_str();
-                self.free.push((id, FreeAgents { free, freeing }));
+                // the inbound calls expected to reach the campaign's agents within a mean
+                // ring time; the idle agents the threshold keeps take the first of them
+                let inbound = if self.camps[c].preview {
+                    0.0 // (a preview line rings for the agent held for it)
+                } else {
+                    self.model.inbound_rate(secs(self.now)) * self.camps[c].inbound_per_rate
+                };
+                let kept = available.min(keep);
+                self.free.push((
+                    id,
+                    FreeAgents {
+                        free,
+                        freeing,
+                        inbound,
+                        kept,
+                    },
+                ));
             }
         }
         if !any {

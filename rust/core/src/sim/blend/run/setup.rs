@@ -64,6 +64,7 @@ impl<'m> Blend<'m> {
                 } else {
                     1.0
                 },
+                inbound_per_rate: inbound_share(model, c) * cm.ring.mean(),
                 connect_within: cfg.connect_within,
                 auto: None,
             });
@@ -184,4 +185,38 @@ impl<'m> Blend<'m> {
         }
         Ok(sim)
     }
+}
+
+/// Whether `have` meets every requirement of `need` (skill at least the level).
+fn meets(have: &[(String, u8)], need: &[(String, u8)]) -> bool {
+    need.iter()
+        .all(|(s, l)| have.iter().any(|(h, hl)| h == s && hl >= l))
+}
+
+/// The share of the inbound arrivals that can take campaign `c`'s agents: the call types
+/// whose queue some group serves that also serves the campaign (same tenant, the skills of
+/// both).
+fn inbound_share(model: &BlendModel, c: usize) -> f64 {
+    let cfg = &model.campaigns[c].campaign;
+    let total: f64 = model.inbound.iter().map(|t| t.share).sum();
+    if total.is_nan() || total <= 0.0 {
+        return 0.0;
+    }
+    let served: f64 = model
+        .inbound
+        .iter()
+        .filter(|t| {
+            let Some(q) = model.queues.iter().find(|q| q.name == t.queue) else {
+                return false;
+            };
+            model.groups.iter().any(|g| {
+                g.tenant == cfg.tenant
+                    && g.tenant == q.tenant
+                    && meets(&g.skills, &cfg.skills)
+                    && meets(&g.skills, &q.skills)
+            })
+        })
+        .map(|t| t.share)
+        .sum();
+    served / total
 }
