@@ -16,7 +16,7 @@ pub fn inbound_reserve(inbound: f64, kept: u32, cap: f64) -> u32 {
 }
 
 /// The point masses of `I ~ Poisson(λ)`: `P(I = j)` for `j = first..first + len`, the
-/// tails left out on either side each below 1e-18 (the bulk: about `2 · 9 √λ` counts).
+/// tails left out on either side each below 1e-12 (the bulk: about `2 · 7.4 √λ` counts).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub(crate) struct Inbound {
     first: u64,
@@ -24,7 +24,7 @@ pub(crate) struct Inbound {
 }
 
 /// The Poisson's tails left out of the masses kept (below any abandonment worth counting).
-const INBOUND_TAIL: f64 = 1e-18;
+const INBOUND_TAIL: f64 = 1e-12;
 
 impl Inbound {
     /// No inbound: `P(J = 0) = 1`.
@@ -41,7 +41,7 @@ impl Inbound {
             return 0;
         }
         let allowed = (0.5 * cap).clamp(1e-12, 0.5);
-        // P(J > c) for c from the first mass kept (below it, P(J > c) > 1 − 1e-18)
+        // P(J > c) for c from the first mass kept (below it, P(J > c) > 1 − 1e-12)
         let mut above = 1.0f64;
         for (i, &w) in self.masses.iter().enumerate() {
             above -= w;

@@ -8,7 +8,7 @@ use super::config::DialMode;
 use super::error::{invalid, DialerError};
 use super::inbound::{excess_moments_mixed, Inbound};
 use super::ledger::{with_false_positives, Us};
-use super::pacing::{allowance_count, poisson_mean_for, predictive_lines_with, PacingInput};
+use super::pacing::{allowance_count, poisson_mean_for, scan_lines, PacingInput};
 use super::state::{ReadyKey, State};
 use super::types::{FreeAgents, Pacing, PreviewOffer};
 use super::{secs, Dialer, MAX_FREE_AGENTS, MAX_SECONDS};
@@ -161,7 +161,8 @@ impl Dialer {
                         inbound: fa.inbound,
                         kept: fa.kept,
                     };
-                    let first = predictive_lines_with(&input, &inbound);
+                    let scanned = scan_lines(&input, &inbound);
+                    let first = scanned.lines();
                     // abandonments come in clusters: the margin scales with the standard
                     // deviation, √dispersion times the Poisson one (at the lines just chosen)
                     let f = f64::from(fa.free) + fa.freeing;
@@ -176,7 +177,8 @@ impl Dialer {
                         if e1 - cap * p * first as f64 - input.budget <= 0.0 {
                             first
                         } else {
-                            predictive_lines_with(&input, &inbound)
+                            // the same scan answers for the smaller budget
+                            scanned.lines_for(input.budget)
                         }
                     } else {
                         first

@@ -98,11 +98,11 @@
 //! `Z_N = Y_N + J`, and both terms are mixtures over `J`'s point masses `w_j` of the
 //! binomial's: `P(Z = m) = Σ_j w_j P(Y = m − j)`, `P(Z >= m + 1) = Σ_j w_j P(Y >= m + 1 − j)`.
 //! The pacer carries the point masses `P(Y_N = m − j)` for `j` over `J`'s bulk (the Poisson's
-//! tails below 1e-18 left out on either side; counts `j > m` abandon every answer and are
+//! tails below 1e-12 left out on either side; counts `j > m` abandon every answer and are
 //! counted as such) through the two-term recurrence
 //! `P(Y_{N+1} = i) = q P(Y_N = i) + p P(Y_N = i − 1)` (the lowest by the ratio above), and
-//! the tail above them: O(width of `J`'s bulk) per line, about `18 √λ` (the rule at
-//! `f` = 1,000 and `λ` = 20: 56 µs against 2.3 µs without inbound). The increment is still
+//! the tail above them: O(width of `J`'s bulk) per line, about `15 √λ` (the rule at
+//! `f` = 1,000 and `λ` = 20: 46 µs against 3.3 µs without inbound). The increment is still
 //! `E` of a nondecreasing function of `Z_N`, which grows with `N`: convexity, the stop, the
 //! skip below the bulk (now below `m − J_max`) and the linear tail hold as before. The
 //! dispersion `φ` of the margin mixes the moments of `X` over `J` likewise, in one pass over
@@ -165,15 +165,68 @@ pub struct PacingInput {
 /// Inputs are assumed checked (finite, in their domains).
 pub fn predictive_lines(input: &PacingInput) -> u64 {
     if input.inbound > 0.0 {
-        predictive_lines_with(input, &Inbound::beyond_kept(input.inbound, input.kept))
+        scan_lines(input, &Inbound::beyond_kept(input.inbound, input.kept)).lines()
     } else {
-        predictive_lines_with(input, &Inbound::none())
+        scan_lines(input, &Inbound::none()).lines()
     }
 }
 
-/// [`predictive_lines`] with the inbound's point masses given (`Inbound::beyond_kept` of
-/// the input's `inbound` and `kept`, or [`Inbound::none`]).
-pub(crate) fn predictive_lines_with(input: &PacingInput, inbound: &Inbound) -> u64 {
+/// What the scan of [`predictive_lines`] saw: its answer, and enough of `g` to give the
+/// answer for a smaller budget without scanning again (the confidence margin's second
+/// decision, `pace.rs`).
+#[derive(Debug)]
+pub(crate) struct Scanned {
+    floor: u64,
+    budget: f64,
+    best: Option<u64>,
+    /// `(N, h(N) − cap · p · N)` at every `N` the scan decided at, in increasing `N`
+    points: Vec<(u64, f64)>,
+    /// where `g` became linear: `(N, h(N) − cap · p · N, slope, lines left to the ceiling)`
+    linear: Option<(u64, f64, f64, u64)>,
+}
+
+impl Scanned {
+    /// The lines to have open ([`predictive_lines`]).
+    pub(crate) fn lines(&self) -> u64 {
+        self.best.unwrap_or(0).max(self.floor)
+    }
+
+    /// The lines a scan with `budget` (no larger than the scan's) would give: the feasible
+    /// set only shrinks with the budget, and every `N` a smaller budget could accept is
+    /// one the scan decided at (it stops only where `g` grows for good).
+    pub(crate) fn lines_for(&self, budget: f64) -> u64 {
+        debug_assert!(budget <= self.budget + 1e-9 * self.budget.abs().max(1.0));
+        let mut best = None;
+        for &(n, g0) in &self.points {
+            if g0 - budget <= 0.0 {
+                best = Some(n);
+            }
+        }
+        if let Some((n, g0, slope, rest)) = self.linear {
+            let g = g0 - budget;
+            if let Some(at) = linear_best(n, g, slope, rest) {
+                best = Some(at);
+            }
+        }
+        best.unwrap_or(0).max(self.floor)
+    }
+}
+
+/// In the linear stretch from `n` (`g` there, `slope` per line, `rest` lines to the
+/// ceiling): the largest feasible `N` beyond `n`, if any.
+fn linear_best(n: u64, g: f64, slope: f64, rest: u64) -> Option<u64> {
+    if slope <= 0.0 {
+        (g + rest as f64 * slope <= 0.0).then_some(n + rest)
+    } else if g <= 0.0 {
+        Some(n + ((-g / slope).floor() as u64).min(rest))
+    } else {
+        None
+    }
+}
+
+/// The scan of [`predictive_lines`] with the inbound's point masses given
+/// (`Inbound::beyond_kept` of the input's `inbound` and `kept`, or [`Inbound::none`]).
+pub(crate) fn scan_lines(input: &PacingInput, inbound: &Inbound) -> Scanned {
     let p = input.answer_rate.clamp(1e-9, 1.0);
     let q = 1.0 - p;
     let f = f64::from(input.free) + input.freeing.max(0.0);
@@ -190,10 +243,13 @@ pub(crate) fn predictive_lines_with(input: &PacingInput, inbound: &Inbound) -> u
     // the agent counts that matter, lo..=hi: with j inbound calls, f − j agents are left
     let (lo, hi) = (m - big_j, m - j0);
     let mut best: Option<u64> = None;
+    let mut points = Vec::new();
+    let mut linear = None;
     // N <= lo: Y <= lo <= f − j for every j <= J, so only I > J can abandon anyone, and
-    // P(I > J) is below 1e-18 unless J = m (then lo = 0): the cap term alone decides, and
+    // P(I > J) is below 1e-12 unless J = m (then lo = 0): the cap term alone decides, and
     // it only gets easier as N grows
     let low = lo.min(ceiling);
+    points.push((low, -cap_p * low as f64));
     if -cap_p * low as f64 - budget <= 0.0 {
         best = Some(low);
     }
@@ -218,6 +274,7 @@ pub(crate) fn predictive_lines_with(input: &PacingInput, inbound: &Inbound) -> u
             // tails stay below e^-40 per line (the masses above lo are smaller still), and
             // only the cap term moves.
             let (start, lb) = first_relevant(lo, p, ceiling);
+            points.push((start, -cap_p * start as f64));
             if -cap_p * start as f64 - budget <= 0.0 {
                 best = Some(start);
             }
@@ -245,6 +302,8 @@ pub(crate) fn predictive_lines_with(input: &PacingInput, inbound: &Inbound) -> u
             tail,
             log_b,
             best,
+            points,
+            linear: None,
         };
         // (one point mass: without inbound, the loop as scalars)
         if width == 1 {
@@ -253,8 +312,16 @@ pub(crate) fn predictive_lines_with(input: &PacingInput, inbound: &Inbound) -> u
             scan.run::<false>(masses, v);
         }
         best = scan.best;
+        points = scan.points;
+        linear = scan.linear;
     }
-    best.unwrap_or(0).max(floor)
+    Scanned {
+        floor,
+        budget,
+        best,
+        points,
+        linear,
+    }
 }
 
 /// The scan of [`predictive_lines`] over `N`, from its state at `n`.
@@ -276,6 +343,10 @@ struct Scan {
     /// `ln P(Y_n = lo)` while that underflows
     log_b: f64,
     best: Option<u64>,
+    /// [`Scanned::points`]
+    points: Vec<(u64, f64)>,
+    /// [`Scanned::linear`]
+    linear: Option<(u64, f64, f64, u64)>,
 }
 
 impl Scan {
@@ -287,6 +358,7 @@ impl Scan {
         let (lo, hi, ceiling, beyond) = (self.lo, self.hi, self.ceiling, self.beyond);
         let (mut n, mut tail, mut log_b) = (self.n, self.tail, self.log_b);
         let mut h = 0.0f64;
+        let mut points = std::mem::take(&mut self.points);
         // the masses above the binomial's reach are exactly 0 until its bulk climbs to them
         // (from N = lo: one at a time): the pass starts one above the highest nonzero, the
         // zeros' part of the sums from the inbound's masses summed up to there
@@ -295,20 +367,22 @@ impl Scan {
         } else {
             v.iter().position(|&x| x != 0.0).unwrap_or(width - 1)
         };
-        let before: Vec<f64> = if ONE {
-            Vec::new()
+        // after[i] = the inbound's masses beyond i (the binomial's mass paired with i counts
+        // in P(Y >= m + 1 − j) for every j above i), and their total
+        let (after, total): (Vec<f64>, f64) = if ONE {
+            (Vec::new(), masses[0])
         } else {
+            let mut out = vec![0.0; width];
             let mut acc = 0.0;
-            let mut out = Vec::with_capacity(width);
-            for &w in masses {
-                out.push(acc);
-                acc += w;
+            for i in (0..width).rev() {
+                out[i] = acc;
+                acc += masses[i];
             }
-            out
+            (out, acc)
         };
         while n < ceiling {
             // P(Z >= m + 1) and P(Z = m) for Z = Y_N + I (I > J counted as abandoning all;
-            // I < j0 left out: below 1e-18): with I = j, Z >= m + 1 when Y >= m + 1 − j
+            // I < j0 left out: below 1e-12): with I = j, Z >= m + 1 when Y >= m + 1 − j
             // (and, in the same pass, one more line: P(Y_{N+1} = k) = q P(Y_N = k) +
             // p P(Y_N = k − 1), v[i + 1] read before it moves)
             let top = v[0];
@@ -316,21 +390,12 @@ impl Scan {
                 (beyond + masses[0] * tail, masses[0] * top)
             } else {
                 let from = active.saturating_sub(1);
-                let (mut above, mut at) = (beyond + tail * before[from], 0.0f64);
-                let mut acc = tail; // P(Y_N >= m + 1 − j), from j = j0
-                for i in from..width {
-                    let (w, x) = (masses[i], v[i]);
-                    above += w * acc;
-                    at += w * x;
-                    acc += x;
-                    if i + 1 < width {
-                        v[i] = q * x + p * v[i + 1];
-                    }
-                }
+                // (the masses below `from` pair with zeros: only the tail reaches them)
+                let (above, at) = mix_step(&masses[from..], &after[from..], &mut v[from..], p, q);
                 if v[from] != 0.0 {
                     active = from;
                 }
-                (above, at)
+                (beyond + tail * total + above, at)
             };
             let inc = p * (above + self.weight * at);
             h += inc;
@@ -347,6 +412,7 @@ impl Scan {
                 }
             }
             n += 1;
+            points.push((n, h - cap_p * n as f64));
             let g = h - cap_p * n as f64 - budget;
             if g <= 0.0 {
                 self.best = Some(n);
@@ -358,20 +424,49 @@ impl Scan {
                 // past the mode the point masses underflowed (P(Y = hi) is the largest of
                 // them there): the tails are complete and every further line adds the same
                 // p · P(Z >= m + 1), so g is linear from here
-                let total: f64 = masses.iter().sum();
                 let slope = p * (beyond + total * tail) - cap_p;
                 let rest = ceiling - n;
-                if slope <= 0.0 {
-                    if g + rest as f64 * slope <= 0.0 {
-                        self.best = Some(ceiling);
-                    }
-                } else if g <= 0.0 {
-                    self.best = Some(n + ((-g / slope).floor() as u64).min(rest));
+                self.linear = Some((n, g + budget, slope, rest));
+                if let Some(at) = linear_best(n, g, slope, rest) {
+                    self.best = Some(at);
                 }
                 break;
             }
         }
+        self.points = points;
     }
+}
+
+/// One line more in the mixture over the inbound's masses `w` (`v[i]` the binomial's point
+/// mass paired with `w[i]`, `after[i]` the masses beyond `i`): returns
+/// `(Σ v_i after_i, Σ v_i w_i)` (the first is `Σ_j w_j P(Y >= m + 1 − j)` less the tail's
+/// part, summed by the point mass instead of by a running tail: no chain from one term to
+/// the next) and moves `v` on by the two-term recurrence (`v[i]` read before it moves).
+/// Two sums of each, pairwise: the loop runs at the adder's throughput, not its latency.
+#[inline(never)]
+fn mix_step(w: &[f64], after: &[f64], v: &mut [f64], p: f64, q: f64) -> (f64, f64) {
+    let last = v.len() - 1;
+    let (mut a0, mut a1, mut b0, mut b1) = (0.0f64, 0.0f64, 0.0f64, 0.0f64);
+    let mut i = 0;
+    while i + 1 < last {
+        let (x, y) = (v[i], v[i + 1]);
+        a0 += x * after[i];
+        b0 += x * w[i];
+        a1 += y * after[i + 1];
+        b1 += y * w[i + 1];
+        v[i] = q * x + p * y;
+        v[i + 1] = q * y + p * v[i + 2];
+        i += 2;
+    }
+    while i < last {
+        let x = v[i];
+        a0 += x * after[i];
+        b0 += x * w[i];
+        v[i] = q * x + p * v[i + 1];
+        i += 1;
+    }
+    b1 += v[last] * w[last];
+    (a0 + a1, b0 + b1)
 }
 
 /// The expected abandonments a window may hold so that its count exceeds `limit` (the cap
@@ -612,6 +707,38 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(3000))]
+
+        /// The scan's answer for a smaller budget (the margin's second decision) is the
+        /// answer a scan with that budget gives.
+        #[test]
+        fn a_smaller_budget_answers_as_a_new_scan(
+            p in 0.02f64..1.0,
+            free in 0u32..60,
+            freeing in 0.0f64..5.0,
+            cap in 0.005f64..0.2,
+            budget in -3.0f64..6.0,
+            cut in 0.0f64..4.0,
+            ceiling in 1.0f64..4.0,
+            inbound in proptest::prop_oneof![proptest::strategy::Just(0.0), 0.0f64..12.0],
+            kept in 0u32..4,
+        ) {
+            let x = PacingInput {
+                answer_rate: p, free, freeing, cap, budget, max_lines_per_agent: ceiling,
+                inbound, kept,
+            };
+            let masses = if inbound > 0.0 { Inbound::beyond_kept(inbound, kept) } else { Inbound::none() };
+            let scanned = scan_lines(&x, &masses);
+            let smaller = PacingInput { budget: budget - cut, ..x };
+            proptest::prop_assert_eq!(
+                scanned.lines_for(budget - cut),
+                scan_lines(&smaller, &masses).lines()
+            );
+            proptest::prop_assert_eq!(scanned.lines_for(budget), scanned.lines());
+        }
+    }
+
     #[test]
     fn inbound_beyond_the_agents_leaves_no_line() {
         // 100 inbound calls expected within a ring against 5 agents: every answer is
@@ -621,7 +748,7 @@ mod tests {
         x.inbound = 100.0;
         assert_eq!(predictive_lines(&x), 0);
         assert_eq!(inbound_reserve(100.0, 0, 0.03), 122);
-        // large pools with heavy inbound finish (the Poisson's bulk is ~18 √λ wide)
+        // large pools with heavy inbound finish (the Poisson's bulk is ~15 √λ wide)
         let mut y = input(0.3, 10_000, 0.0);
         y.inbound = 2_000.0;
         let n = predictive_lines(&y);
