@@ -7,7 +7,9 @@ use crate::erlang::{ln_gamma, ln_poisson_pmf};
 
 /// The agents free now that the floor of predictive pacing (and progressive dialing) does
 /// not dial for: the smallest `c` with `P((I − kept)+ > c) <= cap / 2`,
-/// `I ~ Poisson(inbound)` (module doc, "Inbound calls"); 0 without inbound.
+/// `I ~ Poisson(inbound)` (module doc, "Inbound calls"); 0 without inbound (or NaN); an
+/// `inbound` above [`MAX_FREE_AGENTS`](super::MAX_FREE_AGENTS) (`inf` included) counts as
+/// that many.
 pub fn inbound_reserve(inbound: f64, kept: u32, cap: f64) -> u32 {
     if inbound.is_nan() || inbound <= 0.0 {
         return 0;
@@ -84,6 +86,10 @@ impl Inbound {
                 masses: vec![1.0],
             };
         }
+        // beyond the most agents a campaign may count, more inbound changes nothing (every
+        // agent is taken either way); the cap keeps the bulk finite (`inf`, or `λ` so large
+        // that `j − 1 == j`, would never end the walk below)
+        let lambda = lambda.min(f64::from(super::MAX_FREE_AGENTS));
         // from the mode down and up by the ratio recurrence; each side stops once what is
         // left of it (bounded by a geometric series) is negligible
         let mode = lambda.floor();
@@ -131,8 +137,9 @@ impl Inbound {
 }
 
 /// `(E[X], E[X²])` for the abandoned `X = (Bin(n, p) − (f − J)+)+`,
-/// `J = (I − kept)+`, `I ~ Poisson(inbound)`: one pass over the binomial's bulk (40 standard
-/// deviations either side of the mean), the inbound's part of each outcome from suffix sums
+/// `J = (I − kept)+`, `I ~ Poisson(inbound)`: one pass over the binomial's bulk (30 standard
+/// deviations below the mean, 40 above: starting lower, the first point mass would underflow
+/// to 0 and with it every later one), the inbound's part of each outcome from suffix sums
 /// of `J`'s point masses. With `k` answered and `a = k − f`: `X = (a + j)+` for `j < f`, and
 /// `X = k` for `j >= f` (every agent taken).
 #[cfg(test)]
@@ -190,7 +197,7 @@ pub(crate) fn excess_moments_mixed(n: u64, p: f64, f: f64, inbound: &Inbound) ->
     } else {
         let q = 1.0 - p;
         let (mean, sd) = (nf * p, (nf * p * q).sqrt());
-        let lo = k_min.max((mean - 40.0 * sd - 1.0).max(0.0) as u64);
+        let lo = k_min.max((mean - 30.0 * sd - 1.0).max(0.0) as u64);
         let hi = n.min((mean + 40.0 * sd + 2.0) as u64);
         if lo > hi {
             return (0.0, 0.0);

@@ -426,7 +426,9 @@ impl Scan {
                 // p · P(Z >= m + 1), so g is linear from here
                 let slope = p * (beyond + total * tail) - cap_p;
                 let rest = ceiling - n;
-                self.linear = Some((n, g + budget, slope, rest));
+                // (the value pushed above, not g + budget: a scan with another budget
+                // computes g from it, to the last bit)
+                self.linear = Some((n, h - cap_p * n as f64, slope, rest));
                 if let Some(at) = linear_best(n, g, slope, rest) {
                     self.best = Some(at);
                 }
@@ -491,8 +493,9 @@ pub fn abandon_dispersion(n: u64, p: f64, f: f64) -> f64 {
     }
 }
 
-/// `(E[X], E[X²])` for `X = (Bin(n, p) − f)+`, summed over the binomial's bulk (40 standard
-/// deviations either side of the mean).
+/// `(E[X], E[X²])` for `X = (Bin(n, p) − f)+`, summed over the binomial's bulk (30 standard
+/// deviations below the mean, 40 above: starting lower, the first point mass would underflow
+/// to 0 and with it every later one).
 pub(crate) fn excess_moments(n: u64, p: f64, f: f64) -> (f64, f64) {
     let p = p.clamp(1e-12, 1.0);
     let f = f.max(0.0);
@@ -506,7 +509,7 @@ pub(crate) fn excess_moments(n: u64, p: f64, f: f64) -> (f64, f64) {
     let q = 1.0 - p;
     let (mean, sd) = (nf * p, (nf * p * q).sqrt());
     let first = f.floor() as u64 + 1;
-    let lo = first.max((mean - 40.0 * sd - 1.0).max(0.0) as u64);
+    let lo = first.max((mean - 30.0 * sd - 1.0).max(0.0) as u64);
     let hi = n.min((mean + 40.0 * sd + 2.0) as u64);
     if lo > hi {
         return (0.0, 0.0);
@@ -736,6 +739,33 @@ mod tests {
                 scan_lines(&smaller, &masses).lines()
             );
             proptest::prop_assert_eq!(scanned.lines_for(budget), scanned.lines());
+        }
+    }
+
+    #[test]
+    fn heavy_overdial_keeps_its_dispersion() {
+        // 20,000 lines at p = 0.5 for 100 agents: X = Y − 100 with Y ~ Bin(20,000, 0.5), so
+        // E[X] = 9,900 and E[X²] = Var Y + 9,900² = 5,000 + 9,900² (the first point mass of
+        // the old 40-sd start underflowed to 0: both came out 0)
+        let (e1, e2) = excess_moments(20_000, 0.5, 100.0);
+        assert!((e1 - 9_900.0).abs() < 1e-6 * 9_900.0, "{e1}");
+        assert!(
+            (e2 - (5_000.0 + 9_900.0f64.powi(2))).abs() < 1e-9 * e2,
+            "{e2}"
+        );
+        assert!(abandon_dispersion(20_000, 0.5, 100.0) > 9_900.0);
+    }
+
+    #[test]
+    fn endless_inbound_is_every_agent_taken() {
+        // inf or 1e300 inbound calls within a ring: counted as MAX_FREE_AGENTS (1e6), whose
+        // floor's reserve is above any campaign's free agents; finishes (it used to loop)
+        for lambda in [f64::INFINITY, 1e300, 2f64.powi(60)] {
+            let c = inbound_reserve(lambda, 0, 0.03);
+            assert!(c > super::super::MAX_FREE_AGENTS, "{lambda}: {c}");
+            let mut x = input(0.3, 50, 0.0);
+            x.inbound = lambda;
+            assert_eq!(predictive_lines(&x), 0);
         }
     }
 
