@@ -57,8 +57,7 @@ class ArrivalMeter:
             value = float(rate)
             if not 0 <= value < float("inf"):
                 raise ParameterError(
-                    f"expected inbound of queue {name!r} must be >= 0 calls a second, "
-                    f"got {rate!r}"
+                    f"expected inbound of queue {name!r} must be >= 0 calls a second, got {rate!r}"
                 )
             self.expected[str(name)] = value
         #: kept readings (engine time, offered count) per queue, oldest first
@@ -102,11 +101,9 @@ class ArrivalMeter:
             elif now - t1 > self.window + self._every:
                 # no reading near the window's start: only the average over the gap is
                 # known, kept (if larger) for the fallback until the fresh readings tell
-                t0, n0 = samples[0] if samples else latest
                 self._restart(name)
-                if now > t0:
-                    gap = (offered - n0) / (now - t0)
-                    self._last[name] = max(self._last.get(name, 0.0), gap)
+                gap = (offered - n1) / (now - t1)
+                self._last[name] = max(self._last.get(name, 0.0), gap)
             samples = self._samples.setdefault(name, deque())
         if not samples or now - samples[-1][0] >= self._every:
             samples.append((now, offered))
