@@ -145,10 +145,13 @@ class ArrivalMeter:
         return self._measured(queue) is not None
 
     def rate(self, queue: str, now: float | None = None) -> float:
-        """Arrivals per second at ``queue`` over the last ``window`` seconds, from the
-        readings :meth:`sample` took (``now`` is not read: the latest reading ends the
-        window); not yet measured: the fallback (module doc), 0 for a queue never read
-        and not expected."""
+        """Arrivals per second at ``queue`` over the last ``window`` seconds to its latest
+        reading (taken now, at engine time ``now``, if :meth:`sample` has not read it
+        since; without ``now``, the readings as they are); not yet measured: the fallback
+        (module doc), 0 for a queue never read and not expected."""
+        latest = self._latest.get(queue)
+        if now is not None and (latest is None or latest[0] < now):
+            self.sample([queue], now)
         measured = self._measured(queue)
         if measured is not None:
             return measured
