@@ -48,7 +48,7 @@ class ArrivalMeter:
         self, engine: Any, window: float = 300.0, expected: Mapping[str, float] | None = None
     ) -> None:
         if not window > 0:
-            raise ValueError(f"window must be > 0 seconds, got {window!r}")
+            raise ParameterError(f"window must be > 0 seconds, got {window!r}")
         self.engine = engine
         self.window = float(window)
         self._every = self.window / 30.0
