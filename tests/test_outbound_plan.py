@@ -23,6 +23,7 @@ from callroute.errors import (
     DialerUnknownIdError,
     DuplicateIdError,
     EngineError,
+    EngineUnknownIdError,
     InvalidEventError,
     ParameterError,
     TimeError,
@@ -456,7 +457,7 @@ class _InboundEngine:
 
     def queue_stats(self, queue: str) -> Any:
         if queue not in self.offered:
-            raise EngineError(f"unknown queue {queue!r}")
+            raise EngineUnknownIdError(f"unknown queue {queue!r}")
         return type("Stats", (), {"offered": self.offered[queue], "aht": 0.0})()
 
 

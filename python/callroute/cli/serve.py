@@ -13,10 +13,11 @@ import asyncio
 import contextlib
 import importlib
 import logging
+import math
 import os
 import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -56,6 +57,14 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "the dialer journals to JOURNAL-outbound",
     )
     c.add_argument("--dnc", default=None, help="do-not-call list of every campaign")
+    c.add_argument(
+        "--inbound-expected",
+        action="append",
+        default=[],
+        metavar="QUEUE=RATE",
+        help="inbound calls a second expected at QUEUE, planned for by the campaigns whose "
+        "agents serve it until its rate is measured (repeatable; default 0)",
+    )
     c.add_argument(
         "--dial-template",
         default="PJSIP/{number}@trunk",
@@ -155,13 +164,21 @@ def outbound_plan(
             raise ParameterError(f"--campaign {spec!r}: give CAMPAIGN_FILE:CONTACTS_CSV")
         pairs.append((load_campaign(campaign), read_contacts(contacts)))
     dnc = sorted(read_dnc(args.dnc)) if args.dnc else []
+    expected = _expected(getattr(args, "inbound_expected", None) or [], center.queues)
     journal = dialer = None
     if args.journal:
         journal = Journal(f"{args.journal}-outbound")
         dialer = JournaledDialer.open(journal)
     wall0 = wallclock() if wallclock is not None else datetime.now(timezone.utc)
     clock = EngineClock(wall0)  # the runtime sets its own at start
-    plan = OutboundPlan(center.engine, center.agents, clock, dialer=dialer, queues=center.queues)
+    plan = OutboundPlan(
+        center.engine,
+        center.agents,
+        clock,
+        dialer=dialer,
+        queues=center.queues,
+        inbound_expected=expected,
+    )
     now = float(plan.dialer.now or 0.0)
     if dnc:
         plan.dialer.set_dnc(dnc, now, None)
@@ -201,3 +218,22 @@ async def _start_http(runtime: Any, host: str, port: int) -> Any:
     await site.start()
     _log.info("HTTP API on http://%s:%d", host, port)
     return runner
+
+
+def _expected(specs: Sequence[str], queues: Mapping[str, Any]) -> dict[str, float]:
+    """``--inbound-expected QUEUE=RATE`` by queue (a queue of the center, a rate >= 0)."""
+    out: dict[str, float] = {}
+    for spec in specs:
+        name, sep, text = str(spec).partition("=")
+        try:
+            rate = float(text)
+        except ValueError:
+            rate = math.nan
+        if not sep or not name or not 0 <= rate < math.inf:
+            raise ParameterError(
+                f"--inbound-expected {spec!r}: give QUEUE=RATE (calls a second, >= 0)"
+            )
+        if name not in queues:
+            raise ParameterError(f"--inbound-expected {spec!r}: no queue {name!r} in the center")
+        out[name] = rate
+    return out

@@ -52,9 +52,12 @@ __all__ = [
 DAY = 86400.0
 
 #: What the dialer is told of a campaign's agents: free now; or (free, agents freeing within
-#: the ring time); or (free, freeing, inbound calls expected within the ring time, idle agents
-#: the threshold keeps)
-FreeAgents: TypeAlias = int | tuple[int, float] | tuple[int, float, float, int]
+#: the ring time); or (free, freeing, inbound calls expected within the ring time); or that
+#: and the idle agents the threshold keeps (the binding takes each; the plan gives the first,
+#: second or fourth)
+FreeAgents: TypeAlias = (
+    int | tuple[int, float] | tuple[int, float, float] | tuple[int, float, float, int]
+)
 
 _log = logging.getLogger("callroute.outbound")
 
@@ -113,7 +116,9 @@ class OutboundPlan:
     ``inbound``: for campaigns with ``threshold: auto``, the inbound load their agents carry
     (a function of the campaign id); ``queues``: the center's queues by name (each with
     ``tenant`` and ``skills``), whose recent arrivals (over ``inbound_window`` seconds) the
-    pacer plans for (module doc; without them, no inbound is planned for).
+    pacer plans for (module doc; without them, no inbound is planned for);
+    ``inbound_expected``: calls per second expected at queues (by name), planned for until
+    a queue's rate is measured (:class:`~callroute.outbound.arrivals.ArrivalMeter`).
     """
 
     def __init__(
@@ -127,13 +132,14 @@ class OutboundPlan:
         inbound: Callable[[str], InboundLoad] | None = None,
         queues: Mapping[str, Any] | None = None,
         inbound_window: float = 300.0,
+        inbound_expected: Mapping[str, float] | None = None,
     ) -> None:
         if not horizon > 0:
             raise ParameterError(f"horizon must be > 0 seconds, got {horizon!r}")
         if not (isinstance(inbound_window, (int, float)) and 0 < inbound_window < math.inf):
             raise ParameterError(f"inbound_window must be > 0 seconds, got {inbound_window!r}")
         self.queues: Mapping[str, Any] = queues if queues is not None else {}
-        self.arrivals = ArrivalMeter(engine, float(inbound_window))
+        self.arrivals = ArrivalMeter(engine, float(inbound_window), inbound_expected)
         self.engine = engine
         self.agents = agents
         self.clock = clock
@@ -279,6 +285,12 @@ class OutboundPlan:
             out[cid] = (ready, working)
         return out
 
+    def _watched(self) -> list[str]:
+        """The inbound queues whose arrivals the plan measures: :attr:`queues` but the
+        campaigns' own."""
+        own = {c.config.queue_name for c in self.campaigns.values()}
+        return [name for name in self.queues if name not in own]
+
     def inbound_rate(self, cid: str, ready: Sequence[str], now: float) -> float:
         """Inbound calls per second expected to take one of ``ready`` (the campaign's ready
         agents): for each inbound queue of :attr:`queues` (not a campaign's own queue) that
@@ -289,11 +301,9 @@ class OutboundPlan:
         if not ready or not self.queues:
             return 0.0
         mine = set(ready)
-        own = {c.config.queue_name for c in self.campaigns.values()}
         total = 0.0
-        for name, queue in self.queues.items():
-            if name in own:
-                continue
+        for name in self._watched():
+            queue = self.queues[name]
             serving, _ = self.engine.eligible_agents(queue.tenant, dict(queue.skills))
             if not serving:
                 continue
@@ -310,7 +320,7 @@ class OutboundPlan:
         config = self._campaign(cid).config
         try:
             aht = float(self.engine.queue_stats(config.queue_name).aht)
-        except Exception:  # a queue the engine does not hold
+        except UnknownIdError:  # a queue the engine does not hold
             return 0.0
         if not aht > 0:
             return 0.0
@@ -343,6 +353,9 @@ class OutboundPlan:
         keeps, who take the first of them (``(free, freeing, inbound, kept)``)."""
         if now is None:
             now = float(getattr(self.engine, "now", None) or 0.0)
+        # every watched queue read on every pace, whether or not any agent is ready: an
+        # inbound peak, when none is, is when the rate must be known as one frees
+        self.arrivals.sample(self._watched(), now, self.engine)
         out: dict[str, FreeAgents] = {}
         for cid, (ready_list, working) in self._agent_sets().items():
             ready, busy = len(ready_list), len(working)
