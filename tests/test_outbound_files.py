@@ -98,6 +98,25 @@ colour: blue
     assert str(path) in str(err)
 
 
+@pytest.mark.parametrize(
+    ("key", "value"), [("abandon_cap", 0), ("abandon_cap", 1), ("amd_false_positive", 1)]
+)
+def test_campaign_values_the_dialer_refuses_are_refused_at_their_key(
+    tmp_path: Path, key: str, value: float
+) -> None:
+    """The dialer takes a cap in (0, 1) and a false-positive rate in [0, 1): a file giving
+    the ends is told so at the key when it is read, not when `serve` builds the dialer."""
+    path = _write(tmp_path, "c.yaml", f"id: r\ncaller_id: '+15550100'\n{key}: {value}\n")
+    with pytest.raises(ConfigError) as info:
+        load_campaign(path)
+    assert [p.location for p in info.value.problems] == [key]
+    # the same key of a blended day's campaign has the same bounds (one definition)
+    from callroute.outbound.blendfile import BlendCampaign
+    from callroute.outbound.config import DialingKeys
+
+    assert issubclass(BlendCampaign, DialingKeys)
+
+
 def test_campaign_not_a_mapping(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="must be a mapping"):
         load_campaign(_write(tmp_path, "c.yaml", "- a\n- b\n"))

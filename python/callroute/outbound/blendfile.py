@@ -51,7 +51,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import ConfigDict, Discriminator, Field, Tag, field_validator
+from pydantic import ConfigDict, Discriminator, Field, Tag
 
 from .. import _core
 from .._internal.files import Lines, read_document, read_document_lines, read_yaml_text
@@ -74,7 +74,7 @@ from ..sim.schema import (
     _Spec,
     dist_json,
 )
-from .config import CAP_WINDOWS, OUTCOMES, CampaignConfig, RetryOutcome, RetryRule
+from .config import CAP_WINDOWS, OUTCOMES, DialingKeys
 
 __all__ = ["BLEND_VERSION", "BlendFile", "blend_model", "load_blend", "parse_blend", "schema"]
 
@@ -139,35 +139,9 @@ class ReachModel(_Spec):
     )
 
 
-def _default_retry() -> dict[RetryOutcome, RetryRule]:
-    factory = CampaignConfig.model_fields["retry"].default_factory
-    assert factory is not None
-    return factory()  # type: ignore[call-arg, no-any-return]
-
-
-class BlendCampaign(_Spec):
+class BlendCampaign(DialingKeys):
     """A campaign: the dialing keys of a campaign file and its contacts' behaviour."""
 
-    mode: Literal["progressive", "predictive", "preview"] = "progressive"
-    tenant: Name = "default"
-    skills: dict[Name, Level] = Field(default_factory=dict)
-    threshold: Literal["auto"] | Annotated[int, Field(ge=0, le=100_000)] = 0
-    retry: dict[RetryOutcome, RetryRule] = Field(default_factory=_default_retry)
-    abandon_cap: Annotated[float, Field(gt=0, lt=1, allow_inf_nan=False)] = 0.03
-    abandon_risk: Annotated[float, Field(gt=0, le=0.5, allow_inf_nan=False)] = Field(
-        default=0.05,
-        description="the largest allowed probability that the window's abandonment rate "
-        "ends above abandon_cap (the predictive pacer's confidence margin)",
-    )
-    cap_window: Literal["us", "uk"] | Annotated[float, Field(gt=0, le=1e9)] = "us"
-    connect_within: Annotated[float, Field(gt=0, le=60, allow_inf_nan=False)] = 2.0
-    amd_false_positive: Annotated[float, Field(ge=0, lt=1, allow_inf_nan=False)] = Field(
-        default=0.0, description="the false-positive rate the dialer assumes"
-    )
-    max_lines_per_agent: Annotated[float, Field(ge=1, le=100, allow_inf_nan=False)] = 3.0
-    answer_prior: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = 0.3
-    inbound_target: Annotated[float, Field(gt=0, lt=1, allow_inf_nan=False)] = 0.8
-    inbound_answer_within: Annotated[float, Field(gt=0, le=3600, allow_inf_nan=False)] = 20.0
     contacts: Annotated[int, Field(ge=0, le=10_000_000)]
     reach: ReachModel
     ring: Dist = Field(description="time from dialling to an answer")
@@ -184,12 +158,6 @@ class BlendCampaign(_Spec):
     preview_accept: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = Field(
         default=1.0, description="preview mode: P(the agent accepts a contact shown)"
     )
-
-    @field_validator("retry")
-    @classmethod
-    def _retry(cls, value: dict[RetryOutcome, RetryRule]) -> dict[RetryOutcome, RetryRule]:
-        # outcomes the file does not name keep the campaign file's default rule
-        return {**_default_retry(), **value}
 
 
 def _arrivals_tag(value: Any) -> str | None:

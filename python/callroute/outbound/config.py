@@ -129,20 +129,15 @@ class Windows(_Model):
         return end
 
 
-class CampaignConfig(_Model):
-    """One outbound campaign as a campaign file states it (see the module doc)."""
+class DialingKeys(_Model):
+    """The dialing keys a campaign file and a blended day's campaign share: one definition,
+    with the core's bounds (a value the dialer would refuse is refused here, at its key)."""
 
-    id: Name
     tenant: Name = "default"
-    queue: Name | None = Field(
-        default=None, description="the center queue answered calls enter (default: the id)"
-    )
     mode: Literal["preview", "progressive", "predictive"] = "progressive"
-    caller_id: Annotated[str, BeforeValidator(_phone)]
     skills: dict[Name, Level] = Field(default_factory=dict)
-    windows: Windows = Field(default_factory=Windows)
     retry: dict[RetryOutcome, RetryRule] = Field(default_factory=_default_retry)
-    abandon_cap: Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)] = 0.03
+    abandon_cap: Annotated[float, Field(gt=0, lt=1, allow_inf_nan=False)] = 0.03
     abandon_risk: Annotated[float, Field(gt=0, le=0.5, allow_inf_nan=False)] = Field(
         default=0.05,
         description="the largest allowed probability that the window's abandonment rate "
@@ -150,22 +145,35 @@ class CampaignConfig(_Model):
     )
     cap_window: Literal["us", "uk"] | Annotated[float, Field(gt=0, le=1e9)] = "us"
     connect_within: Annotated[float, Field(gt=0, le=60, allow_inf_nan=False)] = 2.0
-    amd_false_positive: Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)] = 0.0
+    amd_false_positive: Annotated[float, Field(ge=0, lt=1, allow_inf_nan=False)] = Field(
+        default=0.0, description="the false-positive rate the dialer assumes"
+    )
     max_lines_per_agent: Annotated[float, Field(ge=1, le=100, allow_inf_nan=False)] = 3.0
     answer_prior: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = 0.3
-    ring_time: Annotated[float, Field(gt=0, le=600, allow_inf_nan=False)] = Field(
-        default=15.0, description="mean seconds from dial to answer (predictive pacing)"
-    )
     threshold: Literal["auto"] | Annotated[int, Field(ge=0, le=100_000)] = 0
     inbound_target: Annotated[float, Field(gt=0, lt=1, allow_inf_nan=False)] = 0.8
     inbound_answer_within: Annotated[float, Field(gt=0, le=3600, allow_inf_nan=False)] = 20.0
-    message: Name = "sound:callroute-sorry"
 
     @field_validator("retry")
     @classmethod
     def _retry(cls, value: dict[RetryOutcome, RetryRule]) -> dict[RetryOutcome, RetryRule]:
         # outcomes the file does not name keep their default rule
         return {**_default_retry(), **value}
+
+
+class CampaignConfig(DialingKeys):
+    """One outbound campaign as a campaign file states it (see the module doc)."""
+
+    id: Name
+    queue: Name | None = Field(
+        default=None, description="the center queue answered calls enter (default: the id)"
+    )
+    caller_id: Annotated[str, BeforeValidator(_phone)]
+    windows: Windows = Field(default_factory=Windows)
+    ring_time: Annotated[float, Field(gt=0, le=600, allow_inf_nan=False)] = Field(
+        default=15.0, description="mean seconds from dial to answer (predictive pacing)"
+    )
+    message: Name = "sound:callroute-sorry"
 
     @field_validator("caller_id")
     @classmethod
