@@ -262,10 +262,6 @@ class OutboundPlan:
         """Ready agents per campaign, each counted for the first campaign it serves."""
         return {cid: len(ready) for cid, (ready, _) in self._agent_sets().items()}
 
-    def _agent_counts(self) -> dict[str, tuple[int, int]]:
-        """Per campaign: (ready, busy or in wrap-up) agents, each agent counted once."""
-        return {cid: (len(r), len(w)) for cid, (r, w) in self._agent_sets().items()}
-
     def _agent_sets(self) -> dict[str, tuple[list[str], list[str]]]:
         """Per campaign: its (ready, busy or in wrap-up) agents, each agent counted once.
 
@@ -291,25 +287,43 @@ class OutboundPlan:
         own = {c.config.queue_name for c in self.campaigns.values()}
         return [name for name in self.queues if name not in own]
 
-    def inbound_rate(self, cid: str, ready: Sequence[str], now: float) -> float:
+    def _inbound_serving(self, now: float) -> list[tuple[set[str], float]]:
+        """Per inbound queue of :attr:`queues` (not a campaign's own) arriving now: its
+        ready agents and its recent arrival rate; read once per pace, for every campaign."""
+        out = []
+        for name in self._watched():
+            rate = self.arrivals.rate(name, now)
+            if rate <= 0:
+                continue
+            queue = self.queues[name]
+            serving, _ = self.engine.eligible_agents(queue.tenant, dict(queue.skills))
+            if serving:
+                out.append((set(serving), rate))
+        return out
+
+    def inbound_rate(
+        self,
+        cid: str,
+        ready: Sequence[str],
+        now: float,
+        serving: list[tuple[set[str], float]] | None = None,
+    ) -> float:
         """Inbound calls per second expected to take one of ``ready`` (the campaign's ready
         agents): for each inbound queue of :attr:`queues` (not a campaign's own queue) that
         some of them serve, its recent arrival rate times the share of its ready agents that
         are among ``ready`` (an arrival takes one of the queue's ready agents; each as
-        likely, as far as the plan can tell)."""
+        likely, as far as the plan can tell). ``serving``: the queues' ready agents and
+        rates read once for the pace (:meth:`free_agents`); read now if not given."""
         self._campaign(cid)
         if not ready or not self.queues:
             return 0.0
+        if serving is None:
+            serving = self._inbound_serving(now)
         mine = set(ready)
         total = 0.0
-        for name in self._watched():
-            queue = self.queues[name]
-            serving, _ = self.engine.eligible_agents(queue.tenant, dict(queue.skills))
-            if not serving:
-                continue
-            share = sum(1 for a in serving if a in mine) / len(serving)
-            if share > 0:
-                total += share * self.arrivals.rate(name, now)
+        for agents, rate in serving:
+            share = len(agents & mine) / len(agents)
+            total += share * rate
         return total
 
     def freeing(self, cid: str, busy: int) -> float:
@@ -356,6 +370,7 @@ class OutboundPlan:
         # every watched queue read on every pace, whether or not any agent is ready: an
         # inbound peak, when none is, is when the rate must be known as one frees
         self.arrivals.sample(self._watched(), now, self.engine)
+        serving = self._inbound_serving(now) if self.queues else []
         out: dict[str, FreeAgents] = {}
         for cid, (ready_list, working) in self._agent_sets().items():
             ready, busy = len(ready_list), len(working)
@@ -365,7 +380,7 @@ class OutboundPlan:
             freeing = self.freeing(cid, busy) if config.mode == "predictive" and busy else 0.0
             inbound = 0.0
             if config.mode != "preview":
-                inbound = self.inbound_rate(cid, ready_list, now) * config.ring_time
+                inbound = self.inbound_rate(cid, ready_list, now, serving) * config.ring_time
             if inbound > 0:
                 out[cid] = (free, freeing, inbound, min(keep, ready))
             elif config.mode == "predictive" and busy:
