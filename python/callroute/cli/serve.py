@@ -164,7 +164,8 @@ def outbound_plan(
             raise ParameterError(f"--campaign {spec!r}: give CAMPAIGN_FILE:CONTACTS_CSV")
         pairs.append((load_campaign(campaign), read_contacts(contacts)))
     dnc = sorted(read_dnc(args.dnc)) if args.dnc else []
-    expected = _expected(getattr(args, "inbound_expected", None) or [], center.queues)
+    own = {config.queue_name for config, _ in pairs}
+    expected = _expected(getattr(args, "inbound_expected", None) or [], center.queues, own)
     journal = dialer = None
     if args.journal:
         journal = Journal(f"{args.journal}-outbound")
@@ -220,8 +221,9 @@ async def _start_http(runtime: Any, host: str, port: int) -> Any:
     return runner
 
 
-def _expected(specs: Sequence[str], queues: Mapping[str, Any]) -> dict[str, float]:
-    """``--inbound-expected QUEUE=RATE`` by queue (a queue of the center, a rate >= 0)."""
+def _expected(specs: Sequence[str], queues: Mapping[str, Any], own: set[str]) -> dict[str, float]:
+    """``--inbound-expected QUEUE=RATE`` by queue (an inbound queue of the center, not a
+    campaign's own queue ``own``: no inbound is planned for there; a rate >= 0)."""
     out: dict[str, float] = {}
     for spec in specs:
         name, sep, text = str(spec).partition("=")
@@ -232,6 +234,11 @@ def _expected(specs: Sequence[str], queues: Mapping[str, Any]) -> dict[str, floa
         if not sep or not name or not 0 <= rate < math.inf:
             raise ParameterError(
                 f"--inbound-expected {spec!r}: give QUEUE=RATE (calls a second, >= 0)"
+            )
+        if name in own:
+            raise ParameterError(
+                f"--inbound-expected {spec!r}: {name!r} is a campaign's own queue, not an "
+                "inbound one (its arrivals are the campaign's answered calls)"
             )
         if name not in queues:
             raise ParameterError(f"--inbound-expected {spec!r}: no queue {name!r} in the center")
