@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -334,3 +335,19 @@ def test_a_pinned_person_whose_agent_took_another_call_goes_to_any_agent(
         await s.crash()
 
     run(body)
+
+
+def test_a_listing_with_malformed_channelvars_reads_no_amd() -> None:
+    """The PBX's channel listing is outside input: ``channelvars`` that is not a mapping
+    (a list, a string) reads as no AMD variable, never an exception that would stop the
+    rest of the resync."""
+
+    @dataclass
+    class Listed:
+        channelvars: Any
+
+    core = _core()
+    for junk in (["AMDSTATUS", "HUMAN"], "AMDSTATUS=HUMAN", 5):
+        assert core._listed_amd({"ch": Listed(junk)}, "ch") is None
+    name = core.out_options.amd_variable
+    assert core._listed_amd({"ch-peer": Listed({name: "MACHINE"})}, "ch") == "MACHINE"

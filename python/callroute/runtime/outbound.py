@@ -60,6 +60,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -672,6 +673,7 @@ class OutboundCore(CallCore):
             elif line.state == "answered" and (line.call is None or line.call not in self.calls):
                 out += self._abandon(line, None, now, hang_up=line.channel in live)
         known = set(self.lines)
+        # (read again: the pass above closed lines in the dialer)
         for view in self._open_lines():
             number = int(view.get("line_id", 0))
             if number in known:
@@ -693,7 +695,9 @@ class OutboundCore(CallCore):
         ``channelvars`` only when Asterisk is told to: ``ari.conf`` ``channelvars``)."""
         name = self.out_options.amd_variable
         for found in (live.get(channel), live.get(f"{channel}-peer")):
-            value = (getattr(found, "channelvars", None) or {}).get(name) if name else None
+            listed = getattr(found, "channelvars", None)
+            # (the PBX's listing is outside input: anything but a mapping is no variable)
+            value = listed.get(name) if name and isinstance(listed, Mapping) else None
             if value:
                 return str(value)
         return None
