@@ -2,8 +2,8 @@
 //! the point masses of `J = (I − kept)+`, `I ~ Poisson(inbound)`, the floor's reserve, and
 //! the moments of the abandoned mixed over `J`.
 
-use super::pacing::excess_moments;
-use crate::erlang::{ln_gamma, ln_poisson_pmf};
+use super::pacing::{excess_moments, ln_point};
+use crate::erlang::ln_poisson_pmf;
 
 /// The agents free now that the floor of predictive pacing (and progressive dialing) does
 /// not dial for: the smallest `c` with `P((I − kept)+ > c) <= cap / 2`,
@@ -11,9 +11,6 @@ use crate::erlang::{ln_gamma, ln_poisson_pmf};
 /// `inbound` above [`MAX_FREE_AGENTS`](super::MAX_FREE_AGENTS) (`inf` included) counts as
 /// that many.
 pub fn inbound_reserve(inbound: f64, kept: u32, cap: f64) -> u32 {
-    if inbound.is_nan() || inbound <= 0.0 {
-        return 0;
-    }
     Inbound::beyond_kept(inbound, kept).reserve(cap)
 }
 
@@ -37,9 +34,14 @@ impl Inbound {
         }
     }
 
+    /// No inbound call: `P(J = 0) = 1`.
+    pub(crate) fn is_none(&self) -> bool {
+        self.first == 0 && self.masses.len() == 1
+    }
+
     /// The smallest `c` with `P(J > c) <= cap / 2` ([`inbound_reserve`]).
     pub(crate) fn reserve(&self, cap: f64) -> u32 {
-        if self.first == 0 && self.masses.len() == 1 {
+        if self.is_none() {
             return 0;
         }
         let allowed = (0.5 * cap).clamp(1e-12, 0.5);
@@ -150,15 +152,12 @@ pub(crate) fn excess_moments_inbound(
     inbound: f64,
     kept: u32,
 ) -> (f64, f64) {
-    if inbound.is_nan() || inbound <= 0.0 {
-        return excess_moments(n, p, f);
-    }
     excess_moments_mixed(n, p, f, &Inbound::beyond_kept(inbound, kept))
 }
 
 /// [`excess_moments_inbound`] with the inbound's point masses given.
 pub(crate) fn excess_moments_mixed(n: u64, p: f64, f: f64, inbound: &Inbound) -> (f64, f64) {
-    if inbound.first == 0 && inbound.masses.len() == 1 {
+    if inbound.is_none() {
         return excess_moments(n, p, f);
     }
     let p = p.clamp(1e-12, 1.0);
@@ -202,11 +201,7 @@ pub(crate) fn excess_moments_mixed(n: u64, p: f64, f: f64, inbound: &Inbound) ->
         if lo > hi {
             return (0.0, 0.0);
         }
-        let lf = lo as f64;
-        let pk = (ln_gamma(nf + 1.0) - ln_gamma(lf + 1.0) - ln_gamma(nf - lf + 1.0)
-            + lf * p.ln()
-            + (nf - lf) * (-p).ln_1p())
-        .exp();
+        let pk = ln_point(n, lo, p).exp();
         (lo, hi, pk)
     };
     if lo > hi {

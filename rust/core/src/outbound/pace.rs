@@ -163,25 +163,23 @@ impl Dialer {
                     };
                     let scanned = scan_lines(&input, &inbound);
                     let first = scanned.lines();
+                    let limit = (cap * ans).max(0.0);
                     // abandonments come in clusters: the margin scales with the standard
-                    // deviation, √dispersion times the Poisson one (at the lines just chosen)
-                    let f = f64::from(fa.free) + fa.freeing;
-                    let (e1, e2) = excess_moments_mixed(first, input.answer_rate, f, &inbound);
-                    let lines = if e1 > 1e-300 && e2 > e1 {
-                        let limit = (cap * ans).max(0.0);
-                        let phi = e2 / e1;
-                        input.budget = limit - phi.sqrt() * (limit - allowed) - ab;
-                        // a smaller budget only removes lines: if `first` still fits, it
-                        // is still the largest that does
-                        let p = input.answer_rate.clamp(1e-9, 1.0);
-                        if e1 - cap * p * first as f64 - input.budget <= 0.0 {
-                            first
-                        } else {
+                    // deviation, √dispersion times the Poisson one (at the lines just chosen).
+                    // It moves nothing when there is no margin (the allowance is cap ×
+                    // answers) or the floor decides already: no moments needed then.
+                    let lines = if first <= scanned.floor() || limit <= allowed {
+                        first
+                    } else {
+                        let f = f64::from(fa.free) + fa.freeing;
+                        let (e1, e2) = excess_moments_mixed(first, input.answer_rate, f, &inbound);
+                        if e1 > 1e-300 && e2 > e1 {
+                            input.budget = limit - (e2 / e1).sqrt() * (limit - allowed) - ab;
                             // the same scan answers for the smaller budget
                             scanned.lines_for(input.budget)
+                        } else {
+                            first
                         }
-                    } else {
-                        first
                     };
                     lines.saturating_sub(u64::from(camp.ringing))
                 }

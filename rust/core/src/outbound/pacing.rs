@@ -164,11 +164,7 @@ pub struct PacingInput {
 /// ⌊max_lines_per_agent · f⌋]` (module doc).
 /// Inputs are assumed checked (finite, in their domains).
 pub fn predictive_lines(input: &PacingInput) -> u64 {
-    if input.inbound > 0.0 {
-        scan_lines(input, &Inbound::beyond_kept(input.inbound, input.kept)).lines()
-    } else {
-        scan_lines(input, &Inbound::none()).lines()
-    }
+    scan_lines(input, &Inbound::beyond_kept(input.inbound, input.kept)).lines()
 }
 
 /// What the scan of [`predictive_lines`] saw: its answer, and enough of `g` to give the
@@ -185,6 +181,11 @@ pub(crate) struct Scanned {
 }
 
 impl Scanned {
+    /// The fewest lines the scan gives: the agents free now less the inbound's reserve.
+    pub(crate) fn floor(&self) -> u64 {
+        self.floor
+    }
+
     /// The lines to have open ([`predictive_lines`]): the largest `N` the scan found
     /// feasible at its own budget.
     pub(crate) fn lines(&self) -> u64 {
@@ -499,11 +500,7 @@ pub(crate) fn excess_moments(n: u64, p: f64, f: f64) -> (f64, f64) {
     if lo > hi {
         return (0.0, 0.0);
     }
-    let (lf, pl) = (lo as f64, p.ln());
-    let mut pk = (ln_gamma(nf + 1.0) - ln_gamma(lf + 1.0) - ln_gamma(nf - lf + 1.0)
-        + lf * pl
-        + (nf - lf) * (-p).ln_1p())
-    .exp();
+    let mut pk = ln_point(n, lo, p).exp();
     let (mut e1, mut e2) = (0.0f64, 0.0f64);
     for k in lo..=hi {
         let x = k as f64 - f;
@@ -580,7 +577,7 @@ fn poisson_cdf(k: f64, mu: f64) -> (f64, f64) {
 const NEGLIGIBLE: f64 = -40.0;
 
 /// ln P(Bin(n, p) = m), for m <= n, p in (0, 1).
-fn ln_point(n: u64, m: u64, p: f64) -> f64 {
+pub(super) fn ln_point(n: u64, m: u64, p: f64) -> f64 {
     let (nf, mf) = (n as f64, m as f64);
     ln_gamma(nf + 1.0) - ln_gamma(mf + 1.0) - ln_gamma(nf - mf + 1.0)
         + mf * p.ln()
@@ -716,7 +713,7 @@ mod tests {
                 answer_rate: p, free, freeing, cap, budget, max_lines_per_agent: ceiling,
                 inbound, kept,
             };
-            let masses = if inbound > 0.0 { Inbound::beyond_kept(inbound, kept) } else { Inbound::none() };
+            let masses = Inbound::beyond_kept(inbound, kept);
             let scanned = scan_lines(&x, &masses);
             let smaller = PacingInput { budget: budget - cut, ..x };
             proptest::prop_assert_eq!(
@@ -762,7 +759,8 @@ mod tests {
         x.inbound = 100.0;
         assert_eq!(predictive_lines(&x), 0);
         assert_eq!(inbound_reserve(100.0, 0, 0.03), 122);
-        // large pools with heavy inbound finish (the Poisson's bulk is ~15 √λ wide)
+        // large pools with heavy inbound finish (the Poisson's bulk is ~15 √λ wide): what is
+        // checked is that it ends; the bounds are only the floor and the ceiling
         let mut y = input(0.3, 10_000, 0.0);
         y.inbound = 2_000.0;
         let n = predictive_lines(&y);
