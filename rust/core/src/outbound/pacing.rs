@@ -197,12 +197,13 @@ impl Scanned {
     /// one the scan decided at (it stops only where `g` grows for good).
     pub(crate) fn lines_for(&self, budget: f64) -> u64 {
         debug_assert!(budget <= self.budget + 1e-9 * self.budget.abs().max(1.0));
-        let mut best = None;
-        for &(n, g0) in &self.points {
-            if g0 - budget <= 0.0 {
-                best = Some(n);
-            }
-        }
+        // the largest feasible N the scan decided at: from the end (where it usually is)
+        let mut best = self
+            .points
+            .iter()
+            .rev()
+            .find(|&&(_, g0)| g0 - budget <= 0.0)
+            .map(|&(n, _)| n);
         if let Some((n, g0, slope, rest)) = self.linear {
             let g = g0 - budget;
             if let Some(at) = linear_best(n, g, slope, rest) {
